@@ -1,0 +1,112 @@
+/**
+ * Ingest benchmark: the full pipeline (read, frame, parse, normalise, price, DuckDB ledger with
+ * exactly-once commits, metrics aggregate) against a bare `readline + JSON.parse` loop over the same file in
+ * the same process, printed as a ratio. Peak RSS is sampled through each run to show memory stays bounded.
+ *   npm run bench -- [lines]     (default 1,000,000)
+ */
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { DEFAULT_METRICS_CONFIG, ExporterMetrics } from '../exporter/src/metrics/exporterMetrics';
+import { Ledger } from '../exporter/src/ledger/ledger';
+import { Pipeline } from '../exporter/src/pipeline/pipeline';
+import { sourceContext } from '../exporter/src/pipeline/sourceContext';
+import { IdentityMap } from '../exporter/src/pricing/identityMap';
+import { loadPriceBooks } from '../exporter/src/pricing/loadPriceBook';
+import { Pricer } from '../exporter/src/pricing/pricer';
+import { FileFollower } from '../exporter/src/sources/fileFollower';
+import { generateLitellmLog } from './generateLitellmLog';
+
+interface Run {
+  seconds: number;
+  lines: number;
+  peakRssMb: number;
+  /** RSS when a quarter, half, three quarters and all of the lines were through. */
+  rssAtQuarters: number[];
+}
+
+async function measure(total: number, work: (progress: () => number) => Promise<number>): Promise<Run> {
+  let peak = 0;
+  let done = 0;
+  const quarters: number[] = [];
+  const sample = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    while (quarters.length < 4 && done >= (total * (quarters.length + 1)) / 4) quarters.push(Math.round(rss / 1048576));
+  }, 20);
+  const t0 = process.hrtime.bigint();
+  const lines = await work(() => done++);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(sample);
+  while (quarters.length < 4) quarters.push(Math.round(process.memoryUsage().rss / 1048576));
+  return { seconds, lines, peakRssMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576), rssAtQuarters: quarters };
+}
+
+async function bareLoop(file: string, total: number): Promise<Run> {
+  return measure(total, async (tick) => {
+    let n = 0;
+    const agg = new Map<string, number>();
+    const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 16 }), crlfDelay: Infinity });
+    for await (const line of rl) {
+      const r = JSON.parse(line) as { model: string; prompt_tokens: number };
+      agg.set(r.model, (agg.get(r.model) ?? 0) + r.prompt_tokens); // keep the parse from being optimised away
+      n++;
+      tick();
+    }
+    return n;
+  });
+}
+
+async function fullPipeline(file: string, dir: string, total: number): Promise<{ run: Run; stored: number }> {
+  const prices = join(dir, 'prices.yaml');
+  writeFileSync(prices, `models:\n${['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini'].map((m) => `  ${m}:\n    prices: [{ input: 2.5, cache_read: 1.25, output: 10 }]\n`).join('')}`);
+  const ledger = await Ledger.open(join(dir, 'bench.duckdb'));
+  const pricer = new Pricer(loadPriceBooks([prices]));
+  const identities = new IdentityMap([], 'standard');
+  const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
+  const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics, batchLines: 50000, onRejects: () => undefined });
+  const handler = pipeline.handler(sourceContext({ name: 'bench', paths: [file], stdin: false, format: 'auto', mappings: {}, keyNamespace: undefined, startAt: 'beginning' }));
+  const follower = new FileFollower({ source: 'bench', patterns: [file], maxLineBytes: 8 << 20, rotateWaitMs: 0, startAt: 'beginning', warn: () => undefined });
+  await follower.init([]);
+  const run = await measure(total, async (tick) => {
+    await follower.drainAll(async (read) => {
+      for (let i = 0; i < read.texts.length; i++) tick();
+      await handler(read);
+    });
+    await pipeline.flush();
+    return pipeline.stats.linesRead;
+  });
+  // A scrape at the end proves the aggregate is complete; it is not part of the timed run.
+  const scrape = await metrics.registry.metrics();
+  if (!scrape.includes('tokenledger_requests_total')) throw new Error('metrics missing');
+  await follower.close();
+  await ledger.close();
+  return { run, stored: pipeline.stats.recordsStored };
+}
+
+async function main(): Promise<void> {
+  const total = Number(process.argv[2] ?? 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'tl-bench-'));
+  try {
+    const file = join(dir, 'litellm.jsonl');
+    const bytes = await generateLitellmLog(file, total);
+    console.log(`log: ${total.toLocaleString('en')} LiteLLM lines, ${(bytes / 1048576).toFixed(0)} MiB (${Math.round(bytes / total)} B/line)`);
+    await bareLoop(file, total); // warm the page cache and the JIT
+    const bare = await bareLoop(file, total);
+    const { run: full, stored } = await fullPipeline(file, dir, total);
+    if (full.lines !== total || stored !== total) throw new Error(`pipeline read ${full.lines} and stored ${stored} of ${total} lines`);
+    const rate = (r: Run) => Math.round(r.lines / r.seconds);
+    const row = (name: string, r: Run) => `${name.padEnd(44)} ${String(rate(r).toLocaleString('en')).padStart(9)} lines/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${r.peakRssMb} MB  (RSS at 25/50/75/100 %: ${r.rssAtQuarters.join('/')} MB)`;
+    console.log(row('bare readline + JSON.parse', bare));
+    console.log(row('full pipeline (parse, price, DuckDB, metrics)', full));
+    console.log(`ratio full/bare: ${(rate(full) / rate(bare)).toFixed(2)} (target >= 0.50)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { Ledger } from '../ledger/ledger';
+import { breakdown, Dimension, DIMENSIONS, isDimension, SORT_KEYS, SortKey, toReportRow } from '../ledger/queries';
+import { asUsage, parseIsoTime, UsageError } from './args';
+
+export const REPORT_USAGE = `Usage: tokenledger report --db FILE --from ISO --to ISO --group-by user[,model,...] [--format json|csv|table]
+                         [--sort cost|charge|tokens|requests] [--limit N] [--user U ...] [--model M ...] [--team T ...] [--tier T ...] [--api-key K ...]
+  Totals per group for [from, to) (from inclusive, to exclusive, UTC). Dimensions: ${DIMENSIONS.join(', ')}.
+  costUsd and chargeUsd are exact decimal strings.`;
+
+type Row = Record<string, string | number>;
+
+export function toCsv(rows: readonly Row[], columns: readonly string[]): string {
+  const cell = (v: unknown): string => {
+    const text = v === undefined ? '' : String(v);
+    // Quote when needed; a leading =,+,-,@ is prefixed with ' so a spreadsheet never runs it as a formula.
+    const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+function toTable(rows: readonly Row[], columns: readonly string[]): string {
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < columns.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ');
+  return [line([...columns]), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => String(r[c] ?? ''))))].join('\n') + '\n';
+}
+
+export async function runReport(argv: string[]): Promise<number> {
+  const { values } = asUsage(() =>
+    parseArgs({
+      args: argv,
+      options: {
+        db: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'group-by': { type: 'string' }, format: { type: 'string' },
+        sort: { type: 'string' }, limit: { type: 'string' },
+        user: { type: 'string', multiple: true }, model: { type: 'string', multiple: true }, team: { type: 'string', multiple: true },
+        tier: { type: 'string', multiple: true }, 'api-key': { type: 'string', multiple: true },
+      },
+    }),
+  );
+  if (!values.db) throw new UsageError('--db is required');
+  const fromMs = parseIsoTime(values.from, '--from');
+  const toMs = parseIsoTime(values.to, '--to');
+  if (fromMs >= toMs) throw new UsageError('--from must be before --to');
+  const groupBy = (values['group-by'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const g of groupBy) if (!isDimension(g)) throw new UsageError(`--group-by: unknown dimension ${JSON.stringify(g)}; expected ${DIMENSIONS.join(', ')}`);
+  const format = values.format ?? 'table';
+  if (!['json', 'csv', 'table'].includes(format)) throw new UsageError(`--format: expected json, csv or table, got ${JSON.stringify(format)}`);
+  const sort = (values.sort ?? 'cost') as SortKey;
+  if (!SORT_KEYS.includes(sort)) throw new UsageError(`--sort: expected one of ${SORT_KEYS.join(', ')}`);
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit: expected a positive integer');
+  const filters: Partial<Record<Dimension, string[]>> = { user: values.user, model: values.model, team: values.team, tier: values.tier, apiKey: values['api-key'] };
+
+  const ledger = await Ledger.open(values.db, { readOnly: true });
+  try {
+    const result = await breakdown(ledger, { fromMs, toMs, groupBy: groupBy as Dimension[], filters, sort, limit });
+    const rows = result.rows.map((r) => toReportRow(r, r.dims));
+    const total = toReportRow(result.total);
+    if (format === 'json') process.stdout.write(`${JSON.stringify({ rows, total }, null, 2)}\n`);
+    else {
+      const columns = [...groupBy, ...Object.keys(total)];
+      const withTotal = [...rows, { ...Object.fromEntries(groupBy.map((g, i) => [g, i === 0 ? 'TOTAL' : ''])), ...total }];
+      process.stdout.write(format === 'csv' ? toCsv(withTotal, columns) : toTable(withTotal, columns));
+    }
+    return 0;
+  } finally {
+    await ledger.close();
+  }
+}

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_METRICS_CONFIG, MetricsConfig } from '../metrics/exporterMetrics';
+import { USAGE_LABELS, UsageLabel } from '../metrics/usageAggregate';
+import { CANONICAL_FIELDS, CanonicalField, compileFieldSpec, FieldSpecInput, Mapping } from '../parse/mapping';
+import { PRESETS } from '../parse/presets';
+import type { Identity } from '../pricing/identityMap';
+import { validatePattern } from '../sources/glob';
+import type { GatewayFormat } from '../types';
+import { ConfigError, ConfigReader } from './reader';
+
+export const FORMATS = ['auto', 'litellm', 'kong', 'envoy', 'generic'] as const;
+export type FormatOption = (typeof FORMATS)[number];
+
+export interface SourceConfig {
+  name: string;
+  /** File patterns; empty for stdin. */
+  paths: string[];
+  stdin: boolean;
+  format: FormatOption;
+  mappings: Partial<Record<GatewayFormat, Mapping>>;
+  keyNamespace: string | undefined;
+  startAt: 'beginning' | 'end';
+}
+
+export interface Config {
+  file: string;
+  ledgerPath: string;
+  rejectsFile: string;
+  priceFiles: string[];
+  litellmPricesEffectiveFromMs: number | undefined;
+  identities: Identity[];
+  defaultTier: string | undefined;
+  listen: { host: string; port: number };
+  pollIntervalMs: number;
+  rotateWaitMs: number;
+  batchLines: number;
+  maxLineBytes: number;
+  sources: SourceConfig[];
+  metrics: MetricsConfig;
+}
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:9464',
+  pollIntervalMs: 500,
+  rotateWaitMs: 5000,
+  batchLines: 50000,
+  maxLineBytes: 8 * 1024 * 1024,
+};
+
+export function parseListen(text: string, fail: (msg: string) => never): { host: string; port: number } {
+  const m = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) fail(`expected host:port such as 127.0.0.1:9464, got ${JSON.stringify(text)}`);
+  return { host: m![1] || '127.0.0.1', port };
+}
+
+function readMapping(r: ConfigReader, key: string, base: Mapping | undefined): Mapping | undefined {
+  const m = r.child(key);
+  if (!m) return undefined;
+  const fields: Mapping['fields'] = { ...(base?.fields ?? {}) };
+  for (const k of m.keys()) {
+    if (k === 'time_unit' || k === 'input_tokens_include_cache') continue;
+    const field = snakeToCamel(k) as CanonicalField;
+    if (!CANONICAL_FIELDS.includes(field)) m.fail(k, `one of ${CANONICAL_FIELDS.map(camelToSnake).join(', ')}`, k);
+    try {
+      fields[field] = compileFieldSpec(m.raw(k) as FieldSpecInput);
+    } catch (e) {
+      throw new ConfigError(`${r.file}: ${r.where}.${key}.${k}: ${(e as Error).message}`);
+    }
+  }
+  const timeUnit = m.oneOf('time_unit', ['auto', 's', 'ms', 'iso'], base?.timeUnit ?? 'auto');
+  const inputTokensIncludeCache = m.boolean('input_tokens_include_cache', base?.inputTokensIncludeCache ?? true);
+  m.done();
+  if (!base) {
+    if (!fields.startTime) m.fail('start_time', 'a JSON path (the generic mapping needs start_time and model)', undefined);
+    if (!fields.model) m.fail('model', 'a JSON path (the generic mapping needs start_time and model)', undefined);
+  }
+  return { fields, timeUnit, inputTokensIncludeCache };
+}
+
+const snakeToCamel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const camelToSnake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function readSource(r: ConfigReader, index: number, at: (p: string) => string): SourceConfig {
+  const stdin = r.boolean('stdin', false);
+  const paths = (r.stringList('paths') ?? r.stringList('path') ?? []).map(at);
+  if (!stdin && paths.length === 0) r.fail('paths', 'a file path or glob (or stdin: true)', undefined);
+  if (stdin && paths.length) r.fail('paths', 'nothing when stdin: true', paths);
+  for (const p of paths) {
+    const problem = validatePattern(p);
+    if (problem) throw new ConfigError(`${r.file}: ${r.where}.paths: ${problem}`);
+  }
+  const format = r.oneOf('format', FORMATS, 'auto');
+  const mappings: Partial<Record<GatewayFormat, Mapping>> = {};
+  const generic = readMapping(r, 'mapping', undefined);
+  if (generic) mappings.generic = generic;
+  if (format === 'generic' && !generic) r.fail('mapping', 'a mapping of canonical fields to JSON paths (format: generic)', undefined);
+  // `fields` replaces some fields of the forced preset (or of every preset in auto mode).
+  if (r.has('fields')) {
+    const targets = format === 'auto' ? (['litellm', 'kong', 'envoy'] as const) : format === 'generic' ? [] : [format];
+    if (!targets.length) r.fail('fields', 'nothing with format: generic (put the paths in mapping)', r.raw('fields'));
+    for (const t of targets) mappings[t] = readMapping(r, 'fields', PRESETS[t])!;
+  }
+  const name = r.string('name') ?? (stdin ? 'stdin' : `source${index}`);
+  const source: SourceConfig = { name, paths, stdin, format, mappings, keyNamespace: r.string('key_namespace'), startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning') };
+  r.done();
+  return source;
+}
+
+function readIdentities(r: ConfigReader): Identity[] {
+  return r.children('identities').map((i) => {
+    const id: Identity = {};
+    const apiKey = i.string('api_key');
+    const user = i.string('user');
+    if (apiKey === undefined && user === undefined) i.fail('api_key', 'api_key (hash, id or alias) or user', undefined);
+    if (apiKey !== undefined) id.apiKey = apiKey;
+    if (user !== undefined) id.user = user;
+    for (const k of ['owner', 'team', 'tier'] as const) {
+      const v = i.string(k);
+      if (v !== undefined) id[k] = v;
+    }
+    i.done();
+    return id;
+  });
+}
+
+function labelList(r: ConfigReader, key: string, fallback: UsageLabel[], allowed: readonly UsageLabel[]): UsageLabel[] {
+  const list = r.stringList(key);
+  if (!list) return fallback;
+  list.forEach((l, i) => {
+    if (!allowed.includes(l as UsageLabel)) r.fail(`${key}[${i}]`, `one of ${allowed.join(', ')}`, l);
+  });
+  return list as UsageLabel[];
+}
+
+function readMetrics(r: ConfigReader | undefined): MetricsConfig {
+  if (!r) return DEFAULT_METRICS_CONFIG;
+  const d = DEFAULT_METRICS_CONFIG;
+  const labels = r.child('labels');
+  const noStatus = USAGE_LABELS.filter((l) => l !== 'status');
+  const out: MetricsConfig = {
+    labels: labels
+      ? {
+          requests: labelList(labels, 'requests', d.labels.requests, USAGE_LABELS),
+          tokens: labelList(labels, 'tokens', d.labels.tokens, noStatus),
+          cost: labelList(labels, 'cost', d.labels.cost, noStatus),
+        }
+      : d.labels,
+    maxSeries: r.integer('max_series', d.maxSeries, 1),
+    foldLabels: labelList(r, 'fold_labels', d.foldLabels, USAGE_LABELS),
+  };
+  labels?.done();
+  r.done();
+  return out;
+}
+
+/** Loads and checks a config file. Relative paths in it are relative to the file's own directory. */
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read config: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = ConfigReader.root(file, doc);
+  const base = dirname(resolve(file));
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const priceFiles = r.stringList('prices') ?? r.fail('prices', 'a price book file (or a list of them)', undefined);
+  const effective = r.string('litellm_prices_effective_from');
+  const effectiveMs = effective === undefined ? undefined : Date.parse(/T/.test(effective) ? effective : `${effective}T00:00:00Z`);
+  if (effectiveMs !== undefined && !Number.isFinite(effectiveMs)) r.fail('litellm_prices_effective_from', 'a date like 2025-01-31', effective);
+  const sourceReaders = r.children('sources');
+  if (!sourceReaders.length) r.fail('sources', 'a list of at least one source', r.raw('sources'));
+  const sources = sourceReaders.map((s, i) => readSource(s, i, at));
+  const names = new Set<string>();
+  for (const s of sources) {
+    if (names.has(s.name)) throw new ConfigError(`${file}: sources: two sources are named ${JSON.stringify(s.name)}; names must be unique`);
+    names.add(s.name);
+  }
+  const config: Config = {
+    file,
+    ledgerPath: at(r.string('ledger') ?? './data/ledger.duckdb'),
+    rejectsFile: at(r.string('rejects_file') ?? './data/rejects.jsonl'),
+    priceFiles: priceFiles.map(at),
+    litellmPricesEffectiveFromMs: effectiveMs,
+    identities: readIdentities(r),
+    defaultTier: r.string('default_tier'),
+    listen: parseListen(r.string('listen') ?? DEFAULTS.listen, (msg) => r.fail('listen', msg.replace(/^expected /, ''), r.raw('listen'))),
+    pollIntervalMs: r.integer('poll_interval_ms', DEFAULTS.pollIntervalMs, 10),
+    rotateWaitMs: r.integer('rotate_wait_ms', DEFAULTS.rotateWaitMs, 0),
+    batchLines: r.integer('batch_lines', DEFAULTS.batchLines, 1),
+    maxLineBytes: r.integer('max_line_bytes', DEFAULTS.maxLineBytes, 1024),
+    sources,
+    metrics: readMetrics(r.child('metrics')),
+  };
+  r.done();
+  return config;
+}
+
+export { ConfigError };

@@ -1,0 +1,247 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
+import type { PricedRecord } from '../types';
+import { recordKey } from './keys';
+import { encodeUsageRow, usageBatchLoader } from './batchFile';
+import { CREATE_TABLES, SCHEMA_VERSION } from './schema';
+
+/** Where one source file has been read to; committed with the rows read from it. */
+export interface ReadPosition {
+  source: string;
+  fileKey: string;
+  path: string;
+  fingerprint: string;
+  fingerprintLen: number;
+  offset: number;
+  line: number;
+  finished: boolean;
+}
+
+/** A quarantined line: where it is, why it was refused. Never its content, only a redacted excerpt. */
+export interface RejectedLine {
+  source: string;
+  path: string;
+  line: number;
+  byteOffset: number;
+  byteLength: number;
+  reason: string;
+  field: string | undefined;
+  message: string;
+  lineSha256: string;
+  excerpt: string | undefined;
+}
+
+export interface BatchResult {
+  /** The records that were new to the ledger (duplicates by idempotency key are left out). */
+  fresh: PricedRecord[];
+  /** The rejects that were new to the ledger (a line re-read after a crash is not quarantined twice). */
+  freshRejects: RejectedLine[];
+  batch: number;
+}
+
+/** Thrown when the ledger cannot be opened or written; the message says what to do. */
+export class LedgerError extends Error {}
+
+
+function ts(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+}
+
+/**
+ * The embedded ledger: one DuckDB file. Writes go through `commitBatch`, one transaction per batch:
+ * new rows (INSERT OR IGNORE on the idempotency key), read positions and counter deltas land together or
+ * not at all, so a crash at any point neither loses nor duplicates a request.
+ */
+export class Ledger {
+  private batchSeq = 0;
+  private writing: Promise<unknown> = Promise.resolve();
+  /** Each batch of rows goes to DuckDB as a TSV file read by its C++ CSV reader: far cheaper than one native call per value. */
+  private readonly batchFile: string;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly db: DuckDBConnection,
+  ) {
+    this.batchFile = `${path}.batch.tsv`;
+  }
+
+  static async open(path: string, options: { readOnly?: boolean } = {}): Promise<Ledger> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/lock/i.test(msg)) {
+        throw new LedgerError(`${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${msg.split('\n')[0]})`);
+      }
+      throw new LedgerError(`${path}: cannot open the ledger: ${msg.split('\n')[0]}`);
+    }
+    const db = await instance.connect();
+    const ledger = new Ledger(path, instance, db);
+    if (!options.readOnly) await ledger.init();
+    else await ledger.checkSchema();
+    return ledger;
+  }
+
+  private async init(): Promise<void> {
+    await this.db.run(CREATE_TABLES);
+    await this.checkSchema();
+    await this.db.run(`INSERT OR IGNORE INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+    await this.db.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
+    const seq = await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM usage');
+    this.batchSeq = Number(seq);
+  }
+
+  private async checkSchema(): Promise<void> {
+    const rows = await this.rows(`SELECT value FROM meta WHERE key = 'schema_version'`).catch(() => []);
+    const version = rows[0]?.value;
+    if (version !== undefined && version !== SCHEMA_VERSION) {
+      throw new LedgerError(`${this.path}: ledger schema version ${String(version)}; this tokenledger reads version ${SCHEMA_VERSION}`);
+    }
+  }
+
+  async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+    const reader = await this.db.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async scalar(sql: string, params: DuckDBValue[] = []): Promise<unknown> {
+    const reader = await this.db.runAndReadAll(sql, params);
+    return reader.getRowsJS()[0]?.[0];
+  }
+
+  /** Serialises writers: batches commit one after another, in order. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writing.then(work, work);
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  commitBatch(
+    records: readonly PricedRecord[],
+    rejects: readonly RejectedLine[],
+    positions: readonly ReadPosition[],
+    counterDeltas: ReadonlyMap<string, number>,
+  ): Promise<BatchResult> {
+    // Encoding happens now, on the caller's turn, so it overlaps with the previous batch's commit.
+    const batch = ++this.batchSeq;
+    const unique = dedupe(records);
+    const tsv = unique.map((r) => encodeUsageRow(r, batch)).join('');
+    return this.exclusive(async () => {
+      if (unique.length) writeFileSync(this.batchFile, tsv);
+      if (rejects.length) {
+        const appender = await this.db.createAppender('staging_rejects', 'main', 'temp');
+        try {
+          for (const r of rejects) appendReject(appender, r, batch);
+        } finally {
+          appender.closeSync();
+        }
+      }
+      await this.db.run('BEGIN TRANSACTION');
+      let inserted = 0;
+      let freshRejects: RejectedLine[] = [];
+      try {
+        if (unique.length) {
+          inserted = (await this.db.run(`INSERT OR IGNORE INTO usage ${usageBatchLoader(this.batchFile)}`)).rowsChanged;
+        }
+        if (rejects.length) {
+          const changed = (await this.db.run('INSERT OR IGNORE INTO rejects SELECT * FROM staging_rejects')).rowsChanged;
+          await this.db.run('DELETE FROM staging_rejects');
+          freshRejects = [...rejects];
+          if (changed !== rejects.length) {
+            const landed = await this.rows('SELECT path, byte_offset FROM rejects WHERE ingest_batch = $1', [BigInt(batch)]);
+            const keys = new Set(landed.map((r) => `${String(r.path)}\u0000${String(r.byte_offset)}`));
+            freshRejects = rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+          }
+        }
+        for (const p of positions) {
+          await this.db.run(
+            `INSERT OR REPLACE INTO read_positions VALUES ($source, $fileKey, $path, $fp, $fpLen, $offset, $line, $finished, now()::TIMESTAMP)`,
+            { source: p.source, fileKey: p.fileKey, path: p.path, fp: p.fingerprint, fpLen: p.fingerprintLen, offset: BigInt(p.offset), line: BigInt(p.line), finished: p.finished },
+          );
+        }
+        for (const [key, delta] of counterDeltas) {
+          if (delta === 0) continue;
+          const sep = key.indexOf('\u0000');
+          await this.db.run(
+            'INSERT INTO counters VALUES ($name, $label, $delta) ON CONFLICT (name, label) DO UPDATE SET value = counters.value + excluded.value',
+            { name: key.slice(0, sep), label: key.slice(sep + 1), delta: BigInt(delta) },
+          );
+        }
+        await this.db.run('COMMIT');
+      } catch (e) {
+        await this.db.run('ROLLBACK').catch(() => undefined);
+        await this.db.run('DELETE FROM staging_rejects').catch(() => undefined);
+        throw new LedgerError(`${this.path}: cannot commit a batch: ${(e as Error).message}`);
+      }
+      if (inserted === unique.length) return { fresh: unique, freshRejects, batch };
+      // Some rows were already in the ledger: find which of ours landed.
+      const landed = new Set((await this.rows('SELECT record_key FROM usage WHERE ingest_batch = $1', [BigInt(batch)])).map((r) => r.record_key as string));
+      return { fresh: unique.filter((r) => landed.has(recordKey(r.source, r.requestId))), freshRejects, batch };
+    });
+  }
+
+  async readPositions(source: string): Promise<ReadPosition[]> {
+    const rows = await this.rows('SELECT * FROM read_positions WHERE source = $1', [source]);
+    return rows.map((r) => ({
+      source: r.source as string,
+      fileKey: r.file_key as string,
+      path: r.path as string,
+      fingerprint: r.fingerprint as string,
+      fingerprintLen: Number(r.fingerprint_len),
+      offset: Number(r.offset),
+      line: Number(r.line),
+      finished: r.finished as boolean,
+    }));
+  }
+
+  async counters(): Promise<{ name: string; label: string; value: number }[]> {
+    const rows = await this.rows('SELECT name, label, value FROM counters');
+    return rows.map((r) => ({ name: r.name as string, label: r.label as string, value: Number(r.value) }));
+  }
+
+  async close(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    this.db.closeSync();
+    this.instance.closeSync();
+    rmSync(this.batchFile, { force: true });
+  }
+}
+
+export function counterKey(name: string, label: string): string {
+  return `${name}\u0000${label}`;
+}
+
+function dedupe(records: readonly PricedRecord[]): PricedRecord[] {
+  const seen = new Set<string>();
+  const out: PricedRecord[] = [];
+  for (const r of records) {
+    const k = recordKey(r.source, r.requestId);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(r);
+  }
+  return out;
+}
+
+function appendReject(a: DuckDBAppender, r: RejectedLine, batch: number): void {
+  a.appendVarchar(r.source);
+  a.appendVarchar(r.path);
+  a.appendBigInt(BigInt(r.line));
+  a.appendBigInt(BigInt(r.byteOffset));
+  a.appendBigInt(BigInt(r.byteLength));
+  a.appendVarchar(r.reason);
+  appendText(a, r.field);
+  a.appendVarchar(r.message);
+  a.appendVarchar(r.lineSha256);
+  appendText(a, r.excerpt);
+  a.appendTimestamp(ts(Date.now()));
+  a.appendBigInt(BigInt(batch));
+  a.endRow();
+}
+
+function appendText(a: DuckDBAppender, v: string | undefined): void {
+  if (v === undefined) a.appendNull();
+  else a.appendVarchar(v);
+}

@@ -1,0 +1,68 @@
+import { FieldError } from './fieldError';
+
+/**
+ * Value coercion for log fields. Gateways disagree on how they write "nothing" (Envoy JSON: null,
+ * Envoy text and Higress: "-", nginx escape=json: "") and often write numbers as strings ("21").
+ */
+
+export function isAbsent(v: unknown): boolean {
+  return v === undefined || v === null || v === '' || v === '-';
+}
+
+export function toOptionalString(v: unknown, field: string): string | undefined {
+  if (isAbsent(v)) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new FieldError('invalid_field', field, `${field}: expected a string, got ${describe(v)}`);
+}
+
+/** A token count: a non-negative integer, given as a number or a numeric string. */
+export function toOptionalCount(v: unknown, field: string): number | undefined {
+  if (isAbsent(v)) return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new FieldError('invalid_field', field, `${field}: expected a non-negative integer, got ${describe(v)}`);
+  }
+  return n;
+}
+
+export function toOptionalNumber(v: unknown, field: string): number | undefined {
+  if (isAbsent(v)) return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    throw new FieldError('invalid_field', field, `${field}: expected a number, got ${describe(v)}`);
+  }
+  return n;
+}
+
+/** How a gateway writes a point in time. `auto` tells seconds from milliseconds by magnitude. */
+export type TimeUnit = 'auto' | 's' | 'ms' | 'iso';
+
+// Below this a number is taken as seconds: 1e11 s is the year 5138, 1e11 ms is 1973.
+const SECONDS_LIMIT = 1e11;
+const ISO_HAS_ZONE = /(Z|[+-]\d\d:?\d\d)$/i;
+
+/** Reads a timestamp into epoch milliseconds (fractional: rounding is the caller's). Times without a zone are UTC. */
+export function toEpochMs(v: unknown, unit: TimeUnit, field: string): number | undefined {
+  if (isAbsent(v)) return undefined;
+  let ms: number;
+  const numeric = typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : undefined;
+  if (numeric !== undefined && unit !== 'iso') {
+    ms = unit === 's' || (unit === 'auto' && numeric < SECONDS_LIMIT) ? numeric * 1000 : numeric;
+  } else if (typeof v === 'string' && unit !== 's' && unit !== 'ms') {
+    const text = v.trim();
+    ms = Date.parse(ISO_HAS_ZONE.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+  } else {
+    throw new FieldError('invalid_field', field, `${field}: expected a ${unit === 'auto' ? 'timestamp' : unit + ' timestamp'}, got ${describe(v)}`);
+  }
+  if (!Number.isFinite(ms)) throw new FieldError('invalid_field', field, `${field}: not a valid time: ${describe(v)}`);
+  return ms;
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}

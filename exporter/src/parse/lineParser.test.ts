@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRejection, ParseRejection } from '../types';
+import { Framer, FramedText } from './framer';
+import { LineParser, ParsedLine, ParserOptions } from './lineParser';
+import { compileFieldSpec } from './mapping';
+import { compileMapping, PRESETS } from './presets';
+
+const FIXTURES = join(__dirname, '../../test/fixtures');
+
+function parseFile(name: string, options: ParserOptions = { format: 'auto', mappings: {} }): (ParsedLine | ParseRejection)[] {
+  const framer = new Framer(0, 1, 1 << 20);
+  const texts: FramedText[] = [];
+  framer.push(readFileSync(join(FIXTURES, name)), texts);
+  framer.finish(texts);
+  const parser = new LineParser(options);
+  return texts.map((t) => parser.parse(t.text));
+}
+
+function records(name: string, options?: ParserOptions): ParsedLine[] {
+  const out = parseFile(name, options);
+  const bad = out.filter(isRejection);
+  expect(bad).toEqual([]);
+  return out as ParsedLine[];
+}
+
+describe('LiteLLM StandardLoggingPayload', () => {
+  const [first, failed, reasoning] = records('litellm.jsonl');
+
+  it('maps identity, model, times and status', () => {
+    expect(first!.format).toBe('litellm');
+    expect(first!.record).toMatchObject({
+      requestId: 'chatcmpl-7d2f0a1e-0001',
+      startMs: 1735725600123,
+      durationMs: 3864,
+      user: 'alice@example.com',
+      apiKeyId: 'a3c9e1f07b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e',
+      apiKeyAlias: 'ci-bot',
+      team: 'engineering',
+      tier: 'gold',
+      model: 'claude-sonnet-4-5-20250929',
+      provider: 'anthropic',
+      status: 'success',
+    });
+  });
+
+  it('takes cached input from metadata.usage_object.prompt_tokens_details.cached_tokens', () => {
+    expect(first!.record.tokens).toEqual({ inputUncached: 500, cacheRead: 1000, cacheWrite: 0, output: 375, reasoning: 0 });
+  });
+
+  it('keeps failures with their HTTP code and falls back to the team id', () => {
+    expect(failed!.record).toMatchObject({ status: 'failure', httpStatus: 429, team: 'team-eng', apiKeyAlias: undefined, tier: undefined });
+    expect(failed!.record.tokens).toEqual({ inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 });
+  });
+
+  it('keeps reasoning tokens inside output', () => {
+    expect(reasoning!.record.tokens).toEqual({ inputUncached: 512, cacheRead: 1536, cacheWrite: 0, output: 900, reasoning: 640 });
+  });
+
+  it('never carries prompt or response content into the record', () => {
+    expect(JSON.stringify(first!.record)).not.toMatch(/SECRET/);
+  });
+
+  it('reads the pretty-printed multi-line stdout form between other log lines', () => {
+    const out = parseFile('litellm-stdout.log');
+    expect(out.map((o) => (isRejection(o) ? o.reason : o.format))).toEqual(['invalid_json', 'litellm', 'invalid_json']);
+    const rec = (out[1] as ParsedLine).record;
+    expect(rec).toMatchObject({ requestId: 'chatcmpl-pretty-0001', user: 'carol@example.com', team: 'research' });
+    expect(rec.tokens).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
+  });
+});
+
+describe('Kong AI Gateway file-log', () => {
+  const [first, docsSpelling, failed] = records('kong.jsonl');
+
+  it('maps consumer, credential, tags, served model and epoch-ms start', () => {
+    expect(first!.format).toBe('kong');
+    expect(first!.record).toMatchObject({
+      requestId: '3a7f0c9e1b2d4e6f8a0b1c2d3e4f5a6b',
+      startMs: 1735725600119,
+      durationMs: 2405,
+      user: 'alice',
+      apiKeyId: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e',
+      team: 'eng',
+      tier: 'gold',
+      model: 'gpt-4o-2024-08-06',
+      provider: 'openai',
+      httpStatus: 200,
+      status: 'success',
+    });
+    expect(first!.record.tokens).toMatchObject({ inputUncached: 812, output: 164 });
+  });
+
+  it('accepts the prompt_token spelling the docs show', () => {
+    expect(docsSpelling!.record.tokens).toMatchObject({ inputUncached: 120, output: 30 });
+    expect(docsSpelling!.record.tier).toBe('free');
+  });
+
+  it('reads the older ai["ai-proxy"] namespace and marks 5xx as failure', () => {
+    expect(failed!.record).toMatchObject({ status: 'failure', httpStatus: 500, model: 'gpt-4o' });
+  });
+});
+
+describe('Envoy AI Gateway access log', () => {
+  const [genai, otel, failed] = records('envoy.jsonl');
+
+  it('reads the genai_* key preset', () => {
+    expect(genai!.format).toBe('envoy');
+    expect(genai!.record).toMatchObject({ requestId: '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e', startMs: Date.parse('2025-01-01T10:00:00.123Z'), durationMs: 1874, user: 'alice', tier: 'gold', model: 'gpt-4o-mini' });
+    expect(genai!.record.tokens).toMatchObject({ inputUncached: 523, output: 91 });
+  });
+
+  it('reads the literal dotted gen_ai.* key preset', () => {
+    expect(otel!.record).toMatchObject({ model: 'gpt-4o', provider: 'openai', user: 'dave' });
+    expect(otel!.record.tokens).toMatchObject({ inputUncached: 1200, output: 300 });
+  });
+
+  it('records a failure with null tokens as a zero-token request', () => {
+    expect(failed!.record).toMatchObject({ status: 'failure', httpStatus: 503 });
+    expect(failed!.record.tokens.inputUncached).toBe(0);
+  });
+
+  it('takes user and tier from configured fields', () => {
+    const mapping = { ...PRESETS.envoy, fields: { ...PRESETS.envoy.fields, user: compileFieldSpec('x-forwarded-user'), tier: compileFieldSpec('plan') } };
+    const parser = new LineParser({ format: 'envoy', mappings: { envoy: mapping } });
+    const out = parser.parse('{"genai_model_name":"m","start_time":"2025-01-01T00:00:00Z","x-forwarded-user":"zoe","plan":"silver","user_id":"ignored"}');
+    expect((out as ParsedLine).record).toMatchObject({ user: 'zoe', tier: 'silver' });
+  });
+});
+
+describe('generic JSON mapping', () => {
+  const mapping = compileMapping(
+    {
+      requestId: 'req.id',
+      startTime: 'ts',
+      durationMs: 'latency_ms',
+      user: 'auth.sub',
+      apiKey: 'req.headers.x-api-key',
+      team: 'org.team',
+      tier: 'org.plan',
+      model: 'model',
+      status: 'status',
+      usage: 'response.usage',
+    },
+    'auto',
+    true,
+  );
+  const options: ParserOptions = { format: 'generic', mappings: { generic: mapping } };
+  const [anthropic, openai, failed] = records('generic.jsonl', options);
+
+  it('understands an Anthropic-style usage object', () => {
+    expect(anthropic!.record.tokens).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
+    expect(anthropic!.record).toMatchObject({ user: 'erin', team: 'finance', tier: 'premium', httpStatus: 200 });
+  });
+
+  it('understands an OpenAI-style usage object', () => {
+    expect(openai!.record.tokens).toEqual({ inputUncached: 1024, cacheRead: 1024, cacheWrite: 0, output: 100, reasoning: 0 });
+  });
+
+  it('hashes a raw API key and never keeps it', () => {
+    expect(anthropic!.record.apiKeyId).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(anthropic!.record)).not.toContain('sk-live');
+  });
+
+  it('reads a word status', () => {
+    expect(failed!.record.status).toBe('failure');
+  });
+
+  it('is tried in auto mode for lines no preset recognises', () => {
+    const out = new LineParser({ format: 'auto', mappings: { generic: mapping } }).parse('{"ts":1735725600,"model":"m","req":{"id":"r1"}}');
+    expect((out as ParsedLine).format).toBe('generic');
+    expect((out as ParsedLine).record.startMs).toBe(1735725600000);
+  });
+});
+
+describe('bad lines', () => {
+  it('are rejected by reason with the field named', () => {
+    const out = parseFile('malformed.jsonl');
+    const summary = out.map((o) => (isRejection(o) ? `${o.reason}${o.field ? ':' + o.field : ''}` : 'ok'));
+    expect(summary).toEqual([
+      'ok',
+      'invalid_json',
+      'invalid_field:prompt_tokens',
+      'missing_field:model',
+      'unrecognized_format',
+      'invalid_field:startTime',
+      'invalid_json',
+      'ok',
+    ]);
+    expect((out[2] as ParseRejection).message).toBe('prompt_tokens: expected a non-negative integer, got -5');
+  });
+
+  it('a forced format rejects another gateway\'s lines', () => {
+    const kongLine = readFileSync(join(FIXTURES, 'kong.jsonl'), 'utf8').split('\n')[0]!;
+    expect(new LineParser({ format: 'litellm', mappings: {} }).parse(kongLine)).toMatchObject({ reason: 'unrecognized_format' });
+  });
+
+  it('a line without a request id gets a stable content hash as its id', () => {
+    const p = new LineParser({ format: 'envoy', mappings: {} });
+    const line = '{"genai_model_name":"m","start_time":"2025-01-01T00:00:00Z"}';
+    const a = p.parse(line) as ParsedLine;
+    expect(a.record.requestId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((p.parse(line) as ParsedLine).record.requestId).toBe(a.record.requestId);
+  });
+});

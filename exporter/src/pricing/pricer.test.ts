@@ -1,0 +1,155 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TokenBuckets } from '../types';
+import { IdentityMap } from './identityMap';
+import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
+import { formatPicoUsd } from './money';
+import { PriceBookError } from './priceBook';
+import { Pricer } from './pricer';
+
+const dir = mkdtempSync(join(tmpdir(), 'tl-prices-'));
+function file(name: string, content: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+const BOOK = file(
+  'prices.yaml',
+  `version: test-1
+models:
+  gpt-4o:
+    aliases: [gpt-4o-latest]
+    prices:
+      - { effective_from: 2024-05-13, input: 5.00, output: 15.00 }
+      - { effective_from: 2024-10-01, input: 2.50, cache_read: 1.25, output: 10.00 }
+  claude-sonnet-4-5:
+    prices:
+      - { effective_from: 2025-09-29, input: 3, cache_read: 0.30, cache_write: 3.75, output: 15 }
+  gemini-flash:
+    prices:
+      - { input: "0.075", cache_read: "0.01875", output: "0.30" }
+tiers:
+  premium: { multiplier: 1.25 }
+  internal:
+    overrides:
+      gpt-4o: { input: 2.00, output: 8.00 }
+    multiplier: "0.5"
+`,
+);
+
+const t = (inputUncached: number, cacheRead: number, cacheWrite: number, output: number): TokenBuckets => ({ inputUncached, cacheRead, cacheWrite, output, reasoning: 0 });
+const at = (iso: string) => Date.parse(iso);
+
+describe('Pricer', () => {
+  const pricer = new Pricer(loadPriceBookFile(BOOK));
+  const usd = (p: { costPusd: bigint } | undefined) => (p ? formatPicoUsd(p.costPusd) : undefined);
+
+  it('prices each bucket at its own rate, exactly', () => {
+    // 1,000,000 uncached at 2.50 + 500,000 cached at 1.25 + 100,000 output at 10.00 = 2.5 + 0.625 + 1.0
+    expect(usd(pricer.price('gpt-4o', undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))).toBe('4.125000000000');
+  });
+
+  it('uses the rate in force at the request start', () => {
+    expect(usd(pricer.price('gpt-4o', undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe('5.000000000000');
+    expect(usd(pricer.price('gpt-4o', undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe('2.500000000000');
+    expect(pricer.price('gpt-4o', undefined, at('2024-01-01T00:00:00Z'), t(1, 0, 0, 0))).toBeUndefined();
+  });
+
+  it('falls back to the input rate for a missing cache rate', () => {
+    // Before 2024-10-01 gpt-4o has no cache_read rate: cache reads cost the input rate (5.00).
+    expect(usd(pricer.price('gpt-4o', undefined, at('2024-06-01T00:00:00Z'), t(0, 1_000_000, 1_000_000, 0)))).toBe('10.000000000000');
+  });
+
+  it('prices Anthropic cache writes and reads', () => {
+    expect(usd(pricer.price('claude-sonnet-4-5', undefined, at('2025-10-01T00:00:00Z'), t(48, 500, 2100, 312)))).toBe('0.012849000000');
+  });
+
+  it('keeps sub-nano rates exact', () => {
+    expect(usd(pricer.price('gemini-flash', undefined, at('2025-01-01T00:00:00Z'), t(0, 1, 0, 0)))).toBe('0.000000018750');
+  });
+
+  it('resolves aliases, provider prefixes and snapshot dates', () => {
+    expect(pricer.resolveModel('gpt-4o-latest')).toBe('gpt-4o');
+    expect(pricer.resolveModel('openai/gpt-4o')).toBe('gpt-4o');
+    expect(pricer.resolveModel('gpt-4o-2024-08-06')).toBe('gpt-4o');
+    expect(pricer.resolveModel('claude-sonnet-4-5-20250929')).toBe('claude-sonnet-4-5');
+    expect(pricer.resolveModel('llama-3-70b')).toBeNull();
+  });
+
+  it('charges tiers by multiplier or override table, keeping cost at list price', () => {
+    const tokens = t(1_000_000, 0, 0, 1_000_000);
+    const when = at('2025-01-01T00:00:00Z');
+    expect(pricer.price('gpt-4o', 'premium', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 15_625_000_000_000n });
+    // internal: override 2.00 + 8.00 = 10.00, then x0.5
+    expect(pricer.price('gpt-4o', 'internal', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
+    expect(pricer.price('gpt-4o', 'unknown-tier', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 12_500_000_000_000n });
+  });
+});
+
+describe('price book files', () => {
+  it('imports LiteLLM model_prices_and_context_window.json, skipping sample_spec and non-token entries', () => {
+    const p = file(
+      'litellm.json',
+      JSON.stringify({
+        sample_spec: { input_cost_per_token: 0, output_cost_per_token: 0 },
+        'gpt-4o-mini': { input_cost_per_token: 1.5e-7, output_cost_per_token: 6e-7, cache_read_input_token_cost: 7.5e-8, litellm_provider: 'openai', mode: 'chat' },
+        'claude-haiku-4-5': { input_cost_per_token: 1e-6, output_cost_per_token: 5e-6, cache_creation_input_token_cost: 1.25e-6 },
+        'dall-e-3': { output_cost_per_image: 0.04, mode: 'image_generation' },
+      }),
+    );
+    const book = loadPriceBookFile(p);
+    expect([...book.models.keys()].sort()).toEqual(['claude-haiku-4-5', 'gpt-4o-mini']);
+    expect(book.models.get('gpt-4o-mini')![0]!.rates).toEqual({ inputUncached: 150_000n, output: 600_000n, cacheRead: 75_000n, cacheWrite: 150_000n });
+    expect(book.models.get('claude-haiku-4-5')![0]!.rates.cacheRead).toBe(1_000_000n);
+  });
+
+  it('merges books: a later file adds models and tiers', () => {
+    const extra = file('extra.yaml', 'models:\n  local-llama:\n    prices:\n      - { input: 0.1, output: 0.1 }\n');
+    const book = loadPriceBooks([BOOK, extra]);
+    expect(book.models.has('gpt-4o') && book.models.has('local-llama')).toBe(true);
+    expect(book.tiers.has('premium')).toBe(true);
+  });
+
+  it.each([
+    ['missing output', 'models:\n  m:\n    prices:\n      - { input: 1 }\n', /models\.m\.prices\[0\]: missing key "output"/],
+    ['bad rate', 'models:\n  m:\n    prices:\n      - { input: abc, output: 1 }\n', /models\.m\.prices\[0\]\.input: "abc" is not a decimal/],
+    ['unknown rate key', 'models:\n  m:\n    prices:\n      - { input: 1, output: 1, outptu: 2 }\n', /prices\[0\]\.outptu: unknown rate/],
+    ['bad date', 'models:\n  m:\n    prices:\n      - { effective_from: soon, input: 1, output: 1 }\n', /effective_from: expected a date/],
+    ['negative', 'models:\n  m:\n    prices:\n      - { input: -1, output: 1 }\n', /cannot be negative/],
+    ['not a book', 'hello: world\n', /not a price book/],
+    ['bad tier key', 'models: {}\ntiers:\n  gold: { multipler: 2 }\n', /tiers\.gold\.multipler: unknown key/],
+  ])('explains a broken book (%s), naming file and key', (_name, content, message) => {
+    const p = file('broken.yaml', content);
+    expect(() => loadPriceBookFile(p)).toThrow(PriceBookError);
+    expect(() => loadPriceBookFile(p)).toThrow(message);
+    expect(() => loadPriceBookFile(p)).toThrow(p);
+  });
+});
+
+describe('IdentityMap', () => {
+  const ids = new IdentityMap(
+    [
+      { apiKey: 'ci-bot', owner: 'alice@example.com', team: 'engineering', tier: 'gold' },
+      { user: 'bob@example.com', team: 'sales', tier: 'free' },
+    ],
+    'standard',
+  );
+  const rec = (over: object) => ({ requestId: 'r', startMs: 0, durationMs: undefined, user: undefined, apiKeyId: undefined, apiKeyAlias: undefined, team: undefined, tier: undefined, model: 'm', provider: undefined, status: 'success' as const, httpStatus: undefined, tokens: t(0, 0, 0, 0), ...over });
+
+  it('fills owner, team and tier from the API key alias', () => {
+    const r = rec({ apiKeyAlias: 'ci-bot' });
+    ids.apply(r);
+    expect(r).toMatchObject({ user: 'alice@example.com', team: 'engineering', tier: 'gold' });
+  });
+
+  it('never overrides what the log says, and falls back to the default tier', () => {
+    const r = rec({ user: 'bob@example.com', tier: 'platinum' });
+    ids.apply(r);
+    expect(r).toMatchObject({ team: 'sales', tier: 'platinum' });
+    const other = rec({ user: 'zed' });
+    ids.apply(other);
+    expect(other.tier).toBe('standard');
+  });
+});

@@ -1,0 +1,80 @@
+import type { TokenBuckets } from '../types';
+import { multiplyByDecimal } from './money';
+import { BUCKETS, PriceBook, RatePeriod, Rates } from './priceBook';
+
+export interface Price {
+  costPusd: bigint;
+  chargePusd: bigint;
+}
+
+const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/;
+
+/**
+ * Σ tokens × rate, exactly. Integer arithmetic in doubles is exact below 2^53 (9,007 USD in pico-USD), which
+ * covers nearly every request and is far cheaper than BigInt; anything larger is redone in BigInt.
+ */
+function amount(tokens: TokenBuckets, rates: Rates): bigint {
+  let total = 0;
+  for (let i = 0; i < BUCKETS.length; i++) {
+    const b = BUCKETS[i]!;
+    const n = tokens[b];
+    if (n !== 0) total += n * Number(rates[b]);
+  }
+  if (Number.isSafeInteger(total)) return BigInt(total);
+  let exact = 0n;
+  for (const b of BUCKETS) exact += BigInt(tokens[b]) * rates[b];
+  return exact;
+}
+
+/** Prices usage records against a price book. Model-name resolution is cached per name. */
+export class Pricer {
+  private readonly resolved = new Map<string, string | null>();
+
+  constructor(readonly book: PriceBook) {}
+
+  /**
+   * The canonical model a log's model name is priced as: the exact name, an alias, the name without a
+   * provider prefix ("openai/gpt-4o"), or without a snapshot date ("gpt-4o-2024-08-06"). Null: no price.
+   */
+  resolveModel(name: string): string | null {
+    let hit = this.resolved.get(name);
+    if (hit !== undefined) return hit;
+    hit = null;
+    const slash = name.lastIndexOf('/');
+    const candidates = [name, slash >= 0 ? name.slice(slash + 1) : undefined];
+    for (const c of [...candidates]) if (c && DATE_SUFFIX.test(c)) candidates.push(c.replace(DATE_SUFFIX, ''));
+    for (const c of candidates) {
+      if (!c) continue;
+      if (this.book.models.has(c)) { hit = c; break; }
+      const alias = this.book.aliases.get(c);
+      if (alias !== undefined && this.book.models.has(alias)) { hit = alias; break; }
+    }
+    this.resolved.set(name, hit);
+    return hit;
+  }
+
+  private periodAt(model: string, atMs: number): RatePeriod | undefined {
+    const periods = this.book.models.get(model)!;
+    let found: RatePeriod | undefined;
+    for (const p of periods) {
+      if (p.effectiveFromMs <= atMs) found = p;
+      else break;
+    }
+    return found;
+  }
+
+  /** Undefined when the model has no price in force at `startMs`: the record is kept unpriced. */
+  price(model: string, tier: string | undefined, startMs: number, tokens: TokenBuckets): Price | undefined {
+    const canonical = this.resolveModel(model);
+    if (canonical === null) return undefined;
+    const period = this.periodAt(canonical, startMs);
+    if (!period) return undefined;
+    const costPusd = amount(tokens, period.rates);
+    const tierPricing = tier !== undefined ? this.book.tiers.get(tier) : undefined;
+    if (!tierPricing) return { costPusd, chargePusd: costPusd };
+    const override = tierPricing.overrides.get(canonical);
+    let chargePusd = override ? amount(tokens, { ...period.rates, ...override }) : costPusd;
+    if (tierPricing.multiplier) chargePusd = multiplyByDecimal(chargePusd, tierPricing.multiplier);
+    return { costPusd, chargePusd };
+  }
+}

@@ -1,0 +1,183 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { dirname } from 'node:path';
+import { Config, loadConfig } from '../config/config';
+import { Ledger } from '../ledger/ledger';
+import { repriceUnpriced } from '../ledger/reprice';
+import type { Logger } from '../log';
+import { ExporterMetrics, SourceLag } from '../metrics/exporterMetrics';
+import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
+import { Pipeline } from '../pipeline/pipeline';
+import { RejectFile } from '../pipeline/rejectFile';
+import { sourceContext } from '../pipeline/sourceContext';
+import { IdentityMap } from '../pricing/identityMap';
+import { loadPriceBooks } from '../pricing/loadPriceBook';
+import { Pricer } from '../pricing/pricer';
+import { createApp, listen } from '../server/httpServer';
+import { FileFollower } from '../sources/fileFollower';
+import { readStream } from '../sources/streamSource';
+import type { ReadHandler } from '../sources/types';
+
+/** Ingest lag beyond which /readyz reports not ready. */
+const MAX_READY_LAG_SECONDS = 300;
+
+interface FollowedSource {
+  name: string;
+  follower: FileFollower;
+  handler: ReadHandler;
+}
+
+/**
+ * `tokenledger serve`: follows every configured source into the ledger and serves /metrics and the API.
+ * Stops gracefully (SIGTERM/SIGINT: last batch committed), reloads prices and identities on SIGHUP.
+ */
+export class ExporterService {
+  private stopping = false;
+  private loop: Promise<void> = Promise.resolve();
+  private stdinDone: Promise<void> = Promise.resolve();
+  private followed: FollowedSource[] = [];
+  private server: Server | undefined;
+  private pricer: Pricer;
+  private identities: IdentityMap;
+  readonly metrics: ExporterMetrics;
+  readonly pipeline: Pipeline;
+  private loopError: Error | undefined;
+
+  private constructor(
+    private config: Config,
+    readonly ledger: Ledger,
+    private readonly log: Logger,
+  ) {
+    this.pricer = new Pricer(loadPriceBooks(config.priceFiles, config.litellmPricesEffectiveFromMs));
+    this.identities = new IdentityMap(config.identities, config.defaultTier);
+    this.metrics = new ExporterMetrics(config.metrics, () => this.lag());
+    const rejects = new RejectFile(config.rejectsFile);
+    this.pipeline = new Pipeline({
+      ledger,
+      pricer: () => this.pricer,
+      identities: () => this.identities,
+      metrics: this.metrics,
+      batchLines: config.batchLines,
+      onRejects: (r) => {
+        rejects.append(r);
+        const first = r[0]!;
+        this.log.warn(`${r.length} line(s) rejected, e.g. ${first.path}:${first.line}: ${first.reason}${first.field ? ` (${first.field})` : ''}: ${first.message}; see ${config.rejectsFile}`);
+      },
+    });
+  }
+
+  static async start(config: Config, log: Logger): Promise<ExporterService> {
+    mkdirSync(dirname(config.ledgerPath), { recursive: true });
+    const ledger = await Ledger.open(config.ledgerPath);
+    let service: ExporterService;
+    try {
+      service = new ExporterService(config, ledger, log);
+      for (const w of service.pricer.book.warnings) log.warn(w);
+      await seedMetricsFromLedger(ledger, service.metrics);
+      await service.reprice();
+      await service.startSources();
+      service.server = await listen(createApp(service.metrics, service), config.listen.host, config.listen.port);
+    } catch (e) {
+      await ledger.close();
+      throw e;
+    }
+    return service;
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.server!.address();
+    if (a === null || typeof a === 'string') throw new Error('server is not listening on a TCP port');
+    return { host: a.address, port: a.port };
+  }
+
+  private async reprice(): Promise<void> {
+    const n = await repriceUnpriced(this.ledger, this.pricer, this.metrics.usage);
+    if (n) this.log.info(`priced ${n} record(s) that had no price before (price book ${this.pricer.book.version})`);
+  }
+
+  private async startSources(): Promise<void> {
+    for (const s of this.config.sources) {
+      const handler = this.pipeline.handler(sourceContext(s));
+      if (s.stdin) {
+        this.stdinDone = readStream(process.stdin, '-', this.config.maxLineBytes, handler)
+          .then(() => this.pipeline.flush())
+          .then(() => this.log.info('stdin closed; its records are committed'))
+          .catch((e: Error) => this.fail(e));
+        continue;
+      }
+      const follower = new FileFollower({
+        source: s.name,
+        patterns: s.paths,
+        maxLineBytes: this.config.maxLineBytes,
+        rotateWaitMs: this.config.rotateWaitMs,
+        startAt: s.startAt,
+        warn: (m) => this.log.warn(m),
+      });
+      await follower.init(await this.ledger.readPositions(s.name));
+      this.followed.push({ name: s.name, follower, handler });
+    }
+    this.loop = this.follow().catch((e: Error) => this.fail(e));
+  }
+
+  private fail(e: Error): void {
+    this.loopError = e;
+    this.log.error(`ingestion stopped: ${e.message}`);
+  }
+
+  private async follow(): Promise<void> {
+    while (!this.stopping) {
+      let readAny = false;
+      for (const f of this.followed) readAny = (await f.follower.poll(f.handler)) || readAny;
+      await this.pipeline.commit();
+      if (!readAny) {
+        await this.pipeline.flush();
+        await sleep(this.config.pollIntervalMs);
+      }
+    }
+  }
+
+  private lag(): SourceLag[] {
+    const now = Date.now();
+    return this.followed.map((f) => {
+      const backlogBytes = f.follower.backlog().reduce((sum, b) => sum + b.bytes, 0);
+      const newest = this.pipeline.newestRecordMs.get(f.name);
+      return { source: f.name, backlogBytes, lagSeconds: backlogBytes > 0 && newest !== undefined ? Math.max(0, (now - newest) / 1000) : 0 };
+    });
+  }
+
+  notReadyReason(): string | undefined {
+    if (this.loopError) return `ingestion stopped: ${this.loopError.message}`;
+    if (this.stopping) return 'shutting down';
+    const behind = this.lag().find((l) => l.lagSeconds > MAX_READY_LAG_SECONDS);
+    return behind ? `source ${behind.source} is ${Math.round(behind.lagSeconds)}s behind` : undefined;
+  }
+
+  /** Re-reads the config file's prices and identities (SIGHUP). Sources and the ledger stay as they are. */
+  async reload(): Promise<void> {
+    const next = loadConfig(this.config.file);
+    this.pricer = new Pricer(loadPriceBooks(next.priceFiles, next.litellmPricesEffectiveFromMs));
+    this.identities = new IdentityMap(next.identities, next.defaultTier);
+    this.config = { ...this.config, priceFiles: next.priceFiles, identities: next.identities, defaultTier: next.defaultTier };
+    await this.pipeline.flush();
+    await this.reprice();
+    this.log.info(`reloaded ${this.config.file}: price book ${this.pricer.book.version}`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    await this.pipeline.flush().catch((e: Error) => this.log.error(`last batch not committed: ${e.message}`));
+    for (const f of this.followed) await f.follower.close();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.ledger.close();
+  }
+
+  /** Resolves when stdin (if it is a source) has been read to its end and committed. */
+  stdinFinished(): Promise<void> {
+    return this.stdinDone;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

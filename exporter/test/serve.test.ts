@@ -1,0 +1,159 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasPromtool, ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, TEST_PRICES, tempDir, waitFor } from './helpers';
+
+function writeConfig(dir: string, pattern: string, extra = ''): string {
+  writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
+  const config = join(dir, 'tokenledger.yaml');
+  writeFileSync(
+    config,
+    `ledger: ledger.duckdb
+rejects_file: rejects.jsonl
+prices: prices.yaml
+listen: 127.0.0.1:0
+poll_interval_ms: 50
+rotate_wait_ms: 300
+batch_lines: 500
+sources:
+  - name: gw
+    paths: ${JSON.stringify(pattern)}
+    format: litellm
+${extra}`,
+  );
+  return config;
+}
+
+/** The ledger one clean `ingest` of the same lines produces. */
+async function cleanTotals(dir: string, content: string): Promise<unknown> {
+  const log = join(dir, 'clean-input.jsonl');
+  writeFileSync(log, content);
+  const db = join(dir, 'clean.duckdb');
+  const r = runCli(['ingest', '--db', db, '--prices', join(dir, 'prices.yaml'), log]);
+  if (r.status !== 0) throw new Error(r.stderr);
+  return ledgerTotals(db);
+}
+
+describe('tokenledger serve', () => {
+  let dir: string;
+  let serve: ServeProcess | undefined;
+  beforeAll(() => requireBuiltCli());
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    await serve?.stop('SIGKILL');
+    serve = undefined;
+  });
+
+  const requestsSeen = (n: number) => waitFor(`${n} requests in /metrics`, async () => ((await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined));
+
+  it('follows a file across rotation by rename and loses or repeats nothing', async () => {
+    const config = writeConfig(dir, join(dir, 'logs', 'gw.log*'));
+    const log = join(dir, 'logs', 'gw.log');
+    require('node:fs').mkdirSync(join(dir, 'logs'));
+    writeFileSync(log, lines(0, 400));
+    serve = await ServeProcess.start(config);
+    await requestsSeen(400);
+    // The gateway writes a little more to the old file after the rename, as real writers do until they reopen.
+    appendFileSync(log, lines(400, 450));
+    renameSync(log, `${log}.1`);
+    appendFileSync(`${log}.1`, lines(450, 500));
+    writeFileSync(log, lines(500, 900));
+    await requestsSeen(900);
+    appendFileSync(log, lines(900, 1000));
+    await requestsSeen(1000);
+    await serve.stop();
+    expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 1000)));
+  });
+
+  it('recovers the lines of a copytruncate from the copy when the copy is not followed', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'));
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 300));
+    serve = await ServeProcess.start(config);
+    await requestsSeen(300);
+    // No pause: these lines land in the copy before the exporter has read them, then the file is truncated.
+    appendFileSync(log, lines(300, 420));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, lines(420, 600));
+    await requestsSeen(600);
+    await serve.stop();
+    expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 600)));
+  });
+
+  it('holds a partial last line until its newline arrives', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'));
+    const log = join(dir, 'app.log');
+    const next = lines(10, 11);
+    writeFileSync(log, lines(0, 10) + next.slice(0, 50));
+    serve = await ServeProcess.start(config);
+    await requestsSeen(10);
+    await new Promise((r) => setTimeout(r, 300)); // several polls: the half line must stay unread
+    expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+    appendFileSync(log, next.slice(50));
+    await requestsSeen(11);
+    expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+  });
+
+  it('keeps its counters across a restart and a SIGKILL, reading on where it stopped', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'));
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 700) + 'not json\n');
+    serve = await ServeProcess.start(config);
+    await requestsSeen(700);
+    const before = await serve.metrics();
+    const pick = (text: string) => text.split('\n').filter((l) => /^tokenledger_(requests|tokens|cost_usd|lines_read|lines_rejected|unpriced|request_duration)/.test(l)).sort();
+    await serve.stop('SIGKILL');
+    serve = await ServeProcess.start(config);
+    expect(pick(await serve.metrics())).toEqual(pick(before));
+    appendFileSync(log, lines(700, 800));
+    await requestsSeen(800);
+    await serve.stop();
+    expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 800)));
+  });
+
+  it('serves /metrics that pass promtool check metrics, with HELP on every family', async () => {
+    if (!hasPromtool()) throw new Error('promtool not found: apt-get install prometheus (it provides promtool)');
+    const config = writeConfig(dir, join(dir, 'app.log'));
+    writeFileSync(join(dir, 'app.log'), lines(0, 100) + lines(100, 110, { model: 'unpriced-model' }) + '{"broken\n');
+    serve = await ServeProcess.start(config);
+    await requestsSeen(110);
+    const text = await serve.metrics();
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
+    expect(await serve.metricSum('tokenledger_unpriced_requests_total', { model: 'unpriced-model' })).toBe(10);
+    expect(await serve.metricSum('tokenledger_lines_rejected_total', { reason: 'invalid_json' })).toBe(1);
+    for (const family of text.match(/^# TYPE (tokenledger_\S+)/gm)!) {
+      expect(text).toContain(`# HELP ${family.slice('# TYPE '.length)} `);
+    }
+    const health = await fetch(`${serve.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect((await fetch(`${serve.baseUrl}/readyz`)).status).toBe(200);
+  });
+
+  it('folds users beyond the series cap into __other__ while the ledger keeps them apart', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'), 'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n');
+    let content = '';
+    for (let u = 0; u < 5; u++) content += lines(u * 10, u * 10 + 10, { user: `user${u}`, model: 'gpt-4o' });
+    writeFileSync(join(dir, 'app.log'), content);
+    serve = await ServeProcess.start(config);
+    await requestsSeen(50);
+    const text = await serve.metrics();
+    const series = text.split('\n').filter((l) => l.startsWith('tokenledger_requests_total{'));
+    expect(series).toHaveLength(3);
+    expect(series.find((l) => l.includes('user="__other__"'))).toMatch(/ 30$/);
+    await serve.stop();
+    const totals = (await ledgerTotals(join(dir, 'ledger.duckdb'))) as { rows: { user: string }[] };
+    expect(new Set(totals.rows.map((r) => r.user)).size).toBe(5);
+  });
+
+  it('fails to start with a clear message for a bad config', () => {
+    const config = writeConfig(dir, join(dir, 'app.log'), '    formatt: kong\n');
+    const r = runCli(['serve', '--config', config]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${config}: sources[0].formatt: unknown key`);
+  });
+});
