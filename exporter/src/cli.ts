@@ -4,6 +4,7 @@ import { UsageError } from './commands/args';
 import { INGEST_USAGE, IngestError, runIngest } from './commands/ingest';
 import { REPORT_USAGE, runReport } from './commands/report';
 import { runServe, SERVE_USAGE } from './commands/serve';
+import { HASH_TOKEN_USAGE, runHashToken } from './commands/hashToken';
 import { LedgerError } from './ledger/ledger';
 import { PriceBookError } from './pricing/priceBook';
 
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   serve: { run: runServe, usage: SERVE_USAGE },
   ingest: { run: runIngest, usage: INGEST_USAGE },
   report: { run: runReport, usage: REPORT_USAGE },
+  'hash-token': { run: runHashToken, usage: HASH_TOKEN_USAGE },
 };
 
 const HELP = `tokenledger: LLM gateway logs in, an exact priced ledger and Prometheus metrics out.

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Ledger } from '../ledger/ledger';
 import { breakdown, Dimension, DIMENSIONS, isDimension, SORT_KEYS, SortKey, toReportRow } from '../ledger/queries';
+import { toCsv } from '../csv';
 import { asUsage, parseIsoTime, UsageError } from './args';
 
 export const REPORT_USAGE = `Usage: tokenledger report --db FILE --from ISO --to ISO --group-by user[,model,...] [--format json|csv|table]
@@ -9,16 +10,6 @@ export const REPORT_USAGE = `Usage: tokenledger report --db FILE --from ISO --to
   costUsd and chargeUsd are exact decimal strings.`;
 
 type Row = Record<string, string | number>;
-
-export function toCsv(rows: readonly Row[], columns: readonly string[]): string {
-  const cell = (v: unknown): string => {
-    const text = v === undefined ? '' : String(v);
-    // Quote when needed; a leading =,+,-,@ is prefixed with ' so a spreadsheet never runs it as a formula.
-    const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
-}
 
 function toTable(rows: readonly Row[], columns: readonly string[]): string {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));

@@ -5,8 +5,9 @@ import { ExporterService } from '../service/exporterService';
 import { asUsage, UsageError } from './args';
 
 export const SERVE_USAGE = `Usage: tokenledger serve --config FILE
-  Follows the configured sources into the ledger and serves /metrics, /healthz and /readyz.
-  SIGHUP reloads prices and identities; SIGTERM/SIGINT commit the last batch and stop.`;
+  Follows the configured sources into the ledger and serves /metrics, /healthz, /readyz and the chargeback API.
+  SIGHUP (or a change of the config file) reloads prices, identities, budgets and API tokens;
+  SIGTERM/SIGINT commit the last batch and stop.`;
 
 export async function runServe(argv: string[]): Promise<number> {
   const { values } = asUsage(() => parseArgs({ args: argv, options: { config: { type: 'string' } } }));
@@ -16,7 +17,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const service = await ExporterService.start(config, log);
   const { host, port } = service.address;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info(`tokenledger serving ${base}/metrics (Prometheus), ${base}/healthz, ${base}/readyz; ledger ${config.ledgerPath}`);
+  log.info(`tokenledger serving ${base}/metrics (Prometheus), ${base}/api/v1 (chargeback API), ${base}/healthz, ${base}/readyz; ledger ${config.ledgerPath}`);
   process.on('SIGHUP', () => {
     service.reload().catch((e: Error) => log.error(`reload failed, keeping the previous prices: ${e.message}`));
   });

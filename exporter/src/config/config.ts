@@ -5,6 +5,10 @@ import { DEFAULT_METRICS_CONFIG, MetricsConfig } from '../metrics/exporterMetric
 import { USAGE_LABELS, UsageLabel } from '../metrics/usageAggregate';
 import { CANONICAL_FIELDS, CanonicalField, compileFieldSpec, FieldSpecInput, Mapping } from '../parse/mapping';
 import { PRESETS } from '../parse/presets';
+import type { ApiToken, AuthConfig } from '../auth/apiTokens';
+import { BUDGET_SCOPES, Budget, BudgetScope, THRESHOLD_NAMES } from '../budgets/budgets';
+import { isValidTimeZone, PERIODS } from '../budgets/period';
+import { decimalToPico, parseDecimal } from '../pricing/money';
 import type { Identity } from '../pricing/identityMap';
 import { validatePattern } from '../sources/glob';
 import type { GatewayFormat } from '../types';
@@ -39,6 +43,12 @@ export interface Config {
   maxLineBytes: number;
   sources: SourceConfig[];
   metrics: MetricsConfig;
+  /** Time zone of budget periods (calendar days, weeks, months). */
+  timeZone: string;
+  budgets: Budget[];
+  auth: AuthConfig;
+  /** Reload prices, identities, budgets and tokens when the config file changes (as on SIGHUP). */
+  watchConfig: boolean;
 }
 
 export const DEFAULTS = {
@@ -156,6 +166,67 @@ function readMetrics(r: ConfigReader | undefined): MetricsConfig {
   return out;
 }
 
+const DEFAULT_THRESHOLDS = ['0.80', '0.95', '1.00'];
+
+function readBudgets(r: ConfigReader): Budget[] {
+  return r.children('budgets').map((b) => {
+    const scope = b.oneOf('scope', BUDGET_SCOPES, 'global') as BudgetScope;
+    const subject = scope === 'global' ? (b.string('subject') ?? 'global') : b.requiredString('subject');
+    const period = b.oneOf('period', PERIODS, 'monthly');
+    const limitRaw = b.raw('limit_usd');
+    if (typeof limitRaw !== 'number' && typeof limitRaw !== 'string') b.fail('limit_usd', 'an amount in USD', limitRaw);
+    let limit;
+    try {
+      limit = parseDecimal(limitRaw as string | number);
+    } catch {
+      return b.fail('limit_usd', 'an amount in USD', limitRaw);
+    }
+    if (limit.units < 0n) b.fail('limit_usd', 'an amount >= 0', limitRaw);
+    const thresholdText = b.raw('thresholds') ?? DEFAULT_THRESHOLDS;
+    if (!Array.isArray(thresholdText) || thresholdText.length !== 3) b.fail('thresholds', 'three fractions of the limit, e.g. [0.8, 0.95, 1.0]', thresholdText);
+    const fractions = (thresholdText as unknown[]).map((t, i) => {
+      try {
+        const d = parseDecimal(t as string | number);
+        if (d.units <= 0n) throw new Error();
+        return d;
+      } catch {
+        return b.fail(`thresholds[${i}]`, 'a positive fraction of the limit', t);
+      }
+    });
+    const asNumber = fractions.map((d) => Number(d.units) / 10 ** d.scale);
+    if (!(asNumber[0]! < asNumber[1]! && asNumber[1]! < asNumber[2]!)) b.fail('thresholds', 'ascending warning < critical < exceeded', thresholdText);
+    b.done();
+    return {
+      scope, subject, period,
+      limitPusd: decimalToPico(limit).pico,
+      thresholds: Object.fromEntries(THRESHOLD_NAMES.map((n, i) => [n, fractions[i]!])) as Budget['thresholds'],
+    };
+  });
+}
+
+function readAuth(r: ConfigReader | undefined): AuthConfig {
+  if (!r) return { tokens: [], api: 'open', metrics: 'open' };
+  const tokens: ApiToken[] = r.children('tokens').map((t) => {
+    const name = t.requiredString('name');
+    const sha256 = t.requiredString('sha256');
+    if (!/^[0-9a-f]{64}$/i.test(sha256)) t.fail('sha256', 'the token\'s SHA-256 as 64 hex characters (tokenledger hash-token prints it)', sha256);
+    const role = t.oneOf('role', ['admin', 'scoped'], 'scoped');
+    const team = t.string('team');
+    const user = t.string('user');
+    if (role === 'admin' && (team || user)) t.fail('role', 'admin without team or user (an admin sees everything)', role);
+    if (role === 'scoped' && (team === undefined) === (user === undefined)) t.fail('team', 'exactly one of team or user for a scoped token (or role: admin)', team ?? user);
+    t.done();
+    return { name, sha256: Buffer.from(sha256, 'hex'), scope: role === 'admin' ? undefined : team !== undefined ? { team } : { user: user! } };
+  });
+  const auth: AuthConfig = { tokens, api: r.oneOf('api', ['required', 'open'], tokens.length ? 'required' : 'open'), metrics: r.oneOf('metrics', ['required', 'open'], 'open') };
+  if ((auth.api === 'required' || auth.metrics === 'required') && !tokens.some((t) => !t.scope)) {
+    if (auth.metrics === 'required') r.fail('metrics', 'open, or an admin token in tokens (scoped tokens cannot read /metrics)', auth.metrics);
+    if (!tokens.length) r.fail('tokens', 'at least one token when api: required', undefined);
+  }
+  r.done();
+  return auth;
+}
+
 /** Loads and checks a config file. Relative paths in it are relative to the file's own directory. */
 export function loadConfig(file: string): Config {
   let text: string;
@@ -200,7 +271,18 @@ export function loadConfig(file: string): Config {
     maxLineBytes: r.integer('max_line_bytes', DEFAULTS.maxLineBytes, 1024),
     sources,
     metrics: readMetrics(r.child('metrics')),
+    timeZone: r.string('time_zone') ?? 'UTC',
+    budgets: readBudgets(r),
+    auth: readAuth(r.child('auth')),
+    watchConfig: r.boolean('watch_config', true),
   };
+  const budgetKeys = new Set<string>();
+  for (const b of config.budgets) {
+    const key = `${b.scope}/${b.subject}/${b.period}`;
+    if (budgetKeys.has(key)) throw new ConfigError(`${file}: budgets: two budgets for ${b.scope} ${JSON.stringify(b.subject)}, ${b.period}; one per scope, subject and period`);
+    budgetKeys.add(key);
+  }
+  if (!isValidTimeZone(config.timeZone)) r.fail('time_zone', 'an IANA time zone such as UTC or Europe/Berlin', config.timeZone);
   r.done();
   return config;
 }

@@ -18,11 +18,11 @@ export class SnapshotMetric {
     readonly name: string,
     readonly help: string,
     readonly type: 'counter' | 'gauge' | 'histogram',
-    private readonly collect: () => Sample[],
+    private readonly collect: () => Sample[] | Promise<Sample[]>,
   ) {}
 
-  get(): { name: string; help: string; type: string; values: Sample[]; aggregator: string } {
-    return { name: this.name, help: this.help, type: this.type, values: this.collect(), aggregator: 'sum' };
+  async get(): Promise<{ name: string; help: string; type: string; values: Sample[]; aggregator: string }> {
+    return { name: this.name, help: this.help, type: this.type, values: await this.collect(), aggregator: 'sum' };
   }
 
   registerIn(registry: Registry): void {

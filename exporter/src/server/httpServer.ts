@@ -1,5 +1,6 @@
-import express, { Express } from 'express';
+import express, { Express, Router } from 'express';
 import type { Server } from 'node:http';
+import { AuthConfig, authenticate } from '../auth/apiTokens';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 
 /** What the probes look at. */
@@ -8,11 +9,21 @@ export interface Health {
   notReadyReason(): string | undefined;
 }
 
-/** /metrics, /healthz and /readyz. The chargeback API mounts its routes on the same app. */
-export function createApp(metrics: ExporterMetrics, health: Health): Express {
+/** /metrics (behind an admin token when configured), /healthz and /readyz (never), and the chargeback API. */
+export function createApp(metrics: ExporterMetrics, health: Health, api: Router, auth: () => AuthConfig): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/metrics', async (_req, res, next) => {
+  app.use('/api/v1', api);
+  app.get('/metrics', async (req, res, next) => {
+    const a = auth();
+    if (a.metrics === 'required') {
+      const token = authenticate(req.headers.authorization, a.tokens);
+      if (!token || token.scope) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="tokenledger"');
+        res.status(token ? 403 : 401).json({ error: token ? 'a scoped token cannot read /metrics (it shows every user)' : 'missing or invalid token (send Authorization: Bearer <admin token>)' });
+        return;
+      }
+    }
     try {
       const body = await metrics.registry.metrics();
       res.type(metrics.registry.contentType).send(body);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname } from 'node:path';
 import { Config, loadConfig } from '../config/config';
@@ -13,6 +13,9 @@ import { sourceContext } from '../pipeline/sourceContext';
 import { IdentityMap } from '../pricing/identityMap';
 import { loadPriceBooks } from '../pricing/loadPriceBook';
 import { Pricer } from '../pricing/pricer';
+import { chargebackApi } from '../api/router';
+import type { AuthConfig } from '../auth/apiTokens';
+import { BudgetTracker } from '../budgets/budgetTracker';
 import { createApp, listen } from '../server/httpServer';
 import { FileFollower } from '../sources/fileFollower';
 import { readStream } from '../sources/streamSource';
@@ -39,7 +42,9 @@ export class ExporterService {
   private server: Server | undefined;
   private pricer: Pricer;
   private identities: IdentityMap;
+  private auth: AuthConfig;
   readonly metrics: ExporterMetrics;
+  readonly budgets: BudgetTracker;
   readonly pipeline: Pipeline;
   private loopError: Error | undefined;
 
@@ -51,6 +56,9 @@ export class ExporterService {
     this.pricer = new Pricer(loadPriceBooks(config.priceFiles, config.litellmPricesEffectiveFromMs));
     this.identities = new IdentityMap(config.identities, config.defaultTier);
     this.metrics = new ExporterMetrics(config.metrics, () => this.lag());
+    this.auth = config.auth;
+    this.budgets = new BudgetTracker(ledger, config.budgets, config.timeZone);
+    for (const m of this.budgets.metrics()) m.registerIn(this.metrics.registry);
     const rejects = new RejectFile(config.rejectsFile);
     this.pipeline = new Pipeline({
       ledger,
@@ -76,7 +84,13 @@ export class ExporterService {
       await seedMetricsFromLedger(ledger, service.metrics);
       await service.reprice();
       await service.startSources();
-      service.server = await listen(createApp(service.metrics, service), config.listen.host, config.listen.port);
+      const api = chargebackApi({ ledger, budgets: service.budgets, auth: () => service.auth, log });
+      service.server = await listen(createApp(service.metrics, service, api, () => service.auth), config.listen.host, config.listen.port);
+      if (config.watchConfig) {
+        watchFile(config.file, { interval: 1000 }, (now, before) => {
+          if (now.mtimeMs !== before.mtimeMs) service.reload().catch((e: Error) => log.error(`reload failed, keeping the previous config: ${e.message}`));
+        });
+      }
     } catch (e) {
       await ledger.close();
       throw e;
@@ -152,19 +166,26 @@ export class ExporterService {
     return behind ? `source ${behind.source} is ${Math.round(behind.lagSeconds)}s behind` : undefined;
   }
 
-  /** Re-reads the config file's prices and identities (SIGHUP). Sources and the ledger stay as they are. */
+  /**
+   * Re-reads the config file's prices, identities, budgets and API tokens (SIGHUP, or the file changed).
+   * Sources, the ledger and the listen address stay as they are. A broken file changes nothing.
+   */
   async reload(): Promise<void> {
     const next = loadConfig(this.config.file);
-    this.pricer = new Pricer(loadPriceBooks(next.priceFiles, next.litellmPricesEffectiveFromMs));
+    const pricer = new Pricer(loadPriceBooks(next.priceFiles, next.litellmPricesEffectiveFromMs));
+    this.pricer = pricer;
     this.identities = new IdentityMap(next.identities, next.defaultTier);
-    this.config = { ...this.config, priceFiles: next.priceFiles, identities: next.identities, defaultTier: next.defaultTier };
+    this.budgets.replace(next.budgets, next.timeZone);
+    this.auth = next.auth;
+    this.config = { ...this.config, priceFiles: next.priceFiles, identities: next.identities, defaultTier: next.defaultTier, budgets: next.budgets, timeZone: next.timeZone, auth: next.auth };
     await this.pipeline.flush();
     await this.reprice();
-    this.log.info(`reloaded ${this.config.file}: price book ${this.pricer.book.version}`);
+    this.log.info(`reloaded ${this.config.file}: price book ${pricer.book.version}, ${next.budgets.length} budget(s), ${next.auth.tokens.length} API token(s)`);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    unwatchFile(this.config.file);
     await this.loop;
     await this.pipeline.flush().catch((e: Error) => this.log.error(`last batch not committed: ${e.message}`));
     for (const f of this.followed) await f.follower.close();

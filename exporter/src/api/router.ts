@@ -1,0 +1,139 @@
+import { Router, Request, Response, NextFunction } from 'express';
+import { ApiToken, AuthConfig, authenticate } from '../auth/apiTokens';
+import { budgetJson } from '../budgets/budgets';
+import type { BudgetTracker } from '../budgets/budgetTracker';
+import type { Ledger } from '../ledger/ledger';
+import { breakdown, Dimension, DIMENSIONS, dimensionValues, isDimension, ledgerSpan, remainder, Scope, sortMeasure, timeSeries, toReportRow } from '../ledger/queries';
+import type { Logger } from '../log';
+import { toCsv } from '../csv';
+import { ApiError, checkKnown, parseBoolean, parseFilters, parseGroupBy, parseLimit, parseRange, parseSort, parseStep, Query } from './params';
+
+export interface ApiDeps {
+  ledger: Ledger;
+  budgets: BudgetTracker;
+  auth: () => AuthConfig;
+  log: Logger;
+}
+
+const FILTERS = DIMENSIONS as readonly string[];
+const BREAKDOWN_PARAMS = ['from', 'to', 'groupBy', 'sort', 'limit', 'other', 'format', ...FILTERS];
+const SERIES_PARAMS = ['from', 'to', 'groupBy', 'step', ...FILTERS];
+const VALUES_PARAMS = ['from', 'to', ...FILTERS];
+
+/** The scope the authenticated token restricts to (undefined: admin or open API). */
+function scopeOf(res: Response): Scope | undefined {
+  return (res.locals.token as ApiToken | undefined)?.scope;
+}
+
+function query(req: Request): Query {
+  return req.query as Query;
+}
+
+/** A scoped token sees only its own budgets: its team's or its user's. */
+function budgetVisible(scope: Scope | undefined, b: { scope: string; subject: string }): boolean {
+  if (!scope) return true;
+  return Object.entries(scope).some(([dim, value]) => b.scope === dim && b.subject === value);
+}
+
+/**
+ * The chargeback API, JSON under /api/v1. Every parameter is checked (a 400 names it); every value reaches
+ * SQL only as a bound parameter; a scoped token's scope is ANDed into every query.
+ */
+export function chargebackApi(deps: ApiDeps): Router {
+  const api = Router();
+
+  api.use((req, res, next) => {
+    const auth = deps.auth();
+    if (auth.api === 'open') return next();
+    const token = authenticate(req.headers.authorization, auth.tokens);
+    if (!token) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="tokenledger"');
+      return next(new ApiError(401, 'missing or invalid API token (send Authorization: Bearer <token>)'));
+    }
+    res.locals.token = token;
+    next();
+  });
+
+  api.get('/status', async (_req, res) => {
+    const span = await ledgerSpan(deps.ledger);
+    res.json({
+      status: 'ok',
+      records: span.records,
+      firstRecord: span.firstMs === undefined ? null : new Date(span.firstMs).toISOString(),
+      lastRecord: span.lastMs === undefined ? null : new Date(span.lastMs).toISOString(),
+      scope: scopeOf(res) ?? null,
+    });
+  });
+
+  api.get('/breakdown', async (req, res) => {
+    const q = query(req);
+    checkKnown(q, BREAKDOWN_PARAMS);
+    const format = q.format ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'format: expected json or csv', 'format');
+    const range = parseRange(q);
+    const groupBy = parseGroupBy(q);
+    const sort = parseSort(q);
+    const limit = parseLimit(q);
+    const withOther = parseBoolean(q, 'other');
+    const result = await breakdown(deps.ledger, { ...range, groupBy, filters: parseFilters(q), scope: scopeOf(res), sort, limit });
+    const totalMeasure = sortMeasure(result.total, sort);
+    const share = (m: number) => (totalMeasure > 0 ? Number((m / totalMeasure).toFixed(6)) : 0);
+    const rows: Record<string, string | number>[] = result.rows.map((r) => ({ ...toReportRow(r, r.dims), share: share(sortMeasure(r, sort)) }));
+    if (withOther && limit !== undefined && result.rows.length === limit) {
+      const rest = remainder(result.total, result.rows);
+      if (rest.requests > 0) rows.push({ ...toReportRow(rest, Object.fromEntries(groupBy.map((d) => [d, '__other__']))), share: share(sortMeasure(rest, sort)) });
+    }
+    const total = toReportRow(result.total);
+    if (format === 'csv') {
+      const columns = [...groupBy, ...Object.keys(total), 'share'];
+      const name = `tokenledger-chargeback-${new Date(range.fromMs).toISOString().slice(0, 10)}-${new Date(range.toMs).toISOString().slice(0, 10)}.csv`;
+      res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="${name}"`);
+      res.send(toCsv(rows, columns));
+      return;
+    }
+    res.json({ from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), groupBy, sort, rows, total });
+  });
+
+  api.get('/timeseries', async (req, res) => {
+    const q = query(req);
+    checkKnown(q, SERIES_PARAMS);
+    const range = parseRange(q);
+    const stepSeconds = parseStep(q, range);
+    const series = await timeSeries(deps.ledger, { ...range, groupBy: parseGroupBy(q), filters: parseFilters(q), scope: scopeOf(res), stepSeconds });
+    res.json({
+      from: new Date(range.fromMs).toISOString(),
+      to: new Date(range.toMs).toISOString(),
+      stepSeconds,
+      series: series.map((s) => ({ ...s.dims, points: s.points.map((p) => ({ time: new Date(p.timeMs).toISOString(), ...toReportRow(p) })) })),
+    });
+  });
+
+  api.get('/dimensions/:dimension', async (req, res) => {
+    const dimension = req.params.dimension as string;
+    if (!isDimension(dimension)) throw new ApiError(400, `dimension: unknown dimension ${JSON.stringify(dimension)}; expected ${DIMENSIONS.join(', ')}`, 'dimension');
+    const q = query(req);
+    checkKnown(q, VALUES_PARAMS);
+    const values = await dimensionValues(deps.ledger, dimension as Dimension, { ...parseRange(q), filters: parseFilters(q), scope: scopeOf(res) });
+    res.json({ dimension, values });
+  });
+
+  api.get('/budgets', async (req, res) => {
+    checkKnown(query(req), []);
+    const scope = scopeOf(res);
+    const statuses = await deps.budgets.statuses();
+    res.json({ budgets: statuses.filter((s) => budgetVisible(scope, s.budget)).map(budgetJson) });
+  });
+
+  api.use((_req, _res, next) => next(new ApiError(404, 'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets')));
+
+  // Express 5 passes errors of async handlers here.
+  api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ApiError) {
+      res.status(err.status).json({ error: err.message, ...(err.parameter ? { parameter: err.parameter } : {}) });
+      return;
+    }
+    deps.log.error(`API error: ${(err as Error).stack ?? String(err)}`);
+    res.status(500).json({ error: 'internal error; see the exporter log' });
+  });
+  return api;
+}
