@@ -1,10 +1,12 @@
 import { createWriteStream } from 'node:fs';
 
 /**
- * Writes a deterministic LiteLLM StandardLoggingPayload log (one JSON object per line, ~0.9 KB each, no
- * prompt content): 500 users, 1000 keys, 20 teams, 4 tiers, 6 models, 4 % failures.
+ * Writes a deterministic LiteLLM StandardLoggingPayload log (one JSON object per line): 500 users, 1000 keys,
+ * 20 teams, 4 tiers, 6 models, 4 % failures. `contentBytes` > 0 adds `messages` and `response` with that
+ * much text, as LiteLLM logs them unless message logging is turned off (TokenLedger never keeps them).
  */
-export async function generateLitellmLog(path: string, lines: number): Promise<number> {
+export async function generateLitellmLog(path: string, lines: number, contentBytes = 0): Promise<number> {
+  const filler = 'lorem ipsum dolor sit amet consectetur adipiscing elit '.repeat(Math.ceil(contentBytes / 55)).slice(0, contentBytes);
   let seed = 42;
   const rnd = (): number => {
     seed = (seed + 0x6d2b79f5) | 0; // mulberry32
@@ -56,6 +58,7 @@ export async function generateLitellmLog(path: string, lines: number): Promise<n
       request_tags: [`tier:${tiers[u % 4]}`],
       error_str: failed ? 'RateLimitError: slow down' : null,
       hidden_params: { model_id: 'deployment-1', api_base: 'https://api.openai.com/v1' },
+      ...(contentBytes ? { messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: filler.slice(0, contentBytes / 2) }], response: { choices: [{ message: { role: 'assistant', content: filler.slice(contentBytes / 2) } }] } } : {}),
     });
     chunk.push(line);
     bytes += line.length + 1;

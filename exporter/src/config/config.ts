@@ -31,6 +31,8 @@ export interface SourceConfig {
 export interface Config {
   file: string;
   ledgerPath: string;
+  /** DuckDB's memory cap, e.g. "1GB". */
+  ledgerMemoryLimit: string | undefined;
   rejectsFile: string;
   priceFiles: string[];
   litellmPricesEffectiveFromMs: number | undefined;
@@ -259,6 +261,7 @@ export function loadConfig(file: string): Config {
   const config: Config = {
     file,
     ledgerPath: at(r.string('ledger') ?? './data/ledger.duckdb'),
+    ledgerMemoryLimit: r.string('ledger_memory_limit'),
     rejectsFile: at(r.string('rejects_file') ?? './data/rejects.jsonl'),
     priceFiles: priceFiles.map(at),
     litellmPricesEffectiveFromMs: effectiveMs,
@@ -281,6 +284,9 @@ export function loadConfig(file: string): Config {
     const key = `${b.scope}/${b.subject}/${b.period}`;
     if (budgetKeys.has(key)) throw new ConfigError(`${file}: budgets: two budgets for ${b.scope} ${JSON.stringify(b.subject)}, ${b.period}; one per scope, subject and period`);
     budgetKeys.add(key);
+  }
+  if (config.ledgerMemoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.ledgerMemoryLimit)) {
+    r.fail('ledger_memory_limit', 'a size such as 512MB or 2GB', config.ledgerMemoryLimit);
   }
   if (!isValidTimeZone(config.timeZone)) r.fail('time_zone', 'an IANA time zone such as UTC or Europe/Berlin', config.timeZone);
   r.done();

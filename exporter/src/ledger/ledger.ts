@@ -39,6 +39,8 @@ export interface BatchResult {
   batch: number;
 }
 
+export const DEFAULT_MEMORY_LIMIT = '1GB';
+
 /** Thrown when the ledger cannot be opened or written; the message says what to do. */
 export class LedgerError extends Error {}
 
@@ -66,10 +68,16 @@ export class Ledger {
     this.batchFile = `${path}.batch.tsv`;
   }
 
-  static async open(path: string, options: { readOnly?: boolean } = {}): Promise<Ledger> {
+  /**
+   * Opens (creating if needed) a ledger file. `memoryLimit` caps DuckDB's buffer memory (e.g. "1GB"): beyond
+   * it DuckDB spills and evicts, so the process stays bounded however large the ledger grows.
+   */
+  static async open(path: string, options: { readOnly?: boolean; memoryLimit?: string } = {}): Promise<Ledger> {
     let instance: DuckDBInstance;
+    const settings: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT };
+    if (options.readOnly) settings.access_mode = 'READ_ONLY';
     try {
-      instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+      instance = await DuckDBInstance.create(path, settings);
     } catch (e) {
       const msg = (e as Error).message;
       if (/lock/i.test(msg)) {

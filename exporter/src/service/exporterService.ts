@@ -76,7 +76,7 @@ export class ExporterService {
 
   static async start(config: Config, log: Logger): Promise<ExporterService> {
     mkdirSync(dirname(config.ledgerPath), { recursive: true });
-    const ledger = await Ledger.open(config.ledgerPath);
+    const ledger = await Ledger.open(config.ledgerPath, { memoryLimit: config.ledgerMemoryLimit });
     let service: ExporterService;
     try {
       service = new ExporterService(config, ledger, log);
