@@ -22,7 +22,7 @@ const TO = FROM + 30 * DAY_MS;
 /** Fills the ledger inside DuckDB: 500 users, 1000 keys, 20 teams, 4 tiers, 6 models, evenly over 30 days. */
 async function fill(ledger: Ledger, records: number): Promise<void> {
   const stepMs = Math.floor((TO - FROM) / records);
-  await ledger.db.run(`
+  await ledger.write((db) => db.run(`
     INSERT INTO usage
     SELECT 'bench:' || i, TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * ${stepMs}), (i % 20000) / 2.0,
       'user-' || lpad(((i * 7919) % 500)::VARCHAR, 4, '0') || '@example.com', 'key-' || ((i * 7919) % 1000),
@@ -32,7 +32,7 @@ async function fill(ledger: Ledger, records: number): Promise<void> {
       (i * 31) % 4000, (i * 17) % 1000, 0, (i * 13) % 1000, 0,
       ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000, ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000,
       'bench', true, 1
-    FROM range(${records}) t(i)`);
+    FROM range(${records}) t(i)`));
 }
 
 async function timeIt(runs: number, work: () => Promise<unknown>): Promise<number> {

@@ -73,9 +73,14 @@ export class ServeProcess {
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    let timer: NodeJS.Timeout | undefined;
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
     process.kill(this.child.pid!, signal);
-    await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error(`serve did not stop on ${signal}`)), 15_000))]);
+    try {
+      await Promise.race([exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`serve did not stop on ${signal}`)), 15_000)))]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -134,6 +134,33 @@ describe('tokenledger serve', () => {
     expect((await fetch(`${serve.baseUrl}/readyz`)).status).toBe(200);
   });
 
+  it('prices records whose model had no price once the price book has it (SIGHUP)', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'));
+    writeFileSync(join(dir, 'app.log'), lines(0, 30, { model: 'new-model' }));
+    serve = await ServeProcess.start(config);
+    await requestsSeen(30);
+    expect(await serve.metricSum('tokenledger_cost_usd_total', { model: 'new-model' })).toBe(0);
+    writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES.replace('tiers:', '  new-model:\n    prices: [{ input: 1.00, output: 2.00 }]\ntiers:'));
+    process.kill(serve.child.pid!, 'SIGHUP');
+    // Expected cost computed from the same lines: (prompt - cached) + cached at the input rate, output at 2.00 per 1M.
+    let expectedPico = 0n;
+    for (const l of lines(0, 30, { model: 'new-model' }).trim().split('\n')) {
+      const r = JSON.parse(l);
+      expectedPico += BigInt(r.prompt_tokens) * 1_000_000n + BigInt(r.completion_tokens) * 2_000_000n;
+    }
+    const cost = await waitFor('the re-priced cost', async () => {
+      const v = await serve!.metricSum('tokenledger_cost_usd_total', { model: 'new-model' });
+      return v > 0 ? v : undefined;
+    });
+    expect(cost).toBeCloseTo(Number(expectedPico) / 1e12, 9);
+    // Still counted as unpriced when recorded: the counter never goes down.
+    expect(await serve.metricSum('tokenledger_unpriced_requests_total', { model: 'new-model' })).toBe(30);
+    await serve.stop();
+    const totals = (await ledgerTotals(join(dir, 'ledger.duckdb'))) as { total: { unpricedRequests: number; costUsd: string } };
+    expect(totals.total.unpricedRequests).toBe(0);
+    expect(totals.total.costUsd).toBe(`0.${expectedPico.toString().padStart(12, '0')}`);
+  });
+
   it('folds users beyond the series cap into __other__ while the ledger keeps them apart', async () => {
     const config = writeConfig(dir, join(dir, 'app.log'), 'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n');
     let content = '';

@@ -63,7 +63,10 @@ export class Ledger {
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
-    readonly db: DuckDBConnection,
+    /** Every write goes through this connection, one transaction at a time (`write`). */
+    private readonly writer: DuckDBConnection,
+    /** Queries use their own connection: they see committed data only, never a batch half-way. */
+    private readonly reader: DuckDBConnection,
   ) {
     this.batchFile = `${path}.batch.tsv`;
   }
@@ -85,18 +88,17 @@ export class Ledger {
       }
       throw new LedgerError(`${path}: cannot open the ledger: ${msg.split('\n')[0]}`);
     }
-    const db = await instance.connect();
-    const ledger = new Ledger(path, instance, db);
+    const ledger = new Ledger(path, instance, await instance.connect(), await instance.connect());
     if (!options.readOnly) await ledger.init();
     else await ledger.checkSchema();
     return ledger;
   }
 
   private async init(): Promise<void> {
-    await this.db.run(CREATE_TABLES);
+    await this.writer.run(CREATE_TABLES);
     await this.checkSchema();
-    await this.db.run(`INSERT OR IGNORE INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
-    await this.db.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
+    await this.writer.run(`INSERT OR IGNORE INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+    await this.writer.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
     const seq = await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM usage');
     this.batchSeq = Number(seq);
   }
@@ -110,84 +112,104 @@ export class Ledger {
   }
 
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    const reader = await this.db.runAndReadAll(sql, params);
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+    const result = await this.reader.runAndReadAll(sql, params);
+    return result.getRowObjectsJS() as Record<string, unknown>[];
   }
 
   async scalar(sql: string, params: DuckDBValue[] = []): Promise<unknown> {
-    const reader = await this.db.runAndReadAll(sql, params);
-    return reader.getRowsJS()[0]?.[0];
+    const result = await this.reader.runAndReadAll(sql, params);
+    return result.getRowsJS()[0]?.[0];
   }
 
-  /** Serialises writers: batches commit one after another, in order. */
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.writing.then(work, work);
+  /** Runs `work` on the write connection after every earlier write has finished: writes never interleave. */
+  write<T>(work: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = () => work(this.writer);
+    const next = this.writing.then(run, run);
     this.writing = next.catch(() => undefined);
     return next;
   }
 
-  commitBatch(
+  /** `work` in one transaction on the write connection, rolled back if it throws. */
+  transaction<T>(work: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.write(async (db) => {
+      await db.run('BEGIN TRANSACTION');
+      try {
+        const result = await work(db);
+        await db.run('COMMIT');
+        return result;
+      } catch (e) {
+        await db.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async commitBatch(
     records: readonly PricedRecord[],
     rejects: readonly RejectedLine[],
     positions: readonly ReadPosition[],
     counterDeltas: ReadonlyMap<string, number>,
   ): Promise<BatchResult> {
-    // Encoding happens now, on the caller's turn, so it overlaps with the previous batch's commit.
+    // Encoding runs before the first await, on the caller's turn, so it overlaps with the previous batch's commit.
     const batch = ++this.batchSeq;
     const unique = dedupe(records);
     const tsv = unique.map((r) => encodeUsageRow(r, batch)).join('');
-    return this.exclusive(async () => {
-      if (unique.length) writeFileSync(this.batchFile, tsv);
-      if (rejects.length) {
-        const appender = await this.db.createAppender('staging_rejects', 'main', 'temp');
-        try {
-          for (const r of rejects) appendReject(appender, r, batch);
-        } finally {
-          appender.closeSync();
-        }
-      }
-      await this.db.run('BEGIN TRANSACTION');
-      let inserted = 0;
-      let freshRejects: RejectedLine[] = [];
-      try {
-        if (unique.length) {
-          inserted = (await this.db.run(`INSERT OR IGNORE INTO usage ${usageBatchLoader(this.batchFile)}`)).rowsChanged;
-        }
+    let freshRejects: RejectedLine[] = [];
+    let inserted = 0;
+    try {
+      await this.write(async (db) => {
+        if (unique.length) writeFileSync(this.batchFile, tsv);
         if (rejects.length) {
-          const changed = (await this.db.run('INSERT OR IGNORE INTO rejects SELECT * FROM staging_rejects')).rowsChanged;
-          await this.db.run('DELETE FROM staging_rejects');
-          freshRejects = [...rejects];
-          if (changed !== rejects.length) {
-            const landed = await this.rows('SELECT path, byte_offset FROM rejects WHERE ingest_batch = $1', [BigInt(batch)]);
-            const keys = new Set(landed.map((r) => `${String(r.path)}\u0000${String(r.byte_offset)}`));
-            freshRejects = rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+          const appender = await db.createAppender('staging_rejects', 'main', 'temp');
+          try {
+            for (const r of rejects) appendReject(appender, r, batch);
+          } finally {
+            appender.closeSync();
           }
         }
-        for (const p of positions) {
-          await this.db.run(
-            `INSERT OR REPLACE INTO read_positions VALUES ($source, $fileKey, $path, $fp, $fpLen, $offset, $line, $finished, now()::TIMESTAMP)`,
-            { source: p.source, fileKey: p.fileKey, path: p.path, fp: p.fingerprint, fpLen: p.fingerprintLen, offset: BigInt(p.offset), line: BigInt(p.line), finished: p.finished },
-          );
+        await db.run('BEGIN TRANSACTION');
+        try {
+          if (unique.length) inserted = (await db.run(`INSERT OR IGNORE INTO usage ${usageBatchLoader(this.batchFile)}`)).rowsChanged;
+          if (rejects.length) {
+            const changed = (await db.run('INSERT OR IGNORE INTO rejects SELECT * FROM staging_rejects')).rowsChanged;
+            freshRejects = changed === rejects.length ? [...rejects] : await this.landedRejects(db, rejects, batch);
+          }
+          for (const p of positions) {
+            await db.run(
+              `INSERT OR REPLACE INTO read_positions VALUES ($source, $fileKey, $path, $fp, $fpLen, $offset, $line, $finished, now()::TIMESTAMP)`,
+              { source: p.source, fileKey: p.fileKey, path: p.path, fp: p.fingerprint, fpLen: p.fingerprintLen, offset: BigInt(p.offset), line: BigInt(p.line), finished: p.finished },
+            );
+          }
+          for (const [key, delta] of counterDeltas) {
+            if (delta === 0) continue;
+            const sep = key.indexOf('\u0000');
+            await db.run(
+              'INSERT INTO counters VALUES ($name, $label, $delta) ON CONFLICT (name, label) DO UPDATE SET value = counters.value + excluded.value',
+              { name: key.slice(0, sep), label: key.slice(sep + 1), delta: BigInt(delta) },
+            );
+          }
+          await db.run('COMMIT');
+        } catch (e) {
+          await db.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        } finally {
+          if (rejects.length) await db.run('DELETE FROM staging_rejects').catch(() => undefined);
         }
-        for (const [key, delta] of counterDeltas) {
-          if (delta === 0) continue;
-          const sep = key.indexOf('\u0000');
-          await this.db.run(
-            'INSERT INTO counters VALUES ($name, $label, $delta) ON CONFLICT (name, label) DO UPDATE SET value = counters.value + excluded.value',
-            { name: key.slice(0, sep), label: key.slice(sep + 1), delta: BigInt(delta) },
-          );
-        }
-        await this.db.run('COMMIT');
-      } catch (e) {
-        await this.db.run('ROLLBACK').catch(() => undefined);
-        await this.db.run('DELETE FROM staging_rejects').catch(() => undefined);
-        throw new LedgerError(`${this.path}: cannot commit a batch: ${(e as Error).message}`);
-      }
-      if (inserted === unique.length) return { fresh: unique, freshRejects, batch };
-      // Some rows were already in the ledger: find which of ours landed.
-      const landed = new Set((await this.rows('SELECT record_key FROM usage WHERE ingest_batch = $1', [BigInt(batch)])).map((r) => r.record_key as string));
-      return { fresh: unique.filter((r) => landed.has(recordKey(r.source, r.requestId))), freshRejects, batch };
-    });
+      });
+    } catch (e) {
+      throw new LedgerError(`${this.path}: cannot commit a batch: ${(e as Error).message}`);
+    }
+    if (inserted === unique.length) return { fresh: unique, freshRejects, batch };
+    // Some rows were already in the ledger: find which of ours landed.
+    const landed = new Set((await this.rows('SELECT record_key FROM usage WHERE ingest_batch = $1', [BigInt(batch)])).map((r) => r.record_key as string));
+    return { fresh: unique.filter((r) => landed.has(recordKey(r.source, r.requestId))), freshRejects, batch };
+  }
+
+  /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */
+  private async landedRejects(db: DuckDBConnection, rejects: readonly RejectedLine[], batch: number): Promise<RejectedLine[]> {
+    const result = await db.runAndReadAll('SELECT path, byte_offset FROM rejects WHERE ingest_batch = $1', [BigInt(batch)]);
+    const keys = new Set((result.getRowObjectsJS() as Record<string, unknown>[]).map((r) => `${String(r.path)}\u0000${String(r.byte_offset)}`));
+    return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
   }
 
   async readPositions(source: string): Promise<ReadPosition[]> {
@@ -211,7 +233,8 @@ export class Ledger {
 
   async close(): Promise<void> {
     await this.writing.catch(() => undefined);
-    this.db.closeSync();
+    this.reader.closeSync();
+    this.writer.closeSync();
     this.instance.closeSync();
     rmSync(this.batchFile, { force: true });
   }

@@ -29,18 +29,13 @@ export async function repriceUnpriced(ledger: Ledger, pricer: Pricer, usage?: Us
       if (p) updates.push({ key: String(r.record_key), cost: p.costPusd, charge: p.chargePusd, labels: [r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String) });
     }
     if (!updates.length) continue;
-    await ledger.db.run('BEGIN TRANSACTION');
-    try {
+    await ledger.transaction(async (db) => {
       for (const u of updates) {
-        await ledger.db.run('UPDATE usage SET cost_pusd = $cost, charge_pusd = $charge, price_version = $version WHERE record_key = $key AND cost_pusd IS NULL', {
+        await db.run('UPDATE usage SET cost_pusd = $cost, charge_pusd = $charge, price_version = $version WHERE record_key = $key AND cost_pusd IS NULL', {
           cost: u.cost, charge: u.charge, version: pricer.book.version, key: u.key,
         });
       }
-      await ledger.db.run('COMMIT');
-    } catch (e) {
-      await ledger.db.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    });
     if (usage) for (const u of updates) usage.cell(u.labels).costPusd += u.cost;
     priced += updates.length;
   }
