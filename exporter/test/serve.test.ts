@@ -177,6 +177,19 @@ describe('tokenledger serve', () => {
     expect(new Set(totals.rows.map((r) => r.user)).size).toBe(5);
   });
 
+  it('reads a stdin source, also after it ends', async () => {
+    writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
+    const config = join(dir, 'stdin.yaml');
+    writeFileSync(config, 'ledger: ledger.duckdb\nprices: prices.yaml\nlisten: 127.0.0.1:0\nsources:\n  - { name: gateway-stdout, stdin: true, format: litellm }\n');
+    serve = await ServeProcess.start(config, 'pipe');
+    serve.child.stdin!.write(lines(0, 40));
+    await requestsSeen(40);
+    serve.child.stdin!.end(lines(40, 55));
+    await requestsSeen(55);
+    expect(await serve.metricSum('tokenledger_lines_read_total', { source: 'gateway-stdout' })).toBe(55);
+    expect((await fetch(`${serve.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it('fails to start with a clear message for a bad config', () => {
     const config = writeConfig(dir, join(dir, 'app.log'), '    formatt: kong\n');
     const r = runCli(['serve', '--config', config]);

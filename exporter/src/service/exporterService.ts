@@ -37,7 +37,6 @@ interface FollowedSource {
 export class ExporterService {
   private stopping = false;
   private loop: Promise<void> = Promise.resolve();
-  private stdinDone: Promise<void> = Promise.resolve();
   private followed: FollowedSource[] = [];
   private server: Server | undefined;
   private pricer: Pricer;
@@ -113,7 +112,8 @@ export class ExporterService {
     for (const s of this.config.sources) {
       const handler = this.pipeline.handler(sourceContext(s));
       if (s.stdin) {
-        this.stdinDone = readStream(process.stdin, '-', this.config.maxLineBytes, handler)
+        // Runs alongside the file loop; the pipeline serialises their commits.
+        void readStream(process.stdin, '-', this.config.maxLineBytes, handler)
           .then(() => this.pipeline.flush())
           .then(() => this.log.info('stdin closed; its records are committed'))
           .catch((e: Error) => this.fail(e));
@@ -191,11 +191,6 @@ export class ExporterService {
     for (const f of this.followed) await f.follower.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     await this.ledger.close();
-  }
-
-  /** Resolves when stdin (if it is a source) has been read to its end and committed. */
-  stdinFinished(): Promise<void> {
-    return this.stdinDone;
   }
 }
 
