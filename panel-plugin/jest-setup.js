@@ -1,0 +1,19 @@
+// Jest setup provided by Grafana scaffolding, for the jsdom tests only: the browser test (tests/browser)
+// runs in the node environment, where the scaffold's DOM shims (HTMLCanvasElement, matchMedia) cannot apply.
+if (typeof window !== 'undefined') {
+  require('./.config/jest-setup');
+}
+
+// React 19's react-dom/server.browser (imported by @grafana/ui) needs MessageChannel, which jsdom lacks.
+// A timer-based fake is enough for rendering; node:worker_threads' ports would keep Jest workers alive.
+if (typeof global.MessageChannel === 'undefined') {
+  global.MessageChannel = class {
+    constructor() {
+      const port = () => ({ onmessage: null, close() {}, start() {} });
+      this.port1 = port();
+      this.port2 = port();
+      this.port1.postMessage = (data) => setTimeout(() => this.port2.onmessage?.({ data }), 0);
+      this.port2.postMessage = (data) => setTimeout(() => this.port1.onmessage?.({ data }), 0);
+    }
+  };
+}

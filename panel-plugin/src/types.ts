@@ -1,0 +1,101 @@
+import type { Field } from '@grafana/data';
+
+/** How the samples of one subject over the time range become one number. */
+export type Calculation = 'lastNotNull' | 'sum' | 'max' | 'mean';
+
+export type SortOrder = 'desc' | 'asc';
+
+/**
+ * What clicking a row does. `auto` follows the field's data links when it has any and otherwise sets the
+ * dashboard variable.
+ */
+export type DrilldownMode = 'auto' | 'variable' | 'links' | 'none';
+
+export interface TopUsersOptions {
+  /** How many subjects to show (top N). */
+  limit: number;
+  /** String field (or, for Prometheus series, label) naming the subject; '' picks `user`, then the first one. */
+  labelField: string;
+  /** Number field to rank by; '' picks `costUsd`/`cost`, then the first number field. */
+  valueField: string;
+  /** Field (or Prometheus legend) holding the budget limit. */
+  limitField: string;
+  /** Field (or Prometheus legend) holding the budget spent so far; the ranked value when absent. */
+  spentField: string;
+  calculation: Calculation;
+  sortOrder: SortOrder;
+  showShare: boolean;
+  showTokens: boolean;
+  showRequests: boolean;
+  showSparkline: boolean;
+  showBudget: boolean;
+  drilldown: DrilldownMode;
+  /** Dashboard variable set by a click, without the `var-` prefix. */
+  variableName: string;
+}
+
+/** What a number field means to the panel. */
+export type MetricRole = 'value' | 'inputTokens' | 'outputTokens' | 'tokens' | 'requests' | 'limit' | 'spent';
+
+export interface Sample {
+  /** Epoch milliseconds, when the frame has a time field. */
+  time?: number;
+  value: number;
+}
+
+/** Where data links for a subject are asked for: the value field and the row that represents the subject. */
+export interface LinkSource {
+  field: Field;
+  rowIndex: number;
+}
+
+/** Everything the frames say about one subject, before reduction. */
+export interface SubjectSamples {
+  subject: string;
+  metrics: Partial<Record<MetricRole, Sample[]>>;
+  link?: LinkSource;
+}
+
+/** Why frames could not be turned into a ranking; the panel explains each one. */
+export type FrameProblem =
+  | { kind: 'no-data' }
+  | { kind: 'no-number-field' }
+  | { kind: 'value-field-missing'; name: string; numberFields: string[] }
+  | { kind: 'label-field-missing'; name: string; stringFields: string[] };
+
+export interface ParsedFrames {
+  subjects: SubjectSamples[];
+  /** The first value field seen: its unit, decimals, colour, thresholds and links apply to every row. */
+  valueField?: Field;
+  /** What a subject is, for headings: the label field's name or the Prometheus label key ("user"). */
+  subjectNoun: string;
+  problem?: FrameProblem;
+}
+
+export interface Budget {
+  limit: number;
+  spent: number;
+  /** spent / limit; 1 means the whole budget is used. */
+  utilisation: number;
+}
+
+export interface RankedRow {
+  rank: number;
+  subject: string;
+  value: number;
+  /** Share of the total over every subject, not only the ones shown: 0..1. */
+  share: number;
+  tokens?: number;
+  requests?: number;
+  budget?: Budget;
+  /** The ranked value over time, oldest first; empty unless the frame has a time field and two points. */
+  trend: number[];
+  link?: LinkSource;
+}
+
+export interface Ranking {
+  rows: RankedRow[];
+  /** Sum of the positive values of every subject. */
+  total: number;
+  subjectCount: number;
+}
