@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Prometheus } from './daemons';
 import { hasPromtool, ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, TEST_PRICES, tempDir, waitFor } from './helpers';
 
 function writeConfig(dir: string, pattern: string, extra = ''): string {
@@ -112,6 +113,23 @@ describe('tokenledger serve', () => {
     await requestsSeen(800);
     await serve.stop();
     expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 800)));
+  });
+
+  it('is scraped by a real Prometheus, which sees the same totals as the ledger', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'));
+    writeFileSync(join(dir, 'app.log'), lines(0, 120) + lines(120, 150, { user: 'carol' }));
+    serve = await ServeProcess.start(config);
+    await requestsSeen(150);
+    const prometheus = await Prometheus.start({ targets: [new URL(serve.baseUrl).host] });
+    try {
+      await prometheus.waitForTargetsUp();
+      const byUser = await prometheus.query('sum by (user) (tokenledger_requests_total)');
+      expect(Object.fromEntries(byUser.map((s) => [s.metric.user, s.value[1]]))).toEqual({ 'alice@example.com': '40', 'bob@example.com': '40', 'carol@example.com': '40', carol: '30' });
+      const cost = await prometheus.query('sum(tokenledger_cost_usd_total)');
+      expect(Number(cost[0].value[1])).toBeCloseTo(await serve.metricSum('tokenledger_cost_usd_total'), 9);
+    } finally {
+      await prometheus.stop();
+    }
   });
 
   it('serves /metrics that pass promtool check metrics, with HELP on every family', async () => {
