@@ -1,0 +1,15 @@
+import type { RecordingRuleSpec } from '../model';
+
+const RECORDED_NAME = /tokenledger:[a-zA-Z0-9_:]+/g;
+
+/**
+ * Replaces each recording-rule name in `expr` by its (parenthesised) expression, so a query works on a
+ * Prometheus that does not load the rule file (Grafana-managed alerts). Unknown names are an error.
+ */
+export function inlineRecordingRules(expr: string, records: readonly RecordingRuleSpec[]): string {
+  return expr.replace(RECORDED_NAME, (name) => {
+    const rule = records.find((r) => r.record === name);
+    if (!rule) throw new Error(`${expr}: no recording rule named ${name}`);
+    return `(${inlineRecordingRules(rule.expr, records)})`;
+  });
+}

@@ -1,0 +1,169 @@
+import { ExpectedAlert, InputSeries, promtoolTest, RuleTestCase, series } from './promtool';
+
+/**
+ * `promtool test rules` over the committed rule file: thresholds at their exact boundaries, per-budget
+ * thresholds, forecast and anomaly (with their `for:`), and silence for zero limits and missing data.
+ * Each case is one promtool run, so a failure prints promtool's own diff.
+ */
+
+const RUNBOOKS = 'https://github.com/tokenledger/tokenledger/blob/main/alerting/runbooks';
+const DASHBOARD = 'http://localhost:3000/d/tokenledger-budgets/tokenledger-budgets';
+
+interface BudgetLabels {
+  scope: string;
+  subject: string;
+  period: string;
+}
+
+const TEAM: BudgetLabels = { scope: 'team', subject: 'engineering', period: 'monthly' };
+const ALICE: BudgetLabels = { scope: 'user', subject: 'alice@example.com', period: 'weekly' };
+const target = { job: 'tokenledger', instance: 'exporter:9464' };
+
+/** The gauges the exporter serves for one budget; values in promtool's expanding notation. */
+function budgetSeries(b: BudgetLabels, v: { limit: string; spent?: string; projected?: string; thresholds?: [string, string, string] }): InputSeries[] {
+  const labels = { ...target, ...b };
+  const [warning, critical, exceeded] = v.thresholds ?? ['0.8x2000', '0.95x2000', '1x2000'];
+  return [
+    { series: series('tokenledger_budget_limit_usd', labels), values: v.limit },
+    ...(v.spent ? [{ series: series('tokenledger_budget_spent_usd', labels), values: v.spent }] : []),
+    ...(v.projected ? [{ series: series('tokenledger_budget_projected_spend_usd', labels), values: v.projected }] : []),
+    { series: series('tokenledger_budget_threshold_ratio', { ...labels, severity: 'warning' }), values: warning },
+    { series: series('tokenledger_budget_threshold_ratio', { ...labels, severity: 'critical' }), values: critical },
+    { series: series('tokenledger_budget_threshold_ratio', { ...labels, severity: 'exceeded' }), values: exceeded },
+  ];
+}
+
+function budgetAlert(alert: string, severity: string, b: BudgetLabels, summary: string): ExpectedAlert {
+  return {
+    exp_labels: { ...target, ...b, severity, component: 'budget' },
+    exp_annotations: {
+      summary,
+      runbook_url: `${RUNBOOKS}/${alert}.md`,
+      dashboard_url: `${DASHBOARD}?var-scope=${encodeURIComponent(b.scope)}&var-subject=${encodeURIComponent(b.subject)}`,
+    },
+  };
+}
+
+function expectPasses(testCase: RuleTestCase): void {
+  const r = promtoolTest(testCase);
+  if (r.status !== 0) throw new Error(`promtool test rules failed:\n${r.output}`);
+  expect(r.output).toContain('SUCCESS');
+}
+
+const BUDGET_ALERTS = ['TokenLedgerBudgetWarning', 'TokenLedgerBudgetCritical', 'TokenLedgerBudgetExceeded', 'TokenLedgerBudgetForecastExhausted', 'TokenLedgerBudgetSpendAnomaly'];
+
+describe('budget threshold alerts', () => {
+  const thresholds = [
+    { alert: 'TokenLedgerBudgetWarning', severity: 'warning', percent: 80, next: 'TokenLedgerBudgetCritical' },
+    { alert: 'TokenLedgerBudgetCritical', severity: 'critical', percent: 95, next: 'TokenLedgerBudgetExceeded' },
+    { alert: 'TokenLedgerBudgetExceeded', severity: 'exceeded', percent: 100, next: undefined },
+  ];
+
+  it.each(thresholds)('$alert fires at exactly $percent % of the limit, not at 0.1 % below', ({ alert, severity, percent, next }) => {
+    expectPasses({
+      interval: '1m',
+      input_series: budgetSeries(TEAM, { limit: '100x5', spent: `${percent - 0.1} ${percent}x4` }),
+      alert_rule_test: [
+        { eval_time: '0m', alertname: alert, exp_alerts: [] },
+        {
+          eval_time: '1m',
+          alertname: alert,
+          exp_alerts: [budgetAlert(alert, severity, TEAM, `team engineering (monthly budget) has spent ${percent}% of its limit: $${percent}.00 of $100.00 (${severity} threshold ${percent}%).`)],
+        },
+        ...(next ? [{ eval_time: '1m', alertname: next, exp_alerts: [] }] : []),
+      ],
+    });
+  });
+
+  it('uses the budget\'s own thresholds when it overrides 80/95/100', () => {
+    expectPasses({
+      interval: '1m',
+      input_series: budgetSeries(ALICE, { limit: '20x5', spent: '9.99 10x4', thresholds: ['0.5x5', '0.9x5', '1x5'] }),
+      alert_rule_test: [
+        { eval_time: '0m', alertname: 'TokenLedgerBudgetWarning', exp_alerts: [] },
+        {
+          eval_time: '1m',
+          alertname: 'TokenLedgerBudgetWarning',
+          exp_alerts: [budgetAlert('TokenLedgerBudgetWarning', 'warning', ALICE, 'user alice@example.com (weekly budget) has spent 50% of its limit: $10.00 of $20.00 (warning threshold 50%).')],
+        },
+        { eval_time: '1m', alertname: 'TokenLedgerBudgetCritical', exp_alerts: [] },
+      ],
+    });
+  });
+
+  it('never alerts for a budget with a zero limit, or without spend data', () => {
+    expectPasses({
+      interval: '1m',
+      input_series: [
+        ...budgetSeries(TEAM, { limit: '0x60', spent: '0+5x60', projected: '500x60' }),
+        ...budgetSeries(ALICE, { limit: '20x60' }),
+      ],
+      alert_rule_test: ['1m', '31m', '60m'].flatMap((t) => BUDGET_ALERTS.map((alertname) => ({ eval_time: t, alertname, exp_alerts: [] }))),
+    });
+  });
+});
+
+describe('budget forecast alert', () => {
+  it('fires once the projection has stayed at or over the limit for 30m, and not for a budget already exceeded', () => {
+    const exceeded: BudgetLabels = { ...TEAM, subject: 'research' };
+    const forecast = budgetAlert(
+      'TokenLedgerBudgetForecastExhausted',
+      'warning',
+      TEAM,
+      'At this burn rate team engineering (monthly budget) is exhausted before the period ends: projected $120.00 (120%) against a limit of $100.00; $41.00 spent so far.',
+    );
+    expectPasses({
+      interval: '1m',
+      input_series: [
+        ...budgetSeries(TEAM, { limit: '100x40', spent: '10+1x40', projected: '90 120x39' }),
+        ...budgetSeries(exceeded, { limit: '100x40', spent: '100+1x40', projected: '150x40' }),
+      ],
+      alert_rule_test: [
+        { eval_time: '0m', alertname: 'TokenLedgerBudgetForecastExhausted', exp_alerts: [] },
+        { eval_time: '30m', alertname: 'TokenLedgerBudgetForecastExhausted', exp_alerts: [] },
+        { eval_time: '31m', alertname: 'TokenLedgerBudgetForecastExhausted', exp_alerts: [forecast] },
+      ],
+    });
+  });
+});
+
+describe('budget spend anomaly alert', () => {
+  // A day at $12/h (1 USD per 5m), then $120/h from 25h05m. Limit 10000: the spike burns 1.2 % of it per hour.
+  const spike = '0+1x300 310+10x36';
+  it('fires when the last hour runs at several times the day before\'s rate for 15m, not for steady or negligible spend', () => {
+    const steady: BudgetLabels = { ...TEAM, subject: 'steady' };
+    const negligible: BudgetLabels = { ...TEAM, subject: 'negligible' };
+    expectPasses({
+      interval: '5m',
+      input_series: [
+        ...budgetSeries(TEAM, { limit: '10000x340', spent: spike }),
+        ...budgetSeries(steady, { limit: '10000x340', spent: '0+10x337' }),
+        ...budgetSeries(negligible, { limit: '1000000x340', spent: spike }),
+      ],
+      alert_rule_test: [
+        { eval_time: '25h30m', alertname: 'TokenLedgerBudgetSpendAnomaly', exp_alerts: [] },
+        // the condition holds from 25h50m: still pending at 26h
+        { eval_time: '26h', alertname: 'TokenLedgerBudgetSpendAnomaly', exp_alerts: [] },
+        {
+          eval_time: '26h30m',
+          alertname: 'TokenLedgerBudgetSpendAnomaly',
+          exp_alerts: [
+            budgetAlert('TokenLedgerBudgetSpendAnomaly', 'warning', TEAM, 'team engineering (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $14.25/h (the day before).'),
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe('the rule tests can fail', () => {
+  it('reports a threshold alert expected 0.1 % too early', () => {
+    const r = promtoolTest({
+      interval: '1m',
+      input_series: budgetSeries(TEAM, { limit: '100x2', spent: '79.9x2' }),
+      alert_rule_test: [{ eval_time: '1m', alertname: 'TokenLedgerBudgetWarning', exp_alerts: [budgetAlert('TokenLedgerBudgetWarning', 'warning', TEAM, 'any')] }],
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain('TokenLedgerBudgetWarning');
+  });
+});
