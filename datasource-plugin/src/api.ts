@@ -2,7 +2,14 @@ import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 import { apiErrorMessage } from './messages';
 import { apiUrl } from './queryParams';
-import type { BreakdownResponse, BudgetsResponse, Dimension, DimensionValuesResponse, StatusResponse, TimeSeriesResponse } from './types';
+import type {
+  BreakdownResponse,
+  BudgetsResponse,
+  Dimension,
+  DimensionValuesResponse,
+  StatusResponse,
+  TimeSeriesResponse,
+} from './types';
 
 /** The chargeback API, reached through the data source's proxy route (which adds the token). */
 export class ChargebackApi {
@@ -31,7 +38,9 @@ export class ChargebackApi {
 
   private async get<T>(path: string, params?: URLSearchParams): Promise<T> {
     try {
-      const response = await lastValueFrom(getBackendSrv().fetch<T>({ url: apiUrl(this.instanceUrl, path, params), method: 'GET', showErrorAlert: false }));
+      const response = await lastValueFrom(
+        getBackendSrv().fetch<T>({ url: apiUrl(this.instanceUrl, path, params), method: 'GET', showErrorAlert: false })
+      );
       return response.data;
     } catch (err) {
       throw new Error(apiErrorMessage(err));

@@ -45,7 +45,9 @@ describe('thresholdCrossings', () => {
   });
 
   it('reports several thresholds crossed in one bucket', () => {
-    expect(thresholdCrossings(budget, [{ time: day(2), costUsd: '11.000000000000' }], all).map((c) => c.threshold)).toEqual(['warning', 'critical', 'exceeded']);
+    expect(
+      thresholdCrossings(budget, [{ time: day(2), costUsd: '11.000000000000' }], all).map((c) => c.threshold)
+    ).toEqual(['warning', 'critical', 'exceeded']);
   });
 
   it('keeps only crossings inside the dashboard range, counting spend from the period start', () => {
@@ -56,7 +58,10 @@ describe('thresholdCrossings', () => {
 
 describe('budgetWindow', () => {
   it('runs from the period start to the end of the range or of the period, whichever is first', () => {
-    expect(budgetWindow(budget, { fromMs: Date.parse(day(10)), toMs: Date.parse(day(12)) })).toEqual({ fromMs: Date.parse(day(1)), toMs: Date.parse(day(12)) });
+    expect(budgetWindow(budget, { fromMs: Date.parse(day(10)), toMs: Date.parse(day(12)) })).toEqual({
+      fromMs: Date.parse(day(1)),
+      toMs: Date.parse(day(12)),
+    });
     expect(budgetWindow(budget, all)).toEqual({ fromMs: Date.parse(day(1)), toMs: Date.parse('2026-12-01') });
   });
 

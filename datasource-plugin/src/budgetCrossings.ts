@@ -1,22 +1,11 @@
-import type { RangeMs } from './queryParams';
-import type { Budget, TimeSeriesPoint } from './types';
+import type { Budget, Crossing, RangeMs, ThresholdName, TimeSeriesPoint } from './types';
 
 // BigInt() calls, not literals: the scaffold's tsconfig targets ES2015.
 const PICO_PER_USD = BigInt(1e12);
 const PPM = BigInt(1e6);
 const ZERO = BigInt(0);
 
-export type ThresholdName = keyof Budget['thresholds'];
 const THRESHOLDS: ThresholdName[] = ['warning', 'critical', 'exceeded'];
-
-export interface Crossing {
-  /** Start of the time series bucket in which the cumulative cost reached the threshold. */
-  timeMs: number;
-  budget: Budget;
-  threshold: ThresholdName;
-  title: string;
-  text: string;
-}
 
 /** An exact USD decimal string ("12.300000000000") as integer pico-USD. */
 export function toPicoUsd(usd: string): bigint {
@@ -42,7 +31,11 @@ export function budgetWindow(budget: Budget, range: RangeMs): RangeMs | undefine
  * Where the cumulative cost of `points` (the budget's subject, from the period start, in time order) first
  * reaches each threshold: cost × 10⁶ ≥ limit × round(fraction × 10⁶), exactly. Only crossings inside `range`.
  */
-export function thresholdCrossings(budget: Budget, points: Array<Pick<TimeSeriesPoint, 'time' | 'costUsd'>>, range: RangeMs): Crossing[] {
+export function thresholdCrossings(
+  budget: Budget,
+  points: Array<Pick<TimeSeriesPoint, 'time' | 'costUsd'>>,
+  range: RangeMs
+): Crossing[] {
   const limit = toPicoUsd(budget.limitUsd);
   const pending = THRESHOLDS.map((threshold) => ({ threshold, fraction: budget.thresholds[threshold] }));
   const crossings: Crossing[] = [];

@@ -1,12 +1,21 @@
-import { DataFrame, DataQueryError, DataQueryRequest, DataQueryResponse, DataSourceApi, DataSourceInstanceSettings, ScopedVars, TestDataSourceResponse } from '@grafana/data';
+import {
+  DataFrame,
+  DataQueryError,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceApi,
+  DataSourceInstanceSettings,
+  ScopedVars,
+  TestDataSourceResponse,
+} from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { ChargebackApi } from './api';
 import { budgetWindow, thresholdCrossings } from './budgetCrossings';
 import { breakdownFrame, budgetsFrame, crossingsFrame, timeSeriesFrames } from './frames';
 import { interpolateQuery } from './interpolate';
 import { statusMessage } from './messages';
-import { breakdownParams, dimensionParams, RangeMs, timeSeriesParams } from './queryParams';
-import { ChargebackOptions, ChargebackQuery, DEFAULT_QUERY, Dimension, Filters } from './types';
+import { breakdownParams, dimensionParams, timeSeriesParams } from './queryParams';
+import { ChargebackOptions, ChargebackQuery, DEFAULT_QUERY, Dimension, Filters, RangeMs } from './types';
 import { ChargebackVariableSupport } from './variables';
 
 export class DataSource extends DataSourceApi<ChargebackQuery, ChargebackOptions> {
@@ -38,7 +47,9 @@ export class DataSource extends DataSourceApi<ChargebackQuery, ChargebackOptions
     const range = { fromMs: request.range.from.valueOf(), toMs: request.range.to.valueOf() };
     const data: DataFrame[] = [];
     const errors: DataQueryError[] = [];
-    const targets = request.targets.filter((t) => this.filterQuery(t)).map((t) => interpolateQuery({ ...DEFAULT_QUERY, ...t }, getTemplateSrv(), request.scopedVars));
+    const targets = request.targets
+      .filter((t) => this.filterQuery(t))
+      .map((t) => interpolateQuery({ ...DEFAULT_QUERY, ...t }, getTemplateSrv(), request.scopedVars));
     await Promise.all(
       targets.map(async (target) => {
         try {
@@ -58,7 +69,12 @@ export class DataSource extends DataSourceApi<ChargebackQuery, ChargebackOptions
     const measure = query.measure ?? 'cost';
     switch (query.queryType) {
       case 'timeseries':
-        return timeSeriesFrames(query.refId, await this.api.timeSeries(timeSeriesParams(query, range, intervalMs)), query.groupBy ?? [], measure);
+        return timeSeriesFrames(
+          query.refId,
+          await this.api.timeSeries(timeSeriesParams(query, range, intervalMs)),
+          query.groupBy ?? [],
+          measure
+        );
       case 'budgets':
         return [budgetsFrame(query.refId, await this.api.budgets())];
       case 'budgetCrossings':

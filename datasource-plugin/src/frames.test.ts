@@ -16,7 +16,10 @@ describe('breakdownFrame', () => {
   });
 
   it('labels the "everyone else" row', () => {
-    expect(breakdownFrame('A', breakdown, 'cost', false).fields[0]!.values).toEqual(['alice@example.com', 'Everyone else']);
+    expect(breakdownFrame('A', breakdown, 'cost', false).fields[0]!.values).toEqual([
+      'alice@example.com',
+      'Everyone else',
+    ]);
   });
 
   it('gives one field per token bucket for tokens, and every column for "all"', () => {
@@ -30,7 +33,22 @@ describe('breakdownFrame', () => {
     ]);
     expect(tokens.fields[2]!.values).toEqual([310_000, 90_000]);
     const all = breakdownFrame('A', breakdown, 'all', true);
-    expect(all.fields.map((f) => f.name)).toEqual(['user', 'model', 'requests', 'failedRequests', 'inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'outputTokens', 'reasoningTokens', 'costUsd', 'chargeUsd', 'marginUsd', 'unpricedRequests', 'share']);
+    expect(all.fields.map((f) => f.name)).toEqual([
+      'user',
+      'model',
+      'requests',
+      'failedRequests',
+      'inputTokens',
+      'cacheReadTokens',
+      'cacheWriteTokens',
+      'outputTokens',
+      'reasoningTokens',
+      'costUsd',
+      'chargeUsd',
+      'marginUsd',
+      'unpricedRequests',
+      'share',
+    ]);
     expect(all.fields.find((f) => f.name === 'marginUsd')!.values).toEqual([2.4691357802, 0]);
   });
 });
@@ -41,8 +59,18 @@ describe('timeSeriesFrames', () => {
     expect(frames).toHaveLength(2);
     const [first] = frames;
     expect(first!.refId).toBe('B');
-    expect(first!.fields[0]).toMatchObject({ name: 'time', type: FieldType.time, values: [Date.parse('2025-01-06T00:00:00Z'), Date.parse('2025-01-06T01:00:00Z')] });
-    expect(first!.fields[1]).toMatchObject({ name: 'costUsd', type: FieldType.number, labels: { model: 'gpt-4o' }, values: [1.5, 0.25], config: { unit: 'currencyUSD' } });
+    expect(first!.fields[0]).toMatchObject({
+      name: 'time',
+      type: FieldType.time,
+      values: [Date.parse('2025-01-06T00:00:00Z'), Date.parse('2025-01-06T01:00:00Z')],
+    });
+    expect(first!.fields[1]).toMatchObject({
+      name: 'costUsd',
+      type: FieldType.number,
+      labels: { model: 'gpt-4o' },
+      values: [1.5, 0.25],
+      config: { unit: 'currencyUSD' },
+    });
     expect(getFieldDisplayName(first!.fields[1]!, first!, frames)).toBe('gpt-4o');
   });
 
@@ -55,7 +83,12 @@ describe('timeSeriesFrames', () => {
       'Output tokens gpt-4o',
       'Reasoning tokens gpt-4o',
     ]);
-    const [ungrouped] = timeSeriesFrames('B', { stepSeconds: 60, series: [{ points: timeSeries.series[0]!.points }] }, [], 'requests');
+    const [ungrouped] = timeSeriesFrames(
+      'B',
+      { stepSeconds: 60, series: [{ points: timeSeries.series[0]!.points }] },
+      [],
+      'requests'
+    );
     expect(getFieldDisplayName(ungrouped!.fields[1]!, ungrouped!)).toBe('Requests');
     expect(ungrouped!.fields[1]!.config.unit).toBe('short');
   });
@@ -63,12 +96,22 @@ describe('timeSeriesFrames', () => {
 
 describe('budgetsFrame / crossingsFrame / valuesFrame', () => {
   it('gives one budget per row with money, utilisation and period times typed', () => {
-    const frame = budgetsFrame('C', [budget, { ...budget, subject: 'zero', limitUsd: '0.000000000000', utilisation: null, state: 'ok' }]);
+    const frame = budgetsFrame('C', [
+      budget,
+      { ...budget, subject: 'zero', limitUsd: '0.000000000000', utilisation: null, state: 'ok' },
+    ]);
     const field = (name: string) => frame.fields.find((f) => f.name === name)!;
     expect(field('subject').values).toEqual(['engineering', 'zero']);
-    expect(field('limitUsd')).toMatchObject({ type: FieldType.number, values: [500, 0], config: { unit: 'currencyUSD', displayName: 'Limit' } });
+    expect(field('limitUsd')).toMatchObject({
+      type: FieldType.number,
+      values: [500, 0],
+      config: { unit: 'currencyUSD', displayName: 'Limit' },
+    });
     expect(field('utilisation')).toMatchObject({ values: [0.825, null], config: { unit: 'percentunit' } });
-    expect(field('periodStart')).toMatchObject({ type: FieldType.time, values: [Date.parse(budget.periodStart), Date.parse(budget.periodStart)] });
+    expect(field('periodStart')).toMatchObject({
+      type: FieldType.time,
+      values: [Date.parse(budget.periodStart), Date.parse(budget.periodStart)],
+    });
     expect(field('state').values).toEqual(['warning', 'ok']);
   });
 
@@ -83,6 +126,10 @@ describe('budgetsFrame / crossingsFrame / valuesFrame', () => {
   });
 
   it('lists variable values in a text field', () => {
-    expect(valuesFrame(['a', 'b']).fields[0]).toMatchObject({ name: 'text', type: FieldType.string, values: ['a', 'b'] });
+    expect(valuesFrame(['a', 'b']).fields[0]).toMatchObject({
+      name: 'text',
+      type: FieldType.string,
+      values: ['a', 'b'],
+    });
   });
 });

@@ -1,9 +1,24 @@
 import { createDataFrame, DataFrame, FieldConfig, FieldType } from '@grafana/data';
 import { DIMENSION_LABELS, FIELD_LABELS, MEASURE_FIELDS, OTHER_LABEL, OTHER_VALUE } from './constants';
-import type { Crossing } from './budgetCrossings';
-import { Budget, BreakdownResponse, Dimension, Measure, MeasureName, Measures, Series, TimeSeriesResponse } from './types';
+import {
+  Budget,
+  BreakdownResponse,
+  Crossing,
+  Dimension,
+  Measure,
+  MeasureName,
+  Measures,
+  Series,
+  TimeSeriesResponse,
+} from './types';
 
-type FieldInput = { name: string; type: FieldType; values: unknown[]; config?: FieldConfig; labels?: Record<string, string> };
+type FieldInput = {
+  name: string;
+  type: FieldType;
+  values: unknown[];
+  config?: FieldConfig;
+  labels?: Record<string, string>;
+};
 
 /** `*Usd` fields are exact decimal strings; Number() is precise enough for display. */
 export function unitOf(name: MeasureName): string {
@@ -30,14 +45,35 @@ function usdField(name: string, displayName: string, values: string[]): FieldInp
  * A breakdown or top N as one table frame: a string field per group dimension, then the measure's fields,
  * then (`withShare`) the share of the sort measure. The "everyone else" row is labelled "Everyone else".
  */
-export function breakdownFrame(refId: string, response: BreakdownResponse, measure: Measure, withShare: boolean): DataFrame {
+export function breakdownFrame(
+  refId: string,
+  response: BreakdownResponse,
+  measure: Measure,
+  withShare: boolean
+): DataFrame {
   const { rows, groupBy } = response;
-  const fields: FieldInput[] = groupBy.map((d: Dimension) => stringField(d, DIMENSION_LABELS[d], rows.map((r) => dimensionText(r[d]))));
+  const fields: FieldInput[] = groupBy.map((d: Dimension) =>
+    stringField(
+      d,
+      DIMENSION_LABELS[d],
+      rows.map((r) => dimensionText(r[d]))
+    )
+  );
   for (const name of MEASURE_FIELDS[measure]) {
-    fields.push({ name, type: FieldType.number, values: rows.map((r) => measureValue(r, name)), config: { displayName: FIELD_LABELS[name], unit: unitOf(name) } });
+    fields.push({
+      name,
+      type: FieldType.number,
+      values: rows.map((r) => measureValue(r, name)),
+      config: { displayName: FIELD_LABELS[name], unit: unitOf(name) },
+    });
   }
   if (withShare) {
-    fields.push({ name: 'share', type: FieldType.number, values: rows.map((r) => r.share), config: { displayName: 'Share', unit: 'percentunit' } });
+    fields.push({
+      name: 'share',
+      type: FieldType.number,
+      values: rows.map((r) => r.share),
+      config: { displayName: 'Share', unit: 'percentunit' },
+    });
   }
   return createDataFrame({ refId, fields });
 }
@@ -50,17 +86,28 @@ function seriesLabels(series: Series, groupBy: Dimension[]): Record<string, stri
  * One frame per series: a time field and one number field per measure column, labelled with the series'
  * group values. `displayNameFromDS` gives legends "gpt-4o" (one column) or "Input tokens gpt-4o" (several).
  */
-export function timeSeriesFrames(refId: string, response: TimeSeriesResponse, groupBy: Dimension[], measure: Measure): DataFrame[] {
+export function timeSeriesFrames(
+  refId: string,
+  response: TimeSeriesResponse,
+  groupBy: Dimension[],
+  measure: Measure
+): DataFrame[] {
   const names = MEASURE_FIELDS[measure];
   return response.series.map((series) => {
     const labels = seriesLabels(series, groupBy);
     const seriesName = Object.values(labels).join(' ');
-    const displayName = (name: MeasureName) => (names.length === 1 && seriesName ? seriesName : [FIELD_LABELS[name], seriesName].filter(Boolean).join(' '));
+    const displayName = (name: MeasureName) =>
+      names.length === 1 && seriesName ? seriesName : [FIELD_LABELS[name], seriesName].filter(Boolean).join(' ');
     return createDataFrame({
       refId,
       name: seriesName || undefined,
       fields: [
-        { name: 'time', type: FieldType.time, values: series.points.map((p) => Date.parse(p.time)), config: { displayName: 'Time' } },
+        {
+          name: 'time',
+          type: FieldType.time,
+          values: series.points.map((p) => Date.parse(p.time)),
+          config: { displayName: 'Time' },
+        },
         ...names.map((name) => ({
           name,
           type: FieldType.number,
@@ -74,7 +121,12 @@ export function timeSeriesFrames(refId: string, response: TimeSeriesResponse, gr
 }
 
 export function budgetsFrame(refId: string, budgets: Budget[]): DataFrame {
-  const column = (name: keyof Budget, displayName: string) => stringField(name, displayName, budgets.map((b) => String(b[name])));
+  const column = (name: keyof Budget, displayName: string) =>
+    stringField(
+      name,
+      displayName,
+      budgets.map((b) => String(b[name]))
+    );
   const time = (name: 'periodStart' | 'periodEnd', displayName: string): FieldInput => ({
     name,
     type: FieldType.time,
@@ -89,10 +141,27 @@ export function budgetsFrame(refId: string, budgets: Budget[]): DataFrame {
       column('period', 'Period'),
       time('periodStart', 'Period start'),
       time('periodEnd', 'Period end'),
-      usdField('limitUsd', 'Limit', budgets.map((b) => b.limitUsd)),
-      usdField('spentUsd', 'Spent', budgets.map((b) => b.spentUsd)),
-      usdField('projectedUsd', 'Projected', budgets.map((b) => b.projectedUsd)),
-      { name: 'utilisation', type: FieldType.number, values: budgets.map((b) => b.utilisation), config: { displayName: 'Utilisation', unit: 'percentunit' } },
+      usdField(
+        'limitUsd',
+        'Limit',
+        budgets.map((b) => b.limitUsd)
+      ),
+      usdField(
+        'spentUsd',
+        'Spent',
+        budgets.map((b) => b.spentUsd)
+      ),
+      usdField(
+        'projectedUsd',
+        'Projected',
+        budgets.map((b) => b.projectedUsd)
+      ),
+      {
+        name: 'utilisation',
+        type: FieldType.number,
+        values: budgets.map((b) => b.utilisation),
+        config: { displayName: 'Utilisation', unit: 'percentunit' },
+      },
       column('state', 'State'),
     ],
   });
@@ -106,7 +175,11 @@ export function crossingsFrame(refId: string, crossings: Crossing[]): DataFrame 
       { name: 'time', type: FieldType.time, values: crossings.map((c) => c.timeMs) },
       { name: 'title', type: FieldType.string, values: crossings.map((c) => c.title) },
       { name: 'text', type: FieldType.string, values: crossings.map((c) => c.text) },
-      { name: 'tags', type: FieldType.other, values: crossings.map((c) => ['budget', c.threshold, `${c.budget.scope}:${c.budget.subject}`]) },
+      {
+        name: 'tags',
+        type: FieldType.other,
+        values: crossings.map((c) => ['budget', c.threshold, `${c.budget.scope}:${c.budget.subject}`]),
+      },
     ],
   });
 }

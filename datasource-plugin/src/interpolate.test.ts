@@ -2,7 +2,11 @@ import { fakeTemplateSrv } from './__fixtures__/templateSrv';
 import { interpolateFilters, interpolateQuery, interpolateValues } from './interpolate';
 
 const templateSrv = fakeTemplateSrv([
-  { name: 'user', value: ['alice@example.com', 'bob@example.com'], options: ['alice@example.com', 'bob@example.com', 'carol@example.com'] },
+  {
+    name: 'user',
+    value: ['alice@example.com', 'bob@example.com'],
+    options: ['alice@example.com', 'bob@example.com', 'carol@example.com'],
+  },
   { name: 'team', value: 'engineering' },
   { name: 'model', value: '$__all', options: ['gpt-4o', 'gpt-4o-mini'] },
   { name: 'tier', value: ['$__all'], options: ['gold', 'free'] },
@@ -21,7 +25,11 @@ describe('interpolateValues', () => {
   });
 
   it('mixes variables and literals without duplicates', () => {
-    expect(interpolateValues(['$user', 'carol@example.com', 'bob@example.com'], templateSrv)).toEqual(['alice@example.com', 'bob@example.com', 'carol@example.com']);
+    expect(interpolateValues(['$user', 'carol@example.com', 'bob@example.com'], templateSrv)).toEqual([
+      'alice@example.com',
+      'bob@example.com',
+      'carol@example.com',
+    ]);
   });
 
   it('reads "All" as no filter, whether the value is $__all or [$__all]', () => {
@@ -30,7 +38,9 @@ describe('interpolateValues', () => {
   });
 
   it('uses a repeated panel scoped value instead of the variable, even when the variable is "All"', () => {
-    expect(interpolateValues(['$model'], templateSrv, { model: { text: 'gpt-4o', value: 'gpt-4o' } })).toEqual(['gpt-4o']);
+    expect(interpolateValues(['$model'], templateSrv, { model: { text: 'gpt-4o', value: 'gpt-4o' } })).toEqual([
+      'gpt-4o',
+    ]);
   });
 
   it('drops a filter that an empty selection leaves without values', () => {

@@ -25,13 +25,19 @@ function isAllSelected(value: string, templateSrv: TemplateSrv, scopedVars: Scop
  * The values a filter stands for once its variables are replaced: a multi-value `$user` gives one value per
  * selection; `undefined` means "no filter" (a variable set to All, or nothing left).
  */
-export function interpolateValues(values: string[], templateSrv: TemplateSrv, scopedVars: ScopedVars = {}): string[] | undefined {
+export function interpolateValues(
+  values: string[],
+  templateSrv: TemplateSrv,
+  scopedVars: ScopedVars = {}
+): string[] | undefined {
   const out = new Set<string>();
   for (const value of values) {
     if (isAllSelected(value, templateSrv, scopedVars)) {
       return undefined;
     }
-    const replaced = templateSrv.replace(value, scopedVars, (v: string | string[]) => (Array.isArray(v) ? v.join(SEPARATOR) : v));
+    const replaced = templateSrv.replace(value, scopedVars, (v: string | string[]) =>
+      Array.isArray(v) ? v.join(SEPARATOR) : v
+    );
     for (const part of replaced.split(SEPARATOR)) {
       if (part !== '') {
         out.add(part);
@@ -41,7 +47,11 @@ export function interpolateValues(values: string[], templateSrv: TemplateSrv, sc
   return out.size > 0 ? [...out] : undefined;
 }
 
-export function interpolateFilters(filters: Filters | undefined, templateSrv: TemplateSrv, scopedVars: ScopedVars = {}): Filters {
+export function interpolateFilters(
+  filters: Filters | undefined,
+  templateSrv: TemplateSrv,
+  scopedVars: ScopedVars = {}
+): Filters {
   const out: Filters = {};
   for (const dimension of DIMENSIONS) {
     const values = interpolateValues(filters?.[dimension] ?? [], templateSrv, scopedVars);
@@ -52,6 +62,10 @@ export function interpolateFilters(filters: Filters | undefined, templateSrv: Te
   return out;
 }
 
-export function interpolateQuery<Q extends ChargebackQuery | VariableQuery>(query: Q, templateSrv: TemplateSrv, scopedVars: ScopedVars = {}): Q {
+export function interpolateQuery<Q extends ChargebackQuery | VariableQuery>(
+  query: Q,
+  templateSrv: TemplateSrv,
+  scopedVars: ScopedVars = {}
+): Q {
   return { ...query, filters: interpolateFilters(query.filters, templateSrv, scopedVars) };
 }

@@ -5,8 +5,21 @@ const HOUR = 3600_000;
 
 describe('breakdownParams', () => {
   it('sends the range in epoch ms, groupBy as a list and repeats filters per value', () => {
-    const params = breakdownParams({ refId: 'A', queryType: 'breakdown', groupBy: ['user', 'model'], filters: { model: ['gpt-4o', 'o4-mini'], user: ['a@x'] }, sort: 'tokens', limit: 5, other: true }, range);
-    expect(params.toString()).toBe('from=1735689600000&to=1738368000000&user=a%40x&model=gpt-4o&model=o4-mini&groupBy=user%2Cmodel&sort=tokens');
+    const params = breakdownParams(
+      {
+        refId: 'A',
+        queryType: 'breakdown',
+        groupBy: ['user', 'model'],
+        filters: { model: ['gpt-4o', 'o4-mini'], user: ['a@x'] },
+        sort: 'tokens',
+        limit: 5,
+        other: true,
+      },
+      range
+    );
+    expect(params.toString()).toBe(
+      'from=1735689600000&to=1738368000000&user=a%40x&model=gpt-4o&model=o4-mini&groupBy=user%2Cmodel&sort=tokens'
+    );
   });
 
   it('adds limit and other=true for a top N only', () => {
@@ -22,9 +35,19 @@ describe('breakdownParams', () => {
 });
 
 describe('timeSeriesParams / stepSeconds', () => {
-  it('uses Grafana\'s interval as the step, in seconds', () => {
-    const params = timeSeriesParams({ groupBy: ['model'], filters: { team: ['eng'] } }, { fromMs: 0, toMs: 24 * HOUR }, HOUR);
-    expect(Object.fromEntries(params)).toEqual({ from: '0', to: String(24 * HOUR), team: 'eng', groupBy: 'model', step: '3600' });
+  it("uses Grafana's interval as the step, in seconds", () => {
+    const params = timeSeriesParams(
+      { groupBy: ['model'], filters: { team: ['eng'] } },
+      { fromMs: 0, toMs: 24 * HOUR },
+      HOUR
+    );
+    expect(Object.fromEntries(params)).toEqual({
+      from: '0',
+      to: String(24 * HOUR),
+      team: 'eng',
+      groupBy: 'model',
+      step: '3600',
+    });
   });
 
   it('rounds sub-second intervals up to 1 s', () => {
@@ -40,7 +63,11 @@ describe('timeSeriesParams / stepSeconds', () => {
 describe('dimensionParams / apiUrl', () => {
   it('builds the proxy URL of an endpoint', () => {
     const params = dimensionParams({ fromMs: 1, toMs: 2 }, { team: ['finance'] });
-    expect(apiUrl('/api/datasources/proxy/uid/abc', '/dimensions/user', params)).toBe('/api/datasources/proxy/uid/abc/tokenledger/api/v1/dimensions/user?from=1&to=2&team=finance');
-    expect(apiUrl('/api/datasources/proxy/uid/abc', '/status')).toBe('/api/datasources/proxy/uid/abc/tokenledger/api/v1/status');
+    expect(apiUrl('/api/datasources/proxy/uid/abc', '/dimensions/user', params)).toBe(
+      '/api/datasources/proxy/uid/abc/tokenledger/api/v1/dimensions/user?from=1&to=2&team=finance'
+    );
+    expect(apiUrl('/api/datasources/proxy/uid/abc', '/status')).toBe(
+      '/api/datasources/proxy/uid/abc/tokenledger/api/v1/status'
+    );
   });
 });

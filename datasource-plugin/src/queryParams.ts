@@ -1,11 +1,5 @@
 import { API_PREFIX, MAX_POINTS } from './constants';
-import { ChargebackQuery, DIMENSIONS, Filters } from './types';
-
-/** A dashboard time range in epoch milliseconds, `[fromMs, toMs)`. */
-export interface RangeMs {
-  fromMs: number;
-  toMs: number;
-}
+import { ChargebackQuery, DIMENSIONS, Filters, RangeMs } from './types';
 
 function rangeParams(range: RangeMs, filters: Filters = {}): URLSearchParams {
   const params = new URLSearchParams({ from: String(range.fromMs), to: String(range.toMs) });
@@ -49,7 +43,11 @@ export function stepSeconds(range: RangeMs, intervalMs: number): number {
   return Math.max(1, fromInterval, fromLimit);
 }
 
-export function timeSeriesParams(query: Pick<ChargebackQuery, 'groupBy' | 'filters'>, range: RangeMs, intervalMs: number): URLSearchParams {
+export function timeSeriesParams(
+  query: Pick<ChargebackQuery, 'groupBy' | 'filters'>,
+  range: RangeMs,
+  intervalMs: number
+): URLSearchParams {
   const params = rangeParams(range, query.filters);
   setGroupBy(params, query);
   params.set('step', String(stepSeconds(range, intervalMs)));

@@ -129,3 +129,20 @@ export interface ApiErrorBody {
   error: string;
   parameter?: string;
 }
+
+/** A dashboard time range in epoch milliseconds, `[fromMs, toMs)`. */
+export interface RangeMs {
+  fromMs: number;
+  toMs: number;
+}
+
+export type ThresholdName = keyof Budget['thresholds'];
+
+export interface Crossing {
+  /** Start of the time series bucket in which the cumulative cost reached the threshold. */
+  timeMs: number;
+  budget: Budget;
+  threshold: ThresholdName;
+  title: string;
+  text: string;
+}

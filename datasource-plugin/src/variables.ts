@@ -20,7 +20,11 @@ export class ChargebackVariableSupport extends CustomVariableSupport<DataSource,
     const range = { fromMs: request.range.from.valueOf(), toMs: request.range.to.valueOf() };
     const filters = interpolateFilters(query?.filters, getTemplateSrv(), request.scopedVars);
     return from(
-      query ? this.datasource.dimensionValues(query.dimension ?? 'user', range, filters).then((values) => ({ data: [valuesFrame(values)] })) : Promise.resolve({ data: [] })
+      query
+        ? this.datasource
+            .dimensionValues(query.dimension ?? 'user', range, filters)
+            .then((values) => ({ data: [valuesFrame(values)] }))
+        : Promise.resolve({ data: [] })
     );
   }
 }

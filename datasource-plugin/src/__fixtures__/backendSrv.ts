@@ -15,7 +15,17 @@ export function fakeBackendSrv(reply: (url: string) => Reply) {
     if (status >= 400) {
       return throwError(() => ({ status, statusText: '', data, config: options }));
     }
-    return of({ status, data, ok: true, statusText: 'OK', headers: new Headers(), redirected: false, type: 'basic', url: options.url, config: options } as FetchResponse);
+    return of({
+      status,
+      data,
+      ok: true,
+      statusText: 'OK',
+      headers: new Headers(),
+      redirected: false,
+      type: 'basic',
+      url: options.url,
+      config: options,
+    } as FetchResponse);
   };
   return { backendSrv: { fetch } as unknown as BackendSrv, urls };
 }

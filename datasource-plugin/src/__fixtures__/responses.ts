@@ -19,7 +19,14 @@ export function measures(costUsd: string, requests: number): Measures {
 export const breakdown: BreakdownResponse = {
   groupBy: ['user', 'model'],
   rows: [
-    { user: 'alice@example.com', model: 'gpt-4o', ...measures('12.345678901000', 310), chargeUsd: '14.814814681200', marginUsd: '2.469135780200', share: 0.6 },
+    {
+      user: 'alice@example.com',
+      model: 'gpt-4o',
+      ...measures('12.345678901000', 310),
+      chargeUsd: '14.814814681200',
+      marginUsd: '2.469135780200',
+      share: 0.6,
+    },
     { user: '__other__', model: '__other__', ...measures('8.230452600667', 90), share: 0.4 },
   ],
   total: measures('20.576131501667', 400),

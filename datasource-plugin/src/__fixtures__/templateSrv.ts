@@ -19,7 +19,15 @@ export function fakeTemplateSrv(variables: FakeVariable[]): TemplateSrv {
   const find = (name: string) => variables.find((v) => v.name === name);
   return {
     // Only name and current are read by the code under test; a full TypedVariableModel needs ~20 fields.
-    getVariables: () => variables.map((v) => ({ name: v.name, type: 'custom', current: { value: v.value, text: v.value } }) as unknown as TypedVariableModel),
+    getVariables: () =>
+      variables.map(
+        (v) =>
+          ({
+            name: v.name,
+            type: 'custom',
+            current: { value: v.value, text: v.value },
+          }) as unknown as TypedVariableModel
+      ),
     containsTemplate: (target?: string) => Boolean(target && new RegExp(REFERENCE.source).test(target)),
     updateTimeRange: () => {},
     replace(target = '', scopedVars: ScopedVars = {}, format?: string | Function) {

@@ -6,7 +6,12 @@ import type { ChargebackOptions, ChargebackSecureOptions } from '../types';
 
 function settings(overrides: Partial<DataSourceSettings<ChargebackOptions, ChargebackSecureOptions>> = {}) {
   // The editor reads jsonData, secureJsonData and secureJsonFields; the other settings are Grafana's.
-  return { jsonData: { url: 'http://tokenledger:9464' }, secureJsonFields: {}, secureJsonData: {}, ...overrides } as unknown as DataSourceSettings<ChargebackOptions, ChargebackSecureOptions>;
+  return {
+    jsonData: { url: 'http://tokenledger:9464' },
+    secureJsonFields: {},
+    secureJsonData: {},
+    ...overrides,
+  } as unknown as DataSourceSettings<ChargebackOptions, ChargebackSecureOptions>;
 }
 
 describe('ConfigEditor', () => {
@@ -16,7 +21,9 @@ describe('ConfigEditor', () => {
     const url = screen.getByLabelText(/Exporter URL/);
     expect(url).toHaveValue('http://tokenledger:9464');
     fireEvent.change(url, { target: { value: ' http://127.0.0.1:9464 ' } });
-    expect(onOptionsChange).toHaveBeenCalledWith(expect.objectContaining({ jsonData: { url: 'http://127.0.0.1:9464' } }));
+    expect(onOptionsChange).toHaveBeenCalledWith(
+      expect.objectContaining({ jsonData: { url: 'http://127.0.0.1:9464' } })
+    );
   });
 
   it('keeps the token in secureJsonData only', () => {
@@ -30,9 +37,13 @@ describe('ConfigEditor', () => {
 
   it('shows a stored token as configured, never its value, and resets it', () => {
     const onOptionsChange = jest.fn();
-    render(<ConfigEditor options={settings({ secureJsonFields: { apiToken: true } })} onOptionsChange={onOptionsChange} />);
+    render(
+      <ConfigEditor options={settings({ secureJsonFields: { apiToken: true } })} onOptionsChange={onOptionsChange} />
+    );
     expect(screen.getByDisplayValue('configured')).toBeDisabled();
     fireEvent.click(screen.getByRole('button', { name: 'Reset' }));
-    expect(onOptionsChange).toHaveBeenCalledWith(expect.objectContaining({ secureJsonFields: { apiToken: false }, secureJsonData: { apiToken: '' } }));
+    expect(onOptionsChange).toHaveBeenCalledWith(
+      expect.objectContaining({ secureJsonFields: { apiToken: false }, secureJsonData: { apiToken: '' } })
+    );
   });
 });

@@ -12,9 +12,11 @@ type Props = DataSourcePluginOptionsEditorProps<ChargebackOptions, ChargebackSec
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
 
-  const onUrlChange = (event: ChangeEvent<HTMLInputElement>) => onOptionsChange({ ...options, jsonData: { ...jsonData, url: event.target.value.trim() } });
+  const onUrlChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, url: event.target.value.trim() } });
 
-  const onTokenChange = (event: ChangeEvent<HTMLInputElement>) => onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, apiToken: event.target.value } });
+  const onTokenChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, apiToken: event.target.value } });
 
   const onTokenReset = () =>
     onOptionsChange({
@@ -25,10 +27,25 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   return (
     <Stack direction="column" gap={0}>
-      <InlineField label="Exporter URL" labelWidth={16} tooltip="Where Grafana's server reaches `tokenledger serve`, e.g. http://tokenledger:9464" required>
-        <Input id="config-editor-url" value={jsonData.url ?? ''} placeholder="http://tokenledger:9464" width={40} onChange={onUrlChange} />
+      <InlineField
+        label="Exporter URL"
+        labelWidth={16}
+        tooltip="Where Grafana's server reaches `tokenledger serve`, e.g. http://tokenledger:9464"
+        required
+      >
+        <Input
+          id="config-editor-url"
+          value={jsonData.url ?? ''}
+          placeholder="http://tokenledger:9464"
+          width={40}
+          onChange={onUrlChange}
+        />
       </InlineField>
-      <InlineField label="API token" labelWidth={16} tooltip="A token from the exporter's auth.tokens; leave empty if its API is open">
+      <InlineField
+        label="API token"
+        labelWidth={16}
+        tooltip="A token from the exporter's auth.tokens; leave empty if its API is open"
+      >
         <SecretInput
           id="config-editor-api-token"
           isConfigured={Boolean(secureJsonFields?.apiToken)}

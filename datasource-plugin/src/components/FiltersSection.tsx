@@ -10,11 +10,23 @@ interface Props {
   suggest: (dimension: Dimension) => Promise<string[]>;
 }
 
-function FilterField({ dimension, values, onChange, suggest }: { dimension: Dimension; values: string[]; onChange: (values: string[]) => void; suggest: Props['suggest'] }) {
+function FilterField({
+  dimension,
+  values,
+  onChange,
+  suggest,
+}: {
+  dimension: Dimension;
+  values: string[];
+  onChange: (values: string[]) => void;
+  suggest: Props['suggest'];
+}) {
   const label = DIMENSION_LABELS[dimension];
   const options = async (input: string) => {
     const suggestions = await suggest(dimension);
-    return suggestions.filter((s) => s.toLowerCase().includes(input.toLowerCase())).map((s) => ({ value: s, label: s }));
+    return suggestions
+      .filter((s) => s.toLowerCase().includes(input.toLowerCase()))
+      .map((s) => ({ value: s, label: s }));
   };
   return (
     <InlineField label={label} labelWidth={14}>
@@ -40,7 +52,13 @@ export function FiltersSection({ value, onChange, suggest }: Props) {
   return (
     <Stack direction="column" gap={0}>
       {DIMENSIONS.map((dimension) => (
-        <FilterField key={dimension} dimension={dimension} values={value[dimension] ?? []} onChange={(values) => set(dimension, values)} suggest={suggest} />
+        <FilterField
+          key={dimension}
+          dimension={dimension}
+          values={value[dimension] ?? []}
+          onChange={(values) => set(dimension, values)}
+          suggest={suggest}
+        />
       ))}
     </Stack>
   );

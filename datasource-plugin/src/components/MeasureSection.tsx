@@ -16,7 +16,11 @@ interface Props {
 
 export function MeasureSection({ value, allowAll, onChange }: Props) {
   return (
-    <InlineField label="Measure" labelWidth={14} tooltip="Tokens gives one column per token bucket (input, cache read, cache write, output, reasoning)">
+    <InlineField
+      label="Measure"
+      labelWidth={14}
+      tooltip="Tokens gives one column per token bucket (input, cache read, cache write, output, reasoning)"
+    >
       <RadioButtonGroup<Measure> options={allowAll ? WITH_ALL : WITHOUT_ALL} value={value} onChange={onChange} />
     </InlineField>
   );

@@ -1,9 +1,15 @@
 import React from 'react';
-import { act, fireEvent, render, screen } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { getDefaultTimeRange } from '@grafana/data';
 import { QueryEditor } from './QueryEditor';
 import type { DataSource } from '../datasource';
 import type { ChargebackQuery } from '../types';
+
+/**
+ * The combobox loads options 200 ms after the last keystroke, then re-renders the whole editor; in jsdom on a
+ * busy 2-core machine that takes longer than Testing Library's 1 s default wait.
+ */
+const SLOW = { timeout: 5000 };
 
 function renderEditor(query: ChargebackQuery) {
   const onChange = jest.fn();
@@ -11,14 +17,30 @@ function renderEditor(query: ChargebackQuery) {
   const dimensionValues = jest.fn(async () => ['alice@example.com', 'bob@example.com']);
   // The editor only calls dimensionValues on the data source.
   const datasource = { dimensionValues } as unknown as DataSource;
-  render(<QueryEditor query={query} onChange={onChange} onRunQuery={onRunQuery} datasource={datasource} range={getDefaultTimeRange()} />);
+  render(
+    <QueryEditor
+      query={query}
+      onChange={onChange}
+      onRunQuery={onRunQuery}
+      datasource={datasource}
+      range={getDefaultTimeRange()}
+    />
+  );
   return { onChange, onRunQuery, dimensionValues };
 }
 
 describe('QueryEditor', () => {
-  // The combobox menu is virtualised: with jsdom's zero-sized boxes it would render no options.
+  // The combobox menu is virtualised (@tanstack/react-virtual): it renders the rows that fit its scroll box's
+  // clientHeight, which jsdom reports as 0. Give elements a size for these tests.
+  const clientHeight = Object.getOwnPropertyDescriptor(Element.prototype, 'clientHeight')!;
+  const clientWidth = Object.getOwnPropertyDescriptor(Element.prototype, 'clientWidth')!;
   beforeAll(() => {
-    Element.prototype.getBoundingClientRect = () => ({ width: 120, height: 120, top: 0, left: 0, bottom: 0, right: 0, x: 0, y: 0, toJSON: () => ({}) });
+    Object.defineProperty(Element.prototype, 'clientHeight', { configurable: true, get: () => 300 });
+    Object.defineProperty(Element.prototype, 'clientWidth', { configurable: true, get: () => 300 });
+  });
+  afterAll(() => {
+    Object.defineProperty(Element.prototype, 'clientHeight', clientHeight);
+    Object.defineProperty(Element.prototype, 'clientWidth', clientWidth);
   });
 
   it('switches the query type and runs the query', () => {
@@ -60,12 +82,25 @@ describe('QueryEditor', () => {
   });
 
   it('suggests filter values from the API and accepts a typed variable', async () => {
-    const { onChange, dimensionValues } = renderEditor({ refId: 'A', queryType: 'breakdown', filters: { model: ['gpt-4o'] } });
+    const { onChange, dimensionValues } = renderEditor({
+      refId: 'A',
+      queryType: 'breakdown',
+      filters: { model: ['gpt-4o'] },
+    });
     const user = screen.getByRole('combobox', { name: 'User' });
-    await act(async () => fireEvent.click(user));
+    // Opening the menu loads the suggestions (after the combobox's debounce) for the editor's range.
+    fireEvent.click(user);
+    expect(await screen.findByRole('option', { name: 'bob@example.com' }, SLOW)).toBeInTheDocument();
     expect(dimensionValues).toHaveBeenCalledWith('user', expect.objectContaining({ fromMs: expect.any(Number) }));
-    await act(async () => fireEvent.change(user, { target: { value: '$user' } }));
-    await act(async () => fireEvent.keyDown(user, { key: 'Enter' }));
-    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ filters: { model: ['gpt-4o'], user: ['$user'] } }));
-  });
+    // A typed value matching no suggestion is offered as a custom value; picking it adds the filter.
+    fireEvent.change(user, { target: { value: '$user' } });
+    await waitFor(
+      () => expect(screen.queryByRole('option', { name: 'bob@example.com' })).not.toBeInTheDocument(),
+      SLOW
+    );
+    fireEvent.click(screen.getByRole('option', { name: /^\$user/ }));
+    expect(onChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ filters: { model: ['gpt-4o'], user: ['$user'] } })
+    );
+  }, 20_000);
 });

@@ -28,13 +28,25 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range }: 
       <QueryTypeSection value={queryType} onChange={(value) => update({ queryType: value })} />
       {aggregates && (
         <>
-          <MeasureSection value={measure} allowAll={queryType === 'breakdown'} onChange={(value) => update({ measure: value })} />
+          <MeasureSection
+            value={measure}
+            allowAll={queryType === 'breakdown'}
+            onChange={(value) => update({ measure: value })}
+          />
           <GroupBySection value={q.groupBy ?? []} onChange={(value) => update({ groupBy: value })} />
-          <FiltersSection value={q.filters ?? {}} onChange={(value) => update({ filters: value })} suggest={suggester(datasource, range)} />
+          <FiltersSection
+            value={q.filters ?? {}}
+            onChange={(value) => update({ filters: value })}
+            suggest={suggester(datasource, range)}
+          />
         </>
       )}
-      {queryType === 'topN' && <TopNSection limit={q.limit ?? 10} other={q.other ?? false} onChange={(value) => update(value)} />}
-      {(queryType === 'breakdown' || queryType === 'topN') && <SortSection value={q.sort ?? 'cost'} onChange={(value) => update({ sort: value })} />}
+      {queryType === 'topN' && (
+        <TopNSection limit={q.limit ?? 10} other={q.other ?? false} onChange={(value) => update(value)} />
+      )}
+      {(queryType === 'breakdown' || queryType === 'topN') && (
+        <SortSection value={q.sort ?? 'cost'} onChange={(value) => update({ sort: value })} />
+      )}
     </Stack>
   );
 }

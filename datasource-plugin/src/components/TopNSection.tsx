@@ -25,7 +25,11 @@ export function TopNSection({ limit, other, onChange }: Props) {
         />
       </InlineField>
       <InlineField label="Everyone else" labelWidth={14} tooltip="Add one row for everything the limit cut">
-        <InlineSwitch id="chargeback-other" value={other} onChange={(e) => onChange({ limit, other: e.currentTarget.checked })} />
+        <InlineSwitch
+          id="chargeback-other"
+          value={other}
+          onChange={(e) => onChange({ limit, other: e.currentTarget.checked })}
+        />
       </InlineField>
     </>
   );

@@ -18,9 +18,17 @@ export function VariableQueryEditor({ query, onChange, datasource, range }: Prop
   return (
     <Stack direction="column" gap={0}>
       <InlineField label="Values of" labelWidth={14}>
-        <RadioButtonGroup<Dimension> options={DIMENSION_OPTIONS} value={dimension} onChange={(value) => onChange({ ...query, dimension: value })} />
+        <RadioButtonGroup<Dimension>
+          options={DIMENSION_OPTIONS}
+          value={dimension}
+          onChange={(value) => onChange({ ...query, dimension: value })}
+        />
       </InlineField>
-      <FiltersSection value={query.filters ?? {}} onChange={(filters) => onChange({ ...query, dimension, filters })} suggest={suggester(datasource, range)} />
+      <FiltersSection
+        value={query.filters ?? {}}
+        onChange={(filters) => onChange({ ...query, dimension, filters })}
+        suggest={suggester(datasource, range)}
+      />
     </Stack>
   );
 }
