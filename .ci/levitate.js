@@ -1,45 +1,44 @@
 #!/usr/bin/env node
 /**
- * Runs `@grafana/levitate is-compatible` for the panel against the oldest and the newest @grafana/data, ui
- * and runtime it supports (see README "Versions").
+ * Runs `@grafana/levitate is-compatible` for a plugin's src/module.ts against the oldest @grafana/data, ui and
+ * runtime it supports (plugin.json's grafanaDependency, `>=x.y.z`) and the newest this registry publishes.
+ * Each plugin's `npm run levitate` calls it from the plugin's folder.
  *
  * Why a copy: levitate finds the installed versions with `npm list --depth 0` in the folder of the entry file,
  * and in an npm workspace that lists the root project, so every package would be "not installed locally" and
  * silently skipped. The copy is a stand-alone project whose node_modules is a link to the workspace's.
  *
- * Usage: npm run levitate -w panel-plugin [-- 13.2.2]   (one version for all three packages instead)
+ * Differences a plugin has reviewed (type-only, harmless) are listed with their reason in its
+ * `levitate-reviewed.json` ({ "Export.name": "why it is fine" }); any other difference fails the check.
+ *
+ * Usage: npm run levitate -w <plugin> [-- 13.2.2]   (one version for all three packages instead)
  */
 const { execFileSync } = require('node:child_process');
-const { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
+const { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const LEVITATE = '@grafana/levitate@0.17.2';
 const PACKAGES = ['@grafana/data', '@grafana/ui', '@grafana/runtime'];
-/** Oldest supported (plugin.json grafanaDependency) and newest published on the registry. */
-const TARGETS = {
-  oldest: { '@grafana/data': '10.0.0', '@grafana/ui': '10.0.0', '@grafana/runtime': '10.0.0' },
-  newest: { '@grafana/data': '13.2.3', '@grafana/ui': '13.2.2', '@grafana/runtime': '13.2.3' },
-};
+const NEWEST = { '@grafana/data': '13.2.3', '@grafana/ui': '13.2.2', '@grafana/runtime': '13.2.3' };
 
-/**
- * Differences levitate reports that were reviewed and are type-only; anything else fails the check.
- * - setMigrationHandler: 10.x has no optional `shouldMigrate` argument (not passed here) and types the
- *   migration input as PanelModel instead of PanelMigrationModel; the handler only reads `panel.options`
- *   and returns options synchronously, which both accept.
- * - setPanelOptions / useFieldConfig: their argument types became exported (`export type`/`export interface`),
- *   same shape.
- */
-const REVIEWED = ['PanelPlugin.setMigrationHandler', 'PanelPlugin.setPanelOptions', 'PanelPlugin.useFieldConfig'];
+const pluginDir = process.cwd();
+const readJson = (file) => JSON.parse(readFileSync(join(pluginDir, file), 'utf8'));
+const grafanaDependency = readJson('src/plugin.json').dependencies.grafanaDependency;
+const oldest = /^>=(\d+\.\d+\.\d+)$/.exec(grafanaDependency)?.[1];
+if (!oldest) {
+  throw new Error(`${pluginDir}/src/plugin.json: grafanaDependency ${grafanaDependency} is not of the form >=x.y.z`);
+}
+const TARGETS = { oldest: Object.fromEntries(PACKAGES.map((name) => [name, oldest])), newest: NEWEST };
+const REVIEWED = existsSync(join(pluginDir, 'levitate-reviewed.json')) ? Object.keys(readJson('levitate-reviewed.json')) : [];
 
-const panelDir = join(__dirname, '..');
 // .../node_modules/@grafana/data/package.json → .../node_modules (the workspace root's, where npm hoists it).
-const nodeModules = join(require.resolve('@grafana/data/package.json'), '..', '..', '..');
-const installed = require(join(panelDir, 'package.json')).dependencies;
+const nodeModules = join(require.resolve('@grafana/data/package.json', { paths: [pluginDir] }), '..', '..', '..');
+const installed = readJson('package.json').dependencies;
 
-const project = mkdtempSync(join(tmpdir(), 'topusers-levitate-'));
+const project = mkdtempSync(join(tmpdir(), 'levitate-'));
 try {
-  cpSync(join(panelDir, 'src'), join(project, 'src'), {
+  cpSync(join(pluginDir, 'src'), join(project, 'src'), {
     recursive: true,
     filter: (path) => !/\.test\.tsx?$|__fixtures__/.test(path),
   });
@@ -57,11 +56,7 @@ try {
     console.log(`\n=== ${label}: ${target}`);
     let output;
     try {
-      output = execFileSync('npx', ['--yes', LEVITATE, 'is-compatible', '--path', 'src/module.ts', '--target', target], {
-        cwd: project,
-        env,
-        encoding: 'utf8',
-      });
+      output = execFileSync('npx', ['--yes', LEVITATE, 'is-compatible', '--path', 'src/module.ts', '--target', target], { cwd: project, env, encoding: 'utf8' });
     } catch (error) {
       output = `${error.stdout ?? ''}${error.stderr ?? ''}`;
     }
