@@ -15,6 +15,14 @@ describe('breakdownFrame', () => {
     expect(frame.fields[2]!.values).toEqual([12.345678901, 8.230452600667]);
   });
 
+  it('makes the total the one row of an ungrouped breakdown (the API sends no rows then)', () => {
+    const frame = breakdownFrame('A', { ...breakdown, groupBy: [], rows: [] }, 'cost', true);
+    expect(frame.fields.map((f) => [f.name, f.values])).toEqual([
+      ['costUsd', [Number(breakdown.total.costUsd)]],
+      ['share', [1]],
+    ]);
+  });
+
   it('labels the "everyone else" row', () => {
     expect(breakdownFrame('A', breakdown, 'cost', false).fields[0]!.values).toEqual([
       'alice@example.com',

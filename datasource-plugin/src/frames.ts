@@ -51,7 +51,9 @@ export function breakdownFrame(
   measure: Measure,
   withShare: boolean
 ): DataFrame {
-  const { rows, groupBy } = response;
+  const { groupBy } = response;
+  // Ungrouped, the API has no rows, only the total: that total is the one row a stat panel needs.
+  const rows = groupBy.length === 0 ? [{ ...response.total, share: 1 }] : response.rows;
   const fields: FieldInput[] = groupBy.map((d: Dimension) =>
     stringField(
       d,
