@@ -1,9 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
-import type { PricedRecord } from '../types';
-import { recordKey } from './keys';
-import { encodeUsageRow, usageBatchLoader } from './batchFile';
+import { UsageBatch, usageBatchLoader } from './batchFile';
 import { CREATE_TABLES, SCHEMA_VERSION } from './schema';
+import { UsageTotals, usageTotals } from './usageTotals';
 
 /** Where one source file has been read to; committed with the rows read from it. */
 export interface ReadPosition {
@@ -32,8 +31,13 @@ export interface RejectedLine {
 }
 
 export interface BatchResult {
-  /** The records that were new to the ledger (duplicates by idempotency key are left out). */
-  fresh: PricedRecord[];
+  /** Rows that were new to the ledger (duplicates by idempotency key are left out). */
+  inserted: number;
+  /**
+   * Only when some rows were already in the ledger (a re-read): what the rows that landed add to the metrics,
+   * summed inside the transaction so a re-pricing cannot touch them first. Undefined when all rows were new.
+   */
+  landed: UsageTotals | undefined;
   /** The rejects that were new to the ledger (a line re-read after a crash is not quarantined twice). */
   freshRejects: RejectedLine[];
   batch: number;
@@ -145,20 +149,19 @@ export class Ledger {
   }
 
   async commitBatch(
-    records: readonly PricedRecord[],
+    usage: UsageBatch,
     rejects: readonly RejectedLine[],
     positions: readonly ReadPosition[],
     counterDeltas: ReadonlyMap<string, number>,
   ): Promise<BatchResult> {
-    // Encoding runs before the first await, on the caller's turn, so it overlaps with the previous batch's commit.
     const batch = ++this.batchSeq;
-    const unique = dedupe(records);
-    const tsv = unique.map((r) => encodeUsageRow(r, batch)).join('');
+    const rows = usage.rows;
     let freshRejects: RejectedLine[] = [];
     let inserted = 0;
+    let landed: UsageTotals | undefined;
     try {
       await this.write(async (db) => {
-        if (unique.length) writeFileSync(this.batchFile, tsv);
+        if (rows) writeFileSync(this.batchFile, usage.bytes());
         if (rejects.length) {
           const appender = await db.createAppender('staging_rejects', 'main', 'temp');
           try {
@@ -169,7 +172,8 @@ export class Ledger {
         }
         await db.run('BEGIN TRANSACTION');
         try {
-          if (unique.length) inserted = (await db.run(`INSERT OR IGNORE INTO usage ${usageBatchLoader(this.batchFile)}`)).rowsChanged;
+          if (rows) inserted = (await db.run(`INSERT OR IGNORE INTO usage ${usageBatchLoader(this.batchFile, batch)}`)).rowsChanged;
+          if (inserted < rows) landed = await usageTotals(async (sql) => (await db.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[], `ingest_batch = ${batch}`);
           if (rejects.length) {
             const changed = (await db.run('INSERT OR IGNORE INTO rejects SELECT * FROM staging_rejects')).rowsChanged;
             freshRejects = changed === rejects.length ? [...rejects] : await this.landedRejects(db, rejects, batch);
@@ -199,10 +203,7 @@ export class Ledger {
     } catch (e) {
       throw new LedgerError(`${this.path}: cannot commit a batch: ${(e as Error).message}`);
     }
-    if (inserted === unique.length) return { fresh: unique, freshRejects, batch };
-    // Some rows were already in the ledger: find which of ours landed.
-    const landed = new Set((await this.rows('SELECT record_key FROM usage WHERE ingest_batch = $1', [BigInt(batch)])).map((r) => r.record_key as string));
-    return { fresh: unique.filter((r) => landed.has(recordKey(r.source, r.requestId))), freshRejects, batch };
+    return { inserted, landed, freshRejects, batch };
   }
 
   /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */
@@ -242,18 +243,6 @@ export class Ledger {
 
 export function counterKey(name: string, label: string): string {
   return `${name}\u0000${label}`;
-}
-
-function dedupe(records: readonly PricedRecord[]): PricedRecord[] {
-  const seen = new Set<string>();
-  const out: PricedRecord[] = [];
-  for (const r of records) {
-    const k = recordKey(r.source, r.requestId);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(r);
-  }
-  return out;
 }
 
 function appendReject(a: DuckDBAppender, r: RejectedLine, batch: number): void {

@@ -1,6 +1,6 @@
-import { BUCKETS } from '../pricing/priceBook';
-import { UNKNOWN } from '../ledger/schema';
 import { apiKeyLabel } from '../ledger/keys';
+import { UNKNOWN } from '../ledger/schema';
+import type { UsageTotals } from '../ledger/usageTotals';
 import type { PricedRecord } from '../types';
 
 /** Every label a usage series can carry, in tuple order; families expose a configured subset. */
@@ -26,8 +26,8 @@ export interface LatencyCell {
 }
 
 /**
- * Running totals of everything the ledger holds, kept by the finest label tuple. Fed with the records each
- * committed batch added (and, at start, with the ledger's totals), read at scrape time.
+ * Running totals of everything the ledger holds, kept by the finest label tuple. Fed with the ledger's
+ * totals at start, then with what each committed batch added, read at scrape time.
  */
 export class UsageAggregate {
   readonly cells = new Map<string, UsageCell>();
@@ -53,10 +53,21 @@ export class UsageAggregate {
     return l;
   }
 
+  /** Counts one record. Runs per line: no array unless the cell is new, the buckets spelled out. */
   addRecord(r: PricedRecord): void {
-    const c = this.cell([r.user ?? UNKNOWN, r.tier ?? UNKNOWN, apiKeyLabel(r), r.team ?? UNKNOWN, r.model, r.status]);
+    const user = r.user ?? UNKNOWN;
+    const tier = r.tier ?? UNKNOWN;
+    const apiKey = apiKeyLabel(r);
+    const team = r.team ?? UNKNOWN;
+    const key = `${user}\u0000${tier}\u0000${apiKey}\u0000${team}\u0000${r.model}\u0000${r.status}`;
+    const c = this.cells.get(key) ?? this.cell([user, tier, apiKey, team, r.model, r.status]);
     c.requests++;
-    for (let i = 0; i < BUCKETS.length; i++) c.tokens[i]! += r.tokens[BUCKETS[i]!];
+    const t = r.tokens;
+    const sums = c.tokens; // in BUCKETS order
+    sums[0]! += t.inputUncached;
+    sums[1]! += t.cacheRead;
+    sums[2]! += t.cacheWrite;
+    sums[3]! += t.output;
     if (r.costPusd !== undefined) c.costPusd += r.costPusd;
     else this.unpriced.set(r.model, (this.unpriced.get(r.model) ?? 0) + 1);
     if (r.durationMs !== undefined) {
@@ -66,5 +77,31 @@ export class UsageAggregate {
       l.sumSeconds += seconds;
       l.count++;
     }
+  }
+
+  /** The totals, in the form the ledger sums them (to add one aggregate to another). */
+  toTotals(): UsageTotals {
+    return {
+      cells: [...this.cells.values()],
+      latency: [...this.latency].map(([model, l]) => ({ model, ...l })),
+      unpriced: [...this.unpriced].map(([model, requests]) => ({ model, requests })),
+    };
+  }
+
+  /** Adds totals: the ledger's (at start, or of a batch's rows that landed) or another aggregate's. */
+  addTotals(t: UsageTotals): void {
+    for (const x of t.cells) {
+      const c = this.cell(x.labels);
+      c.requests += x.requests;
+      for (let i = 0; i < c.tokens.length; i++) c.tokens[i]! += x.tokens[i]!;
+      c.costPusd += x.costPusd;
+    }
+    for (const x of t.latency) {
+      const l = this.latencyCell(x.model);
+      for (let i = 0; i < l.buckets.length; i++) l.buckets[i]! += x.buckets[i]!;
+      l.sumSeconds += x.sumSeconds;
+      l.count += x.count;
+    }
+    for (const x of t.unpriced) this.unpriced.set(x.model, (this.unpriced.get(x.model) ?? 0) + x.requests);
   }
 }
