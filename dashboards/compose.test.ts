@@ -77,9 +77,12 @@ describe('docker-compose.yaml', () => {
     }
   });
 
-  it('grafana: provisioning is mounted, and the dashboard provider path holds exactly the dashboards the tests check', () => {
+  it('grafana: data source and dashboard provisioning are mounted, and the dashboard provider path holds exactly the dashboards the tests check', () => {
     const grafana = service('grafana');
-    expect(mountedFile('grafana', '/etc/grafana/provisioning')).toBe(PROVISIONING);
+    expect(mountedFile('grafana', '/etc/grafana/provisioning/datasources')).toBe(join(PROVISIONING, 'datasources'));
+    expect(mountedFile('grafana', '/etc/grafana/provisioning/dashboards')).toBe(join(PROVISIONING, 'dashboards'));
+    // Prometheus evaluates the rules; Grafana-managed copies as well would alert twice.
+    expect(hostPath(grafana, '/etc/grafana/provisioning/alerting')).toBeUndefined();
     const providers = dashboardProviders();
     expect(providers).toHaveLength(1);
     const path = providers[0]!.options.path;

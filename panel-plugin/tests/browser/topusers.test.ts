@@ -89,7 +89,7 @@ describe('top users panel in Chromium', () => {
     '$theme theme at $size size ($width x $height) matches its baseline',
     async ({ theme, size, width, height }) => {
       const { page, errors } = await open({ scenario: 'chargeback', theme, width, height });
-      await expect(page.getByTestId('topusers-row').first()).toBeTruthy();
+      await page.getByTestId('topusers-row').first().waitFor();
       expect(await page.getByTestId('topusers-row').count()).toBe(6);
       const comparison = compareWithBaseline(`topusers-${theme}-${size}`, await page.locator('#panel').screenshot());
       expect(errors).toEqual([]);
