@@ -1,4 +1,4 @@
-import { resolveDrilldown, variableQuery } from './drilldown';
+import { resolveDrilldown, rowDrilldown, variableQuery } from './drilldown';
 
 describe('resolveDrilldown', () => {
   it.each([
@@ -18,5 +18,13 @@ describe('resolveDrilldown', () => {
 describe('variableQuery', () => {
   it('names the URL parameter of the dashboard variable', () => {
     expect(variableQuery('user', 'maria.chen')).toEqual({ 'var-user': 'maria.chen' });
+  });
+});
+
+describe('rowDrilldown', () => {
+  it('keeps the action for a subject and drops it for rows that stand for many', () => {
+    expect(rowDrilldown('variable', 'maria.chen')).toBe('variable');
+    expect(rowDrilldown('variable', 'Everyone else')).toBe('none');
+    expect(rowDrilldown('links', '__other__')).toBe('none');
   });
 });

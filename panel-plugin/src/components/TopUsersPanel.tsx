@@ -3,7 +3,7 @@ import { formattedValueToString, getDisplayProcessor, type GrafanaTheme2, type P
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import React, { useMemo } from 'react';
 
-import { resolveDrilldown } from '../drilldown';
+import { resolveDrilldown, rowDrilldown } from '../drilldown';
 import { parseFrames } from '../frames';
 import { rankSubjects } from '../ranking';
 import type { TopUsersOptions } from '../types';
@@ -54,7 +54,7 @@ export function TopUsersPanel({ data, options, width, height }: PanelProps<TopUs
         {ranking.rows.map((row) => (
           <li key={row.subject} className={styles.item}>
             <Clickable
-              action={action}
+              action={rowDrilldown(action, row.subject)}
               subject={row.subject}
               variableName={options.variableName}
               links={() => row.link?.field.getLinks?.({ valueRowIndex: row.link.rowIndex }) ?? []}
