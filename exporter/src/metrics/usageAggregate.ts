@@ -25,6 +25,9 @@ export interface LatencyCell {
   count: number;
 }
 
+/** Joins a cell's labels into its map key (no label contains it). */
+const KEY_SEPARATOR = '\u0000';
+
 /**
  * Running totals of everything the ledger holds, kept by the finest label tuple. Fed with the ledger's
  * totals at start, then with what each committed batch added, read at scrape time.
@@ -34,8 +37,8 @@ export class UsageAggregate {
   readonly latency = new Map<string, LatencyCell>();
   readonly unpriced = new Map<string, number>();
 
-  cell(labels: string[]): UsageCell {
-    const key = labels.join('\u0000');
+  /** `key` is `labels.join(KEY_SEPARATOR)`; a caller on the per-line path builds it without the array. */
+  cell(labels: string[], key = labels.join(KEY_SEPARATOR)): UsageCell {
     let c = this.cells.get(key);
     if (!c) {
       c = { labels, requests: 0, tokens: [0, 0, 0, 0], costPusd: 0n };
@@ -59,8 +62,9 @@ export class UsageAggregate {
     const tier = r.tier ?? UNKNOWN;
     const apiKey = apiKeyLabel(r);
     const team = r.team ?? UNKNOWN;
-    const key = `${user}\u0000${tier}\u0000${apiKey}\u0000${team}\u0000${r.model}\u0000${r.status}`;
-    const c = this.cells.get(key) ?? this.cell([user, tier, apiKey, team, r.model, r.status]);
+    const S = KEY_SEPARATOR;
+    const key = `${user}${S}${tier}${S}${apiKey}${S}${team}${S}${r.model}${S}${r.status}`;
+    const c = this.cells.get(key) ?? this.cell([user, tier, apiKey, team, r.model, r.status], key);
     c.requests++;
     const t = r.tokens;
     const sums = c.tokens; // in BUCKETS order
