@@ -47,6 +47,7 @@ function setup(reply: (url: string) => Reply, jsonData?: ChargebackOptions) {
     fakeTemplateSrv([
       { name: 'user', value: ['alice@example.com', 'bob@example.com'] },
       { name: 'team', value: '$__all', options: ['a', 'b'] },
+      { name: 'nobody', value: [] },
     ])
   );
   return { ds: new DataSource(settings(jsonData)), urls: fake.urls };
@@ -105,6 +106,21 @@ describe('DataSource.query', () => {
     const { ds, urls } = setup(() => ok(breakdown));
     await ds.query(request([{ refId: 'A', hide: true }]));
     expect(urls).toEqual([]);
+  });
+
+  it('answers a query whose filter variable stands for no value with no data, without asking the API', async () => {
+    const { ds, urls } = setup(() => ok(breakdown));
+    const res = await ds.query(
+      request([
+        { refId: 'A', queryType: 'breakdown', groupBy: ['user'], filters: { user: ['$nobody'] } },
+        { refId: 'B', queryType: 'timeseries', filters: { user: ['$nobody'], team: ['$team'] } },
+      ])
+    );
+    expect(urls).toEqual([]);
+    expect(res.data.map((f: { refId?: string; fields: unknown[] }) => [f.refId, f.fields.length])).toEqual([
+      ['A', 0],
+      ['B', 0],
+    ]);
   });
 
   it('returns budgets as a table', async () => {
@@ -179,5 +195,16 @@ describe('variables', () => {
       `${PROXY}/tokenledger/api/v1/dimensions/model?from=${FROM}&to=${TO}&user=alice%40example.com&user=bob%40example.com`,
     ]);
     expect(res.data[0].fields[0].values).toEqual(['gpt-4o', 'o4-mini']);
+  });
+
+  it('lists no values when a filter variable stands for no value', async () => {
+    const { ds, urls } = setup(() => ok({ dimension: 'model', values: ['gpt-4o'] }));
+    const res = await lastValueFrom(
+      (ds.variables as ChargebackVariableSupport).query(
+        request<VariableQuery>([{ refId: 'V', dimension: 'model', filters: { user: ['$nobody'] } }])
+      )
+    );
+    expect(urls).toEqual([]);
+    expect(res.data[0].fields[0].values).toEqual([]);
   });
 });

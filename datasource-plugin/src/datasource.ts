@@ -1,4 +1,5 @@
 import {
+  createDataFrame,
   DataFrame,
   DataQueryError,
   DataQueryRequest,
@@ -12,7 +13,7 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { ChargebackApi } from './api';
 import { budgetWindow, thresholdCrossings } from './budgetCrossings';
 import { breakdownFrame, budgetsFrame, crossingsFrame, timeSeriesFrames } from './frames';
-import { interpolateQuery } from './interpolate';
+import { interpolateQuery, matchesNothing } from './interpolate';
 import { statusMessage } from './messages';
 import { breakdownParams, dimensionParams, timeSeriesParams } from './queryParams';
 import { ChargebackOptions, ChargebackQuery, DEFAULT_QUERY, Dimension, Filters, RangeMs } from './types';
@@ -67,6 +68,10 @@ export class DataSource extends DataSourceApi<ChargebackQuery, ChargebackOptions
 
   private async run(query: ChargebackQuery, range: RangeMs, intervalMs: number): Promise<DataFrame[]> {
     const measure = query.measure ?? 'cost';
+    const filtered = query.queryType !== 'budgets' && query.queryType !== 'budgetCrossings';
+    if (filtered && matchesNothing(query.filters)) {
+      return [createDataFrame({ refId: query.refId, fields: [] })];
+    }
     switch (query.queryType) {
       case 'timeseries':
         return timeSeriesFrames(
@@ -105,6 +110,9 @@ export class DataSource extends DataSourceApi<ChargebackQuery, ChargebackOptions
 
   /** Values of a dimension seen in the range, for filter suggestions and template variables. */
   dimensionValues(dimension: Dimension, range: RangeMs, filters?: Filters): Promise<string[]> {
+    if (matchesNothing(filters)) {
+      return Promise.resolve([]);
+    }
     return this.api.dimensionValues(dimension, dimensionParams(range, filters));
   }
 

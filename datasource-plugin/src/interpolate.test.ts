@@ -1,5 +1,5 @@
 import { fakeTemplateSrv } from './__fixtures__/templateSrv';
-import { interpolateFilters, interpolateQuery, interpolateValues } from './interpolate';
+import { interpolateFilters, interpolateQuery, interpolateValues, matchesNothing } from './interpolate';
 
 const templateSrv = fakeTemplateSrv([
   {
@@ -43,8 +43,8 @@ describe('interpolateValues', () => {
     ]);
   });
 
-  it('drops a filter that an empty selection leaves without values', () => {
-    expect(interpolateValues(['$empty'], templateSrv)).toBeUndefined();
+  it('makes a filter whose variables stand for no value match nothing, and no filter stay no filter', () => {
+    expect(interpolateValues(['$empty'], templateSrv)).toEqual([]);
     expect(interpolateValues([], templateSrv)).toBeUndefined();
   });
 });
@@ -60,5 +60,15 @@ describe('interpolateFilters / interpolateQuery', () => {
   it('leaves the rest of the query alone', () => {
     const query = { refId: 'A', queryType: 'topN' as const, limit: 5, filters: { team: ['$team'] } };
     expect(interpolateQuery(query, templateSrv)).toEqual({ ...query, filters: { team: ['engineering'] } });
+  });
+});
+
+describe('matchesNothing', () => {
+  it('is true only when a filter was left with no values', () => {
+    const filters = interpolateFilters({ user: ['$empty'], team: ['$team'] }, templateSrv);
+    expect(filters).toEqual({ user: [], team: ['engineering'] });
+    expect(matchesNothing(filters)).toBe(true);
+    expect(matchesNothing(interpolateFilters({ user: ['$user'], model: ['$model'] }, templateSrv))).toBe(false);
+    expect(matchesNothing(undefined)).toBe(false);
   });
 });

@@ -23,7 +23,9 @@ function isAllSelected(value: string, templateSrv: TemplateSrv, scopedVars: Scop
 
 /**
  * The values a filter stands for once its variables are replaced: a multi-value `$user` gives one value per
- * selection; `undefined` means "no filter" (a variable set to All, or nothing left).
+ * selection. `undefined` means "no filter" (none was set, or a variable is set to All); `[]` means the
+ * filter matches nothing: its variables stand for no value (a selection left empty, a variable with no
+ * options), which must narrow the report to nothing, not widen it to everyone.
  */
 export function interpolateValues(
   values: string[],
@@ -44,7 +46,12 @@ export function interpolateValues(
       }
     }
   }
-  return out.size > 0 ? [...out] : undefined;
+  return values.length > 0 ? [...out] : undefined;
+}
+
+/** Whether some filter matches nothing (see interpolateValues): such a query has no data to ask for. */
+export function matchesNothing(filters: Filters | undefined): boolean {
+  return DIMENSIONS.some((d) => filters?.[d]?.length === 0);
 }
 
 export function interpolateFilters(
