@@ -10,8 +10,6 @@ const BUDGET = ['scope', 'subject', 'period'] as const;
 
 /** "Several times its usual level": the anomaly fires above this multiple of the previous day's rate. */
 export const ANOMALY_FACTOR = 4;
-/** ...and only while the spike burns at least this fraction of the limit per hour (ignores pennies). */
-export const ANOMALY_MIN_LIMIT_FRACTION_PER_HOUR = 0.01;
 
 const THRESHOLD_ALERTS: Record<Severity, string> = {
   warning: 'TokenLedgerBudgetWarning',
@@ -83,7 +81,10 @@ export const BUDGET_GROUP: RuleGroupSpec = {
       expr: [
         `3600 * tokenledger:budget_spent_usd:rate1h > ${ANOMALY_FACTOR} * 3600 * rate(tokenledger_budget_spent_usd[1d] offset 1h)`,
         'and',
-        `tokenledger:budget_spent_usd:rate1h >= ${ANOMALY_MIN_LIMIT_FRACTION_PER_HOUR} / 3600 * (tokenledger_budget_limit_usd > 0)`,
+        // ...and only while the spike outpaces the budget's even pace (its limit spread over its period): a fixed
+        // share of the limit per hour would be deaf to a large monthly budget and shrill for a small daily one.
+        '(tokenledger_budget_limit_usd > 0) / (tokenledger_budget_period_end_timestamp_seconds - tokenledger_budget_period_start_timestamp_seconds)',
+        '< tokenledger:budget_spent_usd:rate1h',
       ].join('\n'),
       for: '15m',
       severity: 'warning',

@@ -19,12 +19,18 @@ const TEAM: BudgetLabels = { scope: 'team', subject: 'engineering', period: 'mon
 const ALICE: BudgetLabels = { scope: 'user', subject: 'alice@example.com', period: 'weekly' };
 const target = { job: 'tokenledger', instance: 'exporter:9464' };
 
+/** A 30-day period: the even pace of a budget is its limit / 720 per hour. */
+const PERIOD_START = 1_764_547_200;
+const PERIOD_END = PERIOD_START + 30 * 86_400;
+
 /** The gauges the exporter serves for one budget; values in promtool's expanding notation. */
 function budgetSeries(b: BudgetLabels, v: { limit: string; spent?: string; projected?: string; thresholds?: [string, string, string] }): InputSeries[] {
   const labels = { ...target, ...b };
   const [warning, critical, exceeded] = v.thresholds ?? ['0.8x2000', '0.95x2000', '1x2000'];
   return [
     { series: series('tokenledger_budget_limit_usd', labels), values: v.limit },
+    { series: series('tokenledger_budget_period_start_timestamp_seconds', labels), values: `${PERIOD_START}x2000` },
+    { series: series('tokenledger_budget_period_end_timestamp_seconds', labels), values: `${PERIOD_END}x2000` },
     ...(v.spent ? [{ series: series('tokenledger_budget_spent_usd', labels), values: v.spent }] : []),
     ...(v.projected ? [{ series: series('tokenledger_budget_projected_spend_usd', labels), values: v.projected }] : []),
     { series: series('tokenledger_budget_threshold_ratio', { ...labels, severity: 'warning' }), values: warning },
@@ -128,27 +134,31 @@ describe('budget forecast alert', () => {
 });
 
 describe('budget spend anomaly alert', () => {
-  // A day at $12/h (1 USD per 5m), then $120/h from 25h05m. Limit 10000: the spike burns 1.2 % of it per hour.
+  // A day at $12/h (1 USD per 5m), then $120/h from 25h05m. The even pace of a monthly limit of 10,000 is
+  // $13.9/h, of 50,000 $69.4/h (the spike outpaces both), of 100,000 $138.9/h (it does not).
   const spike = '0+1x300 310+10x36';
-  it('fires when the last hour runs at several times the day before\'s rate for 15m, not for steady or negligible spend', () => {
+  it('fires when the last hour runs at several times the day before\'s rate for 15m and outpaces the budget, not for steady spend or a budget it cannot exhaust', () => {
     const steady: BudgetLabels = { ...TEAM, subject: 'steady' };
+    const large: BudgetLabels = { ...TEAM, subject: 'large' };
     const negligible: BudgetLabels = { ...TEAM, subject: 'negligible' };
     expectPasses({
       interval: '5m',
       input_series: [
         ...budgetSeries(TEAM, { limit: '10000x340', spent: spike }),
         ...budgetSeries(steady, { limit: '10000x340', spent: '0+10x337' }),
-        ...budgetSeries(negligible, { limit: '1000000x340', spent: spike }),
+        ...budgetSeries(large, { limit: '50000x340', spent: spike }),
+        ...budgetSeries(negligible, { limit: '100000x340', spent: spike }),
       ],
       alert_rule_test: [
+        { eval_time: '25h10m', alertname: 'TokenLedgerBudgetSpendAnomaly', exp_alerts: [] },
+        // the last hour's rate passes 4x the day before's at about 25h20m: still pending at 25h30m
         { eval_time: '25h30m', alertname: 'TokenLedgerBudgetSpendAnomaly', exp_alerts: [] },
-        // the condition holds from 25h50m: still pending at 26h
-        { eval_time: '26h', alertname: 'TokenLedgerBudgetSpendAnomaly', exp_alerts: [] },
         {
-          eval_time: '26h30m',
+          eval_time: '26h',
           alertname: 'TokenLedgerBudgetSpendAnomaly',
           exp_alerts: [
-            budgetAlert('TokenLedgerBudgetSpendAnomaly', 'warning', TEAM, 'team engineering (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $14.25/h (the day before).'),
+            budgetAlert('TokenLedgerBudgetSpendAnomaly', 'warning', TEAM, 'team engineering (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).'),
+            budgetAlert('TokenLedgerBudgetSpendAnomaly', 'warning', large, 'team large (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).'),
           ],
         },
       ],

@@ -51,6 +51,7 @@ export class BudgetTracker {
       gauge('tokenledger_budget_threshold_ratio', 'Alert thresholds of a budget as fractions of its limit, by severity.', (s) =>
         THRESHOLD_NAMES.map((t) => ({ labels: { ...labels(s), severity: t }, value: decimalNumber(s.budget.thresholds[t]) })),
       ),
+      gauge('tokenledger_budget_period_start_timestamp_seconds', 'Unix time at which the current budget period started.', (s) => [{ labels: labels(s), value: s.periodStartMs / 1000 }]),
       gauge('tokenledger_budget_period_end_timestamp_seconds', 'Unix time at which the current budget period ends.', (s) => [{ labels: labels(s), value: s.periodEndMs / 1000 }]),
     ];
   }
