@@ -14,6 +14,9 @@ export async function generateLitellmLog(path: string, lines: number, contentByt
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  // Random like the ids gateways write (LiteLLM: chatcmpl-<uuid4>): sortable ids would flatter any index on them.
+  const hex8 = (): string => Math.floor(rnd() * 0x100000000).toString(16).padStart(8, '0');
+  const uuid = (): string => { const h = hex8() + hex8() + hex8() + hex8(); return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20)}`; };
   const models = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini', 'llama-3.1-70b-instruct'];
   const tiers = ['free', 'standard', 'premium', 'enterprise'];
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
@@ -29,7 +32,7 @@ export async function generateLitellmLog(path: string, lines: number, contentByt
     const cached = Math.floor(prompt * rnd() * 0.5);
     const start = t0 + i * 0.05;
     const line = JSON.stringify({
-      id: `chatcmpl-${i.toString(36).padStart(10, '0')}-${Math.floor(rnd() * 1e9).toString(36)}`,
+      id: `chatcmpl-${uuid()}`,
       trace_id: `trace-${i.toString(36)}`,
       call_type: 'acompletion',
       stream: rnd() < 0.5,

@@ -57,7 +57,9 @@ export const DEFAULTS = {
   listen: '127.0.0.1:9464',
   pollIntervalMs: 500,
   rotateWaitMs: 5000,
-  batchLines: 50000,
+  // At least DuckDB's row group (122,880 rows): a full batch is then written to the ledger file directly,
+  // not through the write-ahead log and again at the checkpoint.
+  batchLines: 125000,
   maxLineBytes: 8 * 1024 * 1024,
 };
 

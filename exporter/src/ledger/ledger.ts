@@ -1,8 +1,9 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
-import { UsageBatch, usageBatchLoader } from './batchFile';
-import { CREATE_TABLES, SCHEMA_VERSION } from './schema';
-import { UsageTotals, usageTotals } from './usageTotals';
+import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows, UsageBatch } from './batchFile';
+import { CREATE_TABLES, MIGRATE_USAGE_FROM_V1, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
+import { UsageTotals, usageTotalsFrom, usageTotalsQueries } from './usageTotals';
 
 /** Where one source file has been read to; committed with the rows read from it. */
 export interface ReadPosition {
@@ -31,13 +32,13 @@ export interface RejectedLine {
 }
 
 export interface BatchResult {
-  /** Rows that were new to the ledger (duplicates by idempotency key are left out). */
+  /** Rows that were new to the ledger (repeats of a stored request are left out). */
   inserted: number;
   /**
-   * Only when some rows were already in the ledger (a re-read): what the rows that landed add to the metrics,
-   * summed inside the transaction so a re-pricing cannot touch them first. Undefined when all rows were new.
+   * What the rows that landed add to the metrics, summed by DuckDB inside the transaction (so a re-pricing
+   * cannot touch them first, and repeats never reach a counter).
    */
-  landed: UsageTotals | undefined;
+  added: UsageTotals;
   /** The rejects that were new to the ledger (a line re-read after a crash is not quarantined twice). */
   freshRejects: RejectedLine[];
   batch: number;
@@ -55,7 +56,7 @@ function ts(ms: number): DuckDBTimestampValue {
 
 /**
  * The embedded ledger: one DuckDB file. Writes go through `commitBatch`, one transaction per batch:
- * new rows (INSERT OR IGNORE on the idempotency key), read positions and counter deltas land together or
+ * new rows (repeats of stored requests left out), read positions and counter deltas land together or
  * not at all, so a crash at any point neither loses nor duplicates a request.
  */
 export class Ledger {
@@ -100,24 +101,36 @@ export class Ledger {
 
   private async init(): Promise<void> {
     await this.writer.run(CREATE_TABLES);
-    await this.checkSchema();
-    await this.writer.run(`INSERT OR IGNORE INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+    const version = await this.schemaVersion();
+    if (version === undefined) await this.writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+    else if (version === '1') await this.transaction((db) => db.run(MIGRATE_USAGE_FROM_V1));
+    else if (version !== SCHEMA_VERSION) throw this.versionError(version);
     await this.writer.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
     const seq = await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM usage');
     this.batchSeq = Number(seq);
   }
 
-  private async checkSchema(): Promise<void> {
+  private async schemaVersion(): Promise<string | undefined> {
     const rows = await this.rows(`SELECT value FROM meta WHERE key = 'schema_version'`).catch(() => []);
-    const version = rows[0]?.value;
-    if (version !== undefined && version !== SCHEMA_VERSION) {
-      throw new LedgerError(`${this.path}: ledger schema version ${String(version)}; this tokenledger reads version ${SCHEMA_VERSION}`);
-    }
+    return rows[0] === undefined ? undefined : String(rows[0].value);
+  }
+
+  private async checkSchema(): Promise<void> {
+    const version = await this.schemaVersion();
+    if (version !== undefined && !READABLE_SCHEMA_VERSIONS.includes(version)) throw this.versionError(version);
+  }
+
+  private versionError(version: string): LedgerError {
+    return new LedgerError(`${this.path}: ledger schema version ${version}; this tokenledger reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')} (a newer tokenledger wrote it?)`);
   }
 
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
     const result = await this.reader.runAndReadAll(sql, params);
     return result.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async columns(sql: string): Promise<Record<string, unknown[]>> {
+    return (await this.reader.runAndReadAll(sql)).getColumnsObjectJS();
   }
 
   async scalar(sql: string, params: DuckDBValue[] = []): Promise<unknown> {
@@ -158,10 +171,10 @@ export class Ledger {
     const rows = usage.rows;
     let freshRejects: RejectedLine[] = [];
     let inserted = 0;
-    let landed: UsageTotals | undefined;
+    let added: UsageTotals = { cells: [], latency: [], unpriced: [] };
     try {
       await this.write(async (db) => {
-        if (rows) writeFileSync(this.batchFile, usage.bytes());
+        if (rows) await writeFile(this.batchFile, usage.chunks());
         if (rejects.length) {
           const appender = await db.createAppender('staging_rejects', 'main', 'temp');
           try {
@@ -170,10 +183,11 @@ export class Ledger {
             appender.closeSync();
           }
         }
-        await db.run('BEGIN TRANSACTION');
         try {
-          if (rows) inserted = (await db.run(`INSERT OR IGNORE INTO usage ${usageBatchLoader(this.batchFile, batch)}`)).rowsChanged;
-          if (inserted < rows) landed = await usageTotals(async (sql) => (await db.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[], `ingest_batch = ${batch}`);
+          if (rows) {
+            added = await this.addUsageRows(db, usage, batch);
+            inserted = added.cells.reduce((n, c) => n + c.requests, 0);
+          } else await db.run('BEGIN TRANSACTION');
           if (rejects.length) {
             const changed = (await db.run('INSERT OR IGNORE INTO rejects SELECT * FROM staging_rejects')).rowsChanged;
             freshRejects = changed === rejects.length ? [...rejects] : await this.landedRejects(db, rejects, batch);
@@ -192,7 +206,7 @@ export class Ledger {
               { name: key.slice(0, sep), label: key.slice(sep + 1), delta: BigInt(delta) },
             );
           }
-          await db.run('COMMIT');
+          await db.run(rows ? 'DROP TABLE batch_rows; COMMIT' : 'COMMIT');
         } catch (e) {
           await db.run('ROLLBACK').catch(() => undefined);
           throw e;
@@ -203,7 +217,24 @@ export class Ledger {
     } catch (e) {
       throw new LedgerError(`${this.path}: cannot commit a batch: ${(e as Error).message}`);
     }
-    return { inserted, landed, freshRejects, batch };
+    return { inserted, added, freshRejects, batch };
+  }
+
+  /**
+   * Begins the batch's transaction and adds the batch file's new rows; returns what they add to the metrics.
+   * Leaves the temp table `batch_rows` for the commit to drop.
+   * The rows are staged first so their totals are summed over them alone, not found in the ledger. Statements
+   * go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the next batch.
+   */
+  private async addUsageRows(db: DuckDBConnection, usage: UsageBatch, batch: number): Promise<UsageTotals> {
+    const staged = await db.runAndReadAll(`BEGIN TRANSACTION;
+      CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(this.batchFile, batch, usage.minStartMs, usage.maxStartMs)};
+      ${COUNT_REPEATS}`);
+    if (Number(staged.getColumnsJS()[0]![0])) await db.run(DROP_LATER_REPEATS);
+    const totals = usageTotalsQueries('batch_rows');
+    const cells = await db.runAndReadAll(`INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_rows; ${totals.cells}`);
+    const byModel = await db.runAndReadAll(totals.byModel);
+    return usageTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
   }
 
   /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */

@@ -2,8 +2,8 @@ import { LATENCY_BUCKETS } from '../metrics/usageAggregate';
 
 /**
  * What a set of usage rows adds to the metrics, summed in DuckDB: per label tuple, per model's latency,
- * and unpriced requests per model. Used to seed the metrics at start and, for a batch of which some rows
- * were already in the ledger, to count only the rows that landed.
+ * and unpriced requests per model. Used to seed the metrics from the whole ledger at start, and for the
+ * rows each batch added.
  */
 export interface UsageTotals {
   cells: { labels: string[]; requests: number; tokens: number[]; costPusd: bigint }[];
@@ -11,32 +11,53 @@ export interface UsageTotals {
   unpriced: { model: string; requests: number }[];
 }
 
-type Query = (sql: string) => Promise<Record<string, unknown>[]>;
+/** Runs a query and returns its columns by name: far cheaper to convert than row objects, per batch. */
+export type ColumnQuery = (sql: string) => Promise<Record<string, unknown[]>>;
+type Columns = Record<string, unknown[]>;
 
-/** `where` is ours (a constant or a batch number), never input. */
-export async function usageTotals(query: Query, where: string): Promise<UsageTotals> {
-  const cells = await query(`
-    SELECT user_id, tier, api_key, team, model, status, count(*) AS requests,
-      sum(input_uncached) AS t0, sum(cache_read) AS t1, sum(cache_write) AS t2, sum(output) AS t3,
-      coalesce(sum(cost_pusd), 0) AS cost
-    FROM usage WHERE ${where} GROUP BY ALL`);
+/**
+ * The two queries that sum a table of usage rows: per label tuple, and per model (latency histogram and
+ * unpriced requests). `table` is `usage` itself or a batch's new rows: a name of ours, never input.
+ */
+export function usageTotalsQueries(table: string): { cells: string; byModel: string } {
   // Bucket bounds are our constants, not input: safe to inline.
-  const bucketSql = LATENCY_BUCKETS.map((le, i) => `count(*) FILTER (WHERE duration_ms <= ${le * 1000}) AS b${i}`).join(', ');
-  const latency = await query(`SELECT model, ${bucketSql}, count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS total_ms FROM usage WHERE duration_ms IS NOT NULL AND (${where}) GROUP BY model`);
-  const unpriced = await query(`SELECT model, count(*) AS n FROM usage WHERE NOT priced_on_ingest AND (${where}) GROUP BY model`);
+  const buckets = LATENCY_BUCKETS.map((le, i) => `count(*) FILTER (WHERE duration_ms <= ${le * 1000}) AS b${i}`).join(', ');
   return {
-    cells: cells.map((r) => ({
-      labels: [r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String),
-      requests: Number(r.requests),
-      tokens: [Number(r.t0), Number(r.t1), Number(r.t2), Number(r.t3)],
-      costPusd: BigInt(r.cost as bigint),
-    })),
-    latency: latency.map((r) => ({
-      model: String(r.model),
-      buckets: LATENCY_BUCKETS.map((_, i) => Number(r[`b${i}`])),
-      count: Number(r.n),
-      sumSeconds: Number(r.total_ms) / 1000,
-    })),
-    unpriced: unpriced.map((r) => ({ model: String(r.model), requests: Number(r.n) })),
+    cells: `SELECT user_id, tier, api_key, team, model, status, count(*) AS requests,
+        sum(input_uncached)::BIGINT AS t0, sum(cache_read)::BIGINT AS t1, sum(cache_write)::BIGINT AS t2, sum(output)::BIGINT AS t3,
+        coalesce(sum(cost_pusd), 0) AS cost
+      FROM ${table} GROUP BY ALL`,
+    byModel: `SELECT model, count(*) FILTER (WHERE NOT priced_on_ingest) AS unpriced,
+        ${buckets}, count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS total_ms
+      FROM ${table} GROUP BY model`,
   };
+}
+
+/** The totals from the columns of the two queries' results. */
+export function usageTotalsFrom(cells: Columns, byModel: Columns): UsageTotals {
+  const str = (from: Columns, name: string, i: number) => String(from[name]![i]);
+  const num = (from: Columns, name: string, i: number) => Number(from[name]![i]);
+  const models = (byModel.model ?? []).map((_, i) => i);
+  return {
+    cells: (cells.user_id ?? []).map((_, i) => ({
+      labels: ['user_id', 'tier', 'api_key', 'team', 'model', 'status'].map((name) => str(cells, name, i)),
+      requests: num(cells, 'requests', i),
+      tokens: ['t0', 't1', 't2', 't3'].map((name) => num(cells, name, i)),
+      costPusd: BigInt(cells.cost![i] as bigint),
+    })),
+    latency: models
+      .filter((i) => num(byModel, 'n', i) > 0)
+      .map((i) => ({
+        model: str(byModel, 'model', i),
+        buckets: LATENCY_BUCKETS.map((__, b) => num(byModel, `b${b}`, i)),
+        count: num(byModel, 'n', i),
+        sumSeconds: num(byModel, 'total_ms', i) / 1000,
+      })),
+    unpriced: models.filter((i) => num(byModel, 'unpriced', i) > 0).map((i) => ({ model: str(byModel, 'model', i), requests: num(byModel, 'unpriced', i) })),
+  };
+}
+
+export async function usageTotals(query: ColumnQuery, table: string): Promise<UsageTotals> {
+  const q = usageTotalsQueries(table);
+  return usageTotalsFrom(await query(q.cells), await query(q.byModel));
 }

@@ -1,7 +1,4 @@
-import { apiKeyLabel } from '../ledger/keys';
-import { UNKNOWN } from '../ledger/schema';
 import type { UsageTotals } from '../ledger/usageTotals';
-import type { PricedRecord } from '../types';
 
 /** Every label a usage series can carry, in tuple order; families expose a configured subset. */
 export const USAGE_LABELS = ['user', 'tier', 'api_key', 'team', 'model', 'status'] as const;
@@ -37,8 +34,8 @@ export class UsageAggregate {
   readonly latency = new Map<string, LatencyCell>();
   readonly unpriced = new Map<string, number>();
 
-  /** `key` is `labels.join(KEY_SEPARATOR)`; a caller on the per-line path builds it without the array. */
-  cell(labels: string[], key = labels.join(KEY_SEPARATOR)): UsageCell {
+  cell(labels: string[]): UsageCell {
+    const key = labels.join(KEY_SEPARATOR);
     let c = this.cells.get(key);
     if (!c) {
       c = { labels, requests: 0, tokens: [0, 0, 0, 0], costPusd: 0n };
@@ -56,43 +53,7 @@ export class UsageAggregate {
     return l;
   }
 
-  /** Counts one record. Runs per line: no array unless the cell is new, the buckets spelled out. */
-  addRecord(r: PricedRecord): void {
-    const user = r.user ?? UNKNOWN;
-    const tier = r.tier ?? UNKNOWN;
-    const apiKey = apiKeyLabel(r);
-    const team = r.team ?? UNKNOWN;
-    const S = KEY_SEPARATOR;
-    const key = `${user}${S}${tier}${S}${apiKey}${S}${team}${S}${r.model}${S}${r.status}`;
-    const c = this.cells.get(key) ?? this.cell([user, tier, apiKey, team, r.model, r.status], key);
-    c.requests++;
-    const t = r.tokens;
-    const sums = c.tokens; // in BUCKETS order
-    sums[0]! += t.inputUncached;
-    sums[1]! += t.cacheRead;
-    sums[2]! += t.cacheWrite;
-    sums[3]! += t.output;
-    if (r.costPusd !== undefined) c.costPusd += r.costPusd;
-    else this.unpriced.set(r.model, (this.unpriced.get(r.model) ?? 0) + 1);
-    if (r.durationMs !== undefined) {
-      const l = this.latencyCell(r.model);
-      const seconds = r.durationMs / 1000;
-      for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= LATENCY_BUCKETS[i]!) l.buckets[i]!++;
-      l.sumSeconds += seconds;
-      l.count++;
-    }
-  }
-
-  /** The totals, in the form the ledger sums them (to add one aggregate to another). */
-  toTotals(): UsageTotals {
-    return {
-      cells: [...this.cells.values()],
-      latency: [...this.latency].map(([model, l]) => ({ model, ...l })),
-      unpriced: [...this.unpriced].map(([model, requests]) => ({ model, requests })),
-    };
-  }
-
-  /** Adds totals: the ledger's (at start, or of a batch's rows that landed) or another aggregate's. */
+  /** Adds totals the ledger summed: all of it at start, then each batch's new rows. */
   addTotals(t: UsageTotals): void {
     for (const x of t.cells) {
       const c = this.cell(x.labels);

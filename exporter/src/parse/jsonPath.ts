@@ -4,25 +4,24 @@
  * key, Kong writes `{"ai":{"proxy":...}}` nested). `a["x.y"].b` forces a literal segment.
  */
 
-/** A parsed path: each segment is a run of dot-separated parts that may be joined into one literal key. */
-export type JsonPath = readonly (readonly string[])[];
-
 /**
- * The keys to try at each step of a segment, longest literal first, precomputed once so a lookup on the
- * hot path allocates nothing: for parts [a, b, c] at step 0 they are "a.b.c", "a.b", "a".
+ * The keys to try at each step of a segment, longest literal first, computed when the path is compiled so
+ * a lookup on the hot path allocates nothing: for parts [a, b, c] at step 0 they are "a.b.c", "a.b", "a".
  */
 interface Step {
   keys: readonly string[];
 }
-const compiledSteps = new WeakMap<readonly string[], Step[]>();
+
+/** A compiled path. */
+export interface JsonPath {
+  /** Each segment is a run of dot-separated parts that may be joined into one literal key. */
+  readonly segments: readonly (readonly string[])[];
+  /** The steps of each segment. */
+  readonly steps: readonly (readonly Step[])[];
+}
 
 function stepsOf(parts: readonly string[]): Step[] {
-  let steps = compiledSteps.get(parts);
-  if (!steps) {
-    steps = parts.map((_, from) => ({ keys: parts.slice(from).map((__, i, rest) => rest.slice(0, rest.length - i).join('.')) }));
-    compiledSteps.set(parts, steps);
-  }
-  return steps;
+  return parts.map((_, from) => ({ keys: parts.slice(from).map((__, i, rest) => rest.slice(0, rest.length - i).join('.')) }));
 }
 
 export function compilePath(path: string): JsonPath {
@@ -50,7 +49,7 @@ export function compilePath(path: string): JsonPath {
   }
   if (run.length) segments.push(run);
   if (!segments.length) throw new Error('empty JSON path');
-  return segments;
+  return { segments, steps: segments.map(stepsOf) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -73,8 +72,8 @@ function walk(node: unknown, steps: readonly Step[], from: number): unknown {
 
 export function getPath(root: unknown, path: JsonPath): unknown {
   let node = root;
-  for (const seg of path) {
-    node = walk(node, stepsOf(seg), 0);
+  for (const steps of path.steps) {
+    node = walk(node, steps, 0);
     if (node === undefined) return undefined;
   }
   return node;
@@ -82,5 +81,5 @@ export function getPath(root: unknown, path: JsonPath): unknown {
 
 /** Renders a compiled path for error messages. */
 export function formatPath(path: JsonPath): string {
-  return path.map((seg) => (seg.length === 1 && seg[0]!.includes('.') ? `["${seg[0]}"]` : seg.join('.'))).join('.');
+  return path.segments.map((seg) => (seg.length === 1 && seg[0]!.includes('.') ? `["${seg[0]}"]` : seg.join('.'))).join('.');
 }

@@ -11,8 +11,8 @@ import { Pricer } from '../pricing/pricer';
 import { LineParser } from '../parse/lineParser';
 import { Pipeline } from './pipeline';
 
-// Metrics are counted while a batch is read and applied only if the ledger took every row; otherwise the
-// ledger sums the rows that landed. Either way they must equal the ledger's own totals.
+// The metrics add what the ledger summed of each batch's new rows: after any mix of new rows, repeats within
+// a batch and rows stored already, they must equal the ledger's own totals.
 
 const line = (id: string, user: string, model: string, durationS: number): string =>
   JSON.stringify({ id, startTime: 1735689600 + Number(id.slice(1)), endTime: 1735689600 + Number(id.slice(1)) + durationS, model, status: 'success', prompt_tokens: 100, completion_tokens: 10, metadata: { user_api_key_user_id: user } });

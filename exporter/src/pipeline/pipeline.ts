@@ -4,7 +4,6 @@ import { counterKey } from '../ledger/ledger';
 import { UsageBatch } from '../ledger/batchFile';
 import type { UsageTotals } from '../ledger/usageTotals';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
-import { UsageAggregate } from '../metrics/usageAggregate';
 import type { LineParser } from '../parse/lineParser';
 import type { IdentityMap } from '../pricing/identityMap';
 import type { Pricer } from '../pricing/pricer';
@@ -34,8 +33,6 @@ interface Batch {
   usage: UsageBatch;
   /** Records parsed, repeats included. */
   records: number;
-  /** What the batch's rows add to the metrics if all of them turn out new, which is the rule. */
-  totals: UsageAggregate;
   rejects: RejectedLine[];
   positions: Map<string, ReadPosition>;
   counters: Map<string, number>;
@@ -44,7 +41,7 @@ interface Batch {
   lines: number;
 }
 
-const newBatch = (): Batch => ({ usage: new UsageBatch(), records: 0, totals: new UsageAggregate(), rejects: [], positions: new Map(), counters: new Map(), newest: new Map(), lines: 0 });
+const newBatch = (): Batch => ({ usage: new UsageBatch(), records: 0, rejects: [], positions: new Map(), counters: new Map(), newest: new Map(), lines: 0 });
 
 export interface PipelineOptions {
   ledger: Ledger;
@@ -59,9 +56,9 @@ export interface PipelineOptions {
 
 /**
  * Parse -> identity -> price -> batch -> ledger -> metrics. Texts are processed synchronously into the
- * current batch (as encoded rows, and the metric totals they would add); a full batch is committed while the
- * next one fills (at most one commit in flight), and metrics are updated only from what a commit reports as
- * new, so duplicates never reach a counter.
+ * current batch (as encoded rows); a full batch is committed while the next one fills (at most one commit in
+ * flight), and metrics are updated only from what a commit reports as new, so duplicates never reach a
+ * counter. Nothing is counted per line on this thread: the ledger sums each batch's new rows.
  */
 export class Pipeline {
   private batch = newBatch();
@@ -127,7 +124,7 @@ export class Pipeline {
         priceVersion: price ? pricer.book.version : undefined,
       };
       b.records++;
-      if (b.usage.add(priced)) b.totals.addRecord(priced);
+      b.usage.add(priced);
     }
     if (read.texts.length) bump(b.counters, counterKey('lines_read', source.name), read.texts.length);
     if (read.position) b.positions.set(read.position.fileKey, read.position);
@@ -143,7 +140,7 @@ export class Pipeline {
     for (const r of b.rejects) bump(b.counters, counterKey('lines_rejected', r.reason), 1);
     this.inflight = this.o.ledger
       .commitBatch(b.usage, b.rejects, [...b.positions.values()], b.counters)
-      .then(({ inserted, landed, freshRejects }) => this.applyCommitted(b, inserted, landed, freshRejects))
+      .then(({ inserted, added, freshRejects }) => this.applyCommitted(b, inserted, added, freshRejects))
       .catch((e: Error) => {
         this.failure = e;
       });
@@ -156,19 +153,18 @@ export class Pipeline {
     if (this.failure) throw this.failure;
   }
 
-  /** `landed`: what the batch's new rows add to the metrics when not all were new (see BatchResult). */
-  private applyCommitted(b: Batch, inserted: number, landed: UsageTotals | undefined, freshRejects: RejectedLine[]): void {
+  /** `added`: what the batch's new rows add to the metrics (see BatchResult). */
+  private applyCommitted(b: Batch, inserted: number, added: UsageTotals, freshRejects: RejectedLine[]): void {
     const s = this.stats;
     s.linesRead += b.lines;
     s.recordsStored += inserted;
     s.duplicates += b.records - inserted;
     for (const r of b.rejects) bump(s.rejected, r.reason, 1);
-    const fresh = landed ?? b.totals.toTotals();
-    for (const u of fresh.unpriced) s.unpriced += u.requests;
+    for (const u of added.unpriced) s.unpriced += u.requests;
     const m = this.o.metrics;
     for (const [source, ms] of b.newest) if (ms > (this.newestRecordMs.get(source) ?? -Infinity)) this.newestRecordMs.set(source, ms);
     if (m) {
-      m.usage.addTotals(fresh);
+      m.usage.addTotals(added);
       for (const [key, n] of b.counters) {
         const [name, label] = key.split('\u0000') as [string, string];
         const target = name === 'lines_read' ? m.linesRead : m.linesRejected;
