@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
 import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows, UsageBatch } from './batchFile';
 import { CREATE_TABLES, MIGRATE_USAGE_FROM_V1, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
-import { UsageTotals, usageTotalsFrom, usageTotalsQueries } from './usageTotals';
+import { MetricTotals, metricTotalsFrom, metricTotalsQueries } from './metricTotals';
 
 /** Where one source file has been read to; committed with the rows read from it. */
 export interface ReadPosition {
@@ -38,7 +38,7 @@ export interface BatchResult {
    * What the rows that landed add to the metrics, summed by DuckDB inside the transaction (so a re-pricing
    * cannot touch them first, and repeats never reach a counter).
    */
-  added: UsageTotals;
+  added: MetricTotals;
   /** The rejects that were new to the ledger (a line re-read after a crash is not quarantined twice). */
   freshRejects: RejectedLine[];
   batch: number;
@@ -171,7 +171,7 @@ export class Ledger {
     const rows = usage.rows;
     let freshRejects: RejectedLine[] = [];
     let inserted = 0;
-    let added: UsageTotals = { cells: [], latency: [], unpriced: [] };
+    let added: MetricTotals = { cells: [], latency: [], unpriced: [] };
     try {
       await this.write(async (db) => {
         if (rows) await writeFile(this.batchFile, usage.chunks());
@@ -226,15 +226,15 @@ export class Ledger {
    * The rows are staged first so their totals are summed over them alone, not found in the ledger. Statements
    * go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the next batch.
    */
-  private async addUsageRows(db: DuckDBConnection, usage: UsageBatch, batch: number): Promise<UsageTotals> {
+  private async addUsageRows(db: DuckDBConnection, usage: UsageBatch, batch: number): Promise<MetricTotals> {
     const staged = await db.runAndReadAll(`BEGIN TRANSACTION;
       CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(this.batchFile, batch, usage.minStartMs, usage.maxStartMs)};
       ${COUNT_REPEATS}`);
     if (Number(staged.getColumnsJS()[0]![0])) await db.run(DROP_LATER_REPEATS);
-    const totals = usageTotalsQueries('batch_rows');
+    const totals = metricTotalsQueries('batch_rows');
     const cells = await db.runAndReadAll(`INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_rows; ${totals.cells}`);
     const byModel = await db.runAndReadAll(totals.byModel);
-    return usageTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
+    return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
   }
 
   /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */

@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/ledger';
-import { usageTotals } from '../ledger/usageTotals';
+import { metricTotals } from '../ledger/metricTotals';
 import type { ExporterMetrics } from './exporterMetrics';
 
 /**
@@ -7,7 +7,7 @@ import type { ExporterMetrics } from './exporterMetrics';
  * restarting at zero (the most common complaint about gateway-side metrics).
  */
 export async function seedMetricsFromLedger(ledger: Ledger, metrics: ExporterMetrics): Promise<void> {
-  metrics.usage.addTotals(await usageTotals((sql) => ledger.columns(sql), 'usage'));
+  metrics.usage.addTotals(await metricTotals((sql) => ledger.columns(sql), 'usage'));
   for (const c of await ledger.counters()) {
     if (c.name === 'lines_read') metrics.linesRead.set(c.label, c.value);
     else if (c.name === 'lines_rejected') metrics.linesRejected.set(c.label, c.value);

@@ -1,4 +1,4 @@
-import type { UsageTotals } from '../ledger/usageTotals';
+import type { MetricTotals } from '../ledger/metricTotals';
 
 /** Every label a usage series can carry, in tuple order; families expose a configured subset. */
 export const USAGE_LABELS = ['user', 'tier', 'api_key', 'team', 'model', 'status'] as const;
@@ -54,7 +54,7 @@ export class UsageAggregate {
   }
 
   /** Adds totals the ledger summed: all of it at start, then each batch's new rows. */
-  addTotals(t: UsageTotals): void {
+  addTotals(t: MetricTotals): void {
     for (const x of t.cells) {
       const c = this.cell(x.labels);
       c.requests += x.requests;

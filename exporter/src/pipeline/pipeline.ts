@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Ledger, ReadPosition, RejectedLine } from '../ledger/ledger';
 import { counterKey } from '../ledger/ledger';
 import { UsageBatch } from '../ledger/batchFile';
-import type { UsageTotals } from '../ledger/usageTotals';
+import type { MetricTotals } from '../ledger/metricTotals';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import type { LineParser } from '../parse/lineParser';
 import type { IdentityMap } from '../pricing/identityMap';
@@ -29,10 +29,8 @@ export interface IngestStats {
 }
 
 interface Batch {
-  /** The encoded rows; records themselves are not kept (see UsageBatch). */
+  /** The encoded rows, one per record parsed, repeats included; records themselves are not kept (see UsageBatch). */
   usage: UsageBatch;
-  /** Records parsed, repeats included. */
-  records: number;
   rejects: RejectedLine[];
   positions: Map<string, ReadPosition>;
   counters: Map<string, number>;
@@ -41,7 +39,7 @@ interface Batch {
   lines: number;
 }
 
-const newBatch = (): Batch => ({ usage: new UsageBatch(), records: 0, rejects: [], positions: new Map(), counters: new Map(), newest: new Map(), lines: 0 });
+const newBatch = (): Batch => ({ usage: new UsageBatch(), rejects: [], positions: new Map(), counters: new Map(), newest: new Map(), lines: 0 });
 
 export interface PipelineOptions {
   ledger: Ledger;
@@ -123,7 +121,6 @@ export class Pipeline {
         chargePusd: price?.chargePusd,
         priceVersion: price ? pricer.book.version : undefined,
       };
-      b.records++;
       b.usage.add(priced);
     }
     if (read.texts.length) bump(b.counters, counterKey('lines_read', source.name), read.texts.length);
@@ -154,11 +151,11 @@ export class Pipeline {
   }
 
   /** `added`: what the batch's new rows add to the metrics (see BatchResult). */
-  private applyCommitted(b: Batch, inserted: number, added: UsageTotals, freshRejects: RejectedLine[]): void {
+  private applyCommitted(b: Batch, inserted: number, added: MetricTotals, freshRejects: RejectedLine[]): void {
     const s = this.stats;
     s.linesRead += b.lines;
     s.recordsStored += inserted;
-    s.duplicates += b.records - inserted;
+    s.duplicates += b.usage.rows - inserted;
     for (const r of b.rejects) bump(s.rejected, r.reason, 1);
     for (const u of added.unpriced) s.unpriced += u.requests;
     const m = this.o.metrics;

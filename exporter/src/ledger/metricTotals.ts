@@ -5,7 +5,7 @@ import { LATENCY_BUCKETS } from '../metrics/usageAggregate';
  * and unpriced requests per model. Used to seed the metrics from the whole ledger at start, and for the
  * rows each batch added.
  */
-export interface UsageTotals {
+export interface MetricTotals {
   cells: { labels: string[]; requests: number; tokens: number[]; costPusd: bigint }[];
   latency: { model: string; buckets: number[]; count: number; sumSeconds: number }[];
   unpriced: { model: string; requests: number }[];
@@ -19,7 +19,7 @@ type Columns = Record<string, unknown[]>;
  * The two queries that sum a table of usage rows: per label tuple, and per model (latency histogram and
  * unpriced requests). `table` is `usage` itself or a batch's new rows: a name of ours, never input.
  */
-export function usageTotalsQueries(table: string): { cells: string; byModel: string } {
+export function metricTotalsQueries(table: string): { cells: string; byModel: string } {
   // Bucket bounds are our constants, not input: safe to inline.
   const buckets = LATENCY_BUCKETS.map((le, i) => `count(*) FILTER (WHERE duration_ms <= ${le * 1000}) AS b${i}`).join(', ');
   return {
@@ -34,7 +34,7 @@ export function usageTotalsQueries(table: string): { cells: string; byModel: str
 }
 
 /** The totals from the columns of the two queries' results. */
-export function usageTotalsFrom(cells: Columns, byModel: Columns): UsageTotals {
+export function metricTotalsFrom(cells: Columns, byModel: Columns): MetricTotals {
   const str = (from: Columns, name: string, i: number) => String(from[name]![i]);
   const num = (from: Columns, name: string, i: number) => Number(from[name]![i]);
   const models = (byModel.model ?? []).map((_, i) => i);
@@ -57,7 +57,7 @@ export function usageTotalsFrom(cells: Columns, byModel: Columns): UsageTotals {
   };
 }
 
-export async function usageTotals(query: ColumnQuery, table: string): Promise<UsageTotals> {
-  const q = usageTotalsQueries(table);
-  return usageTotalsFrom(await query(q.cells), await query(q.byModel));
+export async function metricTotals(query: ColumnQuery, table: string): Promise<MetricTotals> {
+  const q = metricTotalsQueries(table);
+  return metricTotalsFrom(await query(q.cells), await query(q.byModel));
 }
