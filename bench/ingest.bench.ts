@@ -86,6 +86,7 @@ async function fullPipeline(file: string, dir: string, total: number): Promise<{
   const scrape = await metrics.registry.metrics();
   if (!scrape.includes('tokenledger_requests_total')) throw new Error('metrics missing');
   await follower.close();
+  await pipeline.close();
   await ledger.close();
   rmSync(dir, { recursive: true, force: true });
   return { run, stored: pipeline.stats.recordsStored };

@@ -45,10 +45,11 @@ export async function runIngest(argv: string[]): Promise<number> {
   const rejectsPath = resolve(values.rejects ?? `${dirname(dbPath)}/rejects.jsonl`);
   const rejectFile = new RejectFile(rejectsPath);
   const ledger = await Ledger.open(dbPath);
+  const identities = new IdentityMap([], undefined);
+  const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics: undefined, batchLines, onRejects: (r) => rejectFile.append(r) });
   const started = Date.now();
   try {
     const repriced = await repriceUnpriced(ledger, pricer);
-    const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => new IdentityMap([], undefined), metrics: undefined, batchLines, onRejects: (r) => rejectFile.append(r) });
     const source = sourceContext({ name: 'ingest', paths: files, stdin: false, format, mappings: {}, keyNamespace: undefined, startAt: 'beginning' });
     const handler = pipeline.handler(source);
     const follower = new FileFollower({ source: 'ingest', patterns: files, maxLineBytes: DEFAULTS.maxLineBytes, rotateWaitMs: 0, startAt: 'beginning', warn: (m) => process.stderr.write(`warning: ${m}\n`) });
@@ -82,6 +83,7 @@ export async function runIngest(argv: string[]): Promise<number> {
     await follower.close();
     return 0;
   } finally {
+    await pipeline.close();
     await ledger.close();
   }
 }

@@ -30,25 +30,45 @@ function encodeUsageRow(r: PricedRecord, key: string, seq: number): string {
 const BUFFER_BYTES = 4 << 20;
 
 /**
- * The rows of one batch, encoded into buffers as the records arrive, so no record outlives its line:
- * holding a batch of records (or of row strings) until the commit made the garbage collector copy and
- * promote them all, which cost more than the encoding itself. The buffers are a list, never copied to grow.
- * Repeats are not looked for here: the ledger leaves them out when it loads the batch (`newUsageRows`).
+ * A batch's rows as they go to the ledger: encoded TSV in pieces (by one thread or by two, see
+ * pipeline/parseThread.ts), with the range of their start times: the only part of the ledger that can hold a
+ * repeat of them.
+ */
+export interface EncodedRows {
+  chunks: Buffer[];
+  rows: number;
+  /** Epoch ms. */
+  minStartMs: number;
+  maxStartMs: number;
+}
+
+export const NO_ROWS: EncodedRows = { chunks: [], rows: 0, minStartMs: Infinity, maxStartMs: -Infinity };
+
+/** The rows of both, in one batch: row order within the file does not matter, `seq` keeps the order read. */
+export function joinRows(a: EncodedRows, b: EncodedRows): EncodedRows {
+  return { chunks: [...a.chunks, ...b.chunks], rows: a.rows + b.rows, minStartMs: Math.min(a.minStartMs, b.minStartMs), maxStartMs: Math.max(a.maxStartMs, b.maxStartMs) };
+}
+
+/**
+ * Rows encoded into buffers as the records arrive, so no record outlives its line: holding a batch of
+ * records (or of row strings) until the commit made the garbage collector copy and promote them all, which
+ * cost more than the encoding itself. The buffers are a list, never copied to grow. Repeats are not looked
+ * for here: the ledger leaves them out when it loads the batch (`newUsageRows`).
  */
 export class UsageBatch {
   private readonly full: Buffer[] = [];
-  private buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  private buf: Buffer | undefined;
   private used = 0;
-  rows = 0;
-  /** The batch's range of start times (epoch ms): the only part of the ledger that can hold a repeat of its rows. */
-  minStartMs = Infinity;
-  maxStartMs = -Infinity;
+  private rows = 0;
+  private minStartMs = Infinity;
+  private maxStartMs = -Infinity;
 
-  add(r: PricedRecord): void {
-    const row = encodeUsageRow(r, recordKey(r.source, r.requestId), this.rows);
+  /** `seq`: the record's place among the lines of its batch, in the order read. */
+  add(r: PricedRecord, seq: number): void {
+    const row = encodeUsageRow(r, recordKey(r.source, r.requestId), seq);
     const worst = row.length * 3; // UTF-8 bytes per UTF-16 unit, at most
-    if (this.buf.length - this.used < worst) {
-      this.full.push(this.buf.subarray(0, this.used));
+    if (!this.buf || this.buf.length - this.used < worst) {
+      if (this.buf) this.full.push(this.buf.subarray(0, this.used));
       this.buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, worst));
       this.used = 0;
     }
@@ -58,9 +78,8 @@ export class UsageBatch {
     if (r.startMs > this.maxStartMs) this.maxStartMs = r.startMs;
   }
 
-  /** The file's content, in pieces. */
-  chunks(): Buffer[] {
-    return [...this.full, this.buf.subarray(0, this.used)];
+  encoded(): EncodedRows {
+    return { chunks: this.buf ? [...this.full, this.buf.subarray(0, this.used)] : [], rows: this.rows, minStartMs: this.minStartMs, maxStartMs: this.maxStartMs };
   }
 }
 

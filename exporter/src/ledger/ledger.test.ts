@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PriceBook } from '../pricing/priceBook';
 import { Pricer } from '../pricing/pricer';
 import type { PricedRecord } from '../types';
-import { UsageBatch } from './batchFile';
+import { EncodedRows, joinRows, UsageBatch } from './batchFile';
 import { Ledger } from './ledger';
 import { repriceUnpriced } from './reprice';
 import { SCHEMA_VERSION, USAGE_COLUMNS } from './schema';
@@ -23,13 +23,13 @@ function record(id: string, startMs: number, output: number, costPusd?: bigint):
   };
 }
 
-function batchOf(...records: PricedRecord[]): UsageBatch {
+function batchOf(...records: PricedRecord[]): EncodedRows {
   const b = new UsageBatch();
-  for (const r of records) b.add(r);
-  return b;
+  records.forEach((r, seq) => b.add(r, seq));
+  return b.encoded();
 }
 
-const commit = (ledger: Ledger, batch: UsageBatch) => ledger.commitBatch(batch, [], [], new Map());
+const commit = (ledger: Ledger, batch: EncodedRows) => ledger.commitBatch(batch, [], [], new Map());
 
 async function storedOutputs(ledger: Ledger): Promise<string[]> {
   const rows = await ledger.rows(`SELECT record_key, epoch_ms(start_time) - ${T0} AS at, output FROM usage ORDER BY record_key, start_time`);
@@ -55,6 +55,19 @@ describe('Ledger batches', () => {
     expect(result.added.cells).toEqual([expect.objectContaining({ requests: 2, tokens: [20, 0, 0, 12], costPusd: 100n })]);
     expect(result.added.unpriced).toEqual([{ model: 'm1', requests: 1 }]);
     expect(result.added.latency).toEqual([expect.objectContaining({ model: 'm1', count: 2 })]);
+  });
+
+  it('keep the repeat read first when a batch was encoded in two parts, whichever part comes first in the file', async () => {
+    // Two threads encode one batch (pipeline/parseThread.ts); `seq` is the place read, not the place in the file.
+    const worker = new UsageBatch();
+    worker.add(record('a', T0, 9), 4);
+    worker.add(record('b', T0, 2), 1);
+    const main = new UsageBatch();
+    main.add(record('a', T0, 5), 3);
+    main.add(record('b', T0, 8), 6);
+    const result = await commit(ledger, joinRows(worker.encoded(), main.encoded()));
+    expect(result.inserted).toBe(2);
+    expect(await storedOutputs(ledger)).toEqual(['litellm:a@0=5', 'litellm:b@0=2']);
   });
 
   it('leave out rows stored by an earlier batch, however the batches are cut', async () => {

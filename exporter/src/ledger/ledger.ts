@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
-import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows, UsageBatch } from './batchFile';
+import { COUNT_REPEATS, DROP_LATER_REPEATS, EncodedRows, newUsageRows } from './batchFile';
 import { CREATE_TABLES, MIGRATE_USAGE_FROM_V1, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
 import { MetricTotals, metricTotalsFrom, metricTotalsQueries } from './metricTotals';
 
@@ -162,7 +162,7 @@ export class Ledger {
   }
 
   async commitBatch(
-    usage: UsageBatch,
+    usage: EncodedRows,
     rejects: readonly RejectedLine[],
     positions: readonly ReadPosition[],
     counterDeltas: ReadonlyMap<string, number>,
@@ -174,7 +174,7 @@ export class Ledger {
     let added: MetricTotals = { cells: [], latency: [], unpriced: [] };
     try {
       await this.write(async (db) => {
-        if (rows) await writeFile(this.batchFile, usage.chunks());
+        if (rows) await writeFile(this.batchFile, usage.chunks);
         if (rejects.length) {
           const appender = await db.createAppender('staging_rejects', 'main', 'temp');
           try {
@@ -226,7 +226,7 @@ export class Ledger {
    * The rows are staged first so their totals are summed over them alone, not found in the ledger. Statements
    * go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the next batch.
    */
-  private async addUsageRows(db: DuckDBConnection, usage: UsageBatch, batch: number): Promise<MetricTotals> {
+  private async addUsageRows(db: DuckDBConnection, usage: EncodedRows, batch: number): Promise<MetricTotals> {
     const staged = await db.runAndReadAll(`BEGIN TRANSACTION;
       CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(this.batchFile, batch, usage.minStartMs, usage.maxStartMs)};
       ${COUNT_REPEATS}`);

@@ -8,7 +8,6 @@ import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
 import { IdentityMap } from '../pricing/identityMap';
 import { PriceBook } from '../pricing/priceBook';
 import { Pricer } from '../pricing/pricer';
-import { LineParser } from '../parse/lineParser';
 import { Pipeline } from './pipeline';
 
 // The metrics add what the ledger summed of each batch's new rows: after any mix of new rows, repeats within
@@ -17,6 +16,14 @@ import { Pipeline } from './pipeline';
 const line = (id: string, user: string, model: string, durationS: number): string =>
   JSON.stringify({ id, startTime: 1735689600 + Number(id.slice(1)), endTime: 1735689600 + Number(id.slice(1)) + durationS, model, status: 'success', prompt_tokens: 100, completion_tokens: 10, metadata: { user_api_key_user_id: user } });
 
+const bookAt = (version: string, inputPusd: bigint): PriceBook => ({
+  version,
+  models: new Map([['m1', [{ effectiveFromMs: 0, rates: { inputUncached: inputPusd, cacheRead: inputPusd, cacheWrite: inputPusd, output: 0n } }]]]),
+  aliases: new Map(),
+  tiers: new Map(),
+  warnings: [],
+});
+
 describe('Pipeline metrics', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tl-pipeline-'))));
@@ -24,11 +31,10 @@ describe('Pipeline metrics', () => {
 
   it('count each stored request once: repeats within a batch and rows already in the ledger are left out', async () => {
     const ledger = await Ledger.open(join(dir, 'l.duckdb'));
-    const book: PriceBook = { version: 'v1', models: new Map([['m1', [{ effectiveFromMs: 0, rates: { inputUncached: 1000000n, cacheRead: 500000n, cacheWrite: 1000000n, output: 2000000n } }]]]), aliases: new Map(), tiers: new Map(), warnings: [] };
-    const pricer = new Pricer(book);
+    const pricer = new Pricer({ ...bookAt('v1', 1000000n), models: new Map([['m1', [{ effectiveFromMs: 0, rates: { inputUncached: 1000000n, cacheRead: 500000n, cacheWrite: 1000000n, output: 2000000n } }]]]) });
     const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
     const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => new IdentityMap([], 'standard'), metrics, batchLines: 1000, onRejects: () => undefined });
-    const handle = pipeline.handler({ name: 'src', parser: new LineParser({ format: 'litellm', mappings: {} }), keyNamespace: undefined });
+    const handle = pipeline.handler({ name: 'src', parser: { format: 'litellm', mappings: {} }, keyNamespace: undefined });
     const feed = (texts: string[]) => handle({ path: 'x.jsonl', texts: texts.map((text, i) => ({ text, line: i + 1, startOffset: 0, endOffset: 0, tooLong: false })), position: undefined });
     try {
       await feed([line('r1', 'ann', 'm1', 0.2), line('r2', 'bob', 'unknown-model', 3), line('r1', 'ann', 'm1', 0.2)]);
@@ -50,6 +56,42 @@ describe('Pipeline metrics', () => {
       expect([...metrics.usage.cells.values()].reduce((n, c) => n + c.requests, 0)).toBe(4);
       expect(metrics.usage.unpriced.get('unknown-model')).toBe(2);
     } finally {
+      await pipeline.close();
+      await ledger.close();
+    }
+  });
+
+  it('parse reads on both threads into one batch: prices as of each read, the first of two repeats kept', async () => {
+    const ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    let pricer = new Pricer(bookAt('v1', 1000n));
+    const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => new IdentityMap([], 'standard'), metrics: undefined, batchLines: 1000, onRejects: () => undefined });
+    const handle = pipeline.handler({ name: 'src', parser: { format: 'litellm', mappings: {} }, keyNamespace: undefined });
+    try {
+      // Reads handed over without a turn of the event loop between them: the worker takes the first four
+      // (parseThread.ts), this thread parses the rest. The prices change between reads, as on a reload.
+      for (let i = 1; i <= 8; i++) {
+        if (i === 3) pricer = new Pricer(bookAt('v2', 2000n));
+        if (i === 6) pricer = new Pricer(bookAt('v3', 3000n));
+        const texts = [line(`r${i}`, `u${i}`, 'm1', 1)];
+        if (i === 7) texts.push(line('r2', 'repeat-of-r2', 'm1', 1), 'not json');
+        await handle({ path: 'x.jsonl', texts: texts.map((text, j) => ({ text, line: i * 10 + j, startOffset: i * 1000 + j, endOffset: i * 1000 + j + 1, tooLong: false })), position: undefined });
+      }
+      await pipeline.flush();
+      expect(pipeline.stats).toMatchObject({ linesRead: 10, recordsStored: 8, duplicates: 1, rejected: new Map([['invalid_json', 1]]) });
+      const rows = await ledger.rows('SELECT record_key, user_id, price_version, cost_pusd FROM usage ORDER BY record_key');
+      expect(rows.map((r) => `${String(r.record_key)} ${String(r.user_id)} ${String(r.price_version)} ${String(r.cost_pusd)}`)).toEqual([
+        'litellm:r1 u1 v1 100000',
+        'litellm:r2 u2 v1 100000',
+        'litellm:r3 u3 v2 200000',
+        'litellm:r4 u4 v2 200000',
+        'litellm:r5 u5 v2 200000',
+        'litellm:r6 u6 v3 300000',
+        'litellm:r7 u7 v3 300000',
+        'litellm:r8 u8 v3 300000',
+      ]);
+      expect((await ledger.rows('SELECT line FROM rejects')).map((r) => Number(r.line))).toEqual([72]);
+    } finally {
+      await pipeline.close();
       await ledger.close();
     }
   });

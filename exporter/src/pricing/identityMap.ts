@@ -17,9 +17,10 @@ export class IdentityMap {
   private readonly byKey = new Map<string, Identity>();
   private readonly byUser = new Map<string, Identity>();
 
+  /** The arguments are kept (read-only) so that a parse worker can build the same map. */
   constructor(
-    identities: readonly Identity[],
-    private readonly defaultTier: string | undefined,
+    readonly identities: readonly Identity[],
+    readonly defaultTier: string | undefined,
   ) {
     for (const id of identities) {
       if (id.apiKey !== undefined) this.byKey.set(id.apiKey, id);

@@ -188,6 +188,7 @@ export class ExporterService {
     unwatchFile(this.config.file);
     await this.loop;
     await this.pipeline.flush().catch((e: Error) => this.log.error(`last batch not committed: ${e.message}`));
+    await this.pipeline.close();
     for (const f of this.followed) await f.follower.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     await this.ledger.close();

@@ -1,0 +1,56 @@
+import type { FramedText } from '../parse/framer';
+import { IdentityMap } from '../pricing/identityMap';
+import { emptyPriceBook, PriceBook } from '../pricing/priceBook';
+import { Pricer } from '../pricing/pricer';
+import type { PartResult } from './batchPart';
+import { ParseThread } from './parseThread';
+import type { SourceContext } from './sourceContext';
+
+const source: SourceContext = { name: 'src', parser: { format: 'litellm', mappings: {} }, keyNamespace: undefined };
+const pricing = { pricer: new Pricer(emptyPriceBook()), identities: new IdentityMap([], 'standard') };
+
+const texts = (...ids: string[]): FramedText[] =>
+  ids.map((id, i) => ({ text: id === 'bad' ? '{"id":' : JSON.stringify({ id, startTime: 1735689600, endTime: 1735689601, model: 'm1', status: 'success', prompt_tokens: 1, completion_tokens: 1 }), line: i + 1, startOffset: i, endOffset: i + 1, tooLong: false }));
+
+/** Request id and `seq` (the last column) of each encoded row. */
+const idsAndPlaces = (part: PartResult): string[] =>
+  Buffer.concat(part.rows.chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((row) => `${row.split('\t')[0]}#${row.split('\t').at(-1)}`);
+
+describe('ParseThread', () => {
+  let thread: ParseThread;
+  beforeEach(() => (thread = new ParseThread()));
+  afterEach(() => thread.close());
+
+  it('hand back, at each cut, the rows and rejects of the reads sent since the last cut, with their places in the batch', async () => {
+    thread.parse(source, 'a.jsonl', texts('r1', 'bad'), 0, pricing);
+    thread.parse(source, 'a.jsonl', texts('r2'), 10, pricing);
+    const first = await thread.cut();
+    expect(idsAndPlaces(first)).toEqual(['litellm:r1#0', 'litellm:r2#10']);
+    expect(first.rejects.map((r) => `${r.path}:${r.line} ${r.reason}`)).toEqual(['a.jsonl:2 invalid_json']);
+    thread.parse(source, 'a.jsonl', texts('r3'), 0, pricing);
+    expect(idsAndPlaces(await thread.cut())).toEqual(['litellm:r3#0']);
+    expect((await thread.cut()).rows.rows).toBe(0);
+  });
+
+  it('take at most four reads at a time, so that the caller parses the rest itself', async () => {
+    for (let i = 0; i < 4; i++) {
+      expect(thread.ready).toBe(true);
+      thread.parse(source, 'a.jsonl', texts(`r${i}`), i, pricing);
+    }
+    expect(thread.ready).toBe(false);
+    await thread.cut(); // answered after every read before it
+    expect(thread.ready).toBe(true);
+  });
+
+  it('fail the cut, rather than wait forever, when the worker fails', async () => {
+    // A price book the worker cannot use: its models are not a Map.
+    const broken = { ...emptyPriceBook(), models: {} } as unknown as PriceBook;
+    thread.parse(source, 'a.jsonl', texts('r1'), 0, { ...pricing, pricer: new Pricer(broken) });
+    await expect(thread.cut()).rejects.toThrow(/the parse worker failed: .*has is not a function/);
+    expect(thread.ready).toBe(false);
+  });
+});
