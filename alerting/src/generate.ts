@@ -1,6 +1,6 @@
 /**
  * Writes the generated alerting files into the repository:
- *   npm run alerting:generate [-- --grafana-url URL --runbook-url URL --alertmanager-url URL]
+ *   npm run alerting:generate [-- --grafana-url URL --runbook-url URL --alertmanager-url URL --exporter-job NAME]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,9 +15,15 @@ function main(): void {
       'grafana-url': { type: 'string', default: DEFAULT_OPTIONS.grafanaUrl },
       'runbook-url': { type: 'string', default: DEFAULT_OPTIONS.runbookUrl },
       'alertmanager-url': { type: 'string', default: DEFAULT_OPTIONS.alertmanagerUrl },
+      'exporter-job': { type: 'string', default: DEFAULT_OPTIONS.exporterJob },
     },
   });
-  const files = generatedFiles({ grafanaUrl: values['grafana-url'], runbookUrl: values['runbook-url'], alertmanagerUrl: values['alertmanager-url'] });
+  const files = generatedFiles({
+    grafanaUrl: values['grafana-url'],
+    runbookUrl: values['runbook-url'],
+    alertmanagerUrl: values['alertmanager-url'],
+    exporterJob: values['exporter-job'],
+  });
   for (const [path, text] of Object.entries(files)) {
     const target = resolve(REPO_ROOT, path);
     mkdirSync(dirname(target), { recursive: true });
@@ -26,4 +32,10 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  // Bad options (parseArgs's, or a rule option's check): the message alone, no stack, nothing written.
+  console.error(`alerting:generate: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 2;
+}

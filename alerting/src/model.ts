@@ -61,3 +61,9 @@ export interface LinkOptions {
   grafanaUrl: string;
   runbookUrl: string;
 }
+
+/** What the rules themselves depend on: parameters of the generator (see ruleGroups.ts for the defaults). */
+export interface RuleOptions {
+  /** The job name Prometheus scrapes the exporter under (`up{job="..."}` of TokenLedgerExporterDown). */
+  exporterJob: string;
+}

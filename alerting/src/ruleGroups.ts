@@ -1,9 +1,18 @@
 import { BUDGET_GROUP } from './budgetRules';
-import { EXPORTER_GROUP } from './exporterRules';
-import type { AlertSpec, RecordingRuleSpec, RuleGroupSpec } from './model';
+import { DEFAULT_EXPORTER_JOB, exporterGroup } from './exporterRules';
+import type { AlertSpec, RecordingRuleSpec, RuleGroupSpec, RuleOptions } from './model';
 
-/** Every rule group, in the order the rendered files list them. */
-export const RULE_GROUPS: readonly RuleGroupSpec[] = [BUDGET_GROUP, EXPORTER_GROUP];
+export const DEFAULT_RULE_OPTIONS: RuleOptions = { exporterJob: DEFAULT_EXPORTER_JOB };
 
-export const ALERTS: readonly AlertSpec[] = RULE_GROUPS.flatMap((g) => g.alerts);
-export const RECORDING_RULES: readonly RecordingRuleSpec[] = RULE_GROUPS.flatMap((g) => g.recording);
+/** Every rule group, in the order the rendered files list them. Throws on an invalid option (a clear message). */
+export function ruleGroups(options: RuleOptions = DEFAULT_RULE_OPTIONS): readonly RuleGroupSpec[] {
+  return [BUDGET_GROUP, exporterGroup(options.exporterJob)];
+}
+
+export function alerts(options: RuleOptions = DEFAULT_RULE_OPTIONS): readonly AlertSpec[] {
+  return ruleGroups(options).flatMap((g) => g.alerts);
+}
+
+export function recordingRules(options: RuleOptions = DEFAULT_RULE_OPTIONS): readonly RecordingRuleSpec[] {
+  return ruleGroups(options).flatMap((g) => g.recording);
+}

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { tempDir } from '../../exporter/test/helpers';
-import { ALERTS } from '../src/ruleGroups';
+import { alerts } from '../src/ruleGroups';
 import { ALERTMANAGER_CONFIG, amtool } from './amtool';
 
 /** alerting/alertmanager.yml: valid for amtool, routes each severity to its receiver, inhibits only rule alerts that exist. */
@@ -33,12 +33,12 @@ describe('alertmanager.yml', () => {
   it('routes every severity the rules use to a dedicated route', () => {
     const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as { route: { routes: { matchers: string[] }[] } };
     const routed = config.route.routes.flatMap((r) => r.matchers);
-    for (const severity of new Set(ALERTS.map((a) => a.severity))) expect(routed).toContain(`severity="${severity}"`);
+    for (const severity of new Set(alerts().map((a) => a.severity))) expect(routed).toContain(`severity="${severity}"`);
   });
 
   it('inhibits by alert names the rules define, for the same budget', () => {
     const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as { inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[] };
-    const names = new Set(ALERTS.map((a) => a.alert));
+    const names = new Set(alerts().map((a) => a.alert));
     for (const rule of config.inhibit_rules) {
       expect(rule.equal).toEqual(['scope', 'subject', 'period']);
       for (const matcher of [...rule.source_matchers, ...rule.target_matchers]) {

@@ -1,4 +1,9 @@
-import { ExpectedAlert, InputSeries, promtoolTest, series } from './promtool';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { tempDir } from '../../exporter/test/helpers';
+import { DEFAULT_OPTIONS, GENERATED_PATHS, generatedFiles } from '../src/generatedFiles';
+import { ExpectedAlert, InputSeries, promtoolCheck, promtoolTest, RULE_FILE, series } from './promtool';
 
 /** `promtool test rules` for the exporter-health alerts: down, not ingesting, lag growing, rejected and unpriced lines. */
 
@@ -10,8 +15,8 @@ function healthAlert(alert: string, severity: string, labels: Record<string, str
   return { exp_labels: { ...labels, severity, component: 'exporter' }, exp_annotations: { summary, runbook_url: `${RUNBOOKS}/${alert}.md` } };
 }
 
-function expectPasses(input_series: InputSeries[], checks: { at: string; alert: string; firing: ExpectedAlert[] }[]): void {
-  const r = promtoolTest({ interval: '1m', input_series, alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.firing })) });
+function expectPasses(input_series: InputSeries[], checks: { at: string; alert: string; firing: ExpectedAlert[] }[], ruleFile = RULE_FILE): void {
+  const r = promtoolTest({ interval: '1m', input_series, alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.firing })) }, ruleFile);
   if (r.status !== 0) throw new Error(`promtool test rules failed:\n${r.output}`);
   expect(r.output).toContain('SUCCESS');
 }
@@ -98,5 +103,85 @@ describe('exporter health alerts', () => {
         { at: '28m', alert: 'TokenLedgerExporterUnpricedRequests', firing: [unpriced('5')] },
       ],
     );
+  });
+});
+
+describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () => {
+  /** The rule file generated with `--exporter-job job`, written where promtool reads it. */
+  function ruleFileFor(job: string): string {
+    const file = join(tempDir('tl-exporter-job-'), 'tokenledger.rules.yml');
+    writeFileSync(file, generatedFiles({ ...DEFAULT_OPTIONS, exporterJob: job })[GENERATED_PATHS.ruleFile]!);
+    return file;
+  }
+  const downAlert = (labels: Record<string, string>) =>
+    healthAlert('TokenLedgerExporterDown', 'critical', labels, `TokenLedger exporter ${labels.instance ?? ''} (job ${labels.job}) is down or not scraped: no budget or usage metrics, no budget alerts.`);
+
+  // A ServiceMonitor's job name; a default-named job is down as well, and is not the exporter's.
+  const SERVICE_MONITOR = 'monitoring/tokenledger';
+  const custom = { job: SERVICE_MONITOR, instance: '10.0.0.7:9464' };
+  const other = { job: 'tokenledger', instance: 'old:9464' };
+
+  it('fires when the custom job is down, not for a down job named tokenledger', () => {
+    expectPasses(
+      [
+        { series: series('up', custom), values: '1 0x10' },
+        { series: series('up', other), values: '0x10' },
+      ],
+      [
+        { at: '2m', alert: 'TokenLedgerExporterDown', firing: [] },
+        { at: '3m', alert: 'TokenLedgerExporterDown', firing: [downAlert(custom)] },
+      ],
+      ruleFileFor(SERVICE_MONITOR),
+    );
+  });
+
+  it('fires when Prometheus has no target of the custom job, even while a tokenledger job is up', () => {
+    expectPasses(
+      [{ series: series('up', other), values: '1x10' }],
+      [
+        { at: '1m', alert: 'TokenLedgerExporterDown', firing: [] },
+        { at: '3m', alert: 'TokenLedgerExporterDown', firing: [downAlert({ job: SERVICE_MONITOR })] },
+      ],
+      ruleFileFor(SERVICE_MONITOR),
+    );
+  });
+
+  it('stays silent while the custom job is up, where the default rules would fire for their absent job', () => {
+    const input = [{ series: series('up', custom), values: '1x10' }];
+    const checks = [{ at: '5m', alert: 'TokenLedgerExporterDown', firing: [] }];
+    expectPasses(input, checks, ruleFileFor(SERVICE_MONITOR));
+    // the same check against the committed (job tokenledger) rules fails: the test can tell the two apart
+    const r = promtoolTest({ interval: '1m', input_series: input, alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.firing })) });
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain('TokenLedgerExporterDown');
+  });
+
+  it('quotes the job name in PromQL: quotes, backslashes and `tokenledger:` in it select exactly that job, in Prometheus and in Grafana', () => {
+    const odd = 'team "a"\\b tokenledger:x';
+    const labels = { job: odd, instance: 'c:9464' };
+    const files = generatedFiles({ ...DEFAULT_OPTIONS, exporterJob: odd });
+    expect(files[GENERATED_PATHS.ruleFile]).toContain(String.raw`up{job="team \"a\"\\b tokenledger:x"} == 0`);
+    expectPasses(
+      [
+        { series: series('up', labels), values: '0x10' },
+        { series: series('up', { ...labels, job: 'team "a"' }), values: '1x10' },
+      ],
+      [{ at: '3m', alert: 'TokenLedgerExporterDown', firing: [downAlert(labels)] }],
+      ruleFileFor(odd),
+    );
+    // Grafana's query A keeps the literal as it is (no recording rule inlined into it) and parses.
+    const grafana = parse(files[GENERATED_PATHS.grafanaRules]!) as { groups: { rules: { title: string; data: { refId: string; model: { expr?: string } }[] }[] }[] };
+    const expr = grafana.groups.flatMap((g) => g.rules).find((r) => r.title === 'TokenLedgerExporterDown')!.data.find((q) => q.refId === 'A')!.model.expr!;
+    expect(expr).toContain(String.raw`absent(up{job="team \"a\"\\b tokenledger:x"})`);
+    const file = join(tempDir('tl-exporter-job-'), 'grafana-query.yml');
+    writeFileSync(file, stringify({ groups: [{ name: 'q', rules: [{ record: 'grafana_query', expr }] }] }));
+    expect(promtoolCheck(file).status).toBe(0);
+  });
+
+  it.each([
+    { job: '', problem: 'empty' },
+    { job: 'tokenledger\ud800', problem: 'a lone surrogate' },
+  ])('refuses a job name that is no label value ($problem), naming the option', ({ job }) => {
+    expect(() => generatedFiles({ ...DEFAULT_OPTIONS, exporterJob: job })).toThrow(/^--exporter-job: /);
   });
 });

@@ -3,12 +3,14 @@ import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { tempDir } from '../../exporter/test/helpers';
 import { DEFAULT_OPTIONS, GENERATED_PATHS, generatedFiles } from '../src/generatedFiles';
-import { ALERTS, RECORDING_RULES } from '../src/ruleGroups';
+import { alerts, recordingRules } from '../src/ruleGroups';
 import { promtoolCheck } from './promtool';
 
 /** The committed files are what the one rule source generates, and the generated forms agree with each other. */
 
 const REPO = resolve(__dirname, '../..');
+const ALERTS = alerts(DEFAULT_OPTIONS);
+const RECORDING_RULES = recordingRules(DEFAULT_OPTIONS);
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
 
 interface GrafanaQuery {
@@ -22,6 +24,7 @@ interface GrafanaRule {
   data: GrafanaQuery[];
   annotations: Record<string, string>;
   labels: Record<string, string>;
+  notification_settings?: { receiver: string; group_by: string[] };
 }
 
 describe('generated alerting files', () => {
@@ -83,12 +86,36 @@ describe('Grafana-managed alert rules', () => {
     }
   });
 
-  it('send to the external Alertmanager through a contact point the policy uses', () => {
+  it('send to the external Alertmanager through the provisioned contact point, each rule routing itself', () => {
     const contactPoints = parse(read(GENERATED_PATHS.grafanaContactPoints)) as { contactPoints: { name: string; receivers: { type: string; settings: { url: string } }[] }[] };
-    const policies = parse(read(GENERATED_PATHS.grafanaPolicies)) as { policies: { receiver: string }[] };
     const [point] = contactPoints.contactPoints;
     expect(point!.receivers).toEqual([expect.objectContaining({ type: 'prometheus-alertmanager', settings: { url: 'http://alertmanager:9093' } })]);
-    expect(policies.policies.map((p) => p.receiver)).toEqual([point!.name]);
+    for (const r of rules) expect([r.title, r.notification_settings]).toEqual([r.title, expect.objectContaining({ receiver: point!.name, group_by: ['...'] })]);
+  });
+});
+
+describe('Grafana notification policies', () => {
+  const generated = Object.keys(generatedFiles());
+
+  it('provisioning/alerting/ holds only generated files, none of which sets or resets the org\'s policy tree', () => {
+    const dir = 'provisioning/alerting';
+    const files = readdirSync(join(REPO, dir)).map((f) => `${dir}/${f}`).sort();
+    expect(files).toEqual(generated.filter((p) => p.startsWith(`${dir}/`)).sort());
+    for (const f of files) {
+      const doc = parse(read(f)) as Record<string, unknown>;
+      expect([f, Object.keys(doc).filter((k) => k === 'policies' || k === 'resetPolicies')]).toEqual([f, []]);
+    }
+  });
+
+  it('the policy tree is an opt-in file outside provisioning/, whose header says it replaces the whole tree', () => {
+    expect(GENERATED_PATHS.grafanaPolicies.startsWith('provisioning/')).toBe(false);
+    const text = read(GENERATED_PATHS.grafanaPolicies);
+    const contactPoints = parse(read(GENERATED_PATHS.grafanaContactPoints)) as { contactPoints: { name: string }[] };
+    const policies = parse(text) as { policies: { receiver: string }[] };
+    expect(policies.policies.map((p) => p.receiver)).toEqual([contactPoints.contactPoints[0]!.name]);
+    const header = text.slice(0, text.indexOf('apiVersion:'));
+    expect(header).toMatch(/REPLACES the organisation's ENTIRE Grafana notification policy tree/);
+    expect(header).toContain('To merge');
   });
 });
 

@@ -9,6 +9,8 @@ export const GRAFANA_FOLDER = 'TokenLedger';
 export const CONTACT_POINT = 'TokenLedger Alertmanager';
 const CONDITION_REF = 'FIRING';
 const ORG_ID = 1;
+/** One alert per group (`...`), sent at once: the external Alertmanager groups and routes. */
+const routing = () => ({ group_by: ['...'], group_wait: '0s', group_interval: '1m', repeat_interval: '4h' });
 
 function prometheusQuery(refId: string, expr: string): object {
   return {
@@ -54,6 +56,9 @@ function grafanaRule(a: AlertSpec, links: LinkOptions, records: readonly Recordi
     labels: { severity: a.severity, component: a.component },
     annotations: notes,
     isPaused: false,
+    // Simplified routing: Grafana routes this rule's alerts to the contact point itself, under the org's own
+    // notification policy tree, which stays as it is (no `policies` file needed).
+    notification_settings: { receiver: CONTACT_POINT, ...routing() },
   };
 }
 
@@ -75,10 +80,28 @@ export function grafanaContactPoints(alertmanagerUrl: string): object {
   };
 }
 
-/** Grafana's policy tree: everything to the Alertmanager, one alert per group (`...`); Alertmanager groups and routes. */
+/**
+ * An opt-in root policy sending every alert of the org to the Alertmanager. Provisioning a `policies` entry
+ * REPLACES the org's whole notification policy tree, so this is not generated where Grafana loads it; the
+ * rules route themselves (notification_settings) without it.
+ */
 export function grafanaNotificationPolicies(): object {
   return {
     apiVersion: 1,
-    policies: [{ orgId: ORG_ID, receiver: CONTACT_POINT, group_by: ['...'], group_wait: '0s', group_interval: '1m', repeat_interval: '4h' }],
+    policies: [{ orgId: ORG_ID, receiver: CONTACT_POINT, ...routing() }],
   };
 }
+
+/** Says what provisioning grafanaNotificationPolicies() does, at the top of its file. */
+export const NOTIFICATION_POLICIES_WARNING = `# Opt-in, and generated outside provisioning/ so that Grafana does not load it. TokenLedger does not need it: the
+# alert rules in provisioning/alerting/tokenledger-rules.yaml send their alerts to the "${CONTACT_POINT}"
+# contact point themselves (notification_settings, Grafana 11 or later).
+#
+# WARNING: provisioning this file REPLACES the organisation's ENTIRE Grafana notification policy tree (the root
+# policy and every nested policy, including ones made in the UI) with this single root policy, which sends ALL
+# Grafana alerts of the org, not only TokenLedger's, to the Alertmanager. Removing the file later does not bring
+# the old tree back (a file with "resetPolicies: [1]" resets it to Grafana's default one, not to yours).
+# Copy it into Grafana's provisioning/alerting/ only for a Grafana that alerts for TokenLedger alone. To merge
+# instead: keep your tree and add a nested policy matching component=~"budget|exporter" with receiver
+# "${CONTACT_POINT}" (UI, Terraform or the provisioning HTTP API), or rely on the rules' notification_settings.
+`;
