@@ -7,12 +7,22 @@ import { join } from 'node:path';
 import { allPanels, annotationQueries, Dashboard, loadDashboards, panelQueries, resolveDataSource, variable } from './test/dashboardFiles';
 import { provisionedDataSources, REPO } from './test/provisioning';
 import { checkSource, typeCheck } from './test/schemaCheck';
+import { linkUses, variableMeaning } from './test/links';
 import { isBuiltIn, referencedVariables, stringsIn } from './test/templateVariables';
 
 const files = loadDashboards();
 const dashboards = files.map((f) => f.dashboard);
 const dataSources = provisionedDataSources();
-const FILTER_VARIABLES = ['user', 'model', 'tier', 'team', 'api_key'];
+/**
+ * The filters each dashboard shows. Budgets have no model (no budget has a model scope); exporter health has
+ * none of the usage labels (its metrics carry source, reason, model of unpriced requests, job only).
+ */
+const FILTER_VARIABLES: Record<string, string[]> = {
+  'tokenledger-overview': ['user', 'model', 'tier', 'team', 'api_key'],
+  'tokenledger-chargeback': ['user', 'model', 'tier', 'team', 'api_key'],
+  'tokenledger-budgets': ['user', 'tier', 'team', 'api_key', 'scope', 'subject'],
+  'tokenledger-exporter-health': ['job'],
+};
 const pluginId = (dir: string) => (JSON.parse(readFileSync(join(REPO, dir, 'src/plugin.json'), 'utf8')) as { id: string }).id;
 const PANEL_TYPES = new Set(['row', 'stat', 'timeseries', 'table', 'piechart', 'bargauge', 'gauge', 'barchart', 'alertlist', 'text', pluginId('panel-plugin')]);
 
@@ -50,7 +60,8 @@ describe('dashboards', () => {
 
   it.each(dashboards.map((d) => [d.uid, d] as const))('%s: has the datasource variable and multi-value filter variables with All', (_uid, d) => {
     expect(variable(d, 'datasource').type).toBe('datasource');
-    const filters = [...FILTER_VARIABLES, ...(d.uid === 'tokenledger-budgets' ? ['scope', 'subject'] : [])];
+    const filters = FILTER_VARIABLES[d.uid]!;
+    expect(d.templating.list.filter((v) => v.type === 'query').map((v) => v.name).sort()).toEqual([...filters].sort());
     for (const name of filters) {
       const v = variable(d, name);
       expect([name, v.type, v.multi, v.includeAll]).toEqual([name, 'query', true, true]);
@@ -84,9 +95,52 @@ describe('dashboards', () => {
     }
   });
 
-  it.each(dashboards.map((d) => [d.uid, d] as const))('%s: links to the other dashboards keep the variables and the time range', (_uid, d) => {
-    const nav = d.links.filter((l) => l.type === 'dashboards');
-    expect(nav).toEqual([expect.objectContaining({ tags: ['tokenledger'], includeVars: true, keepTime: true })]);
+  it.each(dashboards.map((d) => [d.uid, d] as const))('%s: every variable filters something: a panel or annotation query uses it', (_uid, d) => {
+    // What runs: panel and query data sources and expressions, annotation queries. Variable queries and links
+    // do not count: a filter that only narrows another filter's list, or is only passed on, filters nothing here.
+    const queries = [
+      ...allPanels(d).map((p) => ({ datasource: p.datasource, targets: p.targets })),
+      ...d.annotations.list.filter((a) => !a.builtIn).map((a) => ({ datasource: a.datasource, target: a.target })),
+    ];
+    const used = new Set(stringsIn(queries).flatMap(({ text }) => referencedVariables(text)));
+    expect(d.templating.list.map((v) => v.name).filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  const uses = linkUses(dashboards);
+
+  it('every link, data link and drilldown sets only variables the target has, with the same meaning', () => {
+    expect(uses.length).toBeGreaterThan(12);
+    const problems = uses.flatMap(({ source, where, target, carried }) =>
+      carried
+        .filter((c) => !c.dynamic)
+        .flatMap((c) => {
+          const at = `${source.uid} ${where} -> ${target.uid}: var-${c.name}`;
+          const t = target.templating.list.find((v) => v.name === c.name);
+          if (!t) return [`${at} is not a variable of ${target.uid}`];
+          if (c.value.kind === 'variable') {
+            const s = variable(source, c.value.name);
+            return variableMeaning(s) === variableMeaning(t) ? [] : [`${at} gets $${s.name} (${variableMeaning(s)}), but is ${variableMeaning(t)}`];
+          }
+          // A clicked value can only be a filter value, never a data source.
+          return t.type === 'query' ? [] : [`${at} is a ${t.type} variable set from ${c.value.kind === 'data' ? c.value.text : `"${c.value.text}"`}`];
+        }),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('the only link whose variable name depends on the row is the budget subject link (checked on real data in promql.test.ts)', () => {
+    const dynamic = uses.flatMap(({ source, where, target, carried }) => carried.filter((c) => c.dynamic).map((c) => ({ source: source.uid, where, target: target.uid, name: c.name })));
+    expect(dynamic).toEqual([{ source: 'tokenledger-budgets', where: 'panel "Budgets" data link "Usage of ${__data.fields.Subject}"', target: 'tokenledger-overview', name: '${__data.fields.overview_variable}' }]);
+  });
+
+  it.each(dashboards.map((d) => [d.uid, d] as const))('%s: links to each other dashboard, keeping the time range and every variable they share', (_uid, d) => {
+    for (const target of dashboards.filter((t) => t.uid !== d.uid)) {
+      const nav = d.links.filter((l) => l.type === 'link' && l.url?.startsWith(`/d/${target.uid}/`));
+      expect({ target: target.uid, links: nav.length, keepTime: nav[0]?.keepTime }).toEqual({ target: target.uid, links: 1, keepTime: true });
+      const carried = uses.find((u) => u.source === d && u.target === target && u.where.startsWith('dashboard link'))!.carried;
+      const shared = target.templating.list.filter((t) => d.templating.list.some((s) => variableMeaning(s) === variableMeaning(t))).map((t) => t.name);
+      expect(carried.map((c) => c.name).sort()).toEqual(shared.sort());
+    }
   });
 
   it('every /d/ link, data link and Alertmanager link points at something that exists', () => {

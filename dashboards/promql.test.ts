@@ -3,9 +3,13 @@
  * value, against a real Prometheus scraping a real `tokenledger serve` on the demo logs plus requests appended
  * after the first scrape. Each must run and return data: at least one series with a finite value.
  */
-import { Dashboard, loadDashboards, panelQueries, variableQueryText } from './test/dashboardFiles';
-import { DemoStack, FRESH } from './test/demoStack';
-import { labelValuesQuery, Selection, substitute } from './test/promql';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { allPanels, Dashboard, loadDashboards, panelQueries, variable, variableQueryText } from './test/dashboardFiles';
+import { API_KEY_BUDGET, DemoStack, FRESH } from './test/demoStack';
+import { linkUses, variableMeaning } from './test/links';
+import { escapeRegexValue, labelValuesQuery, Selection, substitute } from './test/promql';
+import { REPO } from './test/provisioning';
 
 jest.setTimeout(180_000);
 
@@ -31,6 +35,28 @@ const variableCases = dashboards.flatMap((d) =>
       .map((v) => ({ name: `${d.uid} [${selection}] variable ${v.name}`, variable: v.name, ...labelValuesQuery(substitute(variableQueryText(v), d, selection, ONE)) })),
   ),
 );
+
+/** The exporter's budget scopes (BUDGET_SCOPES in exporter/src/budgets/budgets.ts), read from its source. */
+const BUDGET_SCOPES = (() => {
+  const source = readFileSync(join(REPO, 'exporter/src/budgets/budgets.ts'), 'utf8');
+  const m = /BUDGET_SCOPES\b[^=]*=\s*\[([^\]]*)\]/.exec(source);
+  if (!m) throw new Error('BUDGET_SCOPES not found in exporter/src/budgets/budgets.ts');
+  return [...m[1]!.matchAll(/'(\w+)'/g)].map((x) => x[1]!);
+})();
+/** The budgets dashboard's filters of one budget scope each: the variable, and the scope whose subjects it filters. */
+const BUDGET_FILTERS = [
+  { variable: 'user', scope: 'user' },
+  { variable: 'team', scope: 'team' },
+  { variable: 'tier', scope: 'tier' },
+  { variable: 'api_key', scope: 'apiKey' },
+];
+const budgets = dashboards.find((d) => d.uid === 'tokenledger-budgets')!;
+const overview = dashboards.find((d) => d.uid === 'tokenledger-overview')!;
+const budgetQueries = panelQueries(budgets)
+  .filter((q) => typeof q.target.expr === 'string')
+  .map((q) => ({ name: `"${q.panel.title}" ${q.target.refId}`, expr: q.target.expr as string }));
+/** Every variable of a dashboard All, but `name` set to `regex`. */
+const allBut = (d: Dashboard, name: string, regex: string) => Object.fromEntries(d.templating.list.filter((v) => v.allValue !== undefined).map((v) => [v.name, v.name === name ? regex : v.allValue!]));
 
 let stack: DemoStack;
 let at: number;
@@ -61,5 +87,74 @@ describe('PromQL of the dashboards on the demo data', () => {
     const values = (await stack.prometheus.query(expr, at)).map((s) => s.metric[label]);
     expect(values.length).toBeGreaterThan(0);
     expect(values).toContain(ONE[variable]);
+  });
+});
+
+describe('budget filters and the budget subject link, on the demo budgets (one of every scope)', () => {
+  it('the test Prometheus has a budget of every scope the exporter knows', async () => {
+    expect(BUDGET_SCOPES).toEqual(expect.arrayContaining(['user', 'apiKey', 'team', 'tier', 'global']));
+    const scopes = (await stack.prometheus.query('count by (scope) (tokenledger_budget_limit_usd)', at)).map((s) => s.metric['scope']);
+    expect(scopes.sort()).toEqual([...BUDGET_SCOPES].sort());
+  });
+
+  it('each budget panel query is filtered', () => {
+    expect(budgetQueries.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it.each(BUDGET_FILTERS.flatMap((f) => budgetQueries.map((q) => ({ ...f, ...q }))))(
+    '$variable set to a value no budget has hides the $scope budgets only: $name',
+    async ({ variable: name, scope, expr }) => {
+      const all = (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE), at)).map((s) => s.metric['scope']);
+      expect(all).toContain(scope);
+      const filtered = (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE, allBut(budgets, name, escapeRegexValue('nobody@nowhere'))), at)).map((s) => s.metric['scope']);
+      expect(filtered).not.toContain(scope);
+      expect([...new Set(filtered)].sort()).toEqual([...new Set(all)].filter((x) => x !== scope).sort());
+    },
+  );
+
+  it.each(BUDGET_FILTERS)('$variable set to the subject of the $scope budget keeps it', async ({ variable: name, scope }) => {
+    const subject = (await stack.prometheus.query(`tokenledger_budget_limit_usd{scope="${scope}"}`, at))[0]!.metric['subject']!;
+    for (const { expr } of budgetQueries) {
+      const result = await stack.prometheus.query(substitute(expr, budgets, 'all', ONE, allBut(budgets, name, escapeRegexValue(subject))), at);
+      expect({ expr, kept: result.some((s) => s.metric['scope'] === scope && s.metric['subject'] === subject) }).toEqual({ expr, kept: true });
+    }
+  });
+
+  it("a budget's subject opens the overview filtered on the budget's own dimension (apiKey: api_key, global: all)", async () => {
+    const link = linkUses(loadDashboards().map((f) => f.dashboard)).find((u) => u.where.startsWith('panel "Budgets" data link'))!;
+    expect(link.target.uid).toBe('tokenledger-overview');
+    const panel = allPanels(budgets).find((p) => p.title === 'Budgets')!;
+    const url = (JSON.stringify(panel.fieldConfig).match(/"url":"([^"]+)"/) ?? [])[1]!;
+    const table = panel.targets!.find((t) => t.refId === 'A')!;
+    const rows = await stack.prometheus.query(substitute(table.expr!, budgets, 'all', ONE), at);
+    // The table's fields: the query's labels, also under the names the organize transformation gives them.
+    const renames = ((panel as unknown as { transformations?: Array<{ id: string; options: { renameByName?: Record<string, string> } }> }).transformations ?? [])
+      .flatMap((t) => Object.entries(t.id === 'organize' ? (t.options.renameByName ?? {}) : {}));
+    const opened = rows.map((row) => {
+      const fields: Record<string, string> = { ...row.metric };
+      for (const [from, to] of renames) if (row.metric[from] !== undefined) fields[to] = row.metric[from]!;
+      // What Grafana does with the row: fields by name, the clicked subject, values URL-encoded; then the URL decoded.
+      const href = url
+        .replace(/\$\{__data\.fields\.(\w+)\}/g, (_m, field: string) => encodeURIComponent(fields[field] ?? ''))
+        .replace('${__value.raw}', encodeURIComponent(row.metric['subject']!))
+        .replace('${__url_time_range}', 'from=now-6h&to=now')
+        .replace('${datasource:queryparam}', 'var-datasource=tokenledger-prometheus');
+      const params = new URLSearchParams(href.slice(href.indexOf('?') + 1));
+      const vars = [...params.entries()].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v] as const);
+      return { scope: row.metric['scope']!, subject: row.metric['subject']!, vars };
+    });
+    expect(opened.map((o) => o.scope).sort()).toEqual([...BUDGET_SCOPES].sort());
+    const expected: Record<string, string> = { user: 'user', team: 'team', tier: 'tier', apiKey: 'api_key', global: 'user' };
+    for (const { scope, subject, vars } of opened) {
+      const filter = vars.filter(([k]) => k !== 'datasource');
+      expect({ scope, filter }).toEqual({ scope, filter: [[expected[scope], scope === 'global' ? '$__all' : subject]] });
+      for (const [name] of vars) {
+        const target = variable(overview, name);
+        const source = name === 'datasource' ? variable(budgets, 'datasource') : undefined;
+        if (source) expect(variableMeaning(target)).toBe(variableMeaning(source));
+        else expect(variableMeaning(target)).toBe(`dimension:${expected[scope]}`);
+      }
+    }
+    expect(opened.find((o) => o.scope === 'apiKey')!.vars).toContainEqual(['api_key', API_KEY_BUDGET.subject]);
   });
 });

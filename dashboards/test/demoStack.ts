@@ -60,11 +60,20 @@ export function freshLines(atMs: number): string[] {
   ];
 }
 
+/**
+ * A budget of the one scope the example config has none of, so every scope's budget is on the test Prometheus:
+ * the FRESH requests' API key, monthly.
+ */
+export const API_KEY_BUDGET = { scope: 'apiKey', subject: FRESH.api_key, period: 'monthly', limit_usd: 100 } as const;
+
 /** Where the demo copy's LiteLLM log is, for appending. */
 export const demoLog = (dir: string) => join(dir, 'logs/litellm/litellm-spend.jsonl');
 
-/** Writes the demo config for a temporary copy of examples/ (same sources, identities and budgets) plus `extra`. */
-export function writeDemoConfig(dir: string, extra: Record<string, unknown> = {}): string {
+/**
+ * Writes the demo config for a temporary copy of examples/ (same sources, identities and budgets) plus `extra`
+ * and `budgets` (added to the example's).
+ */
+export function writeDemoConfig(dir: string, extra: Record<string, unknown> = {}, budgets: ReadonlyArray<Record<string, unknown>> = []): string {
   cpSync(join(EXAMPLES, 'logs'), join(dir, 'logs'), { recursive: true });
   const config = parse(readFileSync(join(EXAMPLES, 'tokenledger.yaml'), 'utf8')) as Record<string, unknown>;
   Object.assign(config, {
@@ -75,6 +84,7 @@ export function writeDemoConfig(dir: string, extra: Record<string, unknown> = {}
     poll_interval_ms: 100,
     ...extra,
   });
+  config['budgets'] = [...((config['budgets'] as unknown[] | undefined) ?? []), ...budgets];
   const path = join(dir, 'tokenledger.yaml');
   writeFileSync(path, stringify(config));
   return path;
@@ -91,7 +101,7 @@ export class DemoStack {
     requireBuiltCli();
     requireBinary('prometheus', 'prometheus');
     const dir = tempDir('tl-dashboards-');
-    const serve = await ServeProcess.start(writeDemoConfig(dir));
+    const serve = await ServeProcess.start(writeDemoConfig(dir, {}, [API_KEY_BUDGET]));
     let prometheus: Prometheus | undefined;
     try {
       await waitFor('the demo logs to be ingested', async () => ((await serve.metricSum('tokenledger_lines_read_total')) >= 1500 ? true : undefined), 60_000, 100);

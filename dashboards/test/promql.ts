@@ -29,11 +29,18 @@ function variableValue(v: Variable, selection: Selection, one: Readonly<Record<s
   return v.multi || v.includeAll ? escapeRegexValue(value) : value;
 }
 
-/** `expr` with every `$name` / `${name}` of the dashboard's variables and Grafana's macros replaced. */
-export function substitute(expr: string, dashboard: Dashboard, selection: Selection, one: Readonly<Record<string, string>>): string {
-  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (match, braced: string | undefined, bare: string | undefined) => {
+/**
+ * `expr` with every `$name` / `${name}` of the dashboard's variables and Grafana's macros replaced; `raw` sets
+ * variables to a regex as is (e.g. one filter to a value nothing has, the others All). Prometheus's own `$1`
+ * and `$$` in label_replace replacements are left alone, as Grafana leaves them.
+ */
+export function substitute(expr: string, dashboard: Dashboard, selection: Selection, one: Readonly<Record<string, string>>, raw: Readonly<Record<string, string>> = {}): string {
+  return expr.replace(/\$\$|\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (match, braced: string | undefined, bare: string | undefined) => {
+    if (match === '$$') return match;
     const name = (braced ?? bare)!;
+    if (/^\d+$/.test(name)) return match;
     if (MACROS[name] !== undefined) return MACROS[name];
+    if (raw[name] !== undefined) return raw[name];
     const v = dashboard.templating.list.find((x) => x.name === name);
     if (!v) throw new Error(`${match} in ${expr} is not a variable of ${dashboard.uid}`);
     return variableValue(v, selection, one);

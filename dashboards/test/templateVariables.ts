@@ -8,10 +8,11 @@ export function isBuiltIn(name: string): boolean {
   return name.startsWith('__');
 }
 
+/** Variable names; `$1` is a regex group in a label_replace replacement, which Grafana leaves alone too. */
 export function referencedVariables(text: string): string[] {
   const names = new Set<string>();
   for (const m of text.matchAll(REFERENCE)) names.add((m[1] ?? m[2] ?? m[3])!);
-  return [...names];
+  return [...names].filter((name) => !/^\d+$/.test(name));
 }
 
 /** Every string anywhere inside a JSON value, with its path (for error messages). */

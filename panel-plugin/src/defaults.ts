@@ -1,6 +1,6 @@
 import { ThresholdsMode, type ThresholdsConfig } from '@grafana/data';
 
-import type { Calculation, DrilldownMode, SortOrder, TopUsersOptions } from './types';
+import type { BudgetState, Calculation, DrilldownMode, SortOrder, TopUsersOptions } from './types';
 
 export const MAX_LIMIT = 100;
 
@@ -49,4 +49,15 @@ export const defaultBudgetThresholds: ThresholdsConfig = {
     { value: 95, color: 'orange' },
     { value: 100, color: 'red' },
   ],
+};
+
+/**
+ * Colours of a budget's own thresholds (from the data), by the severity reached: the same colours as the
+ * default steps above, so a budget with the default 80 / 95 / 100 % looks the same either way.
+ */
+export const severityColors: Record<BudgetState, string> = {
+  ok: 'green',
+  warning: 'yellow',
+  critical: 'orange',
+  exceeded: 'red',
 };

@@ -1,9 +1,13 @@
 import { FieldType, createDataFrame } from '@grafana/data';
 
 import {
+  budgetBurnOptions,
+  budgetGauges,
+  chargebackBudgetTableFrame,
   chargebackBudgetsFrame,
   chargebackDailyFrame,
   chargebackFrame,
+  prometheusBudgetBurnFrames,
   prometheusBudgetFrames,
   prometheusMatrixFrames,
   prometheusTableFrame,
@@ -11,12 +15,12 @@ import {
 } from './__fixtures__/frames';
 import { defaultOptions } from './defaults';
 import { parseFrames } from './frames';
-import type { MetricRole, ParsedFrames } from './types';
+import type { ParsedFrames, SubjectSamples } from './types';
 
 const parse = (frames: Parameters<typeof parseFrames>[0], overrides: Partial<typeof defaultOptions> = {}) =>
   parseFrames(frames, { ...defaultOptions, ...overrides });
 
-function metric(parsed: ParsedFrames, subject: string, role: MetricRole): number[] | undefined {
+function metric(parsed: ParsedFrames, subject: string, role: keyof SubjectSamples['metrics']): number[] | undefined {
   return parsed.subjects.find((s) => s.subject === subject)?.metrics[role]?.map((sample) => sample.value);
 }
 
@@ -89,6 +93,33 @@ describe('parseFrames: Prometheus', () => {
     expect(metric(parsed, 'j.okafor', 'limit')).toEqual([1200]);
     expect(metric(parsed, 'j.okafor', 'spent')).toEqual([1310.2]);
     expect(metric(parsed, 'j.okafor', 'value')).toHaveLength(7);
+    // The user's only budget: cost and budget are one row, named after the budget.
+    expect(parsed.subjects.filter((s) => s.subject === 'j.okafor').map((s) => s.label)).toEqual(['j.okafor — monthly']);
+  });
+
+  it("keeps a user's cost apart from budgets it cannot be told to belong to", () => {
+    const twoBudgets = prometheusBudgetFrames().slice(0, 2);
+    const daily = twoBudgets.map((frame) => ({
+      ...frame,
+      fields: frame.fields.map((field) =>
+        field.labels ? { ...field, labels: { ...field.labels, period: 'daily' } } : field
+      ),
+    }));
+    const teamBudget = twoBudgets.map((frame) => ({
+      ...frame,
+      fields: frame.fields.map((field) =>
+        field.labels ? { ...field, labels: { ...field.labels, scope: 'team' } } : field
+      ),
+    }));
+    const several = parse([...prometheusMatrixFrames(1), ...twoBudgets, ...daily]);
+    expect(several.subjects.map((s) => s.label)).toEqual(['maria.chen', 'maria.chen — monthly', 'maria.chen — daily']);
+    expect(several.subjects[0].metrics.limit).toBeUndefined();
+    // A team budget is not the user's, even under the same name.
+    const otherScope = parse([...prometheusMatrixFrames(1), ...teamBudget]);
+    expect(otherScope.subjects.map((s) => [s.label, s.metrics.limit?.length])).toEqual([
+      ['maria.chen', undefined],
+      ['maria.chen — monthly', 1],
+    ]);
   });
 
   it('takes limit and spent from series whose legend names them', () => {
@@ -109,6 +140,57 @@ describe('parseFrames: Prometheus', () => {
     expect(metric(parsed, 'u1', 'value')).toEqual([30]);
     expect(metric(parsed, 'u1', 'limit')).toEqual([100]);
     expect(metric(parsed, 'u1', 'spent')).toEqual([40]);
+  });
+});
+
+describe('parseFrames: budgets', () => {
+  const byLabel = (parsed: ParsedFrames) => new Map(parsed.subjects.map((s) => [s.label, s]));
+
+  it('makes two budgets of one subject two rows, and one name in two scopes two rows', () => {
+    const parsed = parse(prometheusBudgetBurnFrames(), budgetBurnOptions);
+    expect(parsed.problem).toBeUndefined();
+    expect(parsed.subjects.map((s) => [s.subject, s.label])).toEqual([
+      ['eng', 'eng — monthly'],
+      ['eng', 'eng — daily'],
+      ['ann', 'ann (user) — weekly'],
+      ['ann', 'ann (team) — weekly'],
+    ]);
+    expect(new Set(parsed.subjects.map((s) => s.key)).size).toBe(4);
+    const rows = byLabel(parsed);
+    expect(rows.get('eng — monthly')?.metrics.limit?.map((sample) => sample.value)).toEqual([1000, 1000]);
+    expect(rows.get('eng — daily')?.metrics.limit?.map((sample) => sample.value)).toEqual([40, 40]);
+    expect(rows.get('eng — daily')?.budget).toEqual({ scope: 'team', period: 'daily' });
+  });
+
+  it("keeps each budget's own thresholds by severity, and none for a budget without", () => {
+    const rows = byLabel(parse(prometheusBudgetBurnFrames(), budgetBurnOptions));
+    const ratios = (label: string) => {
+      const thresholds = rows.get(label)?.thresholds;
+      return thresholds && Object.fromEntries(Object.entries(thresholds).map(([k, v]) => [k, v?.at(-1)?.value]));
+    };
+    expect(ratios('eng — monthly')).toEqual({ warning: 0.5, critical: 0.9, exceeded: 1 });
+    expect(ratios('ann (team) — weekly')).toEqual({ warning: 0.8, critical: 0.95, exceeded: 1.05 });
+    expect(ratios('ann (user) — weekly')).toBeUndefined();
+    // Threshold series are neither the ranked value nor a row of their own.
+    expect(rows.get('eng — monthly')?.metrics.value?.map((sample) => sample.value)).toEqual([600, 600]);
+  });
+
+  it('reads the budgets query table by its scope, subject and period columns', () => {
+    const parsed = parse([chargebackBudgetTableFrame()], { valueField: 'spentUsd' });
+    expect(parsed.subjectNoun).toBe('subject');
+    expect(parsed.subjects.map((s) => s.label)).toEqual([
+      'eng — monthly',
+      'eng — daily',
+      'ann (user) — weekly',
+      'ann (team) — weekly',
+    ]);
+    expect(parsed.subjects.map((s) => s.metrics.limit?.[0].value)).toEqual(budgetGauges.map((b) => b.limitUsd));
+  });
+
+  it('keys by subject when the frames carry no budget identity', () => {
+    const parsed = parse([chargebackFrame(), chargebackBudgetsFrame()]);
+    expect(parsed.subjects.map((s) => s.key)).toEqual(spenders.map((s) => s.user));
+    expect(parsed.subjects.map((s) => s.label)).toEqual(spenders.map((s) => s.user));
   });
 });
 

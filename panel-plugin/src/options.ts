@@ -103,7 +103,8 @@ export function buildOptions(builder: PanelOptionsEditorBuilder<TopUsersOptions>
     .addBooleanSwitch({
       path: 'showBudget',
       name: 'Show budget burn',
-      description: 'Utilisation bar coloured by the thresholds (in % of the budget).',
+      description:
+        "Utilisation bar per budget, coloured by the budget's own thresholds when the data has them, else by the thresholds (in % of the budget).",
       category: BUDGET,
       defaultValue: defaultOptions.showBudget,
     })

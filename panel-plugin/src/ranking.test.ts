@@ -1,4 +1,10 @@
-import { chargebackDailyFrame, chargebackFrame, spenders } from './__fixtures__/frames';
+import {
+  budgetBurnOptions,
+  chargebackDailyFrame,
+  chargebackFrame,
+  prometheusBudgetBurnFrames,
+  spenders,
+} from './__fixtures__/frames';
 import { defaultOptions } from './defaults';
 import { parseFrames } from './frames';
 import { rankSubjects, shareOf, type RankingOptions } from './ranking';
@@ -6,7 +12,9 @@ import type { SubjectSamples } from './types';
 
 const options: RankingOptions = { limit: 10, sortOrder: 'desc', calculation: 'lastNotNull' };
 const subject = (name: string, value: number, extra: SubjectSamples['metrics'] = {}): SubjectSamples => ({
+  key: name,
   subject: name,
+  label: name,
   metrics: { value: [{ value }], ...extra },
 });
 
@@ -111,9 +119,55 @@ describe('rankSubjects', () => {
   });
 
   it('leaves out subjects that only have a budget', () => {
-    const ranking = rankSubjects([subject('a', 1), { subject: 'b', metrics: { limit: [{ value: 10 }] } }], options);
+    const ranking = rankSubjects(
+      [subject('a', 1), { key: 'b', subject: 'b', label: 'b', metrics: { limit: [{ value: 10 }] } }],
+      options
+    );
     expect(ranking.rows.map((row) => row.subject)).toEqual(['a']);
     expect(ranking.subjectCount).toBe(1);
+  });
+});
+
+describe('rankSubjects: budgets', () => {
+  const burn = (withThresholds: boolean, calculation: RankingOptions['calculation'] = 'lastNotNull') =>
+    rankSubjects(
+      parseFrames(prometheusBudgetBurnFrames(undefined, withThresholds), { ...defaultOptions, ...budgetBurnOptions })
+        .subjects,
+      {
+        ...options,
+        calculation,
+      }
+    );
+
+  it('ranks every budget of a subject as a row of its own', () => {
+    const ranking = burn(true);
+    expect(ranking.rows.map((row) => [row.label, row.value, row.budget?.utilisation])).toEqual([
+      ['eng — monthly', 600, 0.6],
+      ['ann (team) — weekly', 310, 310 / 300],
+      ['eng — daily', 38, 0.95],
+      ['ann (user) — weekly', 20, 0.4],
+    ]);
+    expect(ranking.total).toBe(310 + 600 + 38 + 20);
+    expect(ranking.subjectCount).toBe(4);
+  });
+
+  it('gives each budget its own thresholds and the state they put it in; none when the data has none', () => {
+    const rows = new Map(burn(true).rows.map((row) => [row.label, row.budget]));
+    expect(rows.get('eng — monthly')?.state).toBe('warning');
+    expect(rows.get('eng — monthly')?.thresholds?.steps.map((step) => step.value)).toEqual([-Infinity, 50, 90, 100]);
+    expect(rows.get('eng — daily')?.state).toBe('critical');
+    // 103 % is past the panel's 100 % but short of this budget's own 105 %.
+    expect(rows.get('ann (team) — weekly')?.state).toBe('critical');
+    expect(rows.get('ann (user) — weekly')).toEqual({ limit: 50, spent: 20, utilisation: 0.4 });
+
+    expect(
+      burn(false).rows.every((row) => row.budget?.thresholds === undefined && row.budget?.state === undefined)
+    ).toBe(true);
+  });
+
+  it('takes the latest threshold whatever the calculation', () => {
+    const rows = new Map(burn(true, 'sum').rows.map((row) => [row.label, row.budget]));
+    expect(rows.get('eng — monthly')?.thresholds?.steps.map((step) => step.value)).toEqual([-Infinity, 50, 90, 100]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Field } from '@grafana/data';
+import type { Field, ThresholdsConfig } from '@grafana/data';
 
 /** How the samples of one subject over the time range become one number. */
 export type Calculation = 'lastNotNull' | 'sum' | 'max' | 'mean';
@@ -34,8 +34,28 @@ export interface TopUsersOptions {
   variableName: string;
 }
 
-/** What a number field means to the panel. */
-export type MetricRole = 'value' | 'inputTokens' | 'outputTokens' | 'tokens' | 'requests' | 'limit' | 'spent';
+/**
+ * What a number field means to the panel. `threshold` is a budget's own threshold as a fraction of its limit
+ * (`tokenledger_budget_threshold_ratio`), one sample per severity.
+ */
+export type MetricRole =
+  'value' | 'inputTokens' | 'outputTokens' | 'tokens' | 'requests' | 'limit' | 'spent' | 'threshold';
+
+/** The exporter's budget threshold severities, lowest first (`severity` label of the threshold gauge). */
+export type BudgetSeverity = 'warning' | 'critical' | 'exceeded';
+
+/** How far a budget is burnt against its own thresholds. */
+export type BudgetState = 'ok' | BudgetSeverity;
+
+/**
+ * What tells two budgets of one subject apart: the exporter's budget gauges carry `scope` (user, team, ...)
+ * and `period` (daily, weekly, monthly) beside `subject`; the chargeback datasource's budgets query has them
+ * as columns. Absent parts are undefined.
+ */
+export interface BudgetIdentity {
+  scope?: string;
+  period?: string;
+}
 
 export interface Sample {
   /** Epoch milliseconds, when the frame has a time field. */
@@ -49,10 +69,22 @@ export interface LinkSource {
   rowIndex: number;
 }
 
-/** Everything the frames say about one subject, before reduction. */
+/**
+ * Everything the frames say about one row, before reduction. A row is a subject, or one budget of a subject
+ * when the data carries a budget identity (two budgets of team "eng" are two rows).
+ */
 export interface SubjectSamples {
+  /** Unique per row: the subject, or the subject with its budget identity. */
+  key: string;
+  /** The subject (user, team, ...): what a click sets the dashboard variable to. */
   subject: string;
-  metrics: Partial<Record<MetricRole, Sample[]>>;
+  /** What the row shows: the subject, plus what tells its budget apart ("eng — monthly"). */
+  label: string;
+  budget?: BudgetIdentity;
+  /** Samples by role; `threshold` samples are kept per severity in `thresholds` instead. */
+  metrics: Partial<Record<Exclude<MetricRole, 'threshold'>, Sample[]>>;
+  /** The budget's own thresholds (fractions of its limit), when the data carries them. */
+  thresholds?: Partial<Record<BudgetSeverity, Sample[]>>;
   link?: LinkSource;
 }
 
@@ -77,11 +109,22 @@ export interface Budget {
   spent: number;
   /** spent / limit; 1 means the whole budget is used. */
   utilisation: number;
+  /**
+   * The budget's own thresholds as steps in percent of the limit, built from the data; undefined when the data
+   * has none, and the panel's thresholds option colours the budget instead.
+   */
+  thresholds?: ThresholdsConfig;
+  /** The highest of its own thresholds the budget has reached; undefined without thresholds of its own. */
+  state?: BudgetState;
 }
 
 export interface RankedRow {
   rank: number;
+  /** Unique per row (React key); see SubjectSamples. */
+  key: string;
   subject: string;
+  /** What the row shows, e.g. "eng — monthly". */
+  label: string;
   value: number;
   /** Share of the total over every subject, not only the ones shown: 0..1. */
   share: number;

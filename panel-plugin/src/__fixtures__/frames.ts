@@ -193,7 +193,7 @@ export function prometheusBudgetFrames(): DataFrame[] {
         {
           name: 'Value',
           type: FieldType.number,
-          labels: { __name__: metric, scope: 'user', subject, period: 'month' },
+          labels: { __name__: metric, scope: 'user', subject, period: 'monthly' },
           values: [value],
         },
       ],
@@ -202,4 +202,103 @@ export function prometheusBudgetFrames(): DataFrame[] {
     series('tokenledger_budget_limit_usd', s.user, s.limitUsd ?? 0),
     series('tokenledger_budget_spent_usd', s.user, s.costUsd),
   ]);
+}
+
+/** One budget as the exporter publishes it; `thresholds` are fractions of the limit, absent for none. */
+interface BudgetGauges {
+  scope: string;
+  subject: string;
+  period: string;
+  limitUsd: number;
+  spentUsd: number;
+  thresholds?: { warning: number; critical: number; exceeded: number };
+}
+
+/**
+ * Budgets with two of one subject (team "eng" monthly and daily) and one name in two scopes (user "ann" and
+ * team "ann"). Only some carry thresholds of their own.
+ */
+export const budgetGauges: BudgetGauges[] = [
+  {
+    scope: 'team',
+    subject: 'eng',
+    period: 'monthly',
+    limitUsd: 1000,
+    spentUsd: 600,
+    thresholds: { warning: 0.5, critical: 0.9, exceeded: 1 },
+  },
+  {
+    scope: 'team',
+    subject: 'eng',
+    period: 'daily',
+    limitUsd: 40,
+    spentUsd: 38,
+    thresholds: { warning: 0.8, critical: 0.95, exceeded: 1 },
+  },
+  { scope: 'user', subject: 'ann', period: 'weekly', limitUsd: 50, spentUsd: 20 },
+  {
+    scope: 'team',
+    subject: 'ann',
+    period: 'weekly',
+    limitUsd: 300,
+    spentUsd: 310,
+    thresholds: { warning: 0.8, critical: 0.95, exceeded: 1.05 },
+  },
+];
+
+/**
+ * What the budgets dashboard's "Budget burn" panel receives from Prometheus: range queries of
+ * `tokenledger_budget_spent_usd` (legend `spentUsd`) and `tokenledger_budget_limit_usd` (legend `limitUsd`),
+ * and, `withThresholds`, `tokenledger_budget_threshold_ratio` without a legend (one series per severity).
+ * Every series carries the budget's labels scope, subject and period.
+ */
+export function prometheusBudgetBurnFrames(budgets = budgetGauges, withThresholds = true): DataFrame[] {
+  const series = (metric: string, legend: string | undefined, labels: Record<string, string>, value: number) =>
+    createDataFrame({
+      refId: metric,
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [START, START + DAY] },
+        {
+          name: 'Value',
+          type: FieldType.number,
+          labels: { __name__: metric, ...labels },
+          config: legend ? { displayNameFromDS: legend } : {},
+          values: [value, value],
+        },
+      ],
+    });
+  return budgets.flatMap((b) => {
+    const labels = { scope: b.scope, subject: b.subject, period: b.period };
+    const thresholds = withThresholds && b.thresholds ? Object.entries(b.thresholds) : [];
+    return [
+      series('tokenledger_budget_spent_usd', 'spentUsd', labels, b.spentUsd),
+      series('tokenledger_budget_limit_usd', 'limitUsd', labels, b.limitUsd),
+      ...thresholds.map(([severity, ratio]) =>
+        series('tokenledger_budget_threshold_ratio', undefined, { ...labels, severity }, ratio)
+      ),
+    ];
+  });
+}
+
+/** The budget burn panel's options on the budgets dashboard (dashboards/budgets.json). */
+export const budgetBurnOptions = {
+  labelField: 'subject',
+  valueField: 'spentUsd',
+  limitField: 'limitUsd',
+  spentField: 'spentUsd',
+  variableName: 'subject',
+};
+
+/** The chargeback datasource's budgets query as it is: scope, subject and period columns, limit and spent. */
+export function chargebackBudgetTableFrame(budgets = budgetGauges): DataFrame {
+  return createDataFrame({
+    refId: 'B',
+    fields: [
+      { name: 'scope', type: FieldType.string, values: budgets.map((b) => b.scope) },
+      { name: 'subject', type: FieldType.string, values: budgets.map((b) => b.subject) },
+      { name: 'period', type: FieldType.string, values: budgets.map((b) => b.period) },
+      { name: 'limitUsd', type: FieldType.number, values: budgets.map((b) => b.limitUsd), config: money },
+      { name: 'spentUsd', type: FieldType.number, values: budgets.map((b) => b.spentUsd), config: money },
+    ],
+  });
 }

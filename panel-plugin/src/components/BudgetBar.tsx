@@ -10,21 +10,31 @@ import type { Budget } from '../types';
 
 interface Props {
   budget: Budget;
+  /** The budget's own thresholds when the data has them, else the panel's. */
   thresholds: ThresholdsConfig | undefined;
   display: DisplayProcessor;
   /** Small panels show the percentage only. */
   compact: boolean;
 }
 
-/** How much of the budget is used, coloured by the thresholds (80 / 95 / 100 % by default). */
+/**
+ * How much of the budget is used, coloured by the thresholds (the budget's own from the data, else the
+ * panel's, 80 / 95 / 100 % by default); a budget with its own thresholds names the one reached.
+ */
 export function BudgetBar({ budget, thresholds, display, compact }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const color = theme.visualization.getColorByName(budgetColor(budget.utilisation, thresholds));
   const used = formatPercent(budget.utilisation);
   const limit = formattedValueToString(display(budget.limit));
+  const state = budget.state ? ` (${budget.state})` : '';
   return (
-    <div className={styles.budget} data-testid="topusers-budget" title={`${used} of the ${limit} budget used`}>
+    <div
+      className={styles.budget}
+      data-testid="topusers-budget"
+      data-state={budget.state}
+      title={`${used} of the ${limit} budget used${state}`}
+    >
       <div
         className={styles.track}
         role="meter"
@@ -32,7 +42,7 @@ export function BudgetBar({ budget, thresholds, display, compact }: Props) {
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={Math.round(budget.utilisation * 100)}
-        aria-valuetext={`${used} of ${limit}`}
+        aria-valuetext={`${used} of ${limit}${state}`}
       >
         <div
           className={styles.fill}

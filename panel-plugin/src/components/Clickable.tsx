@@ -8,7 +8,10 @@ import { variableQuery, type DrilldownAction } from '../drilldown';
 
 interface Props {
   action: DrilldownAction;
+  /** What a click selects: the subject, the value the dashboard variable takes. */
   subject: string;
+  /** What the row is called (the subject, or "eng — monthly" for one of its budgets); the subject by default. */
+  label?: string;
   variableName: string;
   links: () => LinkModel[];
   children: React.ReactNode;
@@ -18,7 +21,7 @@ interface Props {
  * Makes a row open its drilldown by mouse and keyboard (Tab to focus, Enter or Space to open): a dashboard
  * variable change, or the value field's data links (one link is followed, several open a menu).
  */
-export function Clickable({ action, subject, variableName, links, children }: Props) {
+export function Clickable({ action, subject, label = subject, variableName, links, children }: Props) {
   const styles = useStyles2(getStyles);
   if (action === 'variable') {
     return (
@@ -26,7 +29,7 @@ export function Clickable({ action, subject, variableName, links, children }: Pr
         className={cx(styles.target, styles.interactive)}
         role="button"
         tabIndex={0}
-        aria-label={`${subject}: show only ${subject} (sets ${variableName})`}
+        aria-label={`${label}: show only ${subject} (sets ${variableName})`}
         onClick={() => locationService.partial(variableQuery(variableName, subject), true)}
         onKeyDown={clickOnEnterOrSpace}
       >
@@ -45,7 +48,7 @@ export function Clickable({ action, subject, variableName, links, children }: Pr
               role="button"
               tabIndex={0}
               aria-haspopup="menu"
-              aria-label={`${subject}: open links`}
+              aria-label={`${label}: open links`}
               onClick={api.openMenu}
               onKeyDown={clickOnEnterOrSpace}
             >

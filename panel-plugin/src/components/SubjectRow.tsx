@@ -23,12 +23,13 @@ interface Props {
   /** The largest value shown: its bar fills the row. */
   maxValue: number;
   display: DisplayProcessor;
+  /** The panel's thresholds: they colour a budget that has none of its own in the data. */
   thresholds: ThresholdsConfig | undefined;
   options: ColumnOptions;
   compact: boolean;
 }
 
-/** One subject: rank, name, amount and share, a bar to scale, then tokens, requests, trend and budget. */
+/** One subject (or one budget of a subject): rank, name, amount and share, a bar to scale, then tokens, requests, trend and budget. */
 export function SubjectRow({ row, maxValue, display, thresholds, options, compact }: Props) {
   const styles = useStyles2(getStyles);
   const shown = display(row.value);
@@ -45,8 +46,8 @@ export function SubjectRow({ row, maxValue, display, thresholds, options, compac
     <div className={styles.row} data-testid="topusers-row">
       <div className={styles.heading}>
         <span className={styles.rank}>{row.rank}</span>
-        <span className={styles.subject} title={row.subject}>
-          {row.subject}
+        <span className={styles.subject} title={row.label}>
+          {row.label}
         </span>
         <span className={styles.amount}>{formattedValueToString(shown)}</span>
         {options.showShare && <span className={styles.share}>{formatPercent(row.share)}</span>}
@@ -61,7 +62,12 @@ export function SubjectRow({ row, maxValue, display, thresholds, options, compac
             <span className={styles.meters}>
               {showTrend && <Sparkline values={row.trend} color={color} width={64} height={16} />}
               {showBudget && row.budget && (
-                <BudgetBar budget={row.budget} thresholds={thresholds} display={display} compact={compact} />
+                <BudgetBar
+                  budget={row.budget}
+                  thresholds={row.budget.thresholds ?? thresholds}
+                  display={display}
+                  compact={compact}
+                />
               )}
             </span>
           )}

@@ -1,9 +1,11 @@
 import {
   EventBusSrv,
   LoadingState,
+  ThresholdsMode,
   createTheme,
   getDefaultTimeRange,
   type DataFrame,
+  type FieldConfigSource,
   type PanelProps,
 } from '@grafana/data';
 import { locationService } from '@grafana/runtime';
@@ -11,13 +13,15 @@ import { fireEvent, render, screen, within } from '@testing-library/react';
 import React from 'react';
 
 import {
+  budgetBurnOptions,
   chargebackBudgetsFrame,
   chargebackDailyFrame,
   chargebackFrame,
+  prometheusBudgetBurnFrames,
   prometheusMatrixFrames,
   prometheusTableFrame,
 } from '../__fixtures__/frames';
-import { processFrames } from '../__fixtures__/grafana';
+import { processFrames, registerStandardOptions } from '../__fixtures__/grafana';
 import { defaultOptions } from '../defaults';
 import { plugin } from '../module';
 import type { TopUsersOptions } from '../types';
@@ -32,6 +36,7 @@ interface Setup {
   state?: LoadingState;
   error?: string;
   processed?: boolean;
+  fieldConfig?: FieldConfigSource;
 }
 
 function renderPanel({
@@ -41,8 +46,9 @@ function renderPanel({
   state,
   error,
   processed = true,
+  fieldConfig,
 }: Setup = {}) {
-  const series = processed ? processFrames(frames, plugin, theme) : frames;
+  const series = processed ? processFrames(frames, plugin, theme, fieldConfig) : frames;
   const props: PanelProps<TopUsersOptions> = {
     id: 1,
     data: {
@@ -54,7 +60,8 @@ function renderPanel({
     timeRange: getDefaultTimeRange(),
     timeZone: 'utc',
     options: { ...defaultOptions, ...options },
-    fieldConfig: plugin.fieldConfigDefaults,
+    // Read after processFrames: the plugin's defaults exist once the standard options are registered.
+    fieldConfig: fieldConfig ?? plugin.fieldConfigDefaults,
     transparent: false,
     width,
     height: 400,
@@ -71,6 +78,15 @@ function renderPanel({
 
 const rows = () => screen.getAllByTestId('topusers-row');
 const subjects = () => rows().map((row) => row.querySelector('[title]')?.textContent);
+/** A colour name as the DOM reports it once set as a style. */
+const rgb = (name: string) => {
+  const probe = document.createElement('span');
+  probe.style.color = theme.visualization.getColorByName(name);
+  return probe.style.color;
+};
+/** The colour of each row's budget percentage, in row order. */
+const budgetColors = () =>
+  screen.getAllByTestId('topusers-budget').map((budget) => within(budget).getByText(/%$/).style.color);
 
 describe('TopUsersPanel with the chargeback frame', () => {
   it('lists the top N users by cost with amount in the unit, share, tokens and requests', () => {
@@ -95,14 +111,7 @@ describe('TopUsersPanel with the chargeback frame', () => {
     renderPanel({ options: { limit: 4 } });
     const meters = screen.getAllByRole('meter');
     expect(meters.map((meter) => meter.getAttribute('aria-valuenow'))).toEqual(['92', '109', '97', '54']);
-    const colorOf = (index: number) =>
-      within(screen.getAllByTestId('topusers-budget')[index]).getByText(/%$/).style.color;
-    const rgb = (name: string) => {
-      const probe = document.createElement('span');
-      probe.style.color = theme.visualization.getColorByName(name);
-      return probe.style.color;
-    };
-    expect([0, 1, 2, 3].map(colorOf)).toEqual([rgb('yellow'), rgb('red'), rgb('orange'), rgb('green')]);
+    expect(budgetColors()).toEqual([rgb('yellow'), rgb('red'), rgb('orange'), rgb('green')]);
     expect(screen.getAllByTestId('topusers-budget')[0]).toHaveTextContent('92.1% of $2K budget');
   });
 
@@ -150,6 +159,72 @@ describe('TopUsersPanel with Prometheus frames', () => {
     renderPanel({ frames: [prometheusTableFrame()], options: { sortOrder: 'asc', limit: 2 } });
     expect(subjects()).toEqual(['ci-evals', 'k.novak']);
     expect(within(rows()[0]).getByText('$12.9')).toBeInTheDocument();
+  });
+});
+
+describe('TopUsersPanel budget burn (budgets dashboard)', () => {
+  /** The panel's thresholds option set to something no budget's own thresholds use: blue, purple from 30 %. */
+  const panelThresholds = (): FieldConfigSource => (
+    registerStandardOptions(),
+    {
+      ...plugin.fieldConfigDefaults,
+      defaults: {
+        ...plugin.fieldConfigDefaults.defaults,
+        thresholds: {
+          mode: ThresholdsMode.Absolute,
+          steps: [
+            { value: -Infinity, color: 'blue' },
+            { value: 30, color: 'purple' },
+          ],
+        },
+      },
+    }
+  );
+
+  it('shows two budgets of one subject as two rows, named so they can be told apart', () => {
+    renderPanel({ frames: prometheusBudgetBurnFrames(), options: budgetBurnOptions });
+    expect(subjects()).toEqual(['eng — monthly', 'ann (team) — weekly', 'eng — daily', 'ann (user) — weekly']);
+    expect(screen.getByText('Top 4 of 4 subjects')).toBeInTheDocument();
+    expect(screen.getAllByRole('meter').map((meter) => meter.getAttribute('aria-valuenow'))).toEqual([
+      '60',
+      '103',
+      '95',
+      '40',
+    ]);
+  });
+
+  it("colours each budget by its own thresholds, and by the panel's option only when it has none", () => {
+    renderPanel({ frames: prometheusBudgetBurnFrames(), options: budgetBurnOptions, fieldConfig: panelThresholds() });
+    // eng monthly: 60 % past its own 50 % warning; ann (team): 103 % short of its own 105 % exceeded;
+    // eng daily: 95 %, critical; ann (user) has no thresholds of its own: the option's purple from 30 %.
+    expect(budgetColors()).toEqual([rgb('yellow'), rgb('orange'), rgb('orange'), rgb('purple')]);
+    expect(screen.getAllByTestId('topusers-budget').map((budget) => budget.dataset.state)).toEqual([
+      'warning',
+      'critical',
+      'critical',
+      undefined,
+    ]);
+    expect(screen.getAllByRole('meter')[1]).toHaveAttribute('aria-valuetext', '103.3% of $300 (critical)');
+  });
+
+  it("falls back to the panel's thresholds when the data has no thresholds", () => {
+    renderPanel({
+      frames: prometheusBudgetBurnFrames(undefined, false),
+      options: budgetBurnOptions,
+      fieldConfig: panelThresholds(),
+    });
+    expect(budgetColors()).toEqual([rgb('purple'), rgb('purple'), rgb('purple'), rgb('purple')]);
+    renderPanel({ frames: prometheusBudgetBurnFrames(undefined, false), options: budgetBurnOptions });
+    // The default option: 80 / 95 / 100 %.
+    expect(budgetColors().slice(4)).toEqual([rgb('green'), rgb('red'), rgb('orange'), rgb('green')]);
+  });
+
+  it('sets the variable to the subject, not the row name', () => {
+    const partial = jest.spyOn(locationService, 'partial').mockImplementation(() => undefined);
+    renderPanel({ frames: prometheusBudgetBurnFrames(), options: { ...budgetBurnOptions, drilldown: 'variable' } });
+    fireEvent.click(screen.getByRole('button', { name: 'eng — daily: show only eng (sets subject)' }));
+    expect(partial).toHaveBeenCalledWith({ 'var-subject': 'eng' }, true);
+    partial.mockRestore();
   });
 });
 

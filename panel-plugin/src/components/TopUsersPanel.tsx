@@ -52,10 +52,11 @@ export function TopUsersPanel({ data, options, width, height }: PanelProps<TopUs
       </div>
       <ol className={styles.list} aria-label={`Top ${noun} by ${field.config.displayName ?? field.name}`}>
         {ranking.rows.map((row) => (
-          <li key={row.subject} className={styles.item}>
+          <li key={row.key} className={styles.item}>
             <Clickable
               action={rowDrilldown(action, row.subject)}
               subject={row.subject}
+              label={row.label}
               variableName={options.variableName}
               links={() => row.link?.field.getLinks?.({ valueRowIndex: row.link.rowIndex }) ?? []}
             >
