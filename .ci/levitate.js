@@ -55,13 +55,21 @@ try {
     const target = PACKAGES.map((name) => `${name}@${versions[name]}`).join(',');
     console.log(`\n=== ${label}: ${target}`);
     let output;
+    let exitedWith = 0;
     try {
       output = execFileSync('npx', ['--yes', LEVITATE, 'is-compatible', '--path', 'src/module.ts', '--target', target], { cwd: project, env, encoding: 'utf8' });
     } catch (error) {
       output = `${error.stdout ?? ''}${error.stderr ?? ''}`;
+      exitedWith = error.status ?? 1;
     }
     console.log(output);
     const reported = [...output.matchAll(/^\s*\d+\) \w+ `([^`]+)` used in/gm)].map((match) => match[1]);
+    // levitate exits non-zero for incompatibilities, which it lists. A failure without a list means it could
+    // not run (no registry, a crash): nothing was checked, and that must not read as compatible.
+    if (exitedWith !== 0 && reported.length === 0) {
+      console.error(`${label}: levitate failed (exit ${exitedWith}) without reporting differences: nothing was checked`);
+      compatible = false;
+    }
     const unreviewed = reported.filter((name) => !REVIEWED.includes(name));
     if (unreviewed.length > 0) {
       console.error(`${label}: incompatible: ${unreviewed.join(', ')}`);
