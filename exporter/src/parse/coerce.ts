@@ -1,4 +1,5 @@
 import { FieldError } from './fieldError';
+import { looksLikeSecret } from './secrets';
 
 /**
  * Value coercion for log fields. Gateways disagree on how they write "nothing" (Envoy JSON: null,
@@ -42,27 +43,40 @@ export type TimeUnit = 'auto' | 's' | 'ms' | 'iso';
 const SECONDS_LIMIT = 1e11;
 const ISO_HAS_ZONE = /(Z|[+-]\d\d:?\d\d)$/i;
 
+/** What a unit accepts, for messages: `startTime: expected a timestamp in epoch seconds, got "yesterday"`. */
+const UNIT_WORDS: Record<TimeUnit, string> = {
+  auto: 'a timestamp in epoch seconds, epoch milliseconds or ISO 8601',
+  s: 'a timestamp in epoch seconds',
+  ms: 'a timestamp in epoch milliseconds',
+  iso: 'an ISO 8601 timestamp',
+};
+
 /** Reads a timestamp into epoch milliseconds (fractional: rounding is the caller's). Times without a zone are UTC. */
 export function toEpochMs(v: unknown, unit: TimeUnit, field: string): number | undefined {
   if (isAbsent(v)) return undefined;
-  let ms: number;
+  let ms = NaN;
   const numeric = typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : undefined;
   if (numeric !== undefined && unit !== 'iso') {
     ms = unit === 's' || (unit === 'auto' && numeric < SECONDS_LIMIT) ? numeric * 1000 : numeric;
   } else if (typeof v === 'string' && unit !== 's' && unit !== 'ms') {
     const text = v.trim();
     ms = Date.parse(ISO_HAS_ZONE.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-  } else {
-    throw new FieldError('invalid_field', field, `${field}: expected a ${unit === 'auto' ? 'timestamp' : unit + ' timestamp'}, got ${describe(v)}`);
   }
-  if (!Number.isFinite(ms)) throw new FieldError('invalid_field', field, `${field}: not a valid time: ${describe(v)}`);
+  if (!Number.isFinite(ms)) throw new FieldError('invalid_field', field, `${field}: expected ${UNIT_WORDS[unit]}, got ${describe(v)}`);
   return ms;
 }
 
+const MAX_SHOWN = 40;
+
+/**
+ * A value for a message about the field that holds it: its type for objects and arrays, else the value
+ * itself as JSON, cut to 40 characters. A string that looks like a credential is never shown.
+ */
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  const text = JSON.stringify(v);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  if (typeof v === 'string' && looksLikeSecret(v)) return `a string of ${v.length} characters that looks like a credential (not shown)`;
+  const text = JSON.stringify(v) ?? typeof v;
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }

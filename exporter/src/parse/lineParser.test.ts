@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRejection, ParseRejection } from '../types';
 import { Framer, FramedText } from './framer';
-import { LineParser, ParsedLine, ParserOptions } from './lineParser';
+import { invalidJsonMessage, LineParser, ParsedLine, ParserOptions } from './lineParser';
 import { compileFieldSpec } from './mapping';
 import { compileMapping, PRESETS } from './presets';
 
@@ -171,6 +171,13 @@ describe('generic JSON mapping', () => {
     expect((out as ParsedLine).format).toBe('generic');
     expect((out as ParsedLine).record.startMs).toBe(1735725600000);
   });
+
+  it('in auto mode, reads a line that only resembles a gateway (a key LiteLLM also writes) before any preset does', () => {
+    const line = '{"ts":1735725600,"model":"m","custom_llm_provider":"vllm","req":{"id":"r1"}}';
+    expect((new LineParser({ format: 'auto', mappings: { generic: mapping } }).parse(line) as ParsedLine).format).toBe('generic');
+    // Without a generic mapping the same line is taken for LiteLLM's, refused naming the field it lacks.
+    expect(new LineParser({ format: 'auto', mappings: {} }).parse(line)).toMatchObject({ reason: 'missing_field', field: 'startTime' });
+  });
 });
 
 describe('bad lines', () => {
@@ -201,5 +208,108 @@ describe('bad lines', () => {
     const a = p.parse(line) as ParsedLine;
     expect(a.record.requestId).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect((p.parse(line) as ParsedLine).record.requestId).toBe(a.record.requestId);
+  });
+});
+
+describe('invalid JSON messages', () => {
+  const parser = new LineParser({ format: 'auto', mappings: {} });
+  const messageOf = (text: string): string => {
+    const out = parser.parse(text);
+    expect(out).toMatchObject({ reason: 'invalid_json' });
+    return (out as ParseRejection).message;
+  };
+
+  it('never repeat any of the input', () => {
+    const inputs = [
+      'sk-live-SECRET1',
+      '{"api_key":sk-live-SECRET1}',
+      '{"prompt":"SECRET PROMPT", "x": SECRETWORD}',
+      '{"prompt":"SECRET PROMPT"',
+      `{"prompt":"${'SECRET '.repeat(50)}" "next":1}`,
+      '{"prompt":"SECRET\nPROMPT"}',
+      'Authorization: Bearer sk-live-SECRET1',
+    ];
+    for (const text of inputs) expect(messageOf(text)).not.toMatch(/SECRET|sk-live|Bearer|prompt|api_key|next/i);
+  });
+
+  it('give the byte offset V8 reports, counted in UTF-8 bytes', () => {
+    expect(messageOf('{"a":1,}')).toBe('not valid JSON at byte offset 7 of the line: expected double-quoted property name');
+    expect(messageOf('{"é":1 "b":2}')).toBe("not valid JSON at byte offset 8 of the line: expected ',' or '}' after property value");
+    expect(messageOf('{"a":1}x')).toBe('not valid JSON at byte offset 7 of the line: unexpected non-whitespace character after JSON');
+  });
+
+  it('say what they can when V8 gives no position', () => {
+    expect(messageOf('{"a":')).toBe('not valid JSON: unexpected end of input');
+    expect(messageOf('this is not json at all')).toBe('not valid JSON: the line does not start with "{"');
+    expect(messageOf('{"a":sk-live-SECRET1}')).toBe('not valid JSON: unexpected character');
+  });
+
+  it('describe a V8 error it does not know by its position only', () => {
+    expect(invalidJsonMessage('{"k":"SECRET"}', new SyntaxError('Weird "SECRET" thing in JSON at position 5'))).toBe('not valid JSON at byte offset 5 of the line');
+    expect(invalidJsonMessage('{"k":"SECRET"}', new SyntaxError('Something new about "SECRET"'))).toBe('not valid JSON: unexpected character');
+    expect(invalidJsonMessage('{"a":1,}', new SyntaxError('Expected double-quoted property name in JSON at position 7 (line 1 column 8)'))).toBe('not valid JSON at byte offset 7 of the line: expected double-quoted property name');
+    // a position quoted from the line itself is not taken for V8's
+    expect(invalidJsonMessage('{x at position 3', new SyntaxError('Unexpected token \'x\', "{x at position 3" is not valid JSON'))).toBe('not valid JSON: unexpected character');
+  });
+});
+
+describe('auto-detection of incomplete gateway lines', () => {
+  const auto = new LineParser({ format: 'auto', mappings: {} });
+  const fixtureObject = (name: string, index = 0): Record<string, unknown> => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8').split('\n')[index]!);
+  const rejectionOf = (o: Record<string, unknown>, parser = auto): ParseRejection => {
+    const out = parser.parse(JSON.stringify(o));
+    expect(isRejection(out)).toBe(true);
+    return out as ParseRejection;
+  };
+
+  it('refuses a LiteLLM line without model or startTime as missing_field naming it', () => {
+    const { model: _model, ...noModel } = fixtureObject('litellm.jsonl');
+    const { startTime: _start, ...noStart } = fixtureObject('litellm.jsonl');
+    expect(rejectionOf(noModel)).toEqual({ reason: 'missing_field', field: 'model', message: 'missing model (model)' });
+    expect(rejectionOf(noStart)).toEqual({ reason: 'missing_field', field: 'startTime', message: 'missing start time (startTime)' });
+    // the same as with --format litellm
+    expect(rejectionOf(noStart, new LineParser({ format: 'litellm', mappings: {} }))).toEqual(rejectionOf(noStart));
+  });
+
+  it('reads the review\'s line (extra fields, no startTime) as LiteLLM', () => {
+    const line = {
+      id: 'chatcmpl-x', call_type: 'acompletion', model: 'gpt-4o', response_cost: 0,
+      message: 'SECRET MESSAGE', error_str: 'Provider error: prompt was SECRET PROMPT',
+      requester_metadata: { query: 'SECRET QUERY' }, token: 'sk-RAWKEY-token',
+      metadata: { user_api_key_user_id: 'u1', user_api_key_team_id: 't1' },
+    };
+    const out = rejectionOf(line);
+    expect(out).toMatchObject({ reason: 'missing_field', field: 'startTime' });
+    expect(out.message).not.toMatch(/SECRET|RAWKEY/);
+  });
+
+  it('refuses Kong and Envoy lines without a required field as missing_field', () => {
+    const { started_at: _s, ...kongNoStart } = fixtureObject('kong.jsonl');
+    expect(rejectionOf(kongNoStart)).toMatchObject({ reason: 'missing_field', field: 'started_at' });
+    const kong = fixtureObject('kong.jsonl');
+    const ai = kong.ai as { proxy: { meta: Record<string, unknown> } };
+    delete ai.proxy.meta.request_model;
+    delete ai.proxy.meta.response_model;
+    expect(rejectionOf(kong)).toMatchObject({ reason: 'missing_field', field: 'ai.proxy.meta.response_model' });
+    const { genai_model_name: _m, ...envoyNoModel } = fixtureObject('envoy.jsonl');
+    expect(rejectionOf(envoyNoModel)).toMatchObject({ reason: 'missing_field', field: 'genai_model_name' });
+    const { start_time: _t, ...envoyNoStart } = fixtureObject('envoy.jsonl', 1);
+    expect(rejectionOf(envoyNoStart)).toMatchObject({ reason: 'missing_field', field: 'start_time' });
+  });
+
+  it('keeps lines of no known shape unrecognized_format, and other gateways\' lines out of a forced format', () => {
+    expect(rejectionOf({ message: 'LiteLLM proxy started', level: 'INFO' })).toMatchObject({ reason: 'unrecognized_format' });
+    expect(rejectionOf({ model: 'gpt-4o', prompt_tokens: 3 }).reason).toBe('unrecognized_format');
+    const { started_at: _s, ...kongNoStart } = fixtureObject('kong.jsonl');
+    expect(rejectionOf(kongNoStart, new LineParser({ format: 'envoy', mappings: {} }))).toMatchObject({ reason: 'unrecognized_format' });
+  });
+});
+
+describe('timestamp messages', () => {
+  it('say which timestamps the format takes', () => {
+    const out = parseFile('malformed.jsonl')[5] as ParseRejection;
+    expect(out).toEqual({ reason: 'invalid_field', field: 'startTime', message: 'startTime: expected a timestamp in epoch seconds, got "yesterday"' });
+    const kong = new LineParser({ format: 'auto', mappings: {} }).parse('{"ai":{"proxy":{"meta":{"request_model":"m"}}},"started_at":"soon"}');
+    expect(kong).toMatchObject({ field: 'started_at', message: 'started_at: expected a timestamp in epoch milliseconds, got "soon"' });
   });
 });

@@ -1,5 +1,5 @@
 import type { GatewayFormat, ParseRejection, UsageRecord } from '../types';
-import { detectFormat } from './detect';
+import { completeShape, detectFormat, partialShape } from './detect';
 import { FieldError } from './fieldError';
 import { applyMapping, Mapping } from './mapping';
 import { PRESETS } from './presets';
@@ -16,6 +16,45 @@ export interface ParsedLine {
   record: UsageRecord;
 }
 
+// Descriptions V8 gives before "[in JSON] at position N": grammar only, never input text. Anything else
+// (notably `Unexpected token 'x', "...text..." is not valid JSON`) quotes the line and is not repeated.
+const V8_JSON_ERRORS = new Set([
+  'Bad control character in string literal',
+  'Bad escaped character',
+  'Bad Unicode escape',
+  'Exponent part is missing a number',
+  'Expected \',\' or \'}\' after property value',
+  'Expected \',\' or \']\' after array element',
+  'Expected \':\' after property name',
+  'Expected double-quoted property name',
+  'Expected property name or \'}\'',
+  'No number after minus sign',
+  'Unexpected non-whitespace character after JSON',
+  'Unterminated fractional number',
+  'Unterminated string',
+]);
+// Anchored at the end, so that a line quoted in the message cannot fake a position.
+const V8_POSITION = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/;
+
+/**
+ * Why a text is not JSON, without a single character of it: the line may be a secret or a prompt. The
+ * position V8 reports (a UTF-16 index) is turned into a byte offset within the line.
+ */
+export function invalidJsonMessage(text: string, error: unknown): string {
+  const v8 = error instanceof Error ? error.message : '';
+  if (/^Unexpected end of JSON input/.test(v8)) return 'not valid JSON: unexpected end of input';
+  const at = V8_POSITION.exec(v8);
+  if (at) {
+    const index = Number(at[2]);
+    const bytes = Buffer.byteLength(text.slice(0, index), 'utf8');
+    const what = V8_JSON_ERRORS.has(at[1]!) ? `: ${at[1]![0]!.toLowerCase()}${at[1]!.slice(1)}` : '';
+    return `not valid JSON at byte offset ${bytes} of the line${what}`;
+  }
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return 'not valid JSON: the line does not start with "{"';
+  return 'not valid JSON: unexpected character';
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -29,7 +68,7 @@ export class LineParser {
     try {
       obj = JSON.parse(text);
     } catch (e) {
-      return { reason: 'invalid_json', message: `not valid JSON: ${(e as Error).message}` };
+      return { reason: 'invalid_json', message: invalidJsonMessage(text, e) };
     }
     if (!isObject(obj)) return { reason: 'invalid_json', message: 'a usage line must be a JSON object' };
     return this.parseObject(obj, text);
@@ -53,8 +92,12 @@ export class LineParser {
   private formatOf(obj: Record<string, unknown>): GatewayFormat | undefined {
     const forced = this.options.format;
     if (forced === 'generic') return 'generic';
-    const detected = detectFormat(obj);
-    if (forced !== 'auto') return detected === forced || detected === undefined ? forced : undefined;
-    return detected ?? (this.options.mappings.generic ? 'generic' : undefined);
+    if (forced !== 'auto') {
+      const detected = detectFormat(obj);
+      return detected === forced || detected === undefined ? forced : undefined;
+    }
+    // A configured generic mapping reads every line that is not a complete gateway shape; without one, a line
+    // that only looks like a gateway's goes to it, to be refused naming the field it lacks.
+    return completeShape(obj) ?? (this.options.mappings.generic ? 'generic' : partialShape(obj));
   }
 }

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { detectFormat } from './detect';
+
+const FIXTURES = join(__dirname, '../../test/fixtures');
+const objects = (name: string): Record<string, unknown>[] =>
+  readFileSync(join(FIXTURES, name), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+const without = (o: Record<string, unknown>, ...keys: string[]): Record<string, unknown> => {
+  const copy = { ...o };
+  for (const k of keys) delete copy[k];
+  return copy;
+};
+
+describe('detectFormat', () => {
+  const litellm = objects('litellm.jsonl')[0]!;
+  const kong = objects('kong.jsonl')[0]!;
+  const envoy = objects('envoy.jsonl');
+
+  it('recognises every complete fixture line', () => {
+    expect(objects('litellm.jsonl').map(detectFormat)).toEqual(['litellm', 'litellm', 'litellm']);
+    expect(objects('kong.jsonl').map(detectFormat)).toEqual(['kong', 'kong', 'kong']);
+    expect(envoy.map(detectFormat)).toEqual(['envoy', 'envoy', 'envoy']);
+  });
+
+  it('still recognises a LiteLLM line without model or without startTime by its own keys', () => {
+    expect(detectFormat(without(litellm, 'model'))).toBe('litellm');
+    expect(detectFormat(without(litellm, 'startTime'))).toBe('litellm');
+    expect(detectFormat(without(litellm, 'startTime', 'model'))).toBe('litellm');
+    expect(detectFormat({ call_type: 'acompletion', metadata: { user_api_key_hash: 'ab' } })).toBe('litellm');
+    expect(detectFormat({ call_type: 'acompletion', startTime: 1735725600 })).toBe('litellm');
+    expect(detectFormat({ response_cost: 0.1, model: 'gpt-4o' })).toBe('litellm');
+  });
+
+  it('still recognises Kong and Envoy lines that lack a required field', () => {
+    expect(detectFormat(without(kong, 'started_at'))).toBe('kong');
+    expect(detectFormat(without(envoy[0]!, 'genai_model_name', 'genai_tokens_input'))).toBe('envoy');
+    expect(detectFormat(without(envoy[1]!, 'gen_ai.request.model', 'gen_ai.usage.input_tokens'))).toBe('envoy');
+  });
+
+  it('does not claim lines of unknown shape', () => {
+    expect(detectFormat({ message: 'LiteLLM proxy started', level: 'INFO', timestamp: '2025-01-01T10:00:00Z' })).toBeUndefined();
+    expect(detectFormat({ model: 'gpt-4o', startTime: 1 })).toBeUndefined();
+    expect(detectFormat({ call_type: 'x' })).toBeUndefined();
+    expect(detectFormat({ startTime: 1, endTime: 2, metadata: {} })).toBeUndefined();
+    expect(detectFormat({ ai: 'proxy', started_at: 1 })).toBeUndefined();
+    expect(detectFormat({ 'gen_ai.system': 'openai' })).toBeUndefined();
+    expect(detectFormat({ started_at: 1, request: { id: 'r' }, latencies: { request: 3 } })).toBeUndefined();
+  });
+});
