@@ -1,9 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ledger } from '../src/ledger/ledger';
-import { breakdown, toReportRow } from '../src/ledger/queries';
+import { breakdown, Dimension, toReportRow } from '../src/ledger/queries';
 
 /** Integration tests run the built CLI, as users do: `npm run build -w exporter` first (npm test does). */
 export const CLI = resolve(__dirname, '../dist/cli.js');
@@ -16,9 +16,20 @@ export function tempDir(prefix = 'tl-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function runCli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 120_000 });
+/** `as`: run the CLI as another user (see `unprivileged`). */
+export function runCli(args: string[], input?: string, as?: { uid: number; gid: number }): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 120_000, ...as });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * A user for whom file permissions apply: root reads a chmod 000 file anyway, so as root the CLI is run as
+ * `nobody` (who must be able to write in `dir`); undefined (the current user) otherwise.
+ */
+export function unprivileged(dir: string): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  chmodSync(dir, 0o777);
+  return { uid: 65534, gid: 65534 };
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` saying what it waited for. */
@@ -95,9 +106,14 @@ export function sumSamples(exposition: string, name: string, labels: Record<stri
 
 /** Ledger totals by user and model over all time, as report rows: what "the same ledger" means in these tests. */
 export async function ledgerTotals(dbPath: string): Promise<unknown> {
+  return ledgerGroups(dbPath, ['user', 'model']);
+}
+
+/** Ledger totals over all time grouped by `groupBy`, as report rows. */
+export async function ledgerGroups(dbPath: string, groupBy: Dimension[]): Promise<{ rows: Record<string, string | number>[]; total: Record<string, string | number> }> {
   const ledger = await Ledger.open(dbPath, { readOnly: true });
   try {
-    const r = await breakdown(ledger, { fromMs: 0, toMs: Date.parse('2100-01-01'), groupBy: ['user', 'model'], filters: {}, sort: 'cost', limit: undefined });
+    const r = await breakdown(ledger, { fromMs: 0, toMs: Date.parse('2100-01-01'), groupBy, filters: {}, sort: 'cost', limit: undefined });
     return { rows: r.rows.map((row) => toReportRow(row, row.dims)), total: toReportRow(r.total) };
   } finally {
     await ledger.close();

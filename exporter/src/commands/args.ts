@@ -1,3 +1,5 @@
+import { parseIsoTime } from '../isoTime';
+
 /** A command-line mistake: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}
 
@@ -10,9 +12,10 @@ export function asUsage<T>(parse: () => T): T {
   }
 }
 
-export function parseIsoTime(value: string | undefined, flag: string): number {
+/** A required `--from`/`--to` style flag: a strict ISO 8601 date or time, UTC unless it gives an offset. */
+export function parseTimeFlag(value: string | undefined, flag: string): number {
   if (value === undefined) throw new UsageError(`${flag} is required (an ISO date or time, e.g. 2025-01-01 or 2025-01-01T12:00:00Z)`);
-  const ms = Date.parse(/T/.test(value) ? (/(Z|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`) : `${value}T00:00:00Z`);
-  if (!Number.isFinite(ms)) throw new UsageError(`${flag}: not an ISO date or time: ${JSON.stringify(value)}`);
-  return ms;
+  const t = parseIsoTime(value);
+  if (!t.ok) throw new UsageError(`${flag}: ${t.problem}`);
+  return t.ms;
 }

@@ -1,86 +1,142 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { FORMATS, FormatOption, DEFAULTS } from '../config/config';
+import { Config, DEFAULTS, FORMATS, FormatOption, loadConfig } from '../config/config';
 import { Ledger } from '../ledger/ledger';
 import { repriceUnpriced } from '../ledger/reprice';
 import { Pipeline } from '../pipeline/pipeline';
 import { RejectFile } from '../pipeline/rejectFile';
-import { sourceContext } from '../pipeline/sourceContext';
+import type { SourceContext } from '../pipeline/sourceContext';
 import { IdentityMap } from '../pricing/identityMap';
 import { loadPriceBooks } from '../pricing/loadPriceBook';
 import { Pricer } from '../pricing/pricer';
 import { FileFollower } from '../sources/fileFollower';
-import { expandPattern } from '../sources/glob';
 import { readStream } from '../sources/streamSource';
+import type { ReadHandler } from '../sources/types';
 import { parseArgs } from 'node:util';
 import { asUsage, UsageError } from './args';
+import { ensureDirectory } from './fsProblem';
+import { drawProgress } from './ingestProgress';
+import { positionsOfFiles } from './ingestPositions';
+import { INGEST_SOURCE, IngestSources } from './ingestSources';
+import { checkLogFiles, UnreadableFile } from './logFiles';
 
-export const INGEST_USAGE = `Usage: tokenledger ingest --db FILE --prices FILE [--prices FILE ...] [--format F] [--rejects FILE] [--batch-lines N] LOGFILE... (- for stdin)
+export const INGEST_USAGE = `Usage: tokenledger ingest --db FILE (--prices FILE [--prices FILE ...] | --config FILE) [--format F] [--rejects FILE] [--batch-lines N] LOGFILE... (- for stdin)
   One-shot backfill: reads the log files into the ledger, prints a summary, exits.
   Re-running it on the same files reads only what was added since (positions are kept in the ledger).
-  --format   auto (default), litellm, kong, envoy
+  Exit code 0 when the run completed (rejected lines are reported, not fatal); 1 when a log file cannot be
+  read (the others are still ingested), or for a bad price book, config or ledger; 2 for a usage error.
+  --config       serve's config file: its identities, default tier and per-source options (format, fields,
+                 mapping, key_namespace of the source whose paths match a file) apply, as in serve, and its
+                 price books unless --prices is given
+  --format       auto (default), litellm, kong, envoy; replaces the format of a configured source
   --rejects      quarantine file for refused lines (default: rejects.jsonl beside the ledger)
   --batch-lines  lines per ledger transaction (default ${DEFAULTS.batchLines})`;
 
 /** Runs `tokenledger ingest`; returns the exit code (0 even when lines were rejected: they are reported). */
 export async function runIngest(argv: string[]): Promise<number> {
   const { values, positionals } = asUsage(() =>
-    parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, prices: { type: 'string', multiple: true }, format: { type: 'string' }, rejects: { type: 'string' }, 'batch-lines': { type: 'string' } } }),
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { db: { type: 'string' }, prices: { type: 'string', multiple: true }, config: { type: 'string' }, format: { type: 'string' }, rejects: { type: 'string' }, 'batch-lines': { type: 'string' } },
+    }),
   );
   if (!values.db) throw new UsageError('--db is required');
-  if (!values.prices?.length) throw new UsageError('--prices is required');
+  if (!values.prices?.length && !values.config) throw new UsageError('--prices is required (or --config with a prices key)');
   if (!positionals.length) throw new UsageError('give at least one log file (or - for stdin)');
-  const format = (values.format ?? 'auto') as FormatOption;
-  if (!FORMATS.includes(format) || format === 'generic') throw new UsageError(`--format: expected one of auto, litellm, kong, envoy (generic needs a config file and serve), got ${JSON.stringify(values.format)}`);
+  const format = values.format as FormatOption | undefined;
+  if (format !== undefined && (!FORMATS.includes(format) || format === 'generic')) {
+    throw new UsageError(`--format: expected one of auto, litellm, kong, envoy (generic is read through --config: a file that a source with a mapping matches), got ${JSON.stringify(values.format)}`);
+  }
   const batchLines = values['batch-lines'] === undefined ? DEFAULTS.batchLines : Number(values['batch-lines']);
   if (!Number.isInteger(batchLines) || batchLines < 1) throw new UsageError('--batch-lines: expected a positive integer');
   const useStdin = positionals.includes('-');
-  const files = positionals.filter((p) => p !== '-');
-  for (const f of files) if (expandPattern(f).length === 0) throw new IngestError(`${f}: no such file (or no file matches)`);
 
-  const pricer = new Pricer(loadPriceBooks(values.prices));
+  const config: Config | undefined = values.config === undefined ? undefined : loadConfig(values.config);
+  const pricer = new Pricer(loadPriceBooks(values.prices?.length ? values.prices : config!.priceFiles, config?.litellmPricesEffectiveFromMs));
   for (const w of pricer.book.warnings) process.stderr.write(`warning: ${w}\n`);
+  const identities = new IdentityMap(config?.identities ?? [], config?.defaultTier);
+
+  const notRead: UnreadableFile[] = [];
+  const cannotRead = (u: UnreadableFile) => {
+    notRead.push(u);
+    process.stderr.write(`tokenledger ingest: ${u.path}: ${u.reason}\n`);
+  };
+  const { readable, unreadable } = checkLogFiles(positionals.filter((p) => p !== '-'));
+  unreadable.forEach(cannotRead);
+  if (!readable.length && !useStdin) throw new IngestError(`nothing ingested: ${unreadable.length === 1 ? 'the log file cannot' : 'none of the log files can'} be read`);
+
   const dbPath = resolve(values.db);
-  mkdirSync(dirname(dbPath), { recursive: true });
+  const dbProblem = ensureDirectory(dirname(dbPath));
+  if (dbProblem) throw new IngestError(`--db ${values.db}: cannot create the ledger there: ${dbProblem}`);
   const rejectsPath = resolve(values.rejects ?? `${dirname(dbPath)}/rejects.jsonl`);
+  const rejectsProblem = ensureDirectory(dirname(rejectsPath));
+  if (rejectsProblem) throw new IngestError(`--rejects ${values.rejects ?? rejectsPath}: cannot create the reject file there: ${rejectsProblem}`);
   const rejectFile = new RejectFile(rejectsPath);
   const ledger = await Ledger.open(dbPath);
-  const identities = new IdentityMap([], undefined);
   const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics: undefined, batchLines, onRejects: (r) => rejectFile.append(r) });
   const started = Date.now();
   try {
     const repriced = await repriceUnpriced(ledger, pricer);
-    const source = sourceContext({ name: 'ingest', paths: files, stdin: false, format, mappings: {}, keyNamespace: undefined, startAt: 'beginning' });
-    const handler = pipeline.handler(source);
-    const follower = new FileFollower({ source: 'ingest', patterns: files, maxLineBytes: DEFAULTS.maxLineBytes, rotateWaitMs: 0, startAt: 'beginning', warn: (m) => process.stderr.write(`warning: ${m}\n`) });
-    await follower.init(await ledger.readPositions('ingest'));
-    const progress = process.stderr.isTTY ? setInterval(() => showProgress(follower, pipeline.stats.linesRead, started), 500) : undefined;
+    const sources = new IngestSources(readable, config?.sources ?? [], format);
+    const handlers = new Map<SourceContext, ReadHandler>();
+    const handlerFor = (context: SourceContext): ReadHandler => {
+      let h = handlers.get(context);
+      if (!h) handlers.set(context, (h = pipeline.handler(context)));
+      return h;
+    };
+    // Lines are counted as they are read, for the progress line; the summary counts what was committed.
+    let linesSeen = 0;
+    const onFile: ReadHandler = (read) => {
+      linesSeen += read.texts.length;
+      return handlerFor(sources.contextFor(read.path))(read);
+    };
+    const onStdin: ReadHandler = (read) => {
+      linesSeen += read.texts.length;
+      return handlerFor(sources.stdin)(read);
+    };
+    const warned = new Set<string>();
+    const warn = (m: string) => {
+      if (warned.has(m)) return;
+      warned.add(m);
+      const open = /^(.*): cannot open: (.*)$/s.exec(m); // unreadable since it was checked
+      if (open) cannotRead({ path: open[1]!, reason: `cannot read: ${open[2]!}` });
+      else process.stderr.write(`warning: ${m}\n`);
+    };
+    const maxLineBytes = config?.maxLineBytes ?? DEFAULTS.maxLineBytes;
+    const follower = new FileFollower({ source: INGEST_SOURCE, patterns: readable, maxLineBytes, rotateWaitMs: 0, startAt: 'beginning', warn });
     try {
-      if (files.length) await follower.drainAll(handler);
-      if (useStdin) await readStream(process.stdin, '-', DEFAULTS.maxLineBytes, handler);
-      await pipeline.flush();
-    } finally {
-      if (progress) {
-        clearInterval(progress);
-        process.stderr.write('\r\x1b[K');
+      await follower.init(positionsOfFiles(await ledger.readPositions(INGEST_SOURCE), readable));
+      const stopProgress = drawProgress(process.stderr, () => ({ lines: linesSeen, files: follower.progress() }));
+      try {
+        if (readable.length) await follower.drainAll(onFile);
+        if (useStdin) await readStream(process.stdin, '-', maxLineBytes, onStdin);
+        await pipeline.flush();
+      } finally {
+        stopProgress();
       }
+      const s = pipeline.stats;
+      const seconds = (Date.now() - started) / 1000;
+      const rejected = [...s.rejected.values()].reduce((a, b) => a + b, 0);
+      const lines = [
+        'ingest summary',
+        `  lines read:      ${s.linesRead}`,
+        `  records stored:  ${s.recordsStored}`,
+        `  duplicates:      ${s.duplicates} (already in the ledger, not counted again)`,
+        `  rejected:        ${rejected}${rejected ? ` (${[...s.rejected].map(([r, n]) => `${r} ${n}`).join(', ')}) -> ${rejectsPath}` : ''}`,
+        `  unpriced:        ${s.unpriced}${s.unpriced ? ' (stored with tokens; priced when their model gets a price)' : ''}`,
+        ...(repriced ? [`  re-priced:       ${repriced} earlier record(s) whose model now has a price`] : []),
+        ...follower.held().map((h) => `  held back:       ${h.path}:${h.line} (${h.bytes} bytes without a final newline; read when it is completed)`),
+        ...notRead.map((u) => `  not read:        ${u.path}: ${u.reason}`),
+        `  elapsed:         ${seconds.toFixed(1)}s (${Math.round(s.linesRead / Math.max(seconds, 0.001))} lines/s)`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    } finally {
+      await follower.close();
     }
-    const s = pipeline.stats;
-    const seconds = (Date.now() - started) / 1000;
-    const rejected = [...s.rejected.values()].reduce((a, b) => a + b, 0);
-    const lines = [
-      'ingest summary',
-      `  lines read:      ${s.linesRead}`,
-      `  records stored:  ${s.recordsStored}`,
-      `  duplicates:      ${s.duplicates} (already in the ledger, not counted again)`,
-      `  rejected:        ${rejected}${rejected ? ` (${[...s.rejected].map(([r, n]) => `${r} ${n}`).join(', ')}) -> ${rejectsPath}` : ''}`,
-      `  unpriced:        ${s.unpriced}${s.unpriced ? ' (stored with tokens; priced when their model gets a price)' : ''}`,
-      ...(repriced ? [`  re-priced:       ${repriced} earlier record(s) whose model now has a price`] : []),
-      ...follower.held().map((h) => `  held back:       ${h.path}:${h.line} (${h.bytes} bytes without a final newline; read when it is completed)`),
-      `  elapsed:         ${seconds.toFixed(1)}s (${Math.round(s.linesRead / Math.max(seconds, 0.001))} lines/s)`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    await follower.close();
+    if (notRead.length) {
+      process.stderr.write(`tokenledger ingest: ${notRead.length} log file(s) could not be read (listed under "not read"); the others were ingested\n`);
+      return 1;
+    }
     return 0;
   } finally {
     await pipeline.close();
@@ -88,11 +144,5 @@ export async function runIngest(argv: string[]): Promise<number> {
   }
 }
 
-/** The run could not do its job (unreadable file): exit 1. */
+/** The run could not do its job (unreadable file, unusable ledger path): exit 1. */
 export class IngestError extends Error {}
-
-function showProgress(follower: FileFollower, lines: number, started: number): void {
-  const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-  const files = follower.progress().map((p) => `${p.path.split('/').pop()} ${p.size ? Math.floor((p.read / p.size) * 100) : 100}%`);
-  process.stderr.write(`\r\x1b[K${lines} lines (${Math.round(lines / seconds)} lines/s) ${files.join('  ')}`);
-}

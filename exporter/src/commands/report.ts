@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { Ledger } from '../ledger/ledger';
 import { breakdown, Dimension, DIMENSIONS, isDimension, SORT_KEYS, SortKey, toReportRow } from '../ledger/queries';
 import { toCsv } from '../csv';
-import { asUsage, parseIsoTime, UsageError } from './args';
+import { asUsage, parseTimeFlag, UsageError } from './args';
 
 export const REPORT_USAGE = `Usage: tokenledger report --db FILE --from ISO --to ISO --group-by user[,model,...] [--format json|csv|table]
                          [--sort cost|charge|tokens|requests] [--limit N] [--user U ...] [--model M ...] [--team T ...] [--tier T ...] [--api-key K ...]
-  Totals per group for [from, to) (from inclusive, to exclusive, UTC). Dimensions: ${DIMENSIONS.join(', ')}.
+  Totals per group for [from, to) (from inclusive, to exclusive, UTC). Dimensions: ${DIMENSIONS.join(', ')};
+  --group-by takes a comma-separated list and may be repeated (each dimension once).
   costUsd and chargeUsd are exact decimal strings.`;
 
 type Row = Record<string, string | number>;
@@ -22,7 +23,7 @@ export async function runReport(argv: string[]): Promise<number> {
     parseArgs({
       args: argv,
       options: {
-        db: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'group-by': { type: 'string' }, format: { type: 'string' },
+        db: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'group-by': { type: 'string', multiple: true }, format: { type: 'string' },
         sort: { type: 'string' }, limit: { type: 'string' },
         user: { type: 'string', multiple: true }, model: { type: 'string', multiple: true }, team: { type: 'string', multiple: true },
         tier: { type: 'string', multiple: true }, 'api-key': { type: 'string', multiple: true },
@@ -30,11 +31,14 @@ export async function runReport(argv: string[]): Promise<number> {
     }),
   );
   if (!values.db) throw new UsageError('--db is required');
-  const fromMs = parseIsoTime(values.from, '--from');
-  const toMs = parseIsoTime(values.to, '--to');
+  const fromMs = parseTimeFlag(values.from, '--from');
+  const toMs = parseTimeFlag(values.to, '--to');
   if (fromMs >= toMs) throw new UsageError('--from must be before --to');
-  const groupBy = (values['group-by'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  // `--group-by user,model` or `--group-by user --group-by model`, in that order (as the API's groupBy).
+  const groupBy = (values['group-by'] ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   for (const g of groupBy) if (!isDimension(g)) throw new UsageError(`--group-by: unknown dimension ${JSON.stringify(g)}; expected ${DIMENSIONS.join(', ')}`);
+  const twice = groupBy.find((g, i) => groupBy.indexOf(g) !== i);
+  if (twice !== undefined) throw new UsageError(`--group-by: dimension ${JSON.stringify(twice)} is given twice`);
   const format = values.format ?? 'table';
   if (!['json', 'csv', 'table'].includes(format)) throw new UsageError(`--format: expected json, csv or table, got ${JSON.stringify(format)}`);
   const sort = (values.sort ?? 'cost') as SortKey;

@@ -1,0 +1,81 @@
+import { closeSync, openSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { expandPattern, hasWildcard, validatePattern } from '../sources/glob';
+import { fileInTheWay, fsReason } from './fsProblem';
+
+/** A LOGFILE argument (or a file it matched) that cannot be read, and why. */
+export interface UnreadableFile {
+  path: string;
+  reason: string;
+}
+
+export interface LogFiles {
+  /** Absolute paths of the files that can be read, in argument order, each once. */
+  readable: string[];
+  unreadable: UnreadableFile[];
+}
+
+/**
+ * Sorts the LOGFILE arguments of `tokenledger ingest` into files that can be read and those that cannot
+ * (missing, a directory, no permission, a pattern that matches nothing), each with the reason.
+ */
+export function checkLogFiles(args: readonly string[]): LogFiles {
+  const readable = new Set<string>();
+  const unreadable: UnreadableFile[] = [];
+  const check = (shown: string, abs: string) => {
+    const reason = whyUnreadable(abs);
+    if (reason) unreadable.push({ path: shown, reason });
+    else readable.add(abs);
+  };
+  for (const arg of args) {
+    if (!hasWildcard(arg)) {
+      check(arg, resolve(arg));
+      continue;
+    }
+    if (validatePattern(arg)) {
+      unreadable.push({ path: arg, reason: 'wildcards are only supported in the file name, not in directory names' });
+      continue;
+    }
+    const matches = expandPattern(arg);
+    if (matches.length === 0) {
+      const dir = dirname(resolve(arg));
+      const dirProblem = whyNotDirectory(dir);
+      unreadable.push({ path: arg, reason: dirProblem ? `no file matches: ${dir}: ${dirProblem}` : 'no file matches' });
+    }
+    for (const m of matches) check(m, m);
+  }
+  return { readable: [...readable], unreadable };
+}
+
+/** Why the file at `path` cannot be read, or undefined when it can. */
+export function whyUnreadable(path: string): string | undefined {
+  let isFile: boolean;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return 'is a directory, not a file (give the files in it, e.g. a glob like dir/*.jsonl)';
+    isFile = st.isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'ENOTDIR') {
+      const blocker = fileInTheWay(dirname(path));
+      if (blocker) return `no such file: ${blocker} is a file, not a directory`;
+    }
+    return `cannot read: ${fsReason(e)}`;
+  }
+  if (!isFile) return 'not a regular file';
+  try {
+    closeSync(openSync(path, 'r'));
+  } catch (e) {
+    return `cannot read: ${fsReason(e)}`;
+  }
+  return undefined;
+}
+
+function whyNotDirectory(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : 'not a directory';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : fsReason(e);
+  }
+}
