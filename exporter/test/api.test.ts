@@ -283,6 +283,18 @@ ${budgets}`;
       expect(res.body.error).toMatch(new RegExp(`^${parameter}: `));
     });
 
+    it('refuses impossible calendar dates and repeated dimensions, saying why', async () => {
+      const feb = await get('/api/v1/breakdown?from=2025-02-30&to=2025-03-01&groupBy=user');
+      expect(feb.status).toBe(400);
+      expect(feb.body).toMatchObject({ parameter: 'from', error: 'from: 2025-02-30 is not a date: February 2025 has 28 days' });
+      const april = await get('/api/v1/timeseries?from=2025-04-01&to=2025-04-31&step=1d');
+      expect(april.status).toBe(400);
+      expect(april.body).toMatchObject({ parameter: 'to', error: 'to: 2025-04-31 is not a date: April 2025 has 30 days' });
+      const twice = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&groupBy=model,user`);
+      expect(twice.status).toBe(400);
+      expect(twice.body).toMatchObject({ parameter: 'groupBy', error: 'groupBy: dimension "user" is given twice' });
+    });
+
     it('treats SQL in a filter as a value, not as SQL', async () => {
       const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&user=${encodeURIComponent("x' OR '1'='1")}`);
       expect(res.status).toBe(200);

@@ -1,4 +1,5 @@
 import { Dimension, DIMENSIONS, isDimension, SORT_KEYS, SortKey } from '../ledger/queries';
+import { parseIsoTime } from '../isoTime';
 
 /**
  * Query parameters of the chargeback API, checked before anything reaches SQL. Every mistake is a 400
@@ -46,9 +47,10 @@ function list(q: Query, name: string): string[] {
 export function parseTime(q: Query, name: string): number {
   const v = single(q, name);
   if (v === undefined || v === '') return bad(name, 'required (epoch milliseconds or an ISO date/time)');
-  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(/T/.test(v) ? (/(Z|[+-]\d\d:?\d\d)$/.test(v) ? v : `${v}Z`) : `${v}T00:00:00Z`);
-  if (!Number.isFinite(ms)) bad(name, `not a time: ${JSON.stringify(v)} (epoch milliseconds or an ISO date/time)`);
-  return ms;
+  if (/^\d+$/.test(v)) return Number(v);
+  const t = parseIsoTime(v);
+  if (t.ok) return t.ms;
+  return bad(name, t.kind === 'shape' ? `not a time: ${JSON.stringify(v)} (epoch milliseconds or an ISO date/time)` : t.problem);
 }
 
 export function parseRange(q: Query): { fromMs: number; toMs: number } {
@@ -62,7 +64,8 @@ export function parseRange(q: Query): { fromMs: number; toMs: number } {
 export function parseGroupBy(q: Query): Dimension[] {
   const names = list(q, 'groupBy').flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   for (const n of names) if (!isDimension(n)) bad('groupBy', `unknown dimension ${JSON.stringify(n)}; expected ${DIMENSIONS.join(', ')}`);
-  if (new Set(names).size !== names.length) bad('groupBy', 'a dimension is given twice');
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) bad('groupBy', `dimension ${JSON.stringify(twice)} is given twice`);
   return names as Dimension[];
 }
 

@@ -12,6 +12,7 @@ import { decimalToPico, parseDecimal } from '../pricing/money';
 import type { Identity } from '../pricing/identityMap';
 import { validatePattern } from '../sources/glob';
 import type { GatewayFormat } from '../types';
+import { parseIsoTime } from '../isoTime';
 import { ConfigError, ConfigReader } from './reader';
 
 export const FORMATS = ['auto', 'litellm', 'kong', 'envoy', 'generic'] as const;
@@ -63,10 +64,11 @@ export const DEFAULTS = {
   maxLineBytes: 8 * 1024 * 1024,
 };
 
-export function parseListen(text: string, fail: (msg: string) => never): { host: string; port: number } {
+/** `host:port`, `[v6]:port` or a bare port; `fail` gets what was expected (the caller says what it got). */
+export function parseListen(text: string, fail: (expected: string) => never): { host: string; port: number } {
   const m = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) fail(`expected host:port such as 127.0.0.1:9464, got ${JSON.stringify(text)}`);
+  if (!m || port > 65535) fail('host:port such as 127.0.0.1:9464 (port 0 to 65535)');
   return { host: m![1] || '127.0.0.1', port };
 }
 
@@ -77,7 +79,7 @@ function readMapping(r: ConfigReader, key: string, base: Mapping | undefined): M
   for (const k of m.keys()) {
     if (k === 'time_unit' || k === 'input_tokens_include_cache') continue;
     const field = snakeToCamel(k) as CanonicalField;
-    if (!CANONICAL_FIELDS.includes(field)) m.fail(k, `one of ${CANONICAL_FIELDS.map(camelToSnake).join(', ')}`, k);
+    if (!CANONICAL_FIELDS.includes(field)) m.unknownKey(k, [...CANONICAL_FIELDS.map(camelToSnake), 'time_unit', 'input_tokens_include_cache']);
     try {
       fields[field] = compileFieldSpec(m.raw(k) as FieldSpecInput);
     } catch (e) {
@@ -99,7 +101,10 @@ const camelToSnake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toL
 
 function readSource(r: ConfigReader, index: number, at: (p: string) => string): SourceConfig {
   const stdin = r.boolean('stdin', false);
-  const paths = (r.stringList('paths') ?? r.stringList('path') ?? []).map(at);
+  const listed = r.stringList('paths');
+  const single = r.stringList('path'); // an alias of paths
+  if (listed && single) r.fail('path', 'nothing when paths is given (use one of them)', single.length === 1 ? single[0] : single);
+  const paths = (listed ?? single ?? []).map(at);
   if (!stdin && paths.length === 0) r.fail('paths', 'a file path or glob (or stdin: true)', undefined);
   if (stdin && paths.length) r.fail('paths', 'nothing when stdin: true', paths);
   for (const p of paths) {
@@ -250,8 +255,11 @@ export function loadConfig(file: string): Config {
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   const priceFiles = r.stringList('prices') ?? r.fail('prices', 'a price book file (or a list of them)', undefined);
   const effective = r.string('litellm_prices_effective_from');
-  const effectiveMs = effective === undefined ? undefined : Date.parse(/T/.test(effective) ? effective : `${effective}T00:00:00Z`);
-  if (effectiveMs !== undefined && !Number.isFinite(effectiveMs)) r.fail('litellm_prices_effective_from', 'a date like 2025-01-31', effective);
+  const effectiveTime = effective === undefined ? undefined : parseIsoTime(effective);
+  if (effectiveTime && !effectiveTime.ok) {
+    r.fail('litellm_prices_effective_from', effectiveTime.kind === 'shape' ? 'a date like 2025-01-31' : `a real date (${effectiveTime.problem})`, effective);
+  }
+  const effectiveMs = effectiveTime?.ok ? effectiveTime.ms : undefined;
   const sourceReaders = r.children('sources');
   if (!sourceReaders.length) r.fail('sources', 'a list of at least one source', r.raw('sources'));
   const sources = sourceReaders.map((s, i) => readSource(s, i, at));
@@ -269,7 +277,7 @@ export function loadConfig(file: string): Config {
     litellmPricesEffectiveFromMs: effectiveMs,
     identities: readIdentities(r),
     defaultTier: r.string('default_tier'),
-    listen: parseListen(r.string('listen') ?? DEFAULTS.listen, (msg) => r.fail('listen', msg.replace(/^expected /, ''), r.raw('listen'))),
+    listen: parseListen(r.string('listen') ?? DEFAULTS.listen, (expected) => r.fail('listen', expected, r.raw('listen'))),
     pollIntervalMs: r.integer('poll_interval_ms', DEFAULTS.pollIntervalMs, 10),
     rotateWaitMs: r.integer('rotate_wait_ms', DEFAULTS.rotateWaitMs, 0),
     batchLines: r.integer('batch_lines', DEFAULTS.batchLines, 1),

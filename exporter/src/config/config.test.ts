@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config';
+import { closestKey, editDistance } from './reader';
+
+const dir = mkdtempSync(join(tmpdir(), 'tl-config-'));
+let n = 0;
+
+/** Writes `text` as a config file and returns the error loading it gives (or fails if it loads). */
+function configError(text: string): string {
+  const file = join(dir, `c${n++}.yaml`);
+  writeFileSync(file, text);
+  try {
+    loadConfig(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.message.slice(file.length + 2); // without "<file>: ", checked once below
+  }
+  throw new Error(`expected ${file} to be refused`);
+}
+
+const BASE = 'prices: prices.yaml\nsources:\n  - { name: gw, paths: gw.log }\n';
+const ROOT_KEYS =
+  'auth, batch_lines, budgets, default_tier, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
+  'poll_interval_ms, prices, rejects_file, rotate_wait_ms, sources, time_zone, watch_config';
+const SOURCE_KEYS = 'fields, format, key_namespace, mapping, name, path, paths, start_at, stdin';
+
+describe('config errors', () => {
+  it('names the file first', () => {
+    const file = join(dir, 'named.yaml');
+    writeFileSync(file, `${BASE}lisen: 127.0.0.1:9464\n`);
+    expect(() => loadConfig(file)).toThrow(`${file}: lisen: unknown key`);
+  });
+
+  it('lists the keys allowed where an unknown key is, and suggests the one a typo was meant to be', () => {
+    expect(configError(`${BASE}lisen: 127.0.0.1:9464\n`)).toBe(`lisen: unknown key; did you mean listen? (expected one of ${ROOT_KEYS})`);
+    expect(configError(`${BASE}colour: blue\n`)).toBe(`colour: unknown key; expected one of ${ROOT_KEYS}`);
+    expect(configError('prices: p.yaml\nsources:\n  - { paths: gw.log, fromat: kong }\n')).toBe(
+      `sources[0].fromat: unknown key; did you mean format? (expected one of ${SOURCE_KEYS})`,
+    );
+    expect(configError(`${BASE}identities:\n  - { user: a, ownr: b }\n`)).toBe(
+      'identities[0].ownr: unknown key; did you mean owner? (expected one of api_key, owner, team, tier, user)',
+    );
+    expect(configError(`${BASE}metrics:\n  labels: { request: [user] }\n`)).toBe(
+      'metrics.labels.request: unknown key; did you mean requests? (expected one of cost, requests, tokens)',
+    );
+    expect(configError(`${BASE}budgets:\n  - { scope: global, limit_usd: 1, perod: daily }\n`)).toMatch(
+      /^budgets\[0\]\.perod: unknown key; did you mean period\? \(expected one of limit_usd, period, scope, subject, thresholds\)$/,
+    );
+    expect(configError(`${BASE}auth:\n  tokens: []\n  metric: open\n`)).toBe('auth.metric: unknown key; did you mean metrics? (expected one of api, metrics, tokens)');
+  });
+
+  it('lists the mapping fields for an unknown field of a mapping', () => {
+    const message = configError('prices: p.yaml\nsources:\n  - { paths: gw.log, format: generic, mapping: { start_time: t, model: m, usr: u } }\n');
+    expect(message).toMatch(/^sources\[0\]\.mapping\.usr: unknown key; did you mean user\? \(expected one of .*\bstart_time\b.*\btime_unit\b.*\)$/);
+  });
+
+  it('points at a misspelt required key when the key itself is missing', () => {
+    expect(configError('prices: p.yaml\nsources:\n  - { pahts: gw.log }\n')).toBe(
+      'sources[0].paths: expected a file path or glob (or stdin: true), got undefined (is "pahts" a typo of paths?)',
+    );
+  });
+
+  it('says once what listen expects and what it got', () => {
+    expect(configError(`${BASE}listen: "127.0.0.1:99999"\n`)).toBe('listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "127.0.0.1:99999"');
+    expect(configError(`${BASE}listen: "localhost:http"\n`)).toBe('listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "localhost:http"');
+  });
+
+  it('reads litellm_prices_effective_from with the strict date parser', () => {
+    expect(configError(`${BASE}litellm_prices_effective_from: 2025-02-30\n`)).toBe(
+      'litellm_prices_effective_from: expected a real date (2025-02-30 is not a date: February 2025 has 28 days), got "2025-02-30"',
+    );
+    expect(configError(`${BASE}litellm_prices_effective_from: soon\n`)).toBe('litellm_prices_effective_from: expected a date like 2025-01-31, got "soon"');
+    const file = join(dir, 'ok.yaml');
+    writeFileSync(file, `${BASE}litellm_prices_effective_from: "2025-03-01T12:00:00+01:00"\nlisten: "[::1]:9000"\n`);
+    const config = loadConfig(file);
+    expect(config.litellmPricesEffectiveFromMs).toBe(Date.UTC(2025, 2, 1, 11));
+    expect(config.listen).toEqual({ host: '::1', port: 9000 });
+  });
+});
+
+describe('typo suggestions', () => {
+  it('counts a swap of neighbours as one edit', () => {
+    expect(editDistance('fromat', 'format')).toBe(1);
+    expect(editDistance('lisen', 'listen')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+  });
+
+  it('suggests only close keys, ignoring case', () => {
+    expect(closestKey('Listen', ['ledger', 'listen'])).toBe('listen');
+    expect(closestKey('poll_interval', ['poll_interval_ms'])).toBeUndefined();
+    expect(closestKey('tem', ['team', 'tier'])).toBe('team');
+    expect(closestKey('user', ['team', 'tier'])).toBeUndefined();
+    expect(closestKey('max_line_byte', ['max_line_bytes', 'batch_lines'])).toBe('max_line_bytes');
+  });
+});
