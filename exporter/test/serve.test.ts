@@ -84,7 +84,7 @@ describe('tokenledger serve', () => {
     expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 600)));
   });
 
-  it('holds a partial last line until its newline arrives', async () => {
+  it('holds a partial last line until its newline arrives, without counting it as backlog', async () => {
     const config = writeConfig(dir, join(dir, 'app.log'));
     const log = join(dir, 'app.log');
     const next = lines(10, 11);
@@ -93,6 +93,11 @@ describe('tokenledger serve', () => {
     await requestsSeen(10);
     await new Promise((r) => setTimeout(r, 300)); // several polls: the half line must stay unread
     expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+    // Waiting for the rest of a line is not falling behind: no backlog, no lag (the records are from 2025), ready.
+    expect(await serve.metricSum('tokenledger_ingest_backlog_bytes', { source: 'gw' })).toBe(0);
+    expect(await serve.metricSum('tokenledger_ingest_lag_seconds', { source: 'gw' })).toBe(0);
+    const ready = await fetch(`${serve.baseUrl}/readyz`);
+    expect({ status: ready.status, body: await ready.text() }).toEqual({ status: 200, body: expect.any(String) });
     appendFileSync(log, next.slice(50));
     await requestsSeen(11);
     expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);

@@ -15,7 +15,7 @@ export async function repriceUnpriced(ledger: Ledger, pricer: Pricer, usage?: Us
   let afterRow = -1n;
   for (;;) {
     const rows = await ledger.rows(
-      `SELECT rowid AS rid, user_id, tier, api_key, team, model, status, epoch_ms(start_time) AS start_ms,
+      `SELECT rowid AS rid, user_id, tier, api_key, team, model, provider, status, epoch_ms(start_time) AS start_ms,
               input_uncached, cache_read, cache_write, output, reasoning
        FROM usage WHERE cost_pusd IS NULL AND rowid > $1 ORDER BY rowid LIMIT ${CHUNK}`,
       [afterRow],
@@ -25,7 +25,7 @@ export async function repriceUnpriced(ledger: Ledger, pricer: Pricer, usage?: Us
     const updates: { rowid: bigint; cost: bigint; charge: bigint; labels: string[] }[] = [];
     for (const r of rows) {
       const tokens = { inputUncached: Number(r.input_uncached), cacheRead: Number(r.cache_read), cacheWrite: Number(r.cache_write), output: Number(r.output), reasoning: Number(r.reasoning) };
-      const p = pricer.price(String(r.model), String(r.tier), Number(r.start_ms), tokens);
+      const p = pricer.price(String(r.model), r.provider === null ? undefined : String(r.provider), String(r.tier), Number(r.start_ms), tokens);
       if (p) updates.push({ rowid: BigInt(r.rid as bigint), cost: p.costPusd, charge: p.chargePusd, labels: [r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String) });
     }
     if (!updates.length) continue;

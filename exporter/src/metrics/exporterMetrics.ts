@@ -130,7 +130,7 @@ export class ExporterMetrics {
       new SnapshotMetric('tokenledger_ingest_lag_seconds', 'Age of the data at the read position while a source has unread data; 0 when caught up.', 'gauge', () =>
         this.lag().map((l) => ({ labels: { source: l.source }, value: l.lagSeconds })),
       ),
-      new SnapshotMetric('tokenledger_ingest_backlog_bytes', 'Bytes written to a source\'s files but not yet committed to the ledger.', 'gauge', () =>
+      new SnapshotMetric('tokenledger_ingest_backlog_bytes', 'Bytes written to a source\'s files and not read yet (a partial last line waiting for its newline is not counted).', 'gauge', () =>
         this.lag().map((l) => ({ labels: { source: l.source }, value: l.backlogBytes })),
       ),
       new SnapshotMetric('tokenledger_last_checkpoint_timestamp_seconds', 'Unix time of the last committed ledger batch.', 'gauge', () => [

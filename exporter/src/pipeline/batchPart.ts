@@ -72,7 +72,7 @@ export class BatchPart {
       const r = parsed.record;
       if (r.startMs > newest) newest = r.startMs;
       identities.apply(r);
-      const price = pricer.price(r.model, r.tier, r.startMs, r.tokens);
+      const price = pricer.price(r.model, r.provider, r.tier, r.startMs, r.tokens);
       // Every field spelled out rather than `...r`: a spread copy costs several times a literal of one shape.
       this.usage.add(
         {

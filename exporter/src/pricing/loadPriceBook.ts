@@ -15,18 +15,43 @@ export function loadPriceBookFile(file: string, litellmEffectiveFromMs?: number)
   } catch (e) {
     throw new PriceBookError(`${file}: cannot read price book: ${(e as Error).message}`);
   }
-  let doc: unknown;
-  try {
-    doc = parseYaml(content); // YAML is a superset of JSON
-  } catch (e) {
-    throw new PriceBookError(`${file}: not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const doc = parseDocument(file, content);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new PriceBookError(`${file}: expected a mapping at the top level`);
   const obj = doc as Record<string, unknown>;
   if ('models' in obj) return parseYamlPriceBook(obj, file, content);
   const looksLitellm = Object.values(obj).some((v) => typeof v === 'object' && v !== null && 'input_cost_per_token' in v);
   if (looksLitellm) return parseLitellmPriceBook(obj, file, content, litellmEffectiveFromMs);
   throw new PriceBookError(`${file}: not a price book: expected a top-level "models" key (TokenLedger format) or LiteLLM entries with input_cost_per_token`);
+}
+
+/**
+ * A file that starts with `{` or `[` is JSON (LiteLLM's map, or our format as JSON) and is parsed strictly: as
+ * YAML, which is a superset of JSON, a broken JSON file can load with values quietly missing, or fail with a
+ * message about YAML flow maps. Anything else is YAML.
+ */
+function parseDocument(file: string, content: string): unknown {
+  if (/^\s*[{[]/.test(content)) {
+    try {
+      return JSON.parse(content);
+    } catch (e) {
+      throw new PriceBookError(`${file}: not valid JSON: ${jsonErrorWhere((e as Error).message, content)}`);
+    }
+  }
+  try {
+    return parseYaml(content);
+  } catch (e) {
+    throw new PriceBookError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** V8's JSON.parse message without the quoted input, with the line and column when it gives a position. */
+function jsonErrorWhere(message: string, content: string): string {
+  const what = message.split(/, "|\n/)[0]!.replace(/ in JSON at position \d+.*$/, '');
+  const position = / at position (\d+)/.exec(message);
+  if (!position) return what;
+  const before = content.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  return `${what} at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
 }
 
 export function loadPriceBooks(files: readonly string[], litellmEffectiveFromMs?: number): PriceBook {

@@ -57,7 +57,7 @@ export function ratePerToken(value: unknown, perTokens: bigint, where: string, w
   // USD per `perTokens` tokens -> USD per token, exactly: divide by adding to the scale.
   const perTokenScale = d.scale + (perTokens === 1n ? 0 : perTokens.toString().length - 1);
   const { pico, exact } = decimalToPico({ units: d.units, scale: perTokenScale });
-  if (!exact) warnings.push(`${where}: ${value} is finer than 1e-12 USD per token; rounded to ${pico} pico-USD`);
+  if (!exact) warnings.push(`${where}: ${value} USD per ${perTokens === 1n ? 'token' : `${perTokens.toLocaleString('en')} tokens`} is finer than one pico-USD (1e-12 USD) per token; rounded to ${pico} pico-USD per token`);
   return pico;
 }
 

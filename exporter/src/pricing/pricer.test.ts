@@ -48,26 +48,26 @@ describe('Pricer', () => {
 
   it('prices each bucket at its own rate, exactly', () => {
     // 1,000,000 uncached at 2.50 + 500,000 cached at 1.25 + 100,000 output at 10.00 = 2.5 + 0.625 + 1.0
-    expect(usd(pricer.price('gpt-4o', undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))).toBe('4.125000000000');
+    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))).toBe('4.125000000000');
   });
 
   it('uses the rate in force at the request start', () => {
-    expect(usd(pricer.price('gpt-4o', undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe('5.000000000000');
-    expect(usd(pricer.price('gpt-4o', undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe('2.500000000000');
-    expect(pricer.price('gpt-4o', undefined, at('2024-01-01T00:00:00Z'), t(1, 0, 0, 0))).toBeUndefined();
+    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe('5.000000000000');
+    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe('2.500000000000');
+    expect(pricer.price('gpt-4o', undefined, undefined, at('2024-01-01T00:00:00Z'), t(1, 0, 0, 0))).toBeUndefined();
   });
 
   it('falls back to the input rate for a missing cache rate', () => {
     // Before 2024-10-01 gpt-4o has no cache_read rate: cache reads cost the input rate (5.00).
-    expect(usd(pricer.price('gpt-4o', undefined, at('2024-06-01T00:00:00Z'), t(0, 1_000_000, 1_000_000, 0)))).toBe('10.000000000000');
+    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-06-01T00:00:00Z'), t(0, 1_000_000, 1_000_000, 0)))).toBe('10.000000000000');
   });
 
   it('prices Anthropic cache writes and reads', () => {
-    expect(usd(pricer.price('claude-sonnet-4-5', undefined, at('2025-10-01T00:00:00Z'), t(48, 500, 2100, 312)))).toBe('0.012849000000');
+    expect(usd(pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-10-01T00:00:00Z'), t(48, 500, 2100, 312)))).toBe('0.012849000000');
   });
 
   it('keeps sub-nano rates exact', () => {
-    expect(usd(pricer.price('gemini-flash', undefined, at('2025-01-01T00:00:00Z'), t(0, 1, 0, 0)))).toBe('0.000000018750');
+    expect(usd(pricer.price('gemini-flash', undefined, undefined, at('2025-01-01T00:00:00Z'), t(0, 1, 0, 0)))).toBe('0.000000018750');
   });
 
   it('resolves aliases, provider prefixes and snapshot dates', () => {
@@ -81,10 +81,10 @@ describe('Pricer', () => {
   it('charges tiers by multiplier or override table, keeping cost at list price', () => {
     const tokens = t(1_000_000, 0, 0, 1_000_000);
     const when = at('2025-01-01T00:00:00Z');
-    expect(pricer.price('gpt-4o', 'premium', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 15_625_000_000_000n });
+    expect(pricer.price('gpt-4o', undefined, 'premium', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 15_625_000_000_000n });
     // internal: override 2.00 + 8.00 = 10.00, then x0.5
-    expect(pricer.price('gpt-4o', 'internal', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
-    expect(pricer.price('gpt-4o', 'unknown-tier', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 12_500_000_000_000n });
+    expect(pricer.price('gpt-4o', undefined, 'internal', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
+    expect(pricer.price('gpt-4o', undefined, 'unknown-tier', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 12_500_000_000_000n });
   });
 });
 
@@ -105,6 +105,30 @@ describe('price book files', () => {
     expect(book.models.get('claude-haiku-4-5')![0]!.rates.cacheRead).toBe(1_000_000n);
   });
 
+  it('warns, in the unit of the book, when a rate is finer than one pico-USD per token', () => {
+    const book = loadPriceBookFile(file('fine.yaml', 'models:\n  m:\n    prices:\n      - { input: 0.0000001, output: 1 }\n'));
+    expect(book.warnings).toEqual([expect.stringMatching(/models\.m\.prices\[0\]\.input: 1e-7 USD per 1,000,000 tokens is finer than one pico-USD \(1e-12 USD\) per token; rounded to 0 pico-USD per token$/)]);
+  });
+
+  it("prices a model under the provider the log names, as LiteLLM's map keys self-hosted models", () => {
+    const p = file(
+      'litellm-providers.json',
+      JSON.stringify({
+        'hosted_vllm/llama-3.1-70b-instruct': { input_cost_per_token: 1e-7, output_cost_per_token: 2e-7 },
+        'gpt-4o': { input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 },
+        'azure/gpt-4o': { input_cost_per_token: 5e-6, output_cost_per_token: 1.5e-5 },
+      }),
+    );
+    const pricer = new Pricer(loadPriceBookFile(p));
+    expect(pricer.resolveModel('llama-3.1-70b-instruct', 'hosted_vllm')).toBe('hosted_vllm/llama-3.1-70b-instruct');
+    expect(pricer.resolveModel('llama-3.1-70b-instruct')).toBeNull();
+    expect(pricer.resolveModel('gpt-4o', 'azure')).toBe('azure/gpt-4o');
+    expect(pricer.resolveModel('gpt-4o', 'openai')).toBe('gpt-4o');
+    expect(pricer.resolveModel('openai/gpt-4o', 'azure')).toBe('gpt-4o');
+    const tokens = { inputUncached: 1000, cacheRead: 0, cacheWrite: 0, output: 1000, reasoning: 0 };
+    expect(pricer.price('llama-3.1-70b-instruct', 'hosted_vllm', undefined, 0, tokens)?.costPusd).toBe(300_000_000n);
+  });
+
   it('merges books: a later file adds models and tiers', () => {
     const extra = file('extra.yaml', 'models:\n  local-llama:\n    prices:\n      - { input: 0.1, output: 0.1 }\n');
     const book = loadPriceBooks([BOOK, extra]);
@@ -120,6 +144,8 @@ describe('price book files', () => {
     ['negative', 'models:\n  m:\n    prices:\n      - { input: -1, output: 1 }\n', /cannot be negative/],
     ['not a book', 'hello: world\n', /not a price book/],
     ['bad tier key', 'models: {}\ntiers:\n  gold: { multipler: 2 }\n', /tiers\.gold\.multipler: unknown key/],
+    ['broken JSON', '{\n  "gpt-4o": { "input_cost_per_token": 1e-6, },\n  "x": 2\n}\n', /not valid JSON: .* at line 2, column \d+$/],
+    ['JSON cut short', '{"gpt-4o": {"input_cost_per_token": 1e-6', /not valid JSON/],
   ])('explains a broken book (%s), naming file and key', (_name, content, message) => {
     const p = file('broken.yaml', content);
     expect(() => loadPriceBookFile(p)).toThrow(PriceBookError);

@@ -26,22 +26,28 @@ function amount(tokens: TokenBuckets, rates: Rates): bigint {
   return exact;
 }
 
-/** Prices usage records against a price book. Model-name resolution is cached per name. */
+/** Prices usage records against a price book. Model-name resolution is cached per provider and name. */
 export class Pricer {
-  private readonly resolved = new Map<string, string | null>();
+  /** Resolved names by provider ('' for none), then by the log's model name. */
+  private readonly resolved = new Map<string, Map<string, string | null>>();
 
   constructor(readonly book: PriceBook) {}
 
   /**
-   * The canonical model a log's model name is priced as: the exact name, an alias, the name without a
-   * provider prefix ("openai/gpt-4o"), or without a snapshot date ("gpt-4o-2024-08-06"). Null: no price.
+   * The canonical model a log's model name is priced as: the name under the provider the log names
+   * ("hosted_vllm/llama-3.1-70b-instruct", as LiteLLM's price map keys some models), the exact name, an alias,
+   * the name without a provider prefix ("openai/gpt-4o"), or without a snapshot date ("gpt-4o-2024-08-06").
+   * Null: no price.
    */
-  resolveModel(name: string): string | null {
-    let hit = this.resolved.get(name);
+  resolveModel(name: string, provider?: string): string | null {
+    let cache = this.resolved.get(provider ?? '');
+    if (!cache) this.resolved.set(provider ?? '', (cache = new Map()));
+    let hit = cache.get(name);
     if (hit !== undefined) return hit;
     hit = null;
+    const qualified = provider && !name.includes('/') ? `${provider}/${name}` : undefined;
     const slash = name.lastIndexOf('/');
-    const candidates = [name, slash >= 0 ? name.slice(slash + 1) : undefined];
+    const candidates = [qualified, name, slash >= 0 ? name.slice(slash + 1) : undefined];
     for (const c of [...candidates]) if (c && DATE_SUFFIX.test(c)) candidates.push(c.replace(DATE_SUFFIX, ''));
     for (const c of candidates) {
       if (!c) continue;
@@ -49,7 +55,7 @@ export class Pricer {
       const alias = this.book.aliases.get(c);
       if (alias !== undefined && this.book.models.has(alias)) { hit = alias; break; }
     }
-    this.resolved.set(name, hit);
+    cache.set(name, hit);
     return hit;
   }
 
@@ -64,8 +70,8 @@ export class Pricer {
   }
 
   /** Undefined when the model has no price in force at `startMs`: the record is kept unpriced. */
-  price(model: string, tier: string | undefined, startMs: number, tokens: TokenBuckets): Price | undefined {
-    const canonical = this.resolveModel(model);
+  price(model: string, provider: string | undefined, tier: string | undefined, startMs: number, tokens: TokenBuckets): Price | undefined {
+    const canonical = this.resolveModel(model, provider);
     if (canonical === null) return undefined;
     const period = this.periodAt(canonical, startMs);
     if (!period) return undefined;

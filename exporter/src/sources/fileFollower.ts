@@ -54,6 +54,8 @@ export class FileFollower {
   /** Files already read to the end and closed (rotated away): never reopened. */
   private readonly finished = new Set<string>();
   private saved = new Map<string, ReadPosition>();
+  /** Files that could not be opened, already warned about. */
+  private readonly unopenable = new Set<string>();
   /** Two read buffers: the next chunk is read into one while the other is framed and handled. */
   private readonly buffers: [Buffer, Buffer];
 
@@ -93,9 +95,12 @@ export class FileFollower {
     try {
       fh = await open(path, 'r');
     } catch (e) {
-      this.o.warn(`${path}: cannot open: ${(e as Error).message}`);
+      // Tried again at every poll (permissions may be fixed): said once, not every poll_interval_ms.
+      if (!this.unopenable.has(key)) this.o.warn(`${path}: cannot open: ${(e as Error).message}`);
+      this.unopenable.add(key);
       return undefined;
     }
+    this.unopenable.delete(key);
     const st = await fh.stat({ bigint: true });
     if (fileKeyOf(st) !== key) {
       await fh.close(); // replaced between stat and open: picked up at the next poll
@@ -256,8 +261,13 @@ export class FileFollower {
     }
   }
 
+  /**
+   * Bytes of each file not read yet. A partial last line (or unfinished pretty-printed object) held until the
+   * rest arrives is not counted: it is read, and nothing can be done with it until the writer completes it, so
+   * it is no reason to call the source behind (lag, /readyz, alerts).
+   */
   backlog(): Backlog[] {
-    return [...this.tracked.values()].map((t) => ({ path: t.path, bytes: Math.max(0, t.lastSize - t.framer.resumeOffset) }));
+    return [...this.tracked.values()].map((t) => ({ path: t.path, bytes: Math.max(0, t.lastSize - t.readOffset) }));
   }
 
   /** Progress of every open file, for `tokenledger ingest` on a terminal. */
