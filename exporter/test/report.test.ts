@@ -39,6 +39,17 @@ describe('tokenledger report', () => {
     expect(csv.stdout.split('\n')[0]).toMatch(/^model,team,user,requests,/);
   });
 
+  it('prints CSV as one row per group (no total among them) and the table with its total under a rule', () => {
+    const all = json('--from', FROM, '--to', TO, '--group-by', 'user');
+    const csv = report('--from', FROM, '--to', TO, '--group-by', 'user', '--format', 'csv').stdout.trim().split('\n');
+    expect(csv.length).toBe(1 + all.rows.length);
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(all.rows.map((r) => r.user));
+    const table = report('--from', FROM, '--to', TO, '--group-by', 'user', '--limit', '2', '--format', 'table').stdout.trim().split('\n');
+    expect(table.length).toBe(2 + 2 + 2); // header and rule, two groups, rule and total
+    expect(table[4]).toMatch(/^-+ /);
+    expect(table[5]).toMatch(new RegExp(`^total, all groups +${all.total.requests} `));
+  });
+
   it.each([
     [['--group-by', 'user,user'], '--group-by: dimension "user" is given twice'],
     [['--group-by', 'user', '--group-by', 'model,user'], '--group-by: dimension "user" is given twice'],

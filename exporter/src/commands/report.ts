@@ -12,10 +12,15 @@ export const REPORT_USAGE = `Usage: tokenledger report --db FILE --from ISO --to
 
 type Row = Record<string, string | number>;
 
-function toTable(rows: readonly Row[], columns: readonly string[]): string {
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+/** The groups, then, under a rule, their total (`totalLabel` in the first column). */
+function toTable(rows: readonly Row[], total: Row, totalLabel: string, columns: readonly string[], labelColumn: string): string {
+  const totalRow: Row = { ...total, [labelColumn]: totalLabel };
+  const all = [...rows, totalRow];
+  const widths = columns.map((c) => Math.max(c.length, ...all.map((r) => String(r[c] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < columns.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ');
-  return [line([...columns]), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => String(r[c] ?? ''))))].join('\n') + '\n';
+  const rule = line(widths.map((w) => '-'.repeat(w)));
+  const cells = (r: Row) => line(columns.map((c) => String(r[c] ?? '')));
+  return [line([...columns]), rule, ...(rows.length ? [...rows.map(cells), rule] : []), cells(totalRow)].join('\n') + '\n';
 }
 
 export async function runReport(argv: string[]): Promise<number> {
@@ -55,8 +60,13 @@ export async function runReport(argv: string[]): Promise<number> {
     if (format === 'json') process.stdout.write(`${JSON.stringify({ rows, total }, null, 2)}\n`);
     else {
       const columns = [...groupBy, ...Object.keys(total)];
-      const withTotal = [...rows, { ...Object.fromEntries(groupBy.map((g, i) => [g, i === 0 ? 'TOTAL' : ''])), ...total }];
-      process.stdout.write(format === 'csv' ? toCsv(withTotal, columns) : toTable(withTotal, columns));
+      // CSV is one row per group, for spreadsheets and scripts: a total among them would be summed with them
+      // (and could not be told from a group named "TOTAL"). The table prints it under a rule, saying what it
+      // covers when --limit hides groups.
+      const label = groupBy[0];
+      const totalLabel = limit !== undefined ? 'total, all groups' : 'total';
+      if (label === undefined) process.stdout.write(format === 'csv' ? toCsv([total], columns) : toTable([], total, '', columns, ''));
+      else process.stdout.write(format === 'csv' ? toCsv(rows, columns) : toTable(rows, total, totalLabel, columns, label));
     }
     return 0;
   } finally {
