@@ -219,6 +219,13 @@ identities:
     const own = runCli(['ingest', '--db', join(dir, 'own.duckdb'), '--config', config, '--prices', join(dir, 'mini-only.yaml'), gw, custom]);
     expect(own.status).toBe(0);
     expect(own.stdout).toMatch(/unpriced: +21 /); // the 11 gpt-4o and 10 claude-haiku-4-5 lines
+
+    // Without --db the config's ledger is written (relative to the config file, as serve opens it).
+    writeFileSync(config, `ledger: data/serve.duckdb\n${readFileSync(config, 'utf8')}`);
+    const own2 = runCli(['ingest', '--config', config, gw]);
+    expect(own2.stderr).toBe('');
+    expect(own2.status).toBe(0);
+    expect((await ledgerGroups(join(dir, 'data', 'serve.duckdb'), ['team'])).total).toMatchObject({ requests: 31 });
   });
 
   it('draws live progress on a terminal: lines count as they are read, not when a batch commits', () => {

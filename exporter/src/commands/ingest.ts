@@ -19,14 +19,15 @@ import { positionsOfFiles } from './ingestPositions';
 import { INGEST_SOURCE, IngestSources } from './ingestSources';
 import { checkLogFiles, UnreadableFile } from './logFiles';
 
-export const INGEST_USAGE = `Usage: tokenledger ingest --db FILE (--prices FILE [--prices FILE ...] | --config FILE) [--format F] [--rejects FILE] [--batch-lines N] LOGFILE... (- for stdin)
+export const INGEST_USAGE = `Usage: tokenledger ingest (--db FILE --prices FILE [--prices FILE ...] | --config FILE [--db FILE]) [--format F] [--rejects FILE] [--batch-lines N] LOGFILE... (- for stdin)
   One-shot backfill: reads the log files into the ledger, prints a summary, exits.
   Re-running it on the same files reads only what was added since (positions are kept in the ledger).
   Exit code 0 when the run completed (rejected lines are reported, not fatal); 1 when a log file cannot be
   read (the others are still ingested), or for a bad price book, config or ledger; 2 for a usage error.
   --config       serve's config file: its identities, default tier and per-source options (format, fields,
-                 mapping, key_namespace of the source whose paths match a file) apply, as in serve, and its
-                 price books unless --prices is given
+                 mapping, key_namespace of the source whose paths match a file) apply, as in serve; its
+                 price books unless --prices is given, and its ledger unless --db is given (stop serve first:
+                 one process writes a ledger)
   --format       auto (default), litellm, kong, envoy; replaces the format of a configured source
   --rejects      quarantine file for refused lines (default: rejects.jsonl beside the ledger)
   --batch-lines  lines per ledger transaction (default ${DEFAULTS.batchLines})`;
@@ -40,7 +41,7 @@ export async function runIngest(argv: string[]): Promise<number> {
       options: { db: { type: 'string' }, prices: { type: 'string', multiple: true }, config: { type: 'string' }, format: { type: 'string' }, rejects: { type: 'string' }, 'batch-lines': { type: 'string' } },
     }),
   );
-  if (!values.db) throw new UsageError('--db is required');
+  if (!values.db && !values.config) throw new UsageError('--db is required (or --config, whose ledger is then used)');
   if (!values.prices?.length && !values.config) throw new UsageError('--prices is required (or --config with a prices key)');
   if (!positionals.length) throw new UsageError('give at least one log file (or - for stdin)');
   const format = values.format as FormatOption | undefined;
@@ -65,14 +66,14 @@ export async function runIngest(argv: string[]): Promise<number> {
   unreadable.forEach(cannotRead);
   if (!readable.length && !useStdin) throw new IngestError(`nothing ingested: ${unreadable.length === 1 ? 'the log file cannot' : 'none of the log files can'} be read`);
 
-  const dbPath = resolve(values.db);
+  const dbPath = resolve(values.db ?? config!.ledgerPath);
   const dbProblem = ensureDirectory(dirname(dbPath));
-  if (dbProblem) throw new IngestError(`--db ${values.db}: cannot create the ledger there: ${dbProblem}`);
+  if (dbProblem) throw new IngestError(`${values.db ? `--db ${values.db}` : `${values.config}: ledger ${dbPath}`}: cannot create the ledger there: ${dbProblem}`);
   const rejectsPath = resolve(values.rejects ?? `${dirname(dbPath)}/rejects.jsonl`);
   const rejectsProblem = ensureDirectory(dirname(rejectsPath));
   if (rejectsProblem) throw new IngestError(`--rejects ${values.rejects ?? rejectsPath}: cannot create the reject file there: ${rejectsProblem}`);
   const rejectFile = new RejectFile(rejectsPath);
-  const ledger = await Ledger.open(dbPath);
+  const ledger = await Ledger.open(dbPath, { memoryLimit: config?.ledgerMemoryLimit });
   const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics: undefined, batchLines, onRejects: (r) => rejectFile.append(r) });
   const started = Date.now();
   try {
