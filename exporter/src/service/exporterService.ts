@@ -18,6 +18,7 @@ import type { AuthConfig } from '../auth/apiTokens';
 import { BudgetTracker } from '../budgets/budgetTracker';
 import { createApp, listen } from '../server/httpServer';
 import { FileFollower } from '../sources/fileFollower';
+import { patternProblems } from '../sources/glob';
 import { readStream } from '../sources/streamSource';
 import type { ReadHandler } from '../sources/types';
 
@@ -128,6 +129,7 @@ export class ExporterService {
         warn: (m) => this.log.warn(m),
       });
       await follower.init(await this.ledger.readPositions(s.name));
+      for (const problem of patternProblems(s.paths)) this.log.warn(`source ${s.name}: ${problem}`);
       this.followed.push({ name: s.name, follower, handler });
     }
     this.loop = this.follow().catch((e: Error) => this.fail(e));

@@ -48,6 +48,28 @@ export function expandPattern(pattern: string): string[] {
   return names.filter((n) => re.test(n)).map((n) => join(dir, n)).filter(isFile).sort();
 }
 
+/**
+ * What is likely wrong with a source's patterns when it starts: a plain path that is a directory (never read:
+ * only files are), or no pattern matching any file yet (fine if the gateway has not written yet, a typo
+ * otherwise). Empty when some file matches.
+ */
+export function patternProblems(patterns: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const pattern of patterns) {
+    if (!hasWildcard(pattern) && isDirectory(resolve(pattern))) problems.push(`${pattern} is a directory; give the files in it, e.g. ${join(pattern, '*.jsonl')}`);
+  }
+  if (!patterns.some((p) => expandPattern(p).length > 0)) problems.push(`no file matches ${patterns.join(', ')} yet; it is read as soon as one appears`);
+  return problems;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
