@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ledger } from '../src/ledger/ledger';
@@ -16,20 +16,23 @@ export function tempDir(prefix = 'tl-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** `as`: run the CLI as another user (see `unprivileged`). */
-export function runCli(args: string[], input?: string, as?: { uid: number; gid: number }): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 120_000, ...as });
+/** `wrapper`: a command the CLI runs under (see `permissionsApply`). */
+export function runCli(args: string[], input?: string, wrapper: readonly string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const [command, ...rest] = [...wrapper, process.execPath, CLI, ...args];
+  const r = spawnSync(command!, rest, { input, encoding: 'utf8', timeout: 120_000 });
+  if (r.error) throw new Error(`cannot run ${command}: ${r.error.message}`);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
- * A user for whom file permissions apply: root reads a chmod 000 file anyway, so as root the CLI is run as
- * `nobody` (who must be able to write in `dir`); undefined (the current user) otherwise.
+ * A wrapper under which file permissions apply to the CLI: root reads a chmod 000 file anyway, so as root the
+ * CLI runs without the capabilities that allow it (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), still as root, so
+ * it can read the checkout wherever that is. `setpriv` is in Debian's essential util-linux package.
  */
-export function unprivileged(dir: string): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  chmodSync(dir, 0o777);
-  return { uid: 65534, gid: 65534 };
+export function permissionsApply(): string[] {
+  if (process.getuid?.() !== 0) return [];
+  if (spawnSync('setpriv', ['--version']).status !== 0) throw new Error('as root, this test needs `setpriv` (Debian package util-linux) to run the CLI without the capability to read any file');
+  return ['setpriv', '--bounding-set=-dac_override,-dac_read_search'];
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` saying what it waited for. */

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { drawProgress, formatProgress } from '../src/commands/ingestProgress';
-import { CLI, ledgerGroups, ledgerTotals, lines, requireBuiltCli, runCli, TEST_PRICES, tempDir, unprivileged, waitFor } from './helpers';
+import { CLI, ledgerGroups, ledgerTotals, lines, permissionsApply, requireBuiltCli, runCli, TEST_PRICES, tempDir, waitFor } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures');
 
@@ -117,7 +117,7 @@ describe('tokenledger ingest', () => {
     mkdirSync(join(dir, 'logs'));
     const db = join(dir, 'l.duckdb');
     const args = [ok, secret, join(dir, 'logs'), join(ok, 'x.jsonl'), join(dir, 'logs/*/x.jsonl'), join(dir, 'none-*.jsonl')];
-    const r = runCli(['ingest', '--db', db, '--prices', prices, ...args], undefined, unprivileged(dir));
+    const r = runCli(['ingest', '--db', db, '--prices', prices, ...args], undefined, permissionsApply());
     expect(r.status).toBe(1);
     const problems = [
       `${secret}: cannot read: permission denied (EACCES)`,
