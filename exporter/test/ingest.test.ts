@@ -101,6 +101,16 @@ describe('tokenledger ingest', () => {
     expect(await ledgerTotals(db)).toEqual(expected);
   });
 
+  it('hints at --format when it fits no line', () => {
+    const db = join(dir, 'wrong-format.duckdb');
+    const wrong = runCli(['ingest', '--db', db, '--prices', prices, '--format', 'kong', '-'], lines(0, 20));
+    expect(wrong.status).toBe(0);
+    expect(wrong.stdout).toContain('rejected:        20 (unrecognized_format 20)');
+    expect(wrong.stdout).toContain('hint:            no line is a kong record: is --format right?');
+    const right = runCli(['ingest', '--db', db, '--prices', prices, '--format', 'litellm', '-'], lines(0, 20));
+    expect(right.stdout).not.toContain('hint:');
+  });
+
   it('reads stdin with -', async () => {
     const db = join(dir, 'stdin.duckdb');
     const r = runCli(['ingest', '--db', db, '--prices', prices, '-'], lines(0, 50));

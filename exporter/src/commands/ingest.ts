@@ -128,6 +128,9 @@ export async function runIngest(argv: string[]): Promise<number> {
         ...(repriced ? [`  re-priced:       ${repriced} earlier record(s) whose model now has a price`] : []),
         ...follower.held().map((h) => `  held back:       ${h.path}:${h.line} (${h.bytes} bytes without a final newline; read when it is completed)`),
         ...notRead.map((u) => `  not read:        ${u.path}: ${u.reason}`),
+        ...(format !== undefined && format !== 'auto' && s.linesRead > 0 && s.rejected.get('unrecognized_format') === s.linesRead
+          ? [`  hint:            no line is a ${format} record: is --format right? Without it each line's format is detected.`]
+          : []),
         `  elapsed:         ${seconds.toFixed(1)}s (${Math.round(s.linesRead / Math.max(seconds, 0.001))} lines/s)`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
