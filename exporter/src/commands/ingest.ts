@@ -13,7 +13,7 @@ import { readStream } from '../sources/streamSource';
 import type { ReadHandler } from '../sources/types';
 import { parseArgs } from 'node:util';
 import { asUsage, UsageError } from './args';
-import { ensureDirectory } from './fsProblem';
+import { ensureDirectory, fsReason } from './fsProblem';
 import { drawProgress } from './ingestProgress';
 import { positionsOfFiles } from './ingestPositions';
 import { INGEST_SOURCE, IngestSources } from './ingestSources';
@@ -95,16 +95,17 @@ export async function runIngest(argv: string[]): Promise<number> {
       linesSeen += read.texts.length;
       return handlerFor(sources.stdin)(read);
     };
-    const warned = new Set<string>();
-    const warn = (m: string) => {
-      if (warned.has(m)) return;
-      warned.add(m);
-      const open = /^(.*): cannot open: (.*)$/s.exec(m); // unreadable since it was checked
-      if (open) cannotRead({ path: open[1]!, reason: `cannot read: ${open[2]!}` });
-      else process.stderr.write(`warning: ${m}\n`);
-    };
     const maxLineBytes = config?.maxLineBytes ?? DEFAULTS.maxLineBytes;
-    const follower = new FileFollower({ source: INGEST_SOURCE, patterns: readable, maxLineBytes, rotateWaitMs: 0, startAt: 'beginning', warn });
+    const follower = new FileFollower({
+      source: INGEST_SOURCE,
+      patterns: readable,
+      maxLineBytes,
+      rotateWaitMs: 0,
+      startAt: 'beginning',
+      warn: (m) => process.stderr.write(`warning: ${m}\n`),
+      // Unreadable since it was checked: as unreadable as a file found so before.
+      cannotOpen: (path, e) => cannotRead({ path, reason: `cannot read: ${fsReason(e)}` }),
+    });
     try {
       await follower.init(positionsOfFiles(await ledger.readPositions(INGEST_SOURCE), readable));
       const stopProgress = drawProgress(process.stderr, () => ({ lines: linesSeen, files: follower.progress() }));

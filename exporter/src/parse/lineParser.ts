@@ -1,6 +1,7 @@
 import type { GatewayFormat, ParseRejection, UsageRecord } from '../types';
 import { completeShape, detectFormat, partialShape } from './detect';
 import { FieldError } from './fieldError';
+import { jsonErrorPosition } from './jsonError';
 import { applyMapping, Mapping } from './mapping';
 import { PRESETS } from './presets';
 
@@ -33,8 +34,6 @@ const V8_JSON_ERRORS = new Set([
   'Unterminated fractional number',
   'Unterminated string',
 ]);
-// Anchored at the end, so that a line quoted in the message cannot fake a position.
-const V8_POSITION = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/;
 
 /**
  * Why a text is not JSON, without a single character of it: the line may be a secret or a prompt. The
@@ -43,11 +42,10 @@ const V8_POSITION = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column 
 export function invalidJsonMessage(text: string, error: unknown): string {
   const v8 = error instanceof Error ? error.message : '';
   if (/^Unexpected end of JSON input/.test(v8)) return 'not valid JSON: unexpected end of input';
-  const at = V8_POSITION.exec(v8);
+  const at = jsonErrorPosition(v8);
   if (at) {
-    const index = Number(at[2]);
-    const bytes = Buffer.byteLength(text.slice(0, index), 'utf8');
-    const what = V8_JSON_ERRORS.has(at[1]!) ? `: ${at[1]![0]!.toLowerCase()}${at[1]!.slice(1)}` : '';
+    const bytes = Buffer.byteLength(text.slice(0, at.index), 'utf8');
+    const what = V8_JSON_ERRORS.has(at.description) ? `: ${at.description[0]!.toLowerCase()}${at.description.slice(1)}` : '';
     return `not valid JSON at byte offset ${bytes} of the line${what}`;
   }
   const first = text.trimStart()[0];

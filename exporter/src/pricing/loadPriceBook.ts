@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { jsonErrorPosition } from '../parse/jsonError';
 import { parseLitellmPriceBook } from './litellmPriceBook';
 import { mergePriceBooks, PriceBook, PriceBookError } from './priceBook';
 import { parseYamlPriceBook } from './yamlPriceBook';
@@ -46,12 +47,10 @@ function parseDocument(file: string, content: string): unknown {
 
 /** V8's JSON.parse message without the quoted input, with the line and column when it gives a position. */
 function jsonErrorWhere(message: string, content: string): string {
-  const what = message.split(/, "|\n/)[0]!.replace(/ in JSON at position \d+.*$/, '');
-  const position = / at position (\d+)/.exec(message);
-  if (!position) return what;
-  const before = content.slice(0, Number(position[1]));
-  const line = before.split('\n').length;
-  return `${what} at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+  const at = jsonErrorPosition(message);
+  if (!at) return message.split(/, "|\n/)[0]!;
+  const before = content.slice(0, at.index);
+  return `${at.description} at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
 }
 
 export function loadPriceBooks(files: readonly string[], litellmEffectiveFromMs?: number): PriceBook {

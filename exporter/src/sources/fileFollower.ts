@@ -22,6 +22,11 @@ export interface FollowerOptions {
   maxBytesPerPoll?: number;
   /** Called with problems worth an operator's attention (lost rotated file). */
   warn: (message: string) => void;
+  /**
+   * Called once for a file that matches but cannot be opened (it is tried again at every poll); by default
+   * a `warn`.
+   */
+  cannotOpen?: (path: string, error: Error) => void;
 }
 
 interface Tracked {
@@ -96,7 +101,10 @@ export class FileFollower {
       fh = await open(path, 'r');
     } catch (e) {
       // Tried again at every poll (permissions may be fixed): said once, not every poll_interval_ms.
-      if (!this.unopenable.has(key)) this.o.warn(`${path}: cannot open: ${(e as Error).message}`);
+      if (!this.unopenable.has(key)) {
+        if (this.o.cannotOpen) this.o.cannotOpen(path, e as Error);
+        else this.o.warn(`${path}: cannot open: ${(e as Error).message}`);
+      }
       this.unopenable.add(key);
       return undefined;
     }
