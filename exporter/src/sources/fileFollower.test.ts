@@ -1,6 +1,7 @@
 import { appendFileSync, copyFileSync, mkdtempSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileFollower } from './fileFollower';
 import { fileKeyOf } from './fileIdentity';
 import { FollowerHarness } from './followerHarness';
 
@@ -88,10 +89,10 @@ describe('FileFollower', () => {
     h = await new FollowerHarness(options()).start();
     await h.poll();
     await h.stop();
-    // As the ledger holds it after a rotation: the file on this inode was finished, with other content.
     const [p] = h.savedPositions;
-    Object.assign(p!, { finished: true, fingerprint: 'f'.repeat(64), fingerprintLen: 10, offset: 10 });
-    await h.start();
+    // As the ledger holds it after a rotation: the file on this inode was finished, with other content.
+    h.follower = new FileFollower({ ...options(), source: 'test', events: (e) => h.events.push(e), clock: () => h.nowMs });
+    await h.follower.init([{ ...p!, finished: true, fingerprint: 'f'.repeat(64), fingerprintLen: 10, offset: 10 }]);
     await h.poll();
     expect(h.texts).toEqual([...records(0, 4), ...records(0, 4)]);
     expect(h.eventNames().slice(1)).toEqual(['replaced']);

@@ -169,7 +169,7 @@ export class FileFollower {
     if (!seen) return; // kept in `saved`: tried again at the next poll
     this.saved.delete(key);
     const from = { offset: p.offset, line: p.line };
-    const state = classify(p.offset, { ...seen, atWatchedPath: true });
+    const state = classify(p.offset, { ...seen, atWatchedPath: true, linked: true });
     switch (state) {
       case 'same':
       case 'grown':
@@ -178,7 +178,7 @@ export class FileFollower {
       case 'truncated':
       case 'replaced':
         // Copied and truncated (or rewritten, or its inode reused) while we were stopped.
-        await this.recoverCopy(path, known, from, true);
+        await this.recoverCopy(path, known, from, true); // followed (and read) before the file itself
         if (await this.follow(path, key, path, () => ({ offset: 0, line: 1 }))) this.emit({ event: state, path, offset: p.offset });
         return;
       case 'rotated':
@@ -195,7 +195,7 @@ export class FileFollower {
     const seen = await this.inspect(path, key, done.identity);
     if (!seen || seen.size === done.size) return;
     done.size = seen.size;
-    const state = classify(done.offset, { ...seen, atWatchedPath: true });
+    const state = classify(done.offset, { ...seen, atWatchedPath: true, linked: true });
     switch (state) {
       case 'same':
         return;
@@ -222,31 +222,35 @@ export class FileFollower {
     const known = identityOfPosition(p);
     const found = await this.findContent(p.path, known, p.offset, p.fileKey);
     if (!found) {
-      this.emit({ event: 'lost', path: p.path, offset: p.offset, why: 'rotated away while tokenledger was stopped and not found beside it' });
+      this.emit({ event: 'lost', path: p.path, offset: p.offset, why: p.fingerprintLen ? 'rotated away while tokenledger was stopped and not found beside it' : 'rotated away while tokenledger was stopped, before anything of it was read (nothing to recognise it by)' });
       return;
     }
     const w = await this.follow(found.path, found.key, p.path, () => ({ offset: p.offset, line: p.line }));
     if (!w) return;
     w.draining = true;
     if (found.key === p.fileKey) this.emit({ event: 'rotated', path: p.path, offset: p.offset });
-    else this.emit({ event: 'copyRecovered', path: p.path, copy: found.path, offset: p.offset });
+    else {
+      w.supersedes = p;
+      this.emit({ event: 'copyRecovered', path: p.path, copy: found.path, offset: p.offset });
+    }
   }
 
   /**
    * The file at `watchedPath` no longer holds what was read of it: the lines after `from` may exist only in
    * a copy beside it (copytruncate). Follows that copy from there, or says they are lost.
    */
-  private async recoverCopy(watchedPath: string, known: FileIdentity, from: StartAt, knownUnread = true): Promise<void> {
+  private async recoverCopy(watchedPath: string, known: FileIdentity, from: StartAt, knownUnread: boolean): Promise<WatchedFile | undefined> {
     const copy = await this.findContent(watchedPath, known, from.offset, undefined);
     if (copy) {
       const w = await this.follow(copy.path, copy.key, watchedPath, () => from);
       if (w) {
         w.draining = true;
         this.emit({ event: 'copyRecovered', path: watchedPath, copy: copy.path, offset: from.offset });
-        return;
+        return w;
       }
     }
     if (knownUnread) this.emit({ event: 'lost', path: watchedPath, offset: from.offset, why: 'truncated or rewritten, and no copy holding the rest of what was written was found beside it' });
+    return undefined;
   }
 
   /**
@@ -255,15 +259,21 @@ export class FileFollower {
    * the file with device:inode `preferKey` if there is one.
    */
   private async findContent(path: string, known: FileIdentity, offset: number, preferKey: string | undefined): Promise<FoundFile | undefined> {
+    // A file read when it was empty has nothing to be recognised by: its inode may since be another file's.
+    if (known.fingerprintLen === 0) return undefined;
     let copy: FoundFile | undefined;
     for (const candidate of rotationSiblings(path)) {
       let fh: FileHandle | undefined;
       try {
         const st = statSync(candidate, { bigint: true });
         const key = fileKeyOf(st);
-        if (!st.isFile() || Number(st.size) < offset || this.watched.has(key) || this.isFinished(key, known)) continue;
+        const size = Number(st.size);
+        if (!st.isFile() || size < offset || this.watched.has(key) || this.isFinished(key, known)) continue;
         fh = await open(candidate, 'r');
-        if (!(await holdsContentOf(fh, Number(st.size), known))) continue;
+        if (!(await holdsContentOf(fh, size, known))) continue;
+        // A file with its own committed position (of the content it holds) is resumed from it, not taken as another's copy.
+        const own = this.saved.get(key);
+        if (own && own.fileKey !== preferKey && own.fingerprintLen > 0 && (await holdsContentOf(fh, size, identityOfPosition(own)))) continue;
         if (key === preferKey) return { path: candidate, key };
         copy ??= { path: candidate, key };
       } catch {
@@ -294,7 +304,7 @@ export class FileFollower {
     }
     let readAny = false;
     for (const w of [...this.watched.values()]) {
-      if (!w.draining) await this.check(w, present.has(w.key));
+      if (!w.draining) readAny = (await this.check(w, present.has(w.key), handler)) || readAny;
       readAny = (await this.readNew(w, handler)) || readAny;
       if (w.draining && this.now() - w.lastGrowthMs >= this.options.rotateWaitMs) await this.finish(w, handler);
     }
@@ -302,39 +312,50 @@ export class FileFollower {
     return readAny;
   }
 
-  /** What became of a followed file since the last poll. */
-  private async check(w: WatchedFile, atWatchedPath: boolean): Promise<void> {
+  /** What became of a followed file since the last poll. Returns true when a copy of it was read. */
+  private async check(w: WatchedFile, atWatchedPath: boolean, handler: ReadHandler): Promise<boolean> {
     const before = { offset: w.resumeOffset, line: w.resumeLine, size: w.size, identity: w.identity };
     const state = classify(w.readOffset, await w.observe(atWatchedPath));
     switch (state) {
       case 'same':
       case 'grown':
-        return;
+        return false;
       case 'rotated':
       case 'gone':
         w.draining = true;
         this.emit({ event: state, path: w.path, offset: w.readOffset });
-        return;
+        return false;
       case 'truncated':
-      case 'replaced':
-        // Its handle is open, so its inode cannot have been reused: it was truncated, maybe rewritten since.
-        await this.recoverCopy(w.watchedPath, before.identity, before, before.size > before.offset);
+      case 'replaced': {
+        // Its handle is open, so its inode cannot have been reused: it was truncated, maybe rewritten since
+        // (and maybe deleted since: the next poll finds it gone).
+        const copy = await this.recoverCopy(w.watchedPath, before.identity, before, before.size > before.offset);
+        // The copy's position is handed over before the file's new one: a crash in between cannot leave
+        // the lines in the copy without a position that leads to them.
+        const readCopy = copy !== undefined && (await this.readNew(copy, handler));
         await w.rewind();
         this.emit({ event: state, path: w.path, offset: before.offset });
-        return;
+        return readCopy;
+      }
       default:
-        assertNever(state);
+        return assertNever(state);
     }
   }
 
   private async readNew(w: WatchedFile, handler: ReadHandler): Promise<boolean> {
     const read = await w.readNew(this.buffers, this.options.maxBytesPerPoll ?? 64 << 20, this.now(), (texts) => this.hand(w, texts, false, handler));
+    if (!w.announced) await this.hand(w, [], false, handler);
     return read > 0;
   }
 
   private async hand(w: WatchedFile, texts: FramedText[], finished: boolean, handler: ReadHandler): Promise<void> {
     for (const t of texts) if (t.tooLong) this.emit({ event: 'lineTooLong', path: w.path, line: t.line, offset: t.startOffset });
     await handler({ path: w.path, texts, position: w.position(this.options.source, finished) });
+    w.announced = true;
+    if (w.supersedes) {
+      await handler({ path: w.supersedes.path, texts: [], position: { ...w.supersedes, finished: true } });
+      w.supersedes = undefined;
+    }
   }
 
   /** A rotated file is done: its held partial line is its last line; commit it as finished and close it. */

@@ -57,12 +57,16 @@ export interface Observation {
   sameContent: boolean;
   /** Whether a path the source's patterns match still leads to it. */
   atWatchedPath: boolean;
+  /** False once it is deleted (it is still read through an open handle). */
+  linked: boolean;
 }
 
+/** Undefined `seen`: not found at all. What happened to the content comes first: a truncated file may also have been deleted since. */
 export function classify(offset: number, seen: Observation | undefined): FileState {
   if (seen === undefined) return 'gone';
   if (seen.size < offset) return 'truncated';
   if (!seen.sameContent) return 'replaced';
+  if (!seen.linked) return 'gone';
   if (!seen.atWatchedPath) return 'rotated';
   return seen.size > offset ? 'grown' : 'same';
 }

@@ -10,24 +10,30 @@ import type { SourceRead } from './types';
  */
 export class FollowerHarness {
   follower!: FileFollower;
-  /** Texts handed over, in order: the JSON text, or `TOO_LONG@<file offset>`. */
-  readonly texts: string[] = [];
   readonly events: FollowerEvent[] = [];
-  private readonly positions = new Map<string, ReadPosition>();
+  /** What was handed over, read by read, as a ledger would have committed it (texts with their position). */
+  private journal: { texts: string[]; position: ReadPosition | undefined }[] = [];
+  /** Reads handed over before this index are committed for good: a crash can only lose those after it. */
+  private durable = 0;
   nowMs = 1_000_000;
 
   constructor(private readonly options: Omit<FollowerOptions, 'events' | 'clock' | 'source'>) {}
 
   async start(): Promise<this> {
     this.follower = new FileFollower({ ...this.options, source: 'test', events: (e) => this.events.push(e), clock: () => this.nowMs });
-    await this.follower.init([...this.positions.values()]);
+    this.markDurable();
+    await this.follower.init(this.savedPositions);
     return this;
   }
 
   private readonly handle = async (read: SourceRead): Promise<void> => {
-    for (const t of read.texts) this.texts.push(t.tooLong ? `TOO_LONG@${t.startOffset}` : t.text);
-    if (read.position) this.positions.set(read.position.fileKey, read.position);
+    this.journal.push({ texts: read.texts.map((t) => (t.tooLong ? `TOO_LONG@${t.startOffset}` : t.text)), position: read.position });
   };
+
+  /** Texts handed over and committed, in order: the JSON text, or `TOO_LONG@<file offset>`. */
+  get texts(): string[] {
+    return this.journal.flatMap((r) => r.texts);
+  }
 
   /** Polls until nothing more is read. */
   async poll(): Promise<void> {
@@ -41,9 +47,15 @@ export class FollowerHarness {
     await this.poll();
   }
 
-  /** Stops as after kill -9: what was handed over is committed, nothing else is done. */
-  async stop(): Promise<void> {
+  /** Everything handed over so far has been committed (the files change only after a commit has landed). */
+  markDurable(): void {
+    this.durable = this.journal.length;
+  }
+
+  /** Stops as after kill -9: the last `uncommitted` reads handed over since the last commit never reached the ledger. */
+  async stop(uncommitted = 0): Promise<void> {
     await this.follower.close();
+    this.journal = this.journal.slice(0, Math.max(this.durable, this.journal.length - uncommitted));
   }
 
   async restart(): Promise<void> {
@@ -55,7 +67,10 @@ export class FollowerHarness {
     return this.events.map((e) => e.event);
   }
 
+  /** The committed position of each file: the last one handed over with it. */
   get savedPositions(): ReadPosition[] {
-    return [...this.positions.values()];
+    const last = new Map<string, ReadPosition>();
+    for (const r of this.journal) if (r.position) last.set(r.position.fileKey, r.position);
+    return [...last.values()];
   }
 }

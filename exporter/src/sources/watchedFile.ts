@@ -21,6 +21,16 @@ export class WatchedFile {
   lastGrowthMs: number;
   /** Its watched path no longer leads to it (rotated, deleted): read to its end, then finished. */
   draining = false;
+  /**
+   * Whether its position since it was (re)started has been handed over: a file is committed as soon as it is
+   * followed, even empty, so that after a crash it is searched for if it was rotated away meanwhile.
+   */
+  announced = false;
+  /**
+   * A copy followed in place of a file that is no longer where it was: that file's committed position, to be
+   * committed as finished once the copy's own position has been handed over, so that it is not recovered twice.
+   */
+  supersedes: ReadPosition | undefined;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -79,10 +89,9 @@ export class WatchedFile {
     return this.framer.heldBytes;
   }
 
-  /** Whether the file's content is still what was read, as `classify` needs it; undefined once it is deleted. */
-  async observe(atWatchedPath: boolean): Promise<Observation | undefined> {
+  /** Whether the file's content is still what was read, as `classify` needs it. */
+  async observe(atWatchedPath: boolean): Promise<Observation> {
     const st = await this.fh.stat();
-    if (st.nlink === 0) return undefined;
     const size = st.size;
     const sameContent = size === this.size && size >= this.readOffset ? true : await holdsContentOf(this.fh, size, this.identity);
     if (sameContent && size > this.size) {
@@ -90,12 +99,13 @@ export class WatchedFile {
       // A young file: extend its fingerprint as it grows, so identity checks use the full prefix.
       if (this.identity.fingerprintLen < FINGERPRINT_BYTES) this.identity = await identityOf(this.fh, this.key, size);
     }
-    return { size, sameContent, atWatchedPath };
+    return { size, sameContent, atWatchedPath, linked: st.nlink > 0 };
   }
 
   /** Truncated or rewritten: read again from its start, as a new file. */
   async rewind(): Promise<void> {
     this.framer = new Framer(0, 1, this.maxLineBytes);
+    this.announced = false;
     this.size = Number((await this.fh.stat()).size);
     this.identity = await identityOf(this.fh, this.key, this.size);
   }
@@ -135,6 +145,8 @@ export class WatchedFile {
       if (total < limit) next = readInto(buffers[turn], this.readOffset + bytesRead);
       const texts: FramedText[] = [];
       this.framer.push(buffer.subarray(0, bytesRead), texts);
+      // The fingerprint covers what was read (up to its length): a position must not match a file holding other bytes.
+      if (this.identity.fingerprintLen < Math.min(this.readOffset, FINGERPRINT_BYTES)) this.identity = await identityOf(this.fh, this.key, this.readOffset);
       await handle(texts);
     }
     if (total > 0) {
