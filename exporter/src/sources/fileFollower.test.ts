@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFollower } from './fileFollower';
 import { fileKeyOf } from './fileIdentity';
-import { FollowerHarness } from './followerHarness';
+import { FollowerHarness } from '../../test/followerHarness';
 
 const record = (i: number) => JSON.stringify({ id: `r-${i}` });
 const recordLines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `${record(from + k)}\n`).join('');
@@ -134,6 +134,17 @@ describe('FileFollower', () => {
     await h.start();
     await h.settle();
     expect(h.texts).toEqual(records(5, 11));
+  });
+
+  it('reads a file truncated and rewritten to the same size between two polls', async () => {
+    writeFileSync(log, recordLines(0, 3));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(3, 6)); // as many bytes as before
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 6));
+    expect(h.eventNames()).toEqual(['added', 'replaced']);
   });
 
   it('forgets finished files not seen for a day', async () => {

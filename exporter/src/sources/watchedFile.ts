@@ -16,8 +16,9 @@ export interface StartAt {
  */
 export class WatchedFile {
   private framer: Framer;
-  /** Size at the last look: content is re-checked only when it changes. */
+  /** Size and modification time at the last look: content is re-checked only when one of them changes. */
   size: number;
+  private mtimeNs: bigint;
   lastGrowthMs: number;
   /** Its watched path no longer leads to it (rotated, deleted): read to its end, then finished. */
   draining = false;
@@ -44,12 +45,14 @@ export class WatchedFile {
      */
     readonly watchedPath: string,
     size: number,
+    mtimeNs: bigint,
     start: StartAt,
     private readonly maxLineBytes: number,
     nowMs: number,
   ) {
     this.framer = new Framer(start.offset, start.line, maxLineBytes);
     this.size = size;
+    this.mtimeNs = mtimeNs;
     this.lastGrowthMs = nowMs;
   }
 
@@ -65,7 +68,7 @@ export class WatchedFile {
       return undefined;
     }
     const size = Number(st.size);
-    return new WatchedFile(fh, await identityOf(fh, key, size), path, watchedPath, size, start(size), maxLineBytes, nowMs);
+    return new WatchedFile(fh, await identityOf(fh, key, size), path, watchedPath, size, st.mtimeNs, start(size), maxLineBytes, nowMs);
   }
 
   get key(): string {
@@ -91,22 +94,27 @@ export class WatchedFile {
 
   /** Whether the file's content is still what was read, as `classify` needs it. */
   async observe(atWatchedPath: boolean): Promise<Observation> {
-    const st = await this.fh.stat();
-    const size = st.size;
-    const sameContent = size === this.size && size >= this.readOffset ? true : await holdsContentOf(this.fh, size, this.identity);
+    const st = await this.fh.stat({ bigint: true });
+    const size = Number(st.size);
+    // Same size and time: unchanged. Truncated and rewritten to the same size changes the time.
+    const untouched = size === this.size && st.mtimeNs === this.mtimeNs && size >= this.readOffset;
+    const sameContent = untouched || (await holdsContentOf(this.fh, size, this.identity));
+    if (sameContent) this.mtimeNs = st.mtimeNs;
     if (sameContent && size > this.size) {
       this.size = size;
       // A young file: extend its fingerprint as it grows, so identity checks use the full prefix.
       if (this.identity.fingerprintLen < FINGERPRINT_BYTES) this.identity = await identityOf(this.fh, this.key, size);
     }
-    return { size, sameContent, atWatchedPath, linked: st.nlink > 0 };
+    return { size, sameContent, atWatchedPath, linked: st.nlink > 0n };
   }
 
   /** Truncated or rewritten: read again from its start, as a new file. */
   async rewind(): Promise<void> {
     this.framer = new Framer(0, 1, this.maxLineBytes);
     this.announced = false;
-    this.size = Number((await this.fh.stat()).size);
+    const st = await this.fh.stat({ bigint: true });
+    this.size = Number(st.size);
+    this.mtimeNs = st.mtimeNs;
     this.identity = await identityOf(this.fh, this.key, this.size);
   }
 

@@ -1,7 +1,7 @@
-import type { ReadPosition } from '../ledger/ledger';
-import { FileFollower, FollowerOptions } from './fileFollower';
-import type { FollowerEvent } from './followerEvents';
-import type { SourceRead } from './types';
+import type { ReadPosition } from '../src/ledger/ledger';
+import { FileFollower, FollowerOptions } from '../src/sources/fileFollower';
+import type { FollowerEvent } from '../src/sources/followerEvents';
+import type { SourceRead } from '../src/sources/types';
 
 /**
  * A follower driven by hand, for tests: what it hands over is collected, the positions it would commit are
