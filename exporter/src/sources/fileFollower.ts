@@ -92,9 +92,11 @@ export class FileFollower {
       if (p.finished) this.finished.set(p.fileKey, { identity: identityOfPosition(p), offset: p.offset, line: p.line, size: p.offset, lastSeenMs: this.now() });
       else this.saved.set(p.fileKey, p);
     }
-    for (const [key, path] of this.scan()) await this.discover(path, key, true);
+    const present = this.scan();
+    for (const [key, path] of present) await this.discover(path, key, true);
     this.firstRun = false;
     for (const p of [...this.saved.values()]) {
+      if (present.has(p.fileKey)) continue; // at a watched path but not readable yet: tried again at every poll
       this.saved.delete(p.fileKey);
       await this.findMoved(p);
     }
