@@ -89,6 +89,19 @@ describe('the file follower, through the CLI', () => {
     expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(100, 230)));
   });
 
+  it('ingest reads on after a too-long line whose newline comes in a later read, and names its line', async () => {
+    const config = writeConfig(dir, '');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}max_line_bytes: 100000\n`);
+    const log = join(dir, 'app.log');
+    // 300 kB: longer than one 256 KiB read, so its newline comes in the next one.
+    writeFileSync(log, `${lines(0, 5)}{"pad":"${'x'.repeat(300_000)}"}\n${lines(5, 10)}`);
+    const r = runCli(['ingest', '--config', config, log]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/records stored: +10\n/);
+    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects).toEqual([expect.objectContaining({ file: log, line: 6, reason: 'line_too_long', offset: Buffer.byteLength(lines(0, 5)), length: 300_011 })]);
+  });
+
   it('ingest refuses a line with bytes that are not UTF-8, naming file, line and offset, and reads a file that starts with a BOM', async () => {
     writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
     const log = join(dir, 'bom.jsonl');
