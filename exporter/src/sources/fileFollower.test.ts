@@ -147,6 +147,19 @@ describe('FileFollower', () => {
     expect(h.eventNames()).toEqual(['added', 'replaced']);
   });
 
+  it('follows a copytruncate copy that the patterns also match from where the original was read, not from its start', async () => {
+    writeFileSync(log, recordLines(0, 5));
+    h = await new FollowerHarness(options({ patterns: [`${log}*`] })).start();
+    await h.poll();
+    appendFileSync(log, recordLines(5, 8));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(8, 9));
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 9));
+    expect(h.eventNames()).toEqual(['added', 'copyRecovered', 'truncated']); // the copy is a watched file: followed, not finished
+  });
+
   it('forgets finished files not seen for a day', async () => {
     const patterns = [join(dir, '*.jsonl')];
     writeFileSync(join(dir, 'a.jsonl'), recordLines(0, 1));

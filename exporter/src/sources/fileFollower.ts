@@ -93,7 +93,8 @@ export class FileFollower {
       else this.saved.set(p.fileKey, p);
     }
     const present = this.scan();
-    for (const [key, path] of present) await this.discover(path, key, true);
+    // A file may already be followed as the copy holding another's unread end.
+    for (const [key, path] of present) if (!this.watched.has(key)) await this.discover(path, key, true);
     this.firstRun = false;
     for (const p of [...this.saved.values()]) {
       if (present.has(p.fileKey)) continue; // at a watched path but not readable yet: tried again at every poll
@@ -133,7 +134,11 @@ export class FileFollower {
       return undefined;
     }
     this.unopenable.delete(key);
-    if (w) this.watched.set(key, w);
+    if (!w) return undefined;
+    // Followed from a start decided now: any older entry for its inode is of another file, or used up.
+    this.watched.set(key, w);
+    this.saved.delete(key);
+    this.finished.delete(key);
     return w;
   }
 
@@ -141,11 +146,44 @@ export class FileFollower {
   private async discover(path: string, key: string, atStartup: boolean): Promise<void> {
     const saved = this.saved.get(key);
     if (saved) return this.resumeSaved(path, key, saved);
+    // Before finished files: a copy may be on the reused inode of one.
+    const original = await this.originalOf(path, key);
+    if (original) {
+      const copy = await this.follow(path, key, path, () => original.from);
+      if (!copy) return;
+      copy.copyOf = original.identity;
+      this.emit({ event: 'copyRecovered', path: original.path, copy: path, offset: original.from.offset });
+      return;
+    }
     const done = this.finished.get(key);
     if (done) return this.revisitFinished(path, key, done);
     const fromEnd = atStartup && this.firstRun && this.options.startAt === 'end';
     const w = await this.follow(path, key, path, (size) => ({ offset: fromEnd ? size : 0, line: 1 }));
     if (w) this.emit({ event: 'added', path, offset: w.readOffset });
+  }
+
+  /**
+   * A new file at a watched path that holds the content of a file already read, as far as it was read: a
+   * copy (copytruncate into a name the patterns match, or `cp`). What it holds was read from the original;
+   * it is followed from there, not read twice.
+   */
+  private async originalOf(path: string, key: string): Promise<{ path: string; identity: FileIdentity; from: StartAt } | undefined> {
+    const known = [
+      ...[...this.watched.values()].map((w) => ({ path: w.watchedPath, identity: w.identity, from: { offset: w.resumeOffset, line: w.resumeLine } })),
+      ...[...this.saved.values()].map((p) => ({ path: p.path, identity: identityOfPosition(p), from: { offset: p.offset, line: p.line } })),
+    ].filter((k) => k.identity.key !== key && k.identity.fingerprintLen > 0);
+    if (!known.length) return undefined;
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(path, 'r');
+      const size = Number((await fh.stat()).size);
+      for (const k of known) if (size >= k.from.offset && (await holdsContentOf(fh, size, k.identity))) return k;
+      return undefined;
+    } catch {
+      return undefined; // not readable: `follow` reports it
+    } finally {
+      await fh?.close();
+    }
   }
 
   /** Size and content of the file at `path` compared with `known`; undefined (reported) when it cannot be opened. */
@@ -171,17 +209,19 @@ export class FileFollower {
     if (!seen) return; // kept in `saved`: tried again at the next poll
     this.saved.delete(key);
     const from = { offset: p.offset, line: p.line };
+    // Its watched path stays the one it was first found at (it may be at another name the patterns match now).
+    const watchedPath = p.path;
     const state = classify(p.offset, { ...seen, atWatchedPath: true, linked: true });
     switch (state) {
       case 'same':
       case 'grown':
-        if (await this.follow(path, key, path, () => from)) this.emit({ event: 'resumed', path, offset: p.offset });
+        if (await this.follow(path, key, watchedPath, () => from)) this.emit({ event: 'resumed', path, offset: p.offset });
         return;
       case 'truncated':
       case 'replaced':
         // Copied and truncated (or rewritten, or its inode reused) while we were stopped.
-        await this.recoverCopy(path, known, from, true); // followed (and read) before the file itself
-        if (await this.follow(path, key, path, () => ({ offset: 0, line: 1 }))) this.emit({ event: state, path, offset: p.offset });
+        await this.recoverCopy(watchedPath, known, from, true); // followed (and read) before the file itself
+        if (await this.follow(path, key, watchedPath, () => ({ offset: 0, line: 1 }))) this.emit({ event: state, path, offset: p.offset });
         return;
       case 'rotated':
       case 'gone':
@@ -203,12 +243,10 @@ export class FileFollower {
         return;
       case 'grown':
         // Written to after it was finished: what was added is read, not lost.
-        this.finished.delete(key);
         if (await this.follow(path, key, path, () => ({ offset: done.offset, line: done.line }))) this.emit({ event: 'resumed', path, offset: done.offset });
         return;
       case 'truncated':
       case 'replaced':
-        this.finished.delete(key);
         if (await this.follow(path, key, path, () => ({ offset: 0, line: 1 }))) this.emit({ event: 'replaced', path, offset: done.offset });
         return;
       case 'rotated':
@@ -242,6 +280,8 @@ export class FileFollower {
    * a copy beside it (copytruncate). Follows that copy from there, or says they are lost.
    */
   private async recoverCopy(watchedPath: string, known: FileIdentity, from: StartAt, knownUnread: boolean): Promise<WatchedFile | undefined> {
+    const followed = [...this.watched.values()].find((w) => w.copyOf && sameIdentity(w.copyOf, known));
+    if (followed) return followed; // the patterns matched the copy: it is followed already
     const copy = await this.findContent(watchedPath, known, from.offset, undefined);
     if (copy) {
       const w = await this.follow(copy.path, copy.key, watchedPath, () => from);
@@ -290,7 +330,7 @@ export class FileFollower {
   /** A finished file is recognised by identity: the same inode with the same first bytes. */
   private isFinished(key: string, identity: FileIdentity): boolean {
     const done = this.finished.get(key);
-    return done !== undefined && done.identity.fingerprint === identity.fingerprint && done.identity.fingerprintLen === identity.fingerprintLen;
+    return done !== undefined && sameIdentity(done.identity, { ...identity, key });
   }
 
   /**
@@ -410,6 +450,10 @@ export class FileFollower {
     for (const w of this.watched.values()) await w.close();
     this.watched.clear();
   }
+}
+
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.key === b.key && a.fingerprint === b.fingerprint && a.fingerprintLen === b.fingerprintLen;
 }
 
 function identityOfPosition(p: ReadPosition): FileIdentity {

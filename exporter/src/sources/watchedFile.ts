@@ -32,6 +32,8 @@ export class WatchedFile {
    * committed as finished once the copy's own position has been handed over, so that it is not recovered twice.
    */
   supersedes: ReadPosition | undefined;
+  /** The file whose unread end this copy holds (a copy made by copytruncate where the patterns also match it). */
+  copyOf: FileIdentity | undefined;
 
   private constructor(
     private readonly fh: FileHandle,
