@@ -39,8 +39,6 @@ interface FinishedFile {
   identity: FileIdentity;
   offset: number;
   line: number;
-  /** Size when last checked: its content is checked again only when this changes. */
-  size: number;
   lastSeenMs: number;
 }
 
@@ -89,7 +87,7 @@ export class FileFollower {
   async init(saved: readonly ReadPosition[]): Promise<void> {
     this.firstRun = saved.length === 0;
     for (const p of saved) {
-      if (p.finished) this.finished.set(p.fileKey, { identity: identityOfPosition(p), offset: p.offset, line: p.line, size: p.offset, lastSeenMs: this.now() });
+      if (p.finished) this.finished.set(p.fileKey, { identity: identityOfPosition(p), offset: p.offset, line: p.line, lastSeenMs: this.now() });
       else this.saved.set(p.fileKey, p);
     }
     const present = this.scan();
@@ -145,13 +143,19 @@ export class FileFollower {
   /** A file at a watched path, not followed in this run yet. */
   private async discover(path: string, key: string, atStartup: boolean): Promise<void> {
     const saved = this.saved.get(key);
-    if (saved) return this.resumeSaved(path, key, saved);
+    // A position taken when the file was empty says nothing about what is on its inode now: as if none.
+    if (saved && saved.fingerprintLen > 0) return this.resumeSaved(path, key, saved);
     // Before finished files: a copy may be on the reused inode of one.
     const original = await this.originalOf(path, key);
     if (original) {
       const copy = await this.follow(path, key, path, () => original.from);
       if (!copy) return;
       copy.copyOf = original.identity;
+      if (original.position) {
+        // The copy holds what is left of a file with a committed position: that position is used up.
+        this.saved.delete(original.position.fileKey);
+        copy.supersedes = original.position;
+      }
       this.emit({ event: 'copyRecovered', path: original.path, copy: path, offset: original.from.offset });
       return;
     }
@@ -167,10 +171,10 @@ export class FileFollower {
    * copy (copytruncate into a name the patterns match, or `cp`). What it holds was read from the original;
    * it is followed from there, not read twice.
    */
-  private async originalOf(path: string, key: string): Promise<{ path: string; identity: FileIdentity; from: StartAt } | undefined> {
+  private async originalOf(path: string, key: string): Promise<{ path: string; identity: FileIdentity; from: StartAt; position?: ReadPosition } | undefined> {
     const known = [
       ...[...this.watched.values()].map((w) => ({ path: w.watchedPath, identity: w.identity, from: { offset: w.resumeOffset, line: w.resumeLine } })),
-      ...[...this.saved.values()].map((p) => ({ path: p.path, identity: identityOfPosition(p), from: { offset: p.offset, line: p.line } })),
+      ...[...this.saved.values()].map((p) => ({ path: p.path, identity: identityOfPosition(p), from: { offset: p.offset, line: p.line }, position: p })),
     ].filter((k) => k.identity.key !== key && k.identity.fingerprintLen > 0);
     if (!known.length) return undefined;
     let fh: FileHandle | undefined;
@@ -234,9 +238,10 @@ export class FileFollower {
   /** A finished file's inode at a watched path: still that file (left alone), or a new file on a reused inode. */
   private async revisitFinished(path: string, key: string, done: FinishedFile): Promise<void> {
     done.lastSeenMs = this.now();
+    // Checked at every poll, size alone is not enough: a new file on its inode may have reached the same size.
+    // (A finished file is rarely at a watched path: renamed back, or its inode reused.)
     const seen = await this.inspect(path, key, done.identity);
-    if (!seen || seen.size === done.size) return;
-    done.size = seen.size;
+    if (!seen) return;
     const state = classify(done.offset, { ...seen, atWatchedPath: true, linked: true });
     switch (state) {
       case 'same':
@@ -404,7 +409,7 @@ export class FileFollower {
   private async finish(w: WatchedFile, handler: ReadHandler): Promise<void> {
     await this.hand(w, w.finish(), true, handler);
     this.watched.delete(w.key);
-    this.finished.set(w.key, { identity: w.identity, offset: w.readOffset, line: w.resumeLine, size: w.size, lastSeenMs: this.now() });
+    this.finished.set(w.key, { identity: w.identity, offset: w.readOffset, line: w.resumeLine, lastSeenMs: this.now() });
     await w.close();
     this.emit({ event: 'finished', path: w.path, offset: w.readOffset });
   }
