@@ -146,24 +146,34 @@ export class FileFollower {
     // A position taken when the file was empty says nothing about what is on its inode now: as if none.
     if (saved && saved.fingerprintLen > 0) return this.resumeSaved(path, key, saved);
     // Before finished files: a copy may be on the reused inode of one.
-    const original = await this.originalOf(path, key);
-    if (original) {
-      const copy = await this.follow(path, key, path, () => original.from);
-      if (!copy) return;
-      copy.copyOf = original.identity;
-      if (original.position) {
-        // The copy holds what is left of a file with a committed position: that position is used up.
-        this.saved.delete(original.position.fileKey);
-        copy.supersedes = original.position;
-      }
-      this.emit({ event: 'copyRecovered', path: original.path, copy: path, offset: original.from.offset });
-      return;
-    }
+    if (await this.followIfCopy(path, key)) return;
     const done = this.finished.get(key);
     if (done) return this.revisitFinished(path, key, done);
     const fromEnd = atStartup && this.firstRun && this.options.startAt === 'end';
     const w = await this.follow(path, key, path, (size) => ({ offset: fromEnd ? size : 0, line: 1 }));
     if (w) this.emit({ event: 'added', path, offset: w.readOffset });
+  }
+
+  /** Content not read before at a watched path (a new file, or new content on a known inode): from its start, unless it is a copy. */
+  private async followNewContent(path: string, key: string, watchedPath: string, event: 'truncated' | 'replaced', offset: number): Promise<void> {
+    if (await this.followIfCopy(path, key)) return;
+    if (await this.follow(path, key, watchedPath, () => ({ offset: 0, line: 1 }))) this.emit({ event, path, offset });
+  }
+
+  /** Follows the file at `path` as a copy of a file already read, if it is one (see `originalOf`). */
+  private async followIfCopy(path: string, key: string): Promise<boolean> {
+    const original = await this.originalOf(path, key);
+    if (!original) return false;
+    const copy = await this.follow(path, key, path, () => original.from);
+    if (!copy) return true;
+    copy.copyOf = original.identity;
+    if (original.position) {
+      // The copy holds what is left of a file with a committed position: that position is used up.
+      this.saved.delete(original.position.fileKey);
+      copy.supersedes = original.position;
+    }
+    this.emit({ event: 'copyRecovered', path: original.path, copy: path, offset: original.from.offset });
+    return true;
   }
 
   /**
@@ -225,7 +235,7 @@ export class FileFollower {
       case 'replaced':
         // Copied and truncated (or rewritten, or its inode reused) while we were stopped.
         await this.recoverCopy(watchedPath, known, from, true); // followed (and read) before the file itself
-        if (await this.follow(path, key, watchedPath, () => ({ offset: 0, line: 1 }))) this.emit({ event: state, path, offset: p.offset });
+        await this.followNewContent(path, key, watchedPath, state, p.offset);
         return;
       case 'rotated':
       case 'gone':
@@ -252,7 +262,7 @@ export class FileFollower {
         return;
       case 'truncated':
       case 'replaced':
-        if (await this.follow(path, key, path, () => ({ offset: 0, line: 1 }))) this.emit({ event: 'replaced', path, offset: done.offset });
+        await this.followNewContent(path, key, path, 'replaced', done.offset);
         return;
       case 'rotated':
       case 'gone':
