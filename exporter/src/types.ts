@@ -43,7 +43,8 @@ export type RejectReason =
   | 'unrecognized_format'
   | 'missing_field'
   | 'invalid_field'
-  | 'line_too_long';
+  | 'line_too_long'
+  | 'invalid_utf8';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'invalid_json',
@@ -51,6 +52,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'missing_field',
   'invalid_field',
   'line_too_long',
+  'invalid_utf8',
 ];
 
 export interface ParseRejection {

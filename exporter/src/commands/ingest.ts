@@ -9,6 +9,7 @@ import { IdentityMap } from '../pricing/identityMap';
 import { loadPriceBooks } from '../pricing/loadPriceBook';
 import { Pricer } from '../pricing/pricer';
 import { FileFollower } from '../sources/fileFollower';
+import { describeEvent } from '../sources/followerEvents';
 import { readStream } from '../sources/streamSource';
 import type { ReadHandler } from '../sources/types';
 import { parseArgs } from 'node:util';
@@ -102,9 +103,12 @@ export async function runIngest(argv: string[]): Promise<number> {
       maxLineBytes,
       rotateWaitMs: 0,
       startAt: 'beginning',
-      warn: (m) => process.stderr.write(`warning: ${m}\n`),
-      // Unreadable since it was checked: as unreadable as a file found so before.
-      cannotOpen: (path, e) => cannotRead({ path, reason: `cannot read: ${fsReason(e)}` }),
+      events: (e) => {
+        // Unreadable since it was checked: as unreadable as a file found so before.
+        if (e.event === 'cannotOpen') return cannotRead({ path: e.path, reason: `cannot read: ${fsReason(e.error)}` });
+        const { level, message } = describeEvent(e);
+        if (level === 'warn') process.stderr.write(`warning: ${message}\n`);
+      },
     });
     try {
       await follower.init(positionsOfFiles(await ledger.readPositions(INGEST_SOURCE), readable));

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { picoToUsdNumber } from '../pricing/money';
 import { BUCKETS } from '../pricing/priceBook';
+import { FOLLOWER_EVENT_NAMES, FollowerEventName } from '../sources/followerEvents';
 import { REJECT_REASONS } from '../types';
 import { Sample, SnapshotMetric } from './snapshotMetric';
 import { SeriesLimiter } from './seriesLimiter';
@@ -85,6 +86,8 @@ export class ExporterMetrics {
   readonly usage = new UsageAggregate();
   readonly linesRead = new Map<string, number>();
   readonly linesRejected = new Map<string, number>();
+  /** Follower decisions about files since this process started, per source. */
+  private readonly fileEvents = new Map<string, Map<FollowerEventName, number>>();
   lastCheckpointMs = 0;
   private readonly requests: UsageFamily;
   private readonly tokens: UsageFamily;
@@ -127,6 +130,9 @@ export class ExporterMetrics {
       new SnapshotMetric('tokenledger_lines_rejected_total', 'Log lines refused and quarantined, by reason.', 'counter', () =>
         REJECT_REASONS.map((reason) => ({ labels: { reason }, value: this.linesRejected.get(reason) ?? 0 })),
       ),
+      new SnapshotMetric('tokenledger_source_file_events_total', 'What the file follower decided about a source\'s files since the exporter started: added, resumed, rotated, gone, truncated, replaced, copyRecovered, finished, lost (bytes not read), lineTooLong, cannotOpen.', 'counter', () =>
+        [...this.fileEvents].flatMap(([source, counts]) => FOLLOWER_EVENT_NAMES.map((event) => ({ labels: { source, event }, value: counts.get(event) ?? 0 }))),
+      ),
       new SnapshotMetric('tokenledger_ingest_lag_seconds', 'Age of the data at the read position while a source has unread data; 0 when caught up.', 'gauge', () =>
         this.lag().map((l) => ({ labels: { source: l.source }, value: l.lagSeconds })),
       ),
@@ -142,6 +148,12 @@ export class ExporterMetrics {
         { labels: { family: 'cost' }, value: this.cost.foldedSets },
       ]),
     ];
+  }
+
+  countFileEvent(source: string, event: FollowerEventName): void {
+    let counts = this.fileEvents.get(source);
+    if (!counts) this.fileEvents.set(source, (counts = new Map()));
+    counts.set(event, (counts.get(event) ?? 0) + 1);
   }
 
   private latencySamples(): Sample[] {

@@ -1,4 +1,7 @@
-import { Framer, FramedText } from './framer';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { firstInvalidUtf8, Framer, FramedText } from './framer';
 
 function frame(chunks: string[], maxBytes = 1024, finish = false): { out: FramedText[]; framer: Framer } {
   const framer = new Framer(0, 1, maxBytes);
@@ -61,5 +64,179 @@ describe('Framer', () => {
       [true, 2, 8, 109],
       [false, 3, 109, 117],
     ]);
+  });
+
+  it('leaves a too-long line whose newline comes in a later chunk, and frames what follows', () => {
+    // max 64: the long line is held past the limit in one chunk and its newline arrives in the next.
+    const long = 'y'.repeat(110);
+    const { out, framer } = frame(['{"a":1}\n', long.slice(0, 70), long.slice(70, 100), `${long.slice(100)}\n{"b":2}\n{"c":3}\n`], 64);
+    expect(out.map((t) => [t.text, t.tooLong, t.line, t.startOffset, t.endOffset])).toEqual([
+      ['{"a":1}', false, 1, 0, 8],
+      ['', true, 2, 8, 119],
+      ['{"b":2}', false, 3, 119, 127],
+      ['{"c":3}', false, 4, 127, 135],
+    ]);
+    expect([framer.resumeOffset, framer.resumeLine, framer.readOffset, framer.heldBytes]).toEqual([135, 5, 135, 0]);
+  });
+
+  it('resumes a restart at the start of a too-long line it is still skipping', () => {
+    const { out, framer } = frame(['{"a":1}\n', 'z'.repeat(100)], 64);
+    expect(out).toHaveLength(1);
+    expect([framer.resumeOffset, framer.resumeLine, framer.readOffset, framer.heldBytes]).toEqual([8, 2, 108, 100]);
+  });
+
+  it('ends an object cut short at the next line that is not part of it: the cut record costs only itself', () => {
+    const { out } = frame(['{"a":1}\n{\n    "id": "cut",\n{"b":2}\nINFO: next\n{\n  "c": 3\n}\n']);
+    expect(out.map((t) => [t.text, t.line, t.startOffset, t.endOffset])).toEqual([
+      ['{"a":1}', 1, 0, 8],
+      ['{\n    "id": "cut",', 2, 8, 27],
+      ['{"b":2}', 4, 27, 35],
+      ['INFO: next', 5, 35, 46],
+      ['{\n  "c": 3\n}', 6, 46, 59],
+    ]);
+  });
+
+  it('ends an object cut short at the next object', () => {
+    const { out } = frame(['{\n  "a": 1,\n{\n  "b": 2\n}\n']);
+    expect(out.map((t) => t.text)).toEqual(['{\n  "a": 1,', '{\n  "b": 2\n}']);
+  });
+
+  it('ends an object cut short before a too-long line that does not continue it', () => {
+    const { out } = frame(['{\n  "a": 1,\n', `${'q'.repeat(80)}\n{"b":2}\n`], 64);
+    expect(out.map((t) => [t.text, t.tooLong, t.line, t.startOffset, t.endOffset])).toEqual([
+      ['{\n  "a": 1,', false, 1, 0, 12],
+      ['', true, 3, 12, 93],
+      ['{"b":2}', false, 4, 93, 101],
+    ]);
+  });
+
+  it("reads LiteLLM's pretty-printed stdout between its log lines", () => {
+    const log = readFileSync(join(__dirname, '../../test/fixtures/litellm-stdout.log'));
+    const { out } = frame([log.toString('utf8')], 1 << 20);
+    expect(out.map((t) => t.line)).toEqual([1, 2, 38]);
+    expect(JSON.parse(out[1]!.text).id).toBe('chatcmpl-pretty-0001');
+  });
+
+  it('strips a UTF-8 byte order mark at the start of the file, offsets unchanged', () => {
+    const framer = new Framer(0, 1, 1024);
+    const out: FramedText[] = [];
+    framer.push(Buffer.concat([Buffer.from([0xef, 0xbb]), Buffer.from([0xbf])]), out);
+    framer.push(Buffer.from('{"a":1}\n\uFEFF{"b":2}\n'), out);
+    expect(out.map((t) => [t.text, t.startOffset, t.endOffset])).toEqual([
+      ['{"a":1}', 0, 11],
+      ['\uFEFF{"b":2}', 11, 22], // only at offset 0: elsewhere it is content, left for the parser to judge
+    ]);
+  });
+
+  it('flags a line with bytes that are not UTF-8, naming the offset of the first one', () => {
+    const framer = new Framer(100, 7, 1024);
+    const out: FramedText[] = [];
+    framer.push(Buffer.concat([Buffer.from('{"u":"ok"}\n{"u":"a'), Buffer.from([0xc3]), Buffer.from('"}\n{"u":"é"}\n')]), out);
+    expect(out.map((t) => [t.line, t.invalidUtf8At])).toEqual([
+      [7, undefined],
+      [8, 111 + 7],
+      [9, undefined],
+    ]);
+  });
+
+  it('finds the first invalid UTF-8 byte: truncated, overlong, surrogate, out of range', () => {
+    const at = (...bytes: number[]) => firstInvalidUtf8(Buffer.from(bytes));
+    expect(at(0x61, 0xc3, 0xa9, 0x62)).toBe(4);
+    expect(at(0x61, 0xc3)).toBe(1);
+    expect(at(0xc0, 0xaf)).toBe(0);
+    expect(at(0x61, 0xe0, 0x80, 0xaf)).toBe(1);
+    expect(at(0xed, 0xa0, 0x80)).toBe(0);
+    expect(at(0xf4, 0x90, 0x80, 0x80)).toBe(0);
+    expect(at(0xf0, 0x9f, 0x98, 0x80, 0xff)).toBe(4);
+  });
+});
+
+/** Frames `bytes` fed in pieces cut at `cuts`, then reports everything observable. */
+function frameCut(bytes: Buffer, cuts: number[], maxBytes: number) {
+  const framer = new Framer(0, 1, maxBytes);
+  const out: FramedText[] = [];
+  let from = 0;
+  for (const cut of [...new Set(cuts)].sort((a, b) => a - b)) {
+    framer.push(bytes.subarray(from, cut), out);
+    from = cut;
+  }
+  framer.push(bytes.subarray(from), out);
+  const state = { resumeOffset: framer.resumeOffset, resumeLine: framer.resumeLine, readOffset: framer.readOffset, heldBytes: framer.heldBytes };
+  framer.finish(out);
+  return { out, state };
+}
+
+const MAX = 48;
+const unicodeText = fc.string({ unit: 'grapheme', maxLength: 12 });
+const jsonLine = fc.record({ k: fc.nat(), s: unicodeText }).map((o) => `${JSON.stringify(o)}\n`);
+const overlongLine = fc.tuple(fc.constantFrom('', '  ', '}'), fc.integer({ min: MAX - 3, max: 4 * MAX })).map(([lead, n]) => `${lead}${'é'.repeat(n / 2)}x\n`);
+const prettyObject = fc.record({ id: unicodeText, n: fc.nat(), inner: fc.array(fc.nat(), { maxLength: 3 }) }).chain((o) =>
+  fc.constantFrom(2, 4).chain((indent) => fc.boolean().map((cut) => {
+    const lines = JSON.stringify(o, null, indent).split('\n');
+    return `${(cut ? lines.slice(0, Math.max(1, lines.length - 2)) : lines).join('\n')}\n`;
+  })),
+);
+const segment = fc.oneof(
+  { arbitrary: jsonLine, weight: 4 },
+  { arbitrary: overlongLine, weight: 2 },
+  { arbitrary: prettyObject, weight: 2 },
+  { arbitrary: jsonLine.map((l) => l.replace('\n', '\r\n')), weight: 1 },
+  { arbitrary: fc.constantFrom('\n', '   \n', 'INFO: 127.0.0.1 - "POST /chat/completions" 200\n', '{\n'), weight: 1 },
+);
+/** Some input bytes: segments, maybe a BOM first, maybe invalid UTF-8 bytes inside, maybe a last line without newline. */
+const input = fc
+  .record({
+    bom: fc.boolean(),
+    segments: fc.array(segment, { maxLength: 25 }),
+    invalid: fc.array(fc.tuple(fc.nat(), fc.constantFrom(0xff, 0xc3, 0xed, 0x80)), { maxLength: 2 }),
+    tail: fc.oneof(fc.constant(''), fc.constant('{"partial":'), fc.constant('  "k": 1')),
+  })
+  .map(({ bom, segments, invalid, tail }) => {
+    const bytes = Buffer.concat([Buffer.from(bom ? [0xef, 0xbb, 0xbf] : []), Buffer.from(segments.join('') + tail)]);
+    for (const [at, b] of invalid) if (bytes.length && bytes[at % bytes.length] !== NL) bytes[at % bytes.length] = b;
+    return bytes;
+  });
+const NL = 10;
+
+describe('Framer, over arbitrary chunkings', () => {
+  it('frames the same texts and rejects, and resumes at the same place, as one contiguous read', () => {
+    fc.assert(
+      fc.property(input, fc.array(fc.nat(), { maxLength: 30 }), (bytes, cutSeeds) => {
+        const cuts = cutSeeds.map((c) => c % (bytes.length + 1));
+        expect(frameCut(bytes, cuts, MAX)).toEqual(frameCut(bytes, [], MAX));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('byte by byte gives the same as one read', () => {
+    fc.assert(
+      fc.property(input, (bytes) => {
+        const everyByte = Array.from({ length: bytes.length }, (_, i) => i);
+        expect(frameCut(bytes, everyByte, MAX)).toEqual(frameCut(bytes, [], MAX));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('numbers lines and bytes exactly: one text or one too-long reject per JSON line, none lost', () => {
+    const lineOf = fc.oneof(jsonLine, overlongLine.map((l) => l.replace(/^[ }]+/, '')));
+    fc.assert(
+      fc.property(fc.array(lineOf, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 20 }), (written, cutSeeds) => {
+        const bytes = Buffer.from(written.join(''));
+        const { out, state } = frameCut(bytes, cutSeeds.map((c) => c % (bytes.length + 1)), MAX);
+        let offset = 0;
+        const expected = written.map((l, i) => {
+          const size = Buffer.byteLength(l);
+          const tooLong = size - 1 > MAX;
+          const e = { text: tooLong ? '' : l.slice(0, -1), line: i + 1, startOffset: offset, endOffset: offset + size, tooLong };
+          offset += size;
+          return e;
+        });
+        expect(out).toEqual(expected);
+        expect(state).toEqual({ resumeOffset: bytes.length, resumeLine: written.length + 1, readOffset: bytes.length, heldBytes: 0 });
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -53,7 +53,11 @@ export class BatchPart {
     let newest = this.newest.get(name) ?? -Infinity;
     for (let i = 0; i < texts.length; i++) {
       const t = texts[i]!;
-      const parsed = t.tooLong ? ({ reason: 'line_too_long', message: `line longer than the configured max_line_bytes` } as ParseRejection) : source.parser.parse(t.text);
+      const parsed = t.tooLong
+        ? ({ reason: 'line_too_long', message: `line longer than the configured max_line_bytes` } as ParseRejection)
+        : t.invalidUtf8At !== undefined
+          ? ({ reason: 'invalid_utf8', message: `byte ${t.invalidUtf8At} of the file is not valid UTF-8` } as ParseRejection)
+          : source.parser.parse(t.text);
       if (isRejection(parsed)) {
         this.rejects.push({
           source: name,

@@ -18,6 +18,7 @@ import type { AuthConfig } from '../auth/apiTokens';
 import { BudgetTracker } from '../budgets/budgetTracker';
 import { createApp, listen } from '../server/httpServer';
 import { FileFollower } from '../sources/fileFollower';
+import { describeEvent } from '../sources/followerEvents';
 import { patternProblems } from '../sources/glob';
 import { readStream } from '../sources/streamSource';
 import type { ReadHandler } from '../sources/types';
@@ -126,7 +127,11 @@ export class ExporterService {
         maxLineBytes: this.config.maxLineBytes,
         rotateWaitMs: this.config.rotateWaitMs,
         startAt: s.startAt,
-        warn: (m) => this.log.warn(m),
+        events: (e) => {
+          const { level, message } = describeEvent(e);
+          this.log[level](`source ${s.name}: ${message}`);
+          this.metrics.countFileEvent(s.name, e.event);
+        },
       });
       await follower.init(await this.ledger.readPositions(s.name));
       for (const problem of patternProblems(s.paths)) this.log.warn(`source ${s.name}: ${problem}`);

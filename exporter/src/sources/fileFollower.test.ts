@@ -1,0 +1,181 @@
+import { appendFileSync, copyFileSync, mkdtempSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileFollower } from './fileFollower';
+import { fileKeyOf } from './fileIdentity';
+import { FollowerHarness } from '../../test/followerHarness';
+
+const record = (i: number) => JSON.stringify({ id: `r-${i}` });
+const recordLines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `${record(from + k)}\n`).join('');
+const records = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => record(from + k));
+
+describe('FileFollower', () => {
+  let dir: string;
+  let log: string;
+  let h: FollowerHarness;
+  const options = (extra: Partial<ConstructorParameters<typeof FollowerHarness>[0]> = {}) => ({ patterns: [join(dir, 'app.log')], maxLineBytes: 1024, rotateWaitMs: 500, startAt: 'beginning' as const, ...extra });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tl-follower-'));
+    log = join(dir, 'app.log');
+  });
+  afterEach(async () => h?.stop());
+
+  it('reads the lines a copytruncate made while it was stopped from the copy', async () => {
+    writeFileSync(log, recordLines(0, 10));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    await h.stop();
+    appendFileSync(log, recordLines(10, 15)); // written after the last commit: only in the copy once truncated
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(15, 20));
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 20));
+    expect(h.eventNames()).toEqual(['added', 'copyRecovered', 'truncated', 'finished']);
+  });
+
+  it('says so when a file was truncated while stopped and no copy holds its unread end', async () => {
+    writeFileSync(log, recordLines(0, 10));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    await h.stop();
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(10, 12));
+    await h.start();
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 12));
+    expect(h.events.slice(1)).toEqual([
+      { event: 'lost', path: log, offset: 130, why: expect.stringContaining('no copy') },
+      { event: 'truncated', path: log, offset: 130 },
+    ]);
+  });
+
+  it('reads on after a too-long line whose newline comes in a later read', async () => {
+    writeFileSync(log, `${record(0)}\n${'x'.repeat(150)}\n${record(1)}\n`);
+    h = await new FollowerHarness(options({ maxLineBytes: 64, chunkBytes: 16 })).start();
+    await h.poll();
+    expect(h.texts).toEqual([record(0), 'TOO_LONG@13', record(1)]);
+    expect(h.events.map((e) => e.event)).toEqual(['added', 'lineTooLong']);
+    expect(h.events[1]).toEqual({ event: 'lineTooLong', path: log, line: 2, offset: 13 });
+    await h.restart();
+    appendFileSync(log, `${record(2)}\n`);
+    await h.poll();
+    expect(h.texts).toEqual([record(0), 'TOO_LONG@13', record(1), record(2)]);
+  });
+
+  it('reads a new file that got the inode of a finished, deleted one', async () => {
+    const patterns = [join(dir, '*.jsonl')];
+    const first = join(dir, 'a.jsonl');
+    writeFileSync(first, recordLines(0, 3));
+    h = await new FollowerHarness(options({ patterns })).start();
+    await h.poll();
+    const key = fileKeyOf(statSync(first));
+    unlinkSync(first);
+    await h.poll();
+    await h.settle(); // finished and closed: its inode is free
+    const second = join(dir, 'b.jsonl');
+    writeFileSync(second, recordLines(3, 5));
+    // ext4 and tmpfs hand a freed inode to the next file created; this test is about that case.
+    expect(fileKeyOf(statSync(second))).toBe(key);
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 5));
+    expect(h.eventNames()).toEqual(['added', 'gone', 'finished', 'replaced']);
+  });
+
+  it('reads a file on the inode of a finished one committed before a restart', async () => {
+    writeFileSync(log, recordLines(0, 4));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    await h.stop();
+    const [p] = h.savedPositions;
+    // As the ledger holds it after a rotation: the file on this inode was finished, with other content.
+    h.follower = new FileFollower({ ...options(), source: 'test', events: (e) => h.events.push(e), clock: () => h.nowMs });
+    await h.follower.init([{ ...p!, finished: true, fingerprint: 'f'.repeat(64), fingerprintLen: 10, offset: 10 }]);
+    await h.poll();
+    expect(h.texts).toEqual([...records(0, 4), ...records(0, 4)]);
+    expect(h.eventNames().slice(1)).toEqual(['replaced']);
+  });
+
+  it('finds a rotated file beside its watched path after any number of restarts', async () => {
+    writeFileSync(log, recordLines(0, 5));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    await h.stop();
+    appendFileSync(log, recordLines(5, 7));
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, recordLines(100, 101));
+    await h.start();
+    await h.poll(); // app.log.1 is found beside app.log and read; not finished yet (the writer may still add)
+    await h.stop();
+    appendFileSync(`${log}.1`, recordLines(7, 9));
+    renameSync(`${log}.1`, `${log}.2`);
+    await h.start();
+    await h.settle();
+    expect([...h.texts].sort()).toEqual([...records(0, 9), record(100)].sort());
+    expect(h.eventNames()).toEqual(['added', 'added', 'rotated', 'resumed', 'rotated', 'finished']);
+  });
+
+  it('with start_at end, starts only files found at its first start at their end; files that appear later from their start', async () => {
+    writeFileSync(log, recordLines(0, 5));
+    h = await new FollowerHarness(options({ startAt: 'end' })).start();
+    await h.poll();
+    appendFileSync(log, recordLines(5, 6));
+    await h.poll();
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, recordLines(6, 9)); // written before the next poll
+    await h.settle();
+    expect(h.texts).toEqual(records(5, 9));
+    await h.stop();
+    // Stopped, then a rotation: the new file appeared while stopped, it is read from its start too.
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, recordLines(9, 11));
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(5, 11));
+  });
+
+  it('reads a file truncated and rewritten to the same size between two polls', async () => {
+    writeFileSync(log, recordLines(0, 3));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(3, 6)); // as many bytes as before
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 6));
+    expect(h.eventNames()).toEqual(['added', 'replaced']);
+  });
+
+  it('follows a copytruncate copy that the patterns also match from where the original was read, not from its start', async () => {
+    writeFileSync(log, recordLines(0, 5));
+    h = await new FollowerHarness(options({ patterns: [`${log}*`] })).start();
+    await h.poll();
+    appendFileSync(log, recordLines(5, 8));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(8, 9));
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 9));
+    expect(h.eventNames()).toEqual(['added', 'copyRecovered', 'truncated']); // the copy is a watched file: followed, not finished
+  });
+
+  it('forgets finished files not seen for a day', async () => {
+    const patterns = [join(dir, '*.jsonl')];
+    writeFileSync(join(dir, 'a.jsonl'), recordLines(0, 1));
+    h = await new FollowerHarness(options({ patterns, forgetFinishedAfterMs: 60_000 })).start();
+    await h.poll();
+    renameSync(join(dir, 'a.jsonl'), join(dir, 'a.old'));
+    await h.poll();
+    await h.settle();
+    renameSync(join(dir, 'a.old'), join(dir, 'a.jsonl')); // back at a watched path: still finished, not read again
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 1));
+    renameSync(join(dir, 'a.jsonl'), join(dir, 'a.old'));
+    h.nowMs += 60_001;
+    await h.poll();
+    renameSync(join(dir, 'a.old'), join(dir, 'a.jsonl')); // forgotten: read as a new file
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 1).concat(records(0, 1)));
+  });
+});
