@@ -2,8 +2,8 @@
  * Soak: the fault-injection run of the test suite (exporter/test/faults/harness.ts) for as long as asked,
  * against the built CLI, then its verdict and counts. Exit status 1 when anything was lost, counted twice or
  * quarantined wrongly.
- *   npm run soak -- [--minutes N] [--rate LINES_PER_S] [--fault-every MS] [--seed S] [--without KIND,...]
- * (default 10 minutes, 500 lines/s, a fault every 1.5 s on average, every kind of fault; TOKENLEDGER_FAULTS_SEED
+ *   npm run soak -- [--minutes N] [--rate LINES_PER_S] [--fault-every MS] [--kill-every MS] [--seed S] [--without KIND,...]
+ * (default 10 minutes, 500 lines/s, a fault every 1.5 s on average, a kill -9 at least every 10 s, every kind of fault; TOKENLEDGER_FAULTS_SEED
  * also sets the seed; --without poison,overlong_line leaves kinds out, e.g. to see what else fails while one
  * known defect stops ingestion)
  */
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     durationMs: option('minutes', 10) * 60_000,
     linesPerSecond: option('rate', 500),
     faultEveryMs: option('fault-every', 1500),
+    killEveryMs: option('kill-every', 10_000),
     kinds: kinds(),
     log: (line) => console.log(line),
   });

@@ -1,5 +1,6 @@
 import { requireBuiltCli } from './helpers';
-import { FAULT_KINDS, runFaults } from './faults/harness';
+import { POISON_KINDS } from './faults/book';
+import { runFaults } from './faults/harness';
 import { seedFromEnv } from './faults/prng';
 import { ServedLogs } from './faults/servedLogs';
 
@@ -14,11 +15,13 @@ describe('fault injection: nothing lost, nothing counted twice', () => {
 
   it('stores every request once and quarantines every refused line once, whatever the faults', async () => {
     const seed = seedFromEnv();
-    const result = await runFaults({ seed, durationMs: 80_000, linesPerSecond: 300, faultEveryMs: 1_300 });
-    const report = result.problems.length ? ServedLogs.describe(result) : 'nothing lost, nothing counted twice';
-    // The run exercised what it claims: every kind of fault, and at least 10 kills.
-    const missing = FAULT_KINDS.filter((k) => !result.counts[`fault_${k}`]);
-    expect({ seed, missing, enoughKills: (result.counts.kill9 ?? 0) >= 10 }).toEqual({ seed, missing: [], enoughKills: true });
-    expect({ seed, report }).toEqual({ seed, report: 'nothing lost, nothing counted twice' });
+    const result = await runFaults({ seed, durationMs: 60_000, linesPerSecond: 300, faultEveryMs: 1_000, killEveryMs: 4_000 });
+    // The run did what it claims: each kind of fault at least once (each poison value too), at least 10 kills.
+    // Inode reuse depends on other processes not taking the freed inode first: tried here, forced in faults.scenarios.test.ts.
+    const happened = ['renames', 'renames_while_down', 'copytruncates', 'copytruncates_while_down', 'truncations', 'partial_lines', 'overlong_lines', 'fault_inode_reuse', 'replayed_lines', ...POISON_KINDS.map((k) => `poison_${k}`)];
+    const missing = happened.filter((k) => !result.counts[k]);
+    const kills = result.counts.kill9 ?? 0;
+    const report = result.problems.length || missing.length || kills < 10 ? ServedLogs.describe(result) : 'nothing lost, nothing counted twice';
+    expect({ seed, missing, atLeast10Kills: kills >= 10, report }).toEqual({ seed, missing: [], atLeast10Kills: true, report: 'nothing lost, nothing counted twice' });
   }, 240_000);
 });

@@ -29,6 +29,8 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+const KILL_KINDS: readonly FaultKind[] = ['kill', 'kill_then_copytruncate', 'kill_then_rename', 'kill_during_partial_line'];
+
 /** How often each kind is picked after every kind has run once. */
 const WEIGHTS: Record<FaultKind, number> = {
   kill: 5,
@@ -52,6 +54,8 @@ export interface FaultRunOptions {
   linesPerSecond: number;
   /** Mean pause between two faults. */
   faultEveryMs: number;
+  /** A kill -9 (of one of the kill kinds) at least this often; other faults in between. */
+  killEveryMs?: number;
   /** The kinds of fault to inject (default: all). */
   kinds?: readonly FaultKind[];
   /** Over 3 MB by default, so the 3 MB string poison is judged by its value, not its length. */
@@ -74,6 +78,7 @@ class FaultRun {
   private writtenByTicks = 0;
   /** Set while the run waits for serve to catch up before a truncation or a deletion: the writer holds its lines. */
   private paused = false;
+  private lastKill = Date.now();
 
   constructor(private readonly o: FaultRunOptions) {
     this.s = new ServedLogs({ seed: o.seed, logs: { a: 'a.log*', b: 'b.log', c: 'c.log' }, maxLineBytes: o.maxLineBytes, dir: o.dir });
@@ -93,7 +98,8 @@ class FaultRun {
       while (Date.now() - s.started < this.o.durationMs || plan.length) {
         await sleep(this.prng.int(this.o.faultEveryMs / 2, (this.o.faultEveryMs * 3) / 2));
         await s.checkServeAlive();
-        const kind = plan.shift() ?? this.weightedKind();
+        const kind = plan.shift() ?? (Date.now() - this.lastKill > (this.o.killEveryMs ?? Infinity) ? this.weightedKind(KILL_KINDS) : this.weightedKind(this.kinds));
+        if (KILL_KINDS.includes(kind)) this.lastKill = Date.now();
         s.count(`fault_${kind}`);
         await this.fault(kind);
         if (this.o.log && Date.now() - lastProgress > 10_000) {
@@ -132,11 +138,13 @@ class FaultRun {
 
   // ---- faults -----------------------------------------------------------------------------------------
 
-  private weightedKind(): FaultKind {
-    const total = this.kinds.reduce((sum, k) => sum + WEIGHTS[k], 0);
+  private weightedKind(among: readonly FaultKind[]): FaultKind {
+    const from = among.filter((k) => this.kinds.includes(k));
+    if (!from.length) return this.weightedKind(this.kinds);
+    const total = from.reduce((sum, k) => sum + WEIGHTS[k], 0);
     let x = this.prng.next() * total;
-    for (const k of this.kinds) if ((x -= WEIGHTS[k]) < 0) return k;
-    return this.kinds[0]!;
+    for (const k of from) if ((x -= WEIGHTS[k]) < 0) return k;
+    return from[0]!;
   }
 
   private async fault(kind: FaultKind): Promise<void> {
@@ -154,11 +162,11 @@ class FaultRun {
         if (kind === 'kill_then_copytruncate') {
           await sleep(this.prng.int(0, 200));
           this.s.note(`copytruncate ${b.copytruncate()} <- b.log while serve is down`);
-          this.s.count('copytruncates');
+          this.s.count('copytruncates_while_down');
         } else if (kind === 'kill_then_rename') {
           const reopen = this.prng.int(500, 3000);
           this.s.note(`rename c.log -> ${c.rotateByRename(reopen)} while serve is down (writer reopens after ${reopen} ms)`);
-          this.s.count('renames');
+          this.s.count('renames_while_down');
         }
         await sleep(this.prng.int(50, 1200));
         await this.s.startServe();
@@ -177,6 +185,7 @@ class FaultRun {
         await f.writeInPieces(line, [this.prng.int(1, line.bytes.length - 1)], async () => {
           await sleep(this.prng.int(0, 200));
           await this.s.kill(`kill -9 while ${f.name}.log ends in half a line`);
+          this.s.count('partial_lines');
           await sleep(this.prng.int(50, 500));
         });
         await this.s.startServe();
@@ -198,7 +207,7 @@ class FaultRun {
         if (!f) return;
         this.paused = true;
         try {
-          const state = await this.s.catchUp(15_000);
+          const state = await this.s.catchUp(8_000);
           if (state === 'still reading') {
             this.s.count('truncations_skipped');
             return;
@@ -235,19 +244,24 @@ class FaultRun {
       case 'inode_reuse': {
         // Delete a renamed file, let serve finish it (gone, drained), then create a.log: it gets the freed inode.
         a.finishReopen(true, false);
+        if (!a.rotated.length) {
+          this.s.note(`rename a.log -> ${a.rotateByRename(0)}, to have a file to delete`);
+          a.finishReopen(true, false);
+          this.s.count('renames');
+        }
         this.paused = true;
         try {
-          const state = await this.s.catchUp(15_000);
-          const gone = state === 'still reading' ? undefined : a.deleteRotated(Date.now());
-          if (!gone) {
-            this.s.note(`rename a.log -> ${a.rotateByRename(this.prng.int(0, 500))} (no renamed file to delete yet)`);
-            this.s.count('renames');
+          const state = await this.s.catchUp(8_000);
+          if (state === 'still reading') {
+            this.s.count('inode_reuses_skipped');
             return;
           }
+          const gone = a.deleteRotated(Date.now())!;
+          this.s.note(`delete ${gone.path} (serve ${state})`);
           await sleep(this.s.rotateWaitMs + 10 * this.s.pollIntervalMs);
           const to = a.rotateByRename(600_000);
-          const reused = await a.startNewFileOnInode(gone.ino, 2_000);
-          this.s.note(`delete ${gone.path} (serve ${state}), once finished rename a.log -> ${to}, new a.log${reused ? ' on its inode' : ' (its inode was not free again within 2 s)'}`);
+          const reused = await a.startNewFileOnInode(gone.ino, 3_000);
+          this.s.note(`rename a.log -> ${to}, new a.log${reused ? ' on the deleted file\'s inode' : ' (the deleted file\'s inode was not free again within 3 s)'}`);
           this.s.count(reused ? 'inode_reuses' : 'inode_reuses_missed');
         } finally {
           this.paused = false;
@@ -259,8 +273,8 @@ class FaultRun {
         for (let i = this.poisonTurn ? 1 : POISON_KINDS.length; i > 0; i--) {
           const f = any();
           const kind = this.nextPoison();
-          f.write([this.book.poison(kind)]);
           this.s.note(`poison ${kind} in ${f.name}.log`);
+          f.write([this.book.poison(kind)]);
           this.s.count(`poison_${kind}`);
         }
         return;
@@ -272,8 +286,8 @@ class FaultRun {
           const r = this.book.storedRequestToReplay();
           if (r) replays.push(this.book.replayOf(r));
         }
-        f.write(replays);
         this.s.note(`replay of ${replays.length} lines already written, into ${f.name}.log`);
+        f.write(replays);
         this.s.count('replayed_lines', replays.length);
         return;
       }
