@@ -222,7 +222,7 @@ class FaultRun {
       }
       case 'partial_line': {
         const f = any();
-        const line = this.prng.chance(0.2) ? this.book.poison(this.nextPoison()) : this.book.request();
+        const line = this.kinds.includes('poison') && this.prng.chance(0.2) ? this.book.poison(this.nextPoison()) : this.book.request();
         const pause = this.prng.int(20, 600);
         this.s.note(`half a line in ${f.name}.log, the rest ${pause} ms later`);
         await f.writeInPieces(line, [this.prng.int(1, line.bytes.length - 1)], () => sleep(pause));
