@@ -1,6 +1,6 @@
-import { Book, Line, POISON_KINDS } from './book';
+import { Book, Line, POISON_KINDS, PoisonKind } from './book';
 import type { LogFamily } from './logFamily';
-import type { Prng } from './prng';
+import { Prng } from './prng';
 import { RunResult, ServedLogs, sleep } from './servedLogs';
 
 /**
@@ -71,6 +71,10 @@ export async function runFaults(o: FaultRunOptions): Promise<RunResult> {
 
 class FaultRun {
   private readonly s: ServedLogs;
+  /**
+   * The faults' own generator, apart from the writer's (which runs on a timer): a seed then replays the same
+   * faults with the same parameters, though their interleaving with the writer and serve still varies.
+   */
   private readonly prng: Prng;
   private readonly book: Book;
   private readonly kinds: readonly FaultKind[];
@@ -82,7 +86,7 @@ class FaultRun {
 
   constructor(private readonly o: FaultRunOptions) {
     this.s = new ServedLogs({ seed: o.seed, logs: { a: 'a.log*', b: 'b.log', c: 'c.log' }, maxLineBytes: o.maxLineBytes, dir: o.dir });
-    this.prng = this.s.prng;
+    this.prng = new Prng(o.seed ^ 0x5bd1e995);
     this.book = this.s.book;
     this.kinds = o.kinds ?? FAULT_KINDS;
   }
@@ -128,11 +132,11 @@ class FaultRun {
     const free = Object.values(this.s.logs).filter((f) => !f.busy);
     if (!free.length) return;
     for (const f of free) {
-      const inode = f.finishReopen(false, this.prng.chance(0.3), () => this.book.request());
+      const inode = f.finishReopen(false, this.s.prng.chance(0.3), () => this.book.request());
       if (inode !== undefined) this.s.count('new_files');
     }
     const share = free.map(() => [] as Line[]);
-    for (let i = 0; i < n; i++) share[this.prng.int(0, free.length - 1)]!.push(this.book.request());
+    for (let i = 0; i < n; i++) share[this.s.prng.int(0, free.length - 1)]!.push(this.book.request());
     free.forEach((f, i) => f.write(share[i]!));
   }
 
@@ -222,10 +226,12 @@ class FaultRun {
       }
       case 'partial_line': {
         const f = any();
-        const line = this.kinds.includes('poison') && this.prng.chance(0.2) ? this.book.poison(this.nextPoison()) : this.book.request();
+        const poison = this.kinds.includes('poison') && this.prng.chance(0.2) ? this.nextPoison() : undefined;
+        const line = poison ? this.book.poison(poison) : this.book.request();
         const pause = this.prng.int(20, 600);
         this.s.note(`half a line in ${f.name}.log, the rest ${pause} ms later`);
         await f.writeInPieces(line, [this.prng.int(1, line.bytes.length - 1)], () => sleep(pause));
+        if (poison) f.write(this.closing(poison));
         this.s.count('partial_lines');
         return;
       }
@@ -274,7 +280,7 @@ class FaultRun {
           const f = any();
           const kind = this.nextPoison();
           this.s.note(`poison ${kind} in ${f.name}.log`);
-          f.write([this.book.poison(kind)]);
+          f.write([this.book.poison(kind), ...this.closing(kind)]);
           this.s.count(`poison_${kind}`);
         }
         return;
@@ -294,7 +300,15 @@ class FaultRun {
     }
   }
 
-  private nextPoison() {
+  private nextPoison(): PoisonKind {
     return POISON_KINDS[this.poisonTurn++ % POISON_KINDS.length]!;
+  }
+
+  /**
+   * What must follow a poison line at once: a lone `{` may legitimately be held while the rest of a
+   * pretty-printed object can still come, so the next line (a record of its own) is written with it.
+   */
+  private closing(kind: PoisonKind): Line[] {
+    return kind === 'lone_brace' ? [this.book.request()] : [];
   }
 }
