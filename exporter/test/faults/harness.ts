@@ -54,7 +54,10 @@ export interface FaultRunOptions {
   linesPerSecond: number;
   /** Mean pause between two faults. */
   faultEveryMs: number;
-  /** A kill -9 (of one of the kill kinds) at least this often; other faults in between. */
+  /**
+   * A kill -9 (of one of the kill kinds) per this much time at least: when the kills fall behind, the next
+   * fault is one, and the run goes on past `durationMs` until there are durationMs / killEveryMs of them.
+   */
   killEveryMs?: number;
   /** The kinds of fault to inject (default: all). */
   kinds?: readonly FaultKind[];
@@ -82,7 +85,6 @@ class FaultRun {
   private writtenByTicks = 0;
   /** Set while the run waits for serve to catch up before a truncation or a deletion: the writer holds its lines. */
   private paused = false;
-  private lastKill = Date.now();
 
   constructor(private readonly o: FaultRunOptions) {
     this.s = new ServedLogs({ seed: o.seed, logs: { a: 'a.log*', b: 'b.log', c: 'c.log' }, maxLineBytes: o.maxLineBytes, dir: o.dir });
@@ -99,11 +101,14 @@ class FaultRun {
     let lastProgress = Date.now();
     try {
       const plan = this.prng.shuffle(this.kinds);
-      while (Date.now() - s.started < this.o.durationMs || plan.length) {
+      const canKill = this.kinds.some((k) => KILL_KINDS.includes(k));
+      const killsDue = (ms: number) => (canKill && this.o.killEveryMs ? Math.floor(ms / this.o.killEveryMs) : 0);
+      const kills = () => s.counts.kill9 ?? 0;
+      while (Date.now() - s.started < this.o.durationMs || plan.length || kills() < killsDue(this.o.durationMs)) {
         await sleep(this.prng.int(this.o.faultEveryMs / 2, (this.o.faultEveryMs * 3) / 2));
         await s.checkServeAlive();
-        const kind = plan.shift() ?? (Date.now() - this.lastKill > (this.o.killEveryMs ?? Infinity) ? this.weightedKind(KILL_KINDS) : this.weightedKind(this.kinds));
-        if (KILL_KINDS.includes(kind)) this.lastKill = Date.now();
+        const behind = kills() < killsDue(Date.now() - s.started);
+        const kind = plan.shift() ?? this.weightedKind(behind ? KILL_KINDS : this.kinds);
         s.count(`fault_${kind}`);
         await this.fault(kind);
         if (this.o.log && Date.now() - lastProgress > 10_000) {
