@@ -91,10 +91,10 @@ describe('fault scenarios: the silent losses of issue 13', () => {
     await caughtUp();
     const gone = a!.deleteRotated(Date.now())!;
     s!.note(`delete ${gone.path}`);
-    await sleep(s!.rotateWaitMs + 20 * s!.pollIntervalMs); // finished and closed by serve
     s!.note(`rename a.log -> ${a!.rotateByRename(600_000)}, new a.log on the deleted file's inode`);
-    // Without the reuse the test would prove nothing.
-    expect({ inodeReused: await a!.startNewFileOnInode(gone.ino, 10_000) }).toEqual({ inodeReused: true });
+    // Without the reuse the test would prove nothing: serve must finish and close the deleted file first.
+    const closed = await s!.closedByServe(gone.path, 10_000);
+    expect({ closed, inodeReused: closed && (await a!.startNewFileOnInode(gone.ino, 10_000)) }).toEqual({ closed: true, inodeReused: true });
     a!.write(requests(100));
     expectNothingLost(await s!.finish(20_000));
   });

@@ -100,9 +100,9 @@ export class LogFamily {
   }
 
   /**
-   * Starts the new file (after a rename) on inode `ino`, freed by a deleted file: ext4 hands a freed inode to
-   * the next file created nearby, unless something else (the ledger's WAL) got it first, so files are created
-   * aside until one has it, then renamed into place. Returns whether it got `ino` within `timeoutMs`.
+   * Starts the new file (after a rename) on inode `ino`, just freed by a deleted file: ext4 hands a freed
+   * inode to the next file created in the same group, unless another process got it first, so files are
+   * created aside until one has it, then renamed into place. Returns whether it got `ino` within `timeoutMs`.
    */
   async startNewFileOnInode(ino: number, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -114,7 +114,7 @@ export class LogFamily {
         writeFileSync(candidate, '');
         aside.push(candidate);
         got = Number(statSync(candidate).ino) === ino;
-        if (!got) await new Promise((r) => setTimeout(r, 20));
+        if (!got && n >= 10) await new Promise((r) => setTimeout(r, 20));
       }
       // The candidate holding the inode (or the last one) becomes the new file.
       renameSync(aside.pop()!, this.path);

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServeProcess, sumSamples, TEST_PRICES, tempDir } from '../helpers';
 import { Book } from './book';
@@ -108,6 +108,32 @@ sources:
     this.serve = undefined;
     this.note(text);
     this.count('kill9');
+  }
+
+  /**
+   * Waits until `serve` has closed the deleted file `path` (it is finished), so that its inode is free: on
+   * Linux, read from /proc/<pid>/fd; elsewhere a fixed wait of rotate_wait_ms and a few polls.
+   */
+  async closedByServe(path: string, timeoutMs: number): Promise<boolean> {
+    const pid = this.serve?.child.pid;
+    const fdDir = `/proc/${pid}/fd`;
+    if (pid === undefined || !existsSync(fdDir)) {
+      await sleep(this.rotateWaitMs + 20 * this.pollIntervalMs);
+      return true;
+    }
+    const deadline = Date.now() + timeoutMs;
+    const open = () => readdirSync(fdDir).some((fd) => {
+      try {
+        return readlinkSync(join(fdDir, fd)) === `${path} (deleted)`;
+      } catch {
+        return false; // closed while listed
+      }
+    });
+    while (open()) {
+      if (Date.now() > deadline) return false;
+      await sleep(5);
+    }
+    return true;
   }
 
   /** `serve` must only stop when told to: an exit of its own is a problem (then it is started again). */
