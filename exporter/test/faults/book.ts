@@ -150,7 +150,7 @@ export class Book {
         r.label = 'a 3 MB user field';
         break;
       case 'invalid_utf8': {
-        // Two distinct invalid bytes per line: stored as U+FFFD they would merge with every other such user.
+        // Users that differ only in their invalid bytes (ff fe, ff c0, ff 80): stored as U+FFFD they would merge.
         const marker = `INVALID-UTF8-${r.id}`;
         (record.metadata as Record<string, unknown>).user_api_key_user_id = `user-${marker}`;
         const text = `${JSON.stringify(record)}\n`;

@@ -107,12 +107,14 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
       if (o.kind === 'quarantine' && row) storedRefused.push(`${r.id} (${r.label}) was stored (${row.count}x, user ${JSON.stringify(row.users[0]!.slice(0, 40))}), expected a ${o.reason} reject at ${at(r.written[0]!)}`);
       if (reject && row) storedRefused.push(`${r.id} (${r.label}) was both stored and quarantined`);
       if (reject && !reasons.includes(reject.reason)) wrongReason.push(`${at(r.written[0]!)} (${r.label}): quarantined as ${reject.reason} (${reject.message}), expected ${reasons.join(' or ')}`);
-      if (reject || (o.kind === 'storeOrQuarantine' && row)) {
-        if (row && row.users.some((u) => u.includes('\uFFFD'))) merged.push(`${r.id} (${at(r.written[0]!)}): user stored as ${JSON.stringify(row.users[0])}: invalid bytes replaced by U+FFFD, so distinct users merge`);
+      if (reject) continue;
+      if (!row) {
+        missingRejects.push(`${r.id} (${r.label}) at ${at(r.written[0]!)}: neither stored nor quarantined (expected ${reasons.join(' or ')})`);
         continue;
       }
-      if (!row) missingRejects.push(`${r.id} (${r.label}) at ${at(r.written[0]!)}: neither stored nor quarantined (expected ${reasons.join(' or ')})`);
-      continue;
+      if (o.kind === 'quarantine') continue;
+      // Stored, as it may be: then its user must keep its bytes apart, and its values are checked below.
+      if (row.users.some((u) => u.includes('\uFFFD'))) merged.push(`${r.id} (${at(r.written[0]!)}): user stored as ${JSON.stringify(row.users[0])}: invalid bytes replaced by U+FFFD, so distinct users merge`);
     }
     expectedStored++;
     const cost = expectedCost(r);
@@ -125,7 +127,7 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
     const want = { ...mapTokens(r), ...cost };
     const got = { inputUncached: row.inputUncached / BigInt(row.count), cacheRead: row.cacheRead / BigInt(row.count), output: row.output / BigInt(row.count), costPusd: row.costPusd / BigInt(row.count), chargePusd: row.chargePusd / BigInt(row.count) };
     const diff = (Object.keys(want) as (keyof Totals)[]).filter((k) => want[k] !== got[k]).map((k) => `${k} ${got[k]} (expected ${want[k]})`);
-    if (row.users[0] !== r.user) diff.push(`user ${JSON.stringify(row.users[0])} (expected ${JSON.stringify(r.user)})`);
+    if (o.kind === 'store' && row.users[0] !== r.user) diff.push(`user ${JSON.stringify(row.users[0])} (expected ${JSON.stringify(r.user)})`);
     if (diff.length) wrongValues.push(`${r.id}: ${diff.join(', ')}`);
   }
   for (const f of book.refused) {
