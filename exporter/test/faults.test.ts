@@ -8,7 +8,8 @@ import { ServedLogs } from './faults/servedLogs';
  * The exactly-once promise under faults, end to end against the built CLI: a steady writer, kill -9 at random
  * moments, rotation, copytruncate, truncation, partial and overlong lines, inode reuse, poison values and
  * replays (faults/harness.ts). About two minutes; `npm run soak -- --minutes N` runs the same for longer.
- * The seed is printed with a failure: TOKENLEDGER_FAULTS_SEED=<seed> repeats the same run.
+ * The seed is printed with a failure: TOKENLEDGER_FAULTS_SEED=<seed> repeats the same faults with the same
+ * parameters (their timing against the writer and serve still varies).
  */
 describe('fault injection: nothing lost, nothing counted twice', () => {
   beforeAll(() => requireBuiltCli());
