@@ -6,6 +6,8 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 interface FileState {
   path: string;
+  /** basename(path), made once: every line's entry in the book refers to it. */
+  name: string;
   /** Byte offset and 1-based number of the next line. */
   offset: number;
   line: number;
@@ -35,7 +37,7 @@ export class LogFamily {
   ) {
     this.path = join(dir, `${name}.log`);
     writeFileSync(this.path, '');
-    this.file = { path: this.path, offset: 0, line: 1 };
+    this.file = this.newFileState(0);
   }
 
   get writingToRenamedFile(): boolean {
@@ -73,6 +75,7 @@ export class LogFamily {
     const to = `${this.path}.${++this.rotations}`;
     renameSync(this.path, to);
     this.file.path = to;
+    this.file.name = basename(to);
     this.rotated.push({ path: to, lastWriteMs: Date.now() });
     this.reopenAt = Date.now() + reopenAfterMs;
     return to;
@@ -83,7 +86,7 @@ export class LogFamily {
     if (this.reopenAt === undefined || (!force && Date.now() < this.reopenAt)) return undefined;
     this.reopenAt = undefined;
     writeFileSync(this.path, withBom ? BOM : '');
-    this.file = { path: this.path, offset: withBom ? BOM.length : 0, line: 1 };
+    this.file = this.newFileState(withBom ? BOM.length : 0);
     // A BOM file starts with a request: which offset a reject of line 1 should name (0 or 3) is not the question here.
     if (withBom && firstLine) this.write([firstLine()]);
     return Number(statSync(this.path).ino);
@@ -94,7 +97,7 @@ export class LogFamily {
     this.reopenAt = undefined;
     const aside = `${this.path}.new`;
     writeFileSync(aside, Buffer.concat(lines.map((l) => l.bytes)));
-    this.file = { path: this.path, offset: 0, line: 1 };
+    this.file = this.newFileState(0);
     for (const l of lines) this.enter(l);
     renameSync(aside, this.path);
   }
@@ -122,7 +125,7 @@ export class LogFamily {
       for (const c of aside) unlinkSync(c);
     }
     this.reopenAt = undefined;
-    this.file = { path: this.path, offset: 0, line: 1 };
+    this.file = this.newFileState(0);
     return got;
   }
 
@@ -132,7 +135,7 @@ export class LogFamily {
     const to = `${this.path}.${++this.rotations}`;
     copyFileSync(this.path, to);
     truncateSync(this.path, 0);
-    this.file = { path: this.path, offset: 0, line: 1 };
+    this.file = this.newFileState(0);
     return to;
   }
 
@@ -140,7 +143,7 @@ export class LogFamily {
   truncate(): void {
     if (this.reopenAt !== undefined) throw new Error(`${this.path}: truncation while the writer is on a renamed file`);
     truncateSync(this.path, 0);
-    this.file = { path: this.path, offset: 0, line: 1 };
+    this.file = this.newFileState(0);
   }
 
   /** Deletes the oldest renamed file not written since `quietSinceMs`; returns its path and inode. */
@@ -153,8 +156,12 @@ export class LogFamily {
     return { path: r!.path, ino };
   }
 
+  private newFileState(offset: number): FileState {
+    return { path: this.path, name: basename(this.path), offset, line: 1 };
+  }
+
   private enter(line: Line): void {
-    this.book.wrote(line, { family: this.name, file: basename(this.file.path), line: this.file.line, offset: this.file.offset, afterFault: this.currentFault() });
+    this.book.wrote(line, { family: this.name, file: this.file.name, line: this.file.line, offset: this.file.offset, afterFault: this.currentFault() });
     this.file.offset += line.bytes.length;
     this.file.line += 1;
   }
