@@ -32,7 +32,7 @@ function kinds(): FaultKind[] {
 
 function print(r: RunResult): void {
   const v = r.verdict.counts;
-  console.log(`\nseed ${r.seed} (${SEED_ENV}=${r.seed} or --seed ${r.seed} repeats the run), ${r.seconds} s, files and ledger in ${r.dir}`);
+  console.log(`\nseed ${r.seed} (${SEED_ENV}=${r.seed} or --seed ${r.seed} repeats the run), ${r.seconds} s${r.problems.length ? `, files and ledger kept in ${r.dir}` : ''}`);
   console.log(`requests written ${v.requestsWritten} (+${v.replaysWritten} replayed lines), stored ${v.stored} of ${v.expectedStored}, quarantined ${v.quarantined} of ${v.expectedQuarantined}, lost ${v.lost}, duplicated ${v.duplicated}`);
   console.log(`faults: ${Object.entries(r.counts).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (r.serveWarnings.length) console.log(`serve said:\n${r.serveWarnings.map((w) => `  ${w}`).join('\n')}`);

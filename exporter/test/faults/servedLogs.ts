@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServeProcess, sumSamples, TEST_PRICES, tempDir } from '../helpers';
 import { Book } from './book';
@@ -189,10 +189,13 @@ sources:
     this.collectWarnings();
     this.serve = undefined;
     const v = await verdict(join(this.dir, 'ledger.duckdb'), join(this.dir, 'rejects.jsonl'), this.book, (n) => this.faults[n - 1] ?? '?');
+    const problems = [...this.problems, ...v.problems];
+    // Kept when something is wrong (the report names the directory), else removed: tens of MB a run.
+    if (!problems.length) rmSync(this.dir, { recursive: true, force: true });
     return {
       seed: this.o.seed,
       dir: this.dir,
-      problems: [...this.problems, ...v.problems],
+      problems,
       verdict: v,
       counts: { ...this.counts, faults: this.faults.length, linesWritten: this.book.linesWritten },
       faults: this.faults,
