@@ -1,12 +1,22 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Ledger } from '../src/ledger/ledger';
 import { breakdown, Dimension, toReportRow } from '../src/ledger/queries';
 
-/** Integration tests run the built CLI, as users do: `npm run build -w exporter` first (npm test does). */
-export const CLI = resolve(__dirname, '../dist/cli.js');
+/**
+ * Integration tests run the built CLI, as users do: `npm run build -w exporter` first (npm test does). Found
+ * from the checkout's root, because this file also runs compiled into bench/dist (the soak, bench/soak.ts).
+ */
+export const CLI = builtCli(__dirname);
+
+function builtCli(from: string): string {
+  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'exporter', 'src', 'cli.ts'))) return join(dir, 'exporter', 'dist', 'cli.js');
+  }
+  return resolve(from, '../dist/cli.js');
+}
 
 export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build -w exporter\` first (npm test does it)`);
