@@ -41,8 +41,6 @@ export interface Tokens {
 export type Outcome =
   | { kind: 'store' }
   | { kind: 'quarantine'; reason: RejectReason }
-  /** Invalid UTF-8 in a string: stored with the bytes kept apart (no U+FFFD), or refused with one of `reasons`. */
-  | { kind: 'storeOrQuarantine'; reasons: RejectReason[] }
   /** Written before `serve` started with `start_at: end`: must not be stored. */
   | { kind: 'notStored' };
 
@@ -110,7 +108,7 @@ export class Book {
     };
   }
 
-  /** A line TokenLedger must refuse (or, for invalid UTF-8, must not merge). */
+  /** A line TokenLedger must refuse. */
   poison(kind: PoisonKind): Line {
     if (kind === 'lone_brace') return { bytes: Buffer.from('{\n'), refused: { reason: 'invalid_json', label: 'a lone { (pretty-printed record cut short)' } };
     if (kind === 'not_json') return { bytes: Buffer.from(`not json: gateway crashed at ${this.seq}\n`), refused: { reason: 'invalid_json', label: 'a line that is not JSON' } };
@@ -150,14 +148,15 @@ export class Book {
         r.label = 'a 3 MB user field';
         break;
       case 'invalid_utf8': {
-        // Users that differ only in their invalid bytes (ff fe, ff c0, ff 80): stored as U+FFFD they would merge.
+        // Users that differ only in their invalid bytes (ff fe, ff c0, ff 80) would merge if decoded as U+FFFD:
+        // such a line is refused.
         const marker = `INVALID-UTF8-${r.id}`;
         (record.metadata as Record<string, unknown>).user_api_key_user_id = `user-${marker}`;
         const text = `${JSON.stringify(record)}\n`;
         const at = text.indexOf(marker);
         const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff, this.prng.pick([0xfe, 0xc0, 0x80])]), Buffer.from(text.slice(at + marker.length))]);
         r.user = '(invalid UTF-8)';
-        r.outcome = { kind: 'storeOrQuarantine', reasons: ['invalid_field', 'invalid_json'] };
+        r.outcome = { kind: 'quarantine', reason: 'invalid_utf8' };
         r.label = 'invalid UTF-8 in the user field';
         return { bytes, request: r };
       }

@@ -74,7 +74,6 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
   const duplicated: string[] = [];
   const wrongValues: string[] = [];
   const storedRefused: string[] = [];
-  const merged: string[] = [];
   const notStoredButStored: string[] = [];
   const expected: Totals = zeroTotals();
   let expectedStored = 0;
@@ -101,20 +100,12 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
       if (row) notStoredButStored.push(`${r.id} (${at(r.written[0]!)}) was stored, though written before serve started with start_at: end`);
       continue;
     }
-    if (o.kind === 'quarantine' || o.kind === 'storeOrQuarantine') {
-      const reasons: string[] = o.kind === 'quarantine' ? [o.reason] : o.reasons;
+    if (o.kind === 'quarantine') {
       const reject = takeReject(r.written[0]!);
-      if (o.kind === 'quarantine' && row) storedRefused.push(`${r.id} (${r.label}) was stored (${row.count}x, user ${JSON.stringify(row.users[0]!.slice(0, 40))}), expected a ${o.reason} reject at ${at(r.written[0]!)}`);
-      if (reject && row) storedRefused.push(`${r.id} (${r.label}) was both stored and quarantined`);
-      if (reject && !reasons.includes(reject.reason)) wrongReason.push(`${at(r.written[0]!)} (${r.label}): quarantined as ${reject.reason} (${reject.message}), expected ${reasons.join(' or ')}`);
-      if (reject) continue;
-      if (!row) {
-        missingRejects.push(`${r.id} (${r.label}) at ${at(r.written[0]!)}: neither stored nor quarantined (expected ${reasons.join(' or ')})`);
-        continue;
-      }
-      if (o.kind === 'quarantine') continue;
-      // Stored, as it may be: then its user must keep its bytes apart, and its values are checked below.
-      if (row.users.some((u) => u.includes('\uFFFD'))) merged.push(`${r.id} (${at(r.written[0]!)}): user stored as ${JSON.stringify(row.users[0])}: invalid bytes replaced by U+FFFD, so distinct users merge`);
+      if (row) storedRefused.push(`${r.id} (${r.label}) was stored (${row.count}x, user ${JSON.stringify(row.users[0]!.slice(0, 40))}), expected a ${o.reason} reject at ${at(r.written[0]!)}`);
+      if (reject && reject.reason !== o.reason) wrongReason.push(`${at(r.written[0]!)} (${r.label}): quarantined as ${reject.reason} (${reject.message}), expected ${o.reason}`);
+      if (!reject && !row) missingRejects.push(`${r.id} (${r.label}) at ${at(r.written[0]!)}: neither stored nor quarantined (expected ${o.reason})`);
+      continue;
     }
     expectedStored++;
     const cost = expectedCost(r);
@@ -142,7 +133,6 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
   report('DUPLICATED', duplicated);
   report('WRONG VALUES', wrongValues);
   report('STORED THOUGH IT MUST BE REFUSED', storedRefused);
-  report('MERGED (invalid UTF-8)', merged);
   report('STORED THOUGH WRITTEN BEFORE START (start_at: end)', notStoredButStored);
   report('NOT QUARANTINED', missingRejects);
   report('QUARANTINED WITH THE WRONG REASON', wrongReason);
