@@ -40,7 +40,12 @@ describe('toCsv', () => {
     expect(oneCell(text)).toBe(expected);
   });
 
+  it('writes a missing value as an empty cell', () => {
+    expect(toCsv([{ a: 'x' }], ['a', 'b'])).toBe('a,b\nx,\n');
+  });
+
   it('writes numbers as numbers, negative ones included', () => {
+    expect(oneCell(-1e-7)).toBe('-1e-7');
     expect(oneCell(-2)).toBe('-2');
     expect(oneCell(-0.25)).toBe('-0.25');
     expect(oneCell(12)).toBe('12');

@@ -137,4 +137,24 @@ describe('API parameters', () => {
     expect(error(() => checkKnown({ scope: 'team' }, []))).toMatchObject({ parameter: 'scope', message: 'scope: unknown parameter; this endpoint takes none' });
     expect(() => checkKnown({ user: 'a' }, ['user'])).not.toThrow();
   });
+
+  it('refuses an empty time and filters that are not text', () => {
+    expect(error(() => parseTime({ from: '' }, 'from')).message).toBe('from: required (epoch milliseconds or an ISO date/time)');
+    expect(error(() => parseFilters({ user: { a: '1' } })).message).toBe('user: expected text values');
+    expect(error(() => parseFilters({ team: ['a', { b: '1' }] })).parameter).toBe('team');
+  });
+
+  it('reads group-by lists with spaces and empty entries', () => {
+    expect(parseGroupBy({ groupBy: ' user , ,model,' })).toEqual(['user', 'model']);
+    expect(parseGroupBy({})).toEqual([]);
+  });
+
+  it('refuses unknown sort keys, other booleans and steps with trailing text', () => {
+    expect(error(() => parseSort({ sort: 'vibes' })).message).toBe('sort: expected one of cost, charge, tokens, requests');
+    expect(parseBoolean({ other: '0' }, 'other')).toBe(false);
+    expect(parseBoolean({ other: 'true' }, 'other')).toBe(true);
+    expect(error(() => parseBoolean({ other: 'yes' }, 'other')).message).toBe('other: expected true or false');
+    expect(error(() => parseStep({ step: '1hx' }, { fromMs: 0, toMs: 86400000 })).message).toBe('step: expected a duration like 30s, 5m, 1h, 1d, 1w or seconds, got "1hx"');
+  });
 });
+

@@ -56,6 +56,11 @@ describe('periodBounds', () => {
       expect(bounds('daily', '2011-12-30T10:00:00Z', 'Pacific/Apia')).toEqual(['2011-12-30T10:00:00.000Z', '2011-12-31T10:00:00.000Z']);
     });
 
+    it('a month whose first day has no midnight (America/Asuncion, 2023-10-01 00:00 -> 01:00)', () => {
+      expect(bounds('monthly', '2023-09-15T12:00:00Z', 'America/Asuncion')).toEqual(['2023-09-01T04:00:00.000Z', '2023-10-01T04:00:00.000Z']);
+      expect(bounds('monthly', '2023-10-15T12:00:00Z', 'America/Asuncion')).toEqual(['2023-10-01T04:00:00.000Z', '2023-11-01T03:00:00.000Z']);
+    });
+
     it('weeks and months that start on such a day', () => {
       // Monday 2024-09-02 to Monday 2024-09-09, across the missing midnight of the 8th.
       expect(bounds('weekly', '2024-09-08T12:00:00Z', 'America/Santiago')).toEqual(['2024-09-02T04:00:00.000Z', '2024-09-09T03:00:00.000Z']);

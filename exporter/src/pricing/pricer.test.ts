@@ -6,7 +6,7 @@ import { IdentityMap } from './identityMap';
 import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
 import { formatPicoUsd } from './money';
 import { FieldError } from '../parse/fieldError';
-import { PriceBookError } from './priceBook';
+import { emptyPriceBook, PriceBookError } from './priceBook';
 import { Pricer } from './pricer';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-prices-'));
@@ -109,6 +109,25 @@ describe('Pricer: large amounts, aliases under tiers', () => {
   it.each(['gpt-4o-latest', 'openai/gpt-4o', 'gpt-4o-2024-08-06', 'openai/gpt-4o-latest'])('applies the tier override of gpt-4o to %s, a name that resolves to it', (name) => {
     const tokens = t(1_000_000, 0, 0, 1_000_000);
     expect(pricer.price(name, undefined, 'internal', at('2025-01-01T00:00:00Z'), tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
+  });
+
+  it('leaves a model without a price unpriced, and a request before its first price', () => {
+    expect(pricer.price('llama-3-70b', undefined, 'premium', when, t(1, 0, 0, 1))).toBeUndefined();
+    expect(pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-09-28T23:59:59Z'), t(1, 0, 0, 1))).toBeUndefined();
+  });
+
+  it('a tier with overrides and no multiplier charges the override rates as they are', () => {
+    const book = loadPriceBookFile(file('overrides-only.yaml', 'models:\n  m:\n    prices:\n      - { input: 1, output: 2 }\ntiers:\n  partner:\n    overrides:\n      m: { output: 1 }\n'));
+    expect(new Pricer(book).price('m', undefined, 'partner', when, t(1_000_000, 0, 0, 1_000_000))).toEqual({ costPusd: 3_000_000_000_000n, chargePusd: 2_000_000_000_000n });
+  });
+
+  it('accepts a cost of exactly 2^63 - 1 pico-USD and refuses one more', () => {
+    const max = (1n << 63n) - 1n;
+    const book = emptyPriceBook('edge');
+    book.models.set('edge', [{ effectiveFromMs: 0, rates: { inputUncached: max, cacheRead: max, cacheWrite: max, output: 1n } }]);
+    const edge = new Pricer(book);
+    expect(edge.price('edge', undefined, undefined, when, t(1, 0, 0, 0))?.costPusd).toBe(max);
+    expect(() => edge.price('edge', undefined, undefined, when, t(1, 0, 0, 1))).toThrow(FieldError);
   });
 
   describe('an amount the ledger cannot hold (BIGINT: at most 9,223,372.036854775807 USD)', () => {
