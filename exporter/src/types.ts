@@ -18,6 +18,34 @@ export type RequestStatus = 'success' | 'failure';
 
 export type GatewayFormat = 'litellm' | 'kong' | 'envoy' | 'generic';
 
+/**
+ * Bounds every usage record keeps (docs/formats.md, "Bounds"). A line outside them is refused where the record
+ * is built, as one `invalid_field` reject naming the field, so it can never stop the batch it is in at a later
+ * stage: the ledger's integer columns, its timestamps, DuckDB's CSV reader that loads a batch, ISO formatting.
+ */
+export const RECORD_BOUNDS = {
+  /**
+   * Tokens in one bucket of one request: ten billion, thousands of times the largest context window, and small
+   * enough that sums of many requests stay exact in the ledger's BIGINT columns.
+   */
+  maxTokens: 10_000_000_000,
+  /** Request start and end times: 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z (four-digit years in ISO 8601). */
+  minTimeMs: 0,
+  maxTimeMs: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+  /**
+   * A request's duration: not negative, and at most 1e12 ms (about 31 years), so that latency sums stay finite
+   * and meaningful; larger is not a duration.
+   */
+  maxDurationMs: 1e12,
+  /**
+   * Characters (UTF-16 code units) of one text field such as user, team or model: far above any real name, and small
+   * enough that a whole row stays far below the line size DuckDB's CSV reader accepts (2 MiB).
+   */
+  maxTextLength: 1024,
+  /** Cost and charge of one request, pico-USD: the ledger's BIGINT columns (about 9.2 million USD). */
+  maxPusd: (1n << 63n) - 1n,
+} as const;
+
 export interface UsageRecord {
   /** Request id as written by the gateway, or a content hash when the gateway writes none. */
   requestId: string;

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ledger } from '../src/ledger/ledger';
 import { requireBuiltCli, ServeProcess, sumSamples, tempDir, waitFor } from './helpers';
 
 /**
@@ -223,6 +224,23 @@ ${budgets}`;
   describe('access control', () => {
     const ENGINEERING = ['alice@example.com', 'bob@example.com'];
 
+    it.each([
+      ['an admin token: the whole ledger', TOKENS.admin, records, null],
+      ['a team token: its team only', TOKENS.eng, records.filter((r) => r.team === 'engineering'), { team: 'engineering' }],
+      ['a user token: its own records only', TOKENS.carol, records.filter((r) => r.user === 'carol@example.com'), { user: 'carol@example.com' }],
+    ])('/status tells %s', async (_name, token, visible, scope) => {
+      const res = await get('/api/v1/status', token);
+      expect(res.status).toBe(200);
+      const starts = visible.map((r) => r.startMs);
+      expect(res.body).toEqual({
+        status: 'ok',
+        records: visible.length,
+        firstRecord: new Date(Math.min(...starts)).toISOString(),
+        lastRecord: new Date(Math.max(...starts)).toISOString(),
+        scope,
+      });
+    });
+
     it('refuses the API and /metrics without a valid token, but not the probes', async () => {
       expect((await get(`/api/v1/breakdown?from=${from}&to=${to}`, null)).status).toBe(401);
       expect((await get(`/api/v1/breakdown?from=${from}&to=${to}`, 'wrong-token')).status).toBe(401);
@@ -276,6 +294,20 @@ ${budgets}`;
       [`/api/v1/dimensions/colour?from=${from}&to=${to}`, 'dimension'],
       [`/api/v1/dimensions/user?from=${from}`, 'to'],
       ['/api/v1/budgets?scope=team', 'scope'],
+      ['/api/v1/status?verbose=1', 'verbose'],
+      [`/api/v1/timeseries?from=${from}&to=${to}&step=1h&usr=alice`, 'usr'],
+      [`/api/v1/dimensions/user?from=${from}&to=${to}&colour=red`, 'colour'],
+      [`/api/v1/breakdown?from=${from}&from=${from}&to=${to}`, 'from'],
+      ['/api/v1/breakdown?from=0&to=99999999999999999999', 'to'],
+      ['/api/v1/breakdown?from=0&to=8640000000000001', 'to'],
+      ['/api/v1/breakdown?from=0&to=253402300800001&format=csv', 'to'],
+      ['/api/v1/timeseries?from=-271821-04-20&to=0&step=1w', 'from'],
+      ['/api/v1/dimensions/user?from=0&to=8640000000000001', 'to'],
+      [`/api/v1/timeseries?from=0&to=${to}&step=${'9'.repeat(400)}`, 'step'],
+      [`/api/v1/timeseries?from=0&to=${to}&step=99999999999w`, 'step'],
+      [`/api/v1/timeseries?from=0&to=253402300800000&step=1h&groupBy=user`, 'step'],
+      [`/api/v1/dimensions/%FF?from=${from}&to=${to}`, 'dimension'],
+      [`/api/v1/dimensions/%E0%A4%A?from=${from}&to=${to}`, 'dimension'],
     ])('%s', async (path, parameter) => {
       const res = await get(path);
       expect(res.status).toBe(400);
@@ -318,3 +350,36 @@ ${budgets}`;
     expect(found).toMatchObject({ period: 'daily', limitUsd: '1.000000000000' });
   });
 });
+
+describe('a ledger holding a start time no query can name (stored before start times were bounded)', () => {
+  let serve: ServeProcess | undefined;
+  afterAll(async () => serve?.stop());
+
+  it('/status still answers, with the records and span a query can reach; the range queries too', async () => {
+    const dir = tempDir();
+    const ledger = await Ledger.open(join(dir, 'ledger.duckdb'));
+    // startTime 9e12 (seconds): year 287,000, beyond what a JavaScript Date or ISO 8601 with four digits holds.
+    await ledger.transaction((db) =>
+      db.run(`INSERT INTO usage (record_key, start_time, user_id, api_key, team, tier, model, status, input_uncached, cache_read, cache_write, output, reasoning, priced_on_ingest, ingest_batch)
+        VALUES ('gw:far-future', make_timestamp(9000000000000000000), 'u', 'k', 't', 'x', 'gpt-4o', 'success', 1, 0, 0, 1, 0, false, 1)`),
+    );
+    await ledger.close();
+    writeFileSync(join(dir, 'prices.yaml'), PRICES);
+    writeFileSync(join(dir, 'gw.log'), `${line(records[0]!)}\n`);
+    const config = join(dir, 'tokenledger.yaml');
+    writeFileSync(config, 'ledger: ledger.duckdb\nprices: prices.yaml\nlisten: 127.0.0.1:0\npoll_interval_ms: 50\nsources:\n  - { name: gw, paths: gw.log, format: litellm }\nauth:\n  api: open\n');
+    serve = await ServeProcess.start(config);
+    const status = await waitFor('the log line in the ledger', async () => {
+      const res = await fetch(`${serve!.baseUrl}/api/v1/status`);
+      if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+      const body = (await res.json()) as { records: number };
+      return body.records === 1 ? body : undefined;
+    });
+    const at = new Date(records[0]!.startMs).toISOString();
+    expect(status).toEqual({ status: 'ok', records: 1, firstRecord: at, lastRecord: at, scope: null });
+    const all = await fetch(`${serve.baseUrl}/api/v1/breakdown?from=0&to=253402300800000`);
+    expect(all.status).toBe(200);
+    expect(((await all.json()) as { total: { requests: number } }).total.requests).toBe(1);
+  });
+});
+

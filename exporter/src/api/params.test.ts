@@ -1,4 +1,4 @@
-import { ApiError, checkKnown, parseFilters, parseGroupBy, parseLimit, parseRange, parseStep, parseTime } from './params';
+import { ApiError, checkKnown, MAX_POINTS, MAX_STEP_SECONDS, parseBoolean, parseFilters, parseGroupBy, parseLimit, parseRange, parseSort, parseStep, parseTime, QUERY_TIME_RANGE } from './params';
 
 function error(fn: () => unknown): ApiError {
   try {
@@ -61,4 +61,100 @@ describe('API parameters', () => {
     expect(error(() => parseStep({ step: '1s' }, { fromMs: 0, toMs: 30 * 86400000 })).message).toMatch(/2592000 points/);
     expect(error(() => parseStep({ step: 'hourly' }, day)).parameter).toBe('step');
   });
+
+  it('refuses a range whose from equals its to, and accepts one millisecond', () => {
+    expect(error(() => parseRange({ from: '1000', to: '1000' }))).toMatchObject({ parameter: 'from', message: 'from: must be before to (the range is [from, to))' });
+    expect(parseRange({ from: '999', to: '1000' })).toEqual({ fromMs: 999, toMs: 1000 });
+  });
+
+  it('refuses a parameter given twice, naming it', () => {
+    expect(error(() => parseRange({ from: ['1', '2'], to: '3' }))).toMatchObject({ parameter: 'from', message: 'from: give it once' });
+    expect(error(() => parseRange({ from: '1', to: ['2', '3'] })).parameter).toBe('to');
+    expect(error(() => parseStep({ step: ['1h', '1d'] }, { fromMs: 0, toMs: 1 })).parameter).toBe('step');
+    expect(error(() => parseSort({ sort: ['cost', 'tokens'] })).parameter).toBe('sort');
+  });
+
+  it('takes times from 1970-01-01T00:00:00Z to 10000-01-01T00:00:00Z and refuses others with a 400, not a 500', () => {
+    expect(QUERY_TIME_RANGE).toEqual({ minMs: 0, maxMs: 253402300800000 });
+    expect(parseTime({ to: '0' }, 'to')).toBe(0);
+    expect(parseTime({ to: '253402300800000' }, 'to')).toBe(253402300800000);
+    expect(parseTime({ to: '+010000-01-01T00:00:00Z' }, 'to')).toBe(253402300800000);
+    const outside = error(() => parseTime({ to: '253402300800001' }, 'to'));
+    expect(outside).toMatchObject({ status: 400, parameter: 'to' });
+    expect(outside.message).toBe('to: 253402300800001 is outside the times a query can name, 1970-01-01T00:00:00.000Z (0) to +010000-01-01T00:00:00.000Z (253402300800000)');
+    for (const to of ['99999999999999999999', '8640000000000001', '8640000000000000', '9'.repeat(400), '+010000-01-01T00:00:00.001Z', '+275760-09-13']) {
+      expect(error(() => parseTime({ to }, 'to')).parameter).toBe('to');
+    }
+    for (const from of ['1969-12-31T23:59:59.999Z', '-000001-01-01', '1970-01-01T00:00:00+00:01']) {
+      expect(error(() => parseTime({ from }, 'from')).parameter).toBe('from');
+    }
+  });
+
+  it('reads each step unit, 1d and 1w included', () => {
+    const oneDay = { fromMs: 0, toMs: 86400000 };
+    expect(parseStep({ step: '30s' }, oneDay)).toBe(30);
+    expect(parseStep({ step: '5m' }, oneDay)).toBe(300);
+    expect(parseStep({ step: '1h' }, oneDay)).toBe(3600);
+    expect(parseStep({ step: '1d' }, oneDay)).toBe(86400);
+    expect(parseStep({ step: '1w' }, oneDay)).toBe(604800);
+    expect(parseStep({ step: '2w' }, oneDay)).toBe(1209600);
+    expect(parseStep({ step: ' 1d ' }, oneDay)).toBe(86400);
+    expect(error(() => parseStep({ step: '0' }, oneDay)).message).toBe('step: must be at least 1s');
+    expect(error(() => parseStep({ step: '1y' }, oneDay)).parameter).toBe('step');
+    expect(error(() => parseStep({ step: '-1h' }, oneDay)).parameter).toBe('step');
+    expect(error(() => parseStep({}, oneDay)).message).toBe('step: required, e.g. 1h or 1d');
+  });
+
+  it('allows exactly MAX_POINTS points per series, counting a partial step as a point', () => {
+    expect(MAX_POINTS).toBe(11000);
+    expect(parseStep({ step: '1s' }, { fromMs: 0, toMs: 11000 * 1000 })).toBe(1);
+    expect(error(() => parseStep({ step: '1s' }, { fromMs: 0, toMs: 11000 * 1000 + 1 })).message).toBe('step: 1s gives 11001 points for this range; at most 11000 (use a larger step)');
+    expect(parseStep({ step: '1d' }, { fromMs: 5, toMs: 5 + 11000 * 86400000 })).toBe(86400);
+    expect(error(() => parseStep({ step: '1w' }, { fromMs: 0, toMs: 11000 * 604800000 + 1 })).parameter).toBe('step');
+  });
+
+  it('refuses a step longer than every time a query can name (its milliseconds would not be an integer SQL can take)', () => {
+    const all = { fromMs: QUERY_TIME_RANGE.minMs, toMs: QUERY_TIME_RANGE.maxMs };
+    expect(parseStep({ step: String(MAX_STEP_SECONDS) }, all)).toBe(253402300800);
+    expect(error(() => parseStep({ step: String(MAX_STEP_SECONDS + 1) }, all)).message).toBe('step: 253402300801 is longer than the 253402300800 s a query can span');
+    for (const step of ['99999999999999999999', '99999999999w', '9'.repeat(400)]) expect(error(() => parseStep({ step }, all)).parameter).toBe('step');
+  });
+
+  it('bounds limit to 1..10000 integers', () => {
+    expect(parseLimit({})).toBeUndefined();
+    expect(parseLimit({ limit: '10000' })).toBe(10000);
+    expect(parseLimit({ limit: '1' })).toBe(1);
+    for (const limit of ['10001', '1.5', 'ten', '']) expect(error(() => parseLimit({ limit })).message).toBe('limit: expected an integer from 1 to 10000');
+  });
+
+  it('reads booleans and sort keys', () => {
+    expect([parseBoolean({}, 'other'), parseBoolean({ other: '' }, 'other'), parseBoolean({ other: '1' }, 'other'), parseBoolean({ other: 'false' }, 'other')]).toEqual([false, true, true, false]);
+    expect(parseSort({})).toBe('cost');
+    expect(parseSort({ sort: 'tokens' })).toBe('tokens');
+  });
+
+  it('says an endpoint without parameters takes none', () => {
+    expect(error(() => checkKnown({ scope: 'team' }, []))).toMatchObject({ parameter: 'scope', message: 'scope: unknown parameter; this endpoint takes none' });
+    expect(() => checkKnown({ user: 'a' }, ['user'])).not.toThrow();
+  });
+
+  it('refuses an empty time and filters that are not text', () => {
+    expect(error(() => parseTime({ from: '' }, 'from')).message).toBe('from: required (epoch milliseconds or an ISO date/time)');
+    expect(error(() => parseFilters({ user: { a: '1' } })).message).toBe('user: expected text values');
+    expect(error(() => parseFilters({ team: ['a', { b: '1' }] })).parameter).toBe('team');
+  });
+
+  it('reads group-by lists with spaces and empty entries', () => {
+    expect(parseGroupBy({ groupBy: ' user , ,model,' })).toEqual(['user', 'model']);
+    expect(parseGroupBy({})).toEqual([]);
+  });
+
+  it('refuses unknown sort keys, other booleans and steps with trailing text', () => {
+    expect(error(() => parseSort({ sort: 'vibes' })).message).toBe('sort: expected one of cost, charge, tokens, requests');
+    expect(parseBoolean({ other: '0' }, 'other')).toBe(false);
+    expect(parseBoolean({ other: 'true' }, 'other')).toBe(true);
+    expect(error(() => parseBoolean({ other: 'yes' }, 'other')).message).toBe('other: expected true or false');
+    expect(error(() => parseStep({ step: '1hx' }, { fromMs: 0, toMs: 86400000 })).message).toBe('step: expected a duration like 30s, 5m, 1h, 1d, 1w or seconds, got "1hx"');
+  });
 });
+

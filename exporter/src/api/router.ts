@@ -3,10 +3,11 @@ import { ApiToken, AuthConfig, authenticate } from '../auth/apiTokens';
 import { budgetJson } from '../budgets/budgets';
 import type { BudgetTracker } from '../budgets/budgetTracker';
 import type { Ledger } from '../ledger/ledger';
-import { breakdown, Dimension, DIMENSIONS, dimensionValues, isDimension, ledgerSpan, remainder, Scope, sortMeasure, timeSeries, toReportRow } from '../ledger/queries';
+import { breakdown, Dimension, DIMENSIONS, dimensionValues, isDimension, remainder, Scope, sortMeasure, timeSeries, toReportRow } from '../ledger/queries';
 import type { Logger } from '../log';
 import { toCsv } from '../csv';
 import { ApiError, checkKnown, parseBoolean, parseFilters, parseGroupBy, parseLimit, parseRange, parseSort, parseStep, Query } from './params';
+import { statusReport } from './status';
 
 export interface ApiDeps {
   ledger: Ledger;
@@ -54,15 +55,9 @@ export function chargebackApi(deps: ApiDeps): Router {
     next();
   });
 
-  api.get('/status', async (_req, res) => {
-    const span = await ledgerSpan(deps.ledger);
-    res.json({
-      status: 'ok',
-      records: span.records,
-      firstRecord: span.firstMs === undefined ? null : new Date(span.firstMs).toISOString(),
-      lastRecord: span.lastMs === undefined ? null : new Date(span.lastMs).toISOString(),
-      scope: scopeOf(res) ?? null,
-    });
+  api.get('/status', async (req, res) => {
+    checkKnown(query(req), []);
+    res.json(await statusReport(deps.ledger, scopeOf(res)));
   });
 
   api.get('/breakdown', async (req, res) => {
@@ -122,6 +117,11 @@ export function chargebackApi(deps: ApiDeps): Router {
     const scope = scopeOf(res);
     const statuses = await deps.budgets.statuses();
     res.json({ budgets: statuses.filter((s) => budgetVisible(scope, s.budget)).map(budgetJson) });
+  });
+
+  // The router decodes `:dimension` before any handler runs; a malformed %-escape fails there.
+  api.use('/dimensions', (err: unknown, _req: Request, _res: Response, next: NextFunction) => {
+    next(err instanceof URIError ? new ApiError(400, 'dimension: not a valid percent-encoded name; expected ' + DIMENSIONS.join(', '), 'dimension') : err);
   });
 
   api.use((_req, _res, next) => next(new ApiError(404, 'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets')));

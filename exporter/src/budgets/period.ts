@@ -46,13 +46,22 @@ function offsetAt(ms: number, timeZone: string): number {
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
-/** The instant of local midnight starting a local date. */
+const DAY_MS = 86_400_000;
+
+const dateNumber = (d: LocalDate): number => d.year * 10_000 + d.month * 100 + d.day;
+
+/**
+ * The first instant of a local date (or, for a date a zone skipped, of the next one): its midnight, or, where
+ * a DST change skips midnight (America/Santiago jumps from 00:00 to 01:00), the instant of the change. Local
+ * midnight is `guess - offset` for the offset in force then: the zone's offset a day before or a day after (no
+ * zone changes twice within two days). Of the two candidates, the earliest whose local date is not before the
+ * date is the start. Under the earlier offset, a skipped midnight is the instant of the change, already on the
+ * date; under the later offset, the first of two midnights falls on the day before (its clock went back to 23:00).
+ */
 export function localMidnight(d: LocalDate, timeZone: string): number {
   const guess = Date.UTC(d.year, d.month - 1, d.day);
-  // Two rounds settle the offset even when midnight is near a DST change.
-  let ms = guess - offsetAt(guess, timeZone);
-  ms = guess - offsetAt(ms, timeZone);
-  return ms;
+  const candidates = [guess - offsetAt(guess - DAY_MS, timeZone), guess - offsetAt(guess + DAY_MS, timeZone)];
+  return Math.min(...candidates.filter((ms) => dateNumber(localParts(ms, timeZone)) >= dateNumber(d)));
 }
 
 function addDays(d: LocalDate, n: number): LocalDate {

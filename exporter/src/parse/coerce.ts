@@ -1,3 +1,4 @@
+import { RECORD_BOUNDS } from '../types';
 import { FieldError } from './fieldError';
 import { looksLikeSecret } from './secrets';
 
@@ -17,21 +18,37 @@ export function toOptionalString(v: unknown, field: string): string | undefined 
   throw new FieldError('invalid_field', field, `${field}: expected a string, got ${describe(v)}`);
 }
 
-/** A token count: a non-negative integer, given as a number or a numeric string. */
+/** A text the ledger stores (a user, a model...): at most RECORD_BOUNDS.maxTextLength characters. */
+export function toOptionalText(v: unknown, field: string): string | undefined {
+  const s = toOptionalString(v, field);
+  if (s !== undefined && s.length > RECORD_BOUNDS.maxTextLength) {
+    throw new FieldError('invalid_field', field, `${field}: a text of ${s.length} characters; at most ${RECORD_BOUNDS.maxTextLength} are stored`);
+  }
+  return s;
+}
+
+/** A token count: a non-negative integer up to RECORD_BOUNDS.maxTokens, given as a number or a numeric string. */
 export function toOptionalCount(v: unknown, field: string): number | undefined {
   if (isAbsent(v)) return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new FieldError('invalid_field', field, `${field}: expected a non-negative integer, got ${describe(v)}`);
   }
+  if (n > RECORD_BOUNDS.maxTokens) {
+    throw new FieldError('invalid_field', field, `${field}: ${n} tokens in one request is more than the ${RECORD_BOUNDS.maxTokens} accepted`);
+  }
   return n;
 }
 
-export function toOptionalNumber(v: unknown, field: string): number | undefined {
+/** A duration in milliseconds, from 0 to RECORD_BOUNDS.maxDurationMs (fractions allowed). */
+export function toOptionalDurationMs(v: unknown, field: string): number | undefined {
   if (isAbsent(v)) return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n)) {
     throw new FieldError('invalid_field', field, `${field}: expected a number, got ${describe(v)}`);
+  }
+  if (n < 0 || n > RECORD_BOUNDS.maxDurationMs) {
+    throw new FieldError('invalid_field', field, `${field}: a duration of ${describe(v)} ms is outside 0 to ${RECORD_BOUNDS.maxDurationMs}`);
   }
   return n;
 }
@@ -51,7 +68,12 @@ const UNIT_WORDS: Record<TimeUnit, string> = {
   iso: 'an ISO 8601 timestamp',
 };
 
-/** Reads a timestamp into epoch milliseconds (fractional: rounding is the caller's). Times without a zone are UTC. */
+const TIME_RANGE = `${new Date(RECORD_BOUNDS.minTimeMs).toISOString()} to ${new Date(RECORD_BOUNDS.maxTimeMs).toISOString()}`;
+
+/**
+ * Reads a timestamp into epoch milliseconds (fractional: rounding is the caller's). Times without a zone are UTC.
+ * The time, rounded to the millisecond, must lie within RECORD_BOUNDS.
+ */
 export function toEpochMs(v: unknown, unit: TimeUnit, field: string): number | undefined {
   if (isAbsent(v)) return undefined;
   let ms = NaN;
@@ -63,6 +85,10 @@ export function toEpochMs(v: unknown, unit: TimeUnit, field: string): number | u
     ms = Date.parse(ISO_HAS_ZONE.test(text) ? text : `${text.replace(' ', 'T')}Z`);
   }
   if (!Number.isFinite(ms)) throw new FieldError('invalid_field', field, `${field}: expected ${UNIT_WORDS[unit]}, got ${describe(v)}`);
+  const rounded = Math.round(ms);
+  if (rounded < RECORD_BOUNDS.minTimeMs || rounded > RECORD_BOUNDS.maxTimeMs) {
+    throw new FieldError('invalid_field', field, `${field}: ${describe(v)} is outside the accepted times, ${TIME_RANGE}`);
+  }
   return ms;
 }
 

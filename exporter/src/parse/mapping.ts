@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestStatus, UsageRecord } from '../types';
-import { describe, isAbsent, TimeUnit, toEpochMs, toOptionalCount, toOptionalNumber, toOptionalString } from './coerce';
+import { describe, isAbsent, TimeUnit, toEpochMs, toOptionalCount, toOptionalDurationMs, toOptionalString, toOptionalText } from './coerce';
 import { FieldError } from './fieldError';
 import { compilePath, formatPath, getPath, JsonPath } from './jsonPath';
 import { readUsageObject, ReportedTokens, toBuckets } from './usage';
@@ -70,11 +70,13 @@ function firstPath(spec: FieldSpec | undefined, fallback: string): string {
 const SUCCESS_WORDS = new Set(['success', 'succeeded', 'ok', 'true']);
 const FAILURE_WORDS = new Set(['failure', 'failed', 'error', 'false']);
 
-/** A status field may be a word, a boolean, or an HTTP code. */
+const isHttpCode = (n: number): boolean => Number.isInteger(n) && n >= 100 && n <= 599;
+
+/** A status field may be a word, a boolean, or an HTTP code (100-599). */
 function readStatus(value: unknown, field: string): { status?: RequestStatus; http?: number } {
   if (typeof value === 'boolean') return { status: value ? 'success' : 'failure' };
   const code = typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : undefined;
-  if (code !== undefined) return { http: code };
+  if (code !== undefined && isHttpCode(code)) return { http: code };
   if (typeof value === 'string') {
     const word = value.toLowerCase();
     if (SUCCESS_WORDS.has(word)) return { status: 'success' };
@@ -86,10 +88,17 @@ function readStatus(value: unknown, field: string): { status?: RequestStatus; ht
 /** HTTP codes inside error details are informational: a non-numeric code ("rate_limit") is simply not one. */
 function lenientHttpStatus(value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : undefined;
-  return n !== undefined && n >= 100 && n <= 599 ? n : undefined;
+  return n !== undefined && isHttpCode(n) ? n : undefined;
 }
 
+/** A text the ledger stores, bounded in length. */
 function text(obj: unknown, spec: FieldSpec | undefined): string | undefined {
+  const hit = lookup(obj, spec);
+  return hit ? toOptionalText(hit.value, hit.field) : undefined;
+}
+
+/** A raw secret: only its hash is kept, so its length is not bounded (a JWT may be long). */
+function secret(obj: unknown, spec: FieldSpec | undefined): string | undefined {
   const hit = lookup(obj, spec);
   return hit ? toOptionalString(hit.value, hit.field) : undefined;
 }
@@ -138,11 +147,12 @@ export function applyMapping(obj: Record<string, unknown>, m: Mapping, rawLine: 
 
   let durationMs: number | undefined;
   const durationHit = lookup(obj, f.durationMs);
-  if (durationHit) durationMs = toOptionalNumber(durationHit.value, durationHit.field);
+  if (durationHit) durationMs = toOptionalDurationMs(durationHit.value, durationHit.field);
   else {
     const endHit = lookup(obj, f.endTime);
     const endMs = endHit ? toEpochMs(endHit.value, m.timeUnit, endHit.field) : undefined;
-    if (endMs !== undefined) durationMs = Math.max(0, Math.round(endMs - exactStartMs));
+    // An end before the start (clock skew between writers) is a zero duration; the bound applies as to a written one.
+    if (endMs !== undefined) durationMs = toOptionalDurationMs(Math.max(0, Math.round(endMs - exactStartMs)), endHit!.field);
   }
 
   const statusHit = lookup(obj, f.status);
@@ -153,7 +163,7 @@ export function applyMapping(obj: Record<string, unknown>, m: Mapping, rawLine: 
 
   const reported = reportedTokens(obj, m);
   // A raw key is hashed at once; only the hash travels further.
-  const rawKey = text(obj, f.apiKey);
+  const rawKey = secret(obj, f.apiKey);
   return {
     requestId: text(obj, f.requestId) ?? `sha256:${sha256Hex(rawLine)}`,
     startMs: Math.round(exactStartMs),

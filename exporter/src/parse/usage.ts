@@ -44,6 +44,12 @@ function obj(v: unknown): Record<string, unknown> | undefined {
 
 const count = (v: unknown, field: string): number => toOptionalCount(v, field) ?? 0;
 
+/** The first of `keys` that `o` holds a value for (null is none), with its path for messages. */
+function firstOf(o: Record<string, unknown> | undefined, keys: readonly string[], prefix = ''): { key: string; value: unknown } | undefined {
+  for (const k of keys) if (o?.[k] !== undefined && o[k] !== null) return { key: prefix + k, value: o[k] };
+  return undefined;
+}
+
 /**
  * Reads an OpenAI-style (chat or Responses) or Anthropic-style `usage` object, telling them apart by
  * their keys. Returns undefined when the object has no token fields at all.
@@ -58,13 +64,13 @@ export function readUsageObject(value: unknown, field: string): ReportedTokens |
     // LiteLLM puts Anthropic cache writes in `prompt_tokens_details.cache_creation_tokens` (and then counts
     // them inside prompt_tokens); older LiteLLM only had the top-level `cache_creation_input_tokens`, not
     // counted in prompt_tokens. OpenRouter calls it `cache_write_tokens`, included in prompt_tokens.
-    const writeInDetails = details?.cache_creation_tokens ?? details?.cache_write_tokens;
-    const cacheWrite = count(writeInDetails ?? u.cache_creation_input_tokens, f('cache_creation_input_tokens'));
+    const write = firstOf(details, ['cache_creation_tokens', 'cache_write_tokens'], 'prompt_tokens_details.') ?? firstOf(u, ['cache_creation_input_tokens']);
+    const read = firstOf(details, ['cached_tokens'], 'prompt_tokens_details.') ?? firstOf(u, ['cache_read_input_tokens']);
     return {
       inputTotal: count(u.prompt_tokens, f('prompt_tokens')),
-      cacheRead: count(details?.cached_tokens ?? u.cache_read_input_tokens, f('prompt_tokens_details.cached_tokens')),
-      cacheWrite,
-      inputIncludesCacheWrite: writeInDetails !== undefined && writeInDetails !== null,
+      cacheRead: read ? count(read.value, f(read.key)) : 0,
+      cacheWrite: write ? count(write.value, f(write.key)) : 0,
+      inputIncludesCacheWrite: write !== undefined && write.key.startsWith('prompt_tokens_details.'),
       output: count(u.completion_tokens, f('completion_tokens')),
       reasoning: count(outDetails?.reasoning_tokens, f('completion_tokens_details.reasoning_tokens')),
     };

@@ -4,7 +4,8 @@ import type { RejectedLine } from '../ledger/ledger';
 import type { FramedText } from '../parse/framer';
 import { LineParser } from '../parse/lineParser';
 import type { IdentityMap } from '../pricing/identityMap';
-import type { Pricer } from '../pricing/pricer';
+import { FieldError } from '../parse/fieldError';
+import type { Price, Pricer } from '../pricing/pricer';
 import { isRejection, ParseRejection } from '../types';
 import { redactedExcerpt } from './redact';
 import type { SourceContext } from './sourceContext';
@@ -53,11 +54,22 @@ export class BatchPart {
     let newest = this.newest.get(name) ?? -Infinity;
     for (let i = 0; i < texts.length; i++) {
       const t = texts[i]!;
-      const parsed = t.tooLong
+      let parsed = t.tooLong
         ? ({ reason: 'line_too_long', message: `line longer than the configured max_line_bytes` } as ParseRejection)
         : t.invalidUtf8At !== undefined
           ? ({ reason: 'invalid_utf8', message: `byte ${t.invalidUtf8At} of the file is not valid UTF-8` } as ParseRejection)
           : source.parser.parse(t.text);
+      let price: Price | undefined;
+      if (!isRejection(parsed)) {
+        identities.apply(parsed.record);
+        try {
+          price = pricer.price(parsed.record.model, parsed.record.provider, parsed.record.tier, parsed.record.startMs, parsed.record.tokens);
+        } catch (e) {
+          // A cost too large for the ledger refuses this line only (one reject), never its batch.
+          if (!(e instanceof FieldError)) throw e;
+          parsed = e.toRejection();
+        }
+      }
       if (isRejection(parsed)) {
         this.rejects.push({
           source: name,
@@ -75,8 +87,6 @@ export class BatchPart {
       }
       const r = parsed.record;
       if (r.startMs > newest) newest = r.startMs;
-      identities.apply(r);
-      const price = pricer.price(r.model, r.provider, r.tier, r.startMs, r.tokens);
       // Every field spelled out rather than `...r`: a spread copy costs several times a literal of one shape.
       this.usage.add(
         {

@@ -5,7 +5,8 @@ import type { TokenBuckets } from '../types';
 import { IdentityMap } from './identityMap';
 import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
 import { formatPicoUsd } from './money';
-import { PriceBookError } from './priceBook';
+import { FieldError } from '../parse/fieldError';
+import { emptyPriceBook, PriceBookError } from './priceBook';
 import { Pricer } from './pricer';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-prices-'));
@@ -85,6 +86,81 @@ describe('Pricer', () => {
     // internal: override 2.00 + 8.00 = 10.00, then x0.5
     expect(pricer.price('gpt-4o', undefined, 'internal', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
     expect(pricer.price('gpt-4o', undefined, 'unknown-tier', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 12_500_000_000_000n });
+  });
+});
+
+describe('Pricer: large amounts, aliases under tiers', () => {
+  const pricer = new Pricer(loadPriceBookFile(BOOK));
+  const when = at('2025-10-01T00:00:00Z');
+
+  it('keeps a cost above 2^53 pico-USD exact, where doubles would be 16 pico-USD off', () => {
+    // 9,999,999,999 x 3,000,000 + 7 x 300,000 + 3 x 3,750,000 + 9,999,999,997 x 15,000,000 pico-USD, summed by hand.
+    const price = pricer.price('claude-sonnet-4-5', undefined, undefined, when, t(9_999_999_999, 7, 3, 9_999_999_997));
+    expect(price?.costPusd).toBe(179_999_999_965_350_000n);
+    expect(BigInt(9_999_999_999 * 3_000_000 + 7 * 300_000 + 3 * 3_750_000 + 9_999_999_997 * 15_000_000)).toBe(179_999_999_965_350_016n);
+  });
+
+  it('keeps the charge exact too, through an override and a multiplier', () => {
+    // internal: gpt-4o override input 2.00, output 8.00 (cache reads keep list 1.25), then x0.5.
+    const price = pricer.price('gpt-4o', undefined, 'internal', when, t(9_999_999_999, 3, 0, 9_999_999_997));
+    expect(price?.chargePusd).toBe(49_999_999_988_875_000n);
+  });
+
+  it.each(['gpt-4o-latest', 'openai/gpt-4o', 'gpt-4o-2024-08-06', 'openai/gpt-4o-latest'])('applies the tier override of gpt-4o to %s, a name that resolves to it', (name) => {
+    const tokens = t(1_000_000, 0, 0, 1_000_000);
+    expect(pricer.price(name, undefined, 'internal', at('2025-01-01T00:00:00Z'), tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
+  });
+
+  it('leaves a model without a price unpriced, and a request before its first price', () => {
+    expect(pricer.price('llama-3-70b', undefined, 'premium', when, t(1, 0, 0, 1))).toBeUndefined();
+    expect(pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-09-28T23:59:59Z'), t(1, 0, 0, 1))).toBeUndefined();
+  });
+
+  it('a tier with overrides and no multiplier charges the override rates as they are', () => {
+    const book = loadPriceBookFile(file('overrides-only.yaml', 'models:\n  m:\n    prices:\n      - { input: 1, output: 2 }\ntiers:\n  partner:\n    overrides:\n      m: { output: 1 }\n'));
+    expect(new Pricer(book).price('m', undefined, 'partner', when, t(1_000_000, 0, 0, 1_000_000))).toEqual({ costPusd: 3_000_000_000_000n, chargePusd: 2_000_000_000_000n });
+  });
+
+  it('accepts a cost of exactly 2^63 - 1 pico-USD and refuses one more', () => {
+    const max = (1n << 63n) - 1n;
+    const book = emptyPriceBook('edge');
+    book.models.set('edge', [{ effectiveFromMs: 0, rates: { inputUncached: max, cacheRead: max, cacheWrite: max, output: 1n } }]);
+    const edge = new Pricer(book);
+    expect(edge.price('edge', undefined, undefined, when, t(1, 0, 0, 0))?.costPusd).toBe(max);
+    expect(() => edge.price('edge', undefined, undefined, when, t(1, 0, 0, 1))).toThrow(FieldError);
+  });
+
+  describe('an amount the ledger cannot hold (BIGINT: at most 9,223,372.036854775807 USD)', () => {
+    const huge = new Pricer(
+      loadPriceBookFile(file('huge.yaml', 'models:\n  gold-plated:\n    prices:\n      - { input: 1000000000000, output: 1000000000000 }\ntiers:\n  premium: { multiplier: 1.25 }\n')),
+    );
+    const refusal = (fn: () => unknown): FieldError => {
+      try {
+        fn();
+      } catch (e) {
+        if (e instanceof FieldError) return e;
+        throw e;
+      }
+      throw new Error('expected a FieldError');
+    };
+
+    it('prices up to the limit', () => {
+      // 1e12 USD per 1M tokens is 1e18 pico-USD per token.
+      expect(huge.price('gold-plated', undefined, undefined, when, t(9, 0, 0, 0))?.costPusd).toBe(9_000_000_000_000_000_000n);
+    });
+
+    it('refuses the request as invalid_field cost, naming the amount and the model', () => {
+      expect(refusal(() => huge.price('gold-plated', undefined, undefined, when, t(5, 0, 0, 5)))).toMatchObject({
+        reason: 'invalid_field',
+        field: 'cost',
+        message: 'cost: 10000000.000000000000 USD for one request of gold-plated is more than the 9223372.036854775807 USD the ledger holds per request',
+      });
+    });
+
+    it('refuses a charge the tier takes above the limit as invalid_field charge', () => {
+      expect(refusal(() => huge.price('gold-plated', undefined, 'premium', when, t(8, 0, 0, 0))).field).toBe('charge');
+      expect(huge.price('gold-plated', undefined, 'premium', when, t(7, 0, 0, 0))?.chargePusd).toBe(8_750_000_000_000_000_000n);
+    });
   });
 });
 

@@ -1,5 +1,6 @@
-import type { TokenBuckets } from '../types';
-import { multiplyByDecimal } from './money';
+import { FieldError } from '../parse/fieldError';
+import { RECORD_BOUNDS, TokenBuckets } from '../types';
+import { formatPicoUsd, multiplyByDecimal } from './money';
 import { BUCKETS, PriceBook, RatePeriod, Rates } from './priceBook';
 
 export interface Price {
@@ -69,18 +70,28 @@ export class Pricer {
     return found;
   }
 
-  /** Undefined when the model has no price in force at `startMs`: the record is kept unpriced. */
+  /**
+   * Undefined when the model has no price in force at `startMs`: the record is kept unpriced. Throws a FieldError
+   * (field `cost` or `charge`) when an amount does not fit the ledger's BIGINT column: that request is refused.
+   */
   price(model: string, provider: string | undefined, tier: string | undefined, startMs: number, tokens: TokenBuckets): Price | undefined {
     const canonical = this.resolveModel(model, provider);
     if (canonical === null) return undefined;
     const period = this.periodAt(canonical, startMs);
     if (!period) return undefined;
-    const costPusd = amount(tokens, period.rates);
+    const costPusd = fitsLedger(amount(tokens, period.rates), 'cost', canonical);
     const tierPricing = tier !== undefined ? this.book.tiers.get(tier) : undefined;
     if (!tierPricing) return { costPusd, chargePusd: costPusd };
     const override = tierPricing.overrides.get(canonical);
     let chargePusd = override ? amount(tokens, { ...period.rates, ...override }) : costPusd;
     if (tierPricing.multiplier) chargePusd = multiplyByDecimal(chargePusd, tierPricing.multiplier);
-    return { costPusd, chargePusd };
+    return { costPusd, chargePusd: fitsLedger(chargePusd, 'charge', canonical) };
   }
+}
+
+function fitsLedger(pusd: bigint, field: 'cost' | 'charge', model: string): bigint {
+  if (pusd > RECORD_BOUNDS.maxPusd) {
+    throw new FieldError('invalid_field', field, `${field}: ${formatPicoUsd(pusd)} USD for one request of ${model} is more than the ${formatPicoUsd(RECORD_BOUNDS.maxPusd)} USD the ledger holds per request`);
+  }
+  return pusd;
 }

@@ -1,0 +1,75 @@
+import { isRejection, ParseRejection, UsageRecord } from '../types';
+import { LineParser } from './lineParser';
+import { compileMapping } from './presets';
+
+/** The decisions of applyMapping, through a generic mapping: statuses, tags, durations, token field names. */
+const mapping = compileMapping(
+  { startTime: 'ts', endTime: 'end', durationMs: 'took', model: 'model', status: 'status', httpStatus: 'code', tier: [{ path: 'tags', tag_prefix: 'tier:' }, 'plan'], outputTokens: 'out', cacheReadTokens: 'cached' },
+  'auto',
+  true,
+);
+const parser = new LineParser({ format: 'generic', mappings: { generic: mapping } });
+const read = (extra: Record<string, unknown>): UsageRecord | ParseRejection => {
+  const r = parser.parse(JSON.stringify({ ts: 1735725600, model: 'm', ...extra }));
+  return isRejection(r) ? r : r.record;
+};
+
+describe('status', () => {
+  it.each([
+    [true, 'success', undefined],
+    [false, 'failure', undefined],
+    ['SUCCESS', 'success', undefined],
+    ['ok', 'success', undefined],
+    ['Error', 'failure', undefined],
+    ['429', 'failure', 429],
+    [200, 'success', 200],
+    [100, 'success', 100],
+    [399, 'success', 399],
+    [400, 'failure', 400],
+  ])('%j is %s', (status, expected, http) => {
+    expect(read({ status })).toMatchObject({ status: expected, httpStatus: http });
+  });
+
+  it.each([['4290'], ['42'], ['maybe'], [99], [600], [400.5]])('%j is refused naming the field', (status) => {
+    expect(read({ status })).toMatchObject({ reason: 'invalid_field', field: 'status', message: expect.stringMatching(/^status: expected success\/failure or an HTTP status, got /) });
+  });
+
+  it('without a status field, an HTTP code from the error details decides, leniently', () => {
+    expect(read({ code: 503 })).toMatchObject({ status: 'failure', httpStatus: 503 });
+    expect(read({ code: '400' })).toMatchObject({ status: 'failure', httpStatus: 400 });
+    expect(read({ code: 399 })).toMatchObject({ status: 'success', httpStatus: 399 });
+    expect(read({ code: 'rate_limit' })).toMatchObject({ status: 'success', httpStatus: undefined });
+    expect(read({ code: 700 })).toMatchObject({ status: 'success', httpStatus: undefined });
+    // A word status wins; the detail code is kept.
+    expect(read({ status: 'success', code: 503 })).toMatchObject({ status: 'success', httpStatus: 503 });
+  });
+});
+
+describe('tags', () => {
+  it('takes the first tag with the prefix, without the prefix, among other entries', () => {
+    expect(read({ tags: [3, 'team:eng', 'tier:gold', 'tier:silver'] })).toMatchObject({ tier: 'gold' });
+  });
+
+  it('falls back to the next path when no tag has the prefix', () => {
+    expect(read({ tags: ['team:eng'], plan: 'free' })).toMatchObject({ tier: 'free' });
+    expect(read({ tags: 'tier:gold', plan: 'free' })).toMatchObject({ tier: 'free' });
+  });
+});
+
+describe('duration', () => {
+  it('a duration field wins over the end time', () => {
+    expect(read({ took: 250, end: 1735725610 })).toMatchObject({ durationMs: 250 });
+  });
+
+  it('else end - start, rounded, and zero when the end is before the start', () => {
+    expect(read({ end: 1735725601.2345 })).toMatchObject({ durationMs: 1235 });
+    expect(read({ end: 1735725599 })).toMatchObject({ durationMs: 0 });
+    expect(read({})).toMatchObject({ durationMs: undefined });
+  });
+});
+
+describe('flat token fields', () => {
+  it('an inconsistent line names the input field, or inputTokens when none is mapped', () => {
+    expect(read({ cached: 5, out: 1 })).toMatchObject({ reason: 'invalid_field', field: 'inputTokens', message: 'inputTokens: input tokens (0) are fewer than the cached tokens they include (5)' });
+  });
+});
