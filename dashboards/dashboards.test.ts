@@ -91,7 +91,8 @@ describe('dashboards', () => {
       expect({ where, ref, provisioned: Boolean(match) }).toEqual({ where, ref, provisioned: true });
     }
     for (const v of d.templating.list.filter((x) => x.type === 'datasource')) {
-      expect(dataSources.map((ds) => `${ds.type}/${ds.uid}`)).toContain(`${String(v.query)}/${String(v.current?.value)}`);
+      const { type, uid } = resolveDataSource(d, { uid: `$${v.name}` })!;
+      expect(dataSources.map((ds) => `${ds.type}/${ds.uid}`)).toContain(`${type}/${uid}`);
     }
   });
 

@@ -31,7 +31,10 @@ export interface DashboardLinkUse {
 
 /** What a variable stands for, across dashboards: a data source of one type, or the values of one dimension. */
 export function variableMeaning(v: Variable): string {
-  if (v.type === 'datasource') return `datasource:${String(v.query)}`;
+  if (v.type === 'datasource') {
+    if (typeof v.query !== 'string') throw new Error(`variable ${v.name}: a data source variable's query is not a plugin type`);
+    return `datasource:${v.query}`;
+  }
   if (v.type !== 'query') return `${v.type}:${v.name}`;
   if (v.datasource?.type === 'prometheus') return `dimension:${labelValuesQuery(variableQueryText(v)).label}`;
   const dimension = typeof v.query === 'object' ? v.query['dimension'] : undefined;
