@@ -23,8 +23,8 @@ export default {
   concurrency: 1,
   // A busy machine slows tests down: allow more before calling a mutant a timeout (timeouts count as detected).
   timeoutMS: 10000,
-  // Reruns only test the mutants whose code or tests changed. One file for every run: a run over a subset
-  // (`--mutate`) keeps only that subset's results in it.
+  // Reruns only test the mutants whose code or tests changed. Runs over a subset (`--mutate`) add to the same
+  // file, and the reports show every file tested so far.
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
