@@ -11,7 +11,7 @@ export default defineConfig([
       '**/node_modules/',
       '**/dist/',
       '**/coverage/',
-      '.stryker-tmp/',
+      '.stryker-tmp*/',
       'reports/',
       'panel-plugin/',
       'datasource-plugin/',
