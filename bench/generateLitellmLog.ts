@@ -6,7 +6,9 @@ import { createWriteStream } from 'node:fs';
  * much text, as LiteLLM logs them unless message logging is turned off (TokenLedger never keeps them).
  */
 export async function generateLitellmLog(path: string, lines: number, contentBytes = 0): Promise<number> {
-  const filler = 'lorem ipsum dolor sit amet consectetur adipiscing elit '.repeat(Math.ceil(contentBytes / 55)).slice(0, contentBytes);
+  const filler = 'lorem ipsum dolor sit amet consectetur adipiscing elit '
+    .repeat(Math.ceil(contentBytes / 55))
+    .slice(0, contentBytes);
   let seed = 42;
   const rnd = (): number => {
     seed = (seed + 0x6d2b79f5) | 0; // mulberry32
@@ -15,9 +17,22 @@ export async function generateLitellmLog(path: string, lines: number, contentByt
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   // Random like the ids gateways write (LiteLLM: chatcmpl-<uuid4>): sortable ids would flatter any index on them.
-  const hex8 = (): string => Math.floor(rnd() * 0x100000000).toString(16).padStart(8, '0');
-  const uuid = (): string => { const h = hex8() + hex8() + hex8() + hex8(); return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20)}`; };
-  const models = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini', 'llama-3.1-70b-instruct'];
+  const hex8 = (): string =>
+    Math.floor(rnd() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
+  const uuid = (): string => {
+    const h = hex8() + hex8() + hex8() + hex8();
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+  const models = [
+    'gpt-4o',
+    'gpt-4o-mini',
+    'claude-sonnet-4-5',
+    'claude-haiku-4-5',
+    'o4-mini',
+    'llama-3.1-70b-instruct',
+  ];
   const tiers = ['free', 'standard', 'premium', 'enterprise'];
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   const t0 = Date.parse('2025-01-01T00:00:00Z') / 1000;
@@ -55,13 +70,27 @@ export async function generateLitellmLog(path: string, lines: number, contentByt
         user_api_key_user_id: `user-${String(u).padStart(4, '0')}@example.com`,
         user_api_key_team_alias: `team-${u % 20}`,
         requester_ip_address: '10.0.3.17',
-        usage_object: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached }, completion_tokens_details: { reasoning_tokens: 0 } },
+        usage_object: {
+          prompt_tokens: prompt,
+          completion_tokens: completion,
+          total_tokens: prompt + completion,
+          prompt_tokens_details: { cached_tokens: cached },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
       },
       cache_hit: false,
       request_tags: [`tier:${tiers[u % 4]}`],
       error_str: failed ? 'RateLimitError: slow down' : null,
       hidden_params: { model_id: 'deployment-1', api_base: 'https://api.openai.com/v1' },
-      ...(contentBytes ? { messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: filler.slice(0, contentBytes / 2) }], response: { choices: [{ message: { role: 'assistant', content: filler.slice(contentBytes / 2) } }] } } : {}),
+      ...(contentBytes
+        ? {
+            messages: [
+              { role: 'system', content: 'You are helpful.' },
+              { role: 'user', content: filler.slice(0, contentBytes / 2) },
+            ],
+            response: { choices: [{ message: { role: 'assistant', content: filler.slice(contentBytes / 2) } }] },
+          }
+        : {}),
     });
     chunk.push(line);
     bytes += line.length + 1;

@@ -44,7 +44,12 @@ async function measure(total: number, work: (progress: () => number) => Promise<
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   clearInterval(sample);
   while (quarters.length < 4) quarters.push(Math.round(process.memoryUsage().rss / 1048576));
-  return { seconds, lines, peakRssMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576), rssAtQuarters: quarters };
+  return {
+    seconds,
+    lines,
+    peakRssMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576),
+    rssAtQuarters: quarters,
+  };
 }
 
 async function bareLoop(file: string, total: number): Promise<Run> {
@@ -65,14 +70,41 @@ async function bareLoop(file: string, total: number): Promise<Run> {
 async function fullPipeline(file: string, dir: string, total: number): Promise<{ run: Run; stored: number }> {
   mkdirSync(dir);
   const prices = join(dir, 'prices.yaml');
-  writeFileSync(prices, `models:\n${['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini'].map((m) => `  ${m}:\n    prices: [{ input: 2.5, cache_read: 1.25, output: 10 }]\n`).join('')}`);
+  writeFileSync(
+    prices,
+    `models:\n${['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini'].map((m) => `  ${m}:\n    prices: [{ input: 2.5, cache_read: 1.25, output: 10 }]\n`).join('')}`
+  );
   const ledger = await Ledger.open(join(dir, 'bench.duckdb'));
   const pricer = new Pricer(loadPriceBooks([prices]));
   const identities = new IdentityMap([], 'standard');
   const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
-  const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics, batchLines: DEFAULTS.batchLines, onRejects: () => undefined });
-  const handler = pipeline.handler(sourceContext({ name: 'bench', paths: [file], stdin: false, format: 'auto', mappings: {}, keyNamespace: undefined, startAt: 'beginning' }));
-  const follower = new FileFollower({ source: 'bench', patterns: [file], maxLineBytes: DEFAULTS.maxLineBytes, rotateWaitMs: 0, startAt: 'beginning', warn: () => undefined });
+  const pipeline = new Pipeline({
+    ledger,
+    pricer: () => pricer,
+    identities: () => identities,
+    metrics,
+    batchLines: DEFAULTS.batchLines,
+    onRejects: () => undefined,
+  });
+  const handler = pipeline.handler(
+    sourceContext({
+      name: 'bench',
+      paths: [file],
+      stdin: false,
+      format: 'auto',
+      mappings: {},
+      keyNamespace: undefined,
+      startAt: 'beginning',
+    })
+  );
+  const follower = new FileFollower({
+    source: 'bench',
+    patterns: [file],
+    maxLineBytes: DEFAULTS.maxLineBytes,
+    rotateWaitMs: 0,
+    startAt: 'beginning',
+    warn: () => undefined,
+  });
   await follower.init([]);
   const run = await measure(total, async (tick) => {
     await follower.drainAll(async (read) => {
@@ -98,15 +130,19 @@ const ROUNDS = 3;
 async function compare(dir: string, total: number, contentBytes: number): Promise<void> {
   const file = join(dir, `litellm-${contentBytes}.jsonl`);
   const bytes = await generateLitellmLog(file, total, contentBytes);
-  console.log(`\nlog: ${total.toLocaleString('en')} LiteLLM lines, ${(bytes / 1048576).toFixed(0)} MiB (${Math.round(bytes / total)} B/line${contentBytes ? `, ${contentBytes} B of prompt/response content` : ', no content'})`);
+  console.log(
+    `\nlog: ${total.toLocaleString('en')} LiteLLM lines, ${(bytes / 1048576).toFixed(0)} MiB (${Math.round(bytes / total)} B/line${contentBytes ? `, ${contentBytes} B of prompt/response content` : ', no content'})`
+  );
   await bareLoop(file, total); // warm the page cache and the JIT
   const rate = (r: Run) => Math.round(r.lines / r.seconds);
-  const row = (name: string, r: Run) => `  ${name.padEnd(44)} ${String(rate(r).toLocaleString('en')).padStart(9)} lines/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${r.peakRssMb} MB  (RSS at 25/50/75/100 %: ${r.rssAtQuarters.join('/')} MB)`;
+  const row = (name: string, r: Run) =>
+    `  ${name.padEnd(44)} ${String(rate(r).toLocaleString('en')).padStart(9)} lines/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${r.peakRssMb} MB  (RSS at 25/50/75/100 %: ${r.rssAtQuarters.join('/')} MB)`;
   const ratios: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const bare = await bareLoop(file, total);
     const { run: full, stored } = await fullPipeline(file, join(dir, `ledger-${contentBytes}-${round}`), total);
-    if (full.lines !== total || stored !== total) throw new Error(`pipeline read ${full.lines} and stored ${stored} of ${total} lines`);
+    if (full.lines !== total || stored !== total)
+      throw new Error(`pipeline read ${full.lines} and stored ${stored} of ${total} lines`);
     ratios.push(rate(full) / rate(bare));
     console.log(`round ${round}`);
     console.log(row('bare readline + JSON.parse', bare));
@@ -114,7 +150,9 @@ async function compare(dir: string, total: number, contentBytes: number): Promis
     console.log(`  ratio full/bare: ${ratios[ratios.length - 1]!.toFixed(2)}`);
   }
   const median = [...ratios].sort((x, y) => x - y)[Math.floor(ROUNDS / 2)]!;
-  console.log(`ratio full/bare, median of ${ROUNDS} rounds: ${median.toFixed(2)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target >= 0.50)`);
+  console.log(
+    `ratio full/bare, median of ${ROUNDS} rounds: ${median.toFixed(2)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target >= 0.50)`
+  );
   rmSync(file);
 }
 

@@ -21,7 +21,14 @@ import type { ChargebackQuery, VariableQuery } from '../datasource-plugin/src/ty
 import type { ChargebackVariableSupport } from '../datasource-plugin/src/variables';
 import { httpGet } from '../datasource-plugin/tests/grafanaProxy';
 import { requireBuiltCli, ServeProcess, tempDir, waitFor } from '../exporter/test/helpers';
-import { annotationQueries, Dashboard, loadDashboards, panelQueries, resolveDataSource, Variable } from './test/dashboardFiles';
+import {
+  annotationQueries,
+  Dashboard,
+  loadDashboards,
+  panelQueries,
+  resolveDataSource,
+  Variable,
+} from './test/dashboardFiles';
 import { demoLog, FRESH, freshLine, freshLines, writeDemoConfig } from './test/demoStack';
 import { chargebackDataSource, dataRequest, installRuntime, panelRange } from './test/grafanaRuntime';
 import { provisionedDataSources } from './test/provisioning';
@@ -39,20 +46,35 @@ const ONE: Record<string, string> = FRESH;
 
 const dashboards = loadDashboards().map((f) => f.dashboard);
 const provisioned = provisionedDataSources().find((ds) => ds.type === TYPE)!;
-const usesChargeback = (d: Dashboard, ref: Parameters<typeof resolveDataSource>[1]) => resolveDataSource(d, ref)?.type === TYPE;
+const usesChargeback = (d: Dashboard, ref: Parameters<typeof resolveDataSource>[1]) =>
+  resolveDataSource(d, ref)?.type === TYPE;
 
 const queryCases = dashboards.flatMap((d) =>
   (['all', 'one'] as Selection[]).flatMap((selection) => [
     ...panelQueries(d)
       .filter((q) => usesChargeback(d, q.datasource))
-      .map((q) => ({ name: `${d.uid} [${selection}] "${q.panel.title}" ${q.target.refId}`, d, selection, panel: q.panel, target: q.target as unknown as ChargebackQuery })),
+      .map((q) => ({
+        name: `${d.uid} [${selection}] "${q.panel.title}" ${q.target.refId}`,
+        d,
+        selection,
+        panel: q.panel,
+        target: q.target as unknown as ChargebackQuery,
+      })),
     ...annotationQueries(d)
       .filter((a) => usesChargeback(d, a.datasource))
-      .map((a) => ({ name: `${d.uid} [${selection}] annotation "${a.annotation.name}"`, d, selection, panel: undefined, target: a.target as unknown as ChargebackQuery })),
-  ]),
+      .map((a) => ({
+        name: `${d.uid} [${selection}] annotation "${a.annotation.name}"`,
+        d,
+        selection,
+        panel: undefined,
+        target: a.target as unknown as ChargebackQuery,
+      })),
+  ])
 );
 const variableCases = dashboards.flatMap((d) =>
-  d.templating.list.filter((v) => v.type === 'query' && usesChargeback(d, v.datasource)).map((v) => ({ name: `${d.uid} variable ${v.name}`, d, v })),
+  d.templating.list
+    .filter((v) => v.type === 'query' && usesChargeback(d, v.datasource))
+    .map((v) => ({ name: `${d.uid} variable ${v.name}`, d, v }))
 );
 
 /** The dashboard's filter variables set to All or to the FRESH value, for the fake TemplateSrv. */
@@ -74,14 +96,21 @@ beforeAll(async () => {
   requireBuiltCli();
   const dir = tempDir('tl-dashboards-chargeback-');
   const big = freshLine(300, CURRENT_MS, { promptTokens: 12_000_000 }); // $30 of gpt-4o: alice's weekly budget passes 50 %
-  const config = writeDemoConfig(dir, { auth: { tokens: [{ name: 'grafana', sha256: createHash('sha256').update(TOKEN).digest('hex'), role: 'admin' }] } });
+  const config = writeDemoConfig(dir, {
+    auth: { tokens: [{ name: 'grafana', sha256: createHash('sha256').update(TOKEN).digest('hex'), role: 'admin' }] },
+  });
   appendFileSync(demoLog(dir), `${[...freshLines(CURRENT_MS), ...freshLines(PREVIOUS_MONTH_MS), big].join('\n')}\n`);
   serve = await ServeProcess.start(config);
   const expected = 1500 + 2 * freshLines(0).length + 1;
-  await waitFor('the demo and fresh lines to be in the ledger', async () => {
-    const status = await httpGet(`${serve!.baseUrl}/api/v1/status`, { Authorization: `Bearer ${TOKEN}` });
-    return (JSON.parse(status.body) as { records: number }).records >= expected ? true : undefined;
-  }, 60_000, 200);
+  await waitFor(
+    'the demo and fresh lines to be in the ledger',
+    async () => {
+      const status = await httpGet(`${serve!.baseUrl}/api/v1/status`, { Authorization: `Bearer ${TOKEN}` });
+      return (JSON.parse(status.body) as { records: number }).records >= expected ? true : undefined;
+    },
+    60_000,
+    200
+  );
 });
 
 afterAll(async () => {
@@ -95,7 +124,10 @@ function dataSource() {
 
 describe('chargeback queries of the dashboards, through the datasource plugin, on the demo data', () => {
   it('covers the chargeback dashboard and the budgets dashboard', () => {
-    expect([...new Set(queryCases.map((c) => c.d.uid))].sort()).toEqual(['tokenledger-budgets', 'tokenledger-chargeback']);
+    expect([...new Set(queryCases.map((c) => c.d.uid))].sort()).toEqual([
+      'tokenledger-budgets',
+      'tokenledger-chargeback',
+    ]);
     expect(queryCases.length).toBeGreaterThan(20);
   });
 

@@ -12,7 +12,18 @@ import { requireBinary } from '../exporter/test/daemons';
 import { tempDir } from '../exporter/test/helpers';
 import { loadConfig } from '../exporter/src/config/config';
 import { dashboardFileNames, DASHBOARD_DIR } from './test/dashboardFiles';
-import { compose, composeDefaults, dashboardProviders, hostPath, mounts, PROVISIONING, provisionedDataSources, provisioningFiles, readYaml, REPO } from './test/provisioning';
+import {
+  compose,
+  composeDefaults,
+  dashboardProviders,
+  hostPath,
+  mounts,
+  PROVISIONING,
+  provisionedDataSources,
+  provisioningFiles,
+  readYaml,
+  REPO,
+} from './test/provisioning';
 
 const { services } = compose();
 const service = (name: string) => {
@@ -26,7 +37,8 @@ const mountedFile = (name: string, containerPath: string): string => {
   if (!path) throw new Error(`${name}: nothing of the checkout is mounted at ${containerPath}`);
   return path;
 };
-const pluginId = (dir: string) => (JSON.parse(readFileSync(join(REPO, dir, 'src/plugin.json'), 'utf8')) as { id: string }).id;
+const pluginId = (dir: string) =>
+  (JSON.parse(readFileSync(join(REPO, dir, 'src/plugin.json'), 'utf8')) as { id: string }).id;
 const commandFlag = (name: string, flag: string) => {
   const command = service(name).command;
   const value = (Array.isArray(command) ? command : []).find((c) => c.startsWith(`${flag}=`));
@@ -38,10 +50,16 @@ const TOKENLEDGER_CONTAINER_CONFIG = '/etc/tokenledger/tokenledger.yaml';
 const tokenledgerConfigFile = mountedFile('tokenledger', TOKENLEDGER_CONTAINER_CONFIG);
 const tokenledgerConfig = loadConfig(tokenledgerConfigFile);
 /** A path of the exporter's config as the container sees it (loadConfig resolved relative paths on this machine). */
-const inContainer = (path: string) => path.replace(dirname(tokenledgerConfigFile), posix.dirname(TOKENLEDGER_CONTAINER_CONFIG));
+const inContainer = (path: string) =>
+  path.replace(dirname(tokenledgerConfigFile), posix.dirname(TOKENLEDGER_CONTAINER_CONFIG));
 
 /** The port each service listens on inside the compose network. */
-const listenPorts: Record<string, number> = { tokenledger: tokenledgerConfig.listen.port, prometheus: 9090, alertmanager: 9093, grafana: 3000 };
+const listenPorts: Record<string, number> = {
+  tokenledger: tokenledgerConfig.listen.port,
+  prometheus: 9090,
+  alertmanager: 9093,
+  grafana: 3000,
+};
 
 describe('docker-compose.yaml', () => {
   it('has the four services, each publishing the port it listens on', () => {
@@ -51,29 +69,52 @@ describe('docker-compose.yaml', () => {
     expect(tokenledgerConfig.listen.host).toBe('0.0.0.0');
   });
 
-  it.each(Object.keys(services))('%s: every mounted path of the checkout exists and every named volume is declared', (name) => {
-    for (const m of mounts(service(name))) {
-      if (m.bind) expect([m.source, existsSync(join(REPO, m.source))]).toEqual([m.source, true]);
-      else expect(Object.keys(compose().volumes ?? {})).toContain(m.source);
+  it.each(Object.keys(services))(
+    '%s: every mounted path of the checkout exists and every named volume is declared',
+    (name) => {
+      for (const m of mounts(service(name))) {
+        if (m.bind) expect([m.source, existsSync(join(REPO, m.source))]).toEqual([m.source, true]);
+        else expect(Object.keys(compose().volumes ?? {})).toContain(m.source);
+      }
     }
-  });
+  );
 
-  it('every URL in the provisioning files and in Prometheus\'s config is a compose service on the port it listens on', () => {
-    const files = [...provisioningFiles('datasources'), ...provisioningFiles('alerting'), mountedFile('prometheus', commandFlag('prometheus', '--config.file'))];
-    const targets = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:https?:\/\/|["'\s[])([a-z][\w-]*):(\d+)\b/g)].map((m) => ({ file: basename(f), host: m[1]!, port: Number(m[2]) })));
+  it("every URL in the provisioning files and in Prometheus's config is a compose service on the port it listens on", () => {
+    const files = [
+      ...provisioningFiles('datasources'),
+      ...provisioningFiles('alerting'),
+      mountedFile('prometheus', commandFlag('prometheus', '--config.file')),
+    ];
+    const targets = files.flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/(?:https?:\/\/|["'\s[])([a-z][\w-]*):(\d+)\b/g)].map((m) => ({
+        file: basename(f),
+        host: m[1]!,
+        port: Number(m[2]),
+      }))
+    );
     expect(targets.map((t) => t.host)).toEqual(expect.arrayContaining(['prometheus', 'alertmanager', 'tokenledger']));
     // localhost:<port> is what a browser uses (links in alert annotations): a port compose publishes.
     const published = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => Number(p.split(':')[0])));
-    for (const t of targets) expect(t).toEqual({ ...t, port: t.host === 'localhost' && published.includes(t.port) ? t.port : listenPorts[t.host] });
+    for (const t of targets)
+      expect(t).toEqual({
+        ...t,
+        port: t.host === 'localhost' && published.includes(t.port) ? t.port : listenPorts[t.host],
+      });
   });
 
   it('grafana: both plugins mounted under their ids from their dist/, allowed unsigned by id', () => {
     const grafana = service('grafana');
-    const allowed = composeDefaults(grafana.environment?.['GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS'] ?? '').split(',');
+    const allowed = composeDefaults(grafana.environment?.['GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS'] ?? '').split(
+      ','
+    );
     for (const dir of ['panel-plugin', 'datasource-plugin']) {
       const id = pluginId(dir);
       expect(allowed).toContain(id);
-      expect(mounts(grafana)).toContainEqual({ source: `./${dir}/dist`, target: `/var/lib/grafana/plugins/${id}`, bind: true });
+      expect(mounts(grafana)).toContainEqual({
+        source: `./${dir}/dist`,
+        target: `/var/lib/grafana/plugins/${id}`,
+        bind: true,
+      });
     }
   });
 
@@ -87,9 +128,15 @@ describe('docker-compose.yaml', () => {
     expect(providers).toHaveLength(1);
     const path = providers[0]!.options.path;
     const mounted = mounts(grafana).filter((m) => posix.dirname(m.target) === path || m.target === path);
-    const files = mounted.flatMap((m) => (statSync(join(REPO, m.source)).isDirectory() ? readdirSync(join(REPO, m.source)).map((f) => join(REPO, m.source, f)) : [join(REPO, m.source)]));
+    const files = mounted.flatMap((m) =>
+      statSync(join(REPO, m.source)).isDirectory()
+        ? readdirSync(join(REPO, m.source)).map((f) => join(REPO, m.source, f))
+        : [join(REPO, m.source)]
+    );
     expect(files.map((f) => f.replace(`${DASHBOARD_DIR}/`, '')).sort()).toEqual(dashboardFileNames());
-    expect(existsSync(mountedFile('grafana', grafana.environment?.['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'] ?? ''))).toBe(true);
+    expect(
+      existsSync(mountedFile('grafana', grafana.environment?.['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'] ?? ''))
+    ).toBe(true);
   });
 
   it("grafana: the chargeback data source's token comes from the environment and the exporter accepts it", () => {
@@ -103,24 +150,39 @@ describe('docker-compose.yaml', () => {
   });
 
   it('prometheus: loads alerting/rules/tokenledger.rules.yml and scrapes the exporter', () => {
-    const config = readYaml<{ rule_files: string[]; scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> }>(mountedFile('prometheus', commandFlag('prometheus', '--config.file')));
+    const config = readYaml<{
+      rule_files: string[];
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+    }>(mountedFile('prometheus', commandFlag('prometheus', '--config.file')));
     const rules = config.rule_files.map((f) => mountedFile('prometheus', f));
     expect(rules).toContain(join(REPO, 'alerting/rules/tokenledger.rules.yml'));
     for (const f of rules) expect(existsSync(f)).toBe(true);
-    expect(config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets))).toContain(`tokenledger:${tokenledgerConfig.listen.port}`);
+    expect(config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets))).toContain(
+      `tokenledger:${tokenledgerConfig.listen.port}`
+    );
   });
 
-  it("prometheus: promtool accepts the config, with the rule files at their checkout paths", () => {
+  it('prometheus: promtool accepts the config, with the rule files at their checkout paths', () => {
     requireBinary('promtool', 'prometheus');
-    const config = readYaml<{ rule_files: string[] }>(mountedFile('prometheus', commandFlag('prometheus', '--config.file')));
+    const config = readYaml<{ rule_files: string[] }>(
+      mountedFile('prometheus', commandFlag('prometheus', '--config.file'))
+    );
     const file = join(tempDir('tl-compose-'), 'prometheus.yml');
-    writeFileSync(file, stringify({ ...config, rule_files: config.rule_files.map((f) => mountedFile('prometheus', f)) }));
+    writeFileSync(
+      file,
+      stringify({ ...config, rule_files: config.rule_files.map((f) => mountedFile('prometheus', f)) })
+    );
     const r = spawnSync('promtool', ['check', 'config', file], { encoding: 'utf8', timeout: 60_000 });
-    expect({ status: r.status, output: r.stdout + r.stderr }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+    expect({ status: r.status, output: r.stdout + r.stderr }).toEqual({
+      status: 0,
+      output: expect.stringContaining('SUCCESS'),
+    });
   });
 
   it('alertmanager: uses alerting/alertmanager.yml', () => {
-    expect(mountedFile('alertmanager', commandFlag('alertmanager', '--config.file'))).toBe(join(REPO, 'alerting/alertmanager.yml'));
+    expect(mountedFile('alertmanager', commandFlag('alertmanager', '--config.file'))).toBe(
+      join(REPO, 'alerting/alertmanager.yml')
+    );
     expect(existsSync(join(REPO, 'alerting/alertmanager.yml'))).toBe(true);
   });
 
@@ -128,7 +190,8 @@ describe('docker-compose.yaml', () => {
     const command = service('tokenledger').command as string[];
     expect(command.slice(-2)).toEqual(['--config', TOKENLEDGER_CONTAINER_CONFIG]);
     expect(mountedFile('tokenledger', posix.join('/app', command[1]!))).toBe(join(REPO, 'exporter/dist/cli.js'));
-    for (const prices of tokenledgerConfig.priceFiles) expect(existsSync(mountedFile('tokenledger', inContainer(prices)))).toBe(true);
+    for (const prices of tokenledgerConfig.priceFiles)
+      expect(existsSync(mountedFile('tokenledger', inContainer(prices)))).toBe(true);
     for (const source of tokenledgerConfig.sources) {
       for (const pattern of source.paths) {
         const dir = mountedFile('tokenledger', posix.dirname(pattern));
@@ -136,13 +199,16 @@ describe('docker-compose.yaml', () => {
         expect([pattern, readdirSync(dir).some((f) => f.endsWith(suffix))]).toEqual([pattern, true]);
       }
     }
-    expect(mounts(service('tokenledger')).find((m) => m.target === posix.dirname(tokenledgerConfig.ledgerPath))?.bind).toBe(false);
+    expect(
+      mounts(service('tokenledger')).find((m) => m.target === posix.dirname(tokenledgerConfig.ledgerPath))?.bind
+    ).toBe(false);
   });
 
   it('the Grafana-managed alert rules (provisioning/alerting/) use provisioned data sources', () => {
     const uids = new Set([...provisionedDataSources().map((ds) => ds.uid), '__expr__']);
     for (const f of provisioningFiles('alerting')) {
-      for (const m of readFileSync(f, 'utf8').matchAll(/datasourceUid:\s*["']?([\w-]+)/g)) expect([basename(f), uids.has(m[1]!)]).toEqual([basename(f), true]);
+      for (const m of readFileSync(f, 'utf8').matchAll(/datasourceUid:\s*["']?([\w-]+)/g))
+        expect([basename(f), uids.has(m[1]!)]).toEqual([basename(f), true]);
     }
   });
 });

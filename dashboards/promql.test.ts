@@ -16,7 +16,8 @@ jest.setTimeout(180_000);
 const JOB = 'tokenledger'; // the job name of the test Prometheus (exporter/test/daemons.ts)
 const ONE: Readonly<Record<string, string>> = { ...FRESH, job: JOB };
 const SELECTIONS: Selection[] = ['all', 'one'];
-const isPrometheus = (d: Dashboard) => d.templating.list.some((v) => v.name === 'datasource' && v.query === 'prometheus');
+const isPrometheus = (d: Dashboard) =>
+  d.templating.list.some((v) => v.name === 'datasource' && v.query === 'prometheus');
 const dashboards = loadDashboards()
   .map((f) => f.dashboard)
   .filter(isPrometheus);
@@ -25,15 +26,22 @@ const cases = dashboards.flatMap((d) =>
   SELECTIONS.flatMap((selection) => [
     ...panelQueries(d)
       .filter((q) => typeof q.target.expr === 'string')
-      .map((q) => ({ name: `${d.uid} [${selection}] "${q.panel.title}" ${q.target.refId}`, expr: substitute(q.target.expr as string, d, selection, ONE) })),
-  ]),
+      .map((q) => ({
+        name: `${d.uid} [${selection}] "${q.panel.title}" ${q.target.refId}`,
+        expr: substitute(q.target.expr as string, d, selection, ONE),
+      })),
+  ])
 );
 const variableCases = dashboards.flatMap((d) =>
   SELECTIONS.flatMap((selection) =>
     d.templating.list
       .filter((v) => v.type === 'query' && v.datasource?.type === 'prometheus')
-      .map((v) => ({ name: `${d.uid} [${selection}] variable ${v.name}`, variable: v.name, ...labelValuesQuery(substitute(variableQueryText(v), d, selection, ONE)) })),
-  ),
+      .map((v) => ({
+        name: `${d.uid} [${selection}] variable ${v.name}`,
+        variable: v.name,
+        ...labelValuesQuery(substitute(variableQueryText(v), d, selection, ONE)),
+      }))
+  )
 );
 
 /** The exporter's budget scopes (BUDGET_SCOPES in exporter/src/budgets/budgets.ts), read from its source. */
@@ -56,7 +64,12 @@ const budgetQueries = panelQueries(budgets)
   .filter((q) => typeof q.target.expr === 'string')
   .map((q) => ({ name: `"${q.panel.title}" ${q.target.refId}`, expr: q.target.expr as string }));
 /** Every variable of a dashboard All, but `name` set to `regex`. */
-const allBut = (d: Dashboard, name: string, regex: string) => Object.fromEntries(d.templating.list.filter((v) => v.allValue !== undefined).map((v) => [v.name, v.name === name ? regex : v.allValue!]));
+const allBut = (d: Dashboard, name: string, regex: string) =>
+  Object.fromEntries(
+    d.templating.list
+      .filter((v) => v.allValue !== undefined)
+      .map((v) => [v.name, v.name === name ? regex : v.allValue!])
+  );
 
 let stack: DemoStack;
 let at: number;
@@ -72,7 +85,11 @@ afterAll(async () => {
 
 describe('PromQL of the dashboards on the demo data', () => {
   it('covers every Prometheus dashboard and panel query', () => {
-    expect(dashboards.map((d) => d.uid).sort()).toEqual(['tokenledger-budgets', 'tokenledger-exporter-health', 'tokenledger-overview']);
+    expect(dashboards.map((d) => d.uid).sort()).toEqual([
+      'tokenledger-budgets',
+      'tokenledger-exporter-health',
+      'tokenledger-overview',
+    ]);
     expect(cases.length).toBeGreaterThan(60);
   });
 
@@ -93,7 +110,9 @@ describe('PromQL of the dashboards on the demo data', () => {
 describe('budget filters and the budget subject link, on the demo budgets (one of every scope)', () => {
   it('the test Prometheus has a budget of every scope the exporter knows', async () => {
     expect(BUDGET_SCOPES).toEqual(expect.arrayContaining(['user', 'apiKey', 'team', 'tier', 'global']));
-    const scopes = (await stack.prometheus.query('count by (scope) (tokenledger_budget_limit_usd)', at)).map((s) => s.metric['scope']);
+    const scopes = (await stack.prometheus.query('count by (scope) (tokenledger_budget_limit_usd)', at)).map(
+      (s) => s.metric['scope']
+    );
     expect(scopes.sort()).toEqual([...BUDGET_SCOPES].sort());
   });
 
@@ -104,32 +123,57 @@ describe('budget filters and the budget subject link, on the demo budgets (one o
   it.each(BUDGET_FILTERS.flatMap((f) => budgetQueries.map((q) => ({ ...f, ...q }))))(
     '$variable set to a value no budget has hides the $scope budgets only: $name',
     async ({ variable: name, scope, expr }) => {
-      const all = (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE), at)).map((s) => s.metric['scope']);
+      const all = (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE), at)).map(
+        (s) => s.metric['scope']
+      );
       expect(all).toContain(scope);
-      const filtered = (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE, allBut(budgets, name, escapeRegexValue('nobody@nowhere'))), at)).map((s) => s.metric['scope']);
+      const filtered = (
+        await stack.prometheus.query(
+          substitute(expr, budgets, 'all', ONE, allBut(budgets, name, escapeRegexValue('nobody@nowhere'))),
+          at
+        )
+      ).map((s) => s.metric['scope']);
       expect(filtered).not.toContain(scope);
       expect([...new Set(filtered)].sort()).toEqual([...new Set(all)].filter((x) => x !== scope).sort());
-    },
+    }
   );
 
-  it.each(BUDGET_FILTERS)('$variable set to the subject of the $scope budget keeps it', async ({ variable: name, scope }) => {
-    const subject = (await stack.prometheus.query(`tokenledger_budget_limit_usd{scope="${scope}"}`, at))[0]!.metric['subject']!;
-    for (const { expr } of budgetQueries) {
-      const result = await stack.prometheus.query(substitute(expr, budgets, 'all', ONE, allBut(budgets, name, escapeRegexValue(subject))), at);
-      expect({ expr, kept: result.some((s) => s.metric['scope'] === scope && s.metric['subject'] === subject) }).toEqual({ expr, kept: true });
+  it.each(BUDGET_FILTERS)(
+    '$variable set to the subject of the $scope budget keeps it',
+    async ({ variable: name, scope }) => {
+      const subject = (await stack.prometheus.query(`tokenledger_budget_limit_usd{scope="${scope}"}`, at))[0]!.metric[
+        'subject'
+      ]!;
+      for (const { expr } of budgetQueries) {
+        const result = await stack.prometheus.query(
+          substitute(expr, budgets, 'all', ONE, allBut(budgets, name, escapeRegexValue(subject))),
+          at
+        );
+        expect({
+          expr,
+          kept: result.some((s) => s.metric['scope'] === scope && s.metric['subject'] === subject),
+        }).toEqual({ expr, kept: true });
+      }
     }
-  });
+  );
 
   it("a budget's subject opens the overview filtered on the budget's own dimension (apiKey: api_key, global: all)", async () => {
-    const link = linkUses(loadDashboards().map((f) => f.dashboard)).find((u) => u.where.startsWith('panel "Budgets" data link'))!;
+    const link = linkUses(loadDashboards().map((f) => f.dashboard)).find((u) =>
+      u.where.startsWith('panel "Budgets" data link')
+    )!;
     expect(link.target.uid).toBe('tokenledger-overview');
     const panel = allPanels(budgets).find((p) => p.title === 'Budgets')!;
     const url = (JSON.stringify(panel.fieldConfig).match(/"url":"([^"]+)"/) ?? [])[1]!;
     const table = panel.targets!.find((t) => t.refId === 'A')!;
     const rows = await stack.prometheus.query(substitute(table.expr!, budgets, 'all', ONE), at);
     // The table's fields: the query's labels, also under the names the organize transformation gives them.
-    const renames = ((panel as unknown as { transformations?: Array<{ id: string; options: { renameByName?: Record<string, string> } }> }).transformations ?? [])
-      .flatMap((t) => Object.entries(t.id === 'organize' ? (t.options.renameByName ?? {}) : {}));
+    const renames = (
+      (
+        panel as unknown as {
+          transformations?: Array<{ id: string; options: { renameByName?: Record<string, string> } }>;
+        }
+      ).transformations ?? []
+    ).flatMap((t) => Object.entries(t.id === 'organize' ? (t.options.renameByName ?? {}) : {}));
     const opened = rows.map((row) => {
       const fields: Record<string, string> = { ...row.metric };
       for (const [from, to] of renames) if (row.metric[from] !== undefined) fields[to] = row.metric[from]!;
@@ -140,14 +184,25 @@ describe('budget filters and the budget subject link, on the demo budgets (one o
         .replace('${__url_time_range}', 'from=now-6h&to=now')
         .replace('${datasource:queryparam}', 'var-datasource=tokenledger-prometheus');
       const params = new URLSearchParams(href.slice(href.indexOf('?') + 1));
-      const vars = [...params.entries()].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v] as const);
+      const vars = [...params.entries()]
+        .filter(([k]) => k.startsWith('var-'))
+        .map(([k, v]) => [k.slice(4), v] as const);
       return { scope: row.metric['scope']!, subject: row.metric['subject']!, vars };
     });
     expect(opened.map((o) => o.scope).sort()).toEqual([...BUDGET_SCOPES].sort());
-    const expected: Record<string, string> = { user: 'user', team: 'team', tier: 'tier', apiKey: 'api_key', global: 'user' };
+    const expected: Record<string, string> = {
+      user: 'user',
+      team: 'team',
+      tier: 'tier',
+      apiKey: 'api_key',
+      global: 'user',
+    };
     for (const { scope, subject, vars } of opened) {
       const filter = vars.filter(([k]) => k !== 'datasource');
-      expect({ scope, filter }).toEqual({ scope, filter: [[expected[scope], scope === 'global' ? '$__all' : subject]] });
+      expect({ scope, filter }).toEqual({
+        scope,
+        filter: [[expected[scope], scope === 'global' ? '$__all' : subject]],
+      });
       for (const [name] of vars) {
         const target = variable(overview, name);
         const source = name === 'datasource' ? variable(budgets, 'datasource') : undefined;

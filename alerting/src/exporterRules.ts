@@ -21,8 +21,14 @@ export function promqlString(value: string): string {
  * Throws an error naming the generator option otherwise.
  */
 export function exporterJobMatcher(job: string): string {
-  if (typeof job !== 'string' || job === '') throw new Error(`--exporter-job: the exporter's Prometheus job name must be a non-empty label value, got ${JSON.stringify(job)}`);
-  if (/\p{Cs}/u.test(job)) throw new Error(`--exporter-job: ${JSON.stringify(job)} is not valid Unicode (a lone surrogate), so not a Prometheus label value`);
+  if (typeof job !== 'string' || job === '')
+    throw new Error(
+      `--exporter-job: the exporter's Prometheus job name must be a non-empty label value, got ${JSON.stringify(job)}`
+    );
+  if (/\p{Cs}/u.test(job))
+    throw new Error(
+      `--exporter-job: ${JSON.stringify(job)} is not valid Unicode (a lone surrogate), so not a Prometheus label value`
+    );
   return `job=${promqlString(job)}`;
 }
 
@@ -43,7 +49,8 @@ export function exporterGroup(job: string): RuleGroupSpec {
         component: 'exporter',
         identity: ['job', 'instance'],
         dashboardLink: false,
-        summary: (t) => `${exporter(t)} (job ${t.label('job')}) is down or not scraped: no budget or usage metrics, no budget alerts.`,
+        summary: (t) =>
+          `${exporter(t)} (job ${t.label('job')}) is down or not scraped: no budget or usage metrics, no budget alerts.`,
       },
       {
         alert: 'TokenLedgerExporterNotIngesting',
@@ -66,7 +73,8 @@ export function exporterGroup(job: string): RuleGroupSpec {
         component: 'exporter',
         identity: ['job', 'instance', 'source'],
         dashboardLink: false,
-        summary: (t) => `${exporter(t)} is ${t.value('duration')} behind on source ${t.label('source')}, and falling further behind.`,
+        summary: (t) =>
+          `${exporter(t)} is ${t.value('duration')} behind on source ${t.label('source')}, and falling further behind.`,
       },
       {
         alert: 'TokenLedgerExporterLinesRejected',
@@ -75,7 +83,8 @@ export function exporterGroup(job: string): RuleGroupSpec {
         component: 'exporter',
         identity: ['job', 'instance', 'reason'],
         dashboardLink: false,
-        summary: (t) => `${exporter(t)} rejected about ${t.value('count')} log lines in the last 10 minutes (reason ${t.label('reason')}); see its reject file.`,
+        summary: (t) =>
+          `${exporter(t)} rejected about ${t.value('count')} log lines in the last 10 minutes (reason ${t.label('reason')}); see its reject file.`,
       },
       {
         alert: 'TokenLedgerExporterUnpricedRequests',

@@ -1,7 +1,12 @@
 import { stringify } from 'yaml';
 import { DEFAULT_LINKS } from './links';
 import type { LinkOptions, RuleOptions } from './model';
-import { grafanaAlertRules, grafanaContactPoints, grafanaNotificationPolicies, NOTIFICATION_POLICIES_WARNING } from './render/grafanaProvisioning';
+import {
+  grafanaAlertRules,
+  grafanaContactPoints,
+  grafanaNotificationPolicies,
+  NOTIFICATION_POLICIES_WARNING,
+} from './render/grafanaProvisioning';
 import { prometheusRuleResource } from './render/prometheusOperator';
 import { prometheusRuleGroups } from './render/prometheusRuleFile';
 import { DEFAULT_RULE_OPTIONS, ruleGroups } from './ruleGroups';
@@ -11,7 +16,11 @@ export interface GenerateOptions extends LinkOptions, RuleOptions {
   alertmanagerUrl: string;
 }
 
-export const DEFAULT_OPTIONS: GenerateOptions = { ...DEFAULT_LINKS, ...DEFAULT_RULE_OPTIONS, alertmanagerUrl: 'http://alertmanager:9093' };
+export const DEFAULT_OPTIONS: GenerateOptions = {
+  ...DEFAULT_LINKS,
+  ...DEFAULT_RULE_OPTIONS,
+  alertmanagerUrl: 'http://alertmanager:9093',
+};
 
 /** Repository-relative paths of the generated files, which other parts of the stack load. */
 export const GENERATED_PATHS = {

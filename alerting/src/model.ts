@@ -25,7 +25,11 @@ export interface TemplateDialect {
    * The value of another series for the same alert instance: `metric{extraMatchers..., <the alert's
    * identifying labels>}`, optionally wrapped in a PromQL function (`(selector) => expression`).
    */
-  sample(format: NumberFormat, metric: string, options?: { matchers?: string[]; wrap?: (selector: string) => string }): string;
+  sample(
+    format: NumberFormat,
+    metric: string,
+    options?: { matchers?: string[]; wrap?: (selector: string) => string }
+  ): string;
 }
 
 export interface RecordingRuleSpec {

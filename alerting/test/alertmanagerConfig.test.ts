@@ -16,7 +16,10 @@ describe('alertmanager.yml', () => {
 
   it('is refused by amtool check-config when broken (the check can fail)', () => {
     const broken = join(tempDir('tl-am-'), 'alertmanager.yml');
-    writeFileSync(broken, readFileSync(ALERTMANAGER_CONFIG, 'utf8').replace('receiver: tokenledger-slack', 'receiver: no-such-receiver'));
+    writeFileSync(
+      broken,
+      readFileSync(ALERTMANAGER_CONFIG, 'utf8').replace('receiver: tokenledger-slack', 'receiver: no-such-receiver')
+    );
     expect(amtool(['check-config', broken]).status).not.toBe(0);
   });
 
@@ -25,7 +28,17 @@ describe('alertmanager.yml', () => {
     { severity: 'critical', receiver: 'tokenledger-slack' },
     { severity: 'warning', receiver: 'tokenledger-email' },
   ])('routes severity=$severity to $receiver', ({ severity, receiver }) => {
-    const r = amtool(['config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`, `--verify.receivers=${receiver}`, `severity=${severity}`, 'scope=team', 'subject=engineering', 'period=monthly']);
+    const r = amtool([
+      'config',
+      'routes',
+      'test',
+      `--config.file=${ALERTMANAGER_CONFIG}`,
+      `--verify.receivers=${receiver}`,
+      `severity=${severity}`,
+      'scope=team',
+      'subject=engineering',
+      'period=monthly',
+    ]);
     expect(r.stdout.trim()).toBe(receiver);
     expect(r.status).toBe(0);
   });
@@ -37,7 +50,9 @@ describe('alertmanager.yml', () => {
   });
 
   it('inhibits by alert names the rules define, for the same budget', () => {
-    const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as { inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[] };
+    const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as {
+      inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+    };
     const names = new Set(alerts().map((a) => a.alert));
     for (const rule of config.inhibit_rules) {
       expect(rule.equal).toEqual(['scope', 'subject', 'period']);

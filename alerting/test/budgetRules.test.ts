@@ -24,7 +24,10 @@ const PERIOD_START = 1_764_547_200;
 const PERIOD_END = PERIOD_START + 30 * 86_400;
 
 /** The gauges the exporter serves for one budget; values in promtool's expanding notation. */
-function budgetSeries(b: BudgetLabels, v: { limit: string; spent?: string; projected?: string; thresholds?: [string, string, string] }): InputSeries[] {
+function budgetSeries(
+  b: BudgetLabels,
+  v: { limit: string; spent?: string; projected?: string; thresholds?: [string, string, string] }
+): InputSeries[] {
   const labels = { ...target, ...b };
   const [warning, critical, exceeded] = v.thresholds ?? ['0.8x2000', '0.95x2000', '1x2000'];
   return [
@@ -56,7 +59,13 @@ function expectPasses(testCase: RuleTestCase): void {
   expect(r.output).toContain('SUCCESS');
 }
 
-const BUDGET_ALERTS = ['TokenLedgerBudgetWarning', 'TokenLedgerBudgetCritical', 'TokenLedgerBudgetExceeded', 'TokenLedgerBudgetForecastExhausted', 'TokenLedgerBudgetSpendAnomaly'];
+const BUDGET_ALERTS = [
+  'TokenLedgerBudgetWarning',
+  'TokenLedgerBudgetCritical',
+  'TokenLedgerBudgetExceeded',
+  'TokenLedgerBudgetForecastExhausted',
+  'TokenLedgerBudgetSpendAnomaly',
+];
 
 describe('budget threshold alerts', () => {
   const thresholds = [
@@ -65,23 +74,33 @@ describe('budget threshold alerts', () => {
     { alert: 'TokenLedgerBudgetExceeded', severity: 'exceeded', percent: 100, next: undefined },
   ];
 
-  it.each(thresholds)('$alert fires at exactly $percent % of the limit, not at 0.1 % below', ({ alert, severity, percent, next }) => {
-    expectPasses({
-      interval: '1m',
-      input_series: budgetSeries(TEAM, { limit: '100x5', spent: `${percent - 0.1} ${percent}x4` }),
-      alert_rule_test: [
-        { eval_time: '0m', alertname: alert, exp_alerts: [] },
-        {
-          eval_time: '1m',
-          alertname: alert,
-          exp_alerts: [budgetAlert(alert, severity, TEAM, `team engineering (monthly budget) has spent ${percent}% of its limit: $${percent}.00 of $100.00 (${severity} threshold ${percent}%).`)],
-        },
-        ...(next ? [{ eval_time: '1m', alertname: next, exp_alerts: [] }] : []),
-      ],
-    });
-  });
+  it.each(thresholds)(
+    '$alert fires at exactly $percent % of the limit, not at 0.1 % below',
+    ({ alert, severity, percent, next }) => {
+      expectPasses({
+        interval: '1m',
+        input_series: budgetSeries(TEAM, { limit: '100x5', spent: `${percent - 0.1} ${percent}x4` }),
+        alert_rule_test: [
+          { eval_time: '0m', alertname: alert, exp_alerts: [] },
+          {
+            eval_time: '1m',
+            alertname: alert,
+            exp_alerts: [
+              budgetAlert(
+                alert,
+                severity,
+                TEAM,
+                `team engineering (monthly budget) has spent ${percent}% of its limit: $${percent}.00 of $100.00 (${severity} threshold ${percent}%).`
+              ),
+            ],
+          },
+          ...(next ? [{ eval_time: '1m', alertname: next, exp_alerts: [] }] : []),
+        ],
+      });
+    }
+  );
 
-  it('uses the budget\'s own thresholds when it overrides 80/95/100', () => {
+  it("uses the budget's own thresholds when it overrides 80/95/100", () => {
     expectPasses({
       interval: '1m',
       input_series: budgetSeries(ALICE, { limit: '20x5', spent: '9.99 10x4', thresholds: ['0.5x5', '0.9x5', '1x5'] }),
@@ -90,7 +109,14 @@ describe('budget threshold alerts', () => {
         {
           eval_time: '1m',
           alertname: 'TokenLedgerBudgetWarning',
-          exp_alerts: [budgetAlert('TokenLedgerBudgetWarning', 'warning', ALICE, 'user alice@example.com (weekly budget) has spent 50% of its limit: $10.00 of $20.00 (warning threshold 50%).')],
+          exp_alerts: [
+            budgetAlert(
+              'TokenLedgerBudgetWarning',
+              'warning',
+              ALICE,
+              'user alice@example.com (weekly budget) has spent 50% of its limit: $10.00 of $20.00 (warning threshold 50%).'
+            ),
+          ],
         },
         { eval_time: '1m', alertname: 'TokenLedgerBudgetCritical', exp_alerts: [] },
       ],
@@ -104,7 +130,9 @@ describe('budget threshold alerts', () => {
         ...budgetSeries(TEAM, { limit: '0x60', spent: '0+5x60', projected: '500x60' }),
         ...budgetSeries(ALICE, { limit: '20x60' }),
       ],
-      alert_rule_test: ['1m', '31m', '60m'].flatMap((t) => BUDGET_ALERTS.map((alertname) => ({ eval_time: t, alertname, exp_alerts: [] }))),
+      alert_rule_test: ['1m', '31m', '60m'].flatMap((t) =>
+        BUDGET_ALERTS.map((alertname) => ({ eval_time: t, alertname, exp_alerts: [] }))
+      ),
     });
   });
 });
@@ -116,7 +144,7 @@ describe('budget forecast alert', () => {
       'TokenLedgerBudgetForecastExhausted',
       'warning',
       TEAM,
-      'At this burn rate team engineering (monthly budget) is exhausted before the period ends: projected $120.00 (120%) against a limit of $100.00; $41.00 spent so far.',
+      'At this burn rate team engineering (monthly budget) is exhausted before the period ends: projected $120.00 (120%) against a limit of $100.00; $41.00 spent so far.'
     );
     expectPasses({
       interval: '1m',
@@ -137,7 +165,7 @@ describe('budget spend anomaly alert', () => {
   // A day at $12/h (1 USD per 5m), then $120/h from 25h05m. The even pace of a monthly limit of 10,000 is
   // $13.9/h, of 50,000 $69.4/h (the spike outpaces both), of 100,000 $138.9/h (it does not).
   const spike = '0+1x300 310+10x36';
-  it('fires when the last hour runs at several times the day before\'s rate for 15m and outpaces the budget, not for steady spend or a budget it cannot exhaust', () => {
+  it("fires when the last hour runs at several times the day before's rate for 15m and outpaces the budget, not for steady spend or a budget it cannot exhaust", () => {
     const steady: BudgetLabels = { ...TEAM, subject: 'steady' };
     const large: BudgetLabels = { ...TEAM, subject: 'large' };
     const negligible: BudgetLabels = { ...TEAM, subject: 'negligible' };
@@ -157,8 +185,18 @@ describe('budget spend anomaly alert', () => {
           eval_time: '26h',
           alertname: 'TokenLedgerBudgetSpendAnomaly',
           exp_alerts: [
-            budgetAlert('TokenLedgerBudgetSpendAnomaly', 'warning', TEAM, 'team engineering (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).'),
-            budgetAlert('TokenLedgerBudgetSpendAnomaly', 'warning', large, 'team large (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).'),
+            budgetAlert(
+              'TokenLedgerBudgetSpendAnomaly',
+              'warning',
+              TEAM,
+              'team engineering (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).'
+            ),
+            budgetAlert(
+              'TokenLedgerBudgetSpendAnomaly',
+              'warning',
+              large,
+              'team large (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).'
+            ),
           ],
         },
       ],
@@ -171,7 +209,13 @@ describe('the rule tests can fail', () => {
     const r = promtoolTest({
       interval: '1m',
       input_series: budgetSeries(TEAM, { limit: '100x2', spent: '79.9x2' }),
-      alert_rule_test: [{ eval_time: '1m', alertname: 'TokenLedgerBudgetWarning', exp_alerts: [budgetAlert('TokenLedgerBudgetWarning', 'warning', TEAM, 'any')] }],
+      alert_rule_test: [
+        {
+          eval_time: '1m',
+          alertname: 'TokenLedgerBudgetWarning',
+          exp_alerts: [budgetAlert('TokenLedgerBudgetWarning', 'warning', TEAM, 'any')],
+        },
+      ],
     });
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('TokenLedgerBudgetWarning');

@@ -34,7 +34,9 @@ const WAIT_MS = 30_000;
 let lineNo = 0;
 /** A LiteLLM line for `user` costing exactly `usd`, started now (budgets count the current period). */
 function spendLine(user: string, usd: number): string {
-  const base = JSON.parse(litellmLine(lineNo++, { user, model: 'gpt-4o', idPrefix: 'alerting' })) as { metadata: Record<string, unknown> };
+  const base = JSON.parse(litellmLine(lineNo++, { user, model: 'gpt-4o', idPrefix: 'alerting' })) as {
+    metadata: Record<string, unknown>;
+  };
   const prompt = usd * TOKENS_PER_USD;
   const now = Date.now() / 1000;
   const usage = { prompt_tokens: prompt, completion_tokens: 0, prompt_tokens_details: { cached_tokens: 0 } };
@@ -43,8 +45,14 @@ function spendLine(user: string, usd: number): string {
 
 /** The example Alertmanager config with every receiver replaced by the test's webhook and short group timers. */
 function testAlertmanagerConfig(webhookUrl: string): string {
-  const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as { route: Record<string, unknown>; receivers: { name: string }[] };
-  config.receivers = config.receivers.map((r) => ({ name: r.name, webhook_configs: [{ url: webhookUrl, send_resolved: false }] }));
+  const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as {
+    route: Record<string, unknown>;
+    receivers: { name: string }[];
+  };
+  config.receivers = config.receivers.map((r) => ({
+    name: r.name,
+    webhook_configs: [{ url: webhookUrl, send_resolved: false }],
+  }));
   Object.assign(config.route, { group_wait: '2s', group_interval: '1s' });
   return stringify(config);
 }
@@ -63,9 +71,16 @@ describe('budget alerts through real Prometheus and Alertmanager', () => {
 
   const spend = (user: string, usd: number) => appendFileSync(join(dir, 'gw.log'), spendLine(user, usd));
   const received = (alertname: string, budget: Record<string, string>) =>
-    waitFor(`${alertname} for ${budget.subject} at the webhook`, () => webhook!.find({ alertname, ...budget }), WAIT_MS, 100);
+    waitFor(
+      `${alertname} for ${budget.subject} at the webhook`,
+      () => webhook!.find({ alertname, ...budget }),
+      WAIT_MS,
+      100
+    );
   const amAlerts = async (budget: Record<string, string>): Promise<AlertmanagerAlert[]> => {
-    const filter = Object.entries(budget).map(([k, v]) => `filter=${encodeURIComponent(`${k}="${v}"`)}`).join('&');
+    const filter = Object.entries(budget)
+      .map(([k, v]) => `filter=${encodeURIComponent(`${k}="${v}"`)}`)
+      .join('&');
     return (await fetch(`${alertmanager!.url}/api/v2/alerts?${filter}`)).json() as Promise<AlertmanagerAlert[]>;
   };
   /** Waits until Alertmanager holds exactly these alert names for the budget, each active or suppressed. */
@@ -74,10 +89,13 @@ describe('budget alerts through real Prometheus and Alertmanager', () => {
       `Alertmanager states ${JSON.stringify(expected)} for ${budget.subject}`,
       async () => {
         const states = Object.fromEntries((await amAlerts(budget)).map((a) => [a.labels.alertname, a.status.state]));
-        return JSON.stringify(states, Object.keys(states).sort()) === JSON.stringify(expected, Object.keys(expected).sort()) ? states : undefined;
+        return JSON.stringify(states, Object.keys(states).sort()) ===
+          JSON.stringify(expected, Object.keys(expected).sort())
+          ? states
+          : undefined;
       },
       WAIT_MS,
-      200,
+      200
     );
 
   beforeAll(async () => {
@@ -94,11 +112,21 @@ describe('budget alerts through real Prometheus and Alertmanager', () => {
     alertmanager = await Daemon.start(
       'alertmanager',
       'prometheus-alertmanager',
-      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'alertmanager')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='],
+      [
+        `--config.file=${join(dir, 'alertmanager.yml')}`,
+        `--storage.path=${join(dir, 'alertmanager')}`,
+        `--web.listen-address=127.0.0.1:${amPort}`,
+        '--cluster.listen-address=',
+      ],
       `http://127.0.0.1:${amPort}`,
-      '/-/ready',
+      '/-/ready'
     );
-    prometheus = await Prometheus.start({ targets: [new URL(serve.baseUrl).host], ruleFiles: [RULE_FILE], alertmanager: `127.0.0.1:${amPort}`, interval: '1s' });
+    prometheus = await Prometheus.start({
+      targets: [new URL(serve.baseUrl).host],
+      ruleFiles: [RULE_FILE],
+      alertmanager: `127.0.0.1:${amPort}`,
+      interval: '1s',
+    });
     await prometheus.waitForTargetsUp();
   }, 90_000);
 
@@ -114,11 +142,24 @@ describe('budget alerts through real Prometheus and Alertmanager', () => {
     spend(BOB.subject, 6);
     const warning = await received('TokenLedgerBudgetWarning', ALICE);
     expect(warning.receiver).toBe('tokenledger-email');
-    expect(warning.labels).toEqual({ alertname: 'TokenLedgerBudgetWarning', ...ALICE, severity: 'warning', component: 'budget', job: 'tokenledger', instance: new URL(serve!.baseUrl).host });
-    expect(warning.annotations.summary).toBe('user alice@example.com (monthly budget) has spent 80% of its limit: $8.00 of $10.00 (warning threshold 80%).');
-    expect(warning.annotations.dashboard_url).toBe('http://localhost:3000/d/tokenledger-budgets/tokenledger-budgets?var-scope=user&var-subject=alice%40example.com');
+    expect(warning.labels).toEqual({
+      alertname: 'TokenLedgerBudgetWarning',
+      ...ALICE,
+      severity: 'warning',
+      component: 'budget',
+      job: 'tokenledger',
+      instance: new URL(serve!.baseUrl).host,
+    });
+    expect(warning.annotations.summary).toBe(
+      'user alice@example.com (monthly budget) has spent 80% of its limit: $8.00 of $10.00 (warning threshold 80%).'
+    );
+    expect(warning.annotations.dashboard_url).toBe(
+      'http://localhost:3000/d/tokenledger-budgets/tokenledger-budgets?var-scope=user&var-subject=alice%40example.com'
+    );
     expect(warning.annotations.runbook_url).toMatch(/\/alerting\/runbooks\/TokenLedgerBudgetWarning\.md$/);
-    expect(await prometheus!.query('ALERTS{alertname="TokenLedgerBudgetCritical",subject="alice@example.com"}')).toEqual([]);
+    expect(
+      await prometheus!.query('ALERTS{alertname="TokenLedgerBudgetCritical",subject="alice@example.com"}')
+    ).toEqual([]);
   });
 
   it('95 %: the critical alert reaches the Slack route and inhibits the warning', async () => {
@@ -136,14 +177,22 @@ describe('budget alerts through real Prometheus and Alertmanager', () => {
     expect(exceeded.receiver).toBe('tokenledger-oncall');
     expect(exceeded.labels).toMatchObject({ ...ALICE, severity: 'exceeded' });
     expect(exceeded.annotations.summary).toContain('has spent 100% of its limit: $10.00 of $10.00');
-    await amStates(ALICE, { TokenLedgerBudgetWarning: 'suppressed', TokenLedgerBudgetCritical: 'suppressed', TokenLedgerBudgetExceeded: 'active' });
-    const inhibitors = (await amAlerts(ALICE)).filter((a) => a.status.state === 'suppressed').map((a) => a.status.inhibitedBy.length);
+    await amStates(ALICE, {
+      TokenLedgerBudgetWarning: 'suppressed',
+      TokenLedgerBudgetCritical: 'suppressed',
+      TokenLedgerBudgetExceeded: 'active',
+    });
+    const inhibitors = (await amAlerts(ALICE))
+      .filter((a) => a.status.state === 'suppressed')
+      .map((a) => a.status.inhibitedBy.length);
     expect(inhibitors).toEqual([1, 1]);
   });
 
-  it('a budget\'s own thresholds: Bob is critical at 60 %, and his warning, inhibited from the start, was never sent', async () => {
+  it("a budget's own thresholds: Bob is critical at 60 %, and his warning, inhibited from the start, was never sent", async () => {
     const critical = await received('TokenLedgerBudgetCritical', BOB);
-    expect(critical.annotations.summary).toBe('user bob@example.com (monthly budget) has spent 60% of its limit: $6.00 of $10.00 (critical threshold 60%).');
+    expect(critical.annotations.summary).toBe(
+      'user bob@example.com (monthly budget) has spent 60% of its limit: $6.00 of $10.00 (critical threshold 60%).'
+    );
     await amStates(BOB, { TokenLedgerBudgetWarning: 'suppressed', TokenLedgerBudgetCritical: 'active' });
     expect(webhook!.find({ alertname: 'TokenLedgerBudgetWarning', ...BOB })).toBeUndefined();
   });
@@ -153,8 +202,10 @@ describe('budget alerts through real Prometheus and Alertmanager', () => {
     expect(webhook!.alerts.filter((a) => a.labels.scope === 'global')).toEqual([]);
   });
 
-  it('the Grafana-managed rules\' queries select the same budgets from the same Prometheus', async () => {
-    const provisioned = parse(readFileSync(join(__dirname, '../..', GENERATED_PATHS.grafanaRules), 'utf8')) as { groups: { rules: { title: string; data: { refId: string; model: { expr?: string } }[] }[] }[] };
+  it("the Grafana-managed rules' queries select the same budgets from the same Prometheus", async () => {
+    const provisioned = parse(readFileSync(join(__dirname, '../..', GENERATED_PATHS.grafanaRules), 'utf8')) as {
+      groups: { rules: { title: string; data: { refId: string; model: { expr?: string } }[] }[] }[];
+    };
     const subjects = async (title: string) => {
       const rule = provisioned.groups.flatMap((g) => g.rules).find((r) => r.title === title)!;
       const result = await prometheus!.query(rule.data.find((q) => q.refId === 'A')!.model.expr!);

@@ -12,34 +12,69 @@ const A = { job: 'tokenledger', instance: 'a:9464' };
 const B = { job: 'tokenledger', instance: 'b:9464' };
 
 function healthAlert(alert: string, severity: string, labels: Record<string, string>, summary: string): ExpectedAlert {
-  return { exp_labels: { ...labels, severity, component: 'exporter' }, exp_annotations: { summary, runbook_url: `${RUNBOOKS}/${alert}.md` } };
+  return {
+    exp_labels: { ...labels, severity, component: 'exporter' },
+    exp_annotations: { summary, runbook_url: `${RUNBOOKS}/${alert}.md` },
+  };
 }
 
-function expectPasses(input_series: InputSeries[], checks: { at: string; alert: string; firing: ExpectedAlert[] }[], ruleFile = RULE_FILE): void {
-  const r = promtoolTest({ interval: '1m', input_series, alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.firing })) }, ruleFile);
+function expectPasses(
+  input_series: InputSeries[],
+  checks: { at: string; alert: string; firing: ExpectedAlert[] }[],
+  ruleFile = RULE_FILE
+): void {
+  const r = promtoolTest(
+    {
+      interval: '1m',
+      input_series,
+      alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.firing })),
+    },
+    ruleFile
+  );
   if (r.status !== 0) throw new Error(`promtool test rules failed:\n${r.output}`);
   expect(r.output).toContain('SUCCESS');
 }
 
 describe('exporter health alerts', () => {
   it('TokenLedgerExporterDown fires after 2m of failed scrapes', () => {
-    const down = healthAlert('TokenLedgerExporterDown', 'critical', A, 'TokenLedger exporter a:9464 (job tokenledger) is down or not scraped: no budget or usage metrics, no budget alerts.');
-    expectPasses([{ series: series('up', A), values: '1 0x10' }], [
-      { at: '2m', alert: 'TokenLedgerExporterDown', firing: [] },
-      { at: '3m', alert: 'TokenLedgerExporterDown', firing: [down] },
-    ]);
+    const down = healthAlert(
+      'TokenLedgerExporterDown',
+      'critical',
+      A,
+      'TokenLedger exporter a:9464 (job tokenledger) is down or not scraped: no budget or usage metrics, no budget alerts.'
+    );
+    expectPasses(
+      [{ series: series('up', A), values: '1 0x10' }],
+      [
+        { at: '2m', alert: 'TokenLedgerExporterDown', firing: [] },
+        { at: '3m', alert: 'TokenLedgerExporterDown', firing: [down] },
+      ]
+    );
   });
 
   it('TokenLedgerExporterDown fires when Prometheus has no tokenledger target at all', () => {
-    const absent = healthAlert('TokenLedgerExporterDown', 'critical', { job: 'tokenledger' }, 'TokenLedger exporter  (job tokenledger) is down or not scraped: no budget or usage metrics, no budget alerts.');
-    expectPasses([{ series: series('up', { job: 'other', instance: 'x' }), values: '1x10' }], [
-      { at: '1m', alert: 'TokenLedgerExporterDown', firing: [] },
-      { at: '3m', alert: 'TokenLedgerExporterDown', firing: [absent] },
-    ]);
+    const absent = healthAlert(
+      'TokenLedgerExporterDown',
+      'critical',
+      { job: 'tokenledger' },
+      'TokenLedger exporter  (job tokenledger) is down or not scraped: no budget or usage metrics, no budget alerts.'
+    );
+    expectPasses(
+      [{ series: series('up', { job: 'other', instance: 'x' }), values: '1x10' }],
+      [
+        { at: '1m', alert: 'TokenLedgerExporterDown', firing: [] },
+        { at: '3m', alert: 'TokenLedgerExporterDown', firing: [absent] },
+      ]
+    );
   });
 
   it('TokenLedgerExporterNotIngesting fires when log waits and nothing is committed for 5m, not for an idle exporter', () => {
-    const stuck = healthAlert('TokenLedgerExporterNotIngesting', 'warning', A, 'TokenLedger exporter a:9464 has committed nothing for 11m 0s while 1000B of log wait to be read.');
+    const stuck = healthAlert(
+      'TokenLedgerExporterNotIngesting',
+      'warning',
+      A,
+      'TokenLedger exporter a:9464 has committed nothing for 11m 0s while 1000B of log wait to be read.'
+    );
     expectPasses(
       [
         { series: series('tokenledger_last_checkpoint_timestamp_seconds', A), values: '0x20' },
@@ -50,13 +85,18 @@ describe('exporter health alerts', () => {
       [
         { at: '10m', alert: 'TokenLedgerExporterNotIngesting', firing: [] },
         { at: '11m', alert: 'TokenLedgerExporterNotIngesting', firing: [stuck] },
-      ],
+      ]
     );
   });
 
   it('TokenLedgerExporterIngestLagGrowing fires when lag is over 5m and has grown for 10m, not while it shrinks', () => {
     const growing = { ...A, source: 'gw' };
-    const lag = healthAlert('TokenLedgerExporterIngestLagGrowing', 'warning', growing, 'TokenLedger exporter a:9464 is 16m 0s behind on source gw, and falling further behind.');
+    const lag = healthAlert(
+      'TokenLedgerExporterIngestLagGrowing',
+      'warning',
+      growing,
+      'TokenLedger exporter a:9464 is 16m 0s behind on source gw, and falling further behind.'
+    );
     expectPasses(
       [
         { series: series('tokenledger_ingest_lag_seconds', growing), values: '0+60x30' },
@@ -65,13 +105,18 @@ describe('exporter health alerts', () => {
       [
         { at: '15m', alert: 'TokenLedgerExporterIngestLagGrowing', firing: [] },
         { at: '16m', alert: 'TokenLedgerExporterIngestLagGrowing', firing: [lag] },
-      ],
+      ]
     );
   });
 
   it('TokenLedgerExporterLinesRejected fires while rejected lines appear, by reason', () => {
     const invalid = { ...A, reason: 'invalid_json' };
-    const rejected = healthAlert('TokenLedgerExporterLinesRejected', 'warning', invalid, 'TokenLedger exporter a:9464 rejected about 10 log lines in the last 10 minutes (reason invalid_json); see its reject file.');
+    const rejected = healthAlert(
+      'TokenLedgerExporterLinesRejected',
+      'warning',
+      invalid,
+      'TokenLedger exporter a:9464 rejected about 10 log lines in the last 10 minutes (reason invalid_json); see its reject file.'
+    );
     expectPasses(
       [
         { series: series('tokenledger_lines_rejected_total', invalid), values: '0x10 1+1x20' },
@@ -80,14 +125,19 @@ describe('exporter health alerts', () => {
       [
         { at: '10m', alert: 'TokenLedgerExporterLinesRejected', firing: [] },
         { at: '25m', alert: 'TokenLedgerExporterLinesRejected', firing: [rejected] },
-      ],
+      ]
     );
   });
 
-  it('TokenLedgerExporterUnpricedRequests fires for a model\'s first unpriced requests and for more of them, not after a Prometheus restart', () => {
+  it("TokenLedgerExporterUnpricedRequests fires for a model's first unpriced requests and for more of them, not after a Prometheus restart", () => {
     const mystery = { ...A, model: 'mystery' };
     const unpriced = (total: string) =>
-      healthAlert('TokenLedgerExporterUnpricedRequests', 'warning', mystery, `TokenLedger exporter a:9464 records requests for model mystery without a price (${total} unpriced so far); add the model to the price book.`);
+      healthAlert(
+        'TokenLedgerExporterUnpricedRequests',
+        'warning',
+        mystery,
+        `TokenLedger exporter a:9464 records requests for model mystery without a price (${total} unpriced so far); add the model to the price book.`
+      );
     expectPasses(
       [
         { series: series('up', A), values: '1x40' },
@@ -101,7 +151,7 @@ describe('exporter health alerts', () => {
         { at: '15m', alert: 'TokenLedgerExporterUnpricedRequests', firing: [unpriced('3')] },
         { at: '26m', alert: 'TokenLedgerExporterUnpricedRequests', firing: [] },
         { at: '28m', alert: 'TokenLedgerExporterUnpricedRequests', firing: [unpriced('5')] },
-      ],
+      ]
     );
   });
 });
@@ -114,7 +164,12 @@ describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () =
     return file;
   }
   const downAlert = (labels: Record<string, string>) =>
-    healthAlert('TokenLedgerExporterDown', 'critical', labels, `TokenLedger exporter ${labels.instance ?? ''} (job ${labels.job}) is down or not scraped: no budget or usage metrics, no budget alerts.`);
+    healthAlert(
+      'TokenLedgerExporterDown',
+      'critical',
+      labels,
+      `TokenLedger exporter ${labels.instance ?? ''} (job ${labels.job}) is down or not scraped: no budget or usage metrics, no budget alerts.`
+    );
 
   // A ServiceMonitor's job name; a default-named job is down as well, and is not the exporter's.
   const SERVICE_MONITOR = 'monitoring/tokenledger';
@@ -131,7 +186,7 @@ describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () =
         { at: '2m', alert: 'TokenLedgerExporterDown', firing: [] },
         { at: '3m', alert: 'TokenLedgerExporterDown', firing: [downAlert(custom)] },
       ],
-      ruleFileFor(SERVICE_MONITOR),
+      ruleFileFor(SERVICE_MONITOR)
     );
   });
 
@@ -142,7 +197,7 @@ describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () =
         { at: '1m', alert: 'TokenLedgerExporterDown', firing: [] },
         { at: '3m', alert: 'TokenLedgerExporterDown', firing: [downAlert({ job: SERVICE_MONITOR })] },
       ],
-      ruleFileFor(SERVICE_MONITOR),
+      ruleFileFor(SERVICE_MONITOR)
     );
   });
 
@@ -151,7 +206,11 @@ describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () =
     const checks = [{ at: '5m', alert: 'TokenLedgerExporterDown', firing: [] }];
     expectPasses(input, checks, ruleFileFor(SERVICE_MONITOR));
     // the same check against the committed (job tokenledger) rules fails: the test can tell the two apart
-    const r = promtoolTest({ interval: '1m', input_series: input, alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.firing })) });
+    const r = promtoolTest({
+      interval: '1m',
+      input_series: input,
+      alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.firing })),
+    });
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('TokenLedgerExporterDown');
   });
@@ -167,11 +226,16 @@ describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () =
         { series: series('up', { ...labels, job: 'team "a"' }), values: '1x10' },
       ],
       [{ at: '3m', alert: 'TokenLedgerExporterDown', firing: [downAlert(labels)] }],
-      ruleFileFor(odd),
+      ruleFileFor(odd)
     );
     // Grafana's query A keeps the literal as it is (no recording rule inlined into it) and parses.
-    const grafana = parse(files[GENERATED_PATHS.grafanaRules]!) as { groups: { rules: { title: string; data: { refId: string; model: { expr?: string } }[] }[] }[] };
-    const expr = grafana.groups.flatMap((g) => g.rules).find((r) => r.title === 'TokenLedgerExporterDown')!.data.find((q) => q.refId === 'A')!.model.expr!;
+    const grafana = parse(files[GENERATED_PATHS.grafanaRules]!) as {
+      groups: { rules: { title: string; data: { refId: string; model: { expr?: string } }[] }[] }[];
+    };
+    const expr = grafana.groups
+      .flatMap((g) => g.rules)
+      .find((r) => r.title === 'TokenLedgerExporterDown')!
+      .data.find((q) => q.refId === 'A')!.model.expr!;
     expect(expr).toContain(String.raw`absent(up{job="team \"a\"\\b tokenledger:x"})`);
     const file = join(tempDir('tl-exporter-job-'), 'grafana-query.yml');
     writeFileSync(file, stringify({ groups: [{ name: 'q', rules: [{ record: 'grafana_query', expr }] }] }));

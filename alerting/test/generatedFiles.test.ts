@@ -32,7 +32,7 @@ describe('generated alerting files', () => {
     expect(read(path)).toBe(generatedFiles()[path]);
   });
 
-  it('the PrometheusRule resource holds exactly the rule file\'s groups', () => {
+  it("the PrometheusRule resource holds exactly the rule file's groups", () => {
     const ruleFile = parse(read(GENERATED_PATHS.ruleFile)) as { groups: unknown[] };
     const resource = parse(read(GENERATED_PATHS.prometheusRule)) as { kind: string; spec: { groups: unknown[] } };
     expect(resource.kind).toBe('PrometheusRule');
@@ -47,7 +47,11 @@ describe('generated alerting files', () => {
   });
 
   it('link bases are parameters', () => {
-    const files = generatedFiles({ ...DEFAULT_OPTIONS, grafanaUrl: 'https://grafana.example.org/', runbookUrl: 'https://wiki.example.org/runbooks' });
+    const files = generatedFiles({
+      ...DEFAULT_OPTIONS,
+      grafanaUrl: 'https://grafana.example.org/',
+      runbookUrl: 'https://wiki.example.org/runbooks',
+    });
     const text = files[GENERATED_PATHS.ruleFile]!;
     expect(text).toContain('https://grafana.example.org/d/tokenledger-budgets/tokenledger-budgets?var-scope=');
     expect(text).toContain('https://wiki.example.org/runbooks/TokenLedgerBudgetExceeded.md');
@@ -61,7 +65,8 @@ describe('Grafana-managed alert rules', () => {
 
   it('define every alert, labelled like the Prometheus rules', () => {
     expect(rules.map((r) => r.title)).toEqual(ALERTS.map((a) => a.alert));
-    for (const [i, a] of ALERTS.entries()) expect(rules[i]!.labels).toEqual({ severity: a.severity, component: a.component });
+    for (const [i, a] of ALERTS.entries())
+      expect(rules[i]!.labels).toEqual({ severity: a.severity, component: a.component });
   });
 
   it('query the tokenledger-prometheus datasource with valid PromQL that needs no recording rules', () => {
@@ -72,7 +77,17 @@ describe('Grafana-managed alert rules', () => {
     }
     // promtool parses each query as a recording rule's expression
     const file = join(tempDir('tl-grafana-'), 'queries.yml');
-    writeFileSync(file, stringify({ groups: [{ name: 'grafana-queries', rules: queries.map((q, i) => ({ record: `grafana_query_${i}`, expr: q.model.expr })) }] }));
+    writeFileSync(
+      file,
+      stringify({
+        groups: [
+          {
+            name: 'grafana-queries',
+            rules: queries.map((q, i) => ({ record: `grafana_query_${i}`, expr: q.model.expr })),
+          },
+        ],
+      })
+    );
     const r = promtoolCheck(file);
     expect(r.output).toContain(`SUCCESS: ${queries.length} rules found`);
   });
@@ -82,24 +97,35 @@ describe('Grafana-managed alert rules', () => {
       const condition = r.data.find((q) => q.refId === r.condition);
       expect(condition?.model.expression).toBe('$A == $A');
       const refIds = r.data.map((q) => q.refId);
-      for (const [, ref] of JSON.stringify(r.annotations).matchAll(/\$values\.(\w+)\.Value/g)) expect(refIds).toContain(ref);
+      for (const [, ref] of JSON.stringify(r.annotations).matchAll(/\$values\.(\w+)\.Value/g))
+        expect(refIds).toContain(ref);
     }
   });
 
   it('send to the external Alertmanager through the provisioned contact point, each rule routing itself', () => {
-    const contactPoints = parse(read(GENERATED_PATHS.grafanaContactPoints)) as { contactPoints: { name: string; receivers: { type: string; settings: { url: string } }[] }[] };
+    const contactPoints = parse(read(GENERATED_PATHS.grafanaContactPoints)) as {
+      contactPoints: { name: string; receivers: { type: string; settings: { url: string } }[] }[];
+    };
     const [point] = contactPoints.contactPoints;
-    expect(point!.receivers).toEqual([expect.objectContaining({ type: 'prometheus-alertmanager', settings: { url: 'http://alertmanager:9093' } })]);
-    for (const r of rules) expect([r.title, r.notification_settings]).toEqual([r.title, expect.objectContaining({ receiver: point!.name, group_by: ['...'] })]);
+    expect(point!.receivers).toEqual([
+      expect.objectContaining({ type: 'prometheus-alertmanager', settings: { url: 'http://alertmanager:9093' } }),
+    ]);
+    for (const r of rules)
+      expect([r.title, r.notification_settings]).toEqual([
+        r.title,
+        expect.objectContaining({ receiver: point!.name, group_by: ['...'] }),
+      ]);
   });
 });
 
 describe('Grafana notification policies', () => {
   const generated = Object.keys(generatedFiles());
 
-  it('provisioning/alerting/ holds only generated files, none of which sets or resets the org\'s policy tree', () => {
+  it("provisioning/alerting/ holds only generated files, none of which sets or resets the org's policy tree", () => {
     const dir = 'provisioning/alerting';
-    const files = readdirSync(join(REPO, dir)).map((f) => `${dir}/${f}`).sort();
+    const files = readdirSync(join(REPO, dir))
+      .map((f) => `${dir}/${f}`)
+      .sort();
     expect(files).toEqual(generated.filter((p) => p.startsWith(`${dir}/`)).sort());
     for (const f of files) {
       const doc = parse(read(f)) as Record<string, unknown>;
@@ -128,6 +154,7 @@ describe('documentation', () => {
 
   it('alerting/README.md lists every recording rule and alert', () => {
     const readme = read('alerting/README.md');
-    for (const name of [...RECORDING_RULES.map((r) => r.record), ...ALERTS.map((a) => a.alert)]) expect(readme).toContain(`\`${name}\``);
+    for (const name of [...RECORDING_RULES.map((r) => r.record), ...ALERTS.map((a) => a.alert)])
+      expect(readme).toContain(`\`${name}\``);
   });
 });

@@ -35,7 +35,10 @@ export interface RuleTestCase {
 export function promtoolTest(testCase: RuleTestCase, ruleFile = RULE_FILE): { status: number | null; output: string } {
   requireBinary('promtool', 'prometheus');
   const file = join(tempDir('tl-promtool-'), 'test.yml');
-  writeFileSync(file, stringify({ rule_files: [ruleFile], evaluation_interval: '1m', tests: [testCase] }, { lineWidth: 0 }));
+  writeFileSync(
+    file,
+    stringify({ rule_files: [ruleFile], evaluation_interval: '1m', tests: [testCase] }, { lineWidth: 0 })
+  );
   const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
@@ -49,5 +52,7 @@ export function promtoolCheck(ruleFile: string): { status: number | null; output
 
 /** A series selector text: `name{a="b",...}`. */
 export function series(name: string, labels: Record<string, string>): string {
-  return `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+  return `${name}{${Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',')}}`;
 }

@@ -30,7 +30,7 @@ export class WebhookReceiver {
           receiver.alerts.push(...payload.alerts.map((a) => ({ ...a, receiver: payload.receiver })));
           res.writeHead(200).end();
         });
-      }),
+      })
     );
     return new Promise((resolve) => receiver.server.listen(0, '127.0.0.1', () => resolve(receiver)));
   }
@@ -41,7 +41,9 @@ export class WebhookReceiver {
 
   /** The first firing alert received with all of `labels`, if any. */
   find(labels: Record<string, string>): ReceivedAlert | undefined {
-    return this.alerts.find((a) => a.status === 'firing' && Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+    return this.alerts.find(
+      (a) => a.status === 'firing' && Object.entries(labels).every(([k, v]) => a.labels[k] === v)
+    );
   }
 
   stop(): Promise<void> {

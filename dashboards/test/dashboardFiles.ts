@@ -115,11 +115,15 @@ export interface PanelQuery {
 
 /** Every query of every panel, with the data source it runs on. */
 export function panelQueries(dashboard: Dashboard): PanelQuery[] {
-  return allPanels(dashboard).flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target, datasource: target.datasource ?? panel.datasource })));
+  return allPanels(dashboard).flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({ panel, target, datasource: target.datasource ?? panel.datasource }))
+  );
 }
 
 /** Annotation queries other than Grafana's built-in one, as panel-less queries. */
-export function annotationQueries(dashboard: Dashboard): Array<{ annotation: Annotation; target: Target; datasource: DataSourceRef | undefined }> {
+export function annotationQueries(
+  dashboard: Dashboard
+): Array<{ annotation: Annotation; target: Target; datasource: DataSourceRef | undefined }> {
   return dashboard.annotations.list
     .filter((a) => !a.builtIn && a.target)
     .map((annotation) => ({ annotation, target: annotation.target!, datasource: annotation.datasource }));
@@ -140,12 +144,16 @@ export function variableQueryText(v: Variable): string {
 }
 
 /** A data source type a `${name}` data source variable stands for, or the literal reference. */
-export function resolveDataSource(dashboard: Dashboard, ref: DataSourceRef | undefined): { type: string; uid: string } | undefined {
+export function resolveDataSource(
+  dashboard: Dashboard,
+  ref: DataSourceRef | undefined
+): { type: string; uid: string } | undefined {
   if (!ref?.uid) return undefined;
   const m = /^\$\{?(\w+)\}?$/.exec(ref.uid);
   if (!m) return { type: ref.type ?? '', uid: ref.uid };
   const v = variable(dashboard, m[1]!);
-  if (v.type !== 'datasource' || typeof v.query !== 'string') throw new Error(`${dashboard.uid}: ${ref.uid} is not a data source variable`);
+  if (v.type !== 'datasource' || typeof v.query !== 'string')
+    throw new Error(`${dashboard.uid}: ${ref.uid} is not a data source variable`);
   const current = v.current?.value;
   return { type: v.query, uid: typeof current === 'string' ? current : '' };
 }

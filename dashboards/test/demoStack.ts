@@ -34,8 +34,18 @@ interface LitellmRecord {
 }
 
 /** A LiteLLM line from the exporter's test generator, moved to `atMs` and given the FRESH identity. */
-export function freshLine(i: number, atMs: number, overrides: { user?: string; model?: string; status?: string; promptTokens?: number } = {}): string {
-  const r = JSON.parse(litellmLine(i, { idPrefix: `fresh-${atMs}`, user: overrides.user ?? FRESH.user, model: overrides.model ?? FRESH.model })) as LitellmRecord;
+export function freshLine(
+  i: number,
+  atMs: number,
+  overrides: { user?: string; model?: string; status?: string; promptTokens?: number } = {}
+): string {
+  const r = JSON.parse(
+    litellmLine(i, {
+      idPrefix: `fresh-${atMs}`,
+      user: overrides.user ?? FRESH.user,
+      model: overrides.model ?? FRESH.model,
+    })
+  ) as LitellmRecord;
   if (overrides.promptTokens !== undefined) {
     r.prompt_tokens = overrides.promptTokens;
     r.metadata.usage_object.prompt_tokens = overrides.promptTokens;
@@ -73,7 +83,11 @@ export const demoLog = (dir: string) => join(dir, 'logs/litellm/litellm-spend.js
  * Writes the demo config for a temporary copy of examples/ (same sources, identities and budgets) plus `extra`
  * and `budgets` (added to the example's).
  */
-export function writeDemoConfig(dir: string, extra: Record<string, unknown> = {}, budgets: ReadonlyArray<Record<string, unknown>> = []): string {
+export function writeDemoConfig(
+  dir: string,
+  extra: Record<string, unknown> = {},
+  budgets: ReadonlyArray<Record<string, unknown>> = []
+): string {
   cpSync(join(EXAMPLES, 'logs'), join(dir, 'logs'), { recursive: true });
   const config = parse(readFileSync(join(EXAMPLES, 'tokenledger.yaml'), 'utf8')) as Record<string, unknown>;
   Object.assign(config, {
@@ -94,7 +108,7 @@ export class DemoStack {
   private constructor(
     readonly dir: string,
     readonly serve: ServeProcess,
-    readonly prometheus: Prometheus,
+    readonly prometheus: Prometheus
   ) {}
 
   static async start(): Promise<DemoStack> {
@@ -104,7 +118,12 @@ export class DemoStack {
     const serve = await ServeProcess.start(writeDemoConfig(dir, {}, [API_KEY_BUDGET]));
     let prometheus: Prometheus | undefined;
     try {
-      await waitFor('the demo logs to be ingested', async () => ((await serve.metricSum('tokenledger_lines_read_total')) >= 1500 ? true : undefined), 60_000, 100);
+      await waitFor(
+        'the demo logs to be ingested',
+        async () => ((await serve.metricSum('tokenledger_lines_read_total')) >= 1500 ? true : undefined),
+        60_000,
+        100
+      );
       prometheus = await Prometheus.start({ targets: [new URL(serve.baseUrl).host], interval: '1s' });
       await prometheus.waitForTargetsUp();
       return new DemoStack(dir, serve, prometheus);
@@ -125,10 +144,15 @@ export class DemoStack {
     const lines = [...freshLines(Date.now()), '{"this line is not": json'];
     appendFileSync(demoLog(this.dir), `${lines.join('\n')}\n`);
     const expected = before + lines.length;
-    await waitFor('Prometheus to scrape the fresh lines', async () => {
-      const [sample] = await this.prometheus.query('sum(tokenledger_lines_read_total)');
-      return sample && Number(sample.value[1]) >= expected ? true : undefined;
-    }, 30_000, 200);
+    await waitFor(
+      'Prometheus to scrape the fresh lines',
+      async () => {
+        const [sample] = await this.prometheus.query('sum(tokenledger_lines_read_total)');
+        return sample && Number(sample.value[1]) >= expected ? true : undefined;
+      },
+      30_000,
+      200
+    );
     // Three more scrapes at the new values: rate() and histogram_quantile() over the last minute see the step.
     await new Promise((r) => setTimeout(r, 3_500));
     return Date.now() / 1000;

@@ -19,7 +19,17 @@ export function installRuntime(dataSources: ProxiedDataSource[], variables: Fake
 
 /** The plugin's DataSource as Grafana builds it from provisioned settings (proxy access: url is the proxy path). */
 export function chargebackDataSource(settings: ProxiedDataSource, type: string): DataSource {
-  const instance = { id: 1, uid: settings.uid, type, name: settings.uid, url: proxyUrl(settings.uid), jsonData: settings.jsonData, meta: {}, access: 'proxy', readOnly: false };
+  const instance = {
+    id: 1,
+    uid: settings.uid,
+    type,
+    name: settings.uid,
+    url: proxyUrl(settings.uid),
+    jsonData: settings.jsonData,
+    meta: {},
+    access: 'proxy',
+    readOnly: false,
+  };
   // The data source reads uid, url and jsonData; the rest of DataSourceInstanceSettings is Grafana's own.
   return new DataSource(instance as unknown as DataSourceInstanceSettings<ChargebackOptions>);
 }
@@ -31,7 +41,10 @@ function parse(text: string, roundUp: boolean): DateTime {
 }
 
 /** The range a panel queries now: the dashboard's, or its `timeFrom` override ("now/M", "now-1M/M", "7d"). */
-export function panelRange(dashboardTime: { from: string; to: string }, panel: Pick<Panel, 'timeFrom' | 'timeShift'> | undefined): TimeRange {
+export function panelRange(
+  dashboardTime: { from: string; to: string },
+  panel: Pick<Panel, 'timeFrom' | 'timeShift'> | undefined
+): TimeRange {
   if (panel?.timeShift) throw new Error('panel timeShift is not supported by this test');
   const raw = panel?.timeFrom ? rangeUtil.describeTextRange(panel.timeFrom) : dashboardTime;
   return { from: parse(raw.from, false), to: parse(raw.to, true), raw: { from: raw.from, to: raw.to } };
@@ -41,5 +54,15 @@ export function panelRange(dashboardTime: { from: string; to: string }, panel: P
 export function dataRequest<Q>(targets: Q[], range: TimeRange): DataQueryRequest<Q & { refId: string }> {
   const { interval, intervalMs } = rangeUtil.calculateInterval(range, 1000);
   // query() reads targets, range, intervalMs and scopedVars; the rest of DataQueryRequest is Grafana's bookkeeping.
-  return { targets, range, interval, intervalMs, scopedVars: {}, requestId: 'dashboards-test', timezone: 'utc', app: 'dashboard', startTime: Date.now() } as unknown as DataQueryRequest<Q & { refId: string }>;
+  return {
+    targets,
+    range,
+    interval,
+    intervalMs,
+    scopedVars: {},
+    requestId: 'dashboards-test',
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: Date.now(),
+  } as unknown as DataQueryRequest<Q & { refId: string }>;
 }

@@ -31,11 +31,16 @@ export interface DashboardLinkUse {
 
 /** What a variable stands for, across dashboards: a data source of one type, or the values of one dimension. */
 export function variableMeaning(v: Variable): string {
-  if (v.type === 'datasource') return `datasource:${String(v.query)}`;
+  if (v.type === 'datasource') {
+    if (typeof v.query !== 'string')
+      throw new Error(`variable ${v.name}: a data source variable's query is not a plugin type`);
+    return `datasource:${v.query}`;
+  }
   if (v.type !== 'query') return `${v.type}:${v.name}`;
   if (v.datasource?.type === 'prometheus') return `dimension:${labelValuesQuery(variableQueryText(v)).label}`;
   const dimension = typeof v.query === 'object' ? v.query['dimension'] : undefined;
-  if (typeof dimension !== 'string') throw new Error(`variable ${v.name}: no Prometheus label_values query and no chargeback dimension`);
+  if (typeof dimension !== 'string')
+    throw new Error(`variable ${v.name}: no Prometheus label_values query and no chargeback dimension`);
   // The chargeback API's apiKey dimension is the exporter's api_key label (docs/metrics.md).
   return `dimension:${dimension === 'apiKey' ? 'api_key' : dimension}`;
 }
@@ -70,20 +75,36 @@ export function carriedByUrl(url: string, source: Dashboard): CarriedVariable[] 
 const everyVariable = (source: Dashboard): CarriedVariable[] =>
   source.templating.list.map((v) => ({ name: v.name, dynamic: false, value: { kind: 'variable', name: v.name } }));
 
-function byUrl(source: Dashboard, where: string, link: { url?: string; includeVars?: boolean }, dashboards: Dashboard[]): DashboardLinkUse[] {
+function byUrl(
+  source: Dashboard,
+  where: string,
+  link: { url?: string; includeVars?: boolean },
+  dashboards: Dashboard[]
+): DashboardLinkUse[] {
   const m = /^\/d\/([^/?]+)/.exec(link.url ?? '');
   if (!m) return [];
   const target = dashboards.find((d) => d.uid === m[1]);
   if (!target) throw new Error(`${source.uid} ${where}: no dashboard ${m[1]}`);
-  return [{ source, where, target, carried: [...carriedByUrl(link.url!, source), ...(link.includeVars ? everyVariable(source) : [])] }];
+  return [
+    {
+      source,
+      where,
+      target,
+      carried: [...carriedByUrl(link.url!, source), ...(link.includeVars ? everyVariable(source) : [])],
+    },
+  ];
 }
 
 /** Data links of a panel: field defaults and `links` overrides. */
 function dataLinks(fieldConfig: unknown): Array<{ url?: string; title?: string }> {
-  const fc = fieldConfig as { defaults?: { links?: Link[] }; overrides?: Array<{ properties?: Array<{ id: string; value?: unknown }> }> } | undefined;
+  const fc = fieldConfig as
+    | { defaults?: { links?: Link[] }; overrides?: Array<{ properties?: Array<{ id: string; value?: unknown }> }> }
+    | undefined;
   return [
     ...(fc?.defaults?.links ?? []),
-    ...(fc?.overrides ?? []).flatMap((o) => (o.properties ?? []).filter((p) => p.id === 'links').flatMap((p) => p.value as Link[])),
+    ...(fc?.overrides ?? []).flatMap((o) =>
+      (o.properties ?? []).filter((p) => p.id === 'links').flatMap((p) => p.value as Link[])
+    ),
   ];
 }
 
@@ -100,18 +121,33 @@ export function linkUses(dashboards: Dashboard[]): DashboardLinkUse[] {
       return byUrl(source, where, link, dashboards);
     }),
     ...allPanels(source).flatMap((panel) => [
-      ...(panel.links ?? []).flatMap((link) => byUrl(source, `panel "${panel.title}" link "${link.title}"`, link, dashboards)),
-      ...dataLinks(panel.fieldConfig).flatMap((link) => byUrl(source, `panel "${panel.title}" data link "${link.title ?? ''}"`, link, dashboards)),
+      ...(panel.links ?? []).flatMap((link) =>
+        byUrl(source, `panel "${panel.title}" link "${link.title}"`, link, dashboards)
+      ),
+      ...dataLinks(panel.fieldConfig).flatMap((link) =>
+        byUrl(source, `panel "${panel.title}" data link "${link.title ?? ''}"`, link, dashboards)
+      ),
       ...drilldown(source, panel),
     ]),
   ]);
 }
 
 /** The topusers panel's click: sets `variableName` on its own dashboard to the clicked subject. */
-function drilldown(source: Dashboard, panel: { type: string; title: string; options?: Record<string, unknown> }): DashboardLinkUse[] {
+function drilldown(
+  source: Dashboard,
+  panel: { type: string; title: string; options?: Record<string, unknown> }
+): DashboardLinkUse[] {
   const mode = panel.options?.['drilldown'];
   const name = panel.options?.['variableName'];
   if (mode !== 'variable' && mode !== 'auto') return [];
-  if (typeof name !== 'string') throw new Error(`${source.uid} panel "${panel.title}": drilldown ${String(mode)} without variableName`);
-  return [{ source, where: `panel "${panel.title}" drilldown`, target: source, carried: [{ name, dynamic: false, value: { kind: 'data', text: 'the clicked subject' } }] }];
+  if (typeof name !== 'string')
+    throw new Error(`${source.uid} panel "${panel.title}": drilldown ${String(mode)} without variableName`);
+  return [
+    {
+      source,
+      where: `panel "${panel.title}" drilldown`,
+      target: source,
+      carried: [{ name, dynamic: false, value: { kind: 'data', text: 'the clicked subject' } }],
+    },
+  ];
 }

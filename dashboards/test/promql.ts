@@ -21,7 +21,8 @@ export const MACROS: Record<string, string> = {
 
 function variableValue(v: Variable, selection: Selection, one: Readonly<Record<string, string>>): string {
   if (selection === 'all') {
-    if (v.allValue === undefined) throw new Error(`variable ${v.name} has no custom all value: Grafana would send every value it found`);
+    if (v.allValue === undefined)
+      throw new Error(`variable ${v.name} has no custom all value: Grafana would send every value it found`);
     return v.allValue;
   }
   const value = one[v.name];
@@ -34,17 +35,26 @@ function variableValue(v: Variable, selection: Selection, one: Readonly<Record<s
  * variables to a regex as is (e.g. one filter to a value nothing has, the others All). Prometheus's own `$1`
  * and `$$` in label_replace replacements are left alone, as Grafana leaves them.
  */
-export function substitute(expr: string, dashboard: Dashboard, selection: Selection, one: Readonly<Record<string, string>>, raw: Readonly<Record<string, string>> = {}): string {
-  return expr.replace(/\$\$|\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (match, braced: string | undefined, bare: string | undefined) => {
-    if (match === '$$') return match;
-    const name = (braced ?? bare)!;
-    if (/^\d+$/.test(name)) return match;
-    if (MACROS[name] !== undefined) return MACROS[name];
-    if (raw[name] !== undefined) return raw[name];
-    const v = dashboard.templating.list.find((x) => x.name === name);
-    if (!v) throw new Error(`${match} in ${expr} is not a variable of ${dashboard.uid}`);
-    return variableValue(v, selection, one);
-  });
+export function substitute(
+  expr: string,
+  dashboard: Dashboard,
+  selection: Selection,
+  one: Readonly<Record<string, string>>,
+  raw: Readonly<Record<string, string>> = {}
+): string {
+  return expr.replace(
+    /\$\$|\$\{(\w+)(?::\w+)?\}|\$(\w+)/g,
+    (match, braced: string | undefined, bare: string | undefined) => {
+      if (match === '$$') return match;
+      const name = (braced ?? bare)!;
+      if (/^\d+$/.test(name)) return match;
+      if (MACROS[name] !== undefined) return MACROS[name];
+      if (raw[name] !== undefined) return raw[name];
+      const v = dashboard.templating.list.find((x) => x.name === name);
+      if (!v) throw new Error(`${match} in ${expr} is not a variable of ${dashboard.uid}`);
+      return variableValue(v, selection, one);
+    }
+  );
 }
 
 /** `label_values(selector, label)` as the instant query that lists the same values. */

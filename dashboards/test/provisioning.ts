@@ -32,7 +32,9 @@ export function provisioningFiles(folder: string): string[] {
 }
 
 export function provisionedDataSources(): ProvisionedDataSource[] {
-  return provisioningFiles('datasources').flatMap((f) => readYaml<{ datasources?: ProvisionedDataSource[] }>(f).datasources ?? []);
+  return provisioningFiles('datasources').flatMap(
+    (f) => readYaml<{ datasources?: ProvisionedDataSource[] }>(f).datasources ?? []
+  );
 }
 
 export interface DashboardProvider {
@@ -42,7 +44,9 @@ export interface DashboardProvider {
 }
 
 export function dashboardProviders(): DashboardProvider[] {
-  return provisioningFiles('dashboards').flatMap((f) => readYaml<{ providers?: DashboardProvider[] }>(f).providers ?? []);
+  return provisioningFiles('dashboards').flatMap(
+    (f) => readYaml<{ providers?: DashboardProvider[] }>(f).providers ?? []
+  );
 }
 
 export interface ComposeService {
@@ -86,7 +90,8 @@ export function mounts(service: ComposeService): Mount[] {
 export function hostPath(service: ComposeService, containerPath: string): string | undefined {
   for (const m of mounts(service).filter((x) => x.bind)) {
     if (containerPath === m.target) return resolve(REPO, m.source);
-    if (containerPath.startsWith(`${m.target}/`)) return resolve(REPO, m.source, containerPath.slice(m.target.length + 1));
+    if (containerPath.startsWith(`${m.target}/`))
+      return resolve(REPO, m.source, containerPath.slice(m.target.length + 1));
   }
   return undefined;
 }

@@ -25,9 +25,21 @@ export function checkSource(files: DashboardFile[]): string {
     lines.push(`// ${file}`, `export const dashboard${i}: Jsonify<Dashboard> = ${text.trim()};`);
     allPanels(dashboard)
       .filter((p) => p.type === TOPUSERS)
-      .forEach((p, j) => lines.push(`// ${file} panel "${p.title}"`, `export const options${i}_${j}: Partial<TopUsersOptions> = ${JSON.stringify(p.options)};`));
-    const chargeback = [...panelQueries(dashboard), ...annotationQueries(dashboard)].filter((q) => q.datasource?.type === CHARGEBACK);
-    chargeback.forEach((q, j) => lines.push(`// ${file} query ${q.target.refId}`, `export const query${i}_${j}: Jsonify<ChargebackQuery> = ${JSON.stringify(q.target)};`));
+      .forEach((p, j) =>
+        lines.push(
+          `// ${file} panel "${p.title}"`,
+          `export const options${i}_${j}: Partial<TopUsersOptions> = ${JSON.stringify(p.options)};`
+        )
+      );
+    const chargeback = [...panelQueries(dashboard), ...annotationQueries(dashboard)].filter(
+      (q) => q.datasource?.type === CHARGEBACK
+    );
+    chargeback.forEach((q, j) =>
+      lines.push(
+        `// ${file} query ${q.target.refId}`,
+        `export const query${i}_${j}: Jsonify<ChargebackQuery> = ${JSON.stringify(q.target)};`
+      )
+    );
   });
   return lines.join('\n');
 }
@@ -48,14 +60,20 @@ export function typeCheck(source: string): string[] {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language, onError, create) =>
-    resolve(name) === VIRTUAL ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, onError, create);
+    resolve(name) === VIRTUAL
+      ? ts.createSourceFile(name, source, language)
+      : getSourceFile(name, language, onError, create);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => resolve(name) === VIRTUAL || fileExists(name);
   const program = ts.createProgram([VIRTUAL], options, host);
   const checked = program.getSourceFile(VIRTUAL)!;
   return [...program.getSyntacticDiagnostics(checked), ...program.getSemanticDiagnostics(checked)].map((d) => {
     const line = d.start === undefined ? 0 : checked.getLineAndCharacterOfPosition(d.start).line;
-    const context = source.split('\n').slice(0, line + 1).reverse().find((l) => l.startsWith('// '));
+    const context = source
+      .split('\n')
+      .slice(0, line + 1)
+      .reverse()
+      .find((l) => l.startsWith('// '));
     return `${context ?? ''} (line ${line + 1}): ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
   });
 }

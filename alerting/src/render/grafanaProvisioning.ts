@@ -17,13 +17,22 @@ function prometheusQuery(refId: string, expr: string): object {
     refId,
     relativeTimeRange: { from: 600, to: 0 },
     datasourceUid: PROMETHEUS_DATASOURCE_UID,
-    model: { refId, expr, instant: true, range: false, datasource: { type: 'prometheus', uid: PROMETHEUS_DATASOURCE_UID } },
+    model: {
+      refId,
+      expr,
+      instant: true,
+      range: false,
+      datasource: { type: 'prometheus', uid: PROMETHEUS_DATASOURCE_UID },
+    },
   };
 }
 
 /** `TokenLedgerBudgetWarning` -> `tokenledger-budget-warning` (Grafana uids are at most 40 characters). */
 export function ruleUid(alert: string): string {
-  const uid = alert.replace(/^TokenLedger/, 'tokenledger').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+  const uid = alert
+    .replace(/^TokenLedger/, 'tokenledger')
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toLowerCase();
   if (uid.length > 40) throw new Error(`Grafana rule uid ${uid} is longer than 40 characters`);
   return uid;
 }
@@ -47,7 +56,12 @@ function grafanaRule(a: AlertSpec, links: LinkOptions, records: readonly Recordi
       {
         refId: CONDITION_REF,
         datasourceUid: '__expr__',
-        model: { refId: CONDITION_REF, type: 'math', expression: `$${ALERT_REF} == $${ALERT_REF}`, datasource: { type: '__expr__', uid: '__expr__' } },
+        model: {
+          refId: CONDITION_REF,
+          type: 'math',
+          expression: `$${ALERT_REF} == $${ALERT_REF}`,
+          datasource: { type: '__expr__', uid: '__expr__' },
+        },
       },
     ],
     noDataState: 'OK',
@@ -66,7 +80,13 @@ export function grafanaAlertRules(groups: readonly RuleGroupSpec[], links: LinkO
   const records = groups.flatMap((g) => g.recording);
   return {
     apiVersion: 1,
-    groups: groups.map((g) => ({ orgId: ORG_ID, name: g.name, folder: GRAFANA_FOLDER, interval: '1m', rules: g.alerts.map((a) => grafanaRule(a, links, records)) })),
+    groups: groups.map((g) => ({
+      orgId: ORG_ID,
+      name: g.name,
+      folder: GRAFANA_FOLDER,
+      interval: '1m',
+      rules: g.alerts.map((a) => grafanaRule(a, links, records)),
+    })),
   };
 }
 
@@ -75,7 +95,18 @@ export function grafanaContactPoints(alertmanagerUrl: string): object {
   return {
     apiVersion: 1,
     contactPoints: [
-      { orgId: ORG_ID, name: CONTACT_POINT, receivers: [{ uid: 'tokenledger-external-alertmanager', type: 'prometheus-alertmanager', settings: { url: alertmanagerUrl }, disableResolveMessage: false }] },
+      {
+        orgId: ORG_ID,
+        name: CONTACT_POINT,
+        receivers: [
+          {
+            uid: 'tokenledger-external-alertmanager',
+            type: 'prometheus-alertmanager',
+            settings: { url: alertmanagerUrl },
+            disableResolveMessage: false,
+          },
+        ],
+      },
     ],
   };
 }

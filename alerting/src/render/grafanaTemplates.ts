@@ -25,7 +25,11 @@ export class GrafanaTemplates implements TemplateDialect {
     return `{{ $values.${ALERT_REF}.Value | ${FORMAT_PIPES[format]} }}`;
   }
 
-  sample(format: NumberFormat, metric: string, options: { matchers?: string[]; wrap?: (selector: string) => string } = {}): string {
+  sample(
+    format: NumberFormat,
+    metric: string,
+    options: { matchers?: string[]; wrap?: (selector: string) => string } = {}
+  ): string {
     const sel = selector(metric, options.matchers ?? []);
     const expr = this.byIdentity(options.wrap ? options.wrap(sel) : sel);
     let query = this.queries.find((q) => q.expr === expr);

@@ -26,6 +26,9 @@ function alertRule(a: AlertSpec, links: LinkOptions): PrometheusRule {
 export function prometheusRuleGroups(groups: readonly RuleGroupSpec[], links: LinkOptions): PrometheusRuleGroup[] {
   return groups.map((g) => ({
     name: g.name,
-    rules: [...g.recording.map((r) => ({ record: r.record, expr: r.expr })), ...g.alerts.map((a) => alertRule(a, links))],
+    rules: [
+      ...g.recording.map((r) => ({ record: r.record, expr: r.expr })),
+      ...g.alerts.map((a) => alertRule(a, links)),
+    ],
   }));
 }

@@ -1,0 +1,36 @@
+// Mutation testing of the exporter's core modules: `npm run mutation` (bench/README.md, "Mutation testing").
+// Not part of `npm test`: a full run takes far longer than CI allows, so the thresholds below never fail a run.
+
+/** The modules whose tests should notice a small deliberate change (issue 13). */
+const CORE_MODULES = ['parse', 'pricing', 'sources', 'ledger', 'budgets', 'api'];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: [...CORE_MODULES.map((dir) => `exporter/src/${dir}/**/*.ts`), '!exporter/src/**/*.test.ts'],
+  testRunner: 'jest',
+  jest: {
+    // The exporter's own Jest config (SWC transform), read inside each sandbox, with only the unit tests beside
+    // the code: the process-level tests in exporter/test run the built CLI from dist/, which mutants never reach.
+    projectType: 'custom',
+    configFile: 'exporter/jest.config.js',
+    config: { roots: ['<rootDir>/src'] },
+  },
+  coverageAnalysis: 'perTest',
+  // Copy only what the unit tests need into each sandbox (node_modules is linked, not copied); unit tests read
+  // fixtures from exporter/test/fixtures.
+  ignorePatterns: ['/*', '!/exporter', '!/package.json', '!/tsconfig.json', '/exporter/dist'],
+  // Two cores shared with everything else on the machine; `--concurrency 2` on a quiet one.
+  concurrency: 1,
+  // A busy machine slows tests down: allow more before calling a mutant a timeout (timeouts count as detected).
+  timeoutMS: 10000,
+  // Reruns only test the mutants whose code or tests changed. Runs over a subset (`--mutate`) add to the same
+  // file, and the reports show every file tested so far.
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  thresholds: { high: 90, low: 85, break: null },
+  tempDirName: '.stryker-tmp',
+};
