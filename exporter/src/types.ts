@@ -33,7 +33,7 @@ export const RECORD_BOUNDS = {
   minTimeMs: 0,
   maxTimeMs: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
   /**
-   * A request's duration: not negative, and at most 1e12 ms (about 31 years), so that latency sums stay finite
+   * A request's duration: at most 1e12 ms (about 31 years), so that latency sums stay finite
    * and meaningful; larger is not a duration.
    */
   maxDurationMs: 1e12,

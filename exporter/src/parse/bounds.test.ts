@@ -86,15 +86,16 @@ describe('texts', () => {
 });
 
 describe('durations', () => {
-  it('accept 0 to RECORD_BOUNDS.maxDurationMs, fractions included, and refuse outside', () => {
+  it('accept 0 to RECORD_BOUNDS.maxDurationMs, fractions included, read a negative one as not measured, and refuse beyond', () => {
     expect(toOptionalDurationMs(0, 'd')).toBe(0);
     expect(toOptionalDurationMs(1e12, 'd')).toBe(1e12);
     expect(toOptionalDurationMs('12.5', 'd')).toBe(12.5);
     expect(refusal(() => toOptionalDurationMs(1e12 + 1, 'latencies.request'))).toMatchObject({
       field: 'latencies.request',
-      message: 'latencies.request: a duration of 1000000000001 ms is outside 0 to 1000000000000',
+      message: 'latencies.request: a duration of 1000000000001 ms is beyond 1000000000000',
     });
-    expect(refusal(() => toOptionalDurationMs(-1, 'd')).field).toBe('d');
+    expect(toOptionalDurationMs(-1, 'd')).toBeUndefined();
+    expect(toOptionalDurationMs('-0.5', 'd')).toBeUndefined();
     expect(refusal(() => toOptionalDurationMs(1e308, 'd')).field).toBe('d');
     expect(refusal(() => toOptionalDurationMs('soon', 'd')).message).toBe('d: expected a number, got "soon"');
   });

@@ -47,8 +47,11 @@ export function toOptionalDurationMs(v: unknown, field: string): number | undefi
   if (typeof n !== 'number' || !Number.isFinite(n)) {
     throw new FieldError('invalid_field', field, `${field}: expected a number, got ${describe(v)}`);
   }
-  if (n < 0 || n > RECORD_BOUNDS.maxDurationMs) {
-    throw new FieldError('invalid_field', field, `${field}: a duration of ${describe(v)} ms is outside 0 to ${RECORD_BOUNDS.maxDurationMs}`);
+  // Gateways write a negative duration for "not measured" (Kong's latencies are -1 when no upstream answered):
+  // the request is still billable, so its duration is unknown rather than the line refused.
+  if (n < 0) return undefined;
+  if (n > RECORD_BOUNDS.maxDurationMs) {
+    throw new FieldError('invalid_field', field, `${field}: a duration of ${describe(v)} ms is beyond ${RECORD_BOUNDS.maxDurationMs}`);
   }
   return n;
 }

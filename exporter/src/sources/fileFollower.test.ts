@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FileFollower } from './fileFollower';
 import { fileKeyOf } from './fileIdentity';
 import { FollowerHarness } from '../../test/followerHarness';
+import { createFileOnInode } from '../../test/inodeReuse';
 
 const record = (i: number) => JSON.stringify({ id: `r-${i}` });
 const recordLines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `${record(from + k)}\n`).join('');
@@ -72,12 +73,14 @@ describe('FileFollower', () => {
     h = await new FollowerHarness(options({ patterns })).start();
     await h.poll();
     const key = fileKeyOf(statSync(first));
+    const { ino } = statSync(first);
     unlinkSync(first);
     await h.poll();
     await h.settle(); // finished and closed: its inode is free
     const second = join(dir, 'b.jsonl');
-    writeFileSync(second, recordLines(3, 5));
-    // ext4 and tmpfs hand a freed inode to the next file created; this test is about that case.
+    // This test is about a new file on the freed inode: made sure of, though a parallel test may create files.
+    expect(await createFileOnInode(second, ino, 10_000)).toBe(true);
+    appendFileSync(second, recordLines(3, 5));
     expect(fileKeyOf(statSync(second))).toBe(key);
     await h.poll();
     expect(h.texts).toEqual(records(0, 5));

@@ -82,6 +82,7 @@ class FaultRun {
   private readonly book: Book;
   private readonly kinds: readonly FaultKind[];
   private poisonTurn = 0;
+  private everyPoisonWritten = false;
   private writtenByTicks = 0;
   /** Set while the run waits for serve to catch up before a truncation or a deletion: the writer holds its lines. */
   private paused = false;
@@ -284,10 +285,12 @@ class FaultRun {
         return;
       }
       case 'poison': {
-        // The first time, one of each kind; then one at a time.
-        for (let i = this.poisonTurn ? 1 : POISON_KINDS.length; i > 0; i--) {
+        // The first time, one of each kind (a partial line may have carried one already: not counted here);
+        // then one at a time.
+        const kinds = this.everyPoisonWritten ? [this.nextPoison()] : POISON_KINDS;
+        this.everyPoisonWritten = true;
+        for (const kind of kinds) {
           const f = any();
-          const kind = this.nextPoison();
           this.s.note(`poison ${kind} in ${f.name}.log`);
           f.write([this.book.poison(kind), ...this.closing(kind)]);
           this.s.count(`poison_${kind}`);

@@ -1,5 +1,6 @@
 import { appendFileSync, copyFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
+import { createFileOnInode } from '../inodeReuse';
 import type { Book, Line } from './book';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -108,22 +109,7 @@ export class LogFamily {
    * created aside until one has it, then renamed into place. Returns whether it got `ino` within `timeoutMs`.
    */
   async startNewFileOnInode(ino: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    const aside: string[] = [];
-    let got = false;
-    try {
-      for (let n = 0; !got && Date.now() < deadline; n++) {
-        const candidate = join(dirname(this.path), `.inode-candidate-${n}`);
-        writeFileSync(candidate, '');
-        aside.push(candidate);
-        got = Number(statSync(candidate).ino) === ino;
-        if (!got && n >= 10) await new Promise((r) => setTimeout(r, 20));
-      }
-      // The candidate holding the inode (or the last one) becomes the new file.
-      renameSync(aside.pop()!, this.path);
-    } finally {
-      for (const c of aside) unlinkSync(c);
-    }
+    const got = await createFileOnInode(this.path, ino, timeoutMs);
     this.reopenAt = undefined;
     this.file = this.newFileState(0);
     return got;
