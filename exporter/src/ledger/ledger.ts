@@ -49,6 +49,31 @@ export const DEFAULT_MEMORY_LIMIT = '1GB';
 /** Thrown when the ledger cannot be opened or written; the message says what to do. */
 export class LedgerError extends Error {}
 
+/** Another process (a running `tokenledger serve`?) holds the ledger file's lock. */
+export class LedgerBusyError extends LedgerError {}
+
+/** The file is not a DuckDB database, or DuckDB found damaged blocks in it. */
+export class LedgerCorruptError extends LedgerError {}
+
+/**
+ * DuckDB's words for a lock held by another process, and for a damaged file. Matched on its phrases, not on
+ * a word like "lock", which also occurs inside others ("block" in a checksum error about a damaged block).
+ */
+const LOCK_HELD = /Could not set lock on file|Conflicting lock is held/;
+const CORRUPT = /Corrupt database file|not a valid DuckDB database file|does not match stored checksum/;
+
+/** The error to report for DuckDB's refusal to open `path`. */
+export function openError(path: string, duckdbMessage: string): LedgerError {
+  const first = duckdbMessage.split('\n')[0];
+  if (LOCK_HELD.test(duckdbMessage)) {
+    return new LedgerBusyError(`${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${first})`);
+  }
+  if (CORRUPT.test(duckdbMessage)) {
+    return new LedgerCorruptError(`${path}: the ledger file is damaged or is not a DuckDB database; restore it from a backup, or move it away to start a new ledger (the logs can be ingested again). (${first})`);
+  }
+  return new LedgerError(`${path}: cannot open the ledger: ${first}`);
+}
+
 
 function ts(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
@@ -87,11 +112,7 @@ export class Ledger {
     try {
       instance = await DuckDBInstance.create(path, settings);
     } catch (e) {
-      const msg = (e as Error).message;
-      if (/lock/i.test(msg)) {
-        throw new LedgerError(`${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${msg.split('\n')[0]})`);
-      }
-      throw new LedgerError(`${path}: cannot open the ledger: ${msg.split('\n')[0]}`);
+      throw openError(path, (e as Error).message);
     }
     const ledger = new Ledger(path, instance, await instance.connect(), await instance.connect());
     if (!options.readOnly) await ledger.init();
