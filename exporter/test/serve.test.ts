@@ -2,28 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prometheus } from './daemons';
+import { writeServeConfig as writeConfig } from './serveConfig';
 import { hasPromtool, ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, TEST_PRICES, tempDir, waitFor } from './helpers';
-
-function writeConfig(dir: string, pattern: string, extra = ''): string {
-  writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
-  const config = join(dir, 'tokenledger.yaml');
-  writeFileSync(
-    config,
-    `ledger: ledger.duckdb
-rejects_file: rejects.jsonl
-prices: prices.yaml
-listen: 127.0.0.1:0
-poll_interval_ms: 50
-rotate_wait_ms: 300
-batch_lines: 500
-sources:
-  - name: gw
-    paths: ${JSON.stringify(pattern)}
-    format: litellm
-${extra}`,
-  );
-  return config;
-}
 
 /** The ledger one clean `ingest` of the same lines produces. */
 async function cleanTotals(dir: string, content: string): Promise<unknown> {

@@ -47,6 +47,10 @@ export class ExporterService {
   readonly budgets: BudgetTracker;
   readonly pipeline: Pipeline;
   private loopError: Error | undefined;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
+  /** The message of the last failed reload, until one succeeds: a repeat of it is not logged again. */
+  private lastReloadError: string | undefined;
 
   private constructor(
     private config: Config,
@@ -88,7 +92,7 @@ export class ExporterService {
       service.server = await listen(createApp(service.metrics, service, api, () => service.auth), config.listen.host, config.listen.port);
       if (config.watchConfig) {
         watchFile(config.file, { interval: 1000 }, (now, before) => {
-          if (now.mtimeMs !== before.mtimeMs) service.reload().catch((e: Error) => log.error(`reload failed, keeping the previous config: ${e.message}`));
+          if (now.mtimeMs !== before.mtimeMs) void service.requestReload('the config file changed');
         });
       }
     } catch (e) {
@@ -169,10 +173,38 @@ export class ExporterService {
   }
 
   /**
+   * Reloads on a trigger (SIGHUP, the file watcher). One edit often fires both: triggers that arrive during
+   * a reload coalesce into one more run after it, and a failure is logged when it is new (not when the next
+   * trigger finds the same error), so one broken edit is one error line. Resolves when the reload settled.
+   */
+  requestReload(trigger: string): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        try {
+          await this.reload();
+          this.lastReloadError = undefined;
+        } catch (e) {
+          const message = (e as Error).message;
+          if (message !== this.lastReloadError) this.log.error(`reload (${trigger}) failed, keeping the previous config: ${message}`);
+          else this.log.debug(`reload (${trigger}) failed again, same error`);
+          this.lastReloadError = message;
+        }
+      } while (this.reloadAgain && !this.stopping);
+      this.reloading = undefined;
+    })();
+    return this.reloading;
+  }
+
+  /**
    * Re-reads the config file's prices, identities, budgets and API tokens (SIGHUP, or the file changed).
    * Sources, the ledger and the listen address stay as they are. A broken file changes nothing.
    */
-  async reload(): Promise<void> {
+  private async reload(): Promise<void> {
     const next = loadConfig(this.config.file);
     const pricer = new Pricer(loadPriceBooks(next.priceFiles, next.litellmPricesEffectiveFromMs));
     this.pricer = pricer;
@@ -188,6 +220,7 @@ export class ExporterService {
   async stop(): Promise<void> {
     this.stopping = true;
     unwatchFile(this.config.file);
+    await this.reloading;
     await this.loop;
     await this.pipeline.flush().catch((e: Error) => this.log.error(`last batch not committed: ${e.message}`));
     await this.pipeline.close();
