@@ -83,7 +83,7 @@ async function fullPipeline(file: string, dir: string, total: number): Promise<{
     return pipeline.stats.linesRead;
   });
   // A scrape at the end proves the aggregate is complete; it is not part of the timed run.
-  const scrape = await metrics.registry.metrics();
+  const scrape = Buffer.concat(await metrics.exposition()).toString();
   if (!scrape.includes('tokenledger_requests_total')) throw new Error('metrics missing');
   await follower.close();
   await pipeline.close();

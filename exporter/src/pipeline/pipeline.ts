@@ -5,6 +5,7 @@ import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import type { IdentityMap } from '../pricing/identityMap';
 import type { Pricer } from '../pricing/pricer';
 import type { SourceRead } from '../sources/types';
+import type { Logger } from '../log';
 import { BatchPart, joinParts, parsingSource, PartResult } from './batchPart';
 import { NO_PART, ParseThread } from './parseThread';
 import type { SourceContext } from './sourceContext';
@@ -26,9 +27,11 @@ interface Batch {
   positions: Map<string, ReadPosition>;
   counters: Map<string, number>;
   lines: number;
+  /** When each source's first lines in the batch were read: how long they have waited for their commit. */
+  firstReadMs: Map<string, number>;
 }
 
-const newBatch = (): Batch => ({ local: new BatchPart(), threaded: false, positions: new Map(), counters: new Map(), lines: 0 });
+const newBatch = (): Batch => ({ local: new BatchPart(), threaded: false, positions: new Map(), counters: new Map(), lines: 0, firstReadMs: new Map() });
 
 export interface PipelineOptions {
   ledger: Ledger;
@@ -39,6 +42,8 @@ export interface PipelineOptions {
   batchLines: number;
   /** Called after each commit with the rejects that were new (the reject file is written from here). */
   onRejects: (rejects: RejectedLine[]) => void;
+  /** Where each commit is logged (at debug level: what it stored, and how long its oldest lines waited). */
+  log?: Logger;
 }
 
 /**
@@ -52,6 +57,8 @@ export class Pipeline {
   private batch = newBatch();
   private readonly thread = new ParseThread();
   private inflight: Promise<void> = Promise.resolve();
+  /** The batch being committed, until its commit succeeds. */
+  private committing: Batch | undefined;
   private failure: Error | undefined;
   readonly stats: IngestStats = { linesRead: 0, recordsStored: 0, duplicates: 0, rejected: new Map(), unpriced: 0 };
   /** Start time of the newest record committed per source, for the lag metric. */
@@ -72,6 +79,7 @@ export class Pipeline {
         } else b.local.add(local, read.path, read.texts, b.lines, pricing);
         b.lines += n;
         bump(b.counters, counterKey('lines_read', source.name), n);
+        if (!b.firstReadMs.has(source.name)) b.firstReadMs.set(source.name, Date.now());
       }
       if (read.position) b.positions.set(read.position.fileKey, read.position);
       if (b.lines >= this.o.batchLines) await this.commit();
@@ -85,17 +93,33 @@ export class Pipeline {
     const b = this.batch;
     if (b.lines === 0 && b.positions.size === 0) return;
     this.batch = newBatch();
+    this.committing = b;
     const threadPart = b.threaded ? this.thread.cut() : Promise.resolve(NO_PART);
     this.inflight = threadPart
       .then(async (part) => {
         const all = joinParts(b.local.done(), part);
         for (const r of all.rejects) bump(b.counters, counterKey('lines_rejected', r.reason), 1);
-        const { inserted, added, freshRejects } = await this.o.ledger.commitBatch(all.rows, all.rejects, [...b.positions.values()], b.counters);
+        const startMs = Date.now();
+        const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch(all.rows, all.rejects, [...b.positions.values()], b.counters);
+        this.committing = undefined;
         this.applyCommitted(b, all, inserted, added, freshRejects);
+        if (b.firstReadMs.size) {
+          const waitedMs = Date.now() - Math.min(...b.firstReadMs.values());
+          this.o.log?.debug(`committed batch ${batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`);
+        }
       })
       .catch((e: Error) => {
         this.failure = e;
       });
+  }
+
+  /**
+   * When the oldest lines of `source` that were read and are not committed yet were read (undefined when all
+   * are committed): the lag while a commit waits or fails, which the file backlog alone does not show.
+   */
+  oldestUncommittedReadMs(source: string): number | undefined {
+    const times = [this.committing, this.batch].map((b) => b?.firstReadMs.get(source)).filter((t): t is number => t !== undefined);
+    return times.length ? Math.min(...times) : undefined;
   }
 
   /** Commits whatever is pending and waits for it. */

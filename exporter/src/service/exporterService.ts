@@ -70,6 +70,7 @@ export class ExporterService {
       identities: () => this.identities,
       metrics: this.metrics,
       batchLines: config.batchLines,
+      log,
       onRejects: (r) => {
         rejects.append(r);
         const first = r[0]!;
@@ -156,12 +157,19 @@ export class ExporterService {
     }
   }
 
+  /**
+   * Per source: the backlog, and the lag, the larger of two ages: of the newest committed record while the
+   * files hold unread data, and of the oldest read that is not committed yet (a commit that waits or fails).
+   */
   private lag(): SourceLag[] {
     const now = Date.now();
     return this.followed.map((f) => {
       const backlogBytes = f.follower.backlog().reduce((sum, b) => sum + b.bytes, 0);
       const newest = this.pipeline.newestRecordMs.get(f.name);
-      return { source: f.name, backlogBytes, lagSeconds: backlogBytes > 0 && newest !== undefined ? Math.max(0, (now - newest) / 1000) : 0 };
+      const unread = backlogBytes > 0 && newest !== undefined ? now - newest : 0;
+      const uncommittedSince = this.pipeline.oldestUncommittedReadMs(f.name);
+      const uncommitted = uncommittedSince === undefined ? 0 : now - uncommittedSince;
+      return { source: f.name, backlogBytes, lagSeconds: Math.max(0, unread, uncommitted) / 1000 };
     });
   }
 
