@@ -196,3 +196,21 @@ describe('Ledger.open refusals', () => {
     }
   });
 });
+
+describe('Ledger commit errors', () => {
+  it('carry no ledger data: not the row DuckDB quotes, nor the value it could not convert', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-err-'));
+    const ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    try {
+      // A batch file row DuckDB cannot read (a start time that is not a number): its error quotes the whole row.
+      const row = ['litellm:req-1', 'notanumber', '1.5', 'alice@example.com', 'sk-alias-secret', '4f2a9c0e1b7d3a5c9e8f', 'team-red', 'gold', 'gpt-4o', 'openai', 'success', '200', '100', '0', '0', '20', '0', '123', '456', 'v1', 'true', '0'];
+      const failed = ledger.commitBatch({ chunks: [Buffer.from(`${row.join('\t')}\n`)], rows: 1, minStartMs: 0, maxStartMs: 1 }, [], [], new Map());
+      const message = await failed.then(() => '', (e: Error) => e.message);
+      expect(message).toMatch(/cannot commit a batch: Conversion Error: CSV Error on Line: 1; Error when converting column "start_time"\. Could not convert string "…" to 'BIGINT'/);
+      for (const value of ['alice@example.com', 'sk-alias-secret', '4f2a9c0e1b7d3a5c9e8f', 'team-red', 'notanumber', 'litellm:req-1']) expect(message).not.toContain(value);
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
 import { COUNT_REPEATS, DROP_LATER_REPEATS, EncodedRows, newUsageRows } from './batchFile';
 import { Semaphore } from '../semaphore';
+import { withoutData } from './errorText';
 import { CREATE_TABLES, MIGRATE_USAGE_FROM_V1, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
 import { MetricTotals, metricTotalsFrom, metricTotalsQueries } from './metricTotals';
 
@@ -251,6 +252,7 @@ export class Ledger {
       await this.write(async (db) => {
         if (rows) await writeFile(this.batchFile, usage.chunks);
         if (rejects.length) {
+          await db.run('DELETE FROM staging_rejects'); // left over if an earlier attempt could not clear it
           const appender = await db.createAppender('staging_rejects', 'main', 'temp');
           try {
             for (const r of rejects) appendReject(appender, r, batch);
@@ -290,7 +292,7 @@ export class Ledger {
         }
       });
     } catch (e) {
-      throw new LedgerError(`${this.path}: cannot commit a batch: ${(e as Error).message}`);
+      throw new LedgerError(`${this.path}: cannot commit a batch: ${withoutData((e as Error).message)}`);
     }
     return { inserted, added, freshRejects, batch };
   }

@@ -44,7 +44,18 @@ export interface PipelineOptions {
   onRejects: (rejects: RejectedLine[]) => void;
   /** Where each commit is logged (at debug level: what it stored, and how long its oldest lines waited). */
   log?: Logger;
+  /**
+   * When set, a batch whose commit fails (a full disk, say) is committed again, with backoff, until it is
+   * stored: reads wait for it meanwhile (the next batch fills at most once), and what was read stays in
+   * memory, so nothing is lost or read twice. Called once when a batch's commits start failing, and once
+   * when it is stored after all. Without it, a failed commit fails the pipeline (`tokenledger ingest`).
+   */
+  retry?: { onFailing: (e: Error) => void; onRecovered: (failedForMs: number) => void };
 }
+
+/** Backoff between attempts to commit a batch: doubling from the first to the longest. */
+const FIRST_RETRY_MS = 250;
+const LONGEST_RETRY_MS = 10_000;
 
 /**
  * Parse -> identity -> price -> batch -> ledger -> metrics. Each read is parsed into the current batch (as
@@ -59,6 +70,10 @@ export class Pipeline {
   private inflight: Promise<void> = Promise.resolve();
   /** The batch being committed, until its commit succeeds. */
   private committing: Batch | undefined;
+  /** Set by stopRetrying: a failing commit gives up at its next attempt. */
+  private retryStopped = false;
+  /** Ends the wait before the next attempt early (stopRetrying). */
+  private wakeRetry: (() => void) | undefined;
   private failure: Error | undefined;
   readonly stats: IngestStats = { linesRead: 0, recordsStored: 0, duplicates: 0, rejected: new Map(), unpriced: 0 };
   /** Start time of the newest record committed per source, for the lag metric. */
@@ -99,18 +114,53 @@ export class Pipeline {
       .then(async (part) => {
         const all = joinParts(b.local.done(), part);
         for (const r of all.rejects) bump(b.counters, counterKey('lines_rejected', r.reason), 1);
-        const startMs = Date.now();
+        await this.store(b, all);
+      })
+      .catch((e: Error) => {
+        this.failure = e;
+      });
+  }
+
+  /** Commits a joined batch, again and again while it fails when `retry` is set (see PipelineOptions). */
+  private async store(b: Batch, all: PartResult): Promise<void> {
+    let failingSinceMs: number | undefined;
+    let delayMs = FIRST_RETRY_MS;
+    for (;;) {
+      const startMs = Date.now();
+      try {
         const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch(all.rows, all.rejects, [...b.positions.values()], b.counters);
         this.committing = undefined;
+        if (failingSinceMs !== undefined) this.o.retry!.onRecovered(Date.now() - failingSinceMs);
         this.applyCommitted(b, all, inserted, added, freshRejects);
         if (b.firstReadMs.size) {
           const waitedMs = Date.now() - Math.min(...b.firstReadMs.values());
           this.o.log?.debug(`committed batch ${batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`);
         }
-      })
-      .catch((e: Error) => {
-        this.failure = e;
-      });
+        return;
+      } catch (e) {
+        if (!this.o.retry || this.retryStopped) throw e;
+        if (failingSinceMs === undefined) {
+          failingSinceMs = Date.now();
+          this.o.retry.onFailing(e as Error);
+        }
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.wakeRetry = undefined;
+            resolve();
+          };
+          const timer = setTimeout(wake, delayMs);
+          this.wakeRetry = wake;
+        });
+        delayMs = Math.min(delayMs * 2, LONGEST_RETRY_MS);
+      }
+    }
+  }
+
+  /** A commit being retried fails at its next attempt (on stop: what was not committed is read again next time). */
+  stopRetrying(): void {
+    this.retryStopped = true;
+    this.wakeRetry?.();
   }
 
   /**

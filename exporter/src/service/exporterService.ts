@@ -47,6 +47,8 @@ export class ExporterService {
   readonly budgets: BudgetTracker;
   readonly pipeline: Pipeline;
   private loopError: Error | undefined;
+  /** Since when the commits of a batch have been failing (retried meanwhile), or undefined. */
+  private commitsFailingSinceMs: number | undefined;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   /** The message of the last failed reload, until one succeeds: a repeat of it is not logged again. */
@@ -71,6 +73,16 @@ export class ExporterService {
       metrics: this.metrics,
       batchLines: config.batchLines,
       log,
+      retry: {
+        onFailing: (e) => {
+          this.commitsFailingSinceMs = Date.now();
+          this.log.error(`ledger commits are failing; retrying with backoff, reading waits meanwhile and nothing read is lost: ${e.message}`);
+        },
+        onRecovered: (failedForMs) => {
+          this.commitsFailingSinceMs = undefined;
+          this.log.info(`ledger commits succeed again after ${(failedForMs / 1000).toFixed(1)} s; ingestion goes on`);
+        },
+      },
       onRejects: (r) => {
         rejects.append(r);
         const first = r[0]!;
@@ -173,8 +185,13 @@ export class ExporterService {
     });
   }
 
+  /**
+   * Why the exporter is not ready, or undefined. /readyz answers without a token, so this is one of a few
+   * fixed sentences: an error's own text can quote ledger data, and goes to the log only.
+   */
   notReadyReason(): string | undefined {
-    if (this.loopError) return `ingestion stopped: ${this.loopError.message}`;
+    if (this.loopError) return 'ingestion stopped after an error; see the log';
+    if (this.commitsFailingSinceMs !== undefined) return `ledger commits failing since ${new Date(this.commitsFailingSinceMs).toISOString()} (retried; see the log)`;
     if (this.stopping) return 'shutting down';
     const behind = this.lag().find((l) => l.lagSeconds > MAX_READY_LAG_SECONDS);
     return behind ? `source ${behind.source} is ${Math.round(behind.lagSeconds)}s behind` : undefined;
@@ -227,6 +244,7 @@ export class ExporterService {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.pipeline.stopRetrying();
     unwatchFile(this.config.file);
     await this.reloading;
     await this.loop;
