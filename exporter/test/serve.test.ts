@@ -180,6 +180,36 @@ describe('tokenledger serve', () => {
     expect(new Set(totals.rows.map((r) => r.user)).size).toBe(5);
   });
 
+  it('admits the same series under the cap after a restart, so no counter goes backwards', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'), 'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n');
+    const log = join(dir, 'app.log');
+    writeFileSync(log, '');
+    serve = await ServeProcess.start(config);
+    // Users arrive one batch each, in an order no sorting or hashing of their names reproduces; the third and
+    // later fold into __other__, with more requests than the admitted ones.
+    const users = ['mallory', 'zed', 'bob', 'yan', 'alice', 'quentin'];
+    let n = 0;
+    for (const [i, user] of users.entries()) {
+      const count = i < 2 ? 1 : 5 + i;
+      appendFileSync(log, lines(n, n + count, { user, model: 'gpt-4o', idPrefix: user }));
+      n += count;
+      await requestsSeen(n);
+    }
+    const series = (text: string) => text.split('\n').filter((l) => l.startsWith('tokenledger_requests_total{')).sort();
+    const before = series(await serve.metrics());
+    expect(before.map((l) => /user="([^"]+)"/.exec(l)![1]).sort()).toEqual(['__other__', 'mallory', 'zed']);
+    await serve.stop();
+    serve = await ServeProcess.start(config);
+    expect(series(await serve.metrics())).toEqual(before);
+    // And a SIGKILL, with more requests of a folded user since.
+    appendFileSync(log, lines(n, n + 3, { user: 'bob', model: 'gpt-4o', idPrefix: 'bob-later' }));
+    await requestsSeen(n + 3);
+    const grown = series(await serve.metrics());
+    await serve.stop('SIGKILL');
+    serve = await ServeProcess.start(config);
+    expect(series(await serve.metrics())).toEqual(grown);
+  });
+
   it('reads a stdin source, also after it ends', async () => {
     writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
     const config = join(dir, 'stdin.yaml');
