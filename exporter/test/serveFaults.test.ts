@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, tempDir, waitFor } from './helpers';
+import { Ledger } from '../src/ledger/ledger';
 import { writeServeConfig } from './serveConfig';
 
 /** `serve` meeting faults of its surroundings: a broken config edit, a ledger it cannot write for a while. */
@@ -82,5 +83,23 @@ describe('tokenledger serve under faults', () => {
     const clean = runCli(['ingest', '--db', join(dir, 'clean.duckdb'), '--prices', join(dir, 'prices.yaml'), join(dir, 'clean.log')]);
     expect(clean.status).toBe(0);
     expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await ledgerTotals(join(dir, 'clean.duckdb')));
+  });
+
+  it('starts, seeds its metrics and serves on a ledger holding a record 9e12 s after 1970', async () => {
+    const config = writeServeConfig(dir, join(dir, 'app.log'));
+    const ledger = await Ledger.open(join(dir, 'ledger.duckdb'));
+    // Written straight into the ledger, as an older tokenledger could: beyond what a JavaScript Date holds.
+    await ledger.write((db) =>
+      db.run(`INSERT INTO usage VALUES ('litellm:far', make_timestamp(9000000000000000000), 1.5, 'faruser', 'k', NULL, 't', 'standard', 'gpt-4o',
+        'openai', 'success', NULL, 10, 0, 0, 5, 0, 1000, 1000, 'test', true, 1)`),
+    );
+    await ledger.close();
+    writeFileSync(join(dir, 'app.log'), lines(0, 20));
+    serve = await ServeProcess.start(config);
+    await requestsSeen(21);
+    expect(await serve.metricSum('tokenledger_requests_total', { user: 'faruser' })).toBe(1);
+    expect((await fetch(`${serve.baseUrl}/readyz`)).status).toBe(200);
+    await serve.stop();
+    expect(serve.log).not.toMatch(/error|unexpected/i);
   });
 });
