@@ -4,8 +4,9 @@
  * N concurrent clients asking for 30-day breakdowns by user while M concurrent scrapers read /metrics. It prints
  * commit latency (a line written -> its commit, max and p99), the ingest lag the server reported, and the API's
  * p50/p99 next to the same requests on the idle server, measured in the same run, as ratios.
- *   npm run bench:load -- [--records N] [--seconds S] [--scrapers M] [CLIENTS ...]
- *   (default 1,000,000 records, 20 s per level, 50 scrapers, levels of 50 and 200 clients)
+ *   npm run bench:load -- [--records N] [--seconds S] [--scrapers M] [--cli PATH] [CLIENTS ...]
+ *   (default 1,000,000 records, 20 s per level, 50 scrapers, levels of 50 and 200 clients; --cli: another
+ *   build's dist/cli.js, to compare)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { Agent, get as httpGet } from 'node:http';
 import { Ledger } from '../exporter/src/ledger/ledger';
 import { fillLedger, FROM, TO } from './benchLedger';
 
-const CLI = resolve(__dirname, '../../../exporter/dist/cli.js');
+const BUILT_CLI = resolve(__dirname, '../../../exporter/dist/cli.js');
 /** Lines the writer appends per second, one at a time, as a gateway does. */
 const WRITE_RATE = 50;
 
@@ -42,12 +43,12 @@ const agent = new Agent({ keepAlive: true });
  * GET with `Accept-Encoding: gzip`, as Prometheus scrapes; the body is read but not decompressed (a scraper
  * does that on its own machine), so what is timed is the server, not this process.
  */
-function get(url: string): Promise<{ status: number; retryAfter: string | undefined; body: Buffer }> {
+function get(url: string): Promise<{ status: number; retryAfter: string | undefined; gzipped: boolean; body: Buffer }> {
   return new Promise((resolveGet, reject) => {
     httpGet(url, { agent, headers: { 'accept-encoding': 'gzip' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks) }));
+      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], gzipped: res.headers['content-encoding'] === 'gzip', body: Buffer.concat(chunks) }));
       res.on('error', reject);
     }).on('error', reject);
   });
@@ -132,7 +133,7 @@ class CommitWatch {
 
   private async sampleLag(): Promise<void> {
     while (!this.stopped) {
-      const text = await get(this.metricsUrl).then((r) => gunzipSync(r.body).toString(), () => '');
+      const text = await get(this.metricsUrl).then((r) => (r.gzipped ? gunzipSync(r.body) : r.body).toString(), () => '');
       this.maxLagSeconds = Math.max(this.maxLagSeconds, sample(text, 'tokenledger_ingest_lag_seconds'));
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -159,8 +160,8 @@ class CommitWatch {
   }
 }
 
-async function startServe(config: string, output: (chunk: string) => void): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TOKENLEDGER_LOG_LEVEL: 'debug' } });
+async function startServe(cli: string, config: string, output: (chunk: string) => void): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TOKENLEDGER_LOG_LEVEL: 'debug' } });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => {
     const text = d.toString();
@@ -187,7 +188,7 @@ const ratio = (loaded: number, idle: number) => `${(loaded / idle).toFixed(1)} x
 const statuses = (l: Latencies) => [...l.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${n} x ${s || 'connection error'}`).join(', ');
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { records: { type: 'string' }, seconds: { type: 'string' }, scrapers: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { records: { type: 'string' }, seconds: { type: 'string' }, scrapers: { type: 'string' }, cli: { type: 'string' } } });
   const records = Number(values.records ?? 1_000_000);
   const seconds = Number(values.seconds ?? 20);
   const scrapers = Number(values.scrapers ?? 50);
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
     writeFileSync(config, `ledger: bench.duckdb\nprices: prices.yaml\nrejects_file: rejects.jsonl\nlisten: 127.0.0.1:0\npoll_interval_ms: 100\nsources:\n  - { name: gateway, paths: ${JSON.stringify(log)}, format: litellm }\n`);
     const t1 = Date.now();
     const serveLog = process.env.BENCH_SERVE_LOG; // a file to keep serve's log in, for a closer look
-    const started = await startServe(config, (chunk) => {
+    const started = await startServe(values.cli ? resolve(values.cli) : BUILT_CLI, config, (chunk) => {
       watch?.serveOutput(chunk);
       if (serveLog) appendFileSync(serveLog, chunk);
     });
