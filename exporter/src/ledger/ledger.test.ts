@@ -197,6 +197,31 @@ describe('Ledger.open refusals', () => {
   });
 });
 
+describe('Ledger queries and writes', () => {
+  it('let queries through between writes that follow each other without a pause', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-gate-'));
+    const ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    try {
+      let writing = true;
+      let writes = 0;
+      const writer = (async () => {
+        while (writing && writes < 2000) {
+          await ledger.write((db) => db.run(`INSERT OR REPLACE INTO meta VALUES ('w', '${writes}')`));
+          writes++;
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 20));
+      const answered = await Promise.race([ledger.scalar('SELECT 42').then((v) => v === 42), writer.then(() => false)]);
+      writing = false;
+      await writer;
+      expect(answered).toBe(true);
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Ledger commit errors', () => {
   it('carry no ledger data: not the row DuckDB quotes, nor the value it could not convert', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-err-'));

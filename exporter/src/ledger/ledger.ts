@@ -211,14 +211,16 @@ export class Ledger {
     }
     const run = () => work(this.writer);
     const next = this.writing.then(run, run);
-    this.writing = next
-      .catch(() => undefined)
-      .finally(() => {
-        if (--this.pendingWrites === 0) {
-          this.writesDone!.resolve();
-          this.writesDone = undefined;
-        }
-      });
+    // Registered on `next` before the caller can await it, so it runs first: a write the caller starts right
+    // after this one ends finds the queries that waited already let through, not a gate still closed.
+    const ended = () => {
+      if (--this.pendingWrites === 0) {
+        this.writesDone!.resolve();
+        this.writesDone = undefined;
+      }
+    };
+    next.then(ended, ended);
+    this.writing = next.catch(() => undefined);
     return next;
   }
 
