@@ -14,28 +14,7 @@ import { OPEN_AUTH } from '../exporter/src/auth/apiTokens';
 import { BudgetTracker } from '../exporter/src/budgets/budgetTracker';
 import { Ledger } from '../exporter/src/ledger/ledger';
 import { createLogger } from '../exporter/src/log';
-
-const DAY_MS = 86_400_000;
-const FROM = Date.parse('2025-01-01T00:00:00Z');
-const TO = FROM + 30 * DAY_MS;
-
-/** Fills the ledger inside DuckDB: 500 users, 1000 keys, 20 teams, 4 tiers, 6 models, evenly over 30 days. */
-async function fill(ledger: Ledger, records: number): Promise<void> {
-  const stepMs = Math.floor((TO - FROM) / records);
-  await ledger.write((db) =>
-    db.run(`
-    INSERT INTO usage
-    SELECT 'bench:' || i, TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * ${stepMs}), (i % 20000) / 2.0,
-      'user-' || lpad(((i * 7919) % 500)::VARCHAR, 4, '0') || '@example.com', 'key-' || ((i * 7919) % 1000),
-      NULL, 'team-' || ((i * 7919) % 500 % 20), ['free', 'standard', 'premium', 'enterprise'][((i * 7919) % 4) + 1],
-      ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini', 'llama-3.1-70b'][(i % 6) + 1],
-      'openai', CASE WHEN i % 25 = 0 THEN 'failure' ELSE 'success' END, NULL,
-      (i * 31) % 4000, (i * 17) % 1000, 0, (i * 13) % 1000, 0,
-      ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000, ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000,
-      'bench', true, 1
-    FROM range(${records}) t(i)`)
-  );
-}
+import { fillLedger, FROM, TO } from './benchLedger';
 
 async function timeIt(runs: number, work: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -54,19 +33,9 @@ async function main(): Promise<void> {
   const ledger = await Ledger.open(join(dir, 'bench.duckdb'));
   try {
     const t0 = Date.now();
-    await fill(ledger, records);
-    console.log(
-      `ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`
-    );
-    const app = express().use(
-      '/api/v1',
-      chargebackApi({
-        ledger,
-        budgets: new BudgetTracker(ledger, [], 'UTC'),
-        auth: () => OPEN_AUTH,
-        log: createLogger('error'),
-      })
-    );
+    await fillLedger(ledger, records);
+    console.log(`ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const app = express().use('/api/v1', chargebackApi({ ledger, budgets: new BudgetTracker(ledger, [], 'UTC'), auth: () => OPEN_AUTH, log: createLogger('error') }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
@@ -76,18 +45,12 @@ async function main(): Promise<void> {
       return res.json();
     };
     const range = `from=${FROM}&to=${TO}`;
-    const scan = await timeIt(5, () =>
-      ledger.rows('SELECT count(*), sum(cost_pusd) FROM usage WHERE start_time >= $1 AND start_time < $2', [
-        new Date(FROM).toISOString(),
-        new Date(TO).toISOString(),
-      ])
-    );
+    const scan = await timeIt(5, () => ledger.rows('SELECT count(*), sum(cost_pusd) FROM usage WHERE start_time >= $1 AND start_time < $2', [new Date(FROM).toISOString(), new Date(TO).toISOString()]));
     const byUser = await timeIt(5, () => fetchJson(`/breakdown?${range}&groupBy=user`));
     const byUserTop = await timeIt(5, () => fetchJson(`/breakdown?${range}&groupBy=user&limit=10&other=true`));
     const hourly = await timeIt(5, () => fetchJson(`/timeseries?${range}&step=1h`));
     const hourlyByModel = await timeIt(5, () => fetchJson(`/timeseries?${range}&step=1h&groupBy=model`));
-    const row = (name: string, ms: number) =>
-      `${name.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / scan).toFixed(1).padStart(5)} x the plain scan`;
+    const row = (name: string, ms: number) => `${name.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / scan).toFixed(1).padStart(5)} x the plain scan`;
     console.log(row('plain DuckDB scan: count + sum over 30 days (baseline)', scan));
     console.log(row('GET /breakdown 30 days by user (500 rows)', byUser));
     console.log(row('GET /breakdown 30 days by user, top 10 + everyone else', byUserTop));

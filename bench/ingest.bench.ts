@@ -103,7 +103,7 @@ async function fullPipeline(file: string, dir: string, total: number): Promise<{
     maxLineBytes: DEFAULTS.maxLineBytes,
     rotateWaitMs: 0,
     startAt: 'beginning',
-    warn: () => undefined,
+    events: () => undefined,
   });
   await follower.init([]);
   const run = await measure(total, async (tick) => {
@@ -115,7 +115,7 @@ async function fullPipeline(file: string, dir: string, total: number): Promise<{
     return pipeline.stats.linesRead;
   });
   // A scrape at the end proves the aggregate is complete; it is not part of the timed run.
-  const scrape = await metrics.registry.metrics();
+  const scrape = Buffer.concat(await metrics.exposition()).toString();
   if (!scrape.includes('tokenledger_requests_total')) throw new Error('metrics missing');
   await follower.close();
   await pipeline.close();

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: sizes the thread pool before any import can queue work on it.
+import './threadPool';
 import { ConfigError } from './config/config';
 import { UsageError } from './commands/args';
 import { INGEST_USAGE, IngestError, runIngest } from './commands/ingest';

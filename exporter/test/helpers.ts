@@ -69,8 +69,9 @@ export class ServeProcess {
     private readonly output: { text: string },
   ) {}
 
-  static async start(configPath: string, stdin?: 'pipe'): Promise<ServeProcess> {
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { stdio: [stdin ?? 'ignore', 'pipe', 'pipe'] });
+  /** `env`: variables set for serve on top of this process's. */
+  static async start(configPath: string, stdin?: 'pipe', env: Record<string, string> = {}): Promise<ServeProcess> {
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { stdio: [stdin ?? 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const output = { text: '' };
     child.stdout!.on('data', (d: Buffer) => (output.text += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output.text += d.toString()));

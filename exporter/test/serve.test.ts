@@ -2,28 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prometheus } from './daemons';
+import { writeServeConfig as writeConfig } from './serveConfig';
 import { hasPromtool, ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, TEST_PRICES, tempDir, waitFor } from './helpers';
-
-function writeConfig(dir: string, pattern: string, extra = ''): string {
-  writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
-  const config = join(dir, 'tokenledger.yaml');
-  writeFileSync(
-    config,
-    `ledger: ledger.duckdb
-rejects_file: rejects.jsonl
-prices: prices.yaml
-listen: 127.0.0.1:0
-poll_interval_ms: 50
-rotate_wait_ms: 300
-batch_lines: 500
-sources:
-  - name: gw
-    paths: ${JSON.stringify(pattern)}
-    format: litellm
-${extra}`,
-  );
-  return config;
-}
 
 /** The ledger one clean `ingest` of the same lines produces. */
 async function cleanTotals(dir: string, content: string): Promise<unknown> {
@@ -198,6 +178,36 @@ describe('tokenledger serve', () => {
     await serve.stop();
     const totals = (await ledgerTotals(join(dir, 'ledger.duckdb'))) as { rows: { user: string }[] };
     expect(new Set(totals.rows.map((r) => r.user)).size).toBe(5);
+  });
+
+  it('admits the same series under the cap after a restart, so no counter goes backwards', async () => {
+    const config = writeConfig(dir, join(dir, 'app.log'), 'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n');
+    const log = join(dir, 'app.log');
+    writeFileSync(log, '');
+    serve = await ServeProcess.start(config);
+    // Users arrive one batch each, in an order no sorting or hashing of their names reproduces; the third and
+    // later fold into __other__, with more requests than the admitted ones.
+    const users = ['mallory', 'zed', 'bob', 'yan', 'alice', 'quentin'];
+    let n = 0;
+    for (const [i, user] of users.entries()) {
+      const count = i < 2 ? 1 : 5 + i;
+      appendFileSync(log, lines(n, n + count, { user, model: 'gpt-4o', idPrefix: user }));
+      n += count;
+      await requestsSeen(n);
+    }
+    const series = (text: string) => text.split('\n').filter((l) => l.startsWith('tokenledger_requests_total{')).sort();
+    const before = series(await serve.metrics());
+    expect(before.map((l) => /user="([^"]+)"/.exec(l)![1]).sort()).toEqual(['__other__', 'mallory', 'zed']);
+    await serve.stop();
+    serve = await ServeProcess.start(config);
+    expect(series(await serve.metrics())).toEqual(before);
+    // And a SIGKILL, with more requests of a folded user since.
+    appendFileSync(log, lines(n, n + 3, { user: 'bob', model: 'gpt-4o', idPrefix: 'bob-later' }));
+    await requestsSeen(n + 3);
+    const grown = series(await serve.metrics());
+    await serve.stop('SIGKILL');
+    serve = await ServeProcess.start(config);
+    expect(series(await serve.metrics())).toEqual(grown);
   });
 
   it('reads a stdin source, also after it ends', async () => {

@@ -13,6 +13,8 @@ const CACHE_MS = 1000;
  */
 export class BudgetTracker {
   private cached: { atMs: number; statuses: Promise<BudgetStatus[]> } | undefined;
+  /** The last evaluation that finished for the current budgets: what a scrape shows while the next one runs. */
+  private settled: BudgetStatus[] | undefined;
 
   constructor(
     private readonly ledger: Ledger,
@@ -25,21 +27,35 @@ export class BudgetTracker {
     this.budgets = budgets;
     this.timeZone = timeZone;
     this.cached = undefined;
+    this.settled = undefined;
   }
 
   statuses(): Promise<BudgetStatus[]> {
     const now = this.now();
     if (!this.cached || now - this.cached.atMs > CACHE_MS) {
-      this.cached = { atMs: now, statuses: evaluateBudgets(this.ledger, this.budgets, now, this.timeZone) };
-      this.cached.statuses.catch(() => (this.cached = undefined));
+      const entry = { atMs: now, statuses: evaluateBudgets(this.ledger, this.budgets, now, this.timeZone) };
+      this.cached = entry;
+      entry.statuses.then(
+        (s) => this.cached === entry && (this.settled = s),
+        () => this.cached === entry && (this.cached = undefined),
+      );
     }
     return this.cached.statuses;
+  }
+
+  /**
+   * For the gauges: the last finished evaluation, refreshed in the background once it is older than CACHE_MS,
+   * so a scrape does not wait behind API queries for the ledger (only the first one does).
+   */
+  private forScrape(): Promise<BudgetStatus[]> {
+    const fresh = this.statuses();
+    return this.settled ? Promise.resolve(this.settled) : fresh;
   }
 
   /** The tokenledger_budget_* gauges: twin limit/spent series with identical labels, so alerts are one ratio. */
   metrics(): SnapshotMetric[] {
     const gauge = (name: string, help: string, value: (s: BudgetStatus) => Sample[]) =>
-      new SnapshotMetric(name, help, 'gauge', async () => (await this.statuses()).flatMap(value));
+      new SnapshotMetric(name, help, 'gauge', async () => (await this.forScrape()).flatMap(value));
     const labels = (s: BudgetStatus) => ({ scope: s.budget.scope, subject: s.budget.subject, period: s.budget.period });
     return [
       gauge('tokenledger_budget_limit_usd', 'Budget limit for the current period, USD.', (s) => [{ labels: labels(s), value: picoToUsdNumber(s.budget.limitPusd) }]),

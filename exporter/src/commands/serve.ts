@@ -18,9 +18,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const { host, port } = service.address;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`tokenledger serving ${base}/metrics (Prometheus), ${base}/api/v1 (chargeback API), ${base}/healthz, ${base}/readyz; ledger ${config.ledgerPath}`);
-  process.on('SIGHUP', () => {
-    service.reload().catch((e: Error) => log.error(`reload failed, keeping the previous prices: ${e.message}`));
-  });
+  process.on('SIGHUP', () => void service.requestReload('SIGHUP'));
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {
       log.info(`${signal}: committing the last batch and stopping`);

@@ -1,12 +1,13 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PriceBook } from '../pricing/priceBook';
 import { Pricer } from '../pricing/pricer';
 import type { PricedRecord } from '../types';
 import { EncodedRows, joinRows, UsageBatch } from './batchFile';
-import { Ledger } from './ledger';
+import { Ledger, LedgerBusyError, LedgerCorruptError } from './ledger';
 import { repriceUnpriced } from './reprice';
 import { SCHEMA_VERSION, USAGE_COLUMNS } from './schema';
 
@@ -147,5 +148,94 @@ describe('Ledger schema versions', () => {
     db.closeSync();
     instance.closeSync();
     await expect(Ledger.open(path)).rejects.toThrow(/schema version 9; this tokenledger reads versions 1 and 2/);
+  });
+});
+
+describe('Ledger.open refusals', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tl-ledger-open-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('call a ledger with damaged blocks corrupt, not in use (DuckDB says "block", which contains "lock")', async () => {
+    const path = join(dir, 'damaged.duckdb');
+    const ledger = await Ledger.open(path);
+    await ledger.write((db) => db.run(`INSERT INTO meta SELECT 'filler' || i, repeat('x', 200) FROM range(20000) t(i)`));
+    await ledger.close();
+    // Everything after DuckDB's headers (3 blocks of 4 KiB) overwritten: the checksums of the data blocks fail.
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(size - 12288, 0x5a), 0, size - 12288, 12288);
+    closeSync(fd);
+    const refused = Ledger.open(path);
+    await expect(refused).rejects.toBeInstanceOf(LedgerCorruptError);
+    await expect(refused).rejects.toThrow(/damaged or is not a DuckDB database/);
+  });
+
+  it('call a file of garbage corrupt', async () => {
+    const path = join(dir, 'garbage.duckdb');
+    writeFileSync(path, Buffer.alloc(64 * 1024, 0xab));
+    await expect(Ledger.open(path)).rejects.toBeInstanceOf(LedgerCorruptError);
+  });
+
+  it('call a ledger that another process holds in use', async () => {
+    const path = join(dir, 'held.duckdb');
+    await (await Ledger.open(path)).close();
+    const holder = spawn(process.execPath, ['-e', `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(path)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        holder.once('exit', (code) => reject(new Error(`the holding process exited with ${code}`)));
+      });
+      const refused = Ledger.open(path);
+      await expect(refused).rejects.toBeInstanceOf(LedgerBusyError);
+      await expect(refused).rejects.toThrow(/in use by another process/);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});
+
+describe('Ledger queries and writes', () => {
+  it('let queries through between writes that follow each other without a pause', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-gate-'));
+    const ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    try {
+      let writing = true;
+      let writes = 0;
+      const writer = (async () => {
+        while (writing && writes < 2000) {
+          await ledger.write((db) => db.run(`INSERT OR REPLACE INTO meta VALUES ('w', '${writes}')`));
+          writes++;
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 20));
+      const answered = await Promise.race([ledger.scalar('SELECT 42').then((v) => v === 42), writer.then(() => false)]);
+      writing = false;
+      await writer;
+      expect(answered).toBe(true);
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Ledger commit errors', () => {
+  it('carry no ledger data: not the row DuckDB quotes, nor the value it could not convert', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-err-'));
+    const ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    try {
+      // A batch file row DuckDB cannot read (a start time that is not a number): its error quotes the whole row.
+      const row = ['litellm:req-1', 'notanumber', '1.5', 'alice@example.com', 'sk-alias-secret', '4f2a9c0e1b7d3a5c9e8f', 'team-red', 'gold', 'gpt-4o', 'openai', 'success', '200', '100', '0', '0', '20', '0', '123', '456', 'v1', 'true', '0'];
+      const failed = ledger.commitBatch({ chunks: [Buffer.from(`${row.join('\t')}\n`)], rows: 1, minStartMs: 0, maxStartMs: 1 }, [], [], new Map());
+      const message = await failed.then(() => '', (e: Error) => e.message);
+      expect(message).toMatch(/cannot commit a batch: Conversion Error: CSV Error on Line: 1; Error when converting column "start_time"\. Could not convert string "…" to 'BIGINT'/);
+      for (const value of ['alice@example.com', 'sk-alias-secret', '4f2a9c0e1b7d3a5c9e8f', 'team-red', 'notanumber', 'litellm:req-1']) expect(message).not.toContain(value);
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
 import { COUNT_REPEATS, DROP_LATER_REPEATS, EncodedRows, newUsageRows } from './batchFile';
+import { Semaphore } from '../semaphore';
+import { withoutData } from './errorText';
 import { CREATE_TABLES, MIGRATE_USAGE_FROM_V1, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
 import { MetricTotals, metricTotalsFrom, metricTotalsQueries } from './metricTotals';
 
@@ -46,8 +48,42 @@ export interface BatchResult {
 
 export const DEFAULT_MEMORY_LIMIT = '1GB';
 
+/**
+ * Connections for queries, and so queries running at once. @duckdb/node-api runs every statement as a task on
+ * libuv's thread pool, and a statement for a busy connection waits for it inside its pool thread: were queries
+ * not held back here, a burst of API requests would fill the pool (4 threads unless UV_THREADPOOL_SIZE says
+ * otherwise, see threadPool.ts) and queue the writer's statements, and the file reads, behind all of them. Two
+ * let a short query pass a long one; each query already uses all of DuckDB's threads.
+ */
+export const READ_CONNECTIONS = 2;
+
 /** Thrown when the ledger cannot be opened or written; the message says what to do. */
 export class LedgerError extends Error {}
+
+/** Another process (a running `tokenledger serve`?) holds the ledger file's lock. */
+export class LedgerBusyError extends LedgerError {}
+
+/** The file is not a DuckDB database, or DuckDB found damaged blocks in it. */
+export class LedgerCorruptError extends LedgerError {}
+
+/**
+ * DuckDB's words for a lock held by another process, and for a damaged file. Matched on its phrases, not on
+ * a word like "lock", which also occurs inside others ("block" in a checksum error about a damaged block).
+ */
+const LOCK_HELD = /Could not set lock on file|Conflicting lock is held/;
+const CORRUPT = /Corrupt database file|not a valid DuckDB database file|does not match stored checksum/;
+
+/** The error to report for DuckDB's refusal to open `path`. */
+export function openError(path: string, duckdbMessage: string): LedgerError {
+  const first = duckdbMessage.split('\n')[0];
+  if (LOCK_HELD.test(duckdbMessage)) {
+    return new LedgerBusyError(`${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${first})`);
+  }
+  if (CORRUPT.test(duckdbMessage)) {
+    return new LedgerCorruptError(`${path}: the ledger file is damaged or is not a DuckDB database; restore it from a backup, or move it away to start a new ledger (the logs can be ingested again). (${first})`);
+  }
+  return new LedgerError(`${path}: cannot open the ledger: ${first}`);
+}
 
 
 function ts(ms: number): DuckDBTimestampValue {
@@ -64,16 +100,24 @@ export class Ledger {
   private writing: Promise<unknown> = Promise.resolve();
   /** Each batch of rows goes to DuckDB as a TSV file read by its C++ CSV reader: far cheaper than one native call per value. */
   private readonly batchFile: string;
+  /** Query connections not in use; `readSlots` hands them out, one query each. */
+  private readonly idleReaders: DuckDBConnection[];
+  private readonly readSlots: Semaphore;
+  /** Writes queued or running; while there are any, new queries wait (see `query`). */
+  private pendingWrites = 0;
+  private writesDone: { promise: Promise<void>; resolve: () => void } | undefined;
 
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
     /** Every write goes through this connection, one transaction at a time (`write`). */
     private readonly writer: DuckDBConnection,
-    /** Queries use their own connection: they see committed data only, never a batch half-way. */
-    private readonly reader: DuckDBConnection,
+    /** Queries use their own connections: they see committed data only, never a batch half-way. */
+    private readonly readers: DuckDBConnection[],
   ) {
     this.batchFile = `${path}.batch.tsv`;
+    this.idleReaders = [...readers];
+    this.readSlots = new Semaphore(readers.length);
   }
 
   /**
@@ -87,13 +131,11 @@ export class Ledger {
     try {
       instance = await DuckDBInstance.create(path, settings);
     } catch (e) {
-      const msg = (e as Error).message;
-      if (/lock/i.test(msg)) {
-        throw new LedgerError(`${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${msg.split('\n')[0]})`);
-      }
-      throw new LedgerError(`${path}: cannot open the ledger: ${msg.split('\n')[0]}`);
+      throw openError(path, (e as Error).message);
     }
-    const ledger = new Ledger(path, instance, await instance.connect(), await instance.connect());
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < READ_CONNECTIONS; i++) readers.push(await instance.connect());
+    const ledger = new Ledger(path, instance, await instance.connect(), readers);
     if (!options.readOnly) await ledger.init();
     else await ledger.checkSchema();
     return ledger;
@@ -125,23 +167,59 @@ export class Ledger {
   }
 
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    const result = await this.reader.runAndReadAll(sql, params);
-    return result.getRowObjectsJS() as Record<string, unknown>[];
+    return this.query(sql, params, (r) => r.getRowObjectsJS() as Record<string, unknown>[]);
   }
 
   async columns(sql: string): Promise<Record<string, unknown[]>> {
-    return (await this.reader.runAndReadAll(sql)).getColumnsObjectJS();
+    return this.query(sql, [], (r) => r.getColumnsObjectJS());
   }
 
   async scalar(sql: string, params: DuckDBValue[] = []): Promise<unknown> {
-    const result = await this.reader.runAndReadAll(sql, params);
-    return result.getRowsJS()[0]?.[0];
+    return this.query(sql, params, (r) => r.getRowsJS()[0]?.[0]);
+  }
+
+  /** Queries waiting for a connection (see READ_CONNECTIONS). */
+  get queuedQueries(): number {
+    return this.readSlots.queued;
+  }
+
+  /**
+   * Runs a query on a free query connection, waiting (outside the thread pool) for one. Writes go first: while
+   * one is queued or running, a new query waits for it to end. Queries and a commit share the cores (DuckDB
+   * has no priorities), so under a steady stream of API queries a commit would get a small share of them;
+   * this way it competes only with the queries already running (at most READ_CONNECTIONS), and the queries
+   * that waited start as it ends, alongside the next one.
+   */
+  private async query<T>(sql: string, params: DuckDBValue[], convert: (result: DuckDBResultReader) => T): Promise<T> {
+    if (this.writesDone) await this.writesDone.promise;
+    return this.readSlots.run(async () => {
+      const db = this.idleReaders.pop()!;
+      try {
+        return convert(await db.runAndReadAll(sql, params));
+      } finally {
+        this.idleReaders.push(db);
+      }
+    });
   }
 
   /** Runs `work` on the write connection after every earlier write has finished: writes never interleave. */
   write<T>(work: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.pendingWrites++ === 0) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.writesDone = { promise, resolve };
+    }
     const run = () => work(this.writer);
     const next = this.writing.then(run, run);
+    // Registered on `next` before the caller can await it, so it runs first: a write the caller starts right
+    // after this one ends finds the queries that waited already let through, not a gate still closed.
+    const ended = () => {
+      if (--this.pendingWrites === 0) {
+        this.writesDone!.resolve();
+        this.writesDone = undefined;
+      }
+    };
+    next.then(ended, ended);
     this.writing = next.catch(() => undefined);
     return next;
   }
@@ -176,6 +254,7 @@ export class Ledger {
       await this.write(async (db) => {
         if (rows) await writeFile(this.batchFile, usage.chunks);
         if (rejects.length) {
+          await db.run('DELETE FROM staging_rejects'); // left over if an earlier attempt could not clear it
           const appender = await db.createAppender('staging_rejects', 'main', 'temp');
           try {
             for (const r of rejects) appendReject(appender, r, batch);
@@ -215,7 +294,7 @@ export class Ledger {
         }
       });
     } catch (e) {
-      throw new LedgerError(`${this.path}: cannot commit a batch: ${(e as Error).message}`);
+      throw new LedgerError(`${this.path}: cannot commit a batch: ${withoutData((e as Error).message)}`);
     }
     return { inserted, added, freshRejects, batch };
   }
@@ -265,7 +344,7 @@ export class Ledger {
 
   async close(): Promise<void> {
     await this.writing.catch(() => undefined);
-    this.reader.closeSync();
+    for (const r of this.readers) r.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
     rmSync(this.batchFile, { force: true });

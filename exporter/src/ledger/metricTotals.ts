@@ -18,6 +18,9 @@ type Columns = Record<string, unknown[]>;
 /**
  * The two queries that sum a table of usage rows: per label tuple, and per model (latency histogram and
  * unpriced requests). `table` is `usage` itself or a batch's new rows: a name of ours, never input.
+ * Label tuples come in the order they first reached the ledger (by batch, then by their labels): the order in
+ * which the series cap admits them (seriesLimiter.ts), the same whether the metrics were seeded from the whole
+ * ledger at start or fed batch by batch, so a restart admits the same series.
  */
 export function metricTotalsQueries(table: string): { cells: string; byModel: string } {
   // Bucket bounds are our constants, not input: safe to inline.
@@ -25,8 +28,9 @@ export function metricTotalsQueries(table: string): { cells: string; byModel: st
   return {
     cells: `SELECT user_id, tier, api_key, team, model, status, count(*) AS requests,
         sum(input_uncached)::BIGINT AS t0, sum(cache_read)::BIGINT AS t1, sum(cache_write)::BIGINT AS t2, sum(output)::BIGINT AS t3,
-        coalesce(sum(cost_pusd), 0) AS cost
-      FROM ${table} GROUP BY ALL`,
+        coalesce(sum(cost_pusd), 0) AS cost, min(ingest_batch) AS first_batch
+      FROM ${table} GROUP BY user_id, tier, api_key, team, model, status
+      ORDER BY first_batch, user_id, tier, api_key, team, model, status`,
     byModel: `SELECT model, count(*) FILTER (WHERE NOT priced_on_ingest) AS unpriced,
         ${buckets}, count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS total_ms
       FROM ${table} GROUP BY model`,

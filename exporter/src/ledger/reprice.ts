@@ -48,7 +48,7 @@ export async function repriceUnpriced(ledger: Ledger, pricer: Pricer, usage?: Us
       );
       await db.run('DROP TABLE reprice_staging');
     });
-    if (usage) for (const u of updates) usage.cell(u.labels).costPusd += u.cost;
+    if (usage) for (const u of updates) usage.addCost(u.labels, u.cost);
     priced += updates.length;
   }
 }

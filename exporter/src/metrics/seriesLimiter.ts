@@ -1,8 +1,10 @@
 /**
  * Keeps one metric family's series count bounded. The first `maxSeries` label sets get series of their own
  * for the life of the process; later ones fold their high-cardinality labels (user, api_key) into
- * `__other__`. Admission never changes once made, so every counter stays monotonic. The ledger keeps the
- * exact per-user numbers; this only protects Prometheus.
+ * `__other__`. Admission never changes once made, so every counter stays monotonic. Label sets are offered
+ * in the order they first reached the ledger (metricTotals.ts), also when seeded at start, so a restart
+ * admits the same ones and `__other__` does not shrink. The ledger keeps the exact per-user numbers; this
+ * only protects Prometheus.
  */
 export const OTHER = '__other__';
 

@@ -33,6 +33,8 @@ export class UsageAggregate {
   readonly cells = new Map<string, UsageCell>();
   readonly latency = new Map<string, LatencyCell>();
   readonly unpriced = new Map<string, number>();
+  /** Changes whenever a total does: what was rendered from an earlier version is out of date. */
+  version = 0;
 
   cell(labels: string[]): UsageCell {
     const key = labels.join(KEY_SEPARATOR);
@@ -55,6 +57,7 @@ export class UsageAggregate {
 
   /** Adds totals the ledger summed: all of it at start, then each batch's new rows. */
   addTotals(t: MetricTotals): void {
+    this.version++;
     for (const x of t.cells) {
       const c = this.cell(x.labels);
       c.requests += x.requests;
@@ -68,5 +71,11 @@ export class UsageAggregate {
       l.count += x.count;
     }
     for (const x of t.unpriced) this.unpriced.set(x.model, (this.unpriced.get(x.model) ?? 0) + x.requests);
+  }
+
+  /** Adds the cost of records priced after they were recorded (re-pricing). */
+  addCost(labels: string[], costPusd: bigint): void {
+    this.version++;
+    this.cell(labels).costPusd += costPusd;
   }
 }

@@ -5,6 +5,7 @@ import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import type { IdentityMap } from '../pricing/identityMap';
 import type { Pricer } from '../pricing/pricer';
 import type { SourceRead } from '../sources/types';
+import type { Logger } from '../log';
 import { BatchPart, joinParts, parsingSource, PartResult } from './batchPart';
 import { NO_PART, ParseThread } from './parseThread';
 import type { SourceContext } from './sourceContext';
@@ -26,9 +27,11 @@ interface Batch {
   positions: Map<string, ReadPosition>;
   counters: Map<string, number>;
   lines: number;
+  /** When each source's first lines in the batch were read: how long they have waited for their commit. */
+  firstReadMs: Map<string, number>;
 }
 
-const newBatch = (): Batch => ({ local: new BatchPart(), threaded: false, positions: new Map(), counters: new Map(), lines: 0 });
+const newBatch = (): Batch => ({ local: new BatchPart(), threaded: false, positions: new Map(), counters: new Map(), lines: 0, firstReadMs: new Map() });
 
 export interface PipelineOptions {
   ledger: Ledger;
@@ -39,7 +42,20 @@ export interface PipelineOptions {
   batchLines: number;
   /** Called after each commit with the rejects that were new (the reject file is written from here). */
   onRejects: (rejects: RejectedLine[]) => void;
+  /** Where each commit is logged (at debug level: what it stored, and how long its oldest lines waited). */
+  log?: Logger;
+  /**
+   * When set, a batch whose commit fails (a full disk, say) is committed again, with backoff, until it is
+   * stored: reads wait for it meanwhile (the next batch fills at most once), and what was read stays in
+   * memory, so nothing is lost or read twice. Called once when a batch's commits start failing, and once
+   * when it is stored after all. Without it, a failed commit fails the pipeline (`tokenledger ingest`).
+   */
+  retry?: { onFailing: (e: Error) => void; onRecovered: (failedForMs: number) => void };
 }
+
+/** Backoff between attempts to commit a batch: doubling from the first to the longest. */
+const FIRST_RETRY_MS = 250;
+const LONGEST_RETRY_MS = 10_000;
 
 /**
  * Parse -> identity -> price -> batch -> ledger -> metrics. Each read is parsed into the current batch (as
@@ -52,6 +68,12 @@ export class Pipeline {
   private batch = newBatch();
   private readonly thread = new ParseThread();
   private inflight: Promise<void> = Promise.resolve();
+  /** The batch being committed, until its commit succeeds. */
+  private committing: Batch | undefined;
+  /** Set by stopRetrying: a failing commit gives up at its next attempt. */
+  private retryStopped = false;
+  /** Ends the wait before the next attempt early (stopRetrying). */
+  private wakeRetry: (() => void) | undefined;
   private failure: Error | undefined;
   readonly stats: IngestStats = { linesRead: 0, recordsStored: 0, duplicates: 0, rejected: new Map(), unpriced: 0 };
   /** Start time of the newest record committed per source, for the lag metric. */
@@ -72,6 +94,7 @@ export class Pipeline {
         } else b.local.add(local, read.path, read.texts, b.lines, pricing);
         b.lines += n;
         bump(b.counters, counterKey('lines_read', source.name), n);
+        if (!b.firstReadMs.has(source.name)) b.firstReadMs.set(source.name, Date.now());
       }
       if (read.position) b.positions.set(read.position.fileKey, read.position);
       if (b.lines >= this.o.batchLines) await this.commit();
@@ -85,17 +108,68 @@ export class Pipeline {
     const b = this.batch;
     if (b.lines === 0 && b.positions.size === 0) return;
     this.batch = newBatch();
+    this.committing = b;
     const threadPart = b.threaded ? this.thread.cut() : Promise.resolve(NO_PART);
     this.inflight = threadPart
       .then(async (part) => {
         const all = joinParts(b.local.done(), part);
         for (const r of all.rejects) bump(b.counters, counterKey('lines_rejected', r.reason), 1);
-        const { inserted, added, freshRejects } = await this.o.ledger.commitBatch(all.rows, all.rejects, [...b.positions.values()], b.counters);
-        this.applyCommitted(b, all, inserted, added, freshRejects);
+        await this.store(b, all);
       })
       .catch((e: Error) => {
         this.failure = e;
       });
+  }
+
+  /** Commits a joined batch, again and again while it fails when `retry` is set (see PipelineOptions). */
+  private async store(b: Batch, all: PartResult): Promise<void> {
+    let failingSinceMs: number | undefined;
+    let delayMs = FIRST_RETRY_MS;
+    for (;;) {
+      const startMs = Date.now();
+      try {
+        const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch(all.rows, all.rejects, [...b.positions.values()], b.counters);
+        this.committing = undefined;
+        if (failingSinceMs !== undefined) this.o.retry!.onRecovered(Date.now() - failingSinceMs);
+        this.applyCommitted(b, all, inserted, added, freshRejects);
+        if (b.firstReadMs.size) {
+          const waitedMs = Date.now() - Math.min(...b.firstReadMs.values());
+          this.o.log?.debug(`committed batch ${batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`);
+        }
+        return;
+      } catch (e) {
+        if (!this.o.retry || this.retryStopped) throw e;
+        if (failingSinceMs === undefined) {
+          failingSinceMs = Date.now();
+          this.o.retry.onFailing(e as Error);
+        }
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.wakeRetry = undefined;
+            resolve();
+          };
+          const timer = setTimeout(wake, delayMs);
+          this.wakeRetry = wake;
+        });
+        delayMs = Math.min(delayMs * 2, LONGEST_RETRY_MS);
+      }
+    }
+  }
+
+  /** A commit being retried fails at its next attempt (on stop: what was not committed is read again next time). */
+  stopRetrying(): void {
+    this.retryStopped = true;
+    this.wakeRetry?.();
+  }
+
+  /**
+   * When the oldest lines of `source` that were read and are not committed yet were read (undefined when all
+   * are committed): the lag while a commit waits or fails, which the file backlog alone does not show.
+   */
+  oldestUncommittedReadMs(source: string): number | undefined {
+    const times = [this.committing, this.batch].map((b) => b?.firstReadMs.get(source)).filter((t): t is number => t !== undefined);
+    return times.length ? Math.min(...times) : undefined;
   }
 
   /** Commits whatever is pending and waits for it. */

@@ -1,7 +1,38 @@
-import express, { Express, Router } from 'express';
+import express, { Express, RequestHandler, Router } from 'express';
 import type { Server } from 'node:http';
 import { AuthConfig, authenticate } from '../auth/apiTokens';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
+import { QueueFullError, Semaphore } from '../semaphore';
+
+/**
+ * API requests handled at once, and how many more may wait: beyond that an API request is answered 503 with
+ * Retry-After at once rather than queued without end (the ledger runs READ_CONNECTIONS queries at a time).
+ */
+export const API_CONCURRENCY = 8;
+export const API_MAX_QUEUED = 100;
+const RETRY_AFTER_SECONDS = 1;
+
+/** Admits requests through `slots`; a request whose client left while it waited is not run. */
+function admission(slots: Semaphore): RequestHandler {
+  return (_req, res, next) => {
+    let gone = false;
+    const leave = () => (gone = true);
+    res.once('close', leave);
+    slots.acquire().then(
+      (release) => {
+        res.off('close', leave);
+        if (gone) return release();
+        res.once('close', release);
+        next();
+      },
+      (e: unknown) => {
+        if (!(e instanceof QueueFullError)) return next(e);
+        res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+        res.status(503).json({ error: `too many API requests at once; retry after ${RETRY_AFTER_SECONDS} s` });
+      },
+    );
+  };
+}
 
 /** What the probes look at. */
 export interface Health {
@@ -13,7 +44,7 @@ export interface Health {
 export function createApp(metrics: ExporterMetrics, health: Health, api: Router, auth: () => AuthConfig): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use('/api/v1', api);
+  app.use('/api/v1', admission(new Semaphore(API_CONCURRENCY, API_MAX_QUEUED)), api);
   app.get('/metrics', async (req, res, next) => {
     const a = auth();
     if (a.metrics === 'required') {
@@ -25,8 +56,14 @@ export function createApp(metrics: ExporterMetrics, health: Health, api: Router,
       }
     }
     try {
-      const body = await metrics.registry.metrics();
-      res.type(metrics.registry.contentType).send(body);
+      const gzipped = req.acceptsEncodings('gzip') === 'gzip';
+      const parts = await metrics.exposition(gzipped);
+      // Written as they are: res.send would copy and hash (ETag) the whole text on every scrape.
+      res.type(metrics.registry.contentType);
+      res.vary('Accept-Encoding');
+      if (gzipped) res.setHeader('Content-Encoding', 'gzip');
+      for (const p of parts) res.write(p);
+      res.end();
     } catch (e) {
       next(e);
     }

@@ -48,6 +48,12 @@ export class ExporterService {
   readonly budgets: BudgetTracker;
   readonly pipeline: Pipeline;
   private loopError: Error | undefined;
+  /** Since when the commits of a batch have been failing (retried meanwhile), or undefined. */
+  private commitsFailingSinceMs: number | undefined;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
+  /** The message of the last failed reload, until one succeeds: a repeat of it is not logged again. */
+  private lastReloadError: string | undefined;
 
   private constructor(
     private config: Config,
@@ -67,6 +73,17 @@ export class ExporterService {
       identities: () => this.identities,
       metrics: this.metrics,
       batchLines: config.batchLines,
+      log,
+      retry: {
+        onFailing: (e) => {
+          this.commitsFailingSinceMs = Date.now();
+          this.log.error(`ledger commits are failing; retrying with backoff, reading waits meanwhile and nothing read is lost: ${e.message}`);
+        },
+        onRecovered: (failedForMs) => {
+          this.commitsFailingSinceMs = undefined;
+          this.log.info(`ledger commits succeed again after ${(failedForMs / 1000).toFixed(1)} s; ingestion goes on`);
+        },
+      },
       onRejects: (r) => {
         rejects.append(r);
         const first = r[0]!;
@@ -89,7 +106,7 @@ export class ExporterService {
       service.server = await listen(createApp(service.metrics, service, api, () => service.auth), config.listen.host, config.listen.port);
       if (config.watchConfig) {
         watchFile(config.file, { interval: 1000 }, (now, before) => {
-          if (now.mtimeMs !== before.mtimeMs) service.reload().catch((e: Error) => log.error(`reload failed, keeping the previous config: ${e.message}`));
+          if (now.mtimeMs !== before.mtimeMs) void service.requestReload('the config file changed');
         });
       }
     } catch (e) {
@@ -157,27 +174,67 @@ export class ExporterService {
     }
   }
 
+  /**
+   * Per source: the backlog, and the lag, the larger of two ages: of the newest committed record while the
+   * files hold unread data, and of the oldest read that is not committed yet (a commit that waits or fails).
+   */
   private lag(): SourceLag[] {
     const now = Date.now();
     return this.followed.map((f) => {
       const backlogBytes = f.follower.backlog().reduce((sum, b) => sum + b.bytes, 0);
       const newest = this.pipeline.newestRecordMs.get(f.name);
-      return { source: f.name, backlogBytes, lagSeconds: backlogBytes > 0 && newest !== undefined ? Math.max(0, (now - newest) / 1000) : 0 };
+      const unread = backlogBytes > 0 && newest !== undefined ? now - newest : 0;
+      const uncommittedSince = this.pipeline.oldestUncommittedReadMs(f.name);
+      const uncommitted = uncommittedSince === undefined ? 0 : now - uncommittedSince;
+      return { source: f.name, backlogBytes, lagSeconds: Math.max(0, unread, uncommitted) / 1000 };
     });
   }
 
+  /**
+   * Why the exporter is not ready, or undefined. /readyz answers without a token, so this is one of a few
+   * fixed sentences: an error's own text can quote ledger data, and goes to the log only.
+   */
   notReadyReason(): string | undefined {
-    if (this.loopError) return `ingestion stopped: ${this.loopError.message}`;
+    if (this.loopError) return 'ingestion stopped after an error; see the log';
+    if (this.commitsFailingSinceMs !== undefined) return `ledger commits failing since ${new Date(this.commitsFailingSinceMs).toISOString()} (retried; see the log)`;
     if (this.stopping) return 'shutting down';
     const behind = this.lag().find((l) => l.lagSeconds > MAX_READY_LAG_SECONDS);
     return behind ? `source ${behind.source} is ${Math.round(behind.lagSeconds)}s behind` : undefined;
   }
 
   /**
+   * Reloads on a trigger (SIGHUP, the file watcher). One edit often fires both: triggers that arrive during
+   * a reload coalesce into one more run after it, and a failure is logged when it is new (not when the next
+   * trigger finds the same error), so one broken edit is one error line. Resolves when the reload settled.
+   */
+  requestReload(trigger: string): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        try {
+          await this.reload();
+          this.lastReloadError = undefined;
+        } catch (e) {
+          const message = (e as Error).message;
+          if (message !== this.lastReloadError) this.log.error(`reload (${trigger}) failed, keeping the previous config: ${message}`);
+          else this.log.debug(`reload (${trigger}) failed again, same error`);
+          this.lastReloadError = message;
+        }
+      } while (this.reloadAgain && !this.stopping);
+      this.reloading = undefined;
+    })();
+    return this.reloading;
+  }
+
+  /**
    * Re-reads the config file's prices, identities, budgets and API tokens (SIGHUP, or the file changed).
    * Sources, the ledger and the listen address stay as they are. A broken file changes nothing.
    */
-  async reload(): Promise<void> {
+  private async reload(): Promise<void> {
     const next = loadConfig(this.config.file);
     const pricer = new Pricer(loadPriceBooks(next.priceFiles, next.litellmPricesEffectiveFromMs));
     this.pricer = pricer;
@@ -192,7 +249,9 @@ export class ExporterService {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.pipeline.stopRetrying();
     unwatchFile(this.config.file);
+    await this.reloading;
     await this.loop;
     await this.pipeline.flush().catch((e: Error) => this.log.error(`last batch not committed: ${e.message}`));
     await this.pipeline.close();
