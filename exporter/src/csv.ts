@@ -10,7 +10,7 @@ const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export function toCsv(rows: readonly Record<string, string | number>[], columns: readonly string[]): string {
   const cell = (v: unknown): string => {
-    const text = v === undefined ? '' : String(v);
+    const text = v === undefined ? '' : String(v as string | number);
     const safe = typeof v === 'string' && FORMULA_START.test(text) && !PLAIN_DECIMAL.test(text) ? `'${text}` : text;
     return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger } from '../src/ledger/ledger';
@@ -40,7 +41,10 @@ const PEOPLE = [
 ];
 const MODELS = Object.keys(RATES);
 const TOKENS = { admin: 'admin-token-0123456789abcdef', eng: 'eng-token-0123456789abcdef', carol: 'carol-token-0123456789abcdef' };
-const sha = (t: string) => require('node:crypto').createHash('sha256').update(t).digest('hex') as string;
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape an endpoint returns; the tests check its fields
+type Json = any;
 
 const now = Date.now();
 const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
@@ -129,10 +133,10 @@ ${budgets}`;
   });
   afterAll(async () => serve?.stop());
 
-  async function get(path: string, token: string | null = TOKENS.admin): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+  async function get(path: string, token: string | null = TOKENS.admin): Promise<{ status: number; body: Json; text: string; headers: Headers }> {
     const res = await fetch(`${serve.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     const text = await res.text();
-    let body: any; // JSON of any shape the endpoint returns; the tests check its fields
+    let body: Json;
     try {
       body = JSON.parse(text);
     } catch {
@@ -145,10 +149,10 @@ ${budgets}`;
     const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user`);
     expect(res.status).toBe(200);
     const expected = [...groupBy(records, 'user')].map(([user, rs]) => ({ user, ...expectedRow(rs) }));
-    expect(res.body.rows.map((r: any) => ({ user: r.user, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, chargeUsd: r.chargeUsd, marginUsd: r.marginUsd })))
+    expect(res.body.rows.map((r: Json) => ({ user: r.user, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, chargeUsd: r.chargeUsd, marginUsd: r.marginUsd })))
       .toEqual(expected.sort((a, b) => Number(BigInt(b.costUsd.replace('.', '')) - BigInt(a.costUsd.replace('.', '')))));
     expect(res.body.total).toMatchObject(expectedRow(records));
-    const shares = res.body.rows.reduce((a: number, r: any) => a + r.share, 0);
+    const shares = res.body.rows.reduce((a: number, r: Json) => a + r.share, 0);
     expect(shares).toBeCloseTo(1, 5);
   });
 
@@ -174,14 +178,14 @@ ${budgets}`;
     const res = await get(`/api/v1/timeseries?from=${from}&to=${to}&step=1h&groupBy=model`);
     expect(res.status).toBe(200);
     for (const model of MODELS) {
-      const series = res.body.series.find((s: any) => s.model === model);
+      const series = res.body.series.find((s: Json) => s.model === model);
       const buckets = new Map<number, Rec[]>();
       for (const r of records.filter((x) => x.model === model)) {
         const t = Math.floor(r.startMs / 3600_000) * 3600_000;
         buckets.set(t, [...(buckets.get(t) ?? []), r]);
       }
       const expected = [...buckets].sort((a, b) => a[0] - b[0]).map(([t, rs]) => ({ time: new Date(t).toISOString(), requests: rs.length, costUsd: expectedRow(rs).costUsd }));
-      expect(series.points.map((p: any) => ({ time: p.time, requests: p.requests, costUsd: p.costUsd }))).toEqual(expected);
+      expect(series.points.map((p: Json) => ({ time: p.time, requests: p.requests, costUsd: p.costUsd }))).toEqual(expected);
     }
   });
 
@@ -191,7 +195,7 @@ ${budgets}`;
     expect((await get(`/api/v1/dimensions/apiKey?from=${from}&to=${to}`)).body.values).toEqual(['key-alice', 'key-bob', 'key-carol']);
   });
 
-  it('exports any breakdown as CSV', async () => {
+  it('exports Json breakdown as CSV', async () => {
     const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=team&format=csv`);
     expect(res.headers.get('content-type')).toMatch(/text\/csv/);
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="tokenledger-chargeback-/);
@@ -272,8 +276,8 @@ ${budgets}`;
       const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&user=alice@example.com&user=carol@example.com`, TOKENS.carol);
       expect(res.body.rows).toEqual([expect.objectContaining({ user: 'carol@example.com', ...expectedRow(records.filter((r) => r.user === 'carol@example.com')) })]);
       const budgets = await get('/api/v1/budgets', TOKENS.carol);
-      expect(budgets.body.budgets.map((b: any) => b.subject)).toEqual(['carol@example.com']);
-      expect((await get('/api/v1/budgets', TOKENS.eng)).body.budgets.map((b: any) => b.subject)).toEqual(['engineering']);
+      expect(budgets.body.budgets.map((b: Json) => b.subject)).toEqual(['carol@example.com']);
+      expect((await get('/api/v1/budgets', TOKENS.eng)).body.budgets.map((b: Json) => b.subject)).toEqual(['engineering']);
     });
   });
 
@@ -345,7 +349,7 @@ ${budgets}`;
     writeFileSync(config, configText(`${BUDGETS}  - { scope: tier, subject: gold, period: daily, limit_usd: 1 }\n`));
     const found = await waitFor('the new budget', async () => {
       const res = await get('/api/v1/budgets');
-      return res.body.budgets.find((b: any) => b.scope === 'tier' && b.subject === 'gold');
+      return res.body.budgets.find((b: Json) => b.scope === 'tier' && b.subject === 'gold');
     });
     expect(found).toMatchObject({ period: 'daily', limitUsd: '1.000000000000' });
   });

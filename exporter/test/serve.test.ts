@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prometheus } from './daemons';
 import { writeServeConfig as writeConfig } from './serveConfig';
@@ -32,7 +32,7 @@ describe('tokenledger serve', () => {
   it('follows a file across rotation by rename and loses or repeats nothing', async () => {
     const config = writeConfig(dir, join(dir, 'logs', 'gw.log*'));
     const log = join(dir, 'logs', 'gw.log');
-    require('node:fs').mkdirSync(join(dir, 'logs'));
+    mkdirSync(join(dir, 'logs'));
     writeFileSync(log, lines(0, 400));
     serve = await ServeProcess.start(config);
     await requestsSeen(400);

@@ -25,7 +25,7 @@ export async function repriceUnpriced(ledger: Ledger, pricer: Pricer, usage?: Us
     const updates: { rowid: bigint; cost: bigint; charge: bigint; labels: string[] }[] = [];
     for (const r of rows) {
       const tokens = { inputUncached: Number(r.input_uncached), cacheRead: Number(r.cache_read), cacheWrite: Number(r.cache_write), output: Number(r.output), reasoning: Number(r.reasoning) };
-      const p = pricer.price(String(r.model), r.provider === null ? undefined : String(r.provider), String(r.tier), Number(r.start_ms), tokens);
+      const p = pricer.price(String(r.model), r.provider === null ? undefined : String(r.provider as string), String(r.tier), Number(r.start_ms), tokens);
       if (p) updates.push({ rowid: BigInt(r.rid as bigint), cost: p.costPusd, charge: p.chargePusd, labels: [r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String) });
     }
     if (!updates.length) continue;

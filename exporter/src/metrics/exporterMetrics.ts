@@ -259,7 +259,7 @@ export class ExporterMetrics {
 
   countFileEvent(source: string, event: FollowerEventName): void {
     let counts = this.fileEvents.get(source);
-    if (!counts) this.fileEvents.set(source, (counts = new Map()));
+    if (!counts) this.fileEvents.set(source, (counts = new Map<FollowerEventName, number>()));
     counts.set(event, (counts.get(event) ?? 0) + 1);
   }
 }

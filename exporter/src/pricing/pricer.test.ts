@@ -255,3 +255,18 @@ describe('IdentityMap', () => {
     expect(other.tier).toBe('standard');
   });
 });
+
+describe('a YAML price book version', () => {
+  it('is a text or a number; a mapping or a list is refused by name rather than stored as "[object Object]"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-version-'));
+    const book = (version: string) => {
+      const file = join(dir, `book-${version.length}.yaml`);
+      writeFileSync(file, `version: ${version}\nmodels:\n  gpt-4o:\n    prices: [{ effective_from: 2025-01-01, input: 2.5, output: 10 }]\n`);
+      return file;
+    };
+    expect(loadPriceBookFile(book('2026-12')).version).toBe('2026-12');
+    expect(loadPriceBookFile(book('7')).version).toBe('7');
+    expect(() => loadPriceBookFile(book('{ a: 1 }'))).toThrow(new PriceBookError(`${join(dir, 'book-8.yaml')}: version: expected a text or a number, got {"a":1}`));
+    expect(() => loadPriceBookFile(book('[1, 2]'))).toThrow('version: expected a text or a number, got [1,2]');
+  });
+});

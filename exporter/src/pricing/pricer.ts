@@ -42,7 +42,7 @@ export class Pricer {
    */
   resolveModel(name: string, provider?: string): string | null {
     let cache = this.resolved.get(provider ?? '');
-    if (!cache) this.resolved.set(provider ?? '', (cache = new Map()));
+    if (!cache) this.resolved.set(provider ?? '', (cache = new Map<string, string | null>()));
     let hit = cache.get(name);
     if (hit !== undefined) return hit;
     hit = null;

@@ -50,6 +50,9 @@ function completeRates(r: Partial<Rates>, where: string): Rates {
 
 export function parseYamlPriceBook(doc: unknown, file: string, content: string): PriceBook {
   if (!isObject(doc)) throw new PriceBookError(`${file}: expected a mapping with a "models" key`);
+  if (doc.version !== undefined && typeof doc.version !== 'string' && typeof doc.version !== 'number') {
+    throw new PriceBookError(`${file}: version: expected a text or a number, got ${JSON.stringify(doc.version)}`);
+  }
   const version = doc.version !== undefined ? String(doc.version) : createHash('sha256').update(content).digest('hex').slice(0, 12);
   const book = emptyPriceBook(version);
   const unit = doc.unit ?? 'per_million_tokens';
