@@ -37,6 +37,30 @@ describe('FileFollower', () => {
     expect(h.eventNames()).toEqual(['added', 'copyRecovered', 'truncated', 'finished']);
   });
 
+  it('reads a file left empty by a copytruncate while stopped once it grows, though its empty prefix matches any copy', async () => {
+    writeFileSync(log, recordLines(0, 10));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    appendFileSync(log, recordLines(10, 12));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    await h.settle();
+    appendFileSync(log, recordLines(12, 20));
+    await h.poll();
+    await h.stop();
+    appendFileSync(log, recordLines(20, 22));
+    copyFileSync(log, `${log}.2`);
+    truncateSync(log, 0); // restarted while the truncated file is still empty
+    await h.start();
+    await h.settle();
+    appendFileSync(log, recordLines(22, 30));
+    await h.settle();
+    await h.restart();
+    appendFileSync(log, recordLines(30, 32));
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 32));
+  });
+
   it('says so when a file was truncated while stopped and no copy holds its unread end', async () => {
     writeFileSync(log, recordLines(0, 10));
     h = await new FollowerHarness(options()).start();
