@@ -75,7 +75,8 @@ export async function runIngest(argv: string[]): Promise<number> {
   if (rejectsProblem) throw new IngestError(`--rejects ${values.rejects ?? rejectsPath}: cannot create the reject file there: ${rejectsProblem}`);
   const rejectFile = new RejectFile(rejectsPath);
   const ledger = await Ledger.open(dbPath, { memoryLimit: config?.ledgerMemoryLimit });
-  const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics: undefined, batchLines, onRejects: (r) => rejectFile.append(r) });
+  await rejectFile.recover(ledger);
+  const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics: undefined, batchLines, onRejects: (r, batch) => rejectFile.append(r, batch) });
   const started = Date.now();
   try {
     const repriced = await repriceUnpriced(ledger, pricer);

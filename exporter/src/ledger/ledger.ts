@@ -323,6 +323,31 @@ export class Ledger {
     return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
   }
 
+  /** The quarantined lines of the batches after `batch`, in batch order. */
+  async rejectsAfter(batch: number): Promise<{ batch: number; reject: RejectedLine }[]> {
+    const rows = await this.rows('SELECT * FROM rejects WHERE ingest_batch > $1 ORDER BY ingest_batch, path, byte_offset', [BigInt(batch)]);
+    return rows.map((r) => ({
+      batch: Number(r.ingest_batch),
+      reject: {
+        source: r.source as string,
+        path: r.path as string,
+        line: Number(r.line),
+        byteOffset: Number(r.byte_offset),
+        byteLength: Number(r.byte_length),
+        reason: r.reason as string,
+        field: (r.field as string | null) ?? undefined,
+        message: r.message as string,
+        lineSha256: r.line_sha256 as string,
+        excerpt: (r.excerpt as string | null) ?? undefined,
+      },
+    }));
+  }
+
+  /** The number of the last batch that quarantined a line; 0 when none did. */
+  async lastRejectBatch(): Promise<number> {
+    return Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM rejects'));
+  }
+
   async readPositions(source: string): Promise<ReadPosition[]> {
     const rows = await this.rows('SELECT * FROM read_positions WHERE source = $1', [source]);
     return rows.map((r) => ({

@@ -41,7 +41,8 @@ export interface PipelineOptions {
   /** Lines per ledger transaction. */
   batchLines: number;
   /** Called after each commit with the rejects that were new (the reject file is written from here). */
-  onRejects: (rejects: RejectedLine[]) => void;
+  /** A committed batch's new rejects, with the ledger's number of that batch. */
+  onRejects: (rejects: RejectedLine[], batch: number) => void;
   /** Where each commit is logged (at debug level: what it stored, and how long its oldest lines waited). */
   log?: Logger;
   /**
@@ -131,7 +132,7 @@ export class Pipeline {
         const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch(all.rows, all.rejects, [...b.positions.values()], b.counters);
         this.committing = undefined;
         if (failingSinceMs !== undefined) this.o.retry!.onRecovered(Date.now() - failingSinceMs);
-        this.applyCommitted(b, all, inserted, added, freshRejects);
+        this.applyCommitted(b, all, inserted, added, freshRejects, batch);
         if (b.firstReadMs.size) {
           const waitedMs = Date.now() - Math.min(...b.firstReadMs.values());
           this.o.log?.debug(`committed batch ${batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`);
@@ -186,7 +187,7 @@ export class Pipeline {
   }
 
   /** `added`: what the batch's new rows add to the metrics (see BatchResult). */
-  private applyCommitted(b: Batch, all: PartResult, inserted: number, added: MetricTotals, freshRejects: RejectedLine[]): void {
+  private applyCommitted(b: Batch, all: PartResult, inserted: number, added: MetricTotals, freshRejects: RejectedLine[], batch: number): void {
     const s = this.stats;
     s.linesRead += b.lines;
     s.recordsStored += inserted;
@@ -204,7 +205,7 @@ export class Pipeline {
       }
       m.lastCheckpointMs = Date.now();
     }
-    if (freshRejects.length) this.o.onRejects(freshRejects);
+    if (freshRejects.length) this.o.onRejects(freshRejects, batch);
   }
 }
 

@@ -48,6 +48,7 @@ export class ExporterService {
   readonly budgets: BudgetTracker;
   readonly pipeline: Pipeline;
   private loopError: Error | undefined;
+  private readonly rejectFile: RejectFile;
   /** Since when the commits of a batch have been failing (retried meanwhile), or undefined. */
   private commitsFailingSinceMs: number | undefined;
   private reloading: Promise<void> | undefined;
@@ -66,7 +67,7 @@ export class ExporterService {
     this.auth = config.auth;
     this.budgets = new BudgetTracker(ledger, config.budgets, config.timeZone);
     for (const m of this.budgets.metrics()) m.registerIn(this.metrics.registry);
-    const rejects = new RejectFile(config.rejectsFile);
+    const rejects = (this.rejectFile = new RejectFile(config.rejectsFile));
     this.pipeline = new Pipeline({
       ledger,
       pricer: () => this.pricer,
@@ -84,8 +85,8 @@ export class ExporterService {
           this.log.info(`ledger commits succeed again after ${(failedForMs / 1000).toFixed(1)} s; ingestion goes on`);
         },
       },
-      onRejects: (r) => {
-        rejects.append(r);
+      onRejects: (r, batch) => {
+        rejects.append(r, batch);
         const first = r[0]!;
         this.log.warn(`${r.length} line(s) rejected, e.g. ${first.path}:${first.line}: ${first.reason}${first.field ? ` (${first.field})` : ''}: ${first.message}; see ${config.rejectsFile}`);
       },
@@ -100,6 +101,8 @@ export class ExporterService {
       service = new ExporterService(config, ledger, log);
       for (const w of service.pricer.book.warnings) log.warn(w);
       await seedMetricsFromLedger(ledger, service.metrics);
+      const recovered = await service.rejectFile.recover(ledger);
+      if (recovered) log.info(`${config.rejectsFile}: added ${recovered} quarantined line(s) the ledger holds and the file missed (stopped between a commit and its append)`);
       await service.reprice();
       await service.startSources();
       const api = chargebackApi({ ledger, budgets: service.budgets, auth: () => service.auth, log });
