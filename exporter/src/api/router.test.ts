@@ -56,7 +56,7 @@ const CAT_SUMS = { requests: 1, input: 30, output: 0, cost: '0.000000000000', ch
 const CAT_ROW = row({ user: 'cat' }, CAT_SUMS);
 const RANGE = `from=${T0}&to=${T0 + 48 * HOUR}`;
 
-const TOKENS = { admin: 'admin-token-0123456789', eng: 'eng-token-0123456789', cat: 'cat-token-0123456789' };
+const TOKENS = { admin: 'admin-token-0123456789', eng: 'eng-token-0123456789', cat: 'cat-token-0123456789', none: 'none-token-0123456789' };
 const REQUIRED_AUTH: AuthConfig = {
   api: 'required',
   metrics: 'required',
@@ -64,6 +64,7 @@ const REQUIRED_AUTH: AuthConfig = {
     { name: 'admin', sha256: Buffer.from(hashToken(TOKENS.admin), 'hex'), scope: undefined },
     { name: 'eng', sha256: Buffer.from(hashToken(TOKENS.eng), 'hex'), scope: { team: 't1' } },
     { name: 'cat', sha256: Buffer.from(hashToken(TOKENS.cat), 'hex'), scope: { user: 'cat' } },
+    { name: 'none', sha256: Buffer.from(hashToken(TOKENS.none), 'hex'), scope: { team: 'nobody' } },
   ],
 };
 
@@ -89,7 +90,7 @@ describe('chargeback API', () => {
     RECORDS.forEach((r, seq) => batch.add(r, seq));
     await ledger.commitBatch(batch.encoded(), [], [], new Map());
     // 03:00 on the first day: ann's and bob's requests are in the daily period, cat's (the next day) is not.
-    budgets = new BudgetTracker(ledger, [budget('team', 't1', 10n), budget('user', 'ann', 5n), budget('team', 't2', 1n)], 'UTC', () => T0 + 3 * HOUR);
+    budgets = new BudgetTracker(ledger, [budget('team', 't1', 10n), budget('user', 'ann', 5n), budget('team', 't2', 1n), budget('team', 'cat', 1n), budget('user', 'cat', 1n)], 'UTC', () => T0 + 3 * HOUR);
     const app = express();
     app.use('/api/v1', chargebackApi({ ledger, budgets, auth: () => auth, log }));
     server = await new Promise<Server>((resolve) => {
@@ -245,15 +246,21 @@ describe('chargeback API', () => {
         ['team', 't1', '7.000000000000', 'ok'],
         ['user', 'ann', '6.000000000000', 'exceeded'],
         ['team', 't2', '0.000000000000', 'ok'],
+        ['team', 'cat', '0.000000000000', 'ok'],
+        ['user', 'cat', '0.000000000000', 'ok'],
       ]);
     });
 
     it('refuses any parameter', async () => {
-      expect(await get('/budgets?team=t1')).toMatchObject({ status: 400, body: { parameter: 'team' } });
+      expect(await get('/budgets?team=t1')).toMatchObject({ status: 400, body: { parameter: 'team', error: 'team: unknown parameter; this endpoint takes none' } });
     });
   });
 
   describe('with tokens required', () => {
+    it('gives no first or last record to a token whose scope has none', async () => {
+      expect((await get('/status', TOKENS.none)).body).toEqual({ status: 'ok', records: 0, firstRecord: null, lastRecord: null, scope: { team: 'nobody' } });
+    });
+
     beforeEach(() => {
       auth = REQUIRED_AUTH;
     });
@@ -269,7 +276,7 @@ describe('chargeback API', () => {
 
     it('shows an admin token everything', async () => {
       expect((await get('/status', TOKENS.admin)).body).toMatchObject({ records: 4, scope: null });
-      expect((await get('/budgets', TOKENS.admin)).body).toMatchObject({ budgets: [{ subject: 't1' }, { subject: 'ann' }, { subject: 't2' }] });
+      expect((await get('/budgets', TOKENS.admin)).body).toMatchObject({ budgets: [{ subject: 't1' }, { subject: 'ann' }, { subject: 't2' }, { subject: 'cat' }, { subject: 'cat' }] });
     });
 
     it('shows a team token only its team\'s records and its team\'s budget', async () => {
@@ -282,8 +289,8 @@ describe('chargeback API', () => {
     });
 
     it('shows a user token only that user\'s budget, not a team budget of the same name', async () => {
-      const budgets = ((await get('/budgets', TOKENS.cat)).body as { budgets: unknown[] }).budgets;
-      expect(budgets).toEqual([]);
+      const budgets = ((await get('/budgets', TOKENS.cat)).body as { budgets: { scope: string; subject: string }[] }).budgets;
+      expect(budgets.map((b) => `${b.scope}:${b.subject}`)).toEqual(['user:cat']);
       expect((await get('/status', TOKENS.cat)).body).toMatchObject({ records: 1, firstRecord: '2026-01-02T01:00:00.000Z', lastRecord: '2026-01-02T01:00:00.000Z' });
     });
   });
@@ -304,7 +311,8 @@ describe('chargeback API', () => {
       const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/api/v1/budgets`);
       expect(res.status).toBe(500);
       expect(await res.json()).toEqual({ error: 'internal error; see the exporter log' });
-      expect(errors).toEqual([expect.stringMatching(/^API error: RangeError: .*Mars\/Olympus/)]);
+      // The log gets the stack, to find where it failed.
+      expect(errors).toEqual([expect.stringMatching(/^API error: RangeError: .*Mars\/Olympus.*\n +at /s)]);
     } finally {
       await new Promise((resolve) => s.close(resolve));
     }
