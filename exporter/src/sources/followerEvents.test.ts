@@ -22,7 +22,7 @@ describe('follower events in the log', () => {
     [{ event: 'lost', path, offset: 900, why: 'rotated away and its copy not found' }, 'warn', '/var/log/gw/app.log: rotated away and its copy not found; bytes after offset 900 of that file were not read'],
     [{ event: 'lineTooLong', path, line: 12, offset: 4096 }, 'warn', '/var/log/gw/app.log:12: line at byte 4096 is longer than max_line_bytes; skipped and quarantined'],
     [{ event: 'cannotOpen', path, error: new Error('EACCES: permission denied') }, 'warn', '/var/log/gw/app.log: cannot open: EACCES: permission denied'],
-  ])('describes %o', (event, level, message) => {
+  ])('describes %j', (event, level, message) => {
     expect(describeEvent(event)).toEqual({ level, message });
   });
 

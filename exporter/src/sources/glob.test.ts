@@ -28,10 +28,12 @@ describe('source patterns', () => {
 
   it('says when no pattern matches a file yet', () => {
     expect(patternProblems([join(dir, 'gw-*.jsonl')])).toEqual([`no file matches ${join(dir, 'gw-*.jsonl')} yet; it is read as soon as one appears`]);
+    const [missing, other] = [join(dir, 'missing.jsonl'), join(dir, 'logs', 'gw-?.log')];
+    expect(patternProblems([missing, other])).toEqual([`no file matches ${missing}, ${other} yet; it is read as soon as one appears`]);
   });
 
   describe('file-name wildcards', () => {
-    const names = ['a.jsonl', 'ab.jsonl', 'abc.jsonl', 'b.jsonl', 'c.jsonl', 'aXjsonl', 'a+b.log', 'x[1].log', 'x1.log', 'x\\.log', 'xy.log', '(x).log', 'x.log$'];
+    const names = ['a.jsonl', 'ab.jsonl', 'abc.jsonl', 'b.jsonl', 'c.jsonl', 'aXjsonl', 'a+b.log', 'x[1].log', 'x1.log', 'x\\.log', 'xy.log', '(x).log', 'x.log$', 'z]1.log'];
     const wild = mkdtempSync(join(tmpdir(), 'tl-glob-names-'));
     for (const n of names) writeFileSync(join(wild, n), '');
     const matches = (pattern: string) => expandPattern(join(wild, pattern)).map((p) => p.slice(wild.length + 1));
@@ -43,7 +45,7 @@ describe('source patterns', () => {
 
     it('takes * as any run of characters, none included', () => {
       expect(matches('a*.jsonl')).toEqual(['a.jsonl', 'ab.jsonl', 'abc.jsonl']);
-      expect(matches('*.log')).toEqual(['(x).log', 'a+b.log', 'x1.log', 'x[1].log', 'x\\.log', 'xy.log']);
+      expect(matches('*.log')).toEqual(['(x).log', 'a+b.log', 'x1.log', 'x[1].log', 'x\\.log', 'xy.log', 'z]1.log']);
     });
 
     it('takes [...] as one of the characters listed, a backslash among them as itself', () => {
@@ -52,8 +54,9 @@ describe('source patterns', () => {
       expect(matches('x[\\1].log')).toEqual(['x1.log', 'x\\.log']);
     });
 
-    it('takes a [ without a closing ] as itself', () => {
+    it('takes a [ without a closing ] as itself, and a ] before a [ as itself', () => {
       expect(matches('x[1*')).toEqual(['x[1].log']);
+      expect(matches('z][01].log')).toEqual(['z]1.log']);
     });
 
     it('takes every other character as itself, the regular expression ones included', () => {
