@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { expandPattern, patternProblems } from './glob';
+import { join, relative } from 'node:path';
+import { expandPattern, hasWildcard, patternProblems, validatePattern } from './glob';
 
 describe('source patterns', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tl-glob-'));
@@ -28,5 +28,70 @@ describe('source patterns', () => {
 
   it('says when no pattern matches a file yet', () => {
     expect(patternProblems([join(dir, 'gw-*.jsonl')])).toEqual([`no file matches ${join(dir, 'gw-*.jsonl')} yet; it is read as soon as one appears`]);
+    const [missing, other] = [join(dir, 'missing.jsonl'), join(dir, 'logs', 'gw-?.log')];
+    expect(patternProblems([missing, other])).toEqual([`no file matches ${missing}, ${other} yet; it is read as soon as one appears`]);
+  });
+
+  describe('file-name wildcards', () => {
+    const names = ['a.jsonl', 'ab.jsonl', 'abc.jsonl', 'b.jsonl', 'c.jsonl', 'aXjsonl', 'a+b.log', 'x[1].log', 'x1.log', 'x\\.log', 'xy.log', '(x).log', 'x.log$', 'z]1.log'];
+    const wild = mkdtempSync(join(tmpdir(), 'tl-glob-names-'));
+    for (const n of names) writeFileSync(join(wild, n), '');
+    const matches = (pattern: string) => expandPattern(join(wild, pattern)).map((p) => p.slice(wild.length + 1));
+
+    it('takes ? as exactly one character', () => {
+      expect(matches('?.jsonl')).toEqual(['a.jsonl', 'b.jsonl', 'c.jsonl']);
+      expect(matches('a??.jsonl')).toEqual(['abc.jsonl']);
+    });
+
+    it('takes * as any run of characters, none included', () => {
+      expect(matches('a*.jsonl')).toEqual(['a.jsonl', 'ab.jsonl', 'abc.jsonl']);
+      expect(matches('*.log')).toEqual(['(x).log', 'a+b.log', 'x1.log', 'x[1].log', 'x\\.log', 'xy.log', 'z]1.log']);
+    });
+
+    it('takes [...] as one of the characters listed, a backslash among them as itself', () => {
+      expect(matches('[ac].jsonl')).toEqual(['a.jsonl', 'c.jsonl']);
+      expect(matches('[a-b].jsonl')).toEqual(['a.jsonl', 'b.jsonl']);
+      expect(matches('x[\\1].log')).toEqual(['x1.log', 'x\\.log']);
+    });
+
+    it('takes a [ without a closing ] as itself, and a ] before a [ as itself', () => {
+      expect(matches('x[1*')).toEqual(['x[1].log']);
+      expect(matches('z][01].log')).toEqual(['z]1.log']);
+    });
+
+    it('takes every other character as itself, the regular expression ones included', () => {
+      expect(matches('a.json?')).toEqual(['a.jsonl']);
+      expect(matches('a+b.lo?')).toEqual(['a+b.log']);
+      expect(matches('(x).lo?')).toEqual(['(x).log']);
+      expect(matches('x.log$*')).toEqual(['x.log$']);
+      expect(matches('x\\.l?g')).toEqual(['x\\.log']);
+    });
+
+    it('reads a pattern relative to the working directory, and gives absolute paths', () => {
+      const abc = ['a.jsonl', 'b.jsonl', 'c.jsonl'].map((n) => join(wild, n));
+      expect(expandPattern(relative(process.cwd(), join(wild, '?.jsonl')))).toEqual(abc);
+      expect(expandPattern(relative(process.cwd(), join(wild, 'b.jsonl')))).toEqual([abc[1]]);
+    });
+  });
+
+  it('counts *, ? and [ as wildcards, nothing else', () => {
+    expect(['a*', 'a?', 'a[b]', 'a[', 'a.b', 'a]', 'a{b,c}'].map(hasWildcard)).toEqual([true, true, true, true, false, false, false]);
+  });
+
+  it('refuses a wildcard in a directory, and takes one in the file name', () => {
+    expect(validatePattern('/var/log/*/app.jsonl')).toBe('wildcards are only supported in the file name, not in directories: /var/log/*/app.jsonl');
+    expect(validatePattern('/var/log/app?/a.jsonl')).toBe('wildcards are only supported in the file name, not in directories: /var/log/app?/a.jsonl');
+    expect(validatePattern('/var/log/app/*.jsonl')).toBeUndefined();
+  });
+
+  it('finds nothing in a directory that does not exist, nor for a plain path that does not', () => {
+    expect(expandPattern(join(dir, 'missing', '*.jsonl'))).toEqual([]);
+    expect(expandPattern(join(dir, 'logs', 'missing.jsonl'))).toEqual([]);
+    expect(expandPattern(join(dir, 'logs', 'a.jsonl'))).toEqual([join(dir, 'logs', 'a.jsonl')]);
+  });
+
+  it('says nothing about a directory whose name has a wildcard character when the pattern is a glob', () => {
+    mkdirSync(join(dir, 'd*'));
+    expect(patternProblems([join(dir, 'd*')])).toEqual([`no file matches ${join(dir, 'd*')} yet; it is read as soon as one appears`]);
   });
 });
