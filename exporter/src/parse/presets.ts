@@ -70,10 +70,31 @@ const ENVOY: PresetInput = {
   cacheWriteTokens: ['genai_tokens_cache_creation_input', '["gen_ai.usage.cache_creation.input_tokens"]'],
 };
 
-export const PRESETS: Record<Exclude<GatewayFormat, 'generic'>, Mapping> = {
-  litellm: { fields: compile(LITELLM), timeUnit: 's', inputTokensIncludeCache: true },
-  kong: { fields: compile(KONG), timeUnit: 'ms', inputTokensIncludeCache: true },
-  envoy: { fields: compile(ENVOY), timeUnit: 'iso', inputTokensIncludeCache: true },
+type PresetFormat = Exclude<GatewayFormat, 'generic'>;
+
+const PRESET_INPUTS: Record<PresetFormat, { input: PresetInput; timeUnit: Mapping['timeUnit'] }> = {
+  litellm: { input: LITELLM, timeUnit: 's' },
+  kong: { input: KONG, timeUnit: 'ms' },
+  envoy: { input: ENVOY, timeUnit: 'iso' },
+};
+
+const compiled: Partial<Record<PresetFormat, Mapping>> = {};
+
+/** A preset is compiled on first use, not when this module loads: importing it costs nothing, each use one lookup. */
+function preset(format: PresetFormat): Mapping {
+  return (compiled[format] ??= compileMapping(PRESET_INPUTS[format].input, PRESET_INPUTS[format].timeUnit, true));
+}
+
+export const PRESETS: Readonly<Record<PresetFormat, Mapping>> = {
+  get litellm() {
+    return preset('litellm');
+  },
+  get kong() {
+    return preset('kong');
+  },
+  get envoy() {
+    return preset('envoy');
+  },
 };
 
 export function compileMapping(input: PresetInput, timeUnit: Mapping['timeUnit'], inputTokensIncludeCache: boolean): Mapping {

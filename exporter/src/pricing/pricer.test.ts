@@ -44,7 +44,10 @@ const t = (inputUncached: number, cacheRead: number, cacheWrite: number, output:
 const at = (iso: string) => Date.parse(iso);
 
 describe('Pricer', () => {
-  const pricer = new Pricer(loadPriceBookFile(BOOK));
+  let pricer: Pricer;
+  beforeEach(() => {
+    pricer = new Pricer(loadPriceBookFile(BOOK));
+  });
   const usd = (p: { costPusd: bigint } | undefined) => (p ? formatPicoUsd(p.costPusd) : undefined);
 
   it('prices each bucket at its own rate, exactly', () => {
@@ -90,7 +93,10 @@ describe('Pricer', () => {
 });
 
 describe('Pricer: large amounts, aliases under tiers', () => {
-  const pricer = new Pricer(loadPriceBookFile(BOOK));
+  let pricer: Pricer;
+  beforeEach(() => {
+    pricer = new Pricer(loadPriceBookFile(BOOK));
+  });
   const when = at('2025-10-01T00:00:00Z');
 
   it('keeps a cost above 2^53 pico-USD exact, where doubles would be 16 pico-USD off', () => {
@@ -131,9 +137,11 @@ describe('Pricer: large amounts, aliases under tiers', () => {
   });
 
   describe('an amount the ledger cannot hold (BIGINT: at most 9,223,372.036854775807 USD)', () => {
-    const huge = new Pricer(
-      loadPriceBookFile(file('huge.yaml', 'models:\n  gold-plated:\n    prices:\n      - { input: 1000000000000, output: 1000000000000 }\ntiers:\n  premium: { multiplier: 1.25 }\n')),
-    );
+    const HUGE = file('huge.yaml', 'models:\n  gold-plated:\n    prices:\n      - { input: 1000000000000, output: 1000000000000 }\ntiers:\n  premium: { multiplier: 1.25 }\n');
+    let huge: Pricer;
+    beforeEach(() => {
+      huge = new Pricer(loadPriceBookFile(HUGE));
+    });
     const refusal = (fn: () => unknown): FieldError => {
       try {
         fn();
@@ -231,13 +239,16 @@ describe('price book files', () => {
 });
 
 describe('IdentityMap', () => {
-  const ids = new IdentityMap(
-    [
-      { apiKey: 'ci-bot', owner: 'alice@example.com', team: 'engineering', tier: 'gold' },
-      { user: 'bob@example.com', team: 'sales', tier: 'free' },
-    ],
-    'standard',
-  );
+  let ids: IdentityMap;
+  beforeEach(() => {
+    ids = new IdentityMap(
+      [
+        { apiKey: 'ci-bot', owner: 'alice@example.com', team: 'engineering', tier: 'gold' },
+        { user: 'bob@example.com', team: 'sales', tier: 'free' },
+      ],
+      'standard',
+    );
+  });
   const rec = (over: object) => ({ requestId: 'r', startMs: 0, durationMs: undefined, user: undefined, apiKeyId: undefined, apiKeyAlias: undefined, team: undefined, tier: undefined, model: 'm', provider: undefined, status: 'success' as const, httpStatus: undefined, tokens: t(0, 0, 0, 0), ...over });
 
   it('fills owner, team and tier from the API key alias', () => {
