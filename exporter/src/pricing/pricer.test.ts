@@ -266,3 +266,42 @@ describe('IdentityMap', () => {
     expect(other.tier).toBe('standard');
   });
 });
+
+describe('Pricer: model names', () => {
+  const rates = (n: bigint) => ({ inputUncached: n, cacheRead: n, cacheWrite: n, output: n });
+  const pricerOf = (models: string[], aliases: [string, string][] = []) => {
+    const book = emptyPriceBook('names');
+    for (const m of models) book.models.set(m, [{ effectiveFromMs: 0, rates: rates(1n) }]);
+    for (const [a, m] of aliases) book.aliases.set(a, m);
+    return new Pricer(book);
+  };
+
+  it('prefers the name under the log\'s provider over the bare name, and keeps providers apart', () => {
+    const p = pricerOf(['m', 'vllm/m']);
+    expect(p.resolveModel('m', 'vllm')).toBe('vllm/m');
+    expect(p.resolveModel('m')).toBe('m');
+    expect(p.resolveModel('m', 'openai')).toBe('m');
+    expect(p.resolveModel('m', 'vllm')).toBe('vllm/m');
+  });
+
+  it('drops a provider prefix and then a snapshot date in either form', () => {
+    const p = pricerOf(['claude-3-5-haiku']);
+    expect(p.resolveModel('anthropic/claude-3-5-haiku-20241022')).toBe('claude-3-5-haiku');
+    expect(p.resolveModel('claude-3-5-haiku-2024-10-22')).toBe('claude-3-5-haiku');
+    expect(p.resolveModel('claude-3-5-haiku-241022')).toBeNull();
+  });
+
+  it('follows an alias only to a model the book prices', () => {
+    const p = pricerOf(['m'], [['latest', 'm'], ['ghost', 'retired-model']]);
+    expect(p.resolveModel('latest')).toBe('m');
+    expect(p.resolveModel('ghost')).toBeNull();
+    expect(p.price('ghost', undefined, undefined, 0, t(1, 0, 0, 0))).toBeUndefined();
+  });
+
+  it('prices each bucket at its own rate, skipping buckets without tokens', () => {
+    const book = emptyPriceBook('buckets');
+    book.models.set('m', [{ effectiveFromMs: 0, rates: { inputUncached: 1n, cacheRead: 10n, cacheWrite: 100n, output: 1000n } }]);
+    expect(new Pricer(book).price('m', undefined, undefined, 0, t(1, 2, 3, 4))?.costPusd).toBe(4321n);
+    expect(new Pricer(book).price('m', undefined, undefined, 0, t(0, 0, 5, 0))?.costPusd).toBe(500n);
+  });
+});
