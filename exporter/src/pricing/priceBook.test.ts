@@ -69,6 +69,12 @@ describe('mergePriceBooks', () => {
     expect(merged.models.get('only-a')).toEqual([period(0, 9n)]);
   });
 
+  it('sorts periods of a later book in among the earlier ones by date', () => {
+    const a = book('a', (b) => b.models.set('m', [period(0, 1n), period(300, 2n)]));
+    const b = book('b', (x) => x.models.set('m', [period(100, 3n)]));
+    expect(mergePriceBooks([a, b]).models.get('m')!.map((p) => p.effectiveFromMs)).toEqual([0, 100, 300]);
+  });
+
   it('lets later books replace aliases and tiers, and keeps every warning in order', () => {
     const a = book('a', (b) => {
       b.aliases.set('latest', 'm1');
