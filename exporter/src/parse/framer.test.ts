@@ -151,6 +151,107 @@ describe('Framer', () => {
   });
 });
 
+describe('Framer: edges', () => {
+  const summary = (out: FramedText[]) => out.map((t) => [t.text, t.tooLong, t.line, t.startOffset, t.endOffset]);
+
+  it('keeps a refused partial last line held at finish, and frames it once its newline arrives', () => {
+    const { out, framer } = frame(['{"a":1}\n{"b":']);
+    const seen: string[] = [];
+    framer.finish(out, (text) => {
+      seen.push(text);
+      return false;
+    });
+    expect(seen).toEqual(['{"b":']);
+    expect(out).toHaveLength(1);
+    expect([framer.resumeOffset, framer.readOffset, framer.heldBytes]).toEqual([8, 13, 5]);
+    framer.push(Buffer.from('2}\n'), out);
+    expect(summary(out)[1]).toEqual(['{"b":2}', false, 2, 8, 16]);
+  });
+
+  it('at finish, rejects a too-long last line that has no newline, up to its last byte', () => {
+    const { out, framer } = frame(['{"a":1}\n', 'z'.repeat(100)], 64, true);
+    expect(summary(out)).toEqual([
+      ['{"a":1}', false, 1, 0, 8],
+      ['', true, 2, 8, 108],
+    ]);
+    expect([framer.resumeOffset, framer.resumeLine, framer.heldBytes]).toEqual([108, 3, 0]);
+  });
+
+  it('at finish, emits an unfinished object as it is, and completes one whose closing brace has no newline', () => {
+    expect(summary(frame(['{"a":1}\n{\n  "a": 1,\n'], 1024, true).out)).toEqual([
+      ['{"a":1}', false, 1, 0, 8],
+      ['{\n  "a": 1,', false, 2, 8, 20],
+    ]);
+    expect(summary(frame(['{\n  "a": 1\n}'], 1024, true).out)).toEqual([['{\n  "a": 1\n}', false, 1, 0, 12]]);
+  });
+
+  it('takes a line of exactly maxBytes bytes (newline not counted) and rejects one byte more, held or not', () => {
+    expect(summary(frame(['{"a":1}\n{"ab":1}\n'], 7).out)).toEqual([
+      ['{"a":1}', false, 1, 0, 8],
+      ['', true, 2, 8, 17],
+    ]);
+    const held = frame(['{"a":1}'], 7);
+    expect([held.framer.resumeOffset, held.framer.heldBytes, held.out]).toEqual([0, 7, []]);
+    held.framer.push(Buffer.from('\n'), held.out);
+    expect(summary(held.out)).toEqual([['{"a":1}', false, 1, 0, 8]]);
+    const over = frame(['{"ab":1}'], 7);
+    over.framer.push(Buffer.from('\n'), over.out);
+    expect(summary(over.out)).toEqual([['', true, 1, 0, 9]]);
+  });
+
+  it('takes an object of exactly maxBytes bytes, newlines counted, and rejects a larger one from its first line', () => {
+    // "{\n" is 2 bytes, '  "a": 1\n' 9, "}\n" 2: the object is 11 bytes before its closing line.
+    expect(summary(frame(['{\n  "a": 1\n}\n'], 11).out)).toEqual([['{\n  "a": 1\n}', false, 1, 0, 13]]);
+    expect(summary(frame(['{\n  "a": 1\n}\n'], 10).out)).toEqual([
+      ['', true, 1, 0, 11],
+      ['}', false, 3, 11, 13],
+    ]);
+  });
+
+  it('tracks quotes and backslashes inside strings of a pretty-printed object', () => {
+    const value = { note: 'q"}{', path: 'C:\\', more: '\\"{[', after: 1 };
+    const { out } = frame([`${JSON.stringify(value, null, 2)}\n{"next":2}\n`]);
+    expect(out.map((t) => JSON.parse(t.text))).toEqual([value, { next: 2 }]);
+  });
+
+  it('reads a CRLF pretty-printed object, a blank CR line inside it included', () => {
+    const { out } = frame(['{\r\n  "a": 1\r\n\r\n}\r\n{"c":3}\r\n']);
+    expect(out.map((t) => [JSON.parse(t.text), t.line])).toEqual([
+      [{ a: 1 }, 1],
+      [{ c: 3 }, 5],
+    ]);
+  });
+
+  it('keeps a closing bracket at the brace\'s indentation inside the object', () => {
+    const { out } = frame(['{\n  "a": [\n    1\n]\n}\n']);
+    expect(out.map((t) => JSON.parse(t.text))).toEqual([{ a: [1] }]);
+  });
+
+  it('measures indentation in tabs as well as spaces', () => {
+    const { out } = frame(['\t{\n\t\t"a": 1\n\t}\n{"b":2}\n']);
+    expect(out.map((t) => [JSON.parse(t.text), t.line])).toEqual([
+      [{ a: 1 }, 1],
+      [{ b: 2 }, 4],
+    ]);
+  });
+
+  it('flags an object by the offset of its first byte that is not UTF-8', () => {
+    const bytes = Buffer.concat([Buffer.from('{\n  "a": "'), Buffer.from([0xff]), Buffer.from('",\n  "b": "'), Buffer.from([0xfe]), Buffer.from('"\n}\n')]);
+    const framer = new Framer(0, 1, 1024);
+    const out: FramedText[] = [];
+    framer.push(bytes, out);
+    // "{\n" is 2 bytes and '  "a": "' 8 more: the 0xff is at offset 10; the 0xfe (offset 22) comes later.
+    expect(out.map((t) => [t.line, t.startOffset, t.invalidUtf8At])).toEqual([[1, 0, 10]]);
+  });
+
+  it('counts a byte order mark in the offset of an invalid byte on the first line', () => {
+    const framer = new Framer(0, 1, 1024);
+    const out: FramedText[] = [];
+    framer.push(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n')]), out);
+    expect(out.map((t) => [t.startOffset, t.endOffset, t.invalidUtf8At])).toEqual([[0, 13, 9]]);
+  });
+});
+
 /** Frames `bytes` fed in pieces cut at `cuts`, then reports everything observable. */
 function frameCut(bytes: Buffer, cuts: number[], maxBytes: number) {
   const framer = new Framer(0, 1, maxBytes);

@@ -15,7 +15,7 @@ function compile(input: PresetInput): Mapping['fields'] {
   return out;
 }
 
-const LITELLM: PresetInput = {
+const litellm = (): PresetInput => ({
   requestId: 'id',
   startTime: 'startTime',
   endTime: 'endTime',
@@ -31,12 +31,12 @@ const LITELLM: PresetInput = {
   usage: 'metadata.usage_object',
   inputTokens: 'prompt_tokens',
   outputTokens: 'completion_tokens',
-};
+});
 
 // Kong 3.8+ logs under ai.proxy; 3.6/3.7 used the plugin name, ai["ai-proxy"]. The docs spell the token
 // fields prompt_token/completion_token while the code writes prompt_tokens/completion_tokens: accept both.
 const kongAi = (rest: string): string[] => [`ai.proxy.${rest}`, `ai["ai-proxy"].${rest}`];
-const KONG: PresetInput = {
+const kong = (): PresetInput => ({
   requestId: 'request.id',
   startTime: 'started_at',
   durationMs: 'latencies.request',
@@ -49,12 +49,12 @@ const KONG: PresetInput = {
   httpStatus: 'response.status',
   inputTokens: [...kongAi('usage.prompt_tokens'), ...kongAi('usage.prompt_token')],
   outputTokens: [...kongAi('usage.completion_tokens'), ...kongAi('usage.completion_token')],
-};
+});
 
 // Envoy AI Gateway writes whatever keys the operator puts in EnvoyProxy.spec.telemetry.accessLog; its
 // docs show genai_* keys and OpenTelemetry-style literal dotted keys. Its input count includes cached
 // tokens. User and tier come from request headers the operator adds (x-user-id is the docs' convention).
-const ENVOY: PresetInput = {
+const envoy = (): PresetInput => ({
   requestId: 'x-request-id',
   startTime: 'start_time',
   durationMs: 'duration',
@@ -68,12 +68,34 @@ const ENVOY: PresetInput = {
   outputTokens: ['genai_tokens_output', '["gen_ai.usage.output_tokens"]'],
   cacheReadTokens: ['genai_tokens_cached_input', '["gen_ai.usage.cache_read.input_tokens"]'],
   cacheWriteTokens: ['genai_tokens_cache_creation_input', '["gen_ai.usage.cache_creation.input_tokens"]'],
+});
+
+type PresetFormat = Exclude<GatewayFormat, 'generic'>;
+
+// Field maps are built when first used too, so that no preset code runs while the module loads.
+const PRESET_INPUTS: Record<PresetFormat, { input: () => PresetInput; timeUnit: Mapping['timeUnit'] }> = {
+  litellm: { input: litellm, timeUnit: 's' },
+  kong: { input: kong, timeUnit: 'ms' },
+  envoy: { input: envoy, timeUnit: 'iso' },
 };
 
-export const PRESETS: Record<Exclude<GatewayFormat, 'generic'>, Mapping> = {
-  litellm: { fields: compile(LITELLM), timeUnit: 's', inputTokensIncludeCache: true },
-  kong: { fields: compile(KONG), timeUnit: 'ms', inputTokensIncludeCache: true },
-  envoy: { fields: compile(ENVOY), timeUnit: 'iso', inputTokensIncludeCache: true },
+const compiled: Partial<Record<PresetFormat, Mapping>> = {};
+
+/** A preset is compiled on first use, not when this module loads: importing it costs nothing, each use one lookup. */
+function preset(format: PresetFormat): Mapping {
+  return (compiled[format] ??= compileMapping(PRESET_INPUTS[format].input(), PRESET_INPUTS[format].timeUnit, true));
+}
+
+export const PRESETS: Readonly<Record<PresetFormat, Mapping>> = {
+  get litellm() {
+    return preset('litellm');
+  },
+  get kong() {
+    return preset('kong');
+  },
+  get envoy() {
+    return preset('envoy');
+  },
 };
 
 export function compileMapping(input: PresetInput, timeUnit: Mapping['timeUnit'], inputTokensIncludeCache: boolean): Mapping {

@@ -155,6 +155,32 @@ describe('usage objects: the choices that are easy to get wrong', () => {
   });
 });
 
+describe('usage objects: limits', () => {
+  it('allows all of the input to be cached and all of the output to be reasoning', () => {
+    expect(buckets({ prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 10 }, completion_tokens_details: { reasoning_tokens: 4 } })).toEqual({
+      inputUncached: 0,
+      cacheRead: 10,
+      cacheWrite: 0,
+      output: 4,
+      reasoning: 4,
+    });
+  });
+
+  it('refuses one token more of either as invalid_field on the usage object', () => {
+    const refusal = (u: unknown) => {
+      try {
+        buckets(u);
+      } catch (e) {
+        if (e instanceof FieldError) return { reason: e.reason, field: e.field, message: e.message };
+        throw e;
+      }
+      throw new Error('expected a FieldError');
+    };
+    expect(refusal({ prompt_tokens: 10, prompt_tokens_details: { cached_tokens: 11 } })).toEqual({ reason: 'invalid_field', field: 'usage', message: 'usage: input tokens (10) are fewer than the cached tokens they include (11)' });
+    expect(refusal({ completion_tokens: 4, completion_tokens_details: { reasoning_tokens: 5 } })).toEqual({ reason: 'invalid_field', field: 'usage', message: 'usage: reasoning tokens (5) exceed output tokens (4)' });
+  });
+});
+
 describe('flat token fields of a mapping (no usage object)', () => {
   const fields = { startTime: 'ts', model: 'model', usage: 'usage', inputTokens: 'in', outputTokens: 'out', cacheReadTokens: 'cr', cacheWriteTokens: 'cw', reasoningTokens: 'rs' } as const;
   const tokens = (inputTokensIncludeCache: boolean, line: Record<string, unknown>) => {

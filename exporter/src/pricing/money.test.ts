@@ -70,3 +70,46 @@ describe('pico conversion', () => {
     expect(picoToUsdNumber(exact)).toBe(100);
   });
 });
+
+describe('money: edges', () => {
+  it('parseDecimal ignores surrounding blanks and refuses numbers that are not finite', () => {
+    expect(parseDecimal(' 2.5 \n')).toEqual({ units: 25n, scale: 1 });
+    expect(() => parseDecimal(Infinity)).toThrow('not a finite number: Infinity');
+    expect(() => parseDecimal(NaN)).toThrow('not a finite number: NaN');
+  });
+
+  it('parseDecimal moves a positive exponent into the units', () => {
+    expect(parseDecimal('1.25e2')).toEqual({ units: 125n, scale: 0 });
+    expect(parseDecimal('1.5e3')).toEqual({ units: 1500n, scale: 0 });
+    expect(parseDecimal('+0.5e-1')).toEqual({ units: 5n, scale: 2 });
+  });
+
+  it('divRoundHalfEven rounds exact halves to the even neighbour and everything else to the nearest', () => {
+    expect([5n, 14n, 15n, 25n, 35n, 36n, 40n].map((n) => divRoundHalfEven(n, 10n))).toEqual([0n, 1n, 2n, 2n, 4n, 4n, 4n]);
+    expect(divRoundHalfEven(-35n, 10n)).toBe(-4n);
+    expect(divRoundHalfEven(-14n, 10n)).toBe(-1n);
+  });
+
+  it('divRoundHalfEven refuses a denominator that is not positive', () => {
+    expect(() => divRoundHalfEven(1n, 0n)).toThrow('denominator must be positive');
+    expect(() => divRoundHalfEven(1n, -10n)).toThrow('denominator must be positive');
+  });
+
+  it('decimalToPico is exact at 12 decimals and beyond them when the extra digits are zeros', () => {
+    expect(decimalToPico({ units: 1n, scale: 12 })).toEqual({ pico: 1n, exact: true });
+    expect(decimalToPico({ units: 10n, scale: 13 })).toEqual({ pico: 1n, exact: true });
+    expect(decimalToPico({ units: 11n, scale: 13 })).toEqual({ pico: 1n, exact: false });
+    expect(decimalToPico({ units: -3n, scale: 0 })).toEqual({ pico: -3_000_000_000_000n, exact: true });
+  });
+
+  it('picoToUsdNumber keeps the fraction', () => {
+    expect(picoToUsdNumber(1_500_000_000_000n)).toBe(1.5);
+    expect(picoToUsdNumber(2_250_000_000_000n)).toBe(2.25);
+    expect(picoToUsdNumber(-2_250_000_000_000n)).toBe(-2.25);
+  });
+
+  it('formatPicoUsd prints zero and amounts below one cent', () => {
+    expect(formatPicoUsd(0n)).toBe('0.000000000000');
+    expect(formatPicoUsd(-5n)).toBe('-0.000000000005');
+  });
+});

@@ -44,7 +44,10 @@ const t = (inputUncached: number, cacheRead: number, cacheWrite: number, output:
 const at = (iso: string) => Date.parse(iso);
 
 describe('Pricer', () => {
-  const pricer = new Pricer(loadPriceBookFile(BOOK));
+  let pricer: Pricer;
+  beforeEach(() => {
+    pricer = new Pricer(loadPriceBookFile(BOOK));
+  });
   const usd = (p: { costPusd: bigint } | undefined) => (p ? formatPicoUsd(p.costPusd) : undefined);
 
   it('prices each bucket at its own rate, exactly', () => {
@@ -90,7 +93,10 @@ describe('Pricer', () => {
 });
 
 describe('Pricer: large amounts, aliases under tiers', () => {
-  const pricer = new Pricer(loadPriceBookFile(BOOK));
+  let pricer: Pricer;
+  beforeEach(() => {
+    pricer = new Pricer(loadPriceBookFile(BOOK));
+  });
   const when = at('2025-10-01T00:00:00Z');
 
   it('keeps a cost above 2^53 pico-USD exact, where doubles would be 16 pico-USD off', () => {
@@ -131,9 +137,11 @@ describe('Pricer: large amounts, aliases under tiers', () => {
   });
 
   describe('an amount the ledger cannot hold (BIGINT: at most 9,223,372.036854775807 USD)', () => {
-    const huge = new Pricer(
-      loadPriceBookFile(file('huge.yaml', 'models:\n  gold-plated:\n    prices:\n      - { input: 1000000000000, output: 1000000000000 }\ntiers:\n  premium: { multiplier: 1.25 }\n')),
-    );
+    const HUGE = file('huge.yaml', 'models:\n  gold-plated:\n    prices:\n      - { input: 1000000000000, output: 1000000000000 }\ntiers:\n  premium: { multiplier: 1.25 }\n');
+    let huge: Pricer;
+    beforeEach(() => {
+      huge = new Pricer(loadPriceBookFile(HUGE));
+    });
     const refusal = (fn: () => unknown): FieldError => {
       try {
         fn();
@@ -231,13 +239,16 @@ describe('price book files', () => {
 });
 
 describe('IdentityMap', () => {
-  const ids = new IdentityMap(
-    [
-      { apiKey: 'ci-bot', owner: 'alice@example.com', team: 'engineering', tier: 'gold' },
-      { user: 'bob@example.com', team: 'sales', tier: 'free' },
-    ],
-    'standard',
-  );
+  let ids: IdentityMap;
+  beforeEach(() => {
+    ids = new IdentityMap(
+      [
+        { apiKey: 'ci-bot', owner: 'alice@example.com', team: 'engineering', tier: 'gold' },
+        { user: 'bob@example.com', team: 'sales', tier: 'free' },
+      ],
+      'standard',
+    );
+  });
   const rec = (over: object) => ({ requestId: 'r', startMs: 0, durationMs: undefined, user: undefined, apiKeyId: undefined, apiKeyAlias: undefined, team: undefined, tier: undefined, model: 'm', provider: undefined, status: 'success' as const, httpStatus: undefined, tokens: t(0, 0, 0, 0), ...over });
 
   it('fills owner, team and tier from the API key alias', () => {
@@ -268,5 +279,44 @@ describe('a YAML price book version', () => {
     expect(loadPriceBookFile(book('7')).version).toBe('7');
     expect(() => loadPriceBookFile(book('{ a: 1 }'))).toThrow(new PriceBookError(`${join(dir, 'book-8.yaml')}: version: expected a text or a number, got {"a":1}`));
     expect(() => loadPriceBookFile(book('[1, 2]'))).toThrow('version: expected a text or a number, got [1,2]');
+  });
+});
+
+describe('Pricer: model names', () => {
+  const rates = (n: bigint) => ({ inputUncached: n, cacheRead: n, cacheWrite: n, output: n });
+  const pricerOf = (models: string[], aliases: [string, string][] = []) => {
+    const book = emptyPriceBook('names');
+    for (const m of models) book.models.set(m, [{ effectiveFromMs: 0, rates: rates(1n) }]);
+    for (const [a, m] of aliases) book.aliases.set(a, m);
+    return new Pricer(book);
+  };
+
+  it('prefers the name under the log\'s provider over the bare name, and keeps providers apart', () => {
+    const p = pricerOf(['m', 'vllm/m']);
+    expect(p.resolveModel('m', 'vllm')).toBe('vllm/m');
+    expect(p.resolveModel('m')).toBe('m');
+    expect(p.resolveModel('m', 'openai')).toBe('m');
+    expect(p.resolveModel('m', 'vllm')).toBe('vllm/m');
+  });
+
+  it('drops a provider prefix and then a snapshot date in either form', () => {
+    const p = pricerOf(['claude-3-5-haiku']);
+    expect(p.resolveModel('anthropic/claude-3-5-haiku-20241022')).toBe('claude-3-5-haiku');
+    expect(p.resolveModel('claude-3-5-haiku-2024-10-22')).toBe('claude-3-5-haiku');
+    expect(p.resolveModel('claude-3-5-haiku-241022')).toBeNull();
+  });
+
+  it('follows an alias only to a model the book prices', () => {
+    const p = pricerOf(['m'], [['latest', 'm'], ['ghost', 'retired-model']]);
+    expect(p.resolveModel('latest')).toBe('m');
+    expect(p.resolveModel('ghost')).toBeNull();
+    expect(p.price('ghost', undefined, undefined, 0, t(1, 0, 0, 0))).toBeUndefined();
+  });
+
+  it('prices each bucket at its own rate, skipping buckets without tokens', () => {
+    const book = emptyPriceBook('buckets');
+    book.models.set('m', [{ effectiveFromMs: 0, rates: { inputUncached: 1n, cacheRead: 10n, cacheWrite: 100n, output: 1000n } }]);
+    expect(new Pricer(book).price('m', undefined, undefined, 0, t(1, 2, 3, 4))?.costPusd).toBe(4321n);
+    expect(new Pricer(book).price('m', undefined, undefined, 0, t(0, 0, 5, 0))?.costPusd).toBe(500n);
   });
 });
