@@ -16,6 +16,8 @@ export class FollowerHarness {
   /** Reads handed over before this index are committed for good: a crash can only lose those after it. */
   private durable = 0;
   nowMs = 1_000_000;
+  /** Set by `pollUntilKilled`: reads still handed over before the process is killed. */
+  private readsBeforeKill: number | undefined;
 
   constructor(private readonly options: Omit<FollowerOptions, 'events' | 'clock' | 'source'>) {}
 
@@ -27,6 +29,7 @@ export class FollowerHarness {
   }
 
   private readonly handle = async (read: SourceRead): Promise<void> => {
+    if (this.readsBeforeKill !== undefined && this.readsBeforeKill-- <= 0) throw new KilledInPoll();
     this.journal.push({ texts: read.texts.map((t) => (t.tooLong ? `TOO_LONG@${t.startOffset}` : t.text)), position: read.position });
   };
 
@@ -58,6 +61,24 @@ export class FollowerHarness {
     this.journal = this.journal.slice(0, Math.max(this.durable, this.journal.length - uncommitted));
   }
 
+  /**
+   * Polls, and is killed (kill -9) once `reads` reads have been handed over, in the middle of the poll: as
+   * `serve` is when it cannot get through a backlog between two kills. What was handed over is committed.
+   */
+  async pollUntilKilled(reads: number): Promise<void> {
+    this.readsBeforeKill = reads;
+    try {
+      await this.poll();
+      throw new Error(`the poll ended with fewer than ${reads + 1} reads`);
+    } catch (e) {
+      if (!(e instanceof KilledInPoll)) throw e;
+    } finally {
+      this.readsBeforeKill = undefined;
+    }
+    this.markDurable();
+    await this.stop();
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
@@ -72,5 +93,11 @@ export class FollowerHarness {
     const last = new Map<string, ReadPosition>();
     for (const r of this.journal) if (r.position) last.set(r.position.fileKey, r.position);
     return [...last.values()];
+  }
+}
+
+class KilledInPoll extends Error {
+  constructor() {
+    super('killed in the middle of a poll');
   }
 }
