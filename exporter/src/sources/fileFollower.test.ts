@@ -77,7 +77,7 @@ describe('FileFollower', () => {
     appendFileSync(log, recordLines(10, 15)); // written before the restart
     await h.start();
     appendFileSync(log, recordLines(15, 17)); // written after it, before the first poll
-    await h.pollUntilKilled(5); // killed while a.log's backlog is read (64-byte reads)
+    expect(await h.pollUntilKilled(5)).toBe(true); // killed while a.log's backlog is read (64-byte reads)
     appendFileSync(log, recordLines(17, 20));
     copyFileSync(log, `${log}.2`);
     truncateSync(log, 0);
