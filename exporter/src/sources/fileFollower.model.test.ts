@@ -20,11 +20,18 @@ import { FollowerHarness } from '../../test/followerHarness';
 
 const MAX_LINE = 100;
 
-type Mutation = { t: 'write'; n: number } | { t: 'writeLong' } | { t: 'renameRotate' } | { t: 'copyTruncate' } | { t: 'truncate' } | { t: 'deleteCreate' };
-type Action = Mutation | { t: 'poll'; settle: boolean } | { t: 'restart'; uncommitted: number; whileStopped: Mutation[] };
+type Mutation = { t: 'write'; n: number } | { t: 'writeLong' } | { t: 'writeBusy'; n: number } | { t: 'renameRotate' } | { t: 'copyTruncate' } | { t: 'truncate' } | { t: 'deleteCreate' };
+/**
+ * A restart, with changes made while stopped; with `killedInFirstPoll`, the restarted follower is killed again
+ * after that many reads of its first poll (busy with a backlog, as `serve` between two kill -9), and the
+ * changes `thenWhileStopped` are made before it is started once more.
+ */
+type Restart = { t: 'restart'; uncommitted: number; whileStopped: Mutation[]; killedInFirstPoll?: { reads: number; thenWhileStopped: Mutation[] } };
+type Action = Mutation | { t: 'poll'; settle: boolean } | Restart;
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('write' as const), n: fc.integer({ min: 1, max: 4 }) }), weight: 6 },
+  { arbitrary: fc.record({ t: fc.constant('writeBusy' as const), n: fc.integer({ min: 1, max: 20 }) }), weight: 2 },
   { arbitrary: fc.constant({ t: 'writeLong' as const }), weight: 1 },
   { arbitrary: fc.constant({ t: 'renameRotate' as const }), weight: 1 },
   { arbitrary: fc.constant({ t: 'copyTruncate' as const }), weight: 1 },
@@ -34,7 +41,18 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: mutation, weight: 8 },
   { arbitrary: fc.record({ t: fc.constant('poll' as const), settle: fc.boolean() }), weight: 4 },
-  { arbitrary: fc.record({ t: fc.constant('restart' as const), uncommitted: fc.integer({ min: 0, max: 2 }), whileStopped: fc.array(mutation, { maxLength: 4 }) }), weight: 2 },
+  {
+    arbitrary: fc.record(
+      {
+        t: fc.constant('restart' as const),
+        uncommitted: fc.integer({ min: 0, max: 2 }),
+        whileStopped: fc.array(mutation, { maxLength: 4 }),
+        killedInFirstPoll: fc.record({ reads: fc.integer({ min: 0, max: 6 }), thenWhileStopped: fc.array(mutation, { maxLength: 4 }) }),
+      },
+      { requiredKeys: ['t', 'uncommitted', 'whileStopped'] },
+    ),
+    weight: 2,
+  },
 );
 
 /** A line as the model knows it: `pending` until its fate is decided by what happens to its file. */
@@ -57,9 +75,12 @@ class Model {
 
   constructor(
     private readonly log: string,
+    /** A file that is only written to, read before app.log: its backlog keeps the follower busy. */
+    private readonly busy: string,
     private readonly committed: () => ReadPosition[],
   ) {
     writeFileSync(log, '');
+    writeFileSync(busy, '');
   }
 
   private rotatedPath(i: number): string {
@@ -94,17 +115,20 @@ class Model {
 
   apply(m: Mutation): void {
     switch (m.t) {
+      case 'writeBusy': {
+        const lines = Array.from({ length: m.n }, () => this.newLine(false, 'must'));
+        appendFileSync(this.busy, lines.map((l) => l.text).join(''));
+        return;
+      }
       case 'write':
       case 'writeLong': {
         let text = '';
         for (let k = 0; k < (m.t === 'write' ? m.n : 1); k++) {
-          const id = `L${this.next++}`;
-          const line = `${JSON.stringify({ id, pad: m.t === 'write' ? 'p'.repeat(this.next % 40) : 'x'.repeat(MAX_LINE * 2) })}\n`;
-          this.activeSize += Buffer.byteLength(line);
-          const l: Line = { id, long: m.t === 'writeLong', end: this.activeSize, fate: 'pending' };
+          const l = this.newLine(m.t === 'writeLong', 'pending');
+          this.activeSize += Buffer.byteLength(l.text);
+          l.end = this.activeSize;
           this.active.push(l);
-          this.all.push(l);
-          text += line;
+          text += l.text;
         }
         appendFileSync(this.log, text);
         return;
@@ -138,6 +162,14 @@ class Model {
     }
     this.active = [];
     this.activeSize = 0;
+  }
+
+  private newLine(long: boolean, fate: Line['fate']): Line & { text: string } {
+    const id = `L${this.next++}`;
+    const text = `${JSON.stringify({ id, pad: long ? 'x'.repeat(MAX_LINE * 2) : 'p'.repeat(this.next % 40) })}\n`;
+    const l = { id, long, end: 0, fate, text };
+    this.all.push(l);
+    return l;
   }
 
   /** The end: the follower has read everything it can, so lines still at app.log must all have been read. */
@@ -195,8 +227,9 @@ describe.each([
       fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 30 }), async (actions) => {
         const dir = mkdtempSync(join(tmpdir(), 'tl-model-'));
         const log = join(dir, 'app.log');
-        const h = new FollowerHarness({ patterns: [`${log}${patternTail}`], maxLineBytes: MAX_LINE, rotateWaitMs: 1000, startAt: 'beginning', chunkBytes: 64 });
-        const model = new Model(log, () => h.savedPositions);
+        const busy = join(dir, 'a.log'); // sorts first: read before app.log in every poll
+        const h = new FollowerHarness({ patterns: [busy, `${log}${patternTail}`], maxLineBytes: MAX_LINE, rotateWaitMs: 1000, startAt: 'beginning', chunkBytes: 64 });
+        const model = new Model(log, busy, () => h.savedPositions);
         let running = false;
         try {
           await h.start();
@@ -212,6 +245,13 @@ describe.each([
               for (const m of a.whileStopped) model.apply(m);
               await h.start();
               running = true;
+              if (a.killedInFirstPoll) {
+                running = false;
+                await h.pollUntilKilled(a.killedInFirstPoll.reads);
+                for (const m of a.killedInFirstPoll.thenWhileStopped) model.apply(m);
+                await h.start();
+                running = true;
+              }
             } else {
               // The reads of the polls before were committed; a crash loses only what was read since.
               h.markDurable();

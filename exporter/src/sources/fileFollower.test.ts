@@ -61,6 +61,32 @@ describe('FileFollower', () => {
     expect(h.texts).toEqual(records(0, 32));
   });
 
+  it('commits a position for every file before reading any, so a file not reached before a kill is found in its copy', async () => {
+    // Found by the fault suite: after each restart, serve was killed while reading another file's backlog;
+    // app.log, copied and truncated while it was down, never had a position for its new content, so after the
+    // next copytruncate nothing led to the copy holding that content.
+    const first = join(dir, 'a.log'); // read first: it sorts before app.log
+    writeFileSync(first, recordLines(1000, 1001));
+    writeFileSync(log, recordLines(0, 10));
+    h = await new FollowerHarness(options({ patterns: [first, log], chunkBytes: 64 })).start();
+    await h.poll();
+    await h.stop();
+    appendFileSync(first, recordLines(1001, 1030)); // a backlog
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(10, 15)); // written before the restart
+    await h.start();
+    appendFileSync(log, recordLines(15, 17)); // written after it, before the first poll
+    expect(await h.pollUntilKilled(5)).toBe(true); // killed while a.log's backlog is read (64-byte reads)
+    appendFileSync(log, recordLines(17, 20));
+    copyFileSync(log, `${log}.2`);
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(20, 22));
+    await h.start();
+    await h.settle();
+    expect([...h.texts].sort()).toEqual([...records(0, 22), ...records(1000, 1030)].sort());
+  });
+
   it('says so when a file was truncated while stopped and no copy holds its unread end', async () => {
     writeFileSync(log, recordLines(0, 10));
     h = await new FollowerHarness(options()).start();

@@ -350,7 +350,7 @@ export class FileFollower {
 
   /**
    * Finds new, rotated and truncated files, then reads what is new in each, handing it over chunk by chunk.
-   * Returns true when anything was read (the caller polls again at once while catching up).
+   * Returns true when anything was read or a position handed over (the caller commits, and polls again at once).
    */
   async poll(handler: ReadHandler): Promise<boolean> {
     const present = this.scan();
@@ -360,8 +360,19 @@ export class FileFollower {
       else if (w.path !== path) w.path = path; // renamed to a name the patterns also match: keep reading
     }
     let readAny = false;
+    for (const w of [...this.watched.values()]) if (!w.draining) readAny = (await this.check(w, present.has(w.key), handler)) || readAny;
+    // Every file's position is handed over, and committed (the caller commits when a poll ends), before any
+    // file is read: when a backlog keeps `serve` busy until it is stopped (kill -9 before it reaches the other
+    // files, or before a batch fills), a file copied and truncated meanwhile must still have a committed
+    // position for what it holds now, or its copy is not recognised after the next copytruncate.
+    let announced = false;
+    for (const w of this.watched.values()) {
+      if (!w.unannounced) continue;
+      await this.hand(w, [], false, handler);
+      announced = true;
+    }
+    if (announced) return true; // polled again at once, after the commit
     for (const w of [...this.watched.values()]) {
-      if (!w.draining) readAny = (await this.check(w, present.has(w.key), handler)) || readAny;
       readAny = (await this.readNew(w, handler)) || readAny;
       if (w.draining && this.now() - w.lastGrowthMs >= this.options.rotateWaitMs) await this.finish(w, handler);
     }
@@ -401,14 +412,15 @@ export class FileFollower {
 
   private async readNew(w: WatchedFile, handler: ReadHandler): Promise<boolean> {
     const read = await w.readNew(this.buffers, this.options.maxBytesPerPoll ?? 64 << 20, this.now(), (texts) => this.hand(w, texts, false, handler));
-    if (!w.announced) await this.hand(w, [], false, handler);
+    if (w.unannounced) await this.hand(w, [], false, handler);
     return read > 0;
   }
 
   private async hand(w: WatchedFile, texts: FramedText[], finished: boolean, handler: ReadHandler): Promise<void> {
     for (const t of texts) if (t.tooLong) this.emit({ event: 'lineTooLong', path: w.path, line: t.line, offset: t.startOffset });
-    await handler({ path: w.path, texts, position: w.position(this.options.source, finished) });
-    w.announced = true;
+    const position = w.position(this.options.source, finished);
+    await handler({ path: w.path, texts, position });
+    w.announcedFingerprintLen = position.fingerprintLen;
     if (w.supersedes) {
       await handler({ path: w.supersedes.path, texts: [], position: { ...w.supersedes, finished: true } });
       w.supersedes = undefined;

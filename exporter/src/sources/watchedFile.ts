@@ -23,10 +23,11 @@ export class WatchedFile {
   /** Its watched path no longer leads to it (rotated, deleted): read to its end, then finished. */
   draining = false;
   /**
-   * Whether its position since it was (re)started has been handed over: a file is committed as soon as it is
-   * followed, even empty, so that after a crash it is searched for if it was rotated away meanwhile.
+   * Fingerprint length of the last position handed over since it was (re)started (-1: none yet). A file is
+   * committed as soon as it is followed, even empty, and again while its fingerprint grows: after a crash, its
+   * committed position is what it is searched for by if it was rotated away, or copied and truncated, meanwhile.
    */
-  announced = false;
+  announcedFingerprintLen = -1;
   /**
    * A copy followed in place of a file that is no longer where it was: that file's committed position, to be
    * committed as finished once the copy's own position has been handed over, so that it is not recovered twice.
@@ -94,6 +95,11 @@ export class WatchedFile {
     return this.framer.heldBytes;
   }
 
+  /** Whether its position must be handed over (again) before a crash could need it: see `announcedFingerprintLen`. */
+  get unannounced(): boolean {
+    return this.announcedFingerprintLen < this.identity.fingerprintLen;
+  }
+
   /** Whether the file's content is still what was read, as `classify` needs it. */
   async observe(atWatchedPath: boolean): Promise<Observation> {
     const st = await this.fh.stat({ bigint: true });
@@ -113,7 +119,7 @@ export class WatchedFile {
   /** Truncated or rewritten: read again from its start, as a new file. */
   async rewind(): Promise<void> {
     this.framer = new Framer(0, 1, this.maxLineBytes);
-    this.announced = false;
+    this.announcedFingerprintLen = -1;
     const st = await this.fh.stat({ bigint: true });
     this.size = Number(st.size);
     this.mtimeNs = st.mtimeNs;
