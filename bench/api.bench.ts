@@ -34,8 +34,18 @@ async function main(): Promise<void> {
   try {
     const t0 = Date.now();
     await fillLedger(ledger, records);
-    console.log(`ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const app = express().use('/api/v1', chargebackApi({ ledger, budgets: new BudgetTracker(ledger, [], 'UTC'), auth: () => OPEN_AUTH, log: createLogger('error') }));
+    console.log(
+      `ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+    );
+    const app = express().use(
+      '/api/v1',
+      chargebackApi({
+        ledger,
+        budgets: new BudgetTracker(ledger, [], 'UTC'),
+        auth: () => OPEN_AUTH,
+        log: createLogger('error'),
+      })
+    );
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
@@ -45,12 +55,18 @@ async function main(): Promise<void> {
       return res.json();
     };
     const range = `from=${FROM}&to=${TO}`;
-    const scan = await timeIt(5, () => ledger.rows('SELECT count(*), sum(cost_pusd) FROM usage WHERE start_time >= $1 AND start_time < $2', [new Date(FROM).toISOString(), new Date(TO).toISOString()]));
+    const scan = await timeIt(5, () =>
+      ledger.rows('SELECT count(*), sum(cost_pusd) FROM usage WHERE start_time >= $1 AND start_time < $2', [
+        new Date(FROM).toISOString(),
+        new Date(TO).toISOString(),
+      ])
+    );
     const byUser = await timeIt(5, () => fetchJson(`/breakdown?${range}&groupBy=user`));
     const byUserTop = await timeIt(5, () => fetchJson(`/breakdown?${range}&groupBy=user&limit=10&other=true`));
     const hourly = await timeIt(5, () => fetchJson(`/timeseries?${range}&step=1h`));
     const hourlyByModel = await timeIt(5, () => fetchJson(`/timeseries?${range}&step=1h&groupBy=model`));
-    const row = (name: string, ms: number) => `${name.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / scan).toFixed(1).padStart(5)} x the plain scan`;
+    const row = (name: string, ms: number) =>
+      `${name.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / scan).toFixed(1).padStart(5)} x the plain scan`;
     console.log(row('plain DuckDB scan: count + sum over 30 days (baseline)', scan));
     console.log(row('GET /breakdown 30 days by user (500 rows)', byUser));
     console.log(row('GET /breakdown 30 days by user, top 10 + everyone else', byUserTop));

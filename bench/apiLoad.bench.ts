@@ -48,14 +48,24 @@ function get(url: string): Promise<{ status: number; retryAfter: string | undefi
     httpGet(url, { agent, headers: { 'accept-encoding': 'gzip' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], gzipped: res.headers['content-encoding'] === 'gzip', body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolveGet({
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'],
+          gzipped: res.headers['content-encoding'] === 'gzip',
+          body: Buffer.concat(chunks),
+        })
+      );
       res.on('error', reject);
     }).on('error', reject);
   });
 }
 
 /** One request, timed; a connection error (a keep-alive connection the server closed as it was reused) counts as status 0. */
-async function timedRequest(url: string, into: Latencies): Promise<{ status: number; retryAfter: string | undefined } | undefined> {
+async function timedRequest(
+  url: string,
+  into: Latencies
+): Promise<{ status: number; retryAfter: string | undefined } | undefined> {
   const t0 = performance.now();
   let res: Awaited<ReturnType<typeof get>> | undefined;
   try {
@@ -86,7 +96,9 @@ async function sequential(url: string, runs: number): Promise<Latencies> {
 
 function sample(exposition: string, name: string): number {
   let total = 0;
-  for (const line of exposition.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of exposition.split('\n'))
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   return total;
 }
 
@@ -106,14 +118,17 @@ class CommitWatch {
 
   constructor(
     private readonly log: string,
-    private readonly metricsUrl: string,
+    private readonly metricsUrl: string
   ) {}
 
   start(): void {
     this.timer = setInterval(() => {
       const i = this.writtenMs.length;
       const start = Date.now() / 1000;
-      appendFileSync(this.log, `${JSON.stringify({ id: `load-${i}`, call_type: 'acompletion', status: 'success', startTime: start, endTime: start + 0.5, model: 'gpt-4o', prompt_tokens: 100 + (i % 50), completion_tokens: 20, metadata: { user_api_key_user_id: `writer-${i % 7}`, user_api_key_alias: 'writer-key' } })}\n`);
+      appendFileSync(
+        this.log,
+        `${JSON.stringify({ id: `load-${i}`, call_type: 'acompletion', status: 'success', startTime: start, endTime: start + 0.5, model: 'gpt-4o', prompt_tokens: 100 + (i % 50), completion_tokens: 20, metadata: { user_api_key_user_id: `writer-${i % 7}`, user_api_key_alias: 'writer-key' } })}\n`
+      );
       this.writtenMs.push(Date.now());
     }, 1000 / WRITE_RATE);
     void this.sampleLag();
@@ -127,13 +142,17 @@ class CommitWatch {
       const m = /^(\S+) debug committed batch \d+ in \d+ ms: (\d+) line\(s\) read/.exec(line);
       if (!m) continue;
       const atMs = Date.parse(m[1]!);
-      for (let n = Number(m[2]); n > 0 && this.committed < this.writtenMs.length; n--, this.committed++) this.latencies.push(atMs - this.writtenMs[this.committed]!);
+      for (let n = Number(m[2]); n > 0 && this.committed < this.writtenMs.length; n--, this.committed++)
+        this.latencies.push(atMs - this.writtenMs[this.committed]!);
     }
   }
 
   private async sampleLag(): Promise<void> {
     while (!this.stopped) {
-      const text = await get(this.metricsUrl).then((r) => (r.gzipped ? gunzipSync(r.body) : r.body).toString(), () => '');
+      const text = await get(this.metricsUrl).then(
+        (r) => (r.gzipped ? gunzipSync(r.body) : r.body).toString(),
+        () => ''
+      );
       this.maxLagSeconds = Math.max(this.maxLagSeconds, sample(text, 'tokenledger_ingest_lag_seconds'));
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -160,8 +179,15 @@ class CommitWatch {
   }
 }
 
-async function startServe(cli: string, config: string, output: (chunk: string) => void): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TOKENLEDGER_LOG_LEVEL: 'debug' } });
+async function startServe(
+  cli: string,
+  config: string,
+  output: (chunk: string) => void
+): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TOKENLEDGER_LOG_LEVEL: 'debug' },
+  });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => {
     const text = d.toString();
@@ -185,10 +211,22 @@ async function startServe(cli: string, config: string, output: (chunk: string) =
 
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 const ratio = (loaded: number, idle: number) => `${(loaded / idle).toFixed(1)} x idle`;
-const statuses = (l: Latencies) => [...l.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${n} x ${s || 'connection error'}`).join(', ');
+const statuses = (l: Latencies) =>
+  [...l.statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${n} x ${s || 'connection error'}`)
+    .join(', ');
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { records: { type: 'string' }, seconds: { type: 'string' }, scrapers: { type: 'string' }, cli: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      records: { type: 'string' },
+      seconds: { type: 'string' },
+      scrapers: { type: 'string' },
+      cli: { type: 'string' },
+    },
+  });
   const records = Number(values.records ?? 1_000_000);
   const seconds = Number(values.seconds ?? 20);
   const scrapers = Number(values.scrapers ?? 50);
@@ -201,12 +239,20 @@ async function main(): Promise<void> {
     const ledger = await Ledger.open(join(dir, 'bench.duckdb'));
     await fillLedger(ledger, records);
     await ledger.close();
-    console.log(`ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+    );
     const log = join(dir, 'gateway.log');
     writeFileSync(log, '');
-    writeFileSync(join(dir, 'prices.yaml'), 'version: bench\nmodels:\n  gpt-4o:\n    prices: [{ input: 2.50, output: 10.00 }]\n');
+    writeFileSync(
+      join(dir, 'prices.yaml'),
+      'version: bench\nmodels:\n  gpt-4o:\n    prices: [{ input: 2.50, output: 10.00 }]\n'
+    );
     const config = join(dir, 'tokenledger.yaml');
-    writeFileSync(config, `ledger: bench.duckdb\nprices: prices.yaml\nrejects_file: rejects.jsonl\nlisten: 127.0.0.1:0\npoll_interval_ms: 100\nsources:\n  - { name: gateway, paths: ${JSON.stringify(log)}, format: litellm }\n`);
+    writeFileSync(
+      config,
+      `ledger: bench.duckdb\nprices: prices.yaml\nrejects_file: rejects.jsonl\nlisten: 127.0.0.1:0\npoll_interval_ms: 100\nsources:\n  - { name: gateway, paths: ${JSON.stringify(log)}, format: litellm }\n`
+    );
     const t1 = Date.now();
     const serveLog = process.env.BENCH_SERVE_LOG; // a file to keep serve's log in, for a closer look
     const started = await startServe(values.cli ? resolve(values.cli) : BUILT_CLI, config, (chunk) => {
@@ -214,7 +260,9 @@ async function main(): Promise<void> {
       if (serveLog) appendFileSync(serveLog, chunk);
     });
     serve = started.child;
-    console.log(`serve: started (metrics seeded from the ledger) in ${((Date.now() - t1) / 1000).toFixed(1)} s; the writer appends ${WRITE_RATE} lines/s`);
+    console.log(
+      `serve: started (metrics seeded from the ledger) in ${((Date.now() - t1) / 1000).toFixed(1)} s; the writer appends ${WRITE_RATE} lines/s`
+    );
     const breakdownUrl = `${started.base}/api/v1/breakdown?from=${FROM}&to=${TO}&groupBy=user`;
     const metricsUrl = `${started.base}/metrics`;
     watch = new CommitWatch(log, metricsUrl);
@@ -225,7 +273,9 @@ async function main(): Promise<void> {
     const idleBreakdown = summary(await sequential(breakdownUrl, 20));
     const idleMetrics = summary(await sequential(metricsUrl, 20));
     const idleCommit = watch.take();
-    console.log(`\nidle: breakdown p50 ${ms(idleBreakdown.p50)}, p99 ${ms(idleBreakdown.p99)}; /metrics p50 ${ms(idleMetrics.p50)}, p99 ${ms(idleMetrics.p99)}; commit latency max ${ms(idleCommit.max)}, p99 ${ms(idleCommit.p99)} (${idleCommit.lines} lines); largest ingest lag ${idleCommit.lagSeconds.toFixed(1)} s`);
+    console.log(
+      `\nidle: breakdown p50 ${ms(idleBreakdown.p50)}, p99 ${ms(idleBreakdown.p99)}; /metrics p50 ${ms(idleMetrics.p50)}, p99 ${ms(idleMetrics.p99)}; commit latency max ${ms(idleCommit.max)}, p99 ${ms(idleCommit.p99)} (${idleCommit.lines} lines); largest ingest lag ${idleCommit.lagSeconds.toFixed(1)} s`
+    );
 
     for (const clients of levels) {
       const until = Date.now() + seconds * 1000;
@@ -240,9 +290,15 @@ async function main(): Promise<void> {
       const m = summary(scrapes);
       const c = watch.take();
       console.log(`\n${clients} breakdown clients + ${scrapers} scrapers, ${seconds} s:`);
-      console.log(`  commit latency      max ${ms(c.max)}, p99 ${ms(c.p99)} (${c.lines} lines); largest ingest lag reported ${c.lagSeconds.toFixed(1)} s`);
-      console.log(`  GET /breakdown      p50 ${ms(b.p50)} (${ratio(b.p50, idleBreakdown.p50)}), p99 ${ms(b.p99)} (${ratio(b.p99, idleBreakdown.p99)}); ${statuses(breakdowns)}`);
-      console.log(`  GET /metrics        p50 ${ms(m.p50)} (${ratio(m.p50, idleMetrics.p50)}), p99 ${ms(m.p99)} (${ratio(m.p99, idleMetrics.p99)}); ${statuses(scrapes)}`);
+      console.log(
+        `  commit latency      max ${ms(c.max)}, p99 ${ms(c.p99)} (${c.lines} lines); largest ingest lag reported ${c.lagSeconds.toFixed(1)} s`
+      );
+      console.log(
+        `  GET /breakdown      p50 ${ms(b.p50)} (${ratio(b.p50, idleBreakdown.p50)}), p99 ${ms(b.p99)} (${ratio(b.p99, idleBreakdown.p99)}); ${statuses(breakdowns)}`
+      );
+      console.log(
+        `  GET /metrics        p50 ${ms(m.p50)} (${ratio(m.p50, idleMetrics.p50)}), p99 ${ms(m.p99)} (${ratio(m.p99, idleMetrics.p99)}); ${statuses(scrapes)}`
+      );
     }
   } finally {
     watch?.stop();

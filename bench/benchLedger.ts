@@ -8,7 +8,8 @@ export const TO = FROM + 30 * DAY_MS;
 /** Fills the ledger inside DuckDB: 500 users, 1000 keys, 20 teams, 4 tiers, 6 models, evenly over 30 days. */
 export async function fillLedger(ledger: Ledger, records: number): Promise<void> {
   const stepMs = Math.floor((TO - FROM) / records);
-  await ledger.write((db) => db.run(`
+  await ledger.write((db) =>
+    db.run(`
     INSERT INTO usage
     SELECT 'bench:' || i, TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * ${stepMs}), (i % 20000) / 2.0,
       'user-' || lpad(((i * 7919) % 500)::VARCHAR, 4, '0') || '@example.com', 'key-' || ((i * 7919) % 1000),
@@ -18,5 +19,6 @@ export async function fillLedger(ledger: Ledger, records: number): Promise<void>
       (i * 31) % 4000, (i * 17) % 1000, 0, (i * 13) % 1000, 0,
       ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000, ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000,
       'bench', true, 1
-    FROM range(${records}) t(i)`));
+    FROM range(${records}) t(i)`)
+  );
 }

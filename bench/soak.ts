@@ -16,7 +16,8 @@ function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} ${process.argv[i + 1] ?? ''}: expected a non-negative number`);
+  if (!Number.isFinite(v) || v < 0)
+    throw new Error(`--${name} ${process.argv[i + 1] ?? ''}: expected a non-negative number`);
   return v;
 }
 
@@ -26,15 +27,24 @@ function kinds(): FaultKind[] {
   if (i < 0) return [...FAULT_KINDS];
   const without = (process.argv[i + 1] ?? '').split(',');
   const unknown = without.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
-  if (unknown.length) throw new Error(`--without ${unknown.join(',')}: not a kind of fault (${FAULT_KINDS.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`--without ${unknown.join(',')}: not a kind of fault (${FAULT_KINDS.join(', ')})`);
   return FAULT_KINDS.filter((k) => !without.includes(k));
 }
 
 function print(r: RunResult): void {
   const v = r.verdict.counts;
-  console.log(`\nseed ${r.seed} (${SEED_ENV}=${r.seed} or --seed ${r.seed} repeats the run), ${r.seconds} s${r.problems.length ? `, files and ledger kept in ${r.dir}` : ''}`);
-  console.log(`requests written ${v.requestsWritten} (+${v.replaysWritten} replayed lines), stored ${v.stored} of ${v.expectedStored}, quarantined ${v.quarantined} of ${v.expectedQuarantined}, lost ${v.lost}, duplicated ${v.duplicated}`);
-  console.log(`faults: ${Object.entries(r.counts).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(
+    `\nseed ${r.seed} (${SEED_ENV}=${r.seed} or --seed ${r.seed} repeats the run), ${r.seconds} s${r.problems.length ? `, files and ledger kept in ${r.dir}` : ''}`
+  );
+  console.log(
+    `requests written ${v.requestsWritten} (+${v.replaysWritten} replayed lines), stored ${v.stored} of ${v.expectedStored}, quarantined ${v.quarantined} of ${v.expectedQuarantined}, lost ${v.lost}, duplicated ${v.duplicated}`
+  );
+  console.log(
+    `faults: ${Object.entries(r.counts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`
+  );
   if (r.serveWarnings.length) console.log(`serve said:\n${r.serveWarnings.map((w) => `  ${w}`).join('\n')}`);
   if (!r.problems.length) {
     console.log('\nVERDICT: nothing lost, nothing counted twice, every refused line quarantined once');

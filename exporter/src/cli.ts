@@ -19,7 +19,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
 
 const HELP = `tokenledger: LLM gateway logs in, an exact priced ledger and Prometheus metrics out.
 
-${Object.values(COMMANDS).map((c) => c.usage).join('\n\n')}
+${Object.values(COMMANDS)
+  .map((c) => c.usage)
+  .join('\n\n')}
 `;
 
 /** Errors the user can act on: printed as one line, exit 1. Anything else is a bug: printed with its stack. */

@@ -4,16 +4,20 @@ const oneCell = (v: string | number) => toCsv([{ c: v }], ['c']).split('\n')[1];
 
 describe('toCsv', () => {
   it('quotes separators and quotes, keeps numbers and negative amounts as they are', () => {
-    expect(toCsv([{ user: 'a, "b"', costUsd: '-1.500000000000', requests: 3 }], ['user', 'costUsd', 'requests'])).toBe('user,costUsd,requests\n"a, ""b""",-1.500000000000,3\n');
+    expect(toCsv([{ user: 'a, "b"', costUsd: '-1.500000000000', requests: 3 }], ['user', 'costUsd', 'requests'])).toBe(
+      'user,costUsd,requests\n"a, ""b""",-1.500000000000,3\n'
+    );
   });
 
   it('defuses text a spreadsheet would run as a formula', () => {
-    expect(toCsv([{ user: '=HYPERLINK("x")' }, { user: '@SUM(A1)' }], ['user'])).toBe('user\n"\'=HYPERLINK(""x"")"\n\'@SUM(A1)\n');
+    expect(toCsv([{ user: '=HYPERLINK("x")' }, { user: '@SUM(A1)' }], ['user'])).toBe(
+      'user\n"\'=HYPERLINK(""x"")"\n\'@SUM(A1)\n'
+    );
   });
 
   it.each([
-    ['-2+cmd|\' /C calc\'!A0', "'-2+cmd|' /C calc'!A0"],
-    ['+1+cmd|\' /C calc\'!A0', "'+1+cmd|' /C calc'!A0"],
+    ["-2+cmd|' /C calc'!A0", "'-2+cmd|' /C calc'!A0"],
+    ["+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"],
     ['-1e5', "'-1e5"],
     ['-', "'-"],
     ['+1', "'+1"],

@@ -56,7 +56,9 @@ describe('parseIsoTime', () => {
 
   it('refuses out-of-range hours, minutes, seconds and offsets', () => {
     expect(problem('2025-01-01T25:00:00Z')).toBe('2025-01-01T25:00:00Z is not a time: hour 25 is out of range 00-23');
-    expect(problem('2025-01-01T24:30')).toBe('2025-01-01T24:30 is not a time: 24 is only allowed as 24:00:00, the end of the day');
+    expect(problem('2025-01-01T24:30')).toBe(
+      '2025-01-01T24:30 is not a time: 24 is only allowed as 24:00:00, the end of the day'
+    );
     expect(problem('2025-01-01T12:60')).toBe('2025-01-01T12:60 is not a time: minute 60 is out of range 00-59');
     expect(problem('2025-01-01T12:00:60Z')).toBe('2025-01-01T12:00:60Z is not a time: second 60 is out of range 00-59');
     expect(problem('2025-01-01T12:00:00+24:00')).toMatch(/is not a time: offset \+24:00 is out of range/);
@@ -64,7 +66,18 @@ describe('parseIsoTime', () => {
   });
 
   it('calls anything else not ISO 8601, quoting it', () => {
-    for (const text of ['yesterday', '2025-1-1', '20250101', '2025-01-01 12:00', '2025-01-01T12', '2025-01-01T12:00:00.Z', '2025-01-01Z', '', ' 2025-01-01', 'Jan 1 2025']) {
+    for (const text of [
+      'yesterday',
+      '2025-1-1',
+      '20250101',
+      '2025-01-01 12:00',
+      '2025-01-01T12',
+      '2025-01-01T12:00:00.Z',
+      '2025-01-01Z',
+      '',
+      ' 2025-01-01',
+      'Jan 1 2025',
+    ]) {
       const t = parseIsoTime(text);
       expect(t).toEqual({ ok: false, kind: 'shape', problem: expect.stringContaining(JSON.stringify(text)) });
     }

@@ -19,7 +19,20 @@ export type IsoTimeResult =
 const ISO =
   /^([+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/;
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
@@ -29,17 +42,31 @@ export function daysInMonth(year: number, month: number): number {
 
 export function parseIsoTime(text: string): IsoTimeResult {
   const m = ISO.exec(text);
-  if (!m) return { ok: false, kind: 'shape', problem: `not an ISO 8601 date or time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z): ${JSON.stringify(text)}` };
+  if (!m)
+    return {
+      ok: false,
+      kind: 'shape',
+      problem: `not an ISO 8601 date or time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z): ${JSON.stringify(text)}`,
+    };
   const [, y, mo = '01', d = '01', h, mi, s = '00', fraction = '', zone = 'Z'] = m;
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  const notDate = (why: string): IsoTimeResult => ({ ok: false, kind: 'impossible', problem: `${text} is not a date: ${why}` });
-  const notTime = (why: string): IsoTimeResult => ({ ok: false, kind: 'impossible', problem: `${text} is not a time: ${why}` });
+  const notDate = (why: string): IsoTimeResult => ({
+    ok: false,
+    kind: 'impossible',
+    problem: `${text} is not a date: ${why}`,
+  });
+  const notTime = (why: string): IsoTimeResult => ({
+    ok: false,
+    kind: 'impossible',
+    problem: `${text} is not a time: ${why}`,
+  });
   if (y === '-000000') return notDate('year -000000 is not allowed (write 000000)');
   if (month < 1 || month > 12) return notDate(`month ${mo} is out of range 01-12`);
   const days = daysInMonth(year, month);
-  if (day < 1 || day > days) return notDate(day < 1 ? `day ${d} is out of range 01-${days}` : `${MONTHS[month - 1]} ${y} has ${days} days`);
+  if (day < 1 || day > days)
+    return notDate(day < 1 ? `day ${d} is out of range 01-${days}` : `${MONTHS[month - 1]} ${y} has ${days} days`);
 
   let hour = 0;
   let minute = 0;
@@ -49,7 +76,8 @@ export function parseIsoTime(text: string): IsoTimeResult {
     hour = Number(h);
     minute = Number(mi);
     second = Number(s);
-    if (hour === 24 && (minute !== 0 || second !== 0 || /[1-9]/.test(fraction))) return notTime('24 is only allowed as 24:00:00, the end of the day');
+    if (hour === 24 && (minute !== 0 || second !== 0 || /[1-9]/.test(fraction)))
+      return notTime('24 is only allowed as 24:00:00, the end of the day');
     if (hour > 24) return notTime(`hour ${h} is out of range 00-23`);
     if (minute > 59) return notTime(`minute ${mi} is out of range 00-59`);
     if (second > 59) return notTime(`second ${s} is out of range 00-59`);

@@ -9,7 +9,9 @@ export interface Logger {
   error(msg: string): void;
 }
 
-export function createLogger(level: LogLevel = (process.env.TOKENLEDGER_LOG_LEVEL as LogLevel | undefined) ?? 'info'): Logger {
+export function createLogger(
+  level: LogLevel = (process.env.TOKENLEDGER_LOG_LEVEL as LogLevel | undefined) ?? 'info'
+): Logger {
   const threshold = ORDER[level] ?? ORDER.info;
   const write = (l: LogLevel) => (msg: string) => {
     if (ORDER[l] >= threshold) process.stderr.write(`${new Date().toISOString()} ${l.padEnd(5)} ${msg}\n`);

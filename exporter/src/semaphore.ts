@@ -11,7 +11,7 @@ export class Semaphore {
 
   constructor(
     readonly limit: number,
-    private readonly maxQueued = Infinity,
+    private readonly maxQueued = Infinity
   ) {}
 
   get queued(): number {
@@ -21,7 +21,8 @@ export class Semaphore {
   /** Resolves with a release function once a slot is free; rejects with QueueFullError when the queue is full. */
   async acquire(): Promise<() => void> {
     if (this.holders < this.limit) this.holders++;
-    else if (this.waiting.length >= this.maxQueued) throw new QueueFullError(`${this.holders} running and ${this.waiting.length} waiting`);
+    else if (this.waiting.length >= this.maxQueued)
+      throw new QueueFullError(`${this.holders} running and ${this.waiting.length} waiting`);
     else await new Promise<void>((r) => this.waiting.push(r)); // the releaser hands its slot over
     let released = false;
     return () => {

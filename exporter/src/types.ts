@@ -67,12 +67,7 @@ export interface UsageRecord {
 
 /** Why a line could not become a usage record. Used as the `reason` label of the rejected-lines counter. */
 export type RejectReason =
-  | 'invalid_json'
-  | 'unrecognized_format'
-  | 'missing_field'
-  | 'invalid_field'
-  | 'line_too_long'
-  | 'invalid_utf8';
+  'invalid_json' | 'unrecognized_format' | 'missing_field' | 'invalid_field' | 'line_too_long' | 'invalid_utf8';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'invalid_json',

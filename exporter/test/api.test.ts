@@ -40,7 +40,11 @@ const PEOPLE = [
   { user: 'carol@example.com', team: 'finance', tier: 'standard' },
 ];
 const MODELS = Object.keys(RATES);
-const TOKENS = { admin: 'admin-token-0123456789abcdef', eng: 'eng-token-0123456789abcdef', carol: 'carol-token-0123456789abcdef' };
+const TOKENS = {
+  admin: 'admin-token-0123456789abcdef',
+  eng: 'eng-token-0123456789abcdef',
+  carol: 'carol-token-0123456789abcdef',
+};
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape an endpoint returns; the tests check its fields
@@ -53,21 +57,48 @@ const span = Math.max(now - monthStart - 60_000, 300_000);
 const records: Rec[] = Array.from({ length: 300 }, (_, i) => {
   const p = PEOPLE[i % 3]!;
   const prompt = 200 + ((i * 53) % 1800);
-  return { id: `req-${i}`, ...p, model: MODELS[Math.floor(i / 3) % 3]!, startMs: Math.min(now - 1000, monthStart + Math.floor((span * i) / 300)), prompt, cached: (i * 31) % 150, completion: 20 + ((i * 17) % 400) };
+  return {
+    id: `req-${i}`,
+    ...p,
+    model: MODELS[Math.floor(i / 3) % 3]!,
+    startMs: Math.min(now - 1000, monthStart + Math.floor((span * i) / 300)),
+    prompt,
+    cached: (i * 31) % 150,
+    completion: 20 + ((i * 17) % 400),
+  };
 });
 
 function line(r: Rec): string {
   return JSON.stringify({
-    id: r.id, call_type: 'acompletion', status: 'success', model: r.model, startTime: r.startMs / 1000, endTime: r.startMs / 1000 + 1,
-    prompt_tokens: r.prompt, completion_tokens: r.completion,
-    metadata: { user_api_key_user_id: r.user, user_api_key_alias: `key-${r.user.split('@')[0]}`, user_api_key_team_alias: r.team, usage_object: { prompt_tokens: r.prompt, completion_tokens: r.completion, prompt_tokens_details: { cached_tokens: r.cached } } },
+    id: r.id,
+    call_type: 'acompletion',
+    status: 'success',
+    model: r.model,
+    startTime: r.startMs / 1000,
+    endTime: r.startMs / 1000 + 1,
+    prompt_tokens: r.prompt,
+    completion_tokens: r.completion,
+    metadata: {
+      user_api_key_user_id: r.user,
+      user_api_key_alias: `key-${r.user.split('@')[0]}`,
+      user_api_key_team_alias: r.team,
+      usage_object: {
+        prompt_tokens: r.prompt,
+        completion_tokens: r.completion,
+        prompt_tokens_details: { cached_tokens: r.cached },
+      },
+    },
     request_tags: [`tier:${r.tier}`],
   });
 }
 
-const cost = (r: Rec): bigint => { const x = RATES[r.model]!; return BigInt(r.prompt - r.cached) * x.input + BigInt(r.cached) * x.cached + BigInt(r.completion) * x.output; };
+const cost = (r: Rec): bigint => {
+  const x = RATES[r.model]!;
+  return BigInt(r.prompt - r.cached) * x.input + BigInt(r.cached) * x.cached + BigInt(r.completion) * x.output;
+};
 const charge = (r: Rec): bigint => (r.tier === 'gold' ? (cost(r) * 15n + 5n) / 10n : cost(r)); // exact here: costs are multiples of 1e4 pico
-const usd = (pico: bigint): string => `${pico / 1_000_000_000_000n}.${(pico % 1_000_000_000_000n).toString().padStart(12, '0')}`;
+const usd = (pico: bigint): string =>
+  `${pico / 1_000_000_000_000n}.${(pico % 1_000_000_000_000n).toString().padStart(12, '0')}`;
 
 function expectedRow(rs: Rec[]) {
   const c = rs.reduce((a, r) => a + cost(r), 0n);
@@ -133,7 +164,10 @@ ${budgets}`;
   });
   afterAll(async () => serve?.stop());
 
-  async function get(path: string, token: string | null = TOKENS.admin): Promise<{ status: number; body: Json; text: string; headers: Headers }> {
+  async function get(
+    path: string,
+    token: string | null = TOKENS.admin
+  ): Promise<{ status: number; body: Json; text: string; headers: Headers }> {
     const res = await fetch(`${serve.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     const text = await res.text();
     let body: Json;
@@ -149,27 +183,50 @@ ${budgets}`;
     const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user`);
     expect(res.status).toBe(200);
     const expected = [...groupBy(records, 'user')].map(([user, rs]) => ({ user, ...expectedRow(rs) }));
-    expect(res.body.rows.map((r: Json) => ({ user: r.user, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, chargeUsd: r.chargeUsd, marginUsd: r.marginUsd })))
-      .toEqual(expected.sort((a, b) => Number(BigInt(b.costUsd.replace('.', '')) - BigInt(a.costUsd.replace('.', '')))));
+    expect(
+      res.body.rows.map((r: Json) => ({
+        user: r.user,
+        requests: r.requests,
+        inputTokens: r.inputTokens,
+        cacheReadTokens: r.cacheReadTokens,
+        outputTokens: r.outputTokens,
+        costUsd: r.costUsd,
+        chargeUsd: r.chargeUsd,
+        marginUsd: r.marginUsd,
+      }))
+    ).toEqual(expected.sort((a, b) => Number(BigInt(b.costUsd.replace('.', '')) - BigInt(a.costUsd.replace('.', '')))));
     expect(res.body.total).toMatchObject(expectedRow(records));
     const shares = res.body.rows.reduce((a: number, r: Json) => a + r.share, 0);
     expect(shares).toBeCloseTo(1, 5);
   });
 
   it('groups by several dimensions and filters with several values', async () => {
-    const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user,model&user=alice@example.com&user=carol@example.com&model=gpt-4o`);
-    const subset = records.filter((r) => (r.user === 'alice@example.com' || r.user === 'carol@example.com') && r.model === 'gpt-4o');
-    const expected = [...groupBy(subset, 'user', 'model')].map(([k, rs]) => ({ user: k.split('|')[0], model: k.split('|')[1], ...expectedRow(rs) }));
+    const res = await get(
+      `/api/v1/breakdown?from=${from}&to=${to}&groupBy=user,model&user=alice@example.com&user=carol@example.com&model=gpt-4o`
+    );
+    const subset = records.filter(
+      (r) => (r.user === 'alice@example.com' || r.user === 'carol@example.com') && r.model === 'gpt-4o'
+    );
+    const expected = [...groupBy(subset, 'user', 'model')].map(([k, rs]) => ({
+      user: k.split('|')[0],
+      model: k.split('|')[1],
+      ...expectedRow(rs),
+    }));
     expect(res.body.rows).toHaveLength(expected.length);
     for (const e of expected) expect(res.body.rows).toContainEqual(expect.objectContaining(e));
   });
 
   it('gives the top N by tokens with an "everyone else" row', async () => {
     const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&sort=tokens&limit=1&other=true`);
-    const byTokens = [...groupBy(records, 'user')].map(([user, rs]) => ({ user, rs, tokens: rs.reduce((a, r) => a + r.prompt + r.completion, 0) })).sort((a, b) => b.tokens - a.tokens);
+    const byTokens = [...groupBy(records, 'user')]
+      .map(([user, rs]) => ({ user, rs, tokens: rs.reduce((a, r) => a + r.prompt + r.completion, 0) }))
+      .sort((a, b) => b.tokens - a.tokens);
     expect(res.body.rows).toHaveLength(2);
     expect(res.body.rows[0]).toMatchObject({ user: byTokens[0]!.user, ...expectedRow(byTokens[0]!.rs) });
-    expect(res.body.rows[1]).toMatchObject({ user: '__other__', ...expectedRow([...byTokens[1]!.rs, ...byTokens[2]!.rs]) });
+    expect(res.body.rows[1]).toMatchObject({
+      user: '__other__',
+      ...expectedRow([...byTokens[1]!.rs, ...byTokens[2]!.rs]),
+    });
     const total = records.reduce((a, r) => a + r.prompt + r.completion, 0);
     expect(res.body.rows[0].share).toBeCloseTo(byTokens[0]!.tokens / total, 5);
   });
@@ -184,15 +241,27 @@ ${budgets}`;
         const t = Math.floor(r.startMs / 3600_000) * 3600_000;
         buckets.set(t, [...(buckets.get(t) ?? []), r]);
       }
-      const expected = [...buckets].sort((a, b) => a[0] - b[0]).map(([t, rs]) => ({ time: new Date(t).toISOString(), requests: rs.length, costUsd: expectedRow(rs).costUsd }));
-      expect(series.points.map((p: Json) => ({ time: p.time, requests: p.requests, costUsd: p.costUsd }))).toEqual(expected);
+      const expected = [...buckets]
+        .sort((a, b) => a[0] - b[0])
+        .map(([t, rs]) => ({ time: new Date(t).toISOString(), requests: rs.length, costUsd: expectedRow(rs).costUsd }));
+      expect(series.points.map((p: Json) => ({ time: p.time, requests: p.requests, costUsd: p.costUsd }))).toEqual(
+        expected
+      );
     }
   });
 
   it('lists dimension values for template variables, optionally filtered', async () => {
-    expect((await get(`/api/v1/dimensions/user?from=${from}&to=${to}`)).body.values).toEqual(PEOPLE.map((p) => p.user).sort());
-    expect((await get(`/api/v1/dimensions/team?from=${from}&to=${to}&user=carol@example.com`)).body.values).toEqual(['finance']);
-    expect((await get(`/api/v1/dimensions/apiKey?from=${from}&to=${to}`)).body.values).toEqual(['key-alice', 'key-bob', 'key-carol']);
+    expect((await get(`/api/v1/dimensions/user?from=${from}&to=${to}`)).body.values).toEqual(
+      PEOPLE.map((p) => p.user).sort()
+    );
+    expect((await get(`/api/v1/dimensions/team?from=${from}&to=${to}&user=carol@example.com`)).body.values).toEqual([
+      'finance',
+    ]);
+    expect((await get(`/api/v1/dimensions/apiKey?from=${from}&to=${to}`)).body.values).toEqual([
+      'key-alice',
+      'key-bob',
+      'key-carol',
+    ]);
   });
 
   it('exports Json breakdown as CSV', async () => {
@@ -210,14 +279,44 @@ ${budgets}`;
     const res = await get('/api/v1/budgets');
     const eng = records.filter((r) => r.team === 'engineering').reduce((a, r) => a + cost(r), 0n);
     const carol = records.filter((r) => r.user === 'carol@example.com').reduce((a, r) => a + cost(r), 0n);
-    const state = (spent: bigint, limit: bigint, t: [bigint, bigint, bigint]) => (spent * 100n >= limit * t[2] ? 'exceeded' : spent * 100n >= limit * t[1] ? 'critical' : spent * 100n >= limit * t[0] ? 'warning' : 'ok');
+    const state = (spent: bigint, limit: bigint, t: [bigint, bigint, bigint]) =>
+      spent * 100n >= limit * t[2]
+        ? 'exceeded'
+        : spent * 100n >= limit * t[1]
+          ? 'critical'
+          : spent * 100n >= limit * t[0]
+            ? 'warning'
+            : 'ok';
     expect(res.body.budgets).toEqual([
-      expect.objectContaining({ scope: 'team', subject: 'engineering', period: 'monthly', limitUsd: '10.000000000000', spentUsd: usd(eng), state: state(eng, 10_000_000_000_000n, [80n, 95n, 100n]), periodStart: new Date(monthStart).toISOString() }),
-      expect.objectContaining({ scope: 'user', subject: 'carol@example.com', limitUsd: '0.500000000000', spentUsd: usd(carol), state: state(carol, 500_000_000_000n, [50n, 75n, 90n]), thresholds: { warning: 0.5, critical: 0.75, exceeded: 0.9 } }),
-      expect.objectContaining({ scope: 'global', subject: 'global', limitUsd: '0.000000000000', utilisation: null, state: 'ok' }),
+      expect.objectContaining({
+        scope: 'team',
+        subject: 'engineering',
+        period: 'monthly',
+        limitUsd: '10.000000000000',
+        spentUsd: usd(eng),
+        state: state(eng, 10_000_000_000_000n, [80n, 95n, 100n]),
+        periodStart: new Date(monthStart).toISOString(),
+      }),
+      expect.objectContaining({
+        scope: 'user',
+        subject: 'carol@example.com',
+        limitUsd: '0.500000000000',
+        spentUsd: usd(carol),
+        state: state(carol, 500_000_000_000n, [50n, 75n, 90n]),
+        thresholds: { warning: 0.5, critical: 0.75, exceeded: 0.9 },
+      }),
+      expect.objectContaining({
+        scope: 'global',
+        subject: 'global',
+        limitUsd: '0.000000000000',
+        utilisation: null,
+        state: 'ok',
+      }),
     ]);
     expect(BigInt(res.body.budgets[0].projectedUsd.replace('.', ''))).toBeGreaterThanOrEqual(eng);
-    const metrics = await (await fetch(`${serve.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TOKENS.admin}` } })).text();
+    const metrics = await (
+      await fetch(`${serve.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TOKENS.admin}` } })
+    ).text();
     const labels = { scope: 'team', subject: 'engineering', period: 'monthly' };
     expect(sumSamples(metrics, 'tokenledger_budget_limit_usd', labels)).toBe(10);
     expect(sumSamples(metrics, 'tokenledger_budget_spent_usd', labels)).toBeCloseTo(Number(eng) / 1e12, 9);
@@ -230,8 +329,18 @@ ${budgets}`;
 
     it.each([
       ['an admin token: the whole ledger', TOKENS.admin, records, null],
-      ['a team token: its team only', TOKENS.eng, records.filter((r) => r.team === 'engineering'), { team: 'engineering' }],
-      ['a user token: its own records only', TOKENS.carol, records.filter((r) => r.user === 'carol@example.com'), { user: 'carol@example.com' }],
+      [
+        'a team token: its team only',
+        TOKENS.eng,
+        records.filter((r) => r.team === 'engineering'),
+        { team: 'engineering' },
+      ],
+      [
+        'a user token: its own records only',
+        TOKENS.carol,
+        records.filter((r) => r.user === 'carol@example.com'),
+        { user: 'carol@example.com' },
+      ],
     ])('/status tells %s', async (_name, token, visible, scope) => {
       const res = await get('/api/v1/status', token);
       expect(res.status).toBe(200);
@@ -257,7 +366,7 @@ ${budgets}`;
     it.each([
       ['no filter', ''],
       ['a filter for another team', '&team=finance'],
-      ['a filter for another team\'s user', '&user=carol@example.com'],
+      ["a filter for another team's user", '&user=carol@example.com'],
       ['filters mixing in', '&user=carol@example.com&user=alice@example.com&team=engineering&team=finance'],
     ])('a team token sees only its team with %s, in every endpoint', async (_name, extra) => {
       const breakdownRes = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user,team${extra}`, TOKENS.eng);
@@ -269,15 +378,27 @@ ${budgets}`;
       const values = await get(`/api/v1/dimensions/user?from=${from}&to=${to}${extra}`, TOKENS.eng);
       for (const v of values.body.values) expect(ENGINEERING).toContain(v);
       const allowed = records.filter((r) => r.team === 'engineering');
-      expect(BigInt(breakdownRes.body.total.costUsd.replace('.', ''))).toBeLessThanOrEqual(allowed.reduce((a, r) => a + cost(r), 0n));
+      expect(BigInt(breakdownRes.body.total.costUsd.replace('.', ''))).toBeLessThanOrEqual(
+        allowed.reduce((a, r) => a + cost(r), 0n)
+      );
     });
 
     it('a user token sees exactly its own rows and budgets', async () => {
-      const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&user=alice@example.com&user=carol@example.com`, TOKENS.carol);
-      expect(res.body.rows).toEqual([expect.objectContaining({ user: 'carol@example.com', ...expectedRow(records.filter((r) => r.user === 'carol@example.com')) })]);
+      const res = await get(
+        `/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&user=alice@example.com&user=carol@example.com`,
+        TOKENS.carol
+      );
+      expect(res.body.rows).toEqual([
+        expect.objectContaining({
+          user: 'carol@example.com',
+          ...expectedRow(records.filter((r) => r.user === 'carol@example.com')),
+        }),
+      ]);
       const budgets = await get('/api/v1/budgets', TOKENS.carol);
       expect(budgets.body.budgets.map((b: Json) => b.subject)).toEqual(['carol@example.com']);
-      expect((await get('/api/v1/budgets', TOKENS.eng)).body.budgets.map((b: Json) => b.subject)).toEqual(['engineering']);
+      expect((await get('/api/v1/budgets', TOKENS.eng)).body.budgets.map((b: Json) => b.subject)).toEqual([
+        'engineering',
+      ]);
     });
   });
 
@@ -322,17 +443,25 @@ ${budgets}`;
     it('refuses impossible calendar dates and repeated dimensions, saying why', async () => {
       const feb = await get('/api/v1/breakdown?from=2025-02-30&to=2025-03-01&groupBy=user');
       expect(feb.status).toBe(400);
-      expect(feb.body).toMatchObject({ parameter: 'from', error: 'from: 2025-02-30 is not a date: February 2025 has 28 days' });
+      expect(feb.body).toMatchObject({
+        parameter: 'from',
+        error: 'from: 2025-02-30 is not a date: February 2025 has 28 days',
+      });
       const april = await get('/api/v1/timeseries?from=2025-04-01&to=2025-04-31&step=1d');
       expect(april.status).toBe(400);
-      expect(april.body).toMatchObject({ parameter: 'to', error: 'to: 2025-04-31 is not a date: April 2025 has 30 days' });
+      expect(april.body).toMatchObject({
+        parameter: 'to',
+        error: 'to: 2025-04-31 is not a date: April 2025 has 30 days',
+      });
       const twice = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&groupBy=model,user`);
       expect(twice.status).toBe(400);
       expect(twice.body).toMatchObject({ parameter: 'groupBy', error: 'groupBy: dimension "user" is given twice' });
     });
 
     it('treats SQL in a filter as a value, not as SQL', async () => {
-      const res = await get(`/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&user=${encodeURIComponent("x' OR '1'='1")}`);
+      const res = await get(
+        `/api/v1/breakdown?from=${from}&to=${to}&groupBy=user&user=${encodeURIComponent("x' OR '1'='1")}`
+      );
       expect(res.status).toBe(200);
       expect(res.body.rows).toEqual([]);
       expect(res.body.total.requests).toBe(0);
@@ -365,13 +494,16 @@ describe('a ledger holding a start time no query can name (stored before start t
     // startTime 9e12 (seconds): year 287,000, beyond what a JavaScript Date or ISO 8601 with four digits holds.
     await ledger.transaction((db) =>
       db.run(`INSERT INTO usage (record_key, start_time, user_id, api_key, team, tier, model, status, input_uncached, cache_read, cache_write, output, reasoning, priced_on_ingest, ingest_batch)
-        VALUES ('gw:far-future', make_timestamp(9000000000000000000), 'u', 'k', 't', 'x', 'gpt-4o', 'success', 1, 0, 0, 1, 0, false, 1)`),
+        VALUES ('gw:far-future', make_timestamp(9000000000000000000), 'u', 'k', 't', 'x', 'gpt-4o', 'success', 1, 0, 0, 1, 0, false, 1)`)
     );
     await ledger.close();
     writeFileSync(join(dir, 'prices.yaml'), PRICES);
     writeFileSync(join(dir, 'gw.log'), `${line(records[0]!)}\n`);
     const config = join(dir, 'tokenledger.yaml');
-    writeFileSync(config, 'ledger: ledger.duckdb\nprices: prices.yaml\nlisten: 127.0.0.1:0\npoll_interval_ms: 50\nsources:\n  - { name: gw, paths: gw.log, format: litellm }\nauth:\n  api: open\n');
+    writeFileSync(
+      config,
+      'ledger: ledger.duckdb\nprices: prices.yaml\nlisten: 127.0.0.1:0\npoll_interval_ms: 50\nsources:\n  - { name: gw, paths: gw.log, format: litellm }\nauth:\n  api: open\n'
+    );
     serve = await ServeProcess.start(config);
     const status = await waitFor('the log line in the ledger', async () => {
       const res = await fetch(`${serve!.baseUrl}/api/v1/status`);
@@ -386,4 +518,3 @@ describe('a ledger holding a start time no query can name (stored before start t
     expect(((await all.json()) as { total: { requests: number } }).total.requests).toBe(1);
   });
 });
-

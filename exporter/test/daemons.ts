@@ -16,7 +16,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))
+      );
     });
   });
 }
@@ -24,7 +26,8 @@ export function freePort(): Promise<number> {
 /** Fails with how to install a Debian binary when it is missing. */
 export function requireBinary(binary: string, debianPackage: string): void {
   const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error(`${binary} not found: apt-get install ${debianPackage} (.ci/run installs it)`);
+  if (r.error || r.status !== 0)
+    throw new Error(`${binary} not found: apt-get install ${debianPackage} (.ci/run installs it)`);
 }
 
 /** A child process serving HTTP on `url`; its output is kept for error messages. */
@@ -34,25 +37,33 @@ export class Daemon {
   private constructor(
     readonly name: string,
     readonly url: string,
-    private readonly child: ChildProcess,
+    private readonly child: ChildProcess
   ) {
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
   }
 
   /** Spawns `binary args`, then waits until `url + readyPath` answers 200 (or the process exits). */
-  static async start(name: string, binary: string, args: string[], url: string, readyPath: string, timeoutMs = 30_000): Promise<Daemon> {
+  static async start(
+    name: string,
+    binary: string,
+    args: string[],
+    url: string,
+    readyPath: string,
+    timeoutMs = 30_000
+  ): Promise<Daemon> {
     const daemon = new Daemon(name, url, spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     try {
       await waitFor(
         `${name} to become ready at ${url}${readyPath}`,
         async () => {
-          if (daemon.child.exitCode !== null) throw new Error(`${name} exited with ${daemon.child.exitCode}: ${daemon.output.slice(-2000)}`);
+          if (daemon.child.exitCode !== null)
+            throw new Error(`${name} exited with ${daemon.child.exitCode}: ${daemon.output.slice(-2000)}`);
           const res = await fetch(url + readyPath);
           return res.ok ? true : undefined;
         },
         timeoutMs,
-        100,
+        100
       );
     } catch (e) {
       await daemon.stop();
@@ -101,7 +112,7 @@ export interface InstantSample {
 export class Prometheus {
   private constructor(
     readonly daemon: Daemon,
-    readonly dir: string,
+    readonly dir: string
   ) {}
 
   get url(): string {
@@ -116,8 +127,17 @@ export class Prometheus {
       'global:',
       `  scrape_interval: ${interval}`,
       `  evaluation_interval: ${interval}`,
-      ...(options.ruleFiles?.length ? ['rule_files:', ...options.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
-      ...(options.alertmanager ? ['alerting:', '  alertmanagers:', '    - static_configs:', `        - targets: [${JSON.stringify(options.alertmanager)}]`] : []),
+      ...(options.ruleFiles?.length
+        ? ['rule_files:', ...options.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)]
+        : []),
+      ...(options.alertmanager
+        ? [
+            'alerting:',
+            '  alertmanagers:',
+            '    - static_configs:',
+            `        - targets: [${JSON.stringify(options.alertmanager)}]`,
+          ]
+        : []),
       'scrape_configs:',
       '  - job_name: tokenledger',
       `    static_configs: [{ targets: [${options.targets.map((t) => JSON.stringify(t)).join(', ')}] }]`,
@@ -125,7 +145,11 @@ export class Prometheus {
     ].join('\n');
     writeFileSync(join(dir, 'prometheus.yml'), config);
     const port = await freePort();
-    const args = [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`];
+    const args = [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ];
     const daemon = await Daemon.start('prometheus', 'prometheus', args, `http://127.0.0.1:${port}`, '/-/ready');
     return new Prometheus(daemon, dir);
   }
@@ -135,14 +159,23 @@ export class Prometheus {
     const params = new URLSearchParams({ query: expr });
     if (time !== undefined) params.set('time', String(time));
     const res = await fetch(`${this.url}/api/v1/query?${params}`);
-    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: InstantSample[] } };
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data?: { resultType: string; result: InstantSample[] };
+    };
     if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error ?? res.status}`);
     return body.data!.result;
   }
 
   /** Waits until every target has been scraped successfully at least once. */
   async waitForTargetsUp(timeoutMs = 30_000): Promise<void> {
-    await waitFor('every scrape target to be up', async () => ((await this.query('min(up{job="tokenledger"})'))[0]?.value[1] === '1' ? true : undefined), timeoutMs, 200);
+    await waitFor(
+      'every scrape target to be up',
+      async () => ((await this.query('min(up{job="tokenledger"})'))[0]?.value[1] === '1' ? true : undefined),
+      timeoutMs,
+      200
+    );
   }
 
   stop(): Promise<void> {

@@ -15,10 +15,12 @@ describe('fault scenarios: the silent losses of issue 13', () => {
     s = undefined;
   });
 
-  const served = (logs: Record<string, string>, options: Partial<ServedLogsOptions> = {}): ServedLogs => (s = new ServedLogs({ seed: 13, logs, ...options }));
+  const served = (logs: Record<string, string>, options: Partial<ServedLogsOptions> = {}): ServedLogs =>
+    (s = new ServedLogs({ seed: 13, logs, ...options }));
   const requests = (n: number): Line[] => Array.from({ length: n }, () => s!.book.request());
   const caughtUp = () => s!.catchUp(20_000);
-  const expectNothingLost = (r: RunResult) => expect(r.problems.length ? ServedLogs.describe(r) : 'nothing lost').toBe('nothing lost');
+  const expectNothingLost = (r: RunResult) =>
+    expect(r.problems.length ? ServedLogs.describe(r) : 'nothing lost').toBe('nothing lost');
 
   it('1. copytruncate while serve is down: the lines after the last commit are read from the copy', async () => {
     const { b } = served({ b: 'b.log' }).logs;
@@ -94,7 +96,10 @@ describe('fault scenarios: the silent losses of issue 13', () => {
     s!.note(`rename a.log -> ${a!.rotateByRename(600_000)}, new a.log on the deleted file's inode`);
     // Without the reuse the test would prove nothing: serve must finish and close the deleted file first.
     const closed = await s!.closedByServe(gone.path, 10_000);
-    expect({ closed, inodeReused: closed && (await a!.startNewFileOnInode(gone.ino, 10_000)) }).toEqual({ closed: true, inodeReused: true });
+    expect({ closed, inodeReused: closed && (await a!.startNewFileOnInode(gone.ino, 10_000)) }).toEqual({
+      closed: true,
+      inodeReused: true,
+    });
     a!.write(requests(100));
     expectNothingLost(await s!.finish(20_000));
   });

@@ -1,6 +1,16 @@
 import { appendFileSync, copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ledgerTotals, litellmLine, lines, requireBuiltCli, runCli, ServeProcess, TEST_PRICES, tempDir, waitFor } from './helpers';
+import {
+  ledgerTotals,
+  litellmLine,
+  lines,
+  requireBuiltCli,
+  runCli,
+  ServeProcess,
+  TEST_PRICES,
+  tempDir,
+  waitFor,
+} from './helpers';
 
 /** The file follower through the built CLI: restarts by SIGKILL, rotation while stopped, start_at, bad bytes. */
 
@@ -19,7 +29,7 @@ sources:
   - name: gw
     paths: ${JSON.stringify(join(dir, 'app.log'))}
     format: litellm
-${extra}`,
+${extra}`
   );
   return config;
 }
@@ -46,7 +56,10 @@ describe('the file follower, through the CLI', () => {
     serve = undefined;
   });
 
-  const requestsSeen = (n: number) => waitFor(`${n} requests in /metrics`, async () => ((await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined));
+  const requestsSeen = (n: number) =>
+    waitFor(`${n} requests in /metrics`, async () =>
+      (await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined
+    );
 
   it('after a SIGKILL, reads the lines a copytruncate left only in the copy while serve was down', async () => {
     const config = writeConfig(dir);
@@ -61,9 +74,13 @@ describe('the file follower, through the CLI', () => {
     appendFileSync(log, lines(420, 600));
     serve = await ServeProcess.start(config);
     await requestsSeen(600);
-    expect(await serve.metricSum('tokenledger_source_file_events_total', { source: 'gw', event: 'copyRecovered' })).toBe(1);
+    expect(
+      await serve.metricSum('tokenledger_source_file_events_total', { source: 'gw', event: 'copyRecovered' })
+    ).toBe(1);
     expect(await serve.metricSum('tokenledger_source_file_events_total', { source: 'gw', event: 'lost' })).toBe(0);
-    expect(serve.log).toContain(`${log}: reading the lines not read before it was truncated or moved from its copy ${log}.1, from byte`);
+    expect(serve.log).toContain(
+      `${log}: reading the lines not read before it was truncated or moved from its copy ${log}.1, from byte`
+    );
     await serve.stop();
     expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 600)));
   });
@@ -98,8 +115,19 @@ describe('the file follower, through the CLI', () => {
     const r = runCli(['ingest', '--config', config, log]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/records stored: +10\n/);
-    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(rejects).toEqual([expect.objectContaining({ file: log, line: 6, reason: 'line_too_long', offset: Buffer.byteLength(lines(0, 5)), length: 300_011 })]);
+    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejects).toEqual([
+      expect.objectContaining({
+        file: log,
+        line: 6,
+        reason: 'line_too_long',
+        offset: Buffer.byteLength(lines(0, 5)),
+        length: 300_011,
+      }),
+    ]);
   });
 
   it('ingest refuses a line with bytes that are not UTF-8, naming file, line and offset, and reads a file that starts with a BOM', async () => {
@@ -108,14 +136,32 @@ describe('the file follower, through the CLI', () => {
     const bad = Buffer.from(litellmLine(1, { user: 'ann\u00e9' }));
     const at = bad.indexOf(Buffer.from('\u00e9'));
     bad[at] = 0xff; // "ann" + a byte that is no UTF-8 (e.g. Latin-1): must not become "ann\uFFFD" and merge with others
-    writeFileSync(log, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${litellmLine(0)}\n`), bad, Buffer.from(`\n${litellmLine(2)}\n`)]));
+    writeFileSync(
+      log,
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(`${litellmLine(0)}\n`),
+        bad,
+        Buffer.from(`\n${litellmLine(2)}\n`),
+      ])
+    );
     const db = join(dir, 'l.duckdb');
     const r = runCli(['ingest', '--db', db, '--prices', join(dir, 'prices.yaml'), log]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/records stored: +2\n/);
     expect(r.stdout).toMatch(/rejected: +1 \(invalid_utf8 1\)/);
-    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const firstLineBytes = 3 + Buffer.byteLength(`${litellmLine(0)}\n`);
-    expect(rejects).toEqual([expect.objectContaining({ file: log, line: 2, reason: 'invalid_utf8', message: `byte ${firstLineBytes + at} of the file is not valid UTF-8` })]);
+    expect(rejects).toEqual([
+      expect.objectContaining({
+        file: log,
+        line: 2,
+        reason: 'invalid_utf8',
+        message: `byte ${firstLineBytes + at} of the file is not valid UTF-8`,
+      }),
+    ]);
   });
 });

@@ -24,7 +24,12 @@ export class FollowerHarness {
   constructor(private readonly options: Omit<FollowerOptions, 'events' | 'clock' | 'source'>) {}
 
   async start(): Promise<this> {
-    this.follower = new FileFollower({ ...this.options, source: 'test', events: (e) => this.events.push(e), clock: () => this.nowMs });
+    this.follower = new FileFollower({
+      ...this.options,
+      source: 'test',
+      events: (e) => this.events.push(e),
+      clock: () => this.nowMs,
+    });
     this.markDurable();
     this.polled = this.journal.length;
     await this.follower.init(this.savedPositions);
@@ -33,7 +38,10 @@ export class FollowerHarness {
 
   private readonly handle = async (read: SourceRead): Promise<void> => {
     if (this.readsBeforeKill !== undefined && this.readsBeforeKill-- <= 0) throw new KilledInPoll();
-    this.journal.push({ texts: read.texts.map((t) => (t.tooLong ? `TOO_LONG@${t.startOffset}` : t.text)), position: read.position });
+    this.journal.push({
+      texts: read.texts.map((t) => (t.tooLong ? `TOO_LONG@${t.startOffset}` : t.text)),
+      position: read.position,
+    });
   };
 
   /** Texts handed over and committed, in order: the JSON text, or `TOO_LONG@<file offset>`. */

@@ -19,7 +19,8 @@ function builtCli(from: string): string {
 }
 
 export function requireBuiltCli(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build -w exporter\` first (npm test does it)`);
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: run \`npm run build -w exporter\` first (npm test does it)`);
 }
 
 export function tempDir(prefix = 'tl-test-'): string {
@@ -27,7 +28,11 @@ export function tempDir(prefix = 'tl-test-'): string {
 }
 
 /** `wrapper`: a command the CLI runs under (see `permissionsApply`). */
-export function runCli(args: string[], input?: string, wrapper: readonly string[] = []): { status: number | null; stdout: string; stderr: string } {
+export function runCli(
+  args: string[],
+  input?: string,
+  wrapper: readonly string[] = []
+): { status: number | null; stdout: string; stderr: string } {
   const [command, ...rest] = [...wrapper, process.execPath, CLI, ...args];
   const r = spawnSync(command!, rest, { input, encoding: 'utf8', timeout: 120_000 });
   if (r.error) throw new Error(`cannot run ${command}: ${r.error.message}`);
@@ -41,12 +46,20 @@ export function runCli(args: string[], input?: string, wrapper: readonly string[
  */
 export function permissionsApply(): string[] {
   if (process.getuid?.() !== 0) return [];
-  if (spawnSync('setpriv', ['--version']).status !== 0) throw new Error('as root, this test needs `setpriv` (Debian package util-linux) to run the CLI without the capability to read any file');
+  if (spawnSync('setpriv', ['--version']).status !== 0)
+    throw new Error(
+      'as root, this test needs `setpriv` (Debian package util-linux) to run the CLI without the capability to read any file'
+    );
   return ['setpriv', '--bounding-set=-dac_override,-dac_read_search'];
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 50
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -56,7 +69,10 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -66,12 +82,15 @@ export class ServeProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
-    private readonly output: { text: string },
+    private readonly output: { text: string }
   ) {}
 
   /** `env`: variables set for serve on top of this process's. */
   static async start(configPath: string, stdin?: 'pipe', env: Record<string, string> = {}): Promise<ServeProcess> {
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { stdio: [stdin ?? 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
+      stdio: [stdin ?? 'ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     const output = { text: '' };
     child.stdout!.on('data', (d: Buffer) => (output.text += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output.text += d.toString()));
@@ -102,7 +121,12 @@ export class ServeProcess {
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
     process.kill(this.child.pid!, signal);
     try {
-      await Promise.race([exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`serve did not stop on ${signal}`)), 15_000)))]);
+      await Promise.race([
+        exited,
+        new Promise(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`serve did not stop on ${signal}`)), 15_000))
+        ),
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -113,7 +137,8 @@ export function sumSamples(exposition: string, name: string, labels: Record<stri
   let total = 0;
   for (const line of exposition.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
@@ -124,10 +149,20 @@ export async function ledgerTotals(dbPath: string): Promise<unknown> {
 }
 
 /** Ledger totals over all time grouped by `groupBy`, as report rows. */
-export async function ledgerGroups(dbPath: string, groupBy: Dimension[]): Promise<{ rows: Record<string, string | number>[]; total: Record<string, string | number> }> {
+export async function ledgerGroups(
+  dbPath: string,
+  groupBy: Dimension[]
+): Promise<{ rows: Record<string, string | number>[]; total: Record<string, string | number> }> {
   const ledger = await Ledger.open(dbPath, { readOnly: true });
   try {
-    const r = await breakdown(ledger, { fromMs: 0, toMs: Date.parse('2100-01-01'), groupBy, filters: {}, sort: 'cost', limit: undefined });
+    const r = await breakdown(ledger, {
+      fromMs: 0,
+      toMs: Date.parse('2100-01-01'),
+      groupBy,
+      filters: {},
+      sort: 'cost',
+      limit: undefined,
+    });
     return { rows: r.rows.map((row) => toReportRow(row, row.dims)), total: toReportRow(r.total) };
   } finally {
     await ledger.close();
@@ -149,7 +184,15 @@ export function litellmLine(i: number, opts: { user?: string; model?: string; id
     model: opts.model ?? models[i % models.length],
     prompt_tokens: prompt,
     completion_tokens: 10 + ((i * 7) % 300),
-    metadata: { user_api_key_user_id: opts.user ?? users[i % users.length], user_api_key_alias: `key-${i % 4}`, usage_object: { prompt_tokens: prompt, completion_tokens: 10 + ((i * 7) % 300), prompt_tokens_details: { cached_tokens: cached } } },
+    metadata: {
+      user_api_key_user_id: opts.user ?? users[i % users.length],
+      user_api_key_alias: `key-${i % 4}`,
+      usage_object: {
+        prompt_tokens: prompt,
+        completion_tokens: 10 + ((i * 7) % 300),
+        prompt_tokens_details: { cached_tokens: cached },
+      },
+    },
     request_tags: [`tier:${i % 2 ? 'gold' : 'free'}`],
   });
 }

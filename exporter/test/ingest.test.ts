@@ -1,8 +1,28 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { drawProgress, formatProgress } from '../src/commands/ingestProgress';
-import { CLI, ledgerGroups, ledgerTotals, lines, permissionsApply, requireBuiltCli, runCli, TEST_PRICES, tempDir, waitFor } from './helpers';
+import {
+  CLI,
+  ledgerGroups,
+  ledgerTotals,
+  lines,
+  permissionsApply,
+  requireBuiltCli,
+  runCli,
+  TEST_PRICES,
+  tempDir,
+  waitFor,
+} from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures');
 
@@ -25,14 +45,24 @@ describe('tokenledger ingest', () => {
 
   it('reads every format fixture and quarantines the bad lines with file, line and field', async () => {
     const db = join(dir, 'l.duckdb');
-    const files = ['litellm.jsonl', 'kong.jsonl', 'envoy.jsonl', 'malformed.jsonl', 'litellm-stdout.log'].map((f) => join(FIXTURES, f));
+    const files = ['litellm.jsonl', 'kong.jsonl', 'envoy.jsonl', 'malformed.jsonl', 'litellm-stdout.log'].map((f) =>
+      join(FIXTURES, f)
+    );
     const out = ingest(db, ...files);
     // 3 litellm + 3 kong + 3 envoy + 2 good malformed.jsonl lines + 1 pretty-printed record
     expect(out).toMatch(/records stored: +12\n/);
     expect(out).toMatch(/rejected: +8 \(/);
-    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const bad = rejects.find((r) => r.reason === 'invalid_field' && r.field === 'prompt_tokens');
-    expect(bad).toMatchObject({ file: join(FIXTURES, 'malformed.jsonl'), line: 3, source: 'ingest', message: 'prompt_tokens: expected a non-negative integer, got -5' });
+    expect(bad).toMatchObject({
+      file: join(FIXTURES, 'malformed.jsonl'),
+      line: 3,
+      source: 'ingest',
+      message: 'prompt_tokens: expected a non-negative integer, got -5',
+    });
     expect(JSON.stringify(rejects)).not.toMatch(/SECRET|sk-live/);
     const totals = (await ledgerTotals(db)) as { total: { requests: number } };
     expect(totals.total.requests).toBe(12);
@@ -45,7 +75,14 @@ describe('tokenledger ingest', () => {
     expect(missing.stderr).toContain('nothing ingested');
     expect(existsSync(join(dir, 'x.duckdb'))).toBe(false);
     writeFileSync(join(dir, 'bad.yaml'), 'models:\n  m:\n    prices: [{ input: 1 }]\n');
-    const badPrices = runCli(['ingest', '--db', join(dir, 'x.duckdb'), '--prices', join(dir, 'bad.yaml'), join(FIXTURES, 'kong.jsonl')]);
+    const badPrices = runCli([
+      'ingest',
+      '--db',
+      join(dir, 'x.duckdb'),
+      '--prices',
+      join(dir, 'bad.yaml'),
+      join(FIXTURES, 'kong.jsonl'),
+    ]);
     expect(badPrices.status).toBe(1);
     expect(badPrices.stderr).toMatch(/bad\.yaml: models\.m\.prices\[0\]: missing key "output"/);
     const usage = runCli(['ingest', '--prices', prices]);
@@ -87,10 +124,19 @@ describe('tokenledger ingest', () => {
     const expected = await ledgerTotals(clean);
 
     const db = join(dir, 'killed.duckdb');
-    const child = spawn(process.execPath, [CLI, 'ingest', '--db', db, '--prices', prices, '--batch-lines', '2000', log], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'ingest', '--db', db, '--prices', prices, '--batch-lines', '2000', log],
+      { stdio: 'ignore' }
+    );
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     // Kill once some batches are committed, well before the end.
-    await waitFor('a few committed batches', () => (existsSync(`${db}.wal`) && statSync(`${db}.wal`).size > 2_000_000 ? true : undefined), 60_000, 10);
+    await waitFor(
+      'a few committed batches',
+      () => (existsSync(`${db}.wal`) && statSync(`${db}.wal`).size > 2_000_000 ? true : undefined),
+      60_000,
+      10
+    );
     process.kill(child.pid!, 'SIGKILL');
     expect(await exited).toBeNull();
 
@@ -126,7 +172,14 @@ describe('tokenledger ingest', () => {
     chmodSync(secret, 0o000);
     mkdirSync(join(dir, 'logs'));
     const db = join(dir, 'l.duckdb');
-    const args = [ok, secret, join(dir, 'logs'), join(ok, 'x.jsonl'), join(dir, 'logs/*/x.jsonl'), join(dir, 'none-*.jsonl')];
+    const args = [
+      ok,
+      secret,
+      join(dir, 'logs'),
+      join(ok, 'x.jsonl'),
+      join(dir, 'logs/*/x.jsonl'),
+      join(dir, 'none-*.jsonl'),
+    ];
     const r = runCli(['ingest', '--db', db, '--prices', prices, ...args], undefined, permissionsApply());
     expect(r.status).toBe(1);
     const problems = [
@@ -151,10 +204,23 @@ describe('tokenledger ingest', () => {
     writeFileSync(log, lines(0, 5));
     const r = runCli(['ingest', '--db', join(prices, 'x.duckdb'), '--prices', prices, log]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`tokenledger ingest: --db ${join(prices, 'x.duckdb')}: cannot create the ledger there: ${prices} is a file, not a directory\n`);
-    const rejects = runCli(['ingest', '--db', join(dir, 'l.duckdb'), '--rejects', join(log, 'r.jsonl'), '--prices', prices, log]);
+    expect(r.stderr).toBe(
+      `tokenledger ingest: --db ${join(prices, 'x.duckdb')}: cannot create the ledger there: ${prices} is a file, not a directory\n`
+    );
+    const rejects = runCli([
+      'ingest',
+      '--db',
+      join(dir, 'l.duckdb'),
+      '--rejects',
+      join(log, 'r.jsonl'),
+      '--prices',
+      prices,
+      log,
+    ]);
     expect(rejects.status).toBe(1);
-    expect(rejects.stderr).toBe(`tokenledger ingest: --rejects ${join(log, 'r.jsonl')}: cannot create the reject file there: ${log} is a file, not a directory\n`);
+    expect(rejects.stderr).toBe(
+      `tokenledger ingest: --rejects ${join(log, 'r.jsonl')}: cannot create the reject file there: ${log} is a file, not a directory\n`
+    );
   });
 
   it('resumes only the files it is given: another file of the same ledger is not reported as rotated away', async () => {
@@ -188,11 +254,20 @@ describe('tokenledger ingest', () => {
 
   it('with --config, fills team, owner and tier from the identities and reads each file with its source options, as serve does', async () => {
     const gw = join(dir, 'gw-1.jsonl');
-    writeFileSync(gw, lines(0, 30) + `${JSON.stringify({ id: 'laptop-1', status: 'success', startTime: 1735725700, endTime: 1735725701, model: 'gpt-4o', prompt_tokens: 10, completion_tokens: 5, metadata: { user_api_key_alias: 'alice-laptop' } })}\n`);
+    writeFileSync(
+      gw,
+      lines(0, 30) +
+        `${JSON.stringify({ id: 'laptop-1', status: 'success', startTime: 1735725700, endTime: 1735725701, model: 'gpt-4o', prompt_tokens: 10, completion_tokens: 5, metadata: { user_api_key_alias: 'alice-laptop' } })}\n`
+    );
     const custom = join(dir, 'custom.jsonl');
-    writeFileSync(custom, `${JSON.stringify({ rid: 'c-1', ts: 1735725800, m: 'gpt-4o-mini', who: 'erin@example.com', usage: { prompt_tokens: 100, completion_tokens: 20 } })}\n`);
+    writeFileSync(
+      custom,
+      `${JSON.stringify({ rid: 'c-1', ts: 1735725800, m: 'gpt-4o-mini', who: 'erin@example.com', usage: { prompt_tokens: 100, completion_tokens: 20 } })}\n`
+    );
     const config = join(dir, 'tokenledger.yaml');
-    writeFileSync(config, `prices: prices.yaml
+    writeFileSync(
+      config,
+      `prices: prices.yaml
 default_tier: standard
 sources:
   - { name: gateway, paths: gw-*.jsonl, format: litellm }
@@ -206,15 +281,21 @@ identities:
   - { user: bob@example.com, team: engineering }
   - { user: carol@example.com, team: research }
   - { user: erin@example.com, team: finance }
-`);
+`
+    );
     const db = join(dir, 'config.duckdb');
     const r = runCli(['ingest', '--db', db, '--config', config, gw, custom]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/records stored: +32\n/);
     const { rows } = await ledgerGroups(db, ['user', 'team', 'tier']);
-    expect(rows.filter((row) => row.team === 'unknown' || row.user === 'unknown' || row.tier === 'unknown')).toEqual([]);
-    expect(rows.find((row) => row.user === 'alice@example.com' && row.tier === 'standard')).toMatchObject({ team: 'engineering', requests: 1 });
+    expect(rows.filter((row) => row.team === 'unknown' || row.user === 'unknown' || row.tier === 'unknown')).toEqual(
+      []
+    );
+    expect(rows.find((row) => row.user === 'alice@example.com' && row.tier === 'standard')).toMatchObject({
+      team: 'engineering',
+      requests: 1,
+    });
     const erin = rows.find((row) => row.user === 'erin@example.com');
     expect(erin).toMatchObject({ team: 'finance', tier: 'standard', requests: 1, inputTokens: 100 });
     expect(erin!.costUsd).not.toMatch(/^0\.0+$/); // priced from the config's price book
@@ -225,8 +306,21 @@ identities:
     expect((await ledgerGroups(join(dir, 'plain.duckdb'), ['team'])).rows.map((row) => row.team)).toEqual(['unknown']);
 
     // --prices replaces the config's price books.
-    writeFileSync(join(dir, 'mini-only.yaml'), 'models:\n  gpt-4o-mini:\n    prices: [{ input: 0.15, output: 0.60 }]\n');
-    const own = runCli(['ingest', '--db', join(dir, 'own.duckdb'), '--config', config, '--prices', join(dir, 'mini-only.yaml'), gw, custom]);
+    writeFileSync(
+      join(dir, 'mini-only.yaml'),
+      'models:\n  gpt-4o-mini:\n    prices: [{ input: 0.15, output: 0.60 }]\n'
+    );
+    const own = runCli([
+      'ingest',
+      '--db',
+      join(dir, 'own.duckdb'),
+      '--config',
+      config,
+      '--prices',
+      join(dir, 'mini-only.yaml'),
+      gw,
+      custom,
+    ]);
     expect(own.status).toBe(0);
     expect(own.stdout).toMatch(/unpriced: +21 /); // the 11 gpt-4o and 10 claude-haiku-4-5 lines
 
@@ -239,15 +333,32 @@ identities:
   });
 
   it('draws live progress on a terminal: lines count as they are read, not when a batch commits', () => {
-    if (spawnSync('script', ['--version']).status !== 0) throw new Error('this test needs `script` (Debian package bsdutils / util-linux) to give the CLI a terminal');
+    if (spawnSync('script', ['--version']).status !== 0)
+      throw new Error('this test needs `script` (Debian package bsdutils / util-linux) to give the CLI a terminal');
     const log = join(dir, 'big.jsonl');
     writeFileSync(log, lines(0, 300_000));
     const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
     // One batch for the whole file: nothing commits before the end.
-    const cmd = [process.execPath, CLI, 'ingest', '--db', join(dir, 'l.duckdb'), '--prices', prices, '--batch-lines', '1000000', log].map(quote).join(' ');
+    const cmd = [
+      process.execPath,
+      CLI,
+      'ingest',
+      '--db',
+      join(dir, 'l.duckdb'),
+      '--prices',
+      prices,
+      '--batch-lines',
+      '1000000',
+      log,
+    ]
+      .map(quote)
+      .join(' ');
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(0);
-    const frames = r.stdout.split('\r').map((f) => f.replace('\x1b[K', '')).filter((f) => / lines\/s\) /.test(f));
+    const frames = r.stdout
+      .split('\r')
+      .map((f) => f.replace('\x1b[K', ''))
+      .filter((f) => / lines\/s\) /.test(f));
     const partial = frames.filter((f) => Number(/big\.jsonl (\d+)%/.exec(f)![1]) < 100);
     expect(partial.length).toBeGreaterThan(0);
     for (const f of partial) {
@@ -260,8 +371,13 @@ identities:
 });
 
 describe('ingest progress line', () => {
-  it('shows lines, lines/s and each file\'s share read', () => {
-    expect(formatProgress(250_000, 2, [{ path: '/logs/big.jsonl', read: 480, size: 1000 }, { path: '/logs/empty.jsonl', read: 0, size: 0 }])).toBe('250000 lines (125000 lines/s)  big.jsonl 48%  empty.jsonl 100%');
+  it("shows lines, lines/s and each file's share read", () => {
+    expect(
+      formatProgress(250_000, 2, [
+        { path: '/logs/big.jsonl', read: 480, size: 1000 },
+        { path: '/logs/empty.jsonl', read: 0, size: 0 },
+      ])
+    ).toBe('250000 lines (125000 lines/s)  big.jsonl 48%  empty.jsonl 100%');
     expect(formatProgress(0, 0, [])).toBe('0 lines (0 lines/s)');
   });
 
@@ -271,7 +387,13 @@ describe('ingest progress line', () => {
       let clock = 0;
       let lines = 0;
       const sample = () => ({ lines, files: [{ path: 'a.jsonl', read: lines, size: 100 }] });
-      const tty = { isTTY: true, text: '', write(t: string) { this.text += t; } };
+      const tty = {
+        isTTY: true,
+        text: '',
+        write(t: string) {
+          this.text += t;
+        },
+      };
       const stop = drawProgress(tty, sample, 500, () => clock);
       lines = 40;
       clock = 500;
@@ -282,7 +404,13 @@ describe('ingest progress line', () => {
       jest.advanceTimersByTime(2000);
       expect(tty.text.endsWith('\r\x1b[K')).toBe(true);
 
-      const pipe = { isTTY: false, text: '', write(t: string) { this.text += t; } };
+      const pipe = {
+        isTTY: false,
+        text: '',
+        write(t: string) {
+          this.text += t;
+        },
+      };
       const stopPipe = drawProgress(pipe, sample, 500, () => clock);
       jest.advanceTimersByTime(2000);
       stopPipe();

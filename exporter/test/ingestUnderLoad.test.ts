@@ -26,7 +26,7 @@ async function fillLedger(path: string): Promise<void> {
           'user-' || (i % 500) || '@example.com', 'key-' || (i % 1000), NULL, 'team-' || (i % 20), 'standard',
           ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4-5'][(i % 3) + 1], 'openai', 'success', NULL,
           (i * 31) % 4000, (i * 17) % 1000, 0, (i * 13) % 1000, 0, (i % 1000) * 1000000, (i % 1000) * 1000000, 'test', true, 1
-        FROM range(${RECORDS}) t(i)`),
+        FROM range(${RECORDS}) t(i)`)
     );
   } finally {
     await ledger.close();
@@ -59,7 +59,9 @@ describe('tokenledger serve under API load', () => {
       }
     };
     const load = Promise.all([
-      ...Array.from({ length: BREAKDOWN_CLIENTS }, () => loop(`${base}/api/v1/breakdown?from=2025-01-01T00:00:00Z&to=2025-01-31T00:00:00Z&groupBy=user`)),
+      ...Array.from({ length: BREAKDOWN_CLIENTS }, () =>
+        loop(`${base}/api/v1/breakdown?from=2025-01-01T00:00:00Z&to=2025-01-31T00:00:00Z&groupBy=user`)
+      ),
       ...Array.from({ length: SCRAPERS }, () => loop(`${base}/metrics`)),
     ]);
     // While the load runs: ten lines every half second, and when each group shows on /metrics.
@@ -94,6 +96,8 @@ describe('tokenledger serve under API load', () => {
     expect(statuses.get(200)).toBeGreaterThan(SCRAPERS);
     expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
     // Once everything is committed, the lag is back to 0.
-    await waitFor('lag 0', async () => (sumSamples(await serve!.metrics(), 'tokenledger_ingest_lag_seconds') === 0 ? true : undefined));
+    await waitFor('lag 0', async () =>
+      sumSamples(await serve!.metrics(), 'tokenledger_ingest_lag_seconds') === 0 ? true : undefined
+    );
   }, 180_000);
 });

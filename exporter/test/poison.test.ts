@@ -16,7 +16,8 @@ describe('ingest of poison values among good lines', () => {
     change(line);
     return JSON.stringify(line);
   };
-  const usage = (line: Record<string, unknown>) => (line.metadata as { usage_object: Record<string, unknown> }).usage_object;
+  const usage = (line: Record<string, unknown>) =>
+    (line.metadata as { usage_object: Record<string, unknown> }).usage_object;
 
   // [field the reject must name, the line]
   const POISON: [string, string][] = [
@@ -25,17 +26,34 @@ describe('ingest of poison values among good lines', () => {
     ['startTime', poisoned(103, (l) => (l.startTime = 1e20))],
     ['startTime', poisoned(104, (l) => (l.startTime = -1e15))],
     ['startTime', poisoned(105, (l) => (l.startTime = 9e12))],
-    ['metadata.user_api_key_user_id', poisoned(106, (l) => ((l.metadata as Record<string, unknown>).user_api_key_user_id = 'x'.repeat(2_500_000)))],
+    [
+      'metadata.user_api_key_user_id',
+      poisoned(106, (l) => ((l.metadata as Record<string, unknown>).user_api_key_user_id = 'x'.repeat(2_500_000))),
+    ],
     ['model', poisoned(107, (l) => (l.model = 'm'.repeat(2_500_000)))],
     ['status', poisoned(108, (l) => (l.status = 100000))],
     // Tokens within bounds, but at 1e12 USD per 1M tokens the cost is beyond what one BIGINT holds.
-    ['cost', poisoned(109, (l) => Object.assign(l, { model: 'gold-plated', metadata: { ...(l.metadata as object), usage_object: { prompt_tokens: 1000, completion_tokens: 1000 } } }))],
+    [
+      'cost',
+      poisoned(109, (l) =>
+        Object.assign(l, {
+          model: 'gold-plated',
+          metadata: { ...(l.metadata as object), usage_object: { prompt_tokens: 1000, completion_tokens: 1000 } },
+        })
+      ),
+    ],
   ];
 
   it('stores the good lines, quarantines each poison line with its field and line number, and exits 0', async () => {
     const dir = tempDir();
     const prices = join(dir, 'prices.yaml');
-    writeFileSync(prices, TEST_PRICES.replace('tiers:', '  gold-plated:\n    prices: [{ input: 1000000000000, output: 1000000000000 }]\ntiers:'));
+    writeFileSync(
+      prices,
+      TEST_PRICES.replace(
+        'tiers:',
+        '  gold-plated:\n    prices: [{ input: 1000000000000, output: 1000000000000 }]\ntiers:'
+      )
+    );
     // Good lines before, between and after the poison ones: all in one batch.
     const text: string[] = [];
     const expectedRejects: { line: number; field: string }[] = [];
@@ -59,9 +77,17 @@ describe('ingest of poison values among good lines', () => {
     expect(r.stdout).toMatch(new RegExp(`records stored: +${goodLines}\\n`));
     expect(r.stdout).toMatch(new RegExp(`rejected: +${POISON.length} \\(invalid_field ${POISON.length}\\)`));
 
-    const rejects = readFileSync(rejectsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejects = readFileSync(rejectsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rejects.map((x) => ({ line: x.line, field: x.field }))).toEqual(expectedRejects);
-    for (const x of rejects) expect(x).toMatchObject({ file: log, reason: 'invalid_field', message: expect.stringMatching(new RegExp(`^${String(x.field).replace(/\./g, '\\.')}: `)) });
+    for (const x of rejects)
+      expect(x).toMatchObject({
+        file: log,
+        reason: 'invalid_field',
+        message: expect.stringMatching(new RegExp(`^${String(x.field).replace(/\./g, '\\.')}: `)),
+      });
 
     const stored = await ledgerGroups(db, ['user']);
     expect(stored.total.requests).toBe(goodLines);

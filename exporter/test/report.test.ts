@@ -44,7 +44,9 @@ describe('tokenledger report', () => {
     const csv = report('--from', FROM, '--to', TO, '--group-by', 'user', '--format', 'csv').stdout.trim().split('\n');
     expect(csv.length).toBe(1 + all.rows.length);
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(all.rows.map((r) => r.user));
-    const table = report('--from', FROM, '--to', TO, '--group-by', 'user', '--limit', '2', '--format', 'table').stdout.trim().split('\n');
+    const table = report('--from', FROM, '--to', TO, '--group-by', 'user', '--limit', '2', '--format', 'table')
+      .stdout.trim()
+      .split('\n');
     expect(table.length).toBe(2 + 2 + 2); // header and rule, two groups, rule and total
     expect(table[4]).toMatch(/^-+ /);
     expect(table[5]).toMatch(new RegExp(`^total, all groups +${all.total.requests} `));
@@ -65,8 +67,14 @@ describe('tokenledger report', () => {
   it.each([
     [['--from', '2025-02-30', '--to', '2025-03-01'], '--from: 2025-02-30 is not a date: February 2025 has 28 days'],
     [['--from', '2025-04-01', '--to', '2025-04-31'], '--to: 2025-04-31 is not a date: April 2025 has 30 days'],
-    [['--from', '2025-01-01T10:61:00Z', '--to', TO], '--from: 2025-01-01T10:61:00Z is not a time: minute 61 is out of range 00-59'],
-    [['--from', 'yesterday', '--to', TO], '--from: not an ISO 8601 date or time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z): "yesterday"'],
+    [
+      ['--from', '2025-01-01T10:61:00Z', '--to', TO],
+      '--from: 2025-01-01T10:61:00Z is not a time: minute 61 is out of range 00-59',
+    ],
+    [
+      ['--from', 'yesterday', '--to', TO],
+      '--from: not an ISO 8601 date or time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z): "yesterday"',
+    ],
     [['--from', TO, '--to', FROM], '--from must be before --to'],
   ])('refuses the range %j, naming the flag and the value', (range, message) => {
     const r = report(...range, '--group-by', 'user');
@@ -76,15 +84,31 @@ describe('tokenledger report', () => {
 
   it('reads times with offsets and fractions: from inclusive, to exclusive', async () => {
     // [10:00:00Z, 10:00:05Z) holds lines 0..9; the same instants written with an offset and a fraction.
-    const r = json('--from', '2025-01-01T11:00:00.000+01:00', '--to', '2025-01-01T05:00:05-05:00', '--group-by', 'user');
+    const r = json(
+      '--from',
+      '2025-01-01T11:00:00.000+01:00',
+      '--to',
+      '2025-01-01T05:00:05-05:00',
+      '--group-by',
+      'user'
+    );
     const ledger = await Ledger.open(db, { readOnly: true });
     try {
-      const expected = await breakdown(ledger, { fromMs: Date.UTC(2025, 0, 1, 10), toMs: Date.UTC(2025, 0, 1, 10, 0, 5), groupBy: [], filters: {}, sort: 'cost', limit: undefined });
+      const expected = await breakdown(ledger, {
+        fromMs: Date.UTC(2025, 0, 1, 10),
+        toMs: Date.UTC(2025, 0, 1, 10, 0, 5),
+        groupBy: [],
+        filters: {},
+        sort: 'cost',
+        limit: undefined,
+      });
       expect(expected.total.requests).toBeGreaterThan(0);
       expect(r.total.requests).toBe(expected.total.requests);
     } finally {
       await ledger.close();
     }
-    expect(json('--from', '2025-01-01T10:00:05Z', '--to', TO, '--group-by', 'user').total.requests + r.total.requests).toBe(json('--from', FROM, '--to', TO).total.requests);
+    expect(
+      json('--from', '2025-01-01T10:00:05Z', '--to', TO, '--group-by', 'user').total.requests + r.total.requests
+    ).toBe(json('--from', FROM, '--to', TO).total.requests);
   });
 });

@@ -3,7 +3,17 @@ import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writ
 import { join } from 'node:path';
 import { Prometheus } from './daemons';
 import { writeServeConfig as writeConfig } from './serveConfig';
-import { hasPromtool, ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, TEST_PRICES, tempDir, waitFor } from './helpers';
+import {
+  hasPromtool,
+  ledgerTotals,
+  lines,
+  requireBuiltCli,
+  runCli,
+  ServeProcess,
+  TEST_PRICES,
+  tempDir,
+  waitFor,
+} from './helpers';
 
 /** The ledger one clean `ingest` of the same lines produces. */
 async function cleanTotals(dir: string, content: string): Promise<unknown> {
@@ -27,7 +37,10 @@ describe('tokenledger serve', () => {
     serve = undefined;
   });
 
-  const requestsSeen = (n: number) => waitFor(`${n} requests in /metrics`, async () => ((await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined));
+  const requestsSeen = (n: number) =>
+    waitFor(`${n} requests in /metrics`, async () =>
+      (await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined
+    );
 
   it('follows a file across rotation by rename and loses or repeats nothing', async () => {
     const config = writeConfig(dir, join(dir, 'logs', 'gw.log*'));
@@ -90,7 +103,13 @@ describe('tokenledger serve', () => {
     serve = await ServeProcess.start(config);
     await requestsSeen(700);
     const before = await serve.metrics();
-    const pick = (text: string) => text.split('\n').filter((l) => /^tokenledger_(requests|tokens|cost_usd|lines_read|lines_rejected|unpriced|request_duration)/.test(l)).sort();
+    const pick = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) =>
+          /^tokenledger_(requests|tokens|cost_usd|lines_read|lines_rejected|unpriced|request_duration)/.test(l)
+        )
+        .sort();
     await serve.stop('SIGKILL');
     serve = await ServeProcess.start(config);
     expect(pick(await serve.metrics())).toEqual(pick(before));
@@ -109,7 +128,12 @@ describe('tokenledger serve', () => {
     try {
       await prometheus.waitForTargetsUp();
       const byUser = await prometheus.query('sum by (user) (tokenledger_requests_total)');
-      expect(Object.fromEntries(byUser.map((s) => [s.metric.user, s.value[1]]))).toEqual({ 'alice@example.com': '40', 'bob@example.com': '40', 'carol@example.com': '40', carol: '30' });
+      expect(Object.fromEntries(byUser.map((s) => [s.metric.user, s.value[1]]))).toEqual({
+        'alice@example.com': '40',
+        'bob@example.com': '40',
+        'carol@example.com': '40',
+        carol: '30',
+      });
       const cost = await prometheus.query('sum(tokenledger_cost_usd_total)');
       expect(Number(cost[0].value[1])).toBeCloseTo(await serve.metricSum('tokenledger_cost_usd_total'), 9);
     } finally {
@@ -143,7 +167,10 @@ describe('tokenledger serve', () => {
     serve = await ServeProcess.start(config);
     await requestsSeen(30);
     expect(await serve.metricSum('tokenledger_cost_usd_total', { model: 'new-model' })).toBe(0);
-    writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES.replace('tiers:', '  new-model:\n    prices: [{ input: 1.00, output: 2.00 }]\ntiers:'));
+    writeFileSync(
+      join(dir, 'prices.yaml'),
+      TEST_PRICES.replace('tiers:', '  new-model:\n    prices: [{ input: 1.00, output: 2.00 }]\ntiers:')
+    );
     process.kill(serve.child.pid!, 'SIGHUP');
     // Expected cost computed from the same lines: (prompt - cached) + cached at the input rate, output at 2.00 per 1M.
     let expectedPico = 0n;
@@ -159,13 +186,19 @@ describe('tokenledger serve', () => {
     // Still counted as unpriced when recorded: the counter never goes down.
     expect(await serve.metricSum('tokenledger_unpriced_requests_total', { model: 'new-model' })).toBe(30);
     await serve.stop();
-    const totals = (await ledgerTotals(join(dir, 'ledger.duckdb'))) as { total: { unpricedRequests: number; costUsd: string } };
+    const totals = (await ledgerTotals(join(dir, 'ledger.duckdb'))) as {
+      total: { unpricedRequests: number; costUsd: string };
+    };
     expect(totals.total.unpricedRequests).toBe(0);
     expect(totals.total.costUsd).toBe(`0.${expectedPico.toString().padStart(12, '0')}`);
   });
 
   it('folds users beyond the series cap into __other__ while the ledger keeps them apart', async () => {
-    const config = writeConfig(dir, join(dir, 'app.log'), 'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n');
+    const config = writeConfig(
+      dir,
+      join(dir, 'app.log'),
+      'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n'
+    );
     let content = '';
     for (let u = 0; u < 5; u++) content += lines(u * 10, u * 10 + 10, { user: `user${u}`, model: 'gpt-4o' });
     writeFileSync(join(dir, 'app.log'), content);
@@ -181,7 +214,11 @@ describe('tokenledger serve', () => {
   });
 
   it('admits the same series under the cap after a restart, so no counter goes backwards', async () => {
-    const config = writeConfig(dir, join(dir, 'app.log'), 'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n');
+    const config = writeConfig(
+      dir,
+      join(dir, 'app.log'),
+      'metrics:\n  max_series: 2\n  labels:\n    requests: [user]\n'
+    );
     const log = join(dir, 'app.log');
     writeFileSync(log, '');
     serve = await ServeProcess.start(config);
@@ -195,7 +232,11 @@ describe('tokenledger serve', () => {
       n += count;
       await requestsSeen(n);
     }
-    const series = (text: string) => text.split('\n').filter((l) => l.startsWith('tokenledger_requests_total{')).sort();
+    const series = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('tokenledger_requests_total{'))
+        .sort();
     const before = series(await serve.metrics());
     expect(before.map((l) => /user="([^"]+)"/.exec(l)![1]).sort()).toEqual(['__other__', 'mallory', 'zed']);
     await serve.stop();
@@ -213,7 +254,10 @@ describe('tokenledger serve', () => {
   it('reads a stdin source, also after it ends', async () => {
     writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
     const config = join(dir, 'stdin.yaml');
-    writeFileSync(config, 'ledger: ledger.duckdb\nprices: prices.yaml\nlisten: 127.0.0.1:0\nsources:\n  - { name: gateway-stdout, stdin: true, format: litellm }\n');
+    writeFileSync(
+      config,
+      'ledger: ledger.duckdb\nprices: prices.yaml\nlisten: 127.0.0.1:0\nsources:\n  - { name: gateway-stdout, stdin: true, format: litellm }\n'
+    );
     serve = await ServeProcess.start(config, 'pipe');
     serve.child.stdin!.write(lines(0, 40));
     await requestsSeen(40);

@@ -19,7 +19,7 @@ sources:
   - name: gw
     paths: ${JSON.stringify(pattern)}
     format: litellm
-${extra}`,
+${extra}`
   );
   return config;
 }

@@ -17,7 +17,10 @@ describe('tokenledger serve under faults', () => {
     serve = undefined;
   });
 
-  const requestsSeen = (n: number) => waitFor(`${n} requests in /metrics`, async () => ((await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined));
+  const requestsSeen = (n: number) =>
+    waitFor(`${n} requests in /metrics`, async () =>
+      (await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined
+    );
 
   it('logs a failed reload once when SIGHUP and the file watcher both see the same broken edit', async () => {
     const config = writeServeConfig(dir, join(dir, 'app.log'));
@@ -64,7 +67,9 @@ describe('tokenledger serve under faults', () => {
     // A fixed sentence: no error text (which can quote ledger data) on an unauthenticated endpoint.
     expect(failing.body.reason).toMatch(/^ledger commits failing since \S+ \(retried; see the log\)$/);
     // The lines read and not committed count as lag, though nothing is left unread in the file.
-    await waitFor('the lag to show the uncommitted lines', async () => ((await serve!.metricSum('tokenledger_ingest_lag_seconds', { source: 'gw' })) >= 2 ? true : undefined));
+    await waitFor('the lag to show the uncommitted lines', async () =>
+      (await serve!.metricSum('tokenledger_ingest_lag_seconds', { source: 'gw' })) >= 2 ? true : undefined
+    );
     expect(await serve.metricSum('tokenledger_ingest_backlog_bytes', { source: 'gw' })).toBe(0);
     expect(await serve.metricSum('tokenledger_requests_total')).toBe(100);
     // Several retries later, still one line in the log for the whole outage.
@@ -80,7 +85,14 @@ describe('tokenledger serve under faults', () => {
     await serve.stop();
     // Nothing lost, nothing twice: the same ledger as one clean ingest of the same lines.
     writeFileSync(join(dir, 'clean.log'), lines(0, 200));
-    const clean = runCli(['ingest', '--db', join(dir, 'clean.duckdb'), '--prices', join(dir, 'prices.yaml'), join(dir, 'clean.log')]);
+    const clean = runCli([
+      'ingest',
+      '--db',
+      join(dir, 'clean.duckdb'),
+      '--prices',
+      join(dir, 'prices.yaml'),
+      join(dir, 'clean.log'),
+    ]);
     expect(clean.status).toBe(0);
     expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await ledgerTotals(join(dir, 'clean.duckdb')));
   });
@@ -91,7 +103,7 @@ describe('tokenledger serve under faults', () => {
     // Written straight into the ledger, as an older tokenledger could: beyond what a JavaScript Date holds.
     await ledger.write((db) =>
       db.run(`INSERT INTO usage VALUES ('litellm:far', make_timestamp(9000000000000000000), 1.5, 'faruser', 'k', NULL, 't', 'standard', 'gpt-4o',
-        'openai', 'success', NULL, 10, 0, 0, 5, 0, 1000, 1000, 'test', true, 1)`),
+        'openai', 'success', NULL, 10, 0, 0, 5, 0, 1000, 1000, 'test', true, 1)`)
     );
     await ledger.close();
     writeFileSync(join(dir, 'app.log'), lines(0, 20));

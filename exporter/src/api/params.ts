@@ -10,7 +10,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly parameter?: string,
+    readonly parameter?: string
   ) {
     super(message);
   }
@@ -25,7 +25,13 @@ const bad = (parameter: string, message: string): never => {
 /** Rejects parameters the endpoint does not know: a misspelt filter must not silently widen a report. */
 export function checkKnown(q: Query, allowed: readonly string[]): void {
   for (const key of Object.keys(q)) {
-    if (!allowed.includes(key)) bad(key, allowed.length ? `unknown parameter; expected one of ${allowed.join(', ')}` : 'unknown parameter; this endpoint takes none');
+    if (!allowed.includes(key))
+      bad(
+        key,
+        allowed.length
+          ? `unknown parameter; expected one of ${allowed.join(', ')}`
+          : 'unknown parameter; this endpoint takes none'
+      );
   }
 }
 
@@ -60,10 +66,15 @@ export function parseTime(q: Query, name: string): number {
   if (/^\d+$/.test(v)) ms = Number(v);
   else {
     const t = parseIsoTime(v);
-    if (!t.ok) return bad(name, t.kind === 'shape' ? `not a time: ${JSON.stringify(v)} (epoch milliseconds or an ISO date/time)` : t.problem);
+    if (!t.ok)
+      return bad(
+        name,
+        t.kind === 'shape' ? `not a time: ${JSON.stringify(v)} (epoch milliseconds or an ISO date/time)` : t.problem
+      );
     ms = t.ms;
   }
-  if (!(ms >= QUERY_TIME_RANGE.minMs && ms <= QUERY_TIME_RANGE.maxMs)) bad(name, `${v} is outside the times a query can name, ${QUERY_TIMES}`);
+  if (!(ms >= QUERY_TIME_RANGE.minMs && ms <= QUERY_TIME_RANGE.maxMs))
+    bad(name, `${v} is outside the times a query can name, ${QUERY_TIMES}`);
   return ms;
 }
 
@@ -76,8 +87,12 @@ export function parseRange(q: Query): { fromMs: number; toMs: number } {
 
 /** `groupBy=user,model` or `groupBy=user&groupBy=model`. */
 export function parseGroupBy(q: Query): Dimension[] {
-  const names = list(q, 'groupBy').flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!isDimension(n)) bad('groupBy', `unknown dimension ${JSON.stringify(n)}; expected ${DIMENSIONS.join(', ')}`);
+  const names = list(q, 'groupBy')
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!isDimension(n)) bad('groupBy', `unknown dimension ${JSON.stringify(n)}; expected ${DIMENSIONS.join(', ')}`);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) bad('groupBy', `dimension ${JSON.stringify(twice)} is given twice`);
   return names as Dimension[];
@@ -131,6 +146,7 @@ export function parseStep(q: Query, range: { fromMs: number; toMs: number }): nu
   if (seconds < 1) bad('step', 'must be at least 1s');
   if (!(seconds <= MAX_STEP_SECONDS)) bad('step', `${v} is longer than the ${MAX_STEP_SECONDS} s a query can span`);
   const points = Math.ceil((range.toMs - range.fromMs) / 1000 / seconds);
-  if (points > MAX_POINTS) bad('step', `${v} gives ${points} points for this range; at most ${MAX_POINTS} (use a larger step)`);
+  if (points > MAX_POINTS)
+    bad('step', `${v} gives ${points} points for this range; at most ${MAX_POINTS} (use a larger step)`);
   return seconds;
 }

@@ -21,12 +21,34 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 const HOUR = 3_600_000;
 const USD = 1_000_000_000_000n;
 
-function record(id: string, who: { user: string; key: string; team: string; tier: string }, model: string, startMs: number, input: number, output: number, costUsd: bigint | undefined, chargeUsd: bigint | undefined, status: PricedRecord['status'] = 'success'): PricedRecord {
+function record(
+  id: string,
+  who: { user: string; key: string; team: string; tier: string },
+  model: string,
+  startMs: number,
+  input: number,
+  output: number,
+  costUsd: bigint | undefined,
+  chargeUsd: bigint | undefined,
+  status: PricedRecord['status'] = 'success'
+): PricedRecord {
   return {
-    requestId: id, startMs, durationMs: 500, user: who.user, apiKeyId: undefined, apiKeyAlias: who.key, team: who.team, tier: who.tier,
-    model, provider: undefined, status, httpStatus: undefined,
+    requestId: id,
+    startMs,
+    durationMs: 500,
+    user: who.user,
+    apiKeyId: undefined,
+    apiKeyAlias: who.key,
+    team: who.team,
+    tier: who.tier,
+    model,
+    provider: undefined,
+    status,
+    httpStatus: undefined,
     tokens: { inputUncached: input, cacheRead: 0, cacheWrite: 0, output, reasoning: 0 },
-    source: 'litellm', costPusd: costUsd === undefined ? undefined : costUsd * USD, chargePusd: chargeUsd === undefined ? undefined : chargeUsd * USD,
+    source: 'litellm',
+    costPusd: costUsd === undefined ? undefined : costUsd * USD,
+    chargePusd: chargeUsd === undefined ? undefined : chargeUsd * USD,
     priceVersion: costUsd === undefined ? undefined : 'v1',
   };
 }
@@ -42,21 +64,82 @@ const RECORDS = [
 ];
 
 /** A report row as the API writes it, from the sums worked out by hand. */
-function row(dims: Record<string, string>, r: { requests: number; failed?: number; input: number; output: number; cost: string; charge: string; margin: string; unpriced?: number }) {
+function row(
+  dims: Record<string, string>,
+  r: {
+    requests: number;
+    failed?: number;
+    input: number;
+    output: number;
+    cost: string;
+    charge: string;
+    margin: string;
+    unpriced?: number;
+  }
+) {
   return {
-    ...dims, requests: r.requests, failedRequests: r.failed ?? 0, inputTokens: r.input, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: r.output, reasoningTokens: 0,
-    costUsd: r.cost, chargeUsd: r.charge, marginUsd: r.margin, unpricedRequests: r.unpriced ?? 0,
+    ...dims,
+    requests: r.requests,
+    failedRequests: r.failed ?? 0,
+    inputTokens: r.input,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: r.output,
+    reasoningTokens: 0,
+    costUsd: r.cost,
+    chargeUsd: r.charge,
+    marginUsd: r.margin,
+    unpricedRequests: r.unpriced ?? 0,
   };
 }
 
-const TOTAL = row({}, { requests: 4, failed: 1, input: 100, output: 35, cost: '7.000000000000', charge: '8.000000000000', margin: '1.000000000000', unpriced: 1 });
-const ANN_ROW = row({ user: 'ann' }, { requests: 2, input: 50, output: 25, cost: '6.000000000000', charge: '7.000000000000', margin: '1.000000000000' });
-const BOB_ROW = row({ user: 'bob' }, { requests: 1, failed: 1, input: 20, output: 10, cost: '1.000000000000', charge: '1.000000000000', margin: '0.000000000000' });
-const CAT_SUMS = { requests: 1, input: 30, output: 0, cost: '0.000000000000', charge: '0.000000000000', margin: '0.000000000000', unpriced: 1 };
+const TOTAL = row(
+  {},
+  {
+    requests: 4,
+    failed: 1,
+    input: 100,
+    output: 35,
+    cost: '7.000000000000',
+    charge: '8.000000000000',
+    margin: '1.000000000000',
+    unpriced: 1,
+  }
+);
+const ANN_ROW = row(
+  { user: 'ann' },
+  { requests: 2, input: 50, output: 25, cost: '6.000000000000', charge: '7.000000000000', margin: '1.000000000000' }
+);
+const BOB_ROW = row(
+  { user: 'bob' },
+  {
+    requests: 1,
+    failed: 1,
+    input: 20,
+    output: 10,
+    cost: '1.000000000000',
+    charge: '1.000000000000',
+    margin: '0.000000000000',
+  }
+);
+const CAT_SUMS = {
+  requests: 1,
+  input: 30,
+  output: 0,
+  cost: '0.000000000000',
+  charge: '0.000000000000',
+  margin: '0.000000000000',
+  unpriced: 1,
+};
 const CAT_ROW = row({ user: 'cat' }, CAT_SUMS);
 const RANGE = `from=${T0}&to=${T0 + 48 * HOUR}`;
 
-const TOKENS = { admin: 'admin-token-0123456789', eng: 'eng-token-0123456789', cat: 'cat-token-0123456789', none: 'none-token-0123456789' };
+const TOKENS = {
+  admin: 'admin-token-0123456789',
+  eng: 'eng-token-0123456789',
+  cat: 'cat-token-0123456789',
+  none: 'none-token-0123456789',
+};
 const REQUIRED_AUTH: AuthConfig = {
   api: 'required',
   metrics: 'required',
@@ -69,7 +152,10 @@ const REQUIRED_AUTH: AuthConfig = {
 };
 
 const budget = (scope: Budget['scope'], subject: string, limitUsd: bigint): Budget => ({
-  scope, subject, period: 'daily', limitPusd: limitUsd * USD,
+  scope,
+  subject,
+  period: 'daily',
+  limitPusd: limitUsd * USD,
   thresholds: { warning: parseDecimal('0.8'), critical: parseDecimal('0.95'), exceeded: parseDecimal('1') },
 });
 
@@ -90,7 +176,18 @@ describe('chargeback API', () => {
     RECORDS.forEach((r, seq) => batch.add(r, seq));
     await ledger.commitBatch(batch.encoded(), [], [], new Map());
     // 03:00 on the first day: ann's and bob's requests are in the daily period, cat's (the next day) is not.
-    budgets = new BudgetTracker(ledger, [budget('team', 't1', 10n), budget('user', 'ann', 5n), budget('team', 't2', 1n), budget('team', 'cat', 1n), budget('user', 'cat', 1n)], 'UTC', () => T0 + 3 * HOUR);
+    budgets = new BudgetTracker(
+      ledger,
+      [
+        budget('team', 't1', 10n),
+        budget('user', 'ann', 5n),
+        budget('team', 't2', 1n),
+        budget('team', 'cat', 1n),
+        budget('user', 'cat', 1n),
+      ],
+      'UTC',
+      () => T0 + 3 * HOUR
+    );
     const app = express();
     app.use('/api/v1', chargebackApi({ ledger, budgets, auth: () => auth, log }));
     server = await new Promise<Server>((resolve) => {
@@ -110,7 +207,10 @@ describe('chargeback API', () => {
     errors.length = 0;
   });
 
-  async function get(path: string, token?: string): Promise<{ status: number; body: unknown; headers: Headers; text: string }> {
+  async function get(
+    path: string,
+    token?: string
+  ): Promise<{ status: number; body: unknown; headers: Headers; text: string }> {
     const res = await fetch(base + path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     const text = await res.text();
     let body: unknown;
@@ -123,7 +223,7 @@ describe('chargeback API', () => {
   }
 
   describe('breakdown', () => {
-    it('sums each group and the total, sorted by cost, with each group\'s share of the total cost', async () => {
+    it("sums each group and the total, sorted by cost, with each group's share of the total cost", async () => {
       const r = await get(`/breakdown?${RANGE}&groupBy=user`);
       expect(r.status).toBe(200);
       expect(r.body).toEqual({
@@ -131,54 +231,108 @@ describe('chargeback API', () => {
         to: '2026-01-03T00:00:00.000Z',
         groupBy: ['user'],
         sort: 'cost',
-        rows: [{ ...ANN_ROW, share: 0.857143 }, { ...BOB_ROW, share: 0.142857 }, { ...CAT_ROW, share: 0 }],
+        rows: [
+          { ...ANN_ROW, share: 0.857143 },
+          { ...BOB_ROW, share: 0.142857 },
+          { ...CAT_ROW, share: 0 },
+        ],
         total: TOTAL,
       });
     });
 
     it('sorts by tokens and gives shares of the total tokens, ties in name order', async () => {
       const r = await get(`/breakdown?${RANGE}&groupBy=user&sort=tokens`);
-      expect(r.body).toMatchObject({ sort: 'tokens', rows: [{ ...ANN_ROW, share: 0.555556 }, { ...BOB_ROW, share: 0.222222 }, { ...CAT_ROW, share: 0.222222 }] });
+      expect(r.body).toMatchObject({
+        sort: 'tokens',
+        rows: [
+          { ...ANN_ROW, share: 0.555556 },
+          { ...BOB_ROW, share: 0.222222 },
+          { ...CAT_ROW, share: 0.222222 },
+        ],
+      });
     });
 
     it('gives the total only when nothing is grouped', async () => {
-      expect((await get(`/breakdown?${RANGE}`)).body).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-03T00:00:00.000Z', groupBy: [], sort: 'cost', rows: [], total: TOTAL });
+      expect((await get(`/breakdown?${RANGE}`)).body).toEqual({
+        from: '2026-01-01T00:00:00.000Z',
+        to: '2026-01-03T00:00:00.000Z',
+        groupBy: [],
+        sort: 'cost',
+        rows: [],
+        total: TOTAL,
+      });
     });
 
     it('adds an __other__ row with what the limit left out when asked to', async () => {
-      const other = row({ user: '__other__' }, { requests: 2, failed: 1, input: 50, output: 10, cost: '1.000000000000', charge: '1.000000000000', margin: '0.000000000000', unpriced: 1 });
-      expect((await get(`/breakdown?${RANGE}&groupBy=user&limit=1&other=true`)).body).toMatchObject({ rows: [{ ...ANN_ROW, share: 0.857143 }, { ...other, share: 0.142857 }], total: TOTAL });
-      expect((await get(`/breakdown?${RANGE}&groupBy=user&limit=1`)).body).toMatchObject({ rows: [{ ...ANN_ROW, share: 0.857143 }] });
+      const other = row(
+        { user: '__other__' },
+        {
+          requests: 2,
+          failed: 1,
+          input: 50,
+          output: 10,
+          cost: '1.000000000000',
+          charge: '1.000000000000',
+          margin: '0.000000000000',
+          unpriced: 1,
+        }
+      );
+      expect((await get(`/breakdown?${RANGE}&groupBy=user&limit=1&other=true`)).body).toMatchObject({
+        rows: [
+          { ...ANN_ROW, share: 0.857143 },
+          { ...other, share: 0.142857 },
+        ],
+        total: TOTAL,
+      });
+      expect((await get(`/breakdown?${RANGE}&groupBy=user&limit=1`)).body).toMatchObject({
+        rows: [{ ...ANN_ROW, share: 0.857143 }],
+      });
     });
 
     it('adds no __other__ row when the limit left nothing out', async () => {
-      const all = [{ ...ANN_ROW, share: 0.857143 }, { ...BOB_ROW, share: 0.142857 }, { ...CAT_ROW, share: 0 }];
+      const all = [
+        { ...ANN_ROW, share: 0.857143 },
+        { ...BOB_ROW, share: 0.142857 },
+        { ...CAT_ROW, share: 0 },
+      ];
       expect((await get(`/breakdown?${RANGE}&groupBy=user&limit=3&other=true`)).body).toMatchObject({ rows: all });
       expect((await get(`/breakdown?${RANGE}&groupBy=user&limit=4&other=1`)).body).toMatchObject({ rows: all });
     });
 
     it('gives a share of 0, not a division by zero, when the total to share is 0', async () => {
-      expect((await get(`/breakdown?${RANGE}&groupBy=user&user=cat`)).body).toMatchObject({ rows: [{ ...CAT_ROW, share: 0 }], total: row({}, CAT_SUMS) });
+      expect((await get(`/breakdown?${RANGE}&groupBy=user&user=cat`)).body).toMatchObject({
+        rows: [{ ...CAT_ROW, share: 0 }],
+        total: row({}, CAT_SUMS),
+      });
     });
 
     it('writes CSV with the group columns, the measures and the share, named after the range', async () => {
       const r = await get(`/breakdown?${RANGE}&groupBy=user&format=csv`);
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toMatch(/^text\/csv/);
-      expect(r.headers.get('content-disposition')).toBe('attachment; filename="tokenledger-chargeback-2026-01-01-2026-01-03.csv"');
+      expect(r.headers.get('content-disposition')).toBe(
+        'attachment; filename="tokenledger-chargeback-2026-01-01-2026-01-03.csv"'
+      );
       expect(r.text).toBe(
         'user,requests,failedRequests,inputTokens,cacheReadTokens,cacheWriteTokens,outputTokens,reasoningTokens,costUsd,chargeUsd,marginUsd,unpricedRequests,share\n' +
           'ann,2,0,50,0,0,25,0,6.000000000000,7.000000000000,1.000000000000,0,0.857143\n' +
           'bob,1,1,20,0,0,10,0,1.000000000000,1.000000000000,0.000000000000,0,0.142857\n' +
-          'cat,1,0,30,0,0,0,0,0.000000000000,0.000000000000,0.000000000000,1,0\n',
+          'cat,1,0,30,0,0,0,0,0.000000000000,0.000000000000,0.000000000000,1,0\n'
       );
     });
 
     it('refuses a format other than json or csv, and parameters it does not take', async () => {
-      expect(await get(`/breakdown?${RANGE}&format=xml`)).toMatchObject({ status: 400, body: { error: 'format: expected json or csv', parameter: 'format' } });
+      expect(await get(`/breakdown?${RANGE}&format=xml`)).toMatchObject({
+        status: 400,
+        body: { error: 'format: expected json or csv', parameter: 'format' },
+      });
       expect(await get(`/breakdown?${RANGE}&step=1h`)).toMatchObject({
         status: 400,
-        body: { error: 'step: unknown parameter; expected one of from, to, groupBy, sort, limit, other, format, user, apiKey, team, tier, model', parameter: 'step' },
+        body: {
+          error:
+            'step: unknown parameter; expected one of from, to, groupBy, sort, limit, other, format, user, apiKey, team, tier, model',
+          parameter: 'step',
+        },
       });
     });
 
@@ -201,44 +355,99 @@ describe('chargeback API', () => {
         to: '2026-01-03T00:00:00.000Z',
         stepSeconds: 86400,
         series: [
-          { team: 't1', points: [{ time: '2026-01-01T00:00:00.000Z', ...row({}, { requests: 3, failed: 1, input: 70, output: 35, cost: '7.000000000000', charge: '8.000000000000', margin: '1.000000000000' }) }] },
+          {
+            team: 't1',
+            points: [
+              {
+                time: '2026-01-01T00:00:00.000Z',
+                ...row(
+                  {},
+                  {
+                    requests: 3,
+                    failed: 1,
+                    input: 70,
+                    output: 35,
+                    cost: '7.000000000000',
+                    charge: '8.000000000000',
+                    margin: '1.000000000000',
+                  }
+                ),
+              },
+            ],
+          },
           { team: 't2', points: [{ time: '2026-01-02T00:00:00.000Z', ...row({}, CAT_SUMS) }] },
         ],
       });
     });
 
     it('refuses parameters it does not take', async () => {
-      expect(await get(`/timeseries?${RANGE}&step=1h&sort=cost`)).toMatchObject({ status: 400, body: { parameter: 'sort', error: 'sort: unknown parameter; expected one of from, to, groupBy, step, user, apiKey, team, tier, model' } });
+      expect(await get(`/timeseries?${RANGE}&step=1h&sort=cost`)).toMatchObject({
+        status: 400,
+        body: {
+          parameter: 'sort',
+          error: 'sort: unknown parameter; expected one of from, to, groupBy, step, user, apiKey, team, tier, model',
+        },
+      });
     });
   });
 
   describe('dimensions', () => {
     it('lists the values of a dimension in the range, sorted, filtered by the others', async () => {
-      expect(await get(`/dimensions/user?${RANGE}`)).toMatchObject({ status: 200, body: { dimension: 'user', values: ['ann', 'bob', 'cat'] } });
+      expect(await get(`/dimensions/user?${RANGE}`)).toMatchObject({
+        status: 200,
+        body: { dimension: 'user', values: ['ann', 'bob', 'cat'] },
+      });
       expect((await get(`/dimensions/model?${RANGE}&team=t2`)).body).toEqual({ dimension: 'model', values: ['m1'] });
-      expect((await get(`/dimensions/user?from=${T0}&to=${T0 + HOUR}`)).body).toEqual({ dimension: 'user', values: ['ann'] });
+      expect((await get(`/dimensions/user?from=${T0}&to=${T0 + HOUR}`)).body).toEqual({
+        dimension: 'user',
+        values: ['ann'],
+      });
     });
 
     it('refuses an unknown dimension, a malformed escape and parameters it does not take, naming them', async () => {
       const expected = 'expected user, apiKey, team, tier, model';
-      expect(await get(`/dimensions/colour?${RANGE}`)).toMatchObject({ status: 400, body: { error: `dimension: unknown dimension "colour"; ${expected}`, parameter: 'dimension' } });
-      expect(await get(`/dimensions/%FF?${RANGE}`)).toMatchObject({ status: 400, body: { error: `dimension: not a valid percent-encoded name; ${expected}`, parameter: 'dimension' } });
-      expect(await get(`/dimensions/user?${RANGE}&groupBy=team`)).toMatchObject({ status: 400, body: { parameter: 'groupBy', error: 'groupBy: unknown parameter; expected one of from, to, user, apiKey, team, tier, model' } });
+      expect(await get(`/dimensions/colour?${RANGE}`)).toMatchObject({
+        status: 400,
+        body: { error: `dimension: unknown dimension "colour"; ${expected}`, parameter: 'dimension' },
+      });
+      expect(await get(`/dimensions/%FF?${RANGE}`)).toMatchObject({
+        status: 400,
+        body: { error: `dimension: not a valid percent-encoded name; ${expected}`, parameter: 'dimension' },
+      });
+      expect(await get(`/dimensions/user?${RANGE}&groupBy=team`)).toMatchObject({
+        status: 400,
+        body: {
+          parameter: 'groupBy',
+          error: 'groupBy: unknown parameter; expected one of from, to, user, apiKey, team, tier, model',
+        },
+      });
     });
   });
 
   describe('status', () => {
     it('counts the records and gives the first and last start times', async () => {
-      expect(await get('/status')).toMatchObject({ status: 200, body: { status: 'ok', records: 4, firstRecord: '2026-01-01T00:00:00.000Z', lastRecord: '2026-01-02T01:00:00.000Z', scope: null } });
+      expect(await get('/status')).toMatchObject({
+        status: 200,
+        body: {
+          status: 'ok',
+          records: 4,
+          firstRecord: '2026-01-01T00:00:00.000Z',
+          lastRecord: '2026-01-02T01:00:00.000Z',
+          scope: null,
+        },
+      });
     });
 
     it('refuses any parameter', async () => {
-      expect(await get('/status?from=0')).toMatchObject({ status: 400, body: { parameter: 'from', error: 'from: unknown parameter; this endpoint takes none' } });
+      expect(await get('/status?from=0')).toMatchObject({
+        status: 400,
+        body: { parameter: 'from', error: 'from: unknown parameter; this endpoint takes none' },
+      });
     });
   });
 
   describe('budgets', () => {
-    it('gives every budget\'s spend in its current period', async () => {
+    it("gives every budget's spend in its current period", async () => {
       const r = await get('/budgets');
       expect(r.status).toBe(200);
       const budgets = (r.body as { budgets: Record<string, unknown>[] }).budgets;
@@ -252,13 +461,22 @@ describe('chargeback API', () => {
     });
 
     it('refuses any parameter', async () => {
-      expect(await get('/budgets?team=t1')).toMatchObject({ status: 400, body: { parameter: 'team', error: 'team: unknown parameter; this endpoint takes none' } });
+      expect(await get('/budgets?team=t1')).toMatchObject({
+        status: 400,
+        body: { parameter: 'team', error: 'team: unknown parameter; this endpoint takes none' },
+      });
     });
   });
 
   describe('with tokens required', () => {
     it('gives no first or last record to a token whose scope has none', async () => {
-      expect((await get('/status', TOKENS.none)).body).toEqual({ status: 'ok', records: 0, firstRecord: null, lastRecord: null, scope: { team: 'nobody' } });
+      expect((await get('/status', TOKENS.none)).body).toEqual({
+        status: 'ok',
+        records: 0,
+        firstRecord: null,
+        lastRecord: null,
+        scope: { team: 'nobody' },
+      });
     });
 
     beforeEach(() => {
@@ -276,27 +494,54 @@ describe('chargeback API', () => {
 
     it('shows an admin token everything', async () => {
       expect((await get('/status', TOKENS.admin)).body).toMatchObject({ records: 4, scope: null });
-      expect((await get('/budgets', TOKENS.admin)).body).toMatchObject({ budgets: [{ subject: 't1' }, { subject: 'ann' }, { subject: 't2' }, { subject: 'cat' }, { subject: 'cat' }] });
+      expect((await get('/budgets', TOKENS.admin)).body).toMatchObject({
+        budgets: [{ subject: 't1' }, { subject: 'ann' }, { subject: 't2' }, { subject: 'cat' }, { subject: 'cat' }],
+      });
     });
 
-    it('shows a team token only its team\'s records and its team\'s budget', async () => {
-      expect((await get('/status', TOKENS.eng)).body).toEqual({ status: 'ok', records: 3, firstRecord: '2026-01-01T00:00:00.000Z', lastRecord: '2026-01-01T02:00:00.000Z', scope: { team: 't1' } });
-      expect((await get(`/breakdown?${RANGE}&groupBy=user&user=cat`, TOKENS.eng)).body).toMatchObject({ rows: [], total: { requests: 0 } });
-      expect((await get(`/dimensions/user?${RANGE}`, TOKENS.eng)).body).toEqual({ dimension: 'user', values: ['ann', 'bob'] });
-      expect((await get(`/timeseries?${RANGE}&groupBy=team&step=1d`, TOKENS.eng)).body).toMatchObject({ series: [{ team: 't1' }] });
-      const budgets = ((await get('/budgets', TOKENS.eng)).body as { budgets: { scope: string; subject: string }[] }).budgets;
+    it("shows a team token only its team's records and its team's budget", async () => {
+      expect((await get('/status', TOKENS.eng)).body).toEqual({
+        status: 'ok',
+        records: 3,
+        firstRecord: '2026-01-01T00:00:00.000Z',
+        lastRecord: '2026-01-01T02:00:00.000Z',
+        scope: { team: 't1' },
+      });
+      expect((await get(`/breakdown?${RANGE}&groupBy=user&user=cat`, TOKENS.eng)).body).toMatchObject({
+        rows: [],
+        total: { requests: 0 },
+      });
+      expect((await get(`/dimensions/user?${RANGE}`, TOKENS.eng)).body).toEqual({
+        dimension: 'user',
+        values: ['ann', 'bob'],
+      });
+      expect((await get(`/timeseries?${RANGE}&groupBy=team&step=1d`, TOKENS.eng)).body).toMatchObject({
+        series: [{ team: 't1' }],
+      });
+      const budgets = ((await get('/budgets', TOKENS.eng)).body as { budgets: { scope: string; subject: string }[] })
+        .budgets;
       expect(budgets.map((b) => `${b.scope}:${b.subject}`)).toEqual(['team:t1']);
     });
 
-    it('shows a user token only that user\'s budget, not a team budget of the same name', async () => {
-      const budgets = ((await get('/budgets', TOKENS.cat)).body as { budgets: { scope: string; subject: string }[] }).budgets;
+    it("shows a user token only that user's budget, not a team budget of the same name", async () => {
+      const budgets = ((await get('/budgets', TOKENS.cat)).body as { budgets: { scope: string; subject: string }[] })
+        .budgets;
       expect(budgets.map((b) => `${b.scope}:${b.subject}`)).toEqual(['user:cat']);
-      expect((await get('/status', TOKENS.cat)).body).toMatchObject({ records: 1, firstRecord: '2026-01-02T01:00:00.000Z', lastRecord: '2026-01-02T01:00:00.000Z' });
+      expect((await get('/status', TOKENS.cat)).body).toMatchObject({
+        records: 1,
+        firstRecord: '2026-01-02T01:00:00.000Z',
+        lastRecord: '2026-01-02T01:00:00.000Z',
+      });
     });
   });
 
   it('answers an unknown endpoint with 404 and the list of endpoints', async () => {
-    expect(await get('/reports')).toMatchObject({ status: 404, body: { error: 'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets' } });
+    expect(await get('/reports')).toMatchObject({
+      status: 404,
+      body: {
+        error: 'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets',
+      },
+    });
     expect((await get('/reports')).body).not.toHaveProperty('parameter');
   });
 

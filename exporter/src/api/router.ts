@@ -3,10 +3,32 @@ import { ApiToken, AuthConfig, authenticate } from '../auth/apiTokens';
 import { budgetJson } from '../budgets/budgets';
 import type { BudgetTracker } from '../budgets/budgetTracker';
 import type { Ledger } from '../ledger/ledger';
-import { breakdown, Dimension, DIMENSIONS, dimensionValues, isDimension, remainder, Scope, sortMeasure, timeSeries, toReportRow } from '../ledger/queries';
+import {
+  breakdown,
+  Dimension,
+  DIMENSIONS,
+  dimensionValues,
+  isDimension,
+  remainder,
+  Scope,
+  sortMeasure,
+  timeSeries,
+  toReportRow,
+} from '../ledger/queries';
 import type { Logger } from '../log';
 import { toCsv } from '../csv';
-import { ApiError, checkKnown, parseBoolean, parseFilters, parseGroupBy, parseLimit, parseRange, parseSort, parseStep, Query } from './params';
+import {
+  ApiError,
+  checkKnown,
+  parseBoolean,
+  parseFilters,
+  parseGroupBy,
+  parseLimit,
+  parseRange,
+  parseSort,
+  parseStep,
+  Query,
+} from './params';
 import { statusReport } from './status';
 
 export interface ApiDeps {
@@ -70,13 +92,27 @@ export function chargebackApi(deps: ApiDeps): Router {
     const sort = parseSort(q);
     const limit = parseLimit(q);
     const withOther = parseBoolean(q, 'other');
-    const result = await breakdown(deps.ledger, { ...range, groupBy, filters: parseFilters(q), scope: scopeOf(res), sort, limit });
+    const result = await breakdown(deps.ledger, {
+      ...range,
+      groupBy,
+      filters: parseFilters(q),
+      scope: scopeOf(res),
+      sort,
+      limit,
+    });
     const totalMeasure = sortMeasure(result.total, sort);
     const share = (m: number) => (totalMeasure > 0 ? Number((m / totalMeasure).toFixed(6)) : 0);
-    const rows: Record<string, string | number>[] = result.rows.map((r) => ({ ...toReportRow(r, r.dims), share: share(sortMeasure(r, sort)) }));
+    const rows: Record<string, string | number>[] = result.rows.map((r) => ({
+      ...toReportRow(r, r.dims),
+      share: share(sortMeasure(r, sort)),
+    }));
     if (withOther && limit !== undefined && result.rows.length === limit) {
       const rest = remainder(result.total, result.rows);
-      if (rest.requests > 0) rows.push({ ...toReportRow(rest, Object.fromEntries(groupBy.map((d) => [d, '__other__']))), share: share(sortMeasure(rest, sort)) });
+      if (rest.requests > 0)
+        rows.push({
+          ...toReportRow(rest, Object.fromEntries(groupBy.map((d) => [d, '__other__']))),
+          share: share(sortMeasure(rest, sort)),
+        });
     }
     const total = toReportRow(result.total);
     if (format === 'csv') {
@@ -86,7 +122,14 @@ export function chargebackApi(deps: ApiDeps): Router {
       res.send(toCsv(rows, columns));
       return;
     }
-    res.json({ from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), groupBy, sort, rows, total });
+    res.json({
+      from: new Date(range.fromMs).toISOString(),
+      to: new Date(range.toMs).toISOString(),
+      groupBy,
+      sort,
+      rows,
+      total,
+    });
   });
 
   api.get('/timeseries', async (req, res) => {
@@ -94,21 +137,39 @@ export function chargebackApi(deps: ApiDeps): Router {
     checkKnown(q, SERIES_PARAMS);
     const range = parseRange(q);
     const stepSeconds = parseStep(q, range);
-    const series = await timeSeries(deps.ledger, { ...range, groupBy: parseGroupBy(q), filters: parseFilters(q), scope: scopeOf(res), stepSeconds });
+    const series = await timeSeries(deps.ledger, {
+      ...range,
+      groupBy: parseGroupBy(q),
+      filters: parseFilters(q),
+      scope: scopeOf(res),
+      stepSeconds,
+    });
     res.json({
       from: new Date(range.fromMs).toISOString(),
       to: new Date(range.toMs).toISOString(),
       stepSeconds,
-      series: series.map((s) => ({ ...s.dims, points: s.points.map((p) => ({ time: new Date(p.timeMs).toISOString(), ...toReportRow(p) })) })),
+      series: series.map((s) => ({
+        ...s.dims,
+        points: s.points.map((p) => ({ time: new Date(p.timeMs).toISOString(), ...toReportRow(p) })),
+      })),
     });
   });
 
   api.get('/dimensions/:dimension', async (req, res) => {
     const dimension = req.params.dimension as string;
-    if (!isDimension(dimension)) throw new ApiError(400, `dimension: unknown dimension ${JSON.stringify(dimension)}; expected ${DIMENSIONS.join(', ')}`, 'dimension');
+    if (!isDimension(dimension))
+      throw new ApiError(
+        400,
+        `dimension: unknown dimension ${JSON.stringify(dimension)}; expected ${DIMENSIONS.join(', ')}`,
+        'dimension'
+      );
     const q = query(req);
     checkKnown(q, VALUES_PARAMS);
-    const values = await dimensionValues(deps.ledger, dimension as Dimension, { ...parseRange(q), filters: parseFilters(q), scope: scopeOf(res) });
+    const values = await dimensionValues(deps.ledger, dimension as Dimension, {
+      ...parseRange(q),
+      filters: parseFilters(q),
+      scope: scopeOf(res),
+    });
     res.json({ dimension, values });
   });
 
@@ -121,10 +182,25 @@ export function chargebackApi(deps: ApiDeps): Router {
 
   // The router decodes `:dimension` before any handler runs; a malformed %-escape fails there.
   api.use('/dimensions', (err: unknown, _req: Request, _res: Response, next: NextFunction) => {
-    next(err instanceof URIError ? new ApiError(400, 'dimension: not a valid percent-encoded name; expected ' + DIMENSIONS.join(', '), 'dimension') : err);
+    next(
+      err instanceof URIError
+        ? new ApiError(
+            400,
+            'dimension: not a valid percent-encoded name; expected ' + DIMENSIONS.join(', '),
+            'dimension'
+          )
+        : err
+    );
   });
 
-  api.use((_req, _res, next) => next(new ApiError(404, 'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets')));
+  api.use((_req, _res, next) =>
+    next(
+      new ApiError(
+        404,
+        'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets'
+      )
+    )
+  );
 
   // Express 5 passes errors of async handlers here.
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

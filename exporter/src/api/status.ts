@@ -18,7 +18,18 @@ export interface StatusReport {
  */
 export async function statusReport(ledger: Ledger, scope: Scope | undefined): Promise<StatusReport> {
   const where = whereClause({ fromMs: QUERY_TIME_RANGE.minMs, toMs: QUERY_TIME_RANGE.maxMs, filters: {}, scope });
-  const r = (await ledger.rows(`SELECT count(*) AS n, epoch_ms(min(start_time)) AS first, epoch_ms(max(start_time)) AS last FROM usage WHERE ${where.sql}`, where.params))[0]!;
+  const r = (
+    await ledger.rows(
+      `SELECT count(*) AS n, epoch_ms(min(start_time)) AS first, epoch_ms(max(start_time)) AS last FROM usage WHERE ${where.sql}`,
+      where.params
+    )
+  )[0]!;
   const iso = (ms: unknown): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
-  return { status: 'ok', records: Number(r.n), firstRecord: iso(r.first), lastRecord: iso(r.last), scope: scope ?? null };
+  return {
+    status: 'ok',
+    records: Number(r.n),
+    firstRecord: iso(r.first),
+    lastRecord: iso(r.last),
+    scope: scope ?? null,
+  };
 }

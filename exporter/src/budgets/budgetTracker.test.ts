@@ -16,7 +16,10 @@ const HOUR = 3_600_000;
 const USD = 1_000_000_000_000n;
 
 const teamBudget = (team: string, limitPusd: bigint): Budget => ({
-  scope: 'team', subject: team, period: 'daily', limitPusd,
+  scope: 'team',
+  subject: team,
+  period: 'daily',
+  limitPusd,
   thresholds: { warning: parseDecimal('0.8'), critical: parseDecimal('0.95'), exceeded: parseDecimal('1') },
 });
 
@@ -28,9 +31,23 @@ describe('BudgetTracker', () => {
   /** Commits one request of `costUsd` by team t1 at `startMs`. */
   async function spend(costUsd: bigint, startMs: number): Promise<void> {
     const r: PricedRecord = {
-      requestId: `r${seq}`, startMs, durationMs: 100, user: 'ann', apiKeyId: undefined, apiKeyAlias: 'k1', team: 't1', tier: 'standard', model: 'm1',
-      provider: undefined, status: 'success', httpStatus: undefined, tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
-      source: 'litellm', costPusd: costUsd * USD, chargePusd: costUsd * USD, priceVersion: 'v1',
+      requestId: `r${seq}`,
+      startMs,
+      durationMs: 100,
+      user: 'ann',
+      apiKeyId: undefined,
+      apiKeyAlias: 'k1',
+      team: 't1',
+      tier: 'standard',
+      model: 'm1',
+      provider: undefined,
+      status: 'success',
+      httpStatus: undefined,
+      tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
+      source: 'litellm',
+      costPusd: costUsd * USD,
+      chargePusd: costUsd * USD,
+      priceVersion: 'v1',
     };
     const batch = new UsageBatch();
     batch.add(r, seq++);
@@ -80,7 +97,12 @@ describe('BudgetTracker', () => {
   });
 
   it('gives twin limit and spent gauges per budget, the ratio only for a non-zero limit', async () => {
-    const tracker = new BudgetTracker(ledger, [teamBudget('t1', 10n * USD), teamBudget('t2', 0n)], 'UTC', () => T0 + 12 * HOUR);
+    const tracker = new BudgetTracker(
+      ledger,
+      [teamBudget('t1', 10n * USD), teamBudget('t2', 0n)],
+      'UTC',
+      () => T0 + 12 * HOUR
+    );
     const registry = new Registry();
     for (const m of tracker.metrics()) m.registerIn(registry);
     const t1 = 'scope="team",subject="t1",period="daily"';
@@ -101,7 +123,7 @@ describe('BudgetTracker', () => {
         '# TYPE tokenledger_budget_utilisation_ratio gauge',
         `tokenledger_budget_utilisation_ratio{${t1}} 0.2`,
         '',
-        '# HELP tokenledger_budget_projected_spend_usd Projected spend at the end of the period at the period\'s average burn rate so far, USD.',
+        "# HELP tokenledger_budget_projected_spend_usd Projected spend at the end of the period at the period's average burn rate so far, USD.",
         '# TYPE tokenledger_budget_projected_spend_usd gauge',
         `tokenledger_budget_projected_spend_usd{${t1}} 4`,
         `tokenledger_budget_projected_spend_usd{${t2}} 0`,
@@ -125,7 +147,7 @@ describe('BudgetTracker', () => {
         `tokenledger_budget_period_end_timestamp_seconds{${t1}} 1767312000`,
         `tokenledger_budget_period_end_timestamp_seconds{${t2}} 1767312000`,
         '',
-      ].join('\n'),
+      ].join('\n')
     );
   });
 });

@@ -20,7 +20,7 @@ export class BudgetTracker {
     private readonly ledger: Ledger,
     private budgets: Budget[],
     private timeZone: string,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = Date.now
   ) {}
 
   replace(budgets: Budget[], timeZone: string): void {
@@ -37,7 +37,7 @@ export class BudgetTracker {
       this.cached = entry;
       entry.statuses.then(
         (s) => this.cached === entry && (this.settled = s),
-        () => this.cached === entry && (this.cached = undefined),
+        () => this.cached === entry && (this.cached = undefined)
       );
     }
     return this.cached.statuses;
@@ -58,17 +58,46 @@ export class BudgetTracker {
       new SnapshotMetric(name, help, 'gauge', async () => (await this.forScrape()).flatMap(value));
     const labels = (s: BudgetStatus) => ({ scope: s.budget.scope, subject: s.budget.subject, period: s.budget.period });
     return [
-      gauge('tokenledger_budget_limit_usd', 'Budget limit for the current period, USD.', (s) => [{ labels: labels(s), value: picoToUsdNumber(s.budget.limitPusd) }]),
-      gauge('tokenledger_budget_spent_usd', 'Spend in the current budget period from the ledger (provider list cost), USD.', (s) => [{ labels: labels(s), value: picoToUsdNumber(s.spentPusd) }]),
-      gauge('tokenledger_budget_utilisation_ratio', 'Spent divided by limit in the current period; absent for a zero limit.', (s) =>
-        s.budget.limitPusd > 0n ? [{ labels: labels(s), value: picoToUsdNumber(s.spentPusd) / picoToUsdNumber(s.budget.limitPusd) }] : [],
+      gauge('tokenledger_budget_limit_usd', 'Budget limit for the current period, USD.', (s) => [
+        { labels: labels(s), value: picoToUsdNumber(s.budget.limitPusd) },
+      ]),
+      gauge(
+        'tokenledger_budget_spent_usd',
+        'Spend in the current budget period from the ledger (provider list cost), USD.',
+        (s) => [{ labels: labels(s), value: picoToUsdNumber(s.spentPusd) }]
       ),
-      gauge('tokenledger_budget_projected_spend_usd', 'Projected spend at the end of the period at the period\'s average burn rate so far, USD.', (s) => [{ labels: labels(s), value: picoToUsdNumber(s.projectedPusd) }]),
-      gauge('tokenledger_budget_threshold_ratio', 'Alert thresholds of a budget as fractions of its limit, by severity.', (s) =>
-        THRESHOLD_NAMES.map((t) => ({ labels: { ...labels(s), severity: t }, value: decimalNumber(s.budget.thresholds[t]) })),
+      gauge(
+        'tokenledger_budget_utilisation_ratio',
+        'Spent divided by limit in the current period; absent for a zero limit.',
+        (s) =>
+          s.budget.limitPusd > 0n
+            ? [{ labels: labels(s), value: picoToUsdNumber(s.spentPusd) / picoToUsdNumber(s.budget.limitPusd) }]
+            : []
       ),
-      gauge('tokenledger_budget_period_start_timestamp_seconds', 'Unix time at which the current budget period started.', (s) => [{ labels: labels(s), value: s.periodStartMs / 1000 }]),
-      gauge('tokenledger_budget_period_end_timestamp_seconds', 'Unix time at which the current budget period ends.', (s) => [{ labels: labels(s), value: s.periodEndMs / 1000 }]),
+      gauge(
+        'tokenledger_budget_projected_spend_usd',
+        "Projected spend at the end of the period at the period's average burn rate so far, USD.",
+        (s) => [{ labels: labels(s), value: picoToUsdNumber(s.projectedPusd) }]
+      ),
+      gauge(
+        'tokenledger_budget_threshold_ratio',
+        'Alert thresholds of a budget as fractions of its limit, by severity.',
+        (s) =>
+          THRESHOLD_NAMES.map((t) => ({
+            labels: { ...labels(s), severity: t },
+            value: decimalNumber(s.budget.thresholds[t]),
+          }))
+      ),
+      gauge(
+        'tokenledger_budget_period_start_timestamp_seconds',
+        'Unix time at which the current budget period started.',
+        (s) => [{ labels: labels(s), value: s.periodStartMs / 1000 }]
+      ),
+      gauge(
+        'tokenledger_budget_period_end_timestamp_seconds',
+        'Unix time at which the current budget period ends.',
+        (s) => [{ labels: labels(s), value: s.periodEndMs / 1000 }]
+      ),
     ];
   }
 }

@@ -53,11 +53,33 @@ describe('evaluateBudgets', () => {
   let dir: string;
   let ledger: Ledger;
 
-  function spend(id: string, user: string, key: string, team: string, tier: string, startMs: number, costUsd: bigint | undefined): PricedRecord {
+  function spend(
+    id: string,
+    user: string,
+    key: string,
+    team: string,
+    tier: string,
+    startMs: number,
+    costUsd: bigint | undefined
+  ): PricedRecord {
     return {
-      requestId: id, startMs, durationMs: 100, user, apiKeyId: undefined, apiKeyAlias: key, team, tier, model: 'm1', provider: undefined,
-      status: 'success', httpStatus: undefined, tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
-      source: 'litellm', costPusd: costUsd === undefined ? undefined : costUsd * USD, chargePusd: costUsd === undefined ? undefined : costUsd * USD, priceVersion: 'v1',
+      requestId: id,
+      startMs,
+      durationMs: 100,
+      user,
+      apiKeyId: undefined,
+      apiKeyAlias: key,
+      team,
+      tier,
+      model: 'm1',
+      provider: undefined,
+      status: 'success',
+      httpStatus: undefined,
+      tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
+      source: 'litellm',
+      costPusd: costUsd === undefined ? undefined : costUsd * USD,
+      chargePusd: costUsd === undefined ? undefined : costUsd * USD,
+      priceVersion: 'v1',
     };
   }
 
@@ -80,9 +102,14 @@ describe('evaluateBudgets', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const of = (scope: Budget['scope'], subject: string, period: Budget['period'], limitPusd: bigint): Budget => ({ ...budget(limitPusd), scope, subject, period });
+  const of = (scope: Budget['scope'], subject: string, period: Budget['period'], limitPusd: bigint): Budget => ({
+    ...budget(limitPusd),
+    scope,
+    subject,
+    period,
+  });
 
-  it('sums each budget\'s scope over its current period, [start, end), keeping the order the budgets were given in', async () => {
+  it("sums each budget's scope over its current period, [start, end), keeping the order the budgets were given in", async () => {
     const budgets = [
       of('global', 'global', 'daily', 10n * USD),
       of('team', 't2', 'weekly', 5n * USD),
@@ -98,10 +125,24 @@ describe('evaluateBudgets', () => {
       // 12 of 24 hours gone: the projection doubles the spend.
       { budget: budgets[0], ...day, spentPusd: 5n * USD, projectedPusd: 10n * USD, state: 'ok' },
       // Monday 2025-12-29 to Monday 2026-01-05: 84 of 168 hours gone.
-      { budget: budgets[1], periodStartMs: T0 - 72 * HOUR, periodEndMs: T0 + 96 * HOUR, spentPusd: 5n * USD, projectedPusd: 10n * USD, state: 'exceeded' },
+      {
+        budget: budgets[1],
+        periodStartMs: T0 - 72 * HOUR,
+        periodEndMs: T0 + 96 * HOUR,
+        spentPusd: 5n * USD,
+        projectedPusd: 10n * USD,
+        state: 'exceeded',
+      },
       { budget: budgets[2], ...day, spentPusd: 2n * USD, projectedPusd: 4n * USD, state: 'exceeded' },
       // January: 12 of 744 hours gone.
-      { budget: budgets[3], periodStartMs: T0, periodEndMs: T0 + 744 * HOUR, spentPusd: 6n * USD, projectedPusd: 372n * USD, state: 'ok' },
+      {
+        budget: budgets[3],
+        periodStartMs: T0,
+        periodEndMs: T0 + 744 * HOUR,
+        spentPusd: 6n * USD,
+        projectedPusd: 372n * USD,
+        state: 'ok',
+      },
       { budget: budgets[4], ...day, spentPusd: 2n * USD, projectedPusd: 4n * USD, state: 'ok' },
       { budget: budgets[5], ...day, spentPusd: 2n * USD, projectedPusd: 4n * USD, state: 'warning' },
       { budget: budgets[6], ...day, spentPusd: 5n * USD, projectedPusd: 10n * USD, state: 'critical' },
@@ -110,7 +151,9 @@ describe('evaluateBudgets', () => {
 
   it('gives nothing for no budgets, and 0 for a subject without spend', async () => {
     expect(await evaluateBudgets(ledger, [], NOW, 'UTC')).toEqual([]);
-    expect((await evaluateBudgets(ledger, [of('user', 'nobody', 'daily', USD)], NOW, 'UTC')).map((s) => s.spentPusd)).toEqual([0n]);
+    expect(
+      (await evaluateBudgets(ledger, [of('user', 'nobody', 'daily', USD)], NOW, 'UTC')).map((s) => s.spentPusd)
+    ).toEqual([0n]);
   });
 
   it('takes the period in the configured time zone', async () => {
@@ -122,15 +165,27 @@ describe('evaluateBudgets', () => {
 
 describe('budget JSON', () => {
   const status = (limitPusd: bigint, spentPusd: bigint): BudgetStatus => ({
-    budget: budget(limitPusd), periodStartMs: Date.parse('2026-01-01T00:00:00Z'), periodEndMs: Date.parse('2026-02-01T00:00:00Z'),
-    spentPusd, projectedPusd: 3n * spentPusd, state: 'warning',
+    budget: budget(limitPusd),
+    periodStartMs: Date.parse('2026-01-01T00:00:00Z'),
+    periodEndMs: Date.parse('2026-02-01T00:00:00Z'),
+    spentPusd,
+    projectedPusd: 3n * spentPusd,
+    state: 'warning',
   });
 
   it('gives exact amounts, the utilisation and the thresholds as fractions', () => {
     expect(budgetJson(status(100_000_000_000_000n, 85_000_000_000_000n))).toEqual({
-      scope: 'team', subject: 'eng', period: 'monthly', periodStart: '2026-01-01T00:00:00.000Z', periodEnd: '2026-02-01T00:00:00.000Z',
-      limitUsd: '100.000000000000', spentUsd: '85.000000000000', projectedUsd: '255.000000000000', utilisation: 0.85,
-      thresholds: { warning: 0.8, critical: 0.95, exceeded: 1 }, state: 'warning',
+      scope: 'team',
+      subject: 'eng',
+      period: 'monthly',
+      periodStart: '2026-01-01T00:00:00.000Z',
+      periodEnd: '2026-02-01T00:00:00.000Z',
+      limitUsd: '100.000000000000',
+      spentUsd: '85.000000000000',
+      projectedUsd: '255.000000000000',
+      utilisation: 0.85,
+      thresholds: { warning: 0.8, critical: 0.95, exceeded: 1 },
+      state: 'warning',
     });
   });
 

@@ -55,7 +55,12 @@ export function project(spent: bigint, startMs: number, endMs: number, nowMs: nu
  * Spend of every budget in its current calendar period, from the ledger (exact and restart-safe). One scan
  * per distinct period: each budget is a filtered sum over it.
  */
-export async function evaluateBudgets(ledger: Ledger, budgets: readonly Budget[], nowMs: number, timeZone: string): Promise<BudgetStatus[]> {
+export async function evaluateBudgets(
+  ledger: Ledger,
+  budgets: readonly Budget[],
+  nowMs: number,
+  timeZone: string
+): Promise<BudgetStatus[]> {
   const out: BudgetStatus[] = [];
   const byPeriod = new Map<Period, Budget[]>();
   for (const b of budgets) byPeriod.set(b.period, [...(byPeriod.get(b.period) ?? []), b]);
@@ -67,10 +72,19 @@ export async function evaluateBudgets(ledger: Ledger, budgets: readonly Budget[]
       params.push(b.subject);
       return `coalesce(sum(cost_pusd) FILTER (WHERE ${DIMENSION_COLUMNS[b.scope]} = $${params.length}), 0) AS b${i}`;
     });
-    const row = (await ledger.rows(`SELECT ${sums.join(', ')} FROM usage WHERE start_time >= $1 AND start_time < $2`, params))[0]!;
+    const row = (
+      await ledger.rows(`SELECT ${sums.join(', ')} FROM usage WHERE start_time >= $1 AND start_time < $2`, params)
+    )[0]!;
     group.forEach((b, i) => {
       const spent = BigInt(row[`b${i}`] as bigint);
-      out.push({ budget: b, periodStartMs: startMs, periodEndMs: endMs, spentPusd: spent, projectedPusd: project(spent, startMs, endMs, nowMs), state: budgetState(spent, b) });
+      out.push({
+        budget: b,
+        periodStartMs: startMs,
+        periodEndMs: endMs,
+        spentPusd: spent,
+        projectedPusd: project(spent, startMs, endMs, nowMs),
+        state: budgetState(spent, b),
+      });
     });
   }
   const order = new Map(budgets.map((b, i) => [b, i]));

@@ -14,7 +14,8 @@ export function asUsage<T>(parse: () => T): T {
 
 /** A required `--from`/`--to` style flag: a strict ISO 8601 date or time, UTC unless it gives an offset. */
 export function parseTimeFlag(value: string | undefined, flag: string): number {
-  if (value === undefined) throw new UsageError(`${flag} is required (an ISO date or time, e.g. 2025-01-01 or 2025-01-01T12:00:00Z)`);
+  if (value === undefined)
+    throw new UsageError(`${flag} is required (an ISO date or time, e.g. 2025-01-01 or 2025-01-01T12:00:00Z)`);
   const t = parseIsoTime(value);
   if (!t.ok) throw new UsageError(`${flag}: ${t.problem}`);
   return t.ms;

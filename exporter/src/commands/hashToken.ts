@@ -6,7 +6,10 @@ export const HASH_TOKEN_USAGE = `Usage: tokenledger hash-token < token.txt
   key of auth.tokens in the config. Only the hash is ever stored.`;
 
 export async function runHashToken(argv: string[]): Promise<number> {
-  if (argv.length) throw new UsageError('reads the token from standard input; takes no arguments (a token on the command line would land in shell history)');
+  if (argv.length)
+    throw new UsageError(
+      'reads the token from standard input; takes no arguments (a token on the command line would land in shell history)'
+    );
   let input = '';
   for await (const chunk of process.stdin) input += String(chunk);
   const token = input.replace(/\r?\n$/, '');

@@ -39,22 +39,35 @@ export async function runIngest(argv: string[]): Promise<number> {
     parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { db: { type: 'string' }, prices: { type: 'string', multiple: true }, config: { type: 'string' }, format: { type: 'string' }, rejects: { type: 'string' }, 'batch-lines': { type: 'string' } },
-    }),
+      options: {
+        db: { type: 'string' },
+        prices: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        format: { type: 'string' },
+        rejects: { type: 'string' },
+        'batch-lines': { type: 'string' },
+      },
+    })
   );
   if (!values.db && !values.config) throw new UsageError('--db is required (or --config, whose ledger is then used)');
-  if (!values.prices?.length && !values.config) throw new UsageError('--prices is required (or --config with a prices key)');
+  if (!values.prices?.length && !values.config)
+    throw new UsageError('--prices is required (or --config with a prices key)');
   if (!positionals.length) throw new UsageError('give at least one log file (or - for stdin)');
   const format = values.format as FormatOption | undefined;
   if (format !== undefined && (!FORMATS.includes(format) || format === 'generic')) {
-    throw new UsageError(`--format: expected one of auto, litellm, kong, envoy (generic is read through --config: a file that a source with a mapping matches), got ${JSON.stringify(values.format)}`);
+    throw new UsageError(
+      `--format: expected one of auto, litellm, kong, envoy (generic is read through --config: a file that a source with a mapping matches), got ${JSON.stringify(values.format)}`
+    );
   }
   const batchLines = values['batch-lines'] === undefined ? DEFAULTS.batchLines : Number(values['batch-lines']);
-  if (!Number.isInteger(batchLines) || batchLines < 1) throw new UsageError('--batch-lines: expected a positive integer');
+  if (!Number.isInteger(batchLines) || batchLines < 1)
+    throw new UsageError('--batch-lines: expected a positive integer');
   const useStdin = positionals.includes('-');
 
   const config: Config | undefined = values.config === undefined ? undefined : loadConfig(values.config);
-  const pricer = new Pricer(loadPriceBooks(values.prices?.length ? values.prices : config!.priceFiles, config?.litellmPricesEffectiveFromMs));
+  const pricer = new Pricer(
+    loadPriceBooks(values.prices?.length ? values.prices : config!.priceFiles, config?.litellmPricesEffectiveFromMs)
+  );
   for (const w of pricer.book.warnings) process.stderr.write(`warning: ${w}\n`);
   const identities = new IdentityMap(config?.identities ?? [], config?.defaultTier);
 
@@ -65,18 +78,34 @@ export async function runIngest(argv: string[]): Promise<number> {
   };
   const { readable, unreadable } = checkLogFiles(positionals.filter((p) => p !== '-'));
   unreadable.forEach(cannotRead);
-  if (!readable.length && !useStdin) throw new IngestError(`nothing ingested: ${unreadable.length === 1 ? 'the log file cannot' : 'none of the log files can'} be read`);
+  if (!readable.length && !useStdin)
+    throw new IngestError(
+      `nothing ingested: ${unreadable.length === 1 ? 'the log file cannot' : 'none of the log files can'} be read`
+    );
 
   const dbPath = resolve(values.db ?? config!.ledgerPath);
   const dbProblem = ensureDirectory(dirname(dbPath));
-  if (dbProblem) throw new IngestError(`${values.db ? `--db ${values.db}` : `${values.config}: ledger ${dbPath}`}: cannot create the ledger there: ${dbProblem}`);
+  if (dbProblem)
+    throw new IngestError(
+      `${values.db ? `--db ${values.db}` : `${values.config}: ledger ${dbPath}`}: cannot create the ledger there: ${dbProblem}`
+    );
   const rejectsPath = resolve(values.rejects ?? `${dirname(dbPath)}/rejects.jsonl`);
   const rejectsProblem = ensureDirectory(dirname(rejectsPath));
-  if (rejectsProblem) throw new IngestError(`--rejects ${values.rejects ?? rejectsPath}: cannot create the reject file there: ${rejectsProblem}`);
+  if (rejectsProblem)
+    throw new IngestError(
+      `--rejects ${values.rejects ?? rejectsPath}: cannot create the reject file there: ${rejectsProblem}`
+    );
   const rejectFile = new RejectFile(rejectsPath);
   const ledger = await Ledger.open(dbPath, { memoryLimit: config?.ledgerMemoryLimit });
   await rejectFile.recover(ledger);
-  const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => identities, metrics: undefined, batchLines, onRejects: (r, batch) => rejectFile.append(r, batch) });
+  const pipeline = new Pipeline({
+    ledger,
+    pricer: () => pricer,
+    identities: () => identities,
+    metrics: undefined,
+    batchLines,
+    onRejects: (r, batch) => rejectFile.append(r, batch),
+  });
   const started = Date.now();
   try {
     const repriced = await repriceUnpriced(ledger, pricer);
@@ -132,10 +161,20 @@ export async function runIngest(argv: string[]): Promise<number> {
         `  rejected:        ${rejected}${rejected ? ` (${[...s.rejected].map(([r, n]) => `${r} ${n}`).join(', ')}) -> ${rejectsPath}` : ''}`,
         `  unpriced:        ${s.unpriced}${s.unpriced ? ' (stored with tokens; priced when their model gets a price)' : ''}`,
         ...(repriced ? [`  re-priced:       ${repriced} earlier record(s) whose model now has a price`] : []),
-        ...follower.held().map((h) => `  held back:       ${h.path}:${h.line} (${h.bytes} bytes without a final newline; read when it is completed)`),
+        ...follower
+          .held()
+          .map(
+            (h) =>
+              `  held back:       ${h.path}:${h.line} (${h.bytes} bytes without a final newline; read when it is completed)`
+          ),
         ...notRead.map((u) => `  not read:        ${u.path}: ${u.reason}`),
-        ...(format !== undefined && format !== 'auto' && s.linesRead > 0 && s.rejected.get('unrecognized_format') === s.linesRead
-          ? [`  hint:            no line is a ${format} record: is --format right? Without it each line's format is detected.`]
+        ...(format !== undefined &&
+        format !== 'auto' &&
+        s.linesRead > 0 &&
+        s.rejected.get('unrecognized_format') === s.linesRead
+          ? [
+              `  hint:            no line is a ${format} record: is --format right? Without it each line's format is detected.`,
+            ]
           : []),
         `  elapsed:         ${seconds.toFixed(1)}s (${Math.round(s.linesRead / Math.max(seconds, 0.001))} lines/s)`,
       ];
@@ -144,7 +183,9 @@ export async function runIngest(argv: string[]): Promise<number> {
       await follower.close();
     }
     if (notRead.length) {
-      process.stderr.write(`tokenledger ingest: ${notRead.length} log file(s) could not be read (listed under "not read"); the others were ingested\n`);
+      process.stderr.write(
+        `tokenledger ingest: ${notRead.length} log file(s) could not be read (listed under "not read"); the others were ingested\n`
+      );
       return 1;
     }
     return 0;

@@ -16,7 +16,9 @@ export interface ProgressSample {
 /** The progress line of `tokenledger ingest`: "250000 lines (83000 lines/s)  big.jsonl 48%  other.jsonl 100%". */
 export function formatProgress(lines: number, seconds: number, files: readonly FileProgress[]): string {
   const rate = Math.round(lines / Math.max(seconds, 0.001));
-  const parts = files.map((f) => `${basename(f.path)} ${f.size > 0 ? Math.min(100, Math.floor((f.read / f.size) * 100)) : 100}%`);
+  const parts = files.map(
+    (f) => `${basename(f.path)} ${f.size > 0 ? Math.min(100, Math.floor((f.read / f.size) * 100)) : 100}%`
+  );
   return [`${lines} lines (${rate} lines/s)`, ...parts].join('  ');
 }
 
@@ -30,7 +32,12 @@ export interface ProgressStream {
  * Redraws the progress line on `out` every `everyMs` while the run lasts, only when `out` is a terminal (a
  * redirected stderr gets no carriage-return noise). Returns the function that stops it and clears the line.
  */
-export function drawProgress(out: ProgressStream, sample: () => ProgressSample, everyMs = 500, now: () => number = Date.now): () => void {
+export function drawProgress(
+  out: ProgressStream,
+  sample: () => ProgressSample,
+  everyMs = 500,
+  now: () => number = Date.now
+): () => void {
   if (!out.isTTY) return () => undefined;
   const started = now();
   const draw = () => {

@@ -18,7 +18,15 @@ export class IngestSources {
   readonly stdin: SourceContext;
 
   constructor(files: readonly string[], configured: readonly SourceConfig[], format: FormatOption | undefined) {
-    this.fallback = sourceContext({ name: INGEST_SOURCE, paths: [], stdin: false, format: format ?? 'auto', mappings: {}, keyNamespace: undefined, startAt: 'beginning' });
+    this.fallback = sourceContext({
+      name: INGEST_SOURCE,
+      paths: [],
+      stdin: false,
+      format: format ?? 'auto',
+      mappings: {},
+      keyNamespace: undefined,
+      startAt: 'beginning',
+    });
     const wanted = new Set(files);
     let stdin: SourceContext | undefined;
     for (const s of configured) {
@@ -26,7 +34,8 @@ export class IngestSources {
       const context = sourceContext({ ...s, name: INGEST_SOURCE, format: format ?? s.format });
       if (s.stdin) stdin ??= context;
       for (const pattern of s.paths) {
-        for (const path of expandPattern(pattern)) if (wanted.has(path) && !this.byPath.has(path)) this.byPath.set(path, context);
+        for (const path of expandPattern(pattern))
+          if (wanted.has(path) && !this.byPath.has(path)) this.byPath.set(path, context);
       }
     }
     this.stdin = stdin ?? this.fallback;
@@ -41,7 +50,12 @@ export class IngestSources {
     if (exact) return exact;
     let best: { length: number; context: SourceContext } | undefined;
     for (const [original, context] of this.byPath) {
-      if (dirname(original) === dirname(path) && basename(path).startsWith(basename(original)) && original.length > (best?.length ?? 0)) best = { length: original.length, context };
+      if (
+        dirname(original) === dirname(path) &&
+        basename(path).startsWith(basename(original)) &&
+        original.length > (best?.length ?? 0)
+      )
+        best = { length: original.length, context };
     }
     return best?.context ?? this.fallback;
   }

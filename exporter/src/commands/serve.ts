@@ -17,7 +17,9 @@ export async function runServe(argv: string[]): Promise<number> {
   const service = await ExporterService.start(config, log);
   const { host, port } = service.address;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info(`tokenledger serving ${base}/metrics (Prometheus), ${base}/api/v1 (chargeback API), ${base}/healthz, ${base}/readyz; ledger ${config.ledgerPath}`);
+  log.info(
+    `tokenledger serving ${base}/metrics (Prometheus), ${base}/api/v1 (chargeback API), ${base}/healthz, ${base}/readyz; ledger ${config.ledgerPath}`
+  );
   process.on('SIGHUP', () => void service.requestReload('SIGHUP'));
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {

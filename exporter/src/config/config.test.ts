@@ -34,44 +34,58 @@ describe('config errors', () => {
   });
 
   it('lists the keys allowed where an unknown key is, and suggests the one a typo was meant to be', () => {
-    expect(configError(`${BASE}lisen: 127.0.0.1:9464\n`)).toBe(`lisen: unknown key; did you mean listen? (expected one of ${ROOT_KEYS})`);
+    expect(configError(`${BASE}lisen: 127.0.0.1:9464\n`)).toBe(
+      `lisen: unknown key; did you mean listen? (expected one of ${ROOT_KEYS})`
+    );
     expect(configError(`${BASE}colour: blue\n`)).toBe(`colour: unknown key; expected one of ${ROOT_KEYS}`);
     expect(configError('prices: p.yaml\nsources:\n  - { paths: gw.log, fromat: kong }\n')).toBe(
-      `sources[0].fromat: unknown key; did you mean format? (expected one of ${SOURCE_KEYS})`,
+      `sources[0].fromat: unknown key; did you mean format? (expected one of ${SOURCE_KEYS})`
     );
     expect(configError(`${BASE}identities:\n  - { user: a, ownr: b }\n`)).toBe(
-      'identities[0].ownr: unknown key; did you mean owner? (expected one of api_key, owner, team, tier, user)',
+      'identities[0].ownr: unknown key; did you mean owner? (expected one of api_key, owner, team, tier, user)'
     );
     expect(configError(`${BASE}metrics:\n  labels: { request: [user] }\n`)).toBe(
-      'metrics.labels.request: unknown key; did you mean requests? (expected one of cost, requests, tokens)',
+      'metrics.labels.request: unknown key; did you mean requests? (expected one of cost, requests, tokens)'
     );
     expect(configError(`${BASE}budgets:\n  - { scope: global, limit_usd: 1, perod: daily }\n`)).toMatch(
-      /^budgets\[0\]\.perod: unknown key; did you mean period\? \(expected one of limit_usd, period, scope, subject, thresholds\)$/,
+      /^budgets\[0\]\.perod: unknown key; did you mean period\? \(expected one of limit_usd, period, scope, subject, thresholds\)$/
     );
-    expect(configError(`${BASE}auth:\n  tokens: []\n  metric: open\n`)).toBe('auth.metric: unknown key; did you mean metrics? (expected one of api, metrics, tokens)');
+    expect(configError(`${BASE}auth:\n  tokens: []\n  metric: open\n`)).toBe(
+      'auth.metric: unknown key; did you mean metrics? (expected one of api, metrics, tokens)'
+    );
   });
 
   it('lists the mapping fields for an unknown field of a mapping', () => {
-    const message = configError('prices: p.yaml\nsources:\n  - { paths: gw.log, format: generic, mapping: { start_time: t, model: m, usr: u } }\n');
-    expect(message).toMatch(/^sources\[0\]\.mapping\.usr: unknown key; did you mean user\? \(expected one of .*\bstart_time\b.*\btime_unit\b.*\)$/);
+    const message = configError(
+      'prices: p.yaml\nsources:\n  - { paths: gw.log, format: generic, mapping: { start_time: t, model: m, usr: u } }\n'
+    );
+    expect(message).toMatch(
+      /^sources\[0\]\.mapping\.usr: unknown key; did you mean user\? \(expected one of .*\bstart_time\b.*\btime_unit\b.*\)$/
+    );
   });
 
   it('points at a misspelt required key when the key itself is missing', () => {
     expect(configError('prices: p.yaml\nsources:\n  - { pahts: gw.log }\n')).toBe(
-      'sources[0].paths: expected a file path or glob (or stdin: true), got undefined (is "pahts" a typo of paths?)',
+      'sources[0].paths: expected a file path or glob (or stdin: true), got undefined (is "pahts" a typo of paths?)'
     );
   });
 
   it('says once what listen expects and what it got', () => {
-    expect(configError(`${BASE}listen: "127.0.0.1:99999"\n`)).toBe('listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "127.0.0.1:99999"');
-    expect(configError(`${BASE}listen: "localhost:http"\n`)).toBe('listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "localhost:http"');
+    expect(configError(`${BASE}listen: "127.0.0.1:99999"\n`)).toBe(
+      'listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "127.0.0.1:99999"'
+    );
+    expect(configError(`${BASE}listen: "localhost:http"\n`)).toBe(
+      'listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "localhost:http"'
+    );
   });
 
   it('reads litellm_prices_effective_from with the strict date parser', () => {
     expect(configError(`${BASE}litellm_prices_effective_from: 2025-02-30\n`)).toBe(
-      'litellm_prices_effective_from: expected a real date (2025-02-30 is not a date: February 2025 has 28 days), got "2025-02-30"',
+      'litellm_prices_effective_from: expected a real date (2025-02-30 is not a date: February 2025 has 28 days), got "2025-02-30"'
     );
-    expect(configError(`${BASE}litellm_prices_effective_from: soon\n`)).toBe('litellm_prices_effective_from: expected a date like 2025-01-31, got "soon"');
+    expect(configError(`${BASE}litellm_prices_effective_from: soon\n`)).toBe(
+      'litellm_prices_effective_from: expected a date like 2025-01-31, got "soon"'
+    );
     const file = join(dir, 'ok.yaml');
     writeFileSync(file, `${BASE}litellm_prices_effective_from: "2025-03-01T12:00:00+01:00"\nlisten: "[::1]:9000"\n`);
     const config = loadConfig(file);

@@ -79,7 +79,8 @@ function readMapping(r: ConfigReader, key: string, base: Mapping | undefined): M
   for (const k of m.keys()) {
     if (k === 'time_unit' || k === 'input_tokens_include_cache') continue;
     const field = snakeToCamel(k) as CanonicalField;
-    if (!CANONICAL_FIELDS.includes(field)) m.unknownKey(k, [...CANONICAL_FIELDS.map(camelToSnake), 'time_unit', 'input_tokens_include_cache']);
+    if (!CANONICAL_FIELDS.includes(field))
+      m.unknownKey(k, [...CANONICAL_FIELDS.map(camelToSnake), 'time_unit', 'input_tokens_include_cache']);
     try {
       fields[field] = compileFieldSpec(m.raw(k) as FieldSpecInput);
     } catch (e) {
@@ -90,7 +91,8 @@ function readMapping(r: ConfigReader, key: string, base: Mapping | undefined): M
   const inputTokensIncludeCache = m.boolean('input_tokens_include_cache', base?.inputTokensIncludeCache ?? true);
   m.done();
   if (!base) {
-    if (!fields.startTime) m.fail('start_time', 'a JSON path (the generic mapping needs start_time and model)', undefined);
+    if (!fields.startTime)
+      m.fail('start_time', 'a JSON path (the generic mapping needs start_time and model)', undefined);
     if (!fields.model) m.fail('model', 'a JSON path (the generic mapping needs start_time and model)', undefined);
   }
   return { fields, timeUnit, inputTokensIncludeCache };
@@ -103,7 +105,8 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
   const stdin = r.boolean('stdin', false);
   const listed = r.stringList('paths');
   const single = r.stringList('path'); // an alias of paths
-  if (listed && single) r.fail('path', 'nothing when paths is given (use one of them)', single.length === 1 ? single[0] : single);
+  if (listed && single)
+    r.fail('path', 'nothing when paths is given (use one of them)', single.length === 1 ? single[0] : single);
   const paths = (listed ?? single ?? []).map(at);
   if (!stdin && paths.length === 0) r.fail('paths', 'a file path or glob (or stdin: true)', undefined);
   if (stdin && paths.length) r.fail('paths', 'nothing when stdin: true', paths);
@@ -115,7 +118,8 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
   const mappings: Partial<Record<GatewayFormat, Mapping>> = {};
   const generic = readMapping(r, 'mapping', undefined);
   if (generic) mappings.generic = generic;
-  if (format === 'generic' && !generic) r.fail('mapping', 'a mapping of canonical fields to JSON paths (format: generic)', undefined);
+  if (format === 'generic' && !generic)
+    r.fail('mapping', 'a mapping of canonical fields to JSON paths (format: generic)', undefined);
   // `fields` replaces some fields of the forced preset (or of every preset in auto mode).
   if (r.has('fields')) {
     const targets = format === 'auto' ? (['litellm', 'kong', 'envoy'] as const) : format === 'generic' ? [] : [format];
@@ -123,7 +127,15 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     for (const t of targets) mappings[t] = readMapping(r, 'fields', PRESETS[t])!;
   }
   const name = r.string('name') ?? (stdin ? 'stdin' : `source${index}`);
-  const source: SourceConfig = { name, paths, stdin, format, mappings, keyNamespace: r.string('key_namespace'), startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning') };
+  const source: SourceConfig = {
+    name,
+    paths,
+    stdin,
+    format,
+    mappings,
+    keyNamespace: r.string('key_namespace'),
+    startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning'),
+  };
   r.done();
   return source;
 }
@@ -192,7 +204,8 @@ function readBudgets(r: ConfigReader): Budget[] {
     }
     if (limit.units < 0n) b.fail('limit_usd', 'an amount >= 0', limitRaw);
     const thresholdText = b.raw('thresholds') ?? DEFAULT_THRESHOLDS;
-    if (!Array.isArray(thresholdText) || thresholdText.length !== 3) b.fail('thresholds', 'three fractions of the limit, e.g. [0.8, 0.95, 1.0]', thresholdText);
+    if (!Array.isArray(thresholdText) || thresholdText.length !== 3)
+      b.fail('thresholds', 'three fractions of the limit, e.g. [0.8, 0.95, 1.0]', thresholdText);
     const fractions = (thresholdText as unknown[]).map((t, i) => {
       try {
         const d = parseDecimal(t as string | number);
@@ -203,10 +216,13 @@ function readBudgets(r: ConfigReader): Budget[] {
       }
     });
     const asNumber = fractions.map((d) => Number(d.units) / 10 ** d.scale);
-    if (!(asNumber[0]! < asNumber[1]! && asNumber[1]! < asNumber[2]!)) b.fail('thresholds', 'ascending warning < critical < exceeded', thresholdText);
+    if (!(asNumber[0]! < asNumber[1]! && asNumber[1]! < asNumber[2]!))
+      b.fail('thresholds', 'ascending warning < critical < exceeded', thresholdText);
     b.done();
     return {
-      scope, subject, period,
+      scope,
+      subject,
+      period,
       limitPusd: decimalToPico(limit).pico,
       thresholds: Object.fromEntries(THRESHOLD_NAMES.map((n, i) => [n, fractions[i]!])) as Budget['thresholds'],
     };
@@ -218,18 +234,30 @@ function readAuth(r: ConfigReader | undefined): AuthConfig {
   const tokens: ApiToken[] = r.children('tokens').map((t) => {
     const name = t.requiredString('name');
     const sha256 = t.requiredString('sha256');
-    if (!/^[0-9a-f]{64}$/i.test(sha256)) t.fail('sha256', 'the token\'s SHA-256 as 64 hex characters (tokenledger hash-token prints it)', sha256);
+    if (!/^[0-9a-f]{64}$/i.test(sha256))
+      t.fail('sha256', "the token's SHA-256 as 64 hex characters (tokenledger hash-token prints it)", sha256);
     const role = t.oneOf('role', ['admin', 'scoped'], 'scoped');
     const team = t.string('team');
     const user = t.string('user');
-    if (role === 'admin' && (team || user)) t.fail('role', 'admin without team or user (an admin sees everything)', role);
-    if (role === 'scoped' && (team === undefined) === (user === undefined)) t.fail('team', 'exactly one of team or user for a scoped token (or role: admin)', team ?? user);
+    if (role === 'admin' && (team || user))
+      t.fail('role', 'admin without team or user (an admin sees everything)', role);
+    if (role === 'scoped' && (team === undefined) === (user === undefined))
+      t.fail('team', 'exactly one of team or user for a scoped token (or role: admin)', team ?? user);
     t.done();
-    return { name, sha256: Buffer.from(sha256, 'hex'), scope: role === 'admin' ? undefined : team !== undefined ? { team } : { user: user! } };
+    return {
+      name,
+      sha256: Buffer.from(sha256, 'hex'),
+      scope: role === 'admin' ? undefined : team !== undefined ? { team } : { user: user! },
+    };
   });
-  const auth: AuthConfig = { tokens, api: r.oneOf('api', ['required', 'open'], tokens.length ? 'required' : 'open'), metrics: r.oneOf('metrics', ['required', 'open'], 'open') };
+  const auth: AuthConfig = {
+    tokens,
+    api: r.oneOf('api', ['required', 'open'], tokens.length ? 'required' : 'open'),
+    metrics: r.oneOf('metrics', ['required', 'open'], 'open'),
+  };
   if ((auth.api === 'required' || auth.metrics === 'required') && !tokens.some((t) => !t.scope)) {
-    if (auth.metrics === 'required') r.fail('metrics', 'open, or an admin token in tokens (scoped tokens cannot read /metrics)', auth.metrics);
+    if (auth.metrics === 'required')
+      r.fail('metrics', 'open, or an admin token in tokens (scoped tokens cannot read /metrics)', auth.metrics);
     if (!tokens.length) r.fail('tokens', 'at least one token when api: required', undefined);
   }
   r.done();
@@ -257,7 +285,11 @@ export function loadConfig(file: string): Config {
   const effective = r.string('litellm_prices_effective_from');
   const effectiveTime = effective === undefined ? undefined : parseIsoTime(effective);
   if (effectiveTime && !effectiveTime.ok) {
-    r.fail('litellm_prices_effective_from', effectiveTime.kind === 'shape' ? 'a date like 2025-01-31' : `a real date (${effectiveTime.problem})`, effective);
+    r.fail(
+      'litellm_prices_effective_from',
+      effectiveTime.kind === 'shape' ? 'a date like 2025-01-31' : `a real date (${effectiveTime.problem})`,
+      effective
+    );
   }
   const effectiveMs = effectiveTime?.ok ? effectiveTime.ms : undefined;
   const sourceReaders = r.children('sources');
@@ -265,7 +297,8 @@ export function loadConfig(file: string): Config {
   const sources = sourceReaders.map((s, i) => readSource(s, i, at));
   const names = new Set<string>();
   for (const s of sources) {
-    if (names.has(s.name)) throw new ConfigError(`${file}: sources: two sources are named ${JSON.stringify(s.name)}; names must be unique`);
+    if (names.has(s.name))
+      throw new ConfigError(`${file}: sources: two sources are named ${JSON.stringify(s.name)}; names must be unique`);
     names.add(s.name);
   }
   const config: Config = {
@@ -277,7 +310,9 @@ export function loadConfig(file: string): Config {
     litellmPricesEffectiveFromMs: effectiveMs,
     identities: readIdentities(r),
     defaultTier: r.string('default_tier'),
-    listen: parseListen(r.string('listen') ?? DEFAULTS.listen, (expected) => r.fail('listen', expected, r.raw('listen'))),
+    listen: parseListen(r.string('listen') ?? DEFAULTS.listen, (expected) =>
+      r.fail('listen', expected, r.raw('listen'))
+    ),
     pollIntervalMs: r.integer('poll_interval_ms', DEFAULTS.pollIntervalMs, 10),
     rotateWaitMs: r.integer('rotate_wait_ms', DEFAULTS.rotateWaitMs, 0),
     batchLines: r.integer('batch_lines', DEFAULTS.batchLines, 1),
@@ -292,13 +327,20 @@ export function loadConfig(file: string): Config {
   const budgetKeys = new Set<string>();
   for (const b of config.budgets) {
     const key = `${b.scope}/${b.subject}/${b.period}`;
-    if (budgetKeys.has(key)) throw new ConfigError(`${file}: budgets: two budgets for ${b.scope} ${JSON.stringify(b.subject)}, ${b.period}; one per scope, subject and period`);
+    if (budgetKeys.has(key))
+      throw new ConfigError(
+        `${file}: budgets: two budgets for ${b.scope} ${JSON.stringify(b.subject)}, ${b.period}; one per scope, subject and period`
+      );
     budgetKeys.add(key);
   }
-  if (config.ledgerMemoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.ledgerMemoryLimit)) {
+  if (
+    config.ledgerMemoryLimit !== undefined &&
+    !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.ledgerMemoryLimit)
+  ) {
     r.fail('ledger_memory_limit', 'a size such as 512MB or 2GB', config.ledgerMemoryLimit);
   }
-  if (!isValidTimeZone(config.timeZone)) r.fail('time_zone', 'an IANA time zone such as UTC or Europe/Berlin', config.timeZone);
+  if (!isValidTimeZone(config.timeZone))
+    r.fail('time_zone', 'an IANA time zone such as UTC or Europe/Berlin', config.timeZone);
   r.done();
   return config;
 }

@@ -8,12 +8,15 @@ export class ConfigError extends Error {}
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0))
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -48,12 +51,13 @@ export class ConfigReader {
   constructor(
     readonly file: string,
     readonly where: string,
-    private readonly obj: Record<string, unknown>,
+    private readonly obj: Record<string, unknown>
   ) {}
 
   static root(file: string, doc: unknown): ConfigReader {
     if (doc === null || doc === undefined) return new ConfigReader(file, '', {});
-    if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+    if (typeof doc !== 'object' || Array.isArray(doc))
+      throw new ConfigError(`${file}: expected a mapping at the top level`);
     return new ConfigReader(file, '', doc as Record<string, unknown>);
   }
 
@@ -63,7 +67,10 @@ export class ConfigReader {
 
   fail(key: string, expected: string, got: unknown): never {
     // A required key that is missing may be there under a misspelt name, which would otherwise only be reported later.
-    const typo = got === undefined ? Object.keys(this.obj).find((k) => !this.used.has(k) && k !== key && closestKey(k, [key]) !== undefined) : undefined;
+    const typo =
+      got === undefined
+        ? Object.keys(this.obj).find((k) => !this.used.has(k) && k !== key && closestKey(k, [key]) !== undefined)
+        : undefined;
     const hint = typo === undefined ? '' : ` (is ${JSON.stringify(typo)} a typo of ${key}?)`;
     throw new ConfigError(`${this.file}: ${this.path(key)}: expected ${expected}, got ${JSON.stringify(got)}${hint}`);
   }
@@ -134,7 +141,8 @@ export class ConfigReader {
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) this.fail(key, 'a list', v);
     return v.map((item, i) => {
-      if (typeof item !== 'object' || item === null || Array.isArray(item)) this.fail(`${key}[${i}]`, 'a mapping', item);
+      if (typeof item !== 'object' || item === null || Array.isArray(item))
+        this.fail(`${key}[${i}]`, 'a mapping', item);
       return new ConfigReader(this.file, this.path(`${key}[${i}]`), item as Record<string, unknown>);
     });
   }

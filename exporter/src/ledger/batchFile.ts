@@ -46,7 +46,12 @@ export const NO_ROWS: EncodedRows = { chunks: [], rows: 0, minStartMs: Infinity,
 
 /** The rows of both, in one batch: row order within the file does not matter, `seq` keeps the order read. */
 export function joinRows(a: EncodedRows, b: EncodedRows): EncodedRows {
-  return { chunks: [...a.chunks, ...b.chunks], rows: a.rows + b.rows, minStartMs: Math.min(a.minStartMs, b.minStartMs), maxStartMs: Math.max(a.maxStartMs, b.maxStartMs) };
+  return {
+    chunks: [...a.chunks, ...b.chunks],
+    rows: a.rows + b.rows,
+    minStartMs: Math.min(a.minStartMs, b.minStartMs),
+    maxStartMs: Math.max(a.maxStartMs, b.maxStartMs),
+  };
 }
 
 /**
@@ -79,7 +84,12 @@ export class UsageBatch {
   }
 
   encoded(): EncodedRows {
-    return { chunks: this.buf ? [...this.full, this.buf.subarray(0, this.used)] : [], rows: this.rows, minStartMs: this.minStartMs, maxStartMs: this.maxStartMs };
+    return {
+      chunks: this.buf ? [...this.full, this.buf.subarray(0, this.used)] : [],
+      rows: this.rows,
+      minStartMs: this.minStartMs,
+      maxStartMs: this.maxStartMs,
+    };
   }
 }
 
@@ -93,7 +103,10 @@ export class UsageBatch {
  */
 export function newUsageRows(path: string, batch: number, minStartMs: number, maxStartMs: number): string {
   const inFile = USAGE_COLUMNS.filter(([name]) => name !== 'ingest_batch');
-  const columns = [...inFile.map(([name, type]) => `'${name}': '${name === 'start_time' ? 'BIGINT' : columnType(type)}'`), `'seq': 'INTEGER'`].join(', ');
+  const columns = [
+    ...inFile.map(([name, type]) => `'${name}': '${name === 'start_time' ? 'BIGINT' : columnType(type)}'`),
+    `'seq': 'INTEGER'`,
+  ].join(', ');
   const select = USAGE_COLUMNS.map(([name]) => {
     if (name === 'start_time') return 'make_timestamp(start_time) AS start_time';
     if (name === 'ingest_batch') return `${Math.trunc(batch)}::BIGINT AS ingest_batch`;
@@ -114,6 +127,7 @@ export function newUsageRows(path: string, batch: number, minStartMs: number, ma
  * Repeats within a batch (a line logged twice) are rare, so they are looked for (cheap: one hash
  * aggregate) before they are removed (a self-join): of each, the first one read stays.
  */
-export const COUNT_REPEATS = 'SELECT count(*) AS n FROM (SELECT 1 FROM batch_rows GROUP BY record_key, start_time HAVING count(*) > 1)';
+export const COUNT_REPEATS =
+  'SELECT count(*) AS n FROM (SELECT 1 FROM batch_rows GROUP BY record_key, start_time HAVING count(*) > 1)';
 export const DROP_LATER_REPEATS = `DELETE FROM batch_rows b WHERE EXISTS (
   SELECT 1 FROM batch_rows e WHERE e.record_key = b.record_key AND e.start_time = b.start_time AND e.seq < b.seq)`;

@@ -20,5 +20,7 @@ export function withoutData(message: string): string {
   return lines
     .slice(0, 2)
     .join('; ')
-    .replace(/(["'])(.*?)\1/g, (quoted, q: string, text: string) => (KEPT_WORDS.has(text) || TYPE_NAME.test(text) || PATH.test(text) ? quoted : `${q}…${q}`));
+    .replace(/(["'])(.*?)\1/g, (quoted, q: string, text: string) =>
+      KEPT_WORDS.has(text) || TYPE_NAME.test(text) || PATH.test(text) ? quoted : `${q}…${q}`
+    );
 }

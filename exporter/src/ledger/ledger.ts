@@ -1,6 +1,13 @@
 import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBTimestampValue, DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBResultReader,
+  DuckDBTimestampValue,
+  DuckDBValue,
+} from '@duckdb/node-api';
 import { COUNT_REPEATS, DROP_LATER_REPEATS, EncodedRows, newUsageRows } from './batchFile';
 import { Semaphore } from '../semaphore';
 import { withoutData } from './errorText';
@@ -77,14 +84,17 @@ const CORRUPT = /Corrupt database file|not a valid DuckDB database file|does not
 export function openError(path: string, duckdbMessage: string): LedgerError {
   const first = duckdbMessage.split('\n')[0];
   if (LOCK_HELD.test(duckdbMessage)) {
-    return new LedgerBusyError(`${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${first})`);
+    return new LedgerBusyError(
+      `${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${first})`
+    );
   }
   if (CORRUPT.test(duckdbMessage)) {
-    return new LedgerCorruptError(`${path}: the ledger file is damaged or is not a DuckDB database; restore it from a backup, or move it away to start a new ledger (the logs can be ingested again). (${first})`);
+    return new LedgerCorruptError(
+      `${path}: the ledger file is damaged or is not a DuckDB database; restore it from a backup, or move it away to start a new ledger (the logs can be ingested again). (${first})`
+    );
   }
   return new LedgerError(`${path}: cannot open the ledger: ${first}`);
 }
-
 
 function ts(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
@@ -113,7 +123,7 @@ export class Ledger {
     /** Every write goes through this connection, one transaction at a time (`write`). */
     private readonly writer: DuckDBConnection,
     /** Queries use their own connections: they see committed data only, never a batch half-way. */
-    private readonly readers: DuckDBConnection[],
+    private readonly readers: DuckDBConnection[]
   ) {
     this.batchFile = `${path}.batch.tsv`;
     this.idleReaders = [...readers];
@@ -163,7 +173,9 @@ export class Ledger {
   }
 
   private versionError(version: string): LedgerError {
-    return new LedgerError(`${this.path}: ledger schema version ${version}; this tokenledger reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')} (a newer tokenledger wrote it?)`);
+    return new LedgerError(
+      `${this.path}: ledger schema version ${version}; this tokenledger reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')} (a newer tokenledger wrote it?)`
+    );
   }
 
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
@@ -243,7 +255,7 @@ export class Ledger {
     usage: EncodedRows,
     rejects: readonly RejectedLine[],
     positions: readonly ReadPosition[],
-    counterDeltas: ReadonlyMap<string, number>,
+    counterDeltas: ReadonlyMap<string, number>
   ): Promise<BatchResult> {
     const batch = ++this.batchSeq;
     const rows = usage.rows;
@@ -274,7 +286,16 @@ export class Ledger {
           for (const p of positions) {
             await db.run(
               `INSERT OR REPLACE INTO read_positions VALUES ($source, $fileKey, $path, $fp, $fpLen, $offset, $line, $finished, now()::TIMESTAMP)`,
-              { source: p.source, fileKey: p.fileKey, path: p.path, fp: p.fingerprint, fpLen: p.fingerprintLen, offset: BigInt(p.offset), line: BigInt(p.line), finished: p.finished },
+              {
+                source: p.source,
+                fileKey: p.fileKey,
+                path: p.path,
+                fp: p.fingerprint,
+                fpLen: p.fingerprintLen,
+                offset: BigInt(p.offset),
+                line: BigInt(p.line),
+                finished: p.finished,
+              }
             );
           }
           for (const [key, delta] of counterDeltas) {
@@ -282,7 +303,7 @@ export class Ledger {
             const sep = key.indexOf('\u0000');
             await db.run(
               'INSERT INTO counters VALUES ($name, $label, $delta) ON CONFLICT (name, label) DO UPDATE SET value = counters.value + excluded.value',
-              { name: key.slice(0, sep), label: key.slice(sep + 1), delta: BigInt(delta) },
+              { name: key.slice(0, sep), label: key.slice(sep + 1), delta: BigInt(delta) }
             );
           }
           await db.run(rows ? 'DROP TABLE batch_rows; COMMIT' : 'COMMIT');
@@ -317,15 +338,28 @@ export class Ledger {
   }
 
   /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */
-  private async landedRejects(db: DuckDBConnection, rejects: readonly RejectedLine[], batch: number): Promise<RejectedLine[]> {
-    const result = await db.runAndReadAll('SELECT path, byte_offset FROM rejects WHERE ingest_batch = $1', [BigInt(batch)]);
-    const keys = new Set((result.getRowObjectsJS() as Record<string, unknown>[]).map((r) => `${String(r.path)}\u0000${String(r.byte_offset)}`));
+  private async landedRejects(
+    db: DuckDBConnection,
+    rejects: readonly RejectedLine[],
+    batch: number
+  ): Promise<RejectedLine[]> {
+    const result = await db.runAndReadAll('SELECT path, byte_offset FROM rejects WHERE ingest_batch = $1', [
+      BigInt(batch),
+    ]);
+    const keys = new Set(
+      (result.getRowObjectsJS() as Record<string, unknown>[]).map(
+        (r) => `${String(r.path)}\u0000${String(r.byte_offset)}`
+      )
+    );
     return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
   }
 
   /** The quarantined lines of the batches after `batch`, in batch order. */
   async rejectsAfter(batch: number): Promise<{ batch: number; reject: RejectedLine }[]> {
-    const rows = await this.rows('SELECT * FROM rejects WHERE ingest_batch > $1 ORDER BY ingest_batch, path, byte_offset', [BigInt(batch)]);
+    const rows = await this.rows(
+      'SELECT * FROM rejects WHERE ingest_batch > $1 ORDER BY ingest_batch, path, byte_offset',
+      [BigInt(batch)]
+    );
     return rows.map((r) => ({
       batch: Number(r.ingest_batch),
       reject: {

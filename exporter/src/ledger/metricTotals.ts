@@ -24,7 +24,9 @@ type Columns = Record<string, unknown[]>;
  */
 export function metricTotalsQueries(table: string): { cells: string; byModel: string } {
   // Bucket bounds are our constants, not input: safe to inline.
-  const buckets = LATENCY_BUCKETS.map((le, i) => `count(*) FILTER (WHERE duration_ms <= ${le * 1000}) AS b${i}`).join(', ');
+  const buckets = LATENCY_BUCKETS.map((le, i) => `count(*) FILTER (WHERE duration_ms <= ${le * 1000}) AS b${i}`).join(
+    ', '
+  );
   return {
     cells: `SELECT user_id, tier, api_key, team, model, status, count(*) AS requests,
         sum(input_uncached)::BIGINT AS t0, sum(cache_read)::BIGINT AS t1, sum(cache_write)::BIGINT AS t2, sum(output)::BIGINT AS t3,
@@ -57,7 +59,9 @@ export function metricTotalsFrom(cells: Columns, byModel: Columns): MetricTotals
         count: num(byModel, 'n', i),
         sumSeconds: num(byModel, 'total_ms', i) / 1000,
       })),
-    unpriced: models.filter((i) => num(byModel, 'unpriced', i) > 0).map((i) => ({ model: str(byModel, 'model', i), requests: num(byModel, 'unpriced', i) })),
+    unpriced: models
+      .filter((i) => num(byModel, 'unpriced', i) > 0)
+      .map((i) => ({ model: str(byModel, 'model', i), requests: num(byModel, 'unpriced', i) })),
   };
 }
 

@@ -8,7 +8,13 @@ import type { Ledger } from './ledger';
  * they shape SQL; every value the caller sends is a bound parameter.
  */
 
-export const DIMENSION_COLUMNS = { user: 'user_id', apiKey: 'api_key', team: 'team', tier: 'tier', model: 'model' } as const;
+export const DIMENSION_COLUMNS = {
+  user: 'user_id',
+  apiKey: 'api_key',
+  team: 'team',
+  tier: 'tier',
+  model: 'model',
+} as const;
 export type Dimension = keyof typeof DIMENSION_COLUMNS;
 export const DIMENSIONS = Object.keys(DIMENSION_COLUMNS) as Dimension[];
 
@@ -111,7 +117,18 @@ export function readTotals(r: Record<string, unknown>): UsageTotals {
   };
 }
 
-const ZERO: UsageTotals = { requests: 0, failedRequests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0, costPusd: 0n, chargePusd: 0n, unpricedRequests: 0 };
+const ZERO: UsageTotals = {
+  requests: 0,
+  failedRequests: 0,
+  inputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  outputTokens: 0,
+  reasoningTokens: 0,
+  costPusd: 0n,
+  chargePusd: 0n,
+  unpricedRequests: 0,
+};
 
 /** a + b or a - b, field by field. */
 function combine(a: UsageTotals, b: UsageTotals, sign: 1 | -1): UsageTotals {
@@ -119,21 +136,29 @@ function combine(a: UsageTotals, b: UsageTotals, sign: 1 | -1): UsageTotals {
   for (const k of Object.keys(ZERO) as (keyof UsageTotals)[]) {
     const x = a[k];
     const y = b[k];
-    (out as Record<string, number | bigint>)[k] = typeof x === 'bigint' ? (sign === 1 ? x + (y as bigint) : x - (y as bigint)) : x + sign * (y as number);
+    (out as Record<string, number | bigint>)[k] =
+      typeof x === 'bigint' ? (sign === 1 ? x + (y as bigint) : x - (y as bigint)) : x + sign * (y as number);
   }
   return out;
 }
 
 /** The "everyone else" row: the total less the rows shown. */
 export function remainder(total: UsageTotals, shown: readonly UsageTotals[]): UsageTotals {
-  return combine(total, shown.reduce((acc, r) => combine(acc, r, 1), ZERO), -1);
+  return combine(
+    total,
+    shown.reduce((acc, r) => combine(acc, r, 1), ZERO),
+    -1
+  );
 }
 
 /**
  * Totals per group and the overall total in one scan (GROUPING SETS): the total row is the one whose
  * `is_total` is 1. Sorting and the limit apply to the groups only.
  */
-export async function breakdown(ledger: Ledger, q: BreakdownQuery): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
+export async function breakdown(
+  ledger: Ledger,
+  q: BreakdownQuery
+): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
   const where = whereClause(q);
   if (q.groupBy.length === 0) {
     const only = (await ledger.rows(`SELECT ${MEASURES} FROM usage WHERE ${where.sql}`, where.params))[0]!;
@@ -150,7 +175,7 @@ export async function breakdown(ledger: Ledger, q: BreakdownQuery): Promise<{ ro
      (SELECT * FROM g WHERE NOT is_total ORDER BY ${order} ${limit})
      UNION ALL
      (SELECT * FROM g WHERE is_total)`,
-    where.params,
+    where.params
   );
   const totalRow = rows.pop()!;
   return {
@@ -183,7 +208,10 @@ export interface Series {
 }
 
 /** Totals per step, buckets aligned to multiples of the step since the Unix epoch (UTC), per group. */
-export async function timeSeries(ledger: Ledger, q: RowSelection & { groupBy: readonly Dimension[]; stepSeconds: number }): Promise<Series[]> {
+export async function timeSeries(
+  ledger: Ledger,
+  q: RowSelection & { groupBy: readonly Dimension[]; stepSeconds: number }
+): Promise<Series[]> {
   const where = whereClause(q);
   // Integer arithmetic on epoch milliseconds: the same UTC-aligned buckets as time_bucket, cheaper per row.
   const stepMs = Math.trunc(q.stepSeconds) * 1000;
@@ -192,7 +220,7 @@ export async function timeSeries(ledger: Ledger, q: RowSelection & { groupBy: re
   const group = [...q.groupBy.map((d) => `"${d}"`), 'bucket'].join(', ');
   const rows = await ledger.rows(
     `SELECT ${[...dimSql, `${bucket} AS bucket`, MEASURES].join(', ')} FROM usage WHERE ${where.sql} GROUP BY ${group} ORDER BY ${group}`,
-    where.params,
+    where.params
   );
   const series = new Map<string, Series>();
   for (const r of rows) {
@@ -217,13 +245,26 @@ export async function dimensionValues(ledger: Ledger, dimension: Dimension, q: R
 }
 
 /** What the ledger holds, for health checks: record count and the span of request start times. */
-export async function ledgerSpan(ledger: Ledger): Promise<{ records: number; firstMs: number | undefined; lastMs: number | undefined }> {
-  const r = (await ledger.rows('SELECT count(*) AS n, epoch_ms(min(start_time)) AS first, epoch_ms(max(start_time)) AS last FROM usage'))[0]!;
-  return { records: Number(r.n), firstMs: r.first === null ? undefined : Number(r.first), lastMs: r.last === null ? undefined : Number(r.last) };
+export async function ledgerSpan(
+  ledger: Ledger
+): Promise<{ records: number; firstMs: number | undefined; lastMs: number | undefined }> {
+  const r = (
+    await ledger.rows(
+      'SELECT count(*) AS n, epoch_ms(min(start_time)) AS first, epoch_ms(max(start_time)) AS last FROM usage'
+    )
+  )[0]!;
+  return {
+    records: Number(r.n),
+    firstMs: r.first === null ? undefined : Number(r.first),
+    lastMs: r.last === null ? undefined : Number(r.last),
+  };
 }
 
 /** The JSON row shape shared by `tokenledger report --format json` and the chargeback API. */
-export function toReportRow(t: UsageTotals, dims: Partial<Record<Dimension, string>> = {}): Record<string, string | number> {
+export function toReportRow(
+  t: UsageTotals,
+  dims: Partial<Record<Dimension, string>> = {}
+): Record<string, string | number> {
   return {
     ...dims,
     requests: t.requests,

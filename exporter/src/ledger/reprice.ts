@@ -18,15 +18,33 @@ export async function repriceUnpriced(ledger: Ledger, pricer: Pricer, usage?: Us
       `SELECT rowid AS rid, user_id, tier, api_key, team, model, provider, status, epoch_ms(start_time) AS start_ms,
               input_uncached, cache_read, cache_write, output, reasoning
        FROM usage WHERE cost_pusd IS NULL AND rowid > $1 ORDER BY rowid LIMIT ${CHUNK}`,
-      [afterRow],
+      [afterRow]
     );
     if (rows.length === 0) return priced;
     afterRow = BigInt(rows[rows.length - 1]!.rid as bigint);
     const updates: { rowid: bigint; cost: bigint; charge: bigint; labels: string[] }[] = [];
     for (const r of rows) {
-      const tokens = { inputUncached: Number(r.input_uncached), cacheRead: Number(r.cache_read), cacheWrite: Number(r.cache_write), output: Number(r.output), reasoning: Number(r.reasoning) };
-      const p = pricer.price(String(r.model), r.provider === null ? undefined : String(r.provider as string), String(r.tier), Number(r.start_ms), tokens);
-      if (p) updates.push({ rowid: BigInt(r.rid as bigint), cost: p.costPusd, charge: p.chargePusd, labels: [r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String) });
+      const tokens = {
+        inputUncached: Number(r.input_uncached),
+        cacheRead: Number(r.cache_read),
+        cacheWrite: Number(r.cache_write),
+        output: Number(r.output),
+        reasoning: Number(r.reasoning),
+      };
+      const p = pricer.price(
+        String(r.model),
+        r.provider === null ? undefined : String(r.provider as string),
+        String(r.tier),
+        Number(r.start_ms),
+        tokens
+      );
+      if (p)
+        updates.push({
+          rowid: BigInt(r.rid as bigint),
+          cost: p.costPusd,
+          charge: p.chargePusd,
+          labels: [r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String),
+        });
     }
     if (!updates.length) continue;
     await ledger.transaction(async (db) => {
@@ -44,7 +62,7 @@ export async function repriceUnpriced(ledger: Ledger, pricer: Pricer, usage?: Us
       }
       await db.run(
         'UPDATE usage SET cost_pusd = s.cost, charge_pusd = s.charge, price_version = $version FROM reprice_staging s WHERE usage.rowid = s.rid AND usage.cost_pusd IS NULL',
-        { version: pricer.book.version },
+        { version: pricer.book.version }
       );
       await db.run('DROP TABLE reprice_staging');
     });

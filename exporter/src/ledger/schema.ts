@@ -20,12 +20,12 @@ export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['1', SCHEMA_VERSION]
  * batch loader are all built from.
  */
 export const USAGE_COLUMNS = [
-  ['record_key', 'VARCHAR NOT NULL', 'source || \':\' || request id: with start_time, the idempotency key'],
+  ['record_key', 'VARCHAR NOT NULL', "source || ':' || request id: with start_time, the idempotency key"],
   ['start_time', 'TIMESTAMP NOT NULL', 'UTC'],
   ['duration_ms', 'DOUBLE', ''],
   ['user_id', 'VARCHAR NOT NULL', ''],
-  ['api_key', 'VARCHAR NOT NULL', 'alias, else the first 12 characters of the key\'s hash or id'],
-  ['api_key_id', 'VARCHAR', 'the key\'s hash or credential id, never the key'],
+  ['api_key', 'VARCHAR NOT NULL', "alias, else the first 12 characters of the key's hash or id"],
+  ['api_key_id', 'VARCHAR', "the key's hash or credential id, never the key"],
   ['team', 'VARCHAR NOT NULL', ''],
   ['tier', 'VARCHAR NOT NULL', ''],
   ['model', 'VARCHAR NOT NULL', ''],
@@ -49,7 +49,8 @@ export function columnType(spec: string): string {
   return spec.split(' ')[0]!;
 }
 
-const usageTable = (table: string): string => `CREATE TABLE IF NOT EXISTS ${table} (\n${USAGE_COLUMNS.map(([name, type, note], i) => `  ${name} ${type}${i < USAGE_COLUMNS.length - 1 ? ',' : ''}${note ? ` -- ${note}` : ''}`).join('\n')}\n);`;
+const usageTable = (table: string): string =>
+  `CREATE TABLE IF NOT EXISTS ${table} (\n${USAGE_COLUMNS.map(([name, type, note], i) => `  ${name} ${type}${i < USAGE_COLUMNS.length - 1 ? ',' : ''}${note ? ` -- ${note}` : ''}`).join('\n')}\n);`;
 
 export const CREATE_TABLES = `
 ${usageTable('usage')}

@@ -56,7 +56,7 @@ class UsageFamily {
 
   constructor(
     readonly labels: readonly UsageLabel[],
-    config: MetricsConfig,
+    config: MetricsConfig
   ) {
     this.positions = labels.map((l) => USAGE_LABELS.indexOf(l));
     const foldAt = config.foldLabels.map((l) => labels.indexOf(l)).filter((i) => i >= 0);
@@ -70,14 +70,22 @@ class UsageFamily {
       const key = values.join('\u0000');
       const foldedBefore = this.limiter.folded;
       const exposed = this.limiter.admit(values, key);
-      e = { key: exposed === values ? key : exposed.join('\u0000'), labels: labelText(this.labels, exposed), folded: this.limiter.folded > foldedBefore };
+      e = {
+        key: exposed === values ? key : exposed.join('\u0000'),
+        labels: labelText(this.labels, exposed),
+        folded: this.limiter.folded > foldedBefore,
+      };
       this.exposures.set(c, e);
     }
     return e;
   }
 
   /** Sums cells into this family's (possibly folded) label sets, as exposition label text. */
-  project<V>(cells: Iterable<UsageCell>, zero: () => V, add: (acc: V, cell: UsageCell) => V): { labels: string; value: V }[] {
+  project<V>(
+    cells: Iterable<UsageCell>,
+    zero: () => V,
+    add: (acc: V, cell: UsageCell) => V
+  ): { labels: string; value: V }[] {
     const out = new Map<string, { labels: string; value: V }>();
     let folded = 0;
     for (const c of cells) {
@@ -148,14 +156,15 @@ export class ExporterMetrics {
 
   constructor(
     config: MetricsConfig,
-    private readonly lag: () => SourceLag[],
+    private readonly lag: () => SourceLag[]
   ) {
     this.requests = new UsageFamily(config.labels.requests, config);
     this.tokens = new UsageFamily(config.labels.tokens, config);
     this.cost = new UsageFamily(config.labels.cost, config);
     collectDefaultMetrics({ register: this.registry });
     // prom-client names these gauges *_total, which promtool's lint rejects; the rest of its process metrics stay.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      this.registry.removeSingleMetric(name);
     for (const m of this.liveDefinitions()) m.registerIn(this.registry);
   }
 
@@ -180,9 +189,15 @@ export class ExporterMetrics {
    * each doing it kept the main thread busy.
    */
   private liveExposition(): Promise<RenderedLive> {
-    if (!this.live || this.live.checkpointMs !== this.lastCheckpointMs || Date.now() - this.live.atMs >= LIVE_RENDER_INTERVAL_MS) {
+    if (
+      !this.live ||
+      this.live.checkpointMs !== this.lastCheckpointMs ||
+      Date.now() - this.live.atMs >= LIVE_RENDER_INTERVAL_MS
+    ) {
       const atMs = Date.now();
-      const rendering = this.registry.metrics().then((text): RenderedLive => ({ atMs, text: Buffer.from(text), gzipped: undefined }));
+      const rendering = this.registry
+        .metrics()
+        .then((text): RenderedLive => ({ atMs, text: Buffer.from(text), gzipped: undefined }));
       this.live = { atMs, checkpointMs: this.lastCheckpointMs, rendering };
       rendering.catch(() => this.live?.rendering === rendering && (this.live = undefined));
     }
@@ -195,7 +210,12 @@ export class ExporterMetrics {
     const startMs = Date.now();
     const text = Buffer.from(this.renderUsage());
     const endMs = Date.now();
-    this.usageText = { version: this.usage.version, nextRenderMs: endMs + Math.max(MIN_USAGE_RENDER_INTERVAL_MS, (endMs - startMs) * RENDER_SHARE_DIVISOR), text, gzipped: undefined };
+    this.usageText = {
+      version: this.usage.version,
+      nextRenderMs: endMs + Math.max(MIN_USAGE_RENDER_INTERVAL_MS, (endMs - startMs) * RENDER_SHARE_DIVISOR),
+      text,
+      gzipped: undefined,
+    };
     return this.usageText;
   }
 
@@ -205,21 +225,49 @@ export class ExporterMetrics {
     const cells = [...this.usage.cells.values()];
     const requests = 'tokenledger_requests_total';
     out.push(familyHeader(requests, 'LLM requests recorded in the ledger, failed ones included.', 'counter'));
-    for (const s of this.requests.project(cells, () => 0, (acc, c) => acc + c.requests)) out.push(sampleLine(requests, s.labels, s.value));
+    for (const s of this.requests.project(
+      cells,
+      () => 0,
+      (acc, c) => acc + c.requests
+    ))
+      out.push(sampleLine(requests, s.labels, s.value));
     const tokens = 'tokenledger_tokens_total';
-    out.push(familyHeader(tokens, 'Tokens recorded in the ledger, by disjoint bucket (input_uncached, cache_read, cache_write, output; reasoning is inside output).', 'counter'));
+    out.push(
+      familyHeader(
+        tokens,
+        'Tokens recorded in the ledger, by disjoint bucket (input_uncached, cache_read, cache_write, output; reasoning is inside output).',
+        'counter'
+      )
+    );
     const bucketLabels = TOKEN_BUCKET_LABELS.map((b) => labelText(['bucket'], [b]));
-    for (const s of this.tokens.project(cells, () => [0, 0, 0, 0], (acc, c) => acc.map((v, i) => v + c.tokens[i]!))) {
+    for (const s of this.tokens.project(
+      cells,
+      () => [0, 0, 0, 0],
+      (acc, c) => acc.map((v, i) => v + c.tokens[i]!)
+    )) {
       BUCKETS.forEach((_, i) => out.push(sampleLine(tokens, joinLabels(s.labels, bucketLabels[i]!), s.value[i]!)));
     }
     const cost = 'tokenledger_cost_usd_total';
-    out.push(familyHeader(cost, 'Provider list cost of the recorded requests in USD (exact in the ledger; a float here). Unpriced requests add nothing until re-priced.', 'counter'));
-    for (const s of this.cost.project(cells, () => 0n, (acc, c) => acc + c.costPusd)) out.push(sampleLine(cost, s.labels, picoToUsdNumber(s.value)));
+    out.push(
+      familyHeader(
+        cost,
+        'Provider list cost of the recorded requests in USD (exact in the ledger; a float here). Unpriced requests add nothing until re-priced.',
+        'counter'
+      )
+    );
+    for (const s of this.cost.project(
+      cells,
+      () => 0n,
+      (acc, c) => acc + c.costPusd
+    ))
+      out.push(sampleLine(cost, s.labels, picoToUsdNumber(s.value)));
     const duration = 'tokenledger_request_duration_seconds';
     out.push(familyHeader(duration, 'Request duration as the gateway logged it, by model.', 'histogram'));
     for (const [model, l] of this.usage.latency) {
       const m = labelText(['model'], [model]);
-      LATENCY_BUCKETS.forEach((le, i) => out.push(sampleLine(`${duration}_bucket`, joinLabels(labelText(['le'], [String(le)]), m), l.buckets[i]!)));
+      LATENCY_BUCKETS.forEach((le, i) =>
+        out.push(sampleLine(`${duration}_bucket`, joinLabels(labelText(['le'], [String(le)]), m), l.buckets[i]!))
+      );
       out.push(sampleLine(`${duration}_bucket`, joinLabels('le="+Inf"', m), l.count));
       out.push(sampleLine(`${duration}_sum`, m, l.sumSeconds));
       out.push(sampleLine(`${duration}_count`, m, l.count));
@@ -228,32 +276,64 @@ export class ExporterMetrics {
     out.push(familyHeader(unpriced, 'Requests whose model had no price when they were recorded, by model.', 'counter'));
     for (const [model, n] of this.usage.unpriced) out.push(sampleLine(unpriced, labelText(['model'], [model]), n));
     const folded = 'tokenledger_folded_label_sets';
-    out.push(familyHeader(folded, 'Label sets folded into __other__ in this exposition because a family reached its series cap.', 'gauge'));
-    for (const [family, f] of [['requests', this.requests], ['tokens', this.tokens], ['cost', this.cost]] as const) out.push(sampleLine(folded, labelText(['family'], [family]), f.foldedSets));
+    out.push(
+      familyHeader(
+        folded,
+        'Label sets folded into __other__ in this exposition because a family reached its series cap.',
+        'gauge'
+      )
+    );
+    for (const [family, f] of [
+      ['requests', this.requests],
+      ['tokens', this.tokens],
+      ['cost', this.cost],
+    ] as const)
+      out.push(sampleLine(folded, labelText(['family'], [family]), f.foldedSets));
     return out.join('');
   }
 
   /** The small families, rendered on every scrape. */
   private liveDefinitions(): SnapshotMetric[] {
     return [
-      new SnapshotMetric('tokenledger_lines_read_total', 'Log lines (or multi-line records) read, by source.', 'counter', () =>
-        [...this.linesRead].map(([source, n]) => ({ labels: { source }, value: n })),
+      new SnapshotMetric(
+        'tokenledger_lines_read_total',
+        'Log lines (or multi-line records) read, by source.',
+        'counter',
+        () => [...this.linesRead].map(([source, n]) => ({ labels: { source }, value: n }))
       ),
-      new SnapshotMetric('tokenledger_lines_rejected_total', 'Log lines refused and quarantined, by reason.', 'counter', () =>
-        REJECT_REASONS.map((reason) => ({ labels: { reason }, value: this.linesRejected.get(reason) ?? 0 })),
+      new SnapshotMetric(
+        'tokenledger_lines_rejected_total',
+        'Log lines refused and quarantined, by reason.',
+        'counter',
+        () => REJECT_REASONS.map((reason) => ({ labels: { reason }, value: this.linesRejected.get(reason) ?? 0 }))
       ),
-      new SnapshotMetric('tokenledger_source_file_events_total', 'What the file follower decided about a source\'s files since the exporter started: added, resumed, rotated, gone, truncated, replaced, copyRecovered, finished, lost (bytes not read), lineTooLong, cannotOpen.', 'counter', () =>
-        [...this.fileEvents].flatMap(([source, counts]) => FOLLOWER_EVENT_NAMES.map((event) => ({ labels: { source, event }, value: counts.get(event) ?? 0 }))),
+      new SnapshotMetric(
+        'tokenledger_source_file_events_total',
+        "What the file follower decided about a source's files since the exporter started: added, resumed, rotated, gone, truncated, replaced, copyRecovered, finished, lost (bytes not read), lineTooLong, cannotOpen.",
+        'counter',
+        () =>
+          [...this.fileEvents].flatMap(([source, counts]) =>
+            FOLLOWER_EVENT_NAMES.map((event) => ({ labels: { source, event }, value: counts.get(event) ?? 0 }))
+          )
       ),
-      new SnapshotMetric('tokenledger_ingest_lag_seconds', 'How far a source is behind, seconds: the larger of the age of the newest committed record while its files hold unread data, and the time its oldest lines read but not committed yet have waited; 0 when caught up.', 'gauge', () =>
-        this.lag().map((l) => ({ labels: { source: l.source }, value: l.lagSeconds })),
+      new SnapshotMetric(
+        'tokenledger_ingest_lag_seconds',
+        'How far a source is behind, seconds: the larger of the age of the newest committed record while its files hold unread data, and the time its oldest lines read but not committed yet have waited; 0 when caught up.',
+        'gauge',
+        () => this.lag().map((l) => ({ labels: { source: l.source }, value: l.lagSeconds }))
       ),
-      new SnapshotMetric('tokenledger_ingest_backlog_bytes', 'Bytes written to a source\'s files and not read yet (a partial last line waiting for its newline is not counted).', 'gauge', () =>
-        this.lag().map((l) => ({ labels: { source: l.source }, value: l.backlogBytes })),
+      new SnapshotMetric(
+        'tokenledger_ingest_backlog_bytes',
+        "Bytes written to a source's files and not read yet (a partial last line waiting for its newline is not counted).",
+        'gauge',
+        () => this.lag().map((l) => ({ labels: { source: l.source }, value: l.backlogBytes }))
       ),
-      new SnapshotMetric('tokenledger_last_checkpoint_timestamp_seconds', 'Unix time of the last committed ledger batch.', 'gauge', () => [
-        { labels: {}, value: this.lastCheckpointMs / 1000 },
-      ]),
+      new SnapshotMetric(
+        'tokenledger_last_checkpoint_timestamp_seconds',
+        'Unix time of the last committed ledger batch.',
+        'gauge',
+        () => [{ labels: {}, value: this.lastCheckpointMs / 1000 }]
+      ),
     ];
   }
 

@@ -12,5 +12,7 @@ export async function seedMetricsFromLedger(ledger: Ledger, metrics: ExporterMet
     if (c.name === 'lines_read') metrics.linesRead.set(c.label, c.value);
     else if (c.name === 'lines_rejected') metrics.linesRejected.set(c.label, c.value);
   }
-  metrics.lastCheckpointMs = Number((await ledger.scalar(`SELECT coalesce(epoch_ms(max(updated_at)), 0) FROM read_positions`)) ?? 0);
+  metrics.lastCheckpointMs = Number(
+    (await ledger.scalar(`SELECT coalesce(epoch_ms(max(updated_at)), 0) FROM read_positions`)) ?? 0
+  );
 }

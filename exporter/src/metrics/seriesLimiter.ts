@@ -15,7 +15,7 @@ export class SeriesLimiter {
   constructor(
     private readonly maxSeries: number,
     /** Positions, within a label tuple, of the labels folded on overflow. */
-    private readonly foldPositions: readonly number[],
+    private readonly foldPositions: readonly number[]
   ) {}
 
   /** The label values to expose for a tuple: itself if admitted, else with fold labels set to __other__. */

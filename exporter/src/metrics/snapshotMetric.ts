@@ -18,7 +18,7 @@ export class SnapshotMetric {
     readonly name: string,
     readonly help: string,
     readonly type: 'counter' | 'gauge' | 'histogram',
-    private readonly collect: () => Sample[] | Promise<Sample[]>,
+    private readonly collect: () => Sample[] | Promise<Sample[]>
   ) {}
 
   async get(): Promise<{ name: string; help: string; type: string; values: Sample[]; aggregator: string }> {

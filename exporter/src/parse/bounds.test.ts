@@ -30,7 +30,9 @@ describe('token counts', () => {
 
   it('refuse 1e12 and 2^53-1 (safe integers whose cost overflowed the ledger)', () => {
     expect(refusal(() => toOptionalCount(1e12, 'usage.completion_tokens')).field).toBe('usage.completion_tokens');
-    expect(refusal(() => toOptionalCount(Number.MAX_SAFE_INTEGER, 'output_tokens')).message).toMatch(/^output_tokens: 9007199254740991 tokens/);
+    expect(refusal(() => toOptionalCount(Number.MAX_SAFE_INTEGER, 'output_tokens')).message).toMatch(
+      /^output_tokens: 9007199254740991 tokens/
+    );
   });
 });
 
@@ -50,7 +52,8 @@ describe('times', () => {
     expect(refusal(() => toEpochMs(max + 1, 'ms', 'started_at'))).toMatchObject({
       reason: 'invalid_field',
       field: 'started_at',
-      message: 'started_at: 253402300800000 is outside the accepted times, 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z',
+      message:
+        'started_at: 253402300800000 is outside the accepted times, 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z',
     });
     expect(refusal(() => toEpochMs(-1, 'ms', 'started_at')).field).toBe('started_at');
     expect(refusal(() => toEpochMs('1969-12-31T23:59:59.999Z', 'iso', 'start_time')).field).toBe('start_time');
@@ -65,7 +68,7 @@ describe('times', () => {
 
   it('refuse the values that stopped ingestion: startTime 1e20 and -1e15', () => {
     expect(refusal(() => toEpochMs(1e20, 'auto', 'startTime')).message).toBe(
-      'startTime: 100000000000000000000 is outside the accepted times, 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z',
+      'startTime: 100000000000000000000 is outside the accepted times, 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z'
     );
     expect(refusal(() => toEpochMs(-1e15, 'auto', 'startTime')).field).toBe('startTime');
     expect(refusal(() => toEpochMs(9e12, 's', 'startTime')).field).toBe('startTime');
@@ -77,7 +80,11 @@ describe('texts', () => {
     expect(RECORD_BOUNDS.maxTextLength).toBe(1024);
     expect(toOptionalText('u'.repeat(1024), 'user')).toHaveLength(1024);
     const e = refusal(() => toOptionalText('u'.repeat(1025), 'metadata.user_api_key_user_id'));
-    expect(e).toMatchObject({ reason: 'invalid_field', field: 'metadata.user_api_key_user_id', message: 'metadata.user_api_key_user_id: a text of 1025 characters; at most 1024 are stored' });
+    expect(e).toMatchObject({
+      reason: 'invalid_field',
+      field: 'metadata.user_api_key_user_id',
+      message: 'metadata.user_api_key_user_id: a text of 1025 characters; at most 1024 are stored',
+    });
   });
 
   it('count a number written where a text is expected by its digits', () => {
@@ -104,7 +111,18 @@ describe('durations', () => {
 describe('a whole line outside a bound is one invalid_field rejection naming the field', () => {
   const parser = new LineParser({ format: 'auto', mappings: {} });
   const litellm = (extra: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
-    JSON.stringify({ id: 'r1', call_type: 'acompletion', status: 'success', startTime: 1735725600, endTime: 1735725601, model: 'gpt-4o', prompt_tokens: 10, completion_tokens: 5, metadata: { user_api_key_user_id: 'alice', ...metadata }, ...extra });
+    JSON.stringify({
+      id: 'r1',
+      call_type: 'acompletion',
+      status: 'success',
+      startTime: 1735725600,
+      endTime: 1735725601,
+      model: 'gpt-4o',
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      metadata: { user_api_key_user_id: 'alice', ...metadata },
+      ...extra,
+    });
   const rejected = (line: string) => {
     const r = parser.parse(line);
     if (!isRejection(r)) throw new Error(`expected a rejection, got a record ${JSON.stringify(r.record)}`);
@@ -132,7 +150,20 @@ describe('a whole line outside a bound is one invalid_field rejection naming the
   });
 
   it('a long raw API key is only hashed, so its length is not bounded', () => {
-    const generic = new LineParser({ format: 'auto', mappings: { generic: { fields: { startTime: compileFieldSpec('ts'), model: compileFieldSpec('model'), apiKey: compileFieldSpec('key') }, timeUnit: 'auto', inputTokensIncludeCache: true } } });
+    const generic = new LineParser({
+      format: 'auto',
+      mappings: {
+        generic: {
+          fields: {
+            startTime: compileFieldSpec('ts'),
+            model: compileFieldSpec('model'),
+            apiKey: compileFieldSpec('key'),
+          },
+          timeUnit: 'auto',
+          inputTokensIncludeCache: true,
+        },
+      },
+    });
     const r = generic.parse(JSON.stringify({ ts: 1735725600, model: 'm', key: 'k'.repeat(5000) }));
     if (isRejection(r)) throw new Error(r.message);
     expect(r.record.apiKeyId).toMatch(/^[0-9a-f]{64}$/);

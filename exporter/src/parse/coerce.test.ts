@@ -21,13 +21,27 @@ describe('toEpochMs', () => {
   });
 
   it('names what the unit accepts, in words, for every unit', () => {
-    expect(errorOf(() => toEpochMs('yesterday', 's', 'startTime')).message).toBe('startTime: expected a timestamp in epoch seconds, got "yesterday"');
-    expect(errorOf(() => toEpochMs('yesterday', 'ms', 'started_at')).message).toBe('started_at: expected a timestamp in epoch milliseconds, got "yesterday"');
-    expect(errorOf(() => toEpochMs(1735725600, 'iso', 'start_time')).message).toBe('start_time: expected an ISO 8601 timestamp, got 1735725600');
-    expect(errorOf(() => toEpochMs('yesterday', 'iso', 'start_time')).message).toBe('start_time: expected an ISO 8601 timestamp, got "yesterday"');
+    expect(errorOf(() => toEpochMs('yesterday', 's', 'startTime')).message).toBe(
+      'startTime: expected a timestamp in epoch seconds, got "yesterday"'
+    );
+    expect(errorOf(() => toEpochMs('yesterday', 'ms', 'started_at')).message).toBe(
+      'started_at: expected a timestamp in epoch milliseconds, got "yesterday"'
+    );
+    expect(errorOf(() => toEpochMs(1735725600, 'iso', 'start_time')).message).toBe(
+      'start_time: expected an ISO 8601 timestamp, got 1735725600'
+    );
+    expect(errorOf(() => toEpochMs('yesterday', 'iso', 'start_time')).message).toBe(
+      'start_time: expected an ISO 8601 timestamp, got "yesterday"'
+    );
     const auto = errorOf(() => toEpochMs('yesterday', 'auto', 'ts'));
-    expect(auto).toMatchObject({ reason: 'invalid_field', field: 'ts', message: 'ts: expected a timestamp in epoch seconds, epoch milliseconds or ISO 8601, got "yesterday"' });
-    expect(errorOf(() => toEpochMs(true, 's', 'startTime')).message).toBe('startTime: expected a timestamp in epoch seconds, got true');
+    expect(auto).toMatchObject({
+      reason: 'invalid_field',
+      field: 'ts',
+      message: 'ts: expected a timestamp in epoch seconds, epoch milliseconds or ISO 8601, got "yesterday"',
+    });
+    expect(errorOf(() => toEpochMs(true, 's', 'startTime')).message).toBe(
+      'startTime: expected a timestamp in epoch seconds, got true'
+    );
   });
 });
 
@@ -40,7 +54,9 @@ describe('describe (a bad value in a message)', () => {
 
   it('never shows a value that looks like a credential', () => {
     const message = errorOf(() => toOptionalCount('sk-live-SECRET1', 'prompt_tokens')).message;
-    expect(message).toBe('prompt_tokens: expected a non-negative integer, got a string of 15 characters that looks like a credential (not shown)');
+    expect(message).toBe(
+      'prompt_tokens: expected a non-negative integer, got a string of 15 characters that looks like a credential (not shown)'
+    );
     expect(describeValue('Bearer abc')).not.toContain('abc');
   });
 
@@ -67,7 +83,8 @@ describe('absent values and value kinds', () => {
   });
 
   it('counts: fractions, negatives, booleans and non-numeric strings are refused', () => {
-    for (const v of [1.5, '-3', true, '12abc', 'NaN']) expect(errorOf(() => toOptionalCount(v, 'n')).message).toMatch(/^n: expected a non-negative integer, got /);
+    for (const v of [1.5, '-3', true, '12abc', 'NaN'])
+      expect(errorOf(() => toOptionalCount(v, 'n')).message).toMatch(/^n: expected a non-negative integer, got /);
   });
 
   it('durations: booleans and overflowing numeric strings are refused', () => {
@@ -93,9 +110,13 @@ describe('toEpochMs: units and text forms', () => {
   });
 
   it('a unit of epoch numbers refuses ISO text, and the ISO unit refuses numeric strings', () => {
-    expect(errorOf(() => toEpochMs('2025-01-01T10:00:00Z', 's', 't')).message).toBe('t: expected a timestamp in epoch seconds, got "2025-01-01T10:00:00Z"');
+    expect(errorOf(() => toEpochMs('2025-01-01T10:00:00Z', 's', 't')).message).toBe(
+      't: expected a timestamp in epoch seconds, got "2025-01-01T10:00:00Z"'
+    );
     expect(errorOf(() => toEpochMs('2025-01-01T10:00:00Z', 'ms', 't')).field).toBe('t');
-    expect(errorOf(() => toEpochMs('1735725600', 'iso', 't')).message).toBe('t: expected an ISO 8601 timestamp, got "1735725600"');
+    expect(errorOf(() => toEpochMs('1735725600', 'iso', 't')).message).toBe(
+      't: expected an ISO 8601 timestamp, got "1735725600"'
+    );
     expect(errorOf(() => toEpochMs('1735725600x', 'auto', 't')).field).toBe('t');
     expect(errorOf(() => toEpochMs('x1735725600', 'auto', 't')).field).toBe('t');
   });

@@ -22,7 +22,11 @@ export function toOptionalString(v: unknown, field: string): string | undefined 
 export function toOptionalText(v: unknown, field: string): string | undefined {
   const s = toOptionalString(v, field);
   if (s !== undefined && s.length > RECORD_BOUNDS.maxTextLength) {
-    throw new FieldError('invalid_field', field, `${field}: a text of ${s.length} characters; at most ${RECORD_BOUNDS.maxTextLength} are stored`);
+    throw new FieldError(
+      'invalid_field',
+      field,
+      `${field}: a text of ${s.length} characters; at most ${RECORD_BOUNDS.maxTextLength} are stored`
+    );
   }
   return s;
 }
@@ -35,7 +39,11 @@ export function toOptionalCount(v: unknown, field: string): number | undefined {
     throw new FieldError('invalid_field', field, `${field}: expected a non-negative integer, got ${describe(v)}`);
   }
   if (n > RECORD_BOUNDS.maxTokens) {
-    throw new FieldError('invalid_field', field, `${field}: ${n} tokens in one request is more than the ${RECORD_BOUNDS.maxTokens} accepted`);
+    throw new FieldError(
+      'invalid_field',
+      field,
+      `${field}: ${n} tokens in one request is more than the ${RECORD_BOUNDS.maxTokens} accepted`
+    );
   }
   return n;
 }
@@ -51,7 +59,11 @@ export function toOptionalDurationMs(v: unknown, field: string): number | undefi
   // the request is still billable, so its duration is unknown rather than the line refused.
   if (n < 0) return undefined;
   if (n > RECORD_BOUNDS.maxDurationMs) {
-    throw new FieldError('invalid_field', field, `${field}: a duration of ${describe(v)} ms is beyond ${RECORD_BOUNDS.maxDurationMs}`);
+    throw new FieldError(
+      'invalid_field',
+      field,
+      `${field}: a duration of ${describe(v)} ms is beyond ${RECORD_BOUNDS.maxDurationMs}`
+    );
   }
   return n;
 }
@@ -80,17 +92,23 @@ const TIME_RANGE = `${new Date(RECORD_BOUNDS.minTimeMs).toISOString()} to ${new 
 export function toEpochMs(v: unknown, unit: TimeUnit, field: string): number | undefined {
   if (isAbsent(v)) return undefined;
   let ms = NaN;
-  const numeric = typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : undefined;
+  const numeric =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : undefined;
   if (numeric !== undefined && unit !== 'iso') {
     ms = unit === 's' || (unit === 'auto' && numeric < SECONDS_LIMIT) ? numeric * 1000 : numeric;
   } else if (typeof v === 'string' && unit !== 's' && unit !== 'ms') {
     const text = v.trim();
     ms = Date.parse(ISO_HAS_ZONE.test(text) ? text : `${text.replace(' ', 'T')}Z`);
   }
-  if (!Number.isFinite(ms)) throw new FieldError('invalid_field', field, `${field}: expected ${UNIT_WORDS[unit]}, got ${describe(v)}`);
+  if (!Number.isFinite(ms))
+    throw new FieldError('invalid_field', field, `${field}: expected ${UNIT_WORDS[unit]}, got ${describe(v)}`);
   const rounded = Math.round(ms);
   if (rounded < RECORD_BOUNDS.minTimeMs || rounded > RECORD_BOUNDS.maxTimeMs) {
-    throw new FieldError('invalid_field', field, `${field}: ${describe(v)} is outside the accepted times, ${TIME_RANGE}`);
+    throw new FieldError(
+      'invalid_field',
+      field,
+      `${field}: ${describe(v)} is outside the accepted times, ${TIME_RANGE}`
+    );
   }
   return ms;
 }
@@ -105,7 +123,8 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string' && looksLikeSecret(v)) return `a string of ${v.length} characters that looks like a credential (not shown)`;
+  if (typeof v === 'string' && looksLikeSecret(v))
+    return `a string of ${v.length} characters that looks like a credential (not shown)`;
   const text = JSON.stringify(v) ?? typeof v;
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }

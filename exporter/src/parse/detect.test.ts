@@ -4,7 +4,10 @@ import { detectFormat } from './detect';
 
 const FIXTURES = join(__dirname, '../../test/fixtures');
 const objects = (name: string): Record<string, unknown>[] =>
-  readFileSync(join(FIXTURES, name), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  readFileSync(join(FIXTURES, name), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 const without = (o: Record<string, unknown>, ...keys: string[]): Record<string, unknown> => {
   const copy = { ...o };
   for (const k of keys) delete copy[k];
@@ -38,7 +41,9 @@ describe('detectFormat', () => {
   });
 
   it('does not claim lines of unknown shape', () => {
-    expect(detectFormat({ message: 'LiteLLM proxy started', level: 'INFO', timestamp: '2025-01-01T10:00:00Z' })).toBeUndefined();
+    expect(
+      detectFormat({ message: 'LiteLLM proxy started', level: 'INFO', timestamp: '2025-01-01T10:00:00Z' })
+    ).toBeUndefined();
     expect(detectFormat({ model: 'gpt-4o', startTime: 1 })).toBeUndefined();
     expect(detectFormat({ call_type: 'x' })).toBeUndefined();
     expect(detectFormat({ startTime: 1, endTime: 2, metadata: {} })).toBeUndefined();
@@ -49,27 +54,36 @@ describe('detectFormat', () => {
 });
 
 describe('detectFormat: each key the shapes rely on', () => {
-  it.each([
-    ['call_type', 'response_cost', 'custom_llm_provider', 'model_group', 'completionStartTime', 'standard_logging_object'].map((k) => [{ [k]: 1, model: 'm' }, 'litellm'] as const),
+  it.each(
     [
-      [{ startTime: 1, model: 'm', prompt_tokens: 1 }, 'litellm'],
-      [{ custom_llm_provider: 'vllm', model_group: 'g' }, 'litellm'],
-      [{ completionStartTime: 1, metadata: { user_api_key_alias: 'a' } }, 'litellm'],
-      [{ model_group: 'g', metadata: { user_id: 'a' } }, undefined],
-      [{ model_group: 'g', metadata: ['user_api_key_alias'] }, undefined],
-      [{ ai: { proxy: {} }, started_at: 1 }, 'kong'],
-      [{ ai: { 'ai-proxy': {} } }, 'kong'],
-      [{ ai: { other: {} }, started_at: 1 }, undefined],
-      [{ ai: ['proxy'] }, undefined],
-      [{ genai_tokens_input: 1 }, 'envoy'],
-      [{ genai_backend_name: 'b' }, 'envoy'],
-      [{ 'gen_ai.request.model': 'm' }, 'envoy'],
-      [{ 'gen_ai.usage.input_tokens': 1 }, 'envoy'],
-      [{ 'gen_ai.provider.name': 'p', start_time: 't' }, 'envoy'],
-      [{ 'gen_ai.provider.name': 'p', response_code: 200 }, 'envoy'],
-      [{ 'x.gen_ai.provider': 'p', response_code: 200 }, undefined],
-    ] as const,
-  ].flat())('%j is %s', (line, format) => {
+      [
+        'call_type',
+        'response_cost',
+        'custom_llm_provider',
+        'model_group',
+        'completionStartTime',
+        'standard_logging_object',
+      ].map((k) => [{ [k]: 1, model: 'm' }, 'litellm'] as const),
+      [
+        [{ startTime: 1, model: 'm', prompt_tokens: 1 }, 'litellm'],
+        [{ custom_llm_provider: 'vllm', model_group: 'g' }, 'litellm'],
+        [{ completionStartTime: 1, metadata: { user_api_key_alias: 'a' } }, 'litellm'],
+        [{ model_group: 'g', metadata: { user_id: 'a' } }, undefined],
+        [{ model_group: 'g', metadata: ['user_api_key_alias'] }, undefined],
+        [{ ai: { proxy: {} }, started_at: 1 }, 'kong'],
+        [{ ai: { 'ai-proxy': {} } }, 'kong'],
+        [{ ai: { other: {} }, started_at: 1 }, undefined],
+        [{ ai: ['proxy'] }, undefined],
+        [{ genai_tokens_input: 1 }, 'envoy'],
+        [{ genai_backend_name: 'b' }, 'envoy'],
+        [{ 'gen_ai.request.model': 'm' }, 'envoy'],
+        [{ 'gen_ai.usage.input_tokens': 1 }, 'envoy'],
+        [{ 'gen_ai.provider.name': 'p', start_time: 't' }, 'envoy'],
+        [{ 'gen_ai.provider.name': 'p', response_code: 200 }, 'envoy'],
+        [{ 'x.gen_ai.provider': 'p', response_code: 200 }, undefined],
+      ] as const,
+    ].flat()
+  )('%j is %s', (line, format) => {
     expect(detectFormat(line as Record<string, unknown>)).toBe(format);
   });
 });

@@ -7,7 +7,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 // Keys only LiteLLM's StandardLoggingPayload writes (top level).
-const LITELLM_KEYS = ['call_type', 'response_cost', 'custom_llm_provider', 'model_group', 'completionStartTime', 'standard_logging_object'];
+const LITELLM_KEYS = [
+  'call_type',
+  'response_cost',
+  'custom_llm_provider',
+  'model_group',
+  'completionStartTime',
+  'standard_logging_object',
+];
 
 /** How many of LiteLLM's own keys a line has; `metadata.user_api_key_*` counts as one. */
 function litellmEvidence(o: Record<string, unknown>): number {
@@ -45,9 +52,16 @@ export function detectFormat(o: Record<string, unknown>): PresetFormat | undefin
 
 /** A gateway's line with the fields detection relies on (start time, model or token keys). */
 export function completeShape(o: Record<string, unknown>): PresetFormat | undefined {
-  if ('startTime' in o && 'model' in o && ('call_type' in o || 'response_cost' in o || 'prompt_tokens' in o)) return 'litellm';
+  if ('startTime' in o && 'model' in o && ('call_type' in o || 'response_cost' in o || 'prompt_tokens' in o))
+    return 'litellm';
   if (kongAi(o) && 'started_at' in o) return 'kong';
-  if ('genai_model_name' in o || 'genai_tokens_input' in o || 'gen_ai.request.model' in o || 'gen_ai.usage.input_tokens' in o) return 'envoy';
+  if (
+    'genai_model_name' in o ||
+    'genai_tokens_input' in o ||
+    'gen_ai.request.model' in o ||
+    'gen_ai.usage.input_tokens' in o
+  )
+    return 'envoy';
   return undefined;
 }
 

@@ -5,7 +5,7 @@ export class FieldError extends Error {
   constructor(
     readonly reason: RejectReason,
     readonly field: string,
-    message: string,
+    message: string
   ) {
     super(message);
   }

@@ -69,7 +69,10 @@ describe('Framer', () => {
   it('leaves a too-long line whose newline comes in a later chunk, and frames what follows', () => {
     // max 64: the long line is held past the limit in one chunk and its newline arrives in the next.
     const long = 'y'.repeat(110);
-    const { out, framer } = frame(['{"a":1}\n', long.slice(0, 70), long.slice(70, 100), `${long.slice(100)}\n{"b":2}\n{"c":3}\n`], 64);
+    const { out, framer } = frame(
+      ['{"a":1}\n', long.slice(0, 70), long.slice(70, 100), `${long.slice(100)}\n{"b":2}\n{"c":3}\n`],
+      64
+    );
     expect(out.map((t) => [t.text, t.tooLong, t.line, t.startOffset, t.endOffset])).toEqual([
       ['{"a":1}', false, 1, 0, 8],
       ['', true, 2, 8, 119],
@@ -131,7 +134,10 @@ describe('Framer', () => {
   it('flags a line with bytes that are not UTF-8, naming the offset of the first one', () => {
     const framer = new Framer(100, 7, 1024);
     const out: FramedText[] = [];
-    framer.push(Buffer.concat([Buffer.from('{"u":"ok"}\n{"u":"a'), Buffer.from([0xc3]), Buffer.from('"}\n{"u":"é"}\n')]), out);
+    framer.push(
+      Buffer.concat([Buffer.from('{"u":"ok"}\n{"u":"a'), Buffer.from([0xc3]), Buffer.from('"}\n{"u":"é"}\n')]),
+      out
+    );
     expect(out.map((t) => [t.line, t.invalidUtf8At])).toEqual([
       [7, undefined],
       [8, 111 + 7],
@@ -222,7 +228,7 @@ describe('Framer: edges', () => {
     ]);
   });
 
-  it('keeps a closing bracket at the brace\'s indentation inside the object', () => {
+  it("keeps a closing bracket at the brace's indentation inside the object", () => {
     const { out } = frame(['{\n  "a": [\n    1\n]\n}\n']);
     expect(out.map((t) => JSON.parse(t.text))).toEqual([{ a: [1] }]);
   });
@@ -236,7 +242,13 @@ describe('Framer: edges', () => {
   });
 
   it('flags an object by the offset of its first byte that is not UTF-8', () => {
-    const bytes = Buffer.concat([Buffer.from('{\n  "a": "'), Buffer.from([0xff]), Buffer.from('",\n  "b": "'), Buffer.from([0xfe]), Buffer.from('"\n}\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{\n  "a": "'),
+      Buffer.from([0xff]),
+      Buffer.from('",\n  "b": "'),
+      Buffer.from([0xfe]),
+      Buffer.from('"\n}\n'),
+    ]);
     const framer = new Framer(0, 1, 1024);
     const out: FramedText[] = [];
     framer.push(bytes, out);
@@ -247,7 +259,10 @@ describe('Framer: edges', () => {
   it('counts a byte order mark in the offset of an invalid byte on the first line', () => {
     const framer = new Framer(0, 1, 1024);
     const out: FramedText[] = [];
-    framer.push(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n')]), out);
+    framer.push(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n')]),
+      out
+    );
     expect(out.map((t) => [t.startOffset, t.endOffset, t.invalidUtf8At])).toEqual([[0, 13, 9]]);
   });
 });
@@ -262,7 +277,12 @@ function frameCut(bytes: Buffer, cuts: number[], maxBytes: number) {
     from = cut;
   }
   framer.push(bytes.subarray(from), out);
-  const state = { resumeOffset: framer.resumeOffset, resumeLine: framer.resumeLine, readOffset: framer.readOffset, heldBytes: framer.heldBytes };
+  const state = {
+    resumeOffset: framer.resumeOffset,
+    resumeLine: framer.resumeLine,
+    readOffset: framer.readOffset,
+    heldBytes: framer.heldBytes,
+  };
   framer.finish(out);
   return { out, state };
 }
@@ -270,19 +290,25 @@ function frameCut(bytes: Buffer, cuts: number[], maxBytes: number) {
 const MAX = 48;
 const unicodeText = fc.string({ unit: 'grapheme', maxLength: 12 });
 const jsonLine = fc.record({ k: fc.nat(), s: unicodeText }).map((o) => `${JSON.stringify(o)}\n`);
-const overlongLine = fc.tuple(fc.constantFrom('', '  ', '}'), fc.integer({ min: MAX - 3, max: 4 * MAX })).map(([lead, n]) => `${lead}${'é'.repeat(n / 2)}x\n`);
-const prettyObject = fc.record({ id: unicodeText, n: fc.nat(), inner: fc.array(fc.nat(), { maxLength: 3 }) }).chain((o) =>
-  fc.constantFrom(2, 4).chain((indent) => fc.boolean().map((cut) => {
-    const lines = JSON.stringify(o, null, indent).split('\n');
-    return `${(cut ? lines.slice(0, Math.max(1, lines.length - 2)) : lines).join('\n')}\n`;
-  })),
-);
+const overlongLine = fc
+  .tuple(fc.constantFrom('', '  ', '}'), fc.integer({ min: MAX - 3, max: 4 * MAX }))
+  .map(([lead, n]) => `${lead}${'é'.repeat(n / 2)}x\n`);
+const prettyObject = fc
+  .record({ id: unicodeText, n: fc.nat(), inner: fc.array(fc.nat(), { maxLength: 3 }) })
+  .chain((o) =>
+    fc.constantFrom(2, 4).chain((indent) =>
+      fc.boolean().map((cut) => {
+        const lines = JSON.stringify(o, null, indent).split('\n');
+        return `${(cut ? lines.slice(0, Math.max(1, lines.length - 2)) : lines).join('\n')}\n`;
+      })
+    )
+  );
 const segment = fc.oneof(
   { arbitrary: jsonLine, weight: 4 },
   { arbitrary: overlongLine, weight: 2 },
   { arbitrary: prettyObject, weight: 2 },
   { arbitrary: jsonLine.map((l) => l.replace('\n', '\r\n')), weight: 1 },
-  { arbitrary: fc.constantFrom('\n', '   \n', 'INFO: 127.0.0.1 - "POST /chat/completions" 200\n', '{\n'), weight: 1 },
+  { arbitrary: fc.constantFrom('\n', '   \n', 'INFO: 127.0.0.1 - "POST /chat/completions" 200\n', '{\n'), weight: 1 }
 );
 /** Some input bytes: segments, maybe a BOM first, maybe invalid UTF-8 bytes inside, maybe a last line without newline. */
 const input = fc
@@ -306,7 +332,7 @@ describe('Framer, over arbitrary chunkings', () => {
         const cuts = cutSeeds.map((c) => c % (bytes.length + 1));
         expect(frameCut(bytes, cuts, MAX)).toEqual(frameCut(bytes, [], MAX));
       }),
-      { numRuns: 400 },
+      { numRuns: 400 }
     );
   });
 
@@ -316,28 +342,46 @@ describe('Framer, over arbitrary chunkings', () => {
         const everyByte = Array.from({ length: bytes.length }, (_, i) => i);
         expect(frameCut(bytes, everyByte, MAX)).toEqual(frameCut(bytes, [], MAX));
       }),
-      { numRuns: 100 },
+      { numRuns: 100 }
     );
   });
 
   it('numbers lines and bytes exactly: one text or one too-long reject per JSON line, none lost', () => {
-    const lineOf = fc.oneof(jsonLine, overlongLine.map((l) => l.replace(/^[ }]+/, '')));
+    const lineOf = fc.oneof(
+      jsonLine,
+      overlongLine.map((l) => l.replace(/^[ }]+/, ''))
+    );
     fc.assert(
       fc.property(fc.array(lineOf, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 20 }), (written, cutSeeds) => {
         const bytes = Buffer.from(written.join(''));
-        const { out, state } = frameCut(bytes, cutSeeds.map((c) => c % (bytes.length + 1)), MAX);
+        const { out, state } = frameCut(
+          bytes,
+          cutSeeds.map((c) => c % (bytes.length + 1)),
+          MAX
+        );
         let offset = 0;
         const expected = written.map((l, i) => {
           const size = Buffer.byteLength(l);
           const tooLong = size - 1 > MAX;
-          const e = { text: tooLong ? '' : l.slice(0, -1), line: i + 1, startOffset: offset, endOffset: offset + size, tooLong };
+          const e = {
+            text: tooLong ? '' : l.slice(0, -1),
+            line: i + 1,
+            startOffset: offset,
+            endOffset: offset + size,
+            tooLong,
+          };
           offset += size;
           return e;
         });
         expect(out).toEqual(expected);
-        expect(state).toEqual({ resumeOffset: bytes.length, resumeLine: written.length + 1, readOffset: bytes.length, heldBytes: 0 });
+        expect(state).toEqual({
+          resumeOffset: bytes.length,
+          resumeLine: written.length + 1,
+          readOffset: bytes.length,
+          heldBytes: 0,
+        });
       }),
-      { numRuns: 300 },
+      { numRuns: 300 }
     );
   });
 });

@@ -58,7 +58,7 @@ export class Framer {
   constructor(
     startOffset: number,
     startLine: number,
-    private readonly maxBytes: number,
+    private readonly maxBytes: number
   ) {
     this.lineStart = startOffset;
     this.lineNo = startLine;
@@ -179,7 +179,14 @@ export class Framer {
   private emitUnfinished(out: FramedText[], endOffset = this.lineStart): void {
     const o = this.object!;
     this.object = undefined;
-    out.push({ text: o.lines.join('\n'), line: o.line, startOffset: o.startOffset, endOffset, tooLong: false, ...invalidAt(o.invalidUtf8At) });
+    out.push({
+      text: o.lines.join('\n'),
+      line: o.line,
+      startOffset: o.startOffset,
+      endOffset,
+      tooLong: false,
+      ...invalidAt(o.invalidUtf8At),
+    });
   }
 
   private takeLine(raw: Buffer, bytes: number, out: FramedText[]): void {
@@ -197,7 +204,14 @@ export class Framer {
       scanDepth(o, line);
       if (o.depth <= 0) {
         this.object = undefined;
-        out.push({ text: o.lines.join('\n'), line: o.line, startOffset: o.startOffset, endOffset: this.lineStart, tooLong: false, ...invalidAt(o.invalidUtf8At) });
+        out.push({
+          text: o.lines.join('\n'),
+          line: o.line,
+          startOffset: o.startOffset,
+          endOffset: this.lineStart,
+          tooLong: false,
+          ...invalidAt(o.invalidUtf8At),
+        });
       } else if (o.bytes > this.maxBytes) {
         this.object = undefined;
         out.push({ text: '', line: o.line, startOffset: o.startOffset, endOffset: this.lineStart, tooLong: true });
@@ -208,11 +222,28 @@ export class Framer {
     if (o) this.emitUnfinished(out, startOffset);
     const trimmed = line.trim();
     if (trimmed === '{') {
-      this.object = { lines: [line], bytes, startOffset, line: lineNo, indent: indentOf(body), depth: 1, inString: false, escaped: false, invalidUtf8At };
+      this.object = {
+        lines: [line],
+        bytes,
+        startOffset,
+        line: lineNo,
+        indent: indentOf(body),
+        depth: 1,
+        inString: false,
+        escaped: false,
+        invalidUtf8At,
+      };
       return;
     }
     if (trimmed === '') return; // blank lines carry nothing
-    out.push({ text: line, line: lineNo, startOffset, endOffset: this.lineStart, tooLong: false, ...invalidAt(invalidUtf8At) });
+    out.push({
+      text: line,
+      line: lineNo,
+      startOffset,
+      endOffset: this.lineStart,
+      tooLong: false,
+      ...invalidAt(invalidUtf8At),
+    });
   }
 }
 

@@ -2,7 +2,9 @@ import { compilePath, formatPath, getPath } from './jsonPath';
 
 describe('JSON paths', () => {
   it('walks nested objects', () => {
-    expect(getPath({ ai: { proxy: { usage: { prompt_tokens: 5 } } } }, compilePath('ai.proxy.usage.prompt_tokens'))).toBe(5);
+    expect(
+      getPath({ ai: { proxy: { usage: { prompt_tokens: 5 } } } }, compilePath('ai.proxy.usage.prompt_tokens'))
+    ).toBe(5);
   });
 
   it('finds a literal dotted key with the same path syntax', () => {
@@ -10,7 +12,9 @@ describe('JSON paths', () => {
   });
 
   it('finds a literal dotted key below a nested one', () => {
-    expect(getPath({ log: { 'gen_ai.request.model': 'gpt-4o' } }, compilePath('log.gen_ai.request.model'))).toBe('gpt-4o');
+    expect(getPath({ log: { 'gen_ai.request.model': 'gpt-4o' } }, compilePath('log.gen_ai.request.model'))).toBe(
+      'gpt-4o'
+    );
   });
 
   it('falls back to the nested form when the literal key is absent', () => {

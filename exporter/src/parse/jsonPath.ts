@@ -21,7 +21,9 @@ export interface JsonPath {
 }
 
 function stepsOf(parts: readonly string[]): Step[] {
-  return parts.map((_, from) => ({ keys: parts.slice(from).map((__, i, rest) => rest.slice(0, rest.length - i).join('.')) }));
+  return parts.map((_, from) => ({
+    keys: parts.slice(from).map((__, i, rest) => rest.slice(0, rest.length - i).join('.')),
+  }));
 }
 
 export function compilePath(path: string): JsonPath {
@@ -81,5 +83,7 @@ export function getPath(root: unknown, path: JsonPath): unknown {
 
 /** Renders a compiled path for error messages. */
 export function formatPath(path: JsonPath): string {
-  return path.segments.map((seg) => (seg.length === 1 && seg[0]!.includes('.') ? `["${seg[0]}"]` : seg.join('.'))).join('.');
+  return path.segments
+    .map((seg) => (seg.length === 1 && seg[0]!.includes('.') ? `["${seg[0]}"]` : seg.join('.')))
+    .join('.');
 }

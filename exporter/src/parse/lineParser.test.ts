@@ -8,7 +8,10 @@ import { compileMapping, PRESETS } from './presets';
 
 const FIXTURES = join(__dirname, '../../test/fixtures');
 
-function parseFile(name: string, options: ParserOptions = { format: 'auto', mappings: {} }): (ParsedLine | ParseRejection)[] {
+function parseFile(
+  name: string,
+  options: ParserOptions = { format: 'auto', mappings: {} }
+): (ParsedLine | ParseRejection)[] {
   const framer = new Framer(0, 1, 1 << 20);
   const texts: FramedText[] = [];
   framer.push(readFileSync(join(FIXTURES, name)), texts);
@@ -48,16 +51,34 @@ describe('LiteLLM StandardLoggingPayload', () => {
   });
 
   it('takes cached input from metadata.usage_object.prompt_tokens_details.cached_tokens', () => {
-    expect(first!.record.tokens).toEqual({ inputUncached: 500, cacheRead: 1000, cacheWrite: 0, output: 375, reasoning: 0 });
+    expect(first!.record.tokens).toEqual({
+      inputUncached: 500,
+      cacheRead: 1000,
+      cacheWrite: 0,
+      output: 375,
+      reasoning: 0,
+    });
   });
 
   it('keeps failures with their HTTP code and falls back to the team id', () => {
-    expect(failed!.record).toMatchObject({ status: 'failure', httpStatus: 429, team: 'team-eng', apiKeyAlias: undefined, tier: undefined });
+    expect(failed!.record).toMatchObject({
+      status: 'failure',
+      httpStatus: 429,
+      team: 'team-eng',
+      apiKeyAlias: undefined,
+      tier: undefined,
+    });
     expect(failed!.record.tokens).toEqual({ inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 });
   });
 
   it('keeps reasoning tokens inside output', () => {
-    expect(reasoning!.record.tokens).toEqual({ inputUncached: 512, cacheRead: 1536, cacheWrite: 0, output: 900, reasoning: 640 });
+    expect(reasoning!.record.tokens).toEqual({
+      inputUncached: 512,
+      cacheRead: 1536,
+      cacheWrite: 0,
+      output: 900,
+      reasoning: 640,
+    });
   });
 
   it('never carries prompt or response content into the record', () => {
@@ -115,7 +136,14 @@ describe('Envoy AI Gateway access log', () => {
 
   it('reads the genai_* key preset', () => {
     expect(genai!.format).toBe('envoy');
-    expect(genai!.record).toMatchObject({ requestId: '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e', startMs: Date.parse('2025-01-01T10:00:00.123Z'), durationMs: 1874, user: 'alice', tier: 'gold', model: 'gpt-4o-mini' });
+    expect(genai!.record).toMatchObject({
+      requestId: '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e',
+      startMs: Date.parse('2025-01-01T10:00:00.123Z'),
+      durationMs: 1874,
+      user: 'alice',
+      tier: 'gold',
+      model: 'gpt-4o-mini',
+    });
     expect(genai!.record.tokens).toMatchObject({ inputUncached: 523, output: 91 });
   });
 
@@ -130,30 +158,36 @@ describe('Envoy AI Gateway access log', () => {
   });
 
   it('takes user and tier from configured fields', () => {
-    const mapping = { ...PRESETS.envoy, fields: { ...PRESETS.envoy.fields, user: compileFieldSpec('x-forwarded-user'), tier: compileFieldSpec('plan') } };
+    const mapping = {
+      ...PRESETS.envoy,
+      fields: { ...PRESETS.envoy.fields, user: compileFieldSpec('x-forwarded-user'), tier: compileFieldSpec('plan') },
+    };
     const parser = new LineParser({ format: 'envoy', mappings: { envoy: mapping } });
-    const out = parser.parse('{"genai_model_name":"m","start_time":"2025-01-01T00:00:00Z","x-forwarded-user":"zoe","plan":"silver","user_id":"ignored"}');
+    const out = parser.parse(
+      '{"genai_model_name":"m","start_time":"2025-01-01T00:00:00Z","x-forwarded-user":"zoe","plan":"silver","user_id":"ignored"}'
+    );
     expect((out as ParsedLine).record).toMatchObject({ user: 'zoe', tier: 'silver' });
   });
 });
 
 describe('generic JSON mapping', () => {
-  const genericMapping = (): Mapping => compileMapping(
-    {
-      requestId: 'req.id',
-      startTime: 'ts',
-      durationMs: 'latency_ms',
-      user: 'auth.sub',
-      apiKey: 'req.headers.x-api-key',
-      team: 'org.team',
-      tier: 'org.plan',
-      model: 'model',
-      status: 'status',
-      usage: 'response.usage',
-    },
-    'auto',
-    true,
-  );
+  const genericMapping = (): Mapping =>
+    compileMapping(
+      {
+        requestId: 'req.id',
+        startTime: 'ts',
+        durationMs: 'latency_ms',
+        user: 'auth.sub',
+        apiKey: 'req.headers.x-api-key',
+        team: 'org.team',
+        tier: 'org.plan',
+        model: 'model',
+        status: 'status',
+        usage: 'response.usage',
+      },
+      'auto',
+      true
+    );
   // Compiled and read in each test, not while this file loads, so that each test is credited with the code it runs.
   let mapping: Mapping;
   let anthropic: ParsedLine | undefined, openai: ParsedLine | undefined, failed: ParsedLine | undefined;
@@ -163,12 +197,24 @@ describe('generic JSON mapping', () => {
   });
 
   it('understands an Anthropic-style usage object', () => {
-    expect(anthropic!.record.tokens).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
+    expect(anthropic!.record.tokens).toEqual({
+      inputUncached: 48,
+      cacheRead: 500,
+      cacheWrite: 2100,
+      output: 312,
+      reasoning: 0,
+    });
     expect(anthropic!.record).toMatchObject({ user: 'erin', team: 'finance', tier: 'premium', httpStatus: 200 });
   });
 
   it('understands an OpenAI-style usage object', () => {
-    expect(openai!.record.tokens).toEqual({ inputUncached: 1024, cacheRead: 1024, cacheWrite: 0, output: 100, reasoning: 0 });
+    expect(openai!.record.tokens).toEqual({
+      inputUncached: 1024,
+      cacheRead: 1024,
+      cacheWrite: 0,
+      output: 100,
+      reasoning: 0,
+    });
   });
 
   it('hashes a raw API key and never keeps it', () => {
@@ -181,16 +227,23 @@ describe('generic JSON mapping', () => {
   });
 
   it('is tried in auto mode for lines no preset recognises', () => {
-    const out = new LineParser({ format: 'auto', mappings: { generic: mapping } }).parse('{"ts":1735725600,"model":"m","req":{"id":"r1"}}');
+    const out = new LineParser({ format: 'auto', mappings: { generic: mapping } }).parse(
+      '{"ts":1735725600,"model":"m","req":{"id":"r1"}}'
+    );
     expect((out as ParsedLine).format).toBe('generic');
     expect((out as ParsedLine).record.startMs).toBe(1735725600000);
   });
 
   it('in auto mode, reads a line that only resembles a gateway (a key LiteLLM also writes) before any preset does', () => {
     const line = '{"ts":1735725600,"model":"m","custom_llm_provider":"vllm","req":{"id":"r1"}}';
-    expect((new LineParser({ format: 'auto', mappings: { generic: mapping } }).parse(line) as ParsedLine).format).toBe('generic');
+    expect((new LineParser({ format: 'auto', mappings: { generic: mapping } }).parse(line) as ParsedLine).format).toBe(
+      'generic'
+    );
     // Without a generic mapping the same line is taken for LiteLLM's, refused naming the field it lacks.
-    expect(new LineParser({ format: 'auto', mappings: {} }).parse(line)).toMatchObject({ reason: 'missing_field', field: 'startTime' });
+    expect(new LineParser({ format: 'auto', mappings: {} }).parse(line)).toMatchObject({
+      reason: 'missing_field',
+      field: 'startTime',
+    });
   });
 });
 
@@ -211,9 +264,11 @@ describe('bad lines', () => {
     expect((out[2] as ParseRejection).message).toBe('prompt_tokens: expected a non-negative integer, got -5');
   });
 
-  it('a forced format rejects another gateway\'s lines', () => {
+  it("a forced format rejects another gateway's lines", () => {
     const kongLine = readFileSync(join(FIXTURES, 'kong.jsonl'), 'utf8').split('\n')[0]!;
-    expect(new LineParser({ format: 'litellm', mappings: {} }).parse(kongLine)).toMatchObject({ reason: 'unrecognized_format' });
+    expect(new LineParser({ format: 'litellm', mappings: {} }).parse(kongLine)).toMatchObject({
+      reason: 'unrecognized_format',
+    });
   });
 
   it('a line without a request id gets a stable content hash as its id', () => {
@@ -247,9 +302,15 @@ describe('invalid JSON messages', () => {
   });
 
   it('give the byte offset V8 reports, counted in UTF-8 bytes', () => {
-    expect(messageOf('{"a":1,}')).toBe('not valid JSON at byte offset 7 of the line: expected double-quoted property name');
-    expect(messageOf('{"é":1 "b":2}')).toBe("not valid JSON at byte offset 8 of the line: expected ',' or '}' after property value");
-    expect(messageOf('{"a":1}x')).toBe('not valid JSON at byte offset 7 of the line: unexpected non-whitespace character after JSON');
+    expect(messageOf('{"a":1,}')).toBe(
+      'not valid JSON at byte offset 7 of the line: expected double-quoted property name'
+    );
+    expect(messageOf('{"é":1 "b":2}')).toBe(
+      "not valid JSON at byte offset 8 of the line: expected ',' or '}' after property value"
+    );
+    expect(messageOf('{"a":1}x')).toBe(
+      'not valid JSON at byte offset 7 of the line: unexpected non-whitespace character after JSON'
+    );
   });
 
   it('say what they can when V8 gives no position', () => {
@@ -259,17 +320,32 @@ describe('invalid JSON messages', () => {
   });
 
   it('describe a V8 error it does not know by its position only', () => {
-    expect(invalidJsonMessage('{"k":"SECRET"}', new SyntaxError('Weird "SECRET" thing in JSON at position 5'))).toBe('not valid JSON at byte offset 5 of the line');
-    expect(invalidJsonMessage('{"k":"SECRET"}', new SyntaxError('Something new about "SECRET"'))).toBe('not valid JSON: unexpected character');
-    expect(invalidJsonMessage('{"a":1,}', new SyntaxError('Expected double-quoted property name in JSON at position 7 (line 1 column 8)'))).toBe('not valid JSON at byte offset 7 of the line: expected double-quoted property name');
+    expect(invalidJsonMessage('{"k":"SECRET"}', new SyntaxError('Weird "SECRET" thing in JSON at position 5'))).toBe(
+      'not valid JSON at byte offset 5 of the line'
+    );
+    expect(invalidJsonMessage('{"k":"SECRET"}', new SyntaxError('Something new about "SECRET"'))).toBe(
+      'not valid JSON: unexpected character'
+    );
+    expect(
+      invalidJsonMessage(
+        '{"a":1,}',
+        new SyntaxError('Expected double-quoted property name in JSON at position 7 (line 1 column 8)')
+      )
+    ).toBe('not valid JSON at byte offset 7 of the line: expected double-quoted property name');
     // a position quoted from the line itself is not taken for V8's
-    expect(invalidJsonMessage('{x at position 3', new SyntaxError('Unexpected token \'x\', "{x at position 3" is not valid JSON'))).toBe('not valid JSON: unexpected character');
+    expect(
+      invalidJsonMessage(
+        '{x at position 3',
+        new SyntaxError('Unexpected token \'x\', "{x at position 3" is not valid JSON')
+      )
+    ).toBe('not valid JSON: unexpected character');
   });
 });
 
 describe('auto-detection of incomplete gateway lines', () => {
   const auto = new LineParser({ format: 'auto', mappings: {} });
-  const fixtureObject = (name: string, index = 0): Record<string, unknown> => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8').split('\n')[index]!);
+  const fixtureObject = (name: string, index = 0): Record<string, unknown> =>
+    JSON.parse(readFileSync(join(FIXTURES, name), 'utf8').split('\n')[index]!);
   const rejectionOf = (o: Record<string, unknown>, parser = auto): ParseRejection => {
     const out = parser.parse(JSON.stringify(o));
     expect(isRejection(out)).toBe(true);
@@ -280,16 +356,25 @@ describe('auto-detection of incomplete gateway lines', () => {
     const { model: _model, ...noModel } = fixtureObject('litellm.jsonl');
     const { startTime: _start, ...noStart } = fixtureObject('litellm.jsonl');
     expect(rejectionOf(noModel)).toEqual({ reason: 'missing_field', field: 'model', message: 'missing model (model)' });
-    expect(rejectionOf(noStart)).toEqual({ reason: 'missing_field', field: 'startTime', message: 'missing start time (startTime)' });
+    expect(rejectionOf(noStart)).toEqual({
+      reason: 'missing_field',
+      field: 'startTime',
+      message: 'missing start time (startTime)',
+    });
     // the same as with --format litellm
     expect(rejectionOf(noStart, new LineParser({ format: 'litellm', mappings: {} }))).toEqual(rejectionOf(noStart));
   });
 
-  it('reads the review\'s line (extra fields, no startTime) as LiteLLM', () => {
+  it("reads the review's line (extra fields, no startTime) as LiteLLM", () => {
     const line = {
-      id: 'chatcmpl-x', call_type: 'acompletion', model: 'gpt-4o', response_cost: 0,
-      message: 'SECRET MESSAGE', error_str: 'Provider error: prompt was SECRET PROMPT',
-      requester_metadata: { query: 'SECRET QUERY' }, token: 'sk-RAWKEY-token',
+      id: 'chatcmpl-x',
+      call_type: 'acompletion',
+      model: 'gpt-4o',
+      response_cost: 0,
+      message: 'SECRET MESSAGE',
+      error_str: 'Provider error: prompt was SECRET PROMPT',
+      requester_metadata: { query: 'SECRET QUERY' },
+      token: 'sk-RAWKEY-token',
       metadata: { user_api_key_user_id: 'u1', user_api_key_team_id: 't1' },
     };
     const out = rejectionOf(line);
@@ -311,19 +396,32 @@ describe('auto-detection of incomplete gateway lines', () => {
     expect(rejectionOf(envoyNoStart)).toMatchObject({ reason: 'missing_field', field: 'start_time' });
   });
 
-  it('keeps lines of no known shape unrecognized_format, and other gateways\' lines out of a forced format', () => {
-    expect(rejectionOf({ message: 'LiteLLM proxy started', level: 'INFO' })).toMatchObject({ reason: 'unrecognized_format' });
+  it("keeps lines of no known shape unrecognized_format, and other gateways' lines out of a forced format", () => {
+    expect(rejectionOf({ message: 'LiteLLM proxy started', level: 'INFO' })).toMatchObject({
+      reason: 'unrecognized_format',
+    });
     expect(rejectionOf({ model: 'gpt-4o', prompt_tokens: 3 }).reason).toBe('unrecognized_format');
     const { started_at: _s, ...kongNoStart } = fixtureObject('kong.jsonl');
-    expect(rejectionOf(kongNoStart, new LineParser({ format: 'envoy', mappings: {} }))).toMatchObject({ reason: 'unrecognized_format' });
+    expect(rejectionOf(kongNoStart, new LineParser({ format: 'envoy', mappings: {} }))).toMatchObject({
+      reason: 'unrecognized_format',
+    });
   });
 });
 
 describe('timestamp messages', () => {
   it('say which timestamps the format takes', () => {
     const out = parseFile('malformed.jsonl')[5] as ParseRejection;
-    expect(out).toEqual({ reason: 'invalid_field', field: 'startTime', message: 'startTime: expected a timestamp in epoch seconds, got "yesterday"' });
-    const kong = new LineParser({ format: 'auto', mappings: {} }).parse('{"ai":{"proxy":{"meta":{"request_model":"m"}}},"started_at":"soon"}');
-    expect(kong).toMatchObject({ field: 'started_at', message: 'started_at: expected a timestamp in epoch milliseconds, got "soon"' });
+    expect(out).toEqual({
+      reason: 'invalid_field',
+      field: 'startTime',
+      message: 'startTime: expected a timestamp in epoch seconds, got "yesterday"',
+    });
+    const kong = new LineParser({ format: 'auto', mappings: {} }).parse(
+      '{"ai":{"proxy":{"meta":{"request_model":"m"}}},"started_at":"soon"}'
+    );
+    expect(kong).toMatchObject({
+      field: 'started_at',
+      message: 'started_at: expected a timestamp in epoch milliseconds, got "soon"',
+    });
   });
 });

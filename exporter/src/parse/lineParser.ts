@@ -24,11 +24,11 @@ const V8_JSON_ERRORS = new Set([
   'Bad escaped character',
   'Bad Unicode escape',
   'Exponent part is missing a number',
-  'Expected \',\' or \'}\' after property value',
-  'Expected \',\' or \']\' after array element',
-  'Expected \':\' after property name',
+  "Expected ',' or '}' after property value",
+  "Expected ',' or ']' after array element",
+  "Expected ':' after property name",
   'Expected double-quoted property name',
-  'Expected property name or \'}\'',
+  "Expected property name or '}'",
   'No number after minus sign',
   'Unexpected non-whitespace character after JSON',
   'Unterminated fractional number',
@@ -45,7 +45,9 @@ export function invalidJsonMessage(text: string, error: unknown): string {
   const at = jsonErrorPosition(v8);
   if (at) {
     const bytes = Buffer.byteLength(text.slice(0, at.index), 'utf8');
-    const what = V8_JSON_ERRORS.has(at.description) ? `: ${at.description[0]!.toLowerCase()}${at.description.slice(1)}` : '';
+    const what = V8_JSON_ERRORS.has(at.description)
+      ? `: ${at.description[0]!.toLowerCase()}${at.description.slice(1)}`
+      : '';
     return `not valid JSON at byte offset ${bytes} of the line${what}`;
   }
   const first = text.trimStart()[0];
@@ -75,10 +77,17 @@ export class LineParser {
   parseObject(obj: Record<string, unknown>, rawText: string): ParsedLine | ParseRejection {
     const format = this.formatOf(obj);
     if (format === undefined) {
-      return { reason: 'unrecognized_format', message: this.options.format === 'auto' ? 'not a LiteLLM, Kong or Envoy AI Gateway usage record, and no generic mapping is configured' : `not a ${this.options.format} usage record` };
+      return {
+        reason: 'unrecognized_format',
+        message:
+          this.options.format === 'auto'
+            ? 'not a LiteLLM, Kong or Envoy AI Gateway usage record, and no generic mapping is configured'
+            : `not a ${this.options.format} usage record`,
+      };
     }
     const mapping = this.options.mappings[format] ?? (format === 'generic' ? undefined : PRESETS[format]);
-    if (!mapping) return { reason: 'unrecognized_format', message: 'format generic needs a mapping in the source config' };
+    if (!mapping)
+      return { reason: 'unrecognized_format', message: 'format generic needs a mapping in the source config' };
     try {
       return { format, record: applyMapping(obj, mapping, rawText) };
     } catch (e) {

@@ -3,11 +3,22 @@ import { LineParser } from './lineParser';
 import { compileMapping } from './presets';
 
 /** The decisions of applyMapping, through a generic mapping: statuses, tags, durations, token field names. */
-const genericMapping = () => compileMapping(
-  { startTime: 'ts', endTime: 'end', durationMs: 'took', model: 'model', status: 'status', httpStatus: 'code', tier: [{ path: 'tags', tag_prefix: 'tier:' }, 'plan'], outputTokens: 'out', cacheReadTokens: 'cached' },
-  'auto',
-  true,
-);
+const genericMapping = () =>
+  compileMapping(
+    {
+      startTime: 'ts',
+      endTime: 'end',
+      durationMs: 'took',
+      model: 'model',
+      status: 'status',
+      httpStatus: 'code',
+      tier: [{ path: 'tags', tag_prefix: 'tier:' }, 'plan'],
+      outputTokens: 'out',
+      cacheReadTokens: 'cached',
+    },
+    'auto',
+    true
+  );
 // Compiled in each test, not while this file loads, so that each test is credited with the mapping code it runs.
 let parser: LineParser;
 beforeEach(() => {
@@ -35,7 +46,11 @@ describe('status', () => {
   });
 
   it.each([['4290'], ['42'], ['maybe'], [99], [600], [400.5]])('%j is refused naming the field', (status) => {
-    expect(read({ status })).toMatchObject({ reason: 'invalid_field', field: 'status', message: expect.stringMatching(/^status: expected success\/failure or an HTTP status, got /) });
+    expect(read({ status })).toMatchObject({
+      reason: 'invalid_field',
+      field: 'status',
+      message: expect.stringMatching(/^status: expected success\/failure or an HTTP status, got /),
+    });
   });
 
   it('without a status field, an HTTP code from the error details decides, leniently', () => {
@@ -74,6 +89,10 @@ describe('duration', () => {
 
 describe('flat token fields', () => {
   it('an inconsistent line names the input field, or inputTokens when none is mapped', () => {
-    expect(read({ cached: 5, out: 1 })).toMatchObject({ reason: 'invalid_field', field: 'inputTokens', message: 'inputTokens: input tokens (0) are fewer than the cached tokens they include (5)' });
+    expect(read({ cached: 5, out: 1 })).toMatchObject({
+      reason: 'invalid_field',
+      field: 'inputTokens',
+      message: 'inputTokens: input tokens (0) are fewer than the cached tokens they include (5)',
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { RequestStatus, UsageRecord } from '../types';
-import { describe, isAbsent, TimeUnit, toEpochMs, toOptionalCount, toOptionalDurationMs, toOptionalString, toOptionalText } from './coerce';
+import {
+  describe,
+  isAbsent,
+  TimeUnit,
+  toEpochMs,
+  toOptionalCount,
+  toOptionalDurationMs,
+  toOptionalString,
+  toOptionalText,
+} from './coerce';
 import { FieldError } from './fieldError';
 import { compilePath, formatPath, getPath, JsonPath } from './jsonPath';
 import { readUsageObject, ReportedTokens, toBuckets } from './usage';
@@ -23,9 +32,26 @@ export type FieldSpec = readonly FieldSource[];
 
 /** Every field a mapping can fill. `apiKey` is a raw secret (hashed on read); `apiKeyId` is already safe. */
 export const CANONICAL_FIELDS = [
-  'requestId', 'startTime', 'endTime', 'durationMs', 'user', 'apiKey', 'apiKeyId', 'apiKeyAlias', 'team', 'tier',
-  'model', 'provider', 'status', 'httpStatus', 'usage', 'inputTokens', 'outputTokens', 'cacheReadTokens',
-  'cacheWriteTokens', 'reasoningTokens',
+  'requestId',
+  'startTime',
+  'endTime',
+  'durationMs',
+  'user',
+  'apiKey',
+  'apiKeyId',
+  'apiKeyAlias',
+  'team',
+  'tier',
+  'model',
+  'provider',
+  'status',
+  'httpStatus',
+  'usage',
+  'inputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
@@ -37,7 +63,8 @@ export interface Mapping {
 }
 
 /** A field spec as written by hand: a path, a list of paths, or {path, tag_prefix}. */
-export type FieldSpecInput = string | { path: string; tag_prefix?: string } | (string | { path: string; tag_prefix?: string })[];
+export type FieldSpecInput =
+  string | { path: string; tag_prefix?: string } | (string | { path: string; tag_prefix?: string })[];
 
 export function compileFieldSpec(input: FieldSpecInput): FieldSpec {
   const list = Array.isArray(input) ? input : [input];
@@ -55,7 +82,9 @@ function lookup(obj: unknown, spec: FieldSpec | undefined): { value: unknown; fi
     let value = getPath(obj, source.path);
     if (source.tagPrefix !== undefined) {
       const prefix = source.tagPrefix;
-      const tag = Array.isArray(value) ? value.find((t): t is string => typeof t === 'string' && t.startsWith(prefix)) : undefined;
+      const tag = Array.isArray(value)
+        ? value.find((t): t is string => typeof t === 'string' && t.startsWith(prefix))
+        : undefined;
       value = tag?.slice(prefix.length);
     }
     if (!isAbsent(value)) return { value, field: source.name };
@@ -75,19 +104,25 @@ const isHttpCode = (n: number): boolean => Number.isInteger(n) && n >= 100 && n 
 /** A status field may be a word, a boolean, or an HTTP code (100-599). */
 function readStatus(value: unknown, field: string): { status?: RequestStatus; http?: number } {
   if (typeof value === 'boolean') return { status: value ? 'success' : 'failure' };
-  const code = typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : undefined;
+  const code =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : undefined;
   if (code !== undefined && isHttpCode(code)) return { http: code };
   if (typeof value === 'string') {
     const word = value.toLowerCase();
     if (SUCCESS_WORDS.has(word)) return { status: 'success' };
     if (FAILURE_WORDS.has(word)) return { status: 'failure' };
   }
-  throw new FieldError('invalid_field', field, `${field}: expected success/failure or an HTTP status, got ${describe(value)}`);
+  throw new FieldError(
+    'invalid_field',
+    field,
+    `${field}: expected success/failure or an HTTP status, got ${describe(value)}`
+  );
 }
 
 /** HTTP codes inside error details are informational: a non-numeric code ("rate_limit") is simply not one. */
 function lenientHttpStatus(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : undefined;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : undefined;
   return n !== undefined && isHttpCode(n) ? n : undefined;
 }
 
@@ -140,10 +175,20 @@ export function sha256Hex(text: string): string {
 export function applyMapping(obj: Record<string, unknown>, m: Mapping, rawLine: string): UsageRecord {
   const f = m.fields;
   const startHit = lookup(obj, f.startTime);
-  if (!startHit) throw new FieldError('missing_field', firstPath(f.startTime, 'startTime'), `missing start time (${firstPath(f.startTime, 'startTime')})`);
+  if (!startHit)
+    throw new FieldError(
+      'missing_field',
+      firstPath(f.startTime, 'startTime'),
+      `missing start time (${firstPath(f.startTime, 'startTime')})`
+    );
   const exactStartMs = toEpochMs(startHit.value, m.timeUnit, startHit.field)!;
   const model = text(obj, f.model);
-  if (model === undefined) throw new FieldError('missing_field', firstPath(f.model, 'model'), `missing model (${firstPath(f.model, 'model')})`);
+  if (model === undefined)
+    throw new FieldError(
+      'missing_field',
+      firstPath(f.model, 'model'),
+      `missing model (${firstPath(f.model, 'model')})`
+    );
 
   let durationMs: number | undefined;
   const durationHit = lookup(obj, f.durationMs);
@@ -152,14 +197,16 @@ export function applyMapping(obj: Record<string, unknown>, m: Mapping, rawLine: 
     const endHit = lookup(obj, f.endTime);
     const endMs = endHit ? toEpochMs(endHit.value, m.timeUnit, endHit.field) : undefined;
     // An end before the start (clock skew between writers) is a zero duration; the bound applies as to a written one.
-    if (endMs !== undefined) durationMs = toOptionalDurationMs(Math.max(0, Math.round(endMs - exactStartMs)), endHit!.field);
+    if (endMs !== undefined)
+      durationMs = toOptionalDurationMs(Math.max(0, Math.round(endMs - exactStartMs)), endHit!.field);
   }
 
   const statusHit = lookup(obj, f.status);
   const fromStatus = statusHit ? readStatus(statusHit.value, statusHit.field) : {};
   const httpHit = lookup(obj, f.httpStatus);
   const httpStatus = fromStatus.http ?? (httpHit ? lenientHttpStatus(httpHit.value) : undefined);
-  const status: RequestStatus = fromStatus.status ?? (httpStatus !== undefined && httpStatus >= 400 ? 'failure' : 'success');
+  const status: RequestStatus =
+    fromStatus.status ?? (httpStatus !== undefined && httpStatus >= 400 ? 'failure' : 'success');
 
   const reported = reportedTokens(obj, m);
   // A raw key is hashed at once; only the hash travels further.

@@ -11,7 +11,8 @@ type PresetInput = Partial<Record<CanonicalField, FieldSpecInput>>;
 
 function compile(input: PresetInput): Mapping['fields'] {
   const out: Mapping['fields'] = {};
-  for (const [field, spec] of Object.entries(input) as [CanonicalField, FieldSpecInput][]) out[field] = compileFieldSpec(spec);
+  for (const [field, spec] of Object.entries(input) as [CanonicalField, FieldSpecInput][])
+    out[field] = compileFieldSpec(spec);
   return out;
 }
 
@@ -23,7 +24,11 @@ const litellm = (): PresetInput => ({
   apiKeyId: 'metadata.user_api_key_hash',
   apiKeyAlias: 'metadata.user_api_key_alias',
   team: ['metadata.user_api_key_team_alias', 'metadata.user_api_key_team_id'],
-  tier: [{ path: 'request_tags', tag_prefix: 'tier:' }, 'metadata.spend_logs_metadata.tier', 'metadata.requester_metadata.tier'],
+  tier: [
+    { path: 'request_tags', tag_prefix: 'tier:' },
+    'metadata.spend_logs_metadata.tier',
+    'metadata.requester_metadata.tier',
+  ],
   model: 'model',
   provider: 'custom_llm_provider',
   status: 'status',
@@ -98,6 +103,10 @@ export const PRESETS: Readonly<Record<PresetFormat, Mapping>> = {
   },
 };
 
-export function compileMapping(input: PresetInput, timeUnit: Mapping['timeUnit'], inputTokensIncludeCache: boolean): Mapping {
+export function compileMapping(
+  input: PresetInput,
+  timeUnit: Mapping['timeUnit'],
+  inputTokensIncludeCache: boolean
+): Mapping {
   return { fields: compile(input), timeUnit, inputTokensIncludeCache };
 }

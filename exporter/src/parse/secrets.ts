@@ -8,7 +8,8 @@
 // Well-known credential prefixes: OpenAI/Anthropic/LiteLLM `sk-`, `sk_live_`, `pk-`, `rk-`; HTTP auth
 // schemes; Google `AIza`; GitHub `ghp_`/`gho_`/`ghs_`/`github_pat_`; Slack `xox?-`; Hugging Face `hf_`;
 // AWS access key ids; JWTs (`eyJ` is base64 of `{"`).
-const SECRET_PREFIX = /^(?:(?:sk|pk|rk)[-_]|(?:bearer|basic|token|apikey|api-key)\s|AIza|gh[pousr]_|github_pat_|xox[abprs]-|hf_|A[KS]IA[0-9A-Z]{12}|eyJ)/i;
+const SECRET_PREFIX =
+  /^(?:(?:sk|pk|rk)[-_]|(?:bearer|basic|token|apikey|api-key)\s|AIza|gh[pousr]_|github_pat_|xox[abprs]-|hf_|A[KS]IA[0-9A-Z]{12}|eyJ)/i;
 // A credential embedded in a longer text ("key=sk-...", "Authorization: Bearer ...").
 const SECRET_INSIDE = /(?:^|[^A-Za-z0-9])(?:sk-[A-Za-z0-9]|bearer\s+\S)/i;
 const ALNUM_RUN = /[A-Za-z0-9]+/g;

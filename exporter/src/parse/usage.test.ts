@@ -14,31 +14,47 @@ describe('usage objects to disjoint buckets', () => {
         completion_tokens: 900,
         prompt_tokens_details: { cached_tokens: 1536 },
         completion_tokens_details: { reasoning_tokens: 640 },
-      }),
+      })
     ).toEqual({ inputUncached: 512, cacheRead: 1536, cacheWrite: 0, output: 900, reasoning: 640 });
   });
 
   it('Anthropic: input_tokens excludes cache reads and writes', () => {
     expect(
-      buckets({ input_tokens: 48, output_tokens: 312, cache_creation_input_tokens: 2100, cache_read_input_tokens: 500 }),
+      buckets({ input_tokens: 48, output_tokens: 312, cache_creation_input_tokens: 2100, cache_read_input_tokens: 500 })
     ).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
   });
 
   it('OpenAI Responses: input_tokens includes input_tokens_details.cached_tokens', () => {
     expect(
-      buckets({ input_tokens: 100, input_tokens_details: { cached_tokens: 60 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 4 } }),
+      buckets({
+        input_tokens: 100,
+        input_tokens_details: { cached_tokens: 60 },
+        output_tokens: 10,
+        output_tokens_details: { reasoning_tokens: 4 },
+      })
     ).toEqual({ inputUncached: 40, cacheRead: 60, cacheWrite: 0, output: 10, reasoning: 4 });
   });
 
   it('LiteLLM (current): cache writes are in prompt_tokens_details and counted in prompt_tokens', () => {
     expect(
-      buckets({ prompt_tokens: 2648, completion_tokens: 10, cache_creation_input_tokens: 2100, cache_read_input_tokens: 500, prompt_tokens_details: { cached_tokens: 500, cache_creation_tokens: 2100 } }),
+      buckets({
+        prompt_tokens: 2648,
+        completion_tokens: 10,
+        cache_creation_input_tokens: 2100,
+        cache_read_input_tokens: 500,
+        prompt_tokens_details: { cached_tokens: 500, cache_creation_tokens: 2100 },
+      })
     ).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 10, reasoning: 0 });
   });
 
   it('LiteLLM (older): top-level cache_creation_input_tokens was not in prompt_tokens', () => {
     expect(
-      buckets({ prompt_tokens: 548, completion_tokens: 10, cache_creation_input_tokens: 2100, prompt_tokens_details: { cached_tokens: 500 } }),
+      buckets({
+        prompt_tokens: 548,
+        completion_tokens: 10,
+        cache_creation_input_tokens: 2100,
+        prompt_tokens_details: { cached_tokens: 500 },
+      })
     ).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 10, reasoning: 0 });
   });
 
@@ -47,8 +63,12 @@ describe('usage objects to disjoint buckets', () => {
   });
 
   it('rejects cached tokens larger than the input that includes them, naming the field', () => {
-    expect(() => buckets({ prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 20 } })).toThrow(FieldError);
-    expect(() => buckets({ prompt_tokens: -1, completion_tokens: 1 })).toThrow(/usage.prompt_tokens: expected a non-negative integer/);
+    expect(() =>
+      buckets({ prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 20 } })
+    ).toThrow(FieldError);
+    expect(() => buckets({ prompt_tokens: -1, completion_tokens: 1 })).toThrow(
+      /usage.prompt_tokens: expected a non-negative integer/
+    );
   });
 
   it('an object without token fields is not a usage object', () => {
@@ -61,45 +81,94 @@ describe('usage objects: the choices that are easy to get wrong', () => {
   const reported = (u: unknown) => readUsageObject(u, 'usage');
 
   it('OpenAI-style: a top-level cache_read_input_tokens is the cache read when the details give none', () => {
-    expect(buckets({ prompt_tokens: 100, completion_tokens: 5, cache_read_input_tokens: 40 })).toEqual({ inputUncached: 60, cacheRead: 40, cacheWrite: 0, output: 5, reasoning: 0 });
-    expect(buckets({ prompt_tokens: 100, completion_tokens: 5, cache_read_input_tokens: 40, prompt_tokens_details: { cached_tokens: null } })).toMatchObject({ inputUncached: 60, cacheRead: 40 });
+    expect(buckets({ prompt_tokens: 100, completion_tokens: 5, cache_read_input_tokens: 40 })).toEqual({
+      inputUncached: 60,
+      cacheRead: 40,
+      cacheWrite: 0,
+      output: 5,
+      reasoning: 0,
+    });
+    expect(
+      buckets({
+        prompt_tokens: 100,
+        completion_tokens: 5,
+        cache_read_input_tokens: 40,
+        prompt_tokens_details: { cached_tokens: null },
+      })
+    ).toMatchObject({ inputUncached: 60, cacheRead: 40 });
   });
 
   it('OpenAI-style: prompt_tokens_details.cached_tokens wins over a top-level cache_read_input_tokens', () => {
-    expect(buckets({ prompt_tokens: 100, completion_tokens: 5, cache_read_input_tokens: 40, prompt_tokens_details: { cached_tokens: 30 } })).toMatchObject({ inputUncached: 70, cacheRead: 30 });
+    expect(
+      buckets({
+        prompt_tokens: 100,
+        completion_tokens: 5,
+        cache_read_input_tokens: 40,
+        prompt_tokens_details: { cached_tokens: 30 },
+      })
+    ).toMatchObject({ inputUncached: 70, cacheRead: 30 });
   });
 
-  it("OpenRouter: prompt_tokens_details.cache_write_tokens is a cache write counted inside prompt_tokens", () => {
-    expect(buckets({ prompt_tokens: 1000, completion_tokens: 10, prompt_tokens_details: { cached_tokens: 200, cache_write_tokens: 300 } })).toEqual({
+  it('OpenRouter: prompt_tokens_details.cache_write_tokens is a cache write counted inside prompt_tokens', () => {
+    expect(
+      buckets({
+        prompt_tokens: 1000,
+        completion_tokens: 10,
+        prompt_tokens_details: { cached_tokens: 200, cache_write_tokens: 300 },
+      })
+    ).toEqual({
       inputUncached: 500,
       cacheRead: 200,
       cacheWrite: 300,
       output: 10,
       reasoning: 0,
     });
-    expect(reported({ prompt_tokens: 1000, prompt_tokens_details: { cache_write_tokens: 300 } })).toMatchObject({ cacheWrite: 300, inputIncludesCacheWrite: true });
+    expect(reported({ prompt_tokens: 1000, prompt_tokens_details: { cache_write_tokens: 300 } })).toMatchObject({
+      cacheWrite: 300,
+      inputIncludesCacheWrite: true,
+    });
   });
 
   it('LiteLLM: cache_creation_tokens in the details wins over cache_write_tokens and over the top-level count', () => {
-    expect(buckets({ prompt_tokens: 1000, completion_tokens: 1, cache_creation_input_tokens: 900, prompt_tokens_details: { cache_creation_tokens: 300, cache_write_tokens: 100 } })).toMatchObject({ inputUncached: 700, cacheWrite: 300 });
+    expect(
+      buckets({
+        prompt_tokens: 1000,
+        completion_tokens: 1,
+        cache_creation_input_tokens: 900,
+        prompt_tokens_details: { cache_creation_tokens: 300, cache_write_tokens: 100 },
+      })
+    ).toMatchObject({ inputUncached: 700, cacheWrite: 300 });
   });
 
   it('a null cache write in the details falls back to the top-level count, which is not inside prompt_tokens', () => {
-    expect(buckets({ prompt_tokens: 548, completion_tokens: 10, cache_creation_input_tokens: 2100, prompt_tokens_details: { cached_tokens: 500, cache_creation_tokens: null } })).toEqual({
+    expect(
+      buckets({
+        prompt_tokens: 548,
+        completion_tokens: 10,
+        cache_creation_input_tokens: 2100,
+        prompt_tokens_details: { cached_tokens: 500, cache_creation_tokens: null },
+      })
+    ).toEqual({
       inputUncached: 48,
       cacheRead: 500,
       cacheWrite: 2100,
       output: 10,
       reasoning: 0,
     });
-    expect(reported({ prompt_tokens: 548, cache_creation_input_tokens: 2100 })).toMatchObject({ inputIncludesCacheWrite: false });
+    expect(reported({ prompt_tokens: 548, cache_creation_input_tokens: 2100 })).toMatchObject({
+      inputIncludesCacheWrite: false,
+    });
   });
 
   it('one-sided usage: only input or only output is reported, the other side is zero', () => {
     const zero = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
     expect(buckets({ prompt_tokens: 12 })).toEqual({ ...zero, inputUncached: 12 });
     expect(buckets({ completion_tokens: 7 })).toEqual({ ...zero, output: 7 });
-    expect(buckets({ completion_tokens: 7, completion_tokens_details: { reasoning_tokens: 3 } })).toEqual({ ...zero, output: 7, reasoning: 3 });
+    expect(buckets({ completion_tokens: 7, completion_tokens_details: { reasoning_tokens: 3 } })).toEqual({
+      ...zero,
+      output: 7,
+      reasoning: 3,
+    });
     expect(buckets({ input_tokens: 12 })).toEqual({ ...zero, inputUncached: 12 });
     expect(buckets({ output_tokens: 9 })).toEqual({ ...zero, output: 9 });
     expect(buckets({ output_tokens: 9, cache_read_input_tokens: 4 })).toEqual({ ...zero, cacheRead: 4, output: 9 });
@@ -108,17 +177,35 @@ describe('usage objects: the choices that are easy to get wrong', () => {
 
   it('a null side is absent, not a new kind of object', () => {
     expect(buckets({ prompt_tokens: null, completion_tokens: 3 })).toMatchObject({ inputUncached: 0, output: 3 });
-    expect(reported({ prompt_tokens: undefined, input_tokens: 5 })).toMatchObject({ inputTotal: 5, inputIncludesCacheWrite: true });
+    expect(reported({ prompt_tokens: undefined, input_tokens: 5 })).toMatchObject({
+      inputTotal: 5,
+      inputIncludesCacheWrite: true,
+    });
   });
 
   it('Anthropic: reasoning comes from output_tokens_details and may not exceed the output', () => {
-    expect(buckets({ input_tokens: 1, output_tokens: 10, output_tokens_details: { reasoning_tokens: 4 } })).toMatchObject({ output: 10, reasoning: 4 });
-    expect(() => buckets({ input_tokens: 1, output_tokens: 3, output_tokens_details: { reasoning_tokens: 4 } })).toThrow('usage: reasoning tokens (4) exceed output tokens (3)');
-    expect(() => buckets({ prompt_tokens: 1, completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 4 } })).toThrow(FieldError);
+    expect(
+      buckets({ input_tokens: 1, output_tokens: 10, output_tokens_details: { reasoning_tokens: 4 } })
+    ).toMatchObject({ output: 10, reasoning: 4 });
+    expect(() =>
+      buckets({ input_tokens: 1, output_tokens: 3, output_tokens_details: { reasoning_tokens: 4 } })
+    ).toThrow('usage: reasoning tokens (4) exceed output tokens (3)');
+    expect(() =>
+      buckets({ prompt_tokens: 1, completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 4 } })
+    ).toThrow(FieldError);
   });
 
   it('OpenAI Responses: cache writes are zero and never included', () => {
-    expect(reported({ input_tokens: 100, input_tokens_details: { cached_tokens: 60 }, cache_creation_input_tokens: 50 })).toEqual({ inputTotal: 100, cacheRead: 60, cacheWrite: 0, inputIncludesCacheWrite: false, output: 0, reasoning: 0 });
+    expect(
+      reported({ input_tokens: 100, input_tokens_details: { cached_tokens: 60 }, cache_creation_input_tokens: 50 })
+    ).toEqual({
+      inputTotal: 100,
+      cacheRead: 60,
+      cacheWrite: 0,
+      inputIncludesCacheWrite: false,
+      output: 0,
+      reasoning: 0,
+    });
   });
 
   it('names the field at fault by its path under the usage object', () => {
@@ -131,33 +218,59 @@ describe('usage objects: the choices that are easy to get wrong', () => {
       }
       throw new Error('expected a FieldError');
     };
-    expect(field({ prompt_tokens: 1, prompt_tokens_details: { cached_tokens: 'x' } })).toEqual(['usage.prompt_tokens_details.cached_tokens', 'usage.prompt_tokens_details.cached_tokens: expected a non-negative integer, got "x"']);
+    expect(field({ prompt_tokens: 1, prompt_tokens_details: { cached_tokens: 'x' } })).toEqual([
+      'usage.prompt_tokens_details.cached_tokens',
+      'usage.prompt_tokens_details.cached_tokens: expected a non-negative integer, got "x"',
+    ]);
     // Each count is named where it was read: a top-level cache count, a cache write in the details.
     expect(field({ prompt_tokens: 1, cache_read_input_tokens: 'x' })[0]).toBe('usage.cache_read_input_tokens');
-    expect(field({ prompt_tokens: 1, prompt_tokens_details: { cache_write_tokens: -1 } })[0]).toBe('usage.prompt_tokens_details.cache_write_tokens');
-    expect(field({ prompt_tokens: 1, prompt_tokens_details: { cache_creation_tokens: -1 } })[0]).toBe('usage.prompt_tokens_details.cache_creation_tokens');
+    expect(field({ prompt_tokens: 1, prompt_tokens_details: { cache_write_tokens: -1 } })[0]).toBe(
+      'usage.prompt_tokens_details.cache_write_tokens'
+    );
+    expect(field({ prompt_tokens: 1, prompt_tokens_details: { cache_creation_tokens: -1 } })[0]).toBe(
+      'usage.prompt_tokens_details.cache_creation_tokens'
+    );
     expect(field({ completion_tokens: -1 })[0]).toBe('usage.completion_tokens');
-    expect(field({ prompt_tokens: 1, completion_tokens_details: { reasoning_tokens: -1 } })[0]).toBe('usage.completion_tokens_details.reasoning_tokens');
+    expect(field({ prompt_tokens: 1, completion_tokens_details: { reasoning_tokens: -1 } })[0]).toBe(
+      'usage.completion_tokens_details.reasoning_tokens'
+    );
     expect(field({ prompt_tokens: 1, cache_creation_input_tokens: -1 })[0]).toBe('usage.cache_creation_input_tokens');
     expect(field({ input_tokens: -1 })[0]).toBe('usage.input_tokens');
     expect(field({ output_tokens: -1 })[0]).toBe('usage.output_tokens');
     expect(field({ input_tokens: 1, cache_read_input_tokens: -1 })[0]).toBe('usage.cache_read_input_tokens');
     expect(field({ input_tokens: 1, cache_creation_input_tokens: -1 })[0]).toBe('usage.cache_creation_input_tokens');
-    expect(field({ input_tokens: 1, input_tokens_details: { cached_tokens: -1 } })[0]).toBe('usage.input_tokens_details.cached_tokens');
-    expect(field({ output_tokens: 1, output_tokens_details: { reasoning_tokens: -1 } })[0]).toBe('usage.output_tokens_details.reasoning_tokens');
-    expect(field({ prompt_tokens: 10, prompt_tokens_details: { cached_tokens: 20 } })).toEqual(['usage', 'usage: input tokens (10) are fewer than the cached tokens they include (20)']);
+    expect(field({ input_tokens: 1, input_tokens_details: { cached_tokens: -1 } })[0]).toBe(
+      'usage.input_tokens_details.cached_tokens'
+    );
+    expect(field({ output_tokens: 1, output_tokens_details: { reasoning_tokens: -1 } })[0]).toBe(
+      'usage.output_tokens_details.reasoning_tokens'
+    );
+    expect(field({ prompt_tokens: 10, prompt_tokens_details: { cached_tokens: 20 } })).toEqual([
+      'usage',
+      'usage: input tokens (10) are fewer than the cached tokens they include (20)',
+    ]);
   });
 
   it('an array is not a usage object, nor are its details', () => {
     expect(readUsageObject([{ prompt_tokens: 1 }], 'usage')).toBeUndefined();
     expect(readUsageObject(null, 'usage')).toBeUndefined();
-    expect(buckets({ prompt_tokens: 10, prompt_tokens_details: [5] })).toMatchObject({ inputUncached: 10, cacheRead: 0 });
+    expect(buckets({ prompt_tokens: 10, prompt_tokens_details: [5] })).toMatchObject({
+      inputUncached: 10,
+      cacheRead: 0,
+    });
   });
 });
 
 describe('usage objects: limits', () => {
   it('allows all of the input to be cached and all of the output to be reasoning', () => {
-    expect(buckets({ prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 10 }, completion_tokens_details: { reasoning_tokens: 4 } })).toEqual({
+    expect(
+      buckets({
+        prompt_tokens: 10,
+        completion_tokens: 4,
+        prompt_tokens_details: { cached_tokens: 10 },
+        completion_tokens_details: { reasoning_tokens: 4 },
+      })
+    ).toEqual({
       inputUncached: 0,
       cacheRead: 10,
       cacheWrite: 0,
@@ -176,30 +289,74 @@ describe('usage objects: limits', () => {
       }
       throw new Error('expected a FieldError');
     };
-    expect(refusal({ prompt_tokens: 10, prompt_tokens_details: { cached_tokens: 11 } })).toEqual({ reason: 'invalid_field', field: 'usage', message: 'usage: input tokens (10) are fewer than the cached tokens they include (11)' });
-    expect(refusal({ completion_tokens: 4, completion_tokens_details: { reasoning_tokens: 5 } })).toEqual({ reason: 'invalid_field', field: 'usage', message: 'usage: reasoning tokens (5) exceed output tokens (4)' });
+    expect(refusal({ prompt_tokens: 10, prompt_tokens_details: { cached_tokens: 11 } })).toEqual({
+      reason: 'invalid_field',
+      field: 'usage',
+      message: 'usage: input tokens (10) are fewer than the cached tokens they include (11)',
+    });
+    expect(refusal({ completion_tokens: 4, completion_tokens_details: { reasoning_tokens: 5 } })).toEqual({
+      reason: 'invalid_field',
+      field: 'usage',
+      message: 'usage: reasoning tokens (5) exceed output tokens (4)',
+    });
   });
 });
 
 describe('flat token fields of a mapping (no usage object)', () => {
-  const fields = { startTime: 'ts', model: 'model', usage: 'usage', inputTokens: 'in', outputTokens: 'out', cacheReadTokens: 'cr', cacheWriteTokens: 'cw', reasoningTokens: 'rs' } as const;
+  const fields = {
+    startTime: 'ts',
+    model: 'model',
+    usage: 'usage',
+    inputTokens: 'in',
+    outputTokens: 'out',
+    cacheReadTokens: 'cr',
+    cacheWriteTokens: 'cw',
+    reasoningTokens: 'rs',
+  } as const;
   const tokens = (inputTokensIncludeCache: boolean, line: Record<string, unknown>) => {
-    const parsed = new LineParser({ format: 'generic', mappings: { generic: compileMapping(fields, 'auto', inputTokensIncludeCache) } }).parse(JSON.stringify({ ts: 1735725600, model: 'm', ...line }));
+    const parsed = new LineParser({
+      format: 'generic',
+      mappings: { generic: compileMapping(fields, 'auto', inputTokensIncludeCache) },
+    }).parse(JSON.stringify({ ts: 1735725600, model: 'm', ...line }));
     if (isRejection(parsed)) return parsed;
     return parsed.record.tokens;
   };
 
   it('input that includes the cache (OpenAI semantics): uncached = input - read - write', () => {
-    expect(tokens(true, { in: 100, cr: 30, cw: 20, out: 9, rs: 2 })).toEqual({ inputUncached: 50, cacheRead: 30, cacheWrite: 20, output: 9, reasoning: 2 });
+    expect(tokens(true, { in: 100, cr: 30, cw: 20, out: 9, rs: 2 })).toEqual({
+      inputUncached: 50,
+      cacheRead: 30,
+      cacheWrite: 20,
+      output: 9,
+      reasoning: 2,
+    });
   });
 
   it('input that excludes the cache (Anthropic semantics): uncached = input', () => {
-    expect(tokens(false, { in: 100, cr: 30, cw: 20, out: 9 })).toEqual({ inputUncached: 100, cacheRead: 30, cacheWrite: 20, output: 9, reasoning: 0 });
+    expect(tokens(false, { in: 100, cr: 30, cw: 20, out: 9 })).toEqual({
+      inputUncached: 100,
+      cacheRead: 30,
+      cacheWrite: 20,
+      output: 9,
+      reasoning: 0,
+    });
   });
 
   it('one-sided flat fields', () => {
-    expect(tokens(true, { out: 9 })).toEqual({ inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 9, reasoning: 0 });
-    expect(tokens(false, { in: 4 })).toEqual({ inputUncached: 4, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 });
+    expect(tokens(true, { out: 9 })).toEqual({
+      inputUncached: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      output: 9,
+      reasoning: 0,
+    });
+    expect(tokens(false, { in: 4 })).toEqual({
+      inputUncached: 4,
+      cacheRead: 0,
+      cacheWrite: 0,
+      output: 0,
+      reasoning: 0,
+    });
   });
 
   it('a usage object without token fields leaves the flat fields in charge', () => {
@@ -208,6 +365,10 @@ describe('flat token fields of a mapping (no usage object)', () => {
   });
 
   it('an inconsistent flat line is refused naming the input field', () => {
-    expect(tokens(true, { in: 10, cr: 20 })).toMatchObject({ reason: 'invalid_field', field: 'in', message: 'in: input tokens (10) are fewer than the cached tokens they include (20)' });
+    expect(tokens(true, { in: 10, cr: 20 })).toMatchObject({
+      reason: 'invalid_field',
+      field: 'in',
+      message: 'in: input tokens (10) are fewer than the cached tokens they include (20)',
+    });
   });
 });

@@ -29,11 +29,15 @@ export function toBuckets(r: ReportedTokens, field: string): TokenBuckets {
     throw new FieldError(
       'invalid_field',
       field,
-      `${field}: input tokens (${r.inputTotal}) are fewer than the cached tokens they include (${cached})`,
+      `${field}: input tokens (${r.inputTotal}) are fewer than the cached tokens they include (${cached})`
     );
   }
   if (r.reasoning > r.output) {
-    throw new FieldError('invalid_field', field, `${field}: reasoning tokens (${r.reasoning}) exceed output tokens (${r.output})`);
+    throw new FieldError(
+      'invalid_field',
+      field,
+      `${field}: reasoning tokens (${r.reasoning}) exceed output tokens (${r.output})`
+    );
   }
   return { inputUncached, cacheRead: r.cacheRead, cacheWrite: r.cacheWrite, output: r.output, reasoning: r.reasoning };
 }
@@ -45,7 +49,11 @@ function obj(v: unknown): Record<string, unknown> | undefined {
 const count = (v: unknown, field: string): number => toOptionalCount(v, field) ?? 0;
 
 /** The first of `keys` that `o` holds a value for (null is none), with its path for messages. */
-function firstOf(o: Record<string, unknown> | undefined, keys: readonly string[], prefix = ''): { key: string; value: unknown } | undefined {
+function firstOf(
+  o: Record<string, unknown> | undefined,
+  keys: readonly string[],
+  prefix = ''
+): { key: string; value: unknown } | undefined {
   for (const k of keys) if (o?.[k] !== undefined && o[k] !== null) return { key: prefix + k, value: o[k] };
   return undefined;
 }
@@ -64,8 +72,11 @@ export function readUsageObject(value: unknown, field: string): ReportedTokens |
     // LiteLLM puts Anthropic cache writes in `prompt_tokens_details.cache_creation_tokens` (and then counts
     // them inside prompt_tokens); older LiteLLM only had the top-level `cache_creation_input_tokens`, not
     // counted in prompt_tokens. OpenRouter calls it `cache_write_tokens`, included in prompt_tokens.
-    const write = firstOf(details, ['cache_creation_tokens', 'cache_write_tokens'], 'prompt_tokens_details.') ?? firstOf(u, ['cache_creation_input_tokens']);
-    const read = firstOf(details, ['cached_tokens'], 'prompt_tokens_details.') ?? firstOf(u, ['cache_read_input_tokens']);
+    const write =
+      firstOf(details, ['cache_creation_tokens', 'cache_write_tokens'], 'prompt_tokens_details.') ??
+      firstOf(u, ['cache_creation_input_tokens']);
+    const read =
+      firstOf(details, ['cached_tokens'], 'prompt_tokens_details.') ?? firstOf(u, ['cache_read_input_tokens']);
     return {
       inputTotal: count(u.prompt_tokens, f('prompt_tokens')),
       cacheRead: read ? count(read.value, f(read.key)) : 0,
@@ -83,12 +94,26 @@ export function readUsageObject(value: unknown, field: string): ReportedTokens |
     const reasoning = count(outDetails?.reasoning_tokens, f('output_tokens_details.reasoning_tokens'));
     if (inDetails) {
       // OpenAI Responses API: input_tokens includes cached_tokens.
-      return { inputTotal: input, cacheRead: count(inDetails.cached_tokens, f('input_tokens_details.cached_tokens')), cacheWrite: 0, inputIncludesCacheWrite: false, output, reasoning };
+      return {
+        inputTotal: input,
+        cacheRead: count(inDetails.cached_tokens, f('input_tokens_details.cached_tokens')),
+        cacheWrite: 0,
+        inputIncludesCacheWrite: false,
+        output,
+        reasoning,
+      };
     }
     // Anthropic Messages: input_tokens excludes both cache buckets.
     const cacheRead = count(u.cache_read_input_tokens, f('cache_read_input_tokens'));
     const cacheWrite = count(u.cache_creation_input_tokens, f('cache_creation_input_tokens'));
-    return { inputTotal: input + cacheRead + cacheWrite, cacheRead, cacheWrite, inputIncludesCacheWrite: true, output, reasoning };
+    return {
+      inputTotal: input + cacheRead + cacheWrite,
+      cacheRead,
+      cacheWrite,
+      inputIncludesCacheWrite: true,
+      output,
+      reasoning,
+    };
   }
   return undefined;
 }

@@ -16,7 +16,10 @@ export interface ParsingSource {
   parser: LineParser;
 }
 
-export const parsingSource = (context: SourceContext): ParsingSource => ({ context, parser: new LineParser(context.parser) });
+export const parsingSource = (context: SourceContext): ParsingSource => ({
+  context,
+  parser: new LineParser(context.parser),
+});
 
 export interface Pricing {
   pricer: Pricer;
@@ -35,7 +38,9 @@ export interface PartResult {
 export function joinParts(a: PartResult, b: PartResult): PartResult {
   const newest = new Map(a.newest);
   for (const [source, ms] of b.newest) if (ms > (newest.get(source) ?? -Infinity)) newest.set(source, ms);
-  const rejects = [...a.rejects, ...b.rejects].sort((x, y) => (x.path === y.path ? x.byteOffset - y.byteOffset : x.path < y.path ? -1 : 1));
+  const rejects = [...a.rejects, ...b.rejects].sort((x, y) =>
+    x.path === y.path ? x.byteOffset - y.byteOffset : x.path < y.path ? -1 : 1
+  );
   return { rows: joinRows(a.rows, b.rows), rejects, newest };
 }
 
@@ -49,7 +54,13 @@ export class BatchPart {
   private readonly newest = new Map<string, number>();
 
   /** `seqBase`: the place of the first text among its batch's lines, so that of two repeats the first read is kept. */
-  add(source: ParsingSource, path: string, texts: readonly FramedText[], seqBase: number, { pricer, identities }: Pricing): void {
+  add(
+    source: ParsingSource,
+    path: string,
+    texts: readonly FramedText[],
+    seqBase: number,
+    { pricer, identities }: Pricing
+  ): void {
     const { name, keyNamespace } = source.context;
     let newest = this.newest.get(name) ?? -Infinity;
     for (let i = 0; i < texts.length; i++) {
@@ -57,13 +68,22 @@ export class BatchPart {
       let parsed = t.tooLong
         ? ({ reason: 'line_too_long', message: `line longer than the configured max_line_bytes` } as ParseRejection)
         : t.invalidUtf8At !== undefined
-          ? ({ reason: 'invalid_utf8', message: `byte ${t.invalidUtf8At} of the file is not valid UTF-8` } as ParseRejection)
+          ? ({
+              reason: 'invalid_utf8',
+              message: `byte ${t.invalidUtf8At} of the file is not valid UTF-8`,
+            } as ParseRejection)
           : source.parser.parse(t.text);
       let price: Price | undefined;
       if (!isRejection(parsed)) {
         identities.apply(parsed.record);
         try {
-          price = pricer.price(parsed.record.model, parsed.record.provider, parsed.record.tier, parsed.record.startMs, parsed.record.tokens);
+          price = pricer.price(
+            parsed.record.model,
+            parsed.record.provider,
+            parsed.record.tier,
+            parsed.record.startMs,
+            parsed.record.tokens
+          );
         } catch (e) {
           // A cost too large for the ledger refuses this line only (one reject), never its batch.
           if (!(e instanceof FieldError)) throw e;
@@ -108,7 +128,7 @@ export class BatchPart {
           chargePusd: price?.chargePusd,
           priceVersion: price ? pricer.book.version : undefined,
         },
-        seqBase + i,
+        seqBase + i
       );
     }
     if (newest > -Infinity) this.newest.set(name, newest);

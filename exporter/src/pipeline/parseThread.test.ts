@@ -10,7 +10,24 @@ const source: SourceContext = { name: 'src', parser: { format: 'litellm', mappin
 const pricing = { pricer: new Pricer(emptyPriceBook()), identities: new IdentityMap([], 'standard') };
 
 const texts = (...ids: string[]): FramedText[] =>
-  ids.map((id, i) => ({ text: id === 'bad' ? '{"id":' : JSON.stringify({ id, startTime: 1735689600, endTime: 1735689601, model: 'm1', status: 'success', prompt_tokens: 1, completion_tokens: 1 }), line: i + 1, startOffset: i, endOffset: i + 1, tooLong: false }));
+  ids.map((id, i) => ({
+    text:
+      id === 'bad'
+        ? '{"id":'
+        : JSON.stringify({
+            id,
+            startTime: 1735689600,
+            endTime: 1735689601,
+            model: 'm1',
+            status: 'success',
+            prompt_tokens: 1,
+            completion_tokens: 1,
+          }),
+    line: i + 1,
+    startOffset: i,
+    endOffset: i + 1,
+    tooLong: false,
+  }));
 
 /** Request id and `seq` (the last column) of each encoded row. */
 const idsAndPlaces = (part: PartResult): string[] =>

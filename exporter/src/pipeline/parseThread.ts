@@ -50,7 +50,12 @@ export class ParseThread {
 
   parse(context: SourceContext, path: string, texts: readonly FramedText[], seqBase: number, pricing: Pricing): void {
     if (this.sent?.pricer !== pricing.pricer || this.sent.identities !== pricing.identities) {
-      this.post({ kind: 'pricing', book: pricing.pricer.book, identities: pricing.identities.identities, defaultTier: pricing.identities.defaultTier });
+      this.post({
+        kind: 'pricing',
+        book: pricing.pricer.book,
+        identities: pricing.identities.identities,
+        defaultTier: pricing.identities.defaultTier,
+      });
       this.sent = pricing;
     }
     let source = this.sourceIds.get(context);

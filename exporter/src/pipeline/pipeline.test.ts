@@ -14,11 +14,30 @@ import { Pipeline } from './pipeline';
 // a batch and rows stored already, they must equal the ledger's own totals.
 
 const line = (id: string, user: string, model: string, durationS: number): string =>
-  JSON.stringify({ id, startTime: 1735689600 + Number(id.slice(1)), endTime: 1735689600 + Number(id.slice(1)) + durationS, model, status: 'success', prompt_tokens: 100, completion_tokens: 10, metadata: { user_api_key_user_id: user } });
+  JSON.stringify({
+    id,
+    startTime: 1735689600 + Number(id.slice(1)),
+    endTime: 1735689600 + Number(id.slice(1)) + durationS,
+    model,
+    status: 'success',
+    prompt_tokens: 100,
+    completion_tokens: 10,
+    metadata: { user_api_key_user_id: user },
+  });
 
 const bookAt = (version: string, inputPusd: bigint): PriceBook => ({
   version,
-  models: new Map([['m1', [{ effectiveFromMs: 0, rates: { inputUncached: inputPusd, cacheRead: inputPusd, cacheWrite: inputPusd, output: 0n } }]]]),
+  models: new Map([
+    [
+      'm1',
+      [
+        {
+          effectiveFromMs: 0,
+          rates: { inputUncached: inputPusd, cacheRead: inputPusd, cacheWrite: inputPusd, output: 0n },
+        },
+      ],
+    ],
+  ]),
   aliases: new Map(),
   tiers: new Map(),
   warnings: [],
@@ -31,17 +50,50 @@ describe('Pipeline metrics', () => {
 
   it('count each stored request once: repeats within a batch and rows already in the ledger are left out', async () => {
     const ledger = await Ledger.open(join(dir, 'l.duckdb'));
-    const pricer = new Pricer({ ...bookAt('v1', 1000000n), models: new Map([['m1', [{ effectiveFromMs: 0, rates: { inputUncached: 1000000n, cacheRead: 500000n, cacheWrite: 1000000n, output: 2000000n } }]]]) });
+    const pricer = new Pricer({
+      ...bookAt('v1', 1000000n),
+      models: new Map([
+        [
+          'm1',
+          [
+            {
+              effectiveFromMs: 0,
+              rates: { inputUncached: 1000000n, cacheRead: 500000n, cacheWrite: 1000000n, output: 2000000n },
+            },
+          ],
+        ],
+      ]),
+    });
     const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
-    const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => new IdentityMap([], 'standard'), metrics, batchLines: 1000, onRejects: () => undefined });
-    const handle = pipeline.handler({ name: 'src', parser: { format: 'litellm', mappings: {} }, keyNamespace: undefined });
-    const feed = (texts: string[]) => handle({ path: 'x.jsonl', texts: texts.map((text, i) => ({ text, line: i + 1, startOffset: 0, endOffset: 0, tooLong: false })), position: undefined });
+    const pipeline = new Pipeline({
+      ledger,
+      pricer: () => pricer,
+      identities: () => new IdentityMap([], 'standard'),
+      metrics,
+      batchLines: 1000,
+      onRejects: () => undefined,
+    });
+    const handle = pipeline.handler({
+      name: 'src',
+      parser: { format: 'litellm', mappings: {} },
+      keyNamespace: undefined,
+    });
+    const feed = (texts: string[]) =>
+      handle({
+        path: 'x.jsonl',
+        texts: texts.map((text, i) => ({ text, line: i + 1, startOffset: 0, endOffset: 0, tooLong: false })),
+        position: undefined,
+      });
     try {
       await feed([line('r1', 'ann', 'm1', 0.2), line('r2', 'bob', 'unknown-model', 3), line('r1', 'ann', 'm1', 0.2)]);
       await pipeline.flush();
       expect(pipeline.stats).toMatchObject({ recordsStored: 2, duplicates: 1, unpriced: 1 });
       // r2 is stored already; r3 and r4 are new.
-      await feed([line('r2', 'bob', 'unknown-model', 3), line('r3', 'ann', 'm1', 20), line('r4', 'cy', 'unknown-model', 0.05)]);
+      await feed([
+        line('r2', 'bob', 'unknown-model', 3),
+        line('r3', 'ann', 'm1', 20),
+        line('r4', 'cy', 'unknown-model', 0.05),
+      ]);
       await pipeline.flush();
       expect(pipeline.stats).toMatchObject({ recordsStored: 4, duplicates: 2, unpriced: 2 });
 
@@ -64,8 +116,19 @@ describe('Pipeline metrics', () => {
   it('parse reads on both threads into one batch: prices as of each read, the first of two repeats kept', async () => {
     const ledger = await Ledger.open(join(dir, 'l.duckdb'));
     let pricer = new Pricer(bookAt('v1', 1000n));
-    const pipeline = new Pipeline({ ledger, pricer: () => pricer, identities: () => new IdentityMap([], 'standard'), metrics: undefined, batchLines: 1000, onRejects: () => undefined });
-    const handle = pipeline.handler({ name: 'src', parser: { format: 'litellm', mappings: {} }, keyNamespace: undefined });
+    const pipeline = new Pipeline({
+      ledger,
+      pricer: () => pricer,
+      identities: () => new IdentityMap([], 'standard'),
+      metrics: undefined,
+      batchLines: 1000,
+      onRejects: () => undefined,
+    });
+    const handle = pipeline.handler({
+      name: 'src',
+      parser: { format: 'litellm', mappings: {} },
+      keyNamespace: undefined,
+    });
     try {
       // Reads handed over without a turn of the event loop between them: the worker takes the first four
       // (parseThread.ts), this thread parses the rest. The prices change between reads, as on a reload.
@@ -74,12 +137,33 @@ describe('Pipeline metrics', () => {
         if (i === 6) pricer = new Pricer(bookAt('v3', 3000n));
         const texts = [line(`r${i}`, `u${i}`, 'm1', 1)];
         if (i === 7) texts.push(line('r2', 'repeat-of-r2', 'm1', 1), 'not json');
-        await handle({ path: 'x.jsonl', texts: texts.map((text, j) => ({ text, line: i * 10 + j, startOffset: i * 1000 + j, endOffset: i * 1000 + j + 1, tooLong: false })), position: undefined });
+        await handle({
+          path: 'x.jsonl',
+          texts: texts.map((text, j) => ({
+            text,
+            line: i * 10 + j,
+            startOffset: i * 1000 + j,
+            endOffset: i * 1000 + j + 1,
+            tooLong: false,
+          })),
+          position: undefined,
+        });
       }
       await pipeline.flush();
-      expect(pipeline.stats).toMatchObject({ linesRead: 10, recordsStored: 8, duplicates: 1, rejected: new Map([['invalid_json', 1]]) });
-      const rows = await ledger.rows('SELECT record_key, user_id, price_version, cost_pusd FROM usage ORDER BY record_key');
-      expect(rows.map((r) => `${String(r.record_key)} ${String(r.user_id)} ${String(r.price_version)} ${String(r.cost_pusd)}`)).toEqual([
+      expect(pipeline.stats).toMatchObject({
+        linesRead: 10,
+        recordsStored: 8,
+        duplicates: 1,
+        rejected: new Map([['invalid_json', 1]]),
+      });
+      const rows = await ledger.rows(
+        'SELECT record_key, user_id, price_version, cost_pusd FROM usage ORDER BY record_key'
+      );
+      expect(
+        rows.map(
+          (r) => `${String(r.record_key)} ${String(r.user_id)} ${String(r.price_version)} ${String(r.cost_pusd)}`
+        )
+      ).toEqual([
         'litellm:r1 u1 v1 100000',
         'litellm:r2 u2 v1 100000',
         'litellm:r3 u3 v2 200000',

@@ -31,7 +31,14 @@ interface Batch {
   firstReadMs: Map<string, number>;
 }
 
-const newBatch = (): Batch => ({ local: new BatchPart(), threaded: false, positions: new Map(), counters: new Map(), lines: 0, firstReadMs: new Map() });
+const newBatch = (): Batch => ({
+  local: new BatchPart(),
+  threaded: false,
+  positions: new Map(),
+  counters: new Map(),
+  lines: 0,
+  firstReadMs: new Map(),
+});
 
 export interface PipelineOptions {
   ledger: Ledger;
@@ -129,13 +136,20 @@ export class Pipeline {
     for (;;) {
       const startMs = Date.now();
       try {
-        const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch(all.rows, all.rejects, [...b.positions.values()], b.counters);
+        const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch(
+          all.rows,
+          all.rejects,
+          [...b.positions.values()],
+          b.counters
+        );
         this.committing = undefined;
         if (failingSinceMs !== undefined) this.o.retry!.onRecovered(Date.now() - failingSinceMs);
         this.applyCommitted(b, all, inserted, added, freshRejects, batch);
         if (b.firstReadMs.size) {
           const waitedMs = Date.now() - Math.min(...b.firstReadMs.values());
-          this.o.log?.debug(`committed batch ${batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`);
+          this.o.log?.debug(
+            `committed batch ${batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`
+          );
         }
         return;
       } catch (e) {
@@ -169,7 +183,9 @@ export class Pipeline {
    * are committed): the lag while a commit waits or fails, which the file backlog alone does not show.
    */
   oldestUncommittedReadMs(source: string): number | undefined {
-    const times = [this.committing, this.batch].map((b) => b?.firstReadMs.get(source)).filter((t): t is number => t !== undefined);
+    const times = [this.committing, this.batch]
+      .map((b) => b?.firstReadMs.get(source))
+      .filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
 
@@ -187,7 +203,14 @@ export class Pipeline {
   }
 
   /** `added`: what the batch's new rows add to the metrics (see BatchResult). */
-  private applyCommitted(b: Batch, all: PartResult, inserted: number, added: MetricTotals, freshRejects: RejectedLine[], batch: number): void {
+  private applyCommitted(
+    b: Batch,
+    all: PartResult,
+    inserted: number,
+    added: MetricTotals,
+    freshRejects: RejectedLine[],
+    batch: number
+  ): void {
     const s = this.stats;
     s.linesRead += b.lines;
     s.recordsStored += inserted;
@@ -195,7 +218,8 @@ export class Pipeline {
     for (const r of all.rejects) bump(s.rejected, r.reason, 1);
     for (const u of added.unpriced) s.unpriced += u.requests;
     const m = this.o.metrics;
-    for (const [source, ms] of all.newest) if (ms > (this.newestRecordMs.get(source) ?? -Infinity)) this.newestRecordMs.set(source, ms);
+    for (const [source, ms] of all.newest)
+      if (ms > (this.newestRecordMs.get(source) ?? -Infinity)) this.newestRecordMs.set(source, ms);
     if (m) {
       m.usage.addTotals(added);
       for (const [key, n] of b.counters) {

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { redactedExcerpt } from './redact';
 
 const FIXTURES = join(__dirname, '../../test/fixtures');
-const fixtureLines = (name: string): string[] => readFileSync(join(FIXTURES, name), 'utf8').split('\n').filter((l) => l.trim());
+const fixtureLines = (name: string): string[] =>
+  readFileSync(join(FIXTURES, name), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 const excerpt = (o: unknown): Record<string, unknown> => JSON.parse(redactedExcerpt(JSON.stringify(o))!);
 
 describe('redactedExcerpt', () => {
@@ -18,7 +21,12 @@ describe('redactedExcerpt', () => {
     });
     const out = redactedExcerpt(line)!;
     expect(out).not.toContain('PRIVATE');
-    expect(JSON.parse(out)).toMatchObject({ id: 'r1', model: 'gpt-4o', messages: '[removed]', metadata: { user_api_key_hash: 'abc123', usage_object: { prompt_tokens: 5 } } });
+    expect(JSON.parse(out)).toMatchObject({
+      id: 'r1',
+      model: 'gpt-4o',
+      messages: '[removed]',
+      metadata: { user_api_key_hash: 'abc123', usage_object: { prompt_tokens: 5 } },
+    });
     expect(JSON.parse(out).request).toEqual({ headers: { authorization: '[removed]', 'x-api-key': '[removed]' } });
   });
 
@@ -26,7 +34,7 @@ describe('redactedExcerpt', () => {
     expect(redactedExcerpt('Authorization: Bearer sk-PRIVATE')).toBeUndefined();
   });
 
-  it('removes every string of a field it does not know (the review\'s LiteLLM line)', () => {
+  it("removes every string of a field it does not know (the review's LiteLLM line)", () => {
     const out = excerpt({
       id: 'chatcmpl-1',
       call_type: 'acompletion',
@@ -80,11 +88,29 @@ describe('redactedExcerpt', () => {
   });
 
   it('keeps numbers, booleans and null, and removes whole values of content and credential keys', () => {
-    const out = excerpt({ prompt_tokens: 12, completion_token: 3, response_cost: 0.01, stream: true, error_str: null, password: 123456, prompt: ['a', 'b'], choices: [{ index: 0 }] });
-    expect(out).toEqual({ prompt_tokens: 12, completion_token: 3, response_cost: 0.01, stream: true, error_str: null, password: '[removed]', prompt: '[removed]', choices: '[removed]' });
+    const out = excerpt({
+      prompt_tokens: 12,
+      completion_token: 3,
+      response_cost: 0.01,
+      stream: true,
+      error_str: null,
+      password: 123456,
+      prompt: ['a', 'b'],
+      choices: [{ index: 0 }],
+    });
+    expect(out).toEqual({
+      prompt_tokens: 12,
+      completion_token: 3,
+      response_cost: 0.01,
+      stream: true,
+      error_str: null,
+      password: '[removed]',
+      prompt: '[removed]',
+      choices: '[removed]',
+    });
   });
 
-  it('removes a safe field\'s value when it looks like a secret or is too long', () => {
+  it("removes a safe field's value when it looks like a secret or is too long", () => {
     const out = excerpt({
       user: 'sk-proj-abc',
       team: 'Bearer abcdef',
@@ -110,7 +136,10 @@ describe('redactedExcerpt', () => {
   });
 
   it('keeps a tags array under a safe key and removes strings with no key', () => {
-    expect(excerpt({ request_tags: ['tier:gold'], consumer: { tags: ['team:eng'] } })).toEqual({ request_tags: ['tier:gold'], consumer: { tags: ['team:eng'] } });
+    expect(excerpt({ request_tags: ['tier:gold'], consumer: { tags: ['team:eng'] } })).toEqual({
+      request_tags: ['tier:gold'],
+      consumer: { tags: ['team:eng'] },
+    });
     expect(redactedExcerpt('"sk-live-SECRET"')).toBe('"[removed]"');
     expect(redactedExcerpt('["a", 1]')).toBe('["[removed]",1]');
   });
@@ -134,18 +163,34 @@ describe('redactedExcerpt', () => {
       model: 'claude-sonnet-4-5-20250929',
       model_group: 'claude-sonnet',
       request_tags: ['tier:gold'],
-      metadata: { user_api_key_alias: 'ci-bot', user_api_key_team_alias: 'engineering', user_api_key_user_id: 'alice@example.com' },
+      metadata: {
+        user_api_key_alias: 'ci-bot',
+        user_api_key_team_alias: 'engineering',
+        user_api_key_user_id: 'alice@example.com',
+      },
       messages: '[removed]',
       response: '[removed]',
     });
     const kong = JSON.parse(redactedExcerpt(fixtureLines('kong.jsonl')[0]!)!);
     expect(kong).toMatchObject({
-      request: { id: '3a7f0c9e1b2d4e6f8a0b1c2d3e4f5a6b', uri: '[removed]', headers: { authorization: '[removed]', 'content-type': '[removed]' } },
+      request: {
+        id: '3a7f0c9e1b2d4e6f8a0b1c2d3e4f5a6b',
+        uri: '[removed]',
+        headers: { authorization: '[removed]', 'content-type': '[removed]' },
+      },
       consumer: { username: 'alice', custom_id: 'emp-0042', tags: ['tier:gold', 'team:eng'] },
       route: { name: 'openai-chat' },
-      ai: { proxy: { meta: { provider_name: 'openai', request_model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06' } } },
+      ai: {
+        proxy: { meta: { provider_name: 'openai', request_model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06' } },
+      },
     });
     const envoy = JSON.parse(redactedExcerpt(fixtureLines('envoy.jsonl')[1]!)!);
-    expect(envoy).toMatchObject({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.provider.name': 'openai', start_time: '2025-01-01T10:05:00.000Z', user_id: 'dave', tier: 'free' });
+    expect(envoy).toMatchObject({
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.provider.name': 'openai',
+      start_time: '2025-01-01T10:05:00.000Z',
+      user_id: 'dave',
+      tier: 'free',
+    });
   });
 });

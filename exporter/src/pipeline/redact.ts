@@ -22,9 +22,11 @@ import { looksLikeSecret } from '../parse/secrets';
  * Everything else (error texts, free-form metadata, headers, URLs) is removed: a field the list does not
  * know is lost from the excerpt, never leaked. Lines that are not JSON keep nothing.
  */
-const CONTENT_KEYS = /^(messages|message|prompt|prompts|input|inputs|output|outputs|response|responses|choices|content|contents|completion|text|body|payload|request_body|response_body|system|instructions|tools|functions|model_parameters|raw_request|raw_response|query|error_str|traceback)$/i;
+const CONTENT_KEYS =
+  /^(messages|message|prompt|prompts|input|inputs|output|outputs|response|responses|choices|content|contents|completion|text|body|payload|request_body|response_body|system|instructions|tools|functions|model_parameters|raw_request|raw_response|query|error_str|traceback)$/i;
 // Anchored at the end of the key, so identity fields such as user_api_key_user_id are not credentials.
-const CREDENTIAL_KEYS = /(^|[-_.])(authorization|proxy-authorization|api[-_]?key|apikey|(secret|private|access)[-_]?key|cookie|set-cookie|password|passwd|secret|client[-_]secret|credentials?|bearer)$|^(token|.*(access|refresh|id|auth|session|api|bearer|security|csrf|xsrf)[-_]?token)$/i;
+const CREDENTIAL_KEYS =
+  /(^|[-_.])(authorization|proxy-authorization|api[-_]?key|apikey|(secret|private|access)[-_]?key|cookie|set-cookie|password|passwd|secret|client[-_]secret|credentials?|bearer)$|^(token|.*(access|refresh|id|auth|session|api|bearer|security|csrf|xsrf)[-_]?token)$/i;
 
 /**
  * Fields whose string values are identity, routing or usage metadata, compared without case and without
@@ -36,26 +38,105 @@ const CREDENTIAL_KEYS = /(^|[-_.])(authorization|proxy-authorization|api[-_]?key
 const SAFE_KEYS = new Set(
   [
     // ids (more by the suffix rule below)
-    'id', 'uuid', 'x-request-id', 'request_id', 'trace_id', 'span_id', 'litellm_call_id', 'session_id', 'custom_id',
+    'id',
+    'uuid',
+    'x-request-id',
+    'request_id',
+    'trace_id',
+    'span_id',
+    'litellm_call_id',
+    'session_id',
+    'custom_id',
     // key identities: hashes and aliases, never the key
-    'user_api_key_hash', 'user_api_key_alias', 'key_alias', 'key_name', 'token_hash', 'hashed_api_key',
+    'user_api_key_hash',
+    'user_api_key_alias',
+    'key_alias',
+    'key_name',
+    'token_hash',
+    'hashed_api_key',
     // who
-    'user', 'username', 'end_user', 'user_api_key_user_email', 'user_email', 'x-user-id', 'consumer', 'team', 'team_alias',
-    'team_name', 'user_api_key_team_alias', 'org', 'organization', 'org_alias', 'user_api_key_org_alias', 'tier', 'x-user-tier', 'plan', 'alias',
-    'tags', 'request_tags', 'workspace', 'workspace_name',
+    'user',
+    'username',
+    'end_user',
+    'user_api_key_user_email',
+    'user_email',
+    'x-user-id',
+    'consumer',
+    'team',
+    'team_alias',
+    'team_name',
+    'user_api_key_team_alias',
+    'org',
+    'organization',
+    'org_alias',
+    'user_api_key_org_alias',
+    'tier',
+    'x-user-tier',
+    'plan',
+    'alias',
+    'tags',
+    'request_tags',
+    'workspace',
+    'workspace_name',
     // what and where
-    'model', 'model_group', 'model_name', 'request_model', 'response_model', 'model_map_key', 'genai_model_name',
-    'genai_model_name_override', 'gen_ai.request.model', 'gen_ai.response.model', 'provider', 'provider_name', 'custom_llm_provider',
-    'llm_provider', 'genai_backend_name', 'gen_ai.provider.name', 'gen_ai.system', 'gen_ai.operation.name', 'call_type', 'request_mode',
-    'route_name', 'user_api_key_request_route', 'upstream_cluster', ':authority', 'host', 'method', 'protocol', 'source', 'level',
-    'route.name', 'service.name', 'cache_key',
+    'model',
+    'model_group',
+    'model_name',
+    'request_model',
+    'response_model',
+    'model_map_key',
+    'genai_model_name',
+    'genai_model_name_override',
+    'gen_ai.request.model',
+    'gen_ai.response.model',
+    'provider',
+    'provider_name',
+    'custom_llm_provider',
+    'llm_provider',
+    'genai_backend_name',
+    'gen_ai.provider.name',
+    'gen_ai.system',
+    'gen_ai.operation.name',
+    'call_type',
+    'request_mode',
+    'route_name',
+    'user_api_key_request_route',
+    'upstream_cluster',
+    ':authority',
+    'host',
+    'method',
+    'protocol',
+    'source',
+    'level',
+    'route.name',
+    'service.name',
+    'cache_key',
     // when
-    'startTime', 'endTime', 'completionStartTime', 'started_at', 'start_time', 'end_time', 'timestamp', 'time', 'ts', 'created',
-    'created_at', 'date',
+    'startTime',
+    'endTime',
+    'completionStartTime',
+    'started_at',
+    'start_time',
+    'end_time',
+    'timestamp',
+    'time',
+    'ts',
+    'created',
+    'created_at',
+    'date',
     // outcome
-    'status', 'status_code', 'response_code', 'response_flags', 'upstream_status', 'error_code', 'error_class', 'error_type',
-    'finish_reason', 'stop_reason', 'cache_hit',
-  ].map(normalize),
+    'status',
+    'status_code',
+    'response_code',
+    'response_flags',
+    'upstream_status',
+    'error_code',
+    'error_class',
+    'error_type',
+    'finish_reason',
+    'stop_reason',
+    'cache_hit',
+  ].map(normalize)
 );
 // Identifiers and hashes by name: user_api_key_team_id, consumer_id, x-api-key-id, modelId, cache_key_hash, ...
 const SAFE_SUFFIX = /(^|[-_.])(id|ids|uuid|hash)$|[a-z0-9](Id|Ids|ID|Hash)$/;

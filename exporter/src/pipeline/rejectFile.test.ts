@@ -7,7 +7,18 @@ import { RejectFile } from './rejectFile';
 const EMPTY_ROWS = { chunks: [], rows: 0, minStartMs: 0, maxStartMs: 0 };
 
 function reject(line: number): RejectedLine {
-  return { source: 'gw', path: '/logs/gw.log', line, byteOffset: line * 100, byteLength: 100, reason: 'invalid_json', field: undefined, message: `not JSON at line ${line}`, lineSha256: 'ab'.repeat(32), excerpt: undefined };
+  return {
+    source: 'gw',
+    path: '/logs/gw.log',
+    line,
+    byteOffset: line * 100,
+    byteLength: 100,
+    reason: 'invalid_json',
+    field: undefined,
+    message: `not JSON at line ${line}`,
+    lineSha256: 'ab'.repeat(32),
+    excerpt: undefined,
+  };
 }
 
 /** The (line, batch) of every entry in the file. */
@@ -24,7 +35,8 @@ describe('RejectFile', () => {
   let ledger: Ledger;
   let file: RejectFile;
   /** Commits a batch that quarantines these lines, as the pipeline does; returns its batch number. */
-  const commitRejects = async (...lines: number[]) => (await ledger.commitBatch(EMPTY_ROWS, lines.map(reject), [], new Map())).batch;
+  const commitRejects = async (...lines: number[]) =>
+    (await ledger.commitBatch(EMPTY_ROWS, lines.map(reject), [], new Map())).batch;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-rejects-'));
@@ -37,7 +49,11 @@ describe('RejectFile', () => {
     file.append([reject(1)], await commitRejects(1));
     const second = await commitRejects(2, 3); // its append never happened
     expect(await file.recover(ledger)).toBe(2);
-    expect(entries(file.path)).toEqual([[1, second - 1], [2, second], [3, second]]);
+    expect(entries(file.path)).toEqual([
+      [1, second - 1],
+      [2, second],
+      [3, second],
+    ]);
     expect(await file.recover(ledger)).toBe(0); // nothing twice
   });
 

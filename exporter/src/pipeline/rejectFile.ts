@@ -19,7 +19,20 @@ export class RejectFile {
   append(rejects: readonly RejectedLine[], batch: number): void {
     const now = new Date().toISOString();
     const lines = rejects.map((r) =>
-      JSON.stringify({ time: now, source: r.source, file: r.path, line: r.line, offset: r.byteOffset, length: r.byteLength, reason: r.reason, field: r.field, message: r.message, sha256: r.lineSha256, excerpt: r.excerpt, batch }),
+      JSON.stringify({
+        time: now,
+        source: r.source,
+        file: r.path,
+        line: r.line,
+        offset: r.byteOffset,
+        length: r.byteLength,
+        reason: r.reason,
+        field: r.field,
+        message: r.message,
+        sha256: r.lineSha256,
+        excerpt: r.excerpt,
+        batch,
+      })
     );
     appendFileSync(this.path, `${lines.join('\n')}\n`);
   }
@@ -35,7 +48,7 @@ export class RejectFile {
     if (last === 'unknown') return 0;
     const after = last === 'none' ? (await ledger.lastRejectBatch()) - 1 : last;
     const missing = await ledger.rejectsAfter(after);
-    for (let i = 0; i < missing.length; ) {
+    for (let i = 0; i < missing.length;) {
       const batch = missing[i]!.batch;
       const rejects: RejectedLine[] = [];
       for (; i < missing.length && missing[i]!.batch === batch; i++) rejects.push(missing[i]!.reject);
@@ -57,7 +70,10 @@ export class RejectFile {
       const length = Math.min(size, TAIL_BYTES);
       const buffer = Buffer.alloc(length);
       readSync(fd, buffer, 0, length, size - length);
-      const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+      const lines = buffer
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       if (!lines.length) return 'none';
       try {
         const batch = (JSON.parse(lines[lines.length - 1]!) as { batch?: unknown }).batch;

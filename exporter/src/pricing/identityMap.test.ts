@@ -31,13 +31,21 @@ describe('IdentityMap', () => {
         { apiKey: 'ci-bot', owner: 'bob' },
         { user: 'bob', team: 'sales', tier: 'free' },
       ],
-      'standard',
+      'standard'
     );
 
   it('finds a key by its id, or else by its alias', () => {
     expect(applied(map(), { apiKeyId: 'key-hash-1' })).toEqual({ user: 'alice', team: 'eng', tier: 'gold' });
-    expect(applied(map(), { apiKeyId: 'unknown-hash', apiKeyAlias: 'key-hash-1' })).toEqual({ user: 'alice', team: 'eng', tier: 'gold' });
-    expect(applied(map(), { apiKeyId: 'unknown-hash', apiKeyAlias: 'unknown-alias' })).toEqual({ user: undefined, team: undefined, tier: 'standard' });
+    expect(applied(map(), { apiKeyId: 'unknown-hash', apiKeyAlias: 'key-hash-1' })).toEqual({
+      user: 'alice',
+      team: 'eng',
+      tier: 'gold',
+    });
+    expect(applied(map(), { apiKeyId: 'unknown-hash', apiKeyAlias: 'unknown-alias' })).toEqual({
+      user: undefined,
+      team: undefined,
+      tier: 'standard',
+    });
   });
 
   it("fills team and tier from the key owner's user entry when the key has none", () => {
@@ -45,7 +53,11 @@ describe('IdentityMap', () => {
   });
 
   it('never replaces what the log says', () => {
-    expect(applied(map(), { apiKeyId: 'key-hash-1', user: 'carol', team: 'ops', tier: 'silver' })).toEqual({ user: 'carol', team: 'ops', tier: 'silver' });
+    expect(applied(map(), { apiKeyId: 'key-hash-1', user: 'carol', team: 'ops', tier: 'silver' })).toEqual({
+      user: 'carol',
+      team: 'ops',
+      tier: 'silver',
+    });
     expect(applied(map(), { user: 'bob', team: 'ops' })).toEqual({ user: 'bob', team: 'ops', tier: 'free' });
   });
 

@@ -20,7 +20,7 @@ export class IdentityMap {
   /** The arguments are kept (read-only) so that a parse worker can build the same map. */
   constructor(
     readonly identities: readonly Identity[],
-    readonly defaultTier: string | undefined,
+    readonly defaultTier: string | undefined
   ) {
     for (const id of identities) {
       if (id.apiKey !== undefined) this.byKey.set(id.apiKey, id);
@@ -31,7 +31,9 @@ export class IdentityMap {
   /** Fills missing user, team and tier in place. */
   apply(r: UsageRecord): void {
     if (this.byKey.size) {
-      const k = (r.apiKeyId !== undefined ? this.byKey.get(r.apiKeyId) : undefined) ?? (r.apiKeyAlias !== undefined ? this.byKey.get(r.apiKeyAlias) : undefined);
+      const k =
+        (r.apiKeyId !== undefined ? this.byKey.get(r.apiKeyId) : undefined) ??
+        (r.apiKeyAlias !== undefined ? this.byKey.get(r.apiKeyAlias) : undefined);
       if (k) {
         r.user ??= k.owner;
         r.team ??= k.team;

@@ -7,7 +7,12 @@ import { emptyPriceBook, PriceBook, PriceBookError, ratePerToken } from './price
  * `cache_creation_input_token_cost`). It has no effective dates: every price is in force from `effectiveFromMs`
  * (the epoch unless the config says otherwise). Entries without token prices (images, audio) are skipped.
  */
-export function parseLitellmPriceBook(doc: Record<string, unknown>, file: string, content: string, effectiveFromMs = 0): PriceBook {
+export function parseLitellmPriceBook(
+  doc: Record<string, unknown>,
+  file: string,
+  content: string,
+  effectiveFromMs = 0
+): PriceBook {
   const book = emptyPriceBook(`litellm-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`);
   for (const [model, entry] of Object.entries(doc)) {
     if (model === 'sample_spec' || typeof entry !== 'object' || entry === null) continue;
@@ -28,6 +33,7 @@ export function parseLitellmPriceBook(doc: Record<string, unknown>, file: string
       },
     ]);
   }
-  if (book.models.size === 0) throw new PriceBookError(`${file}: no model with input_cost_per_token and output_cost_per_token`);
+  if (book.models.size === 0)
+    throw new PriceBookError(`${file}: no model with input_cost_per_token and output_cost_per_token`);
   return book;
 }

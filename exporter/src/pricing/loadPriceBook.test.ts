@@ -24,13 +24,27 @@ const refusal = (content: string): string => {
 
 describe('loadPriceBookFile', () => {
   it('reads our format from YAML, and from JSON with leading blank lines', () => {
-    expect(loadPriceBookFile(file('models:\n  m:\n    prices:\n      - { input: 1, output: 2 }\n')).models.get('m')![0]!.rates.output).toBe(2_000_000n);
-    expect(loadPriceBookFile(file('\n  {"models": {"m": {"prices": [{"input": 1, "output": 3}]}}}')).models.get('m')![0]!.rates.output).toBe(3_000_000n);
+    expect(
+      loadPriceBookFile(file('models:\n  m:\n    prices:\n      - { input: 1, output: 2 }\n')).models.get('m')![0]!
+        .rates.output
+    ).toBe(2_000_000n);
+    expect(
+      loadPriceBookFile(file('\n  {"models": {"m": {"prices": [{"input": 1, "output": 3}]}}}')).models.get('m')![0]!
+        .rates.output
+    ).toBe(3_000_000n);
   });
 
   it("reads LiteLLM's map, from the configured time, when any entry has input_cost_per_token", () => {
-    const book = loadPriceBookFile(file('{"sample_spec": "x", "m": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}}'), 86_400_000);
-    expect(book.models.get('m')).toEqual([{ effectiveFromMs: 86_400_000, rates: { inputUncached: 1_000_000n, output: 2_000_000n, cacheRead: 1_000_000n, cacheWrite: 1_000_000n } }]);
+    const book = loadPriceBookFile(
+      file('{"sample_spec": "x", "m": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}}'),
+      86_400_000
+    );
+    expect(book.models.get('m')).toEqual([
+      {
+        effectiveFromMs: 86_400_000,
+        rates: { inputUncached: 1_000_000n, output: 2_000_000n, cacheRead: 1_000_000n, cacheWrite: 1_000_000n },
+      },
+    ]);
   });
 
   it.each([
@@ -46,24 +60,34 @@ describe('loadPriceBookFile', () => {
     ['an entry is null', '{"m": null}'],
     ['entries are not objects', 'm: 3\n'],
   ])('refuses a mapping that is neither format (%s)', (_name, content) => {
-    expect(refusal(content)).toBe('FILE: not a price book: expected a top-level "models" key (TokenLedger format) or LiteLLM entries with input_cost_per_token');
+    expect(refusal(content)).toBe(
+      'FILE: not a price book: expected a top-level "models" key (TokenLedger format) or LiteLLM entries with input_cost_per_token'
+    );
   });
 
   it('reads a file that starts with { or [ (after blanks) strictly as JSON, giving line and column, never the text', () => {
     // "2" is at offset 15: line 2 (after one newline), column 15 - 8 = 7.
     expect(refusal('{"a": 1,\n  "b" 2}')).toBe('FILE: not valid JSON: Unexpected number at line 2, column 7');
-    expect(refusal('{"a": 1}\n')).toBe('FILE: not a price book: expected a top-level "models" key (TokenLedger format) or LiteLLM entries with input_cost_per_token');
+    expect(refusal('{"a": 1}\n')).toBe(
+      'FILE: not a price book: expected a top-level "models" key (TokenLedger format) or LiteLLM entries with input_cost_per_token'
+    );
     expect(refusal('\n  [1,]')).toBe("FILE: not valid JSON: Unexpected token ']'");
-    expect(refusal('{"secret-model": 1')).toBe("FILE: not valid JSON: Expected ',' or '}' after property value at line 1, column 19");
+    expect(refusal('{"secret-model": 1')).toBe(
+      "FILE: not valid JSON: Expected ',' or '}' after property value at line 1, column 19"
+    );
   });
 
   it('gives the first line of a YAML error', () => {
-    expect(refusal('models: [\n  a: b\n')).toBe('FILE: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1:');
+    expect(refusal('models: [\n  a: b\n')).toBe(
+      'FILE: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1:'
+    );
   });
 
   it('names a file it cannot read', () => {
     const missing = join(dir, 'missing.yaml');
-    expect(() => loadPriceBookFile(missing)).toThrow(new RegExp(`^${missing.replace(/[.]/g, '\\.')}: cannot read price book: ENOENT`));
+    expect(() => loadPriceBookFile(missing)).toThrow(
+      new RegExp(`^${missing.replace(/[.]/g, '\\.')}: cannot read price book: ENOENT`)
+    );
   });
 });
 

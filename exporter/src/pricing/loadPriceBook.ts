@@ -17,12 +17,17 @@ export function loadPriceBookFile(file: string, litellmEffectiveFromMs?: number)
     throw new PriceBookError(`${file}: cannot read price book: ${(e as Error).message}`);
   }
   const doc = parseDocument(file, content);
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new PriceBookError(`${file}: expected a mapping at the top level`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new PriceBookError(`${file}: expected a mapping at the top level`);
   const obj = doc as Record<string, unknown>;
   if ('models' in obj) return parseYamlPriceBook(obj, file, content);
-  const looksLitellm = Object.values(obj).some((v) => typeof v === 'object' && v !== null && 'input_cost_per_token' in v);
+  const looksLitellm = Object.values(obj).some(
+    (v) => typeof v === 'object' && v !== null && 'input_cost_per_token' in v
+  );
   if (looksLitellm) return parseLitellmPriceBook(obj, file, content, litellmEffectiveFromMs);
-  throw new PriceBookError(`${file}: not a price book: expected a top-level "models" key (TokenLedger format) or LiteLLM entries with input_cost_per_token`);
+  throw new PriceBookError(
+    `${file}: not a price book: expected a top-level "models" key (TokenLedger format) or LiteLLM entries with input_cost_per_token`
+  );
 }
 
 /**

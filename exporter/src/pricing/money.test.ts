@@ -85,7 +85,15 @@ describe('money: edges', () => {
   });
 
   it('divRoundHalfEven rounds exact halves to the even neighbour and everything else to the nearest', () => {
-    expect([5n, 14n, 15n, 25n, 35n, 36n, 40n].map((n) => divRoundHalfEven(n, 10n))).toEqual([0n, 1n, 2n, 2n, 4n, 4n, 4n]);
+    expect([5n, 14n, 15n, 25n, 35n, 36n, 40n].map((n) => divRoundHalfEven(n, 10n))).toEqual([
+      0n,
+      1n,
+      2n,
+      2n,
+      4n,
+      4n,
+      4n,
+    ]);
     expect(divRoundHalfEven(-35n, 10n)).toBe(-4n);
     expect(divRoundHalfEven(-14n, 10n)).toBe(-1n);
   });

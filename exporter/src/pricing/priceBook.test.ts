@@ -1,6 +1,7 @@
 import { emptyPriceBook, mergePriceBooks, PriceBook, PriceBookError, RatePeriod, ratePerToken } from './priceBook';
 
-const rate = (value: unknown, perTokens: bigint, warnings: string[] = []): bigint => ratePerToken(value, perTokens, 'b.yaml: m.input', warnings);
+const rate = (value: unknown, perTokens: bigint, warnings: string[] = []): bigint =>
+  ratePerToken(value, perTokens, 'b.yaml: m.input', warnings);
 const flat = (n: bigint) => ({ inputUncached: n, cacheRead: n, cacheWrite: n, output: n });
 const period = (effectiveFromMs: number, n: bigint): RatePeriod => ({ effectiveFromMs, rates: flat(n) });
 
@@ -72,7 +73,11 @@ describe('mergePriceBooks', () => {
   it('sorts periods of a later book in among the earlier ones by date', () => {
     const a = book('a', (b) => b.models.set('m', [period(0, 1n), period(300, 2n)]));
     const b = book('b', (x) => x.models.set('m', [period(100, 3n)]));
-    expect(mergePriceBooks([a, b]).models.get('m')!.map((p) => p.effectiveFromMs)).toEqual([0, 100, 300]);
+    expect(
+      mergePriceBooks([a, b])
+        .models.get('m')!
+        .map((p) => p.effectiveFromMs)
+    ).toEqual([0, 100, 300]);
   });
 
   it('lets later books replace aliases and tiers, and keeps every warning in order', () => {

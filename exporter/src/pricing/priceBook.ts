@@ -57,7 +57,10 @@ export function ratePerToken(value: unknown, perTokens: bigint, where: string, w
   // USD per `perTokens` tokens -> USD per token, exactly: divide by adding to the scale.
   const perTokenScale = d.scale + (perTokens === 1n ? 0 : perTokens.toString().length - 1);
   const { pico, exact } = decimalToPico({ units: d.units, scale: perTokenScale });
-  if (!exact) warnings.push(`${where}: ${value} USD per ${perTokens === 1n ? 'token' : `${perTokens.toLocaleString('en')} tokens`} is finer than one pico-USD (1e-12 USD) per token; rounded to ${pico} pico-USD per token`);
+  if (!exact)
+    warnings.push(
+      `${where}: ${value} USD per ${perTokens === 1n ? 'token' : `${perTokens.toLocaleString('en')} tokens`} is finer than one pico-USD (1e-12 USD) per token; rounded to ${pico} pico-USD per token`
+    );
   return pico;
 }
 
@@ -67,8 +70,14 @@ export function mergePriceBooks(books: PriceBook[]): PriceBook {
   const out = emptyPriceBook(books.map((b) => b.version).join('+'));
   for (const b of books) {
     for (const [model, periods] of b.models) {
-      const merged = [...(out.models.get(model) ?? []).filter((p) => !periods.some((q) => q.effectiveFromMs === p.effectiveFromMs)), ...periods];
-      out.models.set(model, merged.sort((x, y) => x.effectiveFromMs - y.effectiveFromMs));
+      const merged = [
+        ...(out.models.get(model) ?? []).filter((p) => !periods.some((q) => q.effectiveFromMs === p.effectiveFromMs)),
+        ...periods,
+      ];
+      out.models.set(
+        model,
+        merged.sort((x, y) => x.effectiveFromMs - y.effectiveFromMs)
+      );
     }
     for (const [alias, model] of b.aliases) out.aliases.set(alias, model);
     for (const [tier, pricing] of b.tiers) out.tiers.set(tier, pricing);

@@ -37,10 +37,16 @@ tiers:
     overrides:
       gpt-4o: { input: 2.00, output: 8.00 }
     multiplier: "0.5"
-`,
+`
 );
 
-const t = (inputUncached: number, cacheRead: number, cacheWrite: number, output: number): TokenBuckets => ({ inputUncached, cacheRead, cacheWrite, output, reasoning: 0 });
+const t = (inputUncached: number, cacheRead: number, cacheWrite: number, output: number): TokenBuckets => ({
+  inputUncached,
+  cacheRead,
+  cacheWrite,
+  output,
+  reasoning: 0,
+});
 const at = (iso: string) => Date.parse(iso);
 
 describe('Pricer', () => {
@@ -52,26 +58,38 @@ describe('Pricer', () => {
 
   it('prices each bucket at its own rate, exactly', () => {
     // 1,000,000 uncached at 2.50 + 500,000 cached at 1.25 + 100,000 output at 10.00 = 2.5 + 0.625 + 1.0
-    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))).toBe('4.125000000000');
+    expect(
+      usd(pricer.price('gpt-4o', undefined, undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))
+    ).toBe('4.125000000000');
   });
 
   it('uses the rate in force at the request start', () => {
-    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe('5.000000000000');
-    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe('2.500000000000');
+    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe(
+      '5.000000000000'
+    );
+    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe(
+      '2.500000000000'
+    );
     expect(pricer.price('gpt-4o', undefined, undefined, at('2024-01-01T00:00:00Z'), t(1, 0, 0, 0))).toBeUndefined();
   });
 
   it('falls back to the input rate for a missing cache rate', () => {
     // Before 2024-10-01 gpt-4o has no cache_read rate: cache reads cost the input rate (5.00).
-    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-06-01T00:00:00Z'), t(0, 1_000_000, 1_000_000, 0)))).toBe('10.000000000000');
+    expect(
+      usd(pricer.price('gpt-4o', undefined, undefined, at('2024-06-01T00:00:00Z'), t(0, 1_000_000, 1_000_000, 0)))
+    ).toBe('10.000000000000');
   });
 
   it('prices Anthropic cache writes and reads', () => {
-    expect(usd(pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-10-01T00:00:00Z'), t(48, 500, 2100, 312)))).toBe('0.012849000000');
+    expect(
+      usd(pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-10-01T00:00:00Z'), t(48, 500, 2100, 312)))
+    ).toBe('0.012849000000');
   });
 
   it('keeps sub-nano rates exact', () => {
-    expect(usd(pricer.price('gemini-flash', undefined, undefined, at('2025-01-01T00:00:00Z'), t(0, 1, 0, 0)))).toBe('0.000000018750');
+    expect(usd(pricer.price('gemini-flash', undefined, undefined, at('2025-01-01T00:00:00Z'), t(0, 1, 0, 0)))).toBe(
+      '0.000000018750'
+    );
   });
 
   it('resolves aliases, provider prefixes and snapshot dates', () => {
@@ -85,10 +103,19 @@ describe('Pricer', () => {
   it('charges tiers by multiplier or override table, keeping cost at list price', () => {
     const tokens = t(1_000_000, 0, 0, 1_000_000);
     const when = at('2025-01-01T00:00:00Z');
-    expect(pricer.price('gpt-4o', undefined, 'premium', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 15_625_000_000_000n });
+    expect(pricer.price('gpt-4o', undefined, 'premium', when, tokens)).toEqual({
+      costPusd: 12_500_000_000_000n,
+      chargePusd: 15_625_000_000_000n,
+    });
     // internal: override 2.00 + 8.00 = 10.00, then x0.5
-    expect(pricer.price('gpt-4o', undefined, 'internal', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
-    expect(pricer.price('gpt-4o', undefined, 'unknown-tier', when, tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 12_500_000_000_000n });
+    expect(pricer.price('gpt-4o', undefined, 'internal', when, tokens)).toEqual({
+      costPusd: 12_500_000_000_000n,
+      chargePusd: 5_000_000_000_000n,
+    });
+    expect(pricer.price('gpt-4o', undefined, 'unknown-tier', when, tokens)).toEqual({
+      costPusd: 12_500_000_000_000n,
+      chargePusd: 12_500_000_000_000n,
+    });
   });
 });
 
@@ -103,7 +130,9 @@ describe('Pricer: large amounts, aliases under tiers', () => {
     // 9,999,999,999 x 3,000,000 + 7 x 300,000 + 3 x 3,750,000 + 9,999,999,997 x 15,000,000 pico-USD, summed by hand.
     const price = pricer.price('claude-sonnet-4-5', undefined, undefined, when, t(9_999_999_999, 7, 3, 9_999_999_997));
     expect(price?.costPusd).toBe(179_999_999_965_350_000n);
-    expect(BigInt(9_999_999_999 * 3_000_000 + 7 * 300_000 + 3 * 3_750_000 + 9_999_999_997 * 15_000_000)).toBe(179_999_999_965_350_016n);
+    expect(BigInt(9_999_999_999 * 3_000_000 + 7 * 300_000 + 3 * 3_750_000 + 9_999_999_997 * 15_000_000)).toBe(
+      179_999_999_965_350_016n
+    );
   });
 
   it('keeps the charge exact too, through an override and a multiplier', () => {
@@ -112,32 +141,53 @@ describe('Pricer: large amounts, aliases under tiers', () => {
     expect(price?.chargePusd).toBe(49_999_999_988_875_000n);
   });
 
-  it.each(['gpt-4o-latest', 'openai/gpt-4o', 'gpt-4o-2024-08-06', 'openai/gpt-4o-latest'])('applies the tier override of gpt-4o to %s, a name that resolves to it', (name) => {
-    const tokens = t(1_000_000, 0, 0, 1_000_000);
-    expect(pricer.price(name, undefined, 'internal', at('2025-01-01T00:00:00Z'), tokens)).toEqual({ costPusd: 12_500_000_000_000n, chargePusd: 5_000_000_000_000n });
-  });
+  it.each(['gpt-4o-latest', 'openai/gpt-4o', 'gpt-4o-2024-08-06', 'openai/gpt-4o-latest'])(
+    'applies the tier override of gpt-4o to %s, a name that resolves to it',
+    (name) => {
+      const tokens = t(1_000_000, 0, 0, 1_000_000);
+      expect(pricer.price(name, undefined, 'internal', at('2025-01-01T00:00:00Z'), tokens)).toEqual({
+        costPusd: 12_500_000_000_000n,
+        chargePusd: 5_000_000_000_000n,
+      });
+    }
+  );
 
   it('leaves a model without a price unpriced, and a request before its first price', () => {
     expect(pricer.price('llama-3-70b', undefined, 'premium', when, t(1, 0, 0, 1))).toBeUndefined();
-    expect(pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-09-28T23:59:59Z'), t(1, 0, 0, 1))).toBeUndefined();
+    expect(
+      pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-09-28T23:59:59Z'), t(1, 0, 0, 1))
+    ).toBeUndefined();
   });
 
   it('a tier with overrides and no multiplier charges the override rates as they are', () => {
-    const book = loadPriceBookFile(file('overrides-only.yaml', 'models:\n  m:\n    prices:\n      - { input: 1, output: 2 }\ntiers:\n  partner:\n    overrides:\n      m: { output: 1 }\n'));
-    expect(new Pricer(book).price('m', undefined, 'partner', when, t(1_000_000, 0, 0, 1_000_000))).toEqual({ costPusd: 3_000_000_000_000n, chargePusd: 2_000_000_000_000n });
+    const book = loadPriceBookFile(
+      file(
+        'overrides-only.yaml',
+        'models:\n  m:\n    prices:\n      - { input: 1, output: 2 }\ntiers:\n  partner:\n    overrides:\n      m: { output: 1 }\n'
+      )
+    );
+    expect(new Pricer(book).price('m', undefined, 'partner', when, t(1_000_000, 0, 0, 1_000_000))).toEqual({
+      costPusd: 3_000_000_000_000n,
+      chargePusd: 2_000_000_000_000n,
+    });
   });
 
   it('accepts a cost of exactly 2^63 - 1 pico-USD and refuses one more', () => {
     const max = (1n << 63n) - 1n;
     const book = emptyPriceBook('edge');
-    book.models.set('edge', [{ effectiveFromMs: 0, rates: { inputUncached: max, cacheRead: max, cacheWrite: max, output: 1n } }]);
+    book.models.set('edge', [
+      { effectiveFromMs: 0, rates: { inputUncached: max, cacheRead: max, cacheWrite: max, output: 1n } },
+    ]);
     const edge = new Pricer(book);
     expect(edge.price('edge', undefined, undefined, when, t(1, 0, 0, 0))?.costPusd).toBe(max);
     expect(() => edge.price('edge', undefined, undefined, when, t(1, 0, 0, 1))).toThrow(FieldError);
   });
 
   describe('an amount the ledger cannot hold (BIGINT: at most 9,223,372.036854775807 USD)', () => {
-    const HUGE = file('huge.yaml', 'models:\n  gold-plated:\n    prices:\n      - { input: 1000000000000, output: 1000000000000 }\ntiers:\n  premium: { multiplier: 1.25 }\n');
+    const HUGE = file(
+      'huge.yaml',
+      'models:\n  gold-plated:\n    prices:\n      - { input: 1000000000000, output: 1000000000000 }\ntiers:\n  premium: { multiplier: 1.25 }\n'
+    );
     let huge: Pricer;
     beforeEach(() => {
       huge = new Pricer(loadPriceBookFile(HUGE));
@@ -154,20 +204,25 @@ describe('Pricer: large amounts, aliases under tiers', () => {
 
     it('prices up to the limit', () => {
       // 1e12 USD per 1M tokens is 1e18 pico-USD per token.
-      expect(huge.price('gold-plated', undefined, undefined, when, t(9, 0, 0, 0))?.costPusd).toBe(9_000_000_000_000_000_000n);
+      expect(huge.price('gold-plated', undefined, undefined, when, t(9, 0, 0, 0))?.costPusd).toBe(
+        9_000_000_000_000_000_000n
+      );
     });
 
     it('refuses the request as invalid_field cost, naming the amount and the model', () => {
       expect(refusal(() => huge.price('gold-plated', undefined, undefined, when, t(5, 0, 0, 5)))).toMatchObject({
         reason: 'invalid_field',
         field: 'cost',
-        message: 'cost: 10000000.000000000000 USD for one request of gold-plated is more than the 9223372.036854775807 USD the ledger holds per request',
+        message:
+          'cost: 10000000.000000000000 USD for one request of gold-plated is more than the 9223372.036854775807 USD the ledger holds per request',
       });
     });
 
     it('refuses a charge the tier takes above the limit as invalid_field charge', () => {
       expect(refusal(() => huge.price('gold-plated', undefined, 'premium', when, t(8, 0, 0, 0))).field).toBe('charge');
-      expect(huge.price('gold-plated', undefined, 'premium', when, t(7, 0, 0, 0))?.chargePusd).toBe(8_750_000_000_000_000_000n);
+      expect(huge.price('gold-plated', undefined, 'premium', when, t(7, 0, 0, 0))?.chargePusd).toBe(
+        8_750_000_000_000_000_000n
+      );
     });
   });
 });
@@ -178,20 +233,41 @@ describe('price book files', () => {
       'litellm.json',
       JSON.stringify({
         sample_spec: { input_cost_per_token: 0, output_cost_per_token: 0 },
-        'gpt-4o-mini': { input_cost_per_token: 1.5e-7, output_cost_per_token: 6e-7, cache_read_input_token_cost: 7.5e-8, litellm_provider: 'openai', mode: 'chat' },
-        'claude-haiku-4-5': { input_cost_per_token: 1e-6, output_cost_per_token: 5e-6, cache_creation_input_token_cost: 1.25e-6 },
+        'gpt-4o-mini': {
+          input_cost_per_token: 1.5e-7,
+          output_cost_per_token: 6e-7,
+          cache_read_input_token_cost: 7.5e-8,
+          litellm_provider: 'openai',
+          mode: 'chat',
+        },
+        'claude-haiku-4-5': {
+          input_cost_per_token: 1e-6,
+          output_cost_per_token: 5e-6,
+          cache_creation_input_token_cost: 1.25e-6,
+        },
         'dall-e-3': { output_cost_per_image: 0.04, mode: 'image_generation' },
-      }),
+      })
     );
     const book = loadPriceBookFile(p);
     expect([...book.models.keys()].sort()).toEqual(['claude-haiku-4-5', 'gpt-4o-mini']);
-    expect(book.models.get('gpt-4o-mini')![0]!.rates).toEqual({ inputUncached: 150_000n, output: 600_000n, cacheRead: 75_000n, cacheWrite: 150_000n });
+    expect(book.models.get('gpt-4o-mini')![0]!.rates).toEqual({
+      inputUncached: 150_000n,
+      output: 600_000n,
+      cacheRead: 75_000n,
+      cacheWrite: 150_000n,
+    });
     expect(book.models.get('claude-haiku-4-5')![0]!.rates.cacheRead).toBe(1_000_000n);
   });
 
   it('warns, in the unit of the book, when a rate is finer than one pico-USD per token', () => {
-    const book = loadPriceBookFile(file('fine.yaml', 'models:\n  m:\n    prices:\n      - { input: 0.0000001, output: 1 }\n'));
-    expect(book.warnings).toEqual([expect.stringMatching(/models\.m\.prices\[0\]\.input: 1e-7 USD per 1,000,000 tokens is finer than one pico-USD \(1e-12 USD\) per token; rounded to 0 pico-USD per token$/)]);
+    const book = loadPriceBookFile(
+      file('fine.yaml', 'models:\n  m:\n    prices:\n      - { input: 0.0000001, output: 1 }\n')
+    );
+    expect(book.warnings).toEqual([
+      expect.stringMatching(
+        /models\.m\.prices\[0\]\.input: 1e-7 USD per 1,000,000 tokens is finer than one pico-USD \(1e-12 USD\) per token; rounded to 0 pico-USD per token$/
+      ),
+    ]);
   });
 
   it("prices a model under the provider the log names, as LiteLLM's map keys self-hosted models", () => {
@@ -201,7 +277,7 @@ describe('price book files', () => {
         'hosted_vllm/llama-3.1-70b-instruct': { input_cost_per_token: 1e-7, output_cost_per_token: 2e-7 },
         'gpt-4o': { input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 },
         'azure/gpt-4o': { input_cost_per_token: 5e-6, output_cost_per_token: 1.5e-5 },
-      }),
+      })
     );
     const pricer = new Pricer(loadPriceBookFile(p));
     expect(pricer.resolveModel('llama-3.1-70b-instruct', 'hosted_vllm')).toBe('hosted_vllm/llama-3.1-70b-instruct');
@@ -221,14 +297,34 @@ describe('price book files', () => {
   });
 
   it.each([
-    ['missing output', 'models:\n  m:\n    prices:\n      - { input: 1 }\n', /models\.m\.prices\[0\]: missing key "output"/],
-    ['bad rate', 'models:\n  m:\n    prices:\n      - { input: abc, output: 1 }\n', /models\.m\.prices\[0\]\.input: "abc" is not a decimal/],
-    ['unknown rate key', 'models:\n  m:\n    prices:\n      - { input: 1, output: 1, outptu: 2 }\n', /prices\[0\]\.outptu: unknown rate/],
-    ['bad date', 'models:\n  m:\n    prices:\n      - { effective_from: soon, input: 1, output: 1 }\n', /effective_from: expected a date/],
+    [
+      'missing output',
+      'models:\n  m:\n    prices:\n      - { input: 1 }\n',
+      /models\.m\.prices\[0\]: missing key "output"/,
+    ],
+    [
+      'bad rate',
+      'models:\n  m:\n    prices:\n      - { input: abc, output: 1 }\n',
+      /models\.m\.prices\[0\]\.input: "abc" is not a decimal/,
+    ],
+    [
+      'unknown rate key',
+      'models:\n  m:\n    prices:\n      - { input: 1, output: 1, outptu: 2 }\n',
+      /prices\[0\]\.outptu: unknown rate/,
+    ],
+    [
+      'bad date',
+      'models:\n  m:\n    prices:\n      - { effective_from: soon, input: 1, output: 1 }\n',
+      /effective_from: expected a date/,
+    ],
     ['negative', 'models:\n  m:\n    prices:\n      - { input: -1, output: 1 }\n', /cannot be negative/],
     ['not a book', 'hello: world\n', /not a price book/],
     ['bad tier key', 'models: {}\ntiers:\n  gold: { multipler: 2 }\n', /tiers\.gold\.multipler: unknown key/],
-    ['broken JSON', '{\n  "gpt-4o": { "input_cost_per_token": 1e-6, },\n  "x": 2\n}\n', /not valid JSON: .* at line 2, column \d+$/],
+    [
+      'broken JSON',
+      '{\n  "gpt-4o": { "input_cost_per_token": 1e-6, },\n  "x": 2\n}\n',
+      /not valid JSON: .* at line 2, column \d+$/,
+    ],
     ['JSON cut short', '{"gpt-4o": {"input_cost_per_token": 1e-6', /not valid JSON/],
   ])('explains a broken book (%s), naming file and key', (_name, content, message) => {
     const p = file('broken.yaml', content);
@@ -246,10 +342,25 @@ describe('IdentityMap', () => {
         { apiKey: 'ci-bot', owner: 'alice@example.com', team: 'engineering', tier: 'gold' },
         { user: 'bob@example.com', team: 'sales', tier: 'free' },
       ],
-      'standard',
+      'standard'
     );
   });
-  const rec = (over: object) => ({ requestId: 'r', startMs: 0, durationMs: undefined, user: undefined, apiKeyId: undefined, apiKeyAlias: undefined, team: undefined, tier: undefined, model: 'm', provider: undefined, status: 'success' as const, httpStatus: undefined, tokens: t(0, 0, 0, 0), ...over });
+  const rec = (over: object) => ({
+    requestId: 'r',
+    startMs: 0,
+    durationMs: undefined,
+    user: undefined,
+    apiKeyId: undefined,
+    apiKeyAlias: undefined,
+    team: undefined,
+    tier: undefined,
+    model: 'm',
+    provider: undefined,
+    status: 'success' as const,
+    httpStatus: undefined,
+    tokens: t(0, 0, 0, 0),
+    ...over,
+  });
 
   it('fills owner, team and tier from the API key alias', () => {
     const r = rec({ apiKeyAlias: 'ci-bot' });
@@ -272,12 +383,17 @@ describe('a YAML price book version', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-version-'));
     const book = (version: string) => {
       const file = join(dir, `book-${version.length}.yaml`);
-      writeFileSync(file, `version: ${version}\nmodels:\n  gpt-4o:\n    prices: [{ effective_from: 2025-01-01, input: 2.5, output: 10 }]\n`);
+      writeFileSync(
+        file,
+        `version: ${version}\nmodels:\n  gpt-4o:\n    prices: [{ effective_from: 2025-01-01, input: 2.5, output: 10 }]\n`
+      );
       return file;
     };
     expect(loadPriceBookFile(book('2026-12')).version).toBe('2026-12');
     expect(loadPriceBookFile(book('7')).version).toBe('7');
-    expect(() => loadPriceBookFile(book('{ a: 1 }'))).toThrow(new PriceBookError(`${join(dir, 'book-8.yaml')}: version: expected a text or a number, got {"a":1}`));
+    expect(() => loadPriceBookFile(book('{ a: 1 }'))).toThrow(
+      new PriceBookError(`${join(dir, 'book-8.yaml')}: version: expected a text or a number, got {"a":1}`)
+    );
     expect(() => loadPriceBookFile(book('[1, 2]'))).toThrow('version: expected a text or a number, got [1,2]');
   });
 });
@@ -291,7 +407,7 @@ describe('Pricer: model names', () => {
     return new Pricer(book);
   };
 
-  it('prefers the name under the log\'s provider over the bare name, and keeps providers apart', () => {
+  it("prefers the name under the log's provider over the bare name, and keeps providers apart", () => {
     const p = pricerOf(['m', 'vllm/m']);
     expect(p.resolveModel('m', 'vllm')).toBe('vllm/m');
     expect(p.resolveModel('m')).toBe('m');
@@ -307,7 +423,13 @@ describe('Pricer: model names', () => {
   });
 
   it('follows an alias only to a model the book prices', () => {
-    const p = pricerOf(['m'], [['latest', 'm'], ['ghost', 'retired-model']]);
+    const p = pricerOf(
+      ['m'],
+      [
+        ['latest', 'm'],
+        ['ghost', 'retired-model'],
+      ]
+    );
     expect(p.resolveModel('latest')).toBe('m');
     expect(p.resolveModel('ghost')).toBeNull();
     expect(p.price('ghost', undefined, undefined, 0, t(1, 0, 0, 0))).toBeUndefined();
@@ -315,7 +437,9 @@ describe('Pricer: model names', () => {
 
   it('prices each bucket at its own rate, skipping buckets without tokens', () => {
     const book = emptyPriceBook('buckets');
-    book.models.set('m', [{ effectiveFromMs: 0, rates: { inputUncached: 1n, cacheRead: 10n, cacheWrite: 100n, output: 1000n } }]);
+    book.models.set('m', [
+      { effectiveFromMs: 0, rates: { inputUncached: 1n, cacheRead: 10n, cacheWrite: 100n, output: 1000n } },
+    ]);
     expect(new Pricer(book).price('m', undefined, undefined, 0, t(1, 2, 3, 4))?.costPusd).toBe(4321n);
     expect(new Pricer(book).price('m', undefined, undefined, 0, t(0, 0, 5, 0))?.costPusd).toBe(500n);
   });

@@ -52,9 +52,15 @@ export class Pricer {
     for (const c of [...candidates]) if (c && DATE_SUFFIX.test(c)) candidates.push(c.replace(DATE_SUFFIX, ''));
     for (const c of candidates) {
       if (!c) continue;
-      if (this.book.models.has(c)) { hit = c; break; }
+      if (this.book.models.has(c)) {
+        hit = c;
+        break;
+      }
       const alias = this.book.aliases.get(c);
-      if (alias !== undefined && this.book.models.has(alias)) { hit = alias; break; }
+      if (alias !== undefined && this.book.models.has(alias)) {
+        hit = alias;
+        break;
+      }
     }
     cache.set(name, hit);
     return hit;
@@ -74,7 +80,13 @@ export class Pricer {
    * Undefined when the model has no price in force at `startMs`: the record is kept unpriced. Throws a FieldError
    * (field `cost` or `charge`) when an amount does not fit the ledger's BIGINT column: that request is refused.
    */
-  price(model: string, provider: string | undefined, tier: string | undefined, startMs: number, tokens: TokenBuckets): Price | undefined {
+  price(
+    model: string,
+    provider: string | undefined,
+    tier: string | undefined,
+    startMs: number,
+    tokens: TokenBuckets
+  ): Price | undefined {
     const canonical = this.resolveModel(model, provider);
     if (canonical === null) return undefined;
     const period = this.periodAt(canonical, startMs);
@@ -91,7 +103,11 @@ export class Pricer {
 
 function fitsLedger(pusd: bigint, field: 'cost' | 'charge', model: string): bigint {
   if (pusd > RECORD_BOUNDS.maxPusd) {
-    throw new FieldError('invalid_field', field, `${field}: ${formatPicoUsd(pusd)} USD for one request of ${model} is more than the ${formatPicoUsd(RECORD_BOUNDS.maxPusd)} USD the ledger holds per request`);
+    throw new FieldError(
+      'invalid_field',
+      field,
+      `${field}: ${formatPicoUsd(pusd)} USD for one request of ${model} is more than the ${formatPicoUsd(RECORD_BOUNDS.maxPusd)} USD the ledger holds per request`
+    );
   }
   return pusd;
 }

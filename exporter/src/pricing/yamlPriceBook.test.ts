@@ -12,7 +12,10 @@ const refusal = (doc: unknown): string => {
   }
   throw new Error('expected a PriceBookError');
 };
-const oneModel = (price: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ models: { m: { prices: [price] } }, ...extra });
+const oneModel = (price: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  models: { m: { prices: [price] } },
+  ...extra,
+});
 
 describe('the document', () => {
   it.each([[null], [[]], ['models'], [3]])('must be a mapping (%p is not)', (doc) => {
@@ -23,7 +26,7 @@ describe('the document', () => {
     expect(refusal({ models })).toBe('f.yaml: models: expected a mapping of model name to prices');
   });
 
-  it('takes its version from the book, as text, or else from the first 12 hex digits of the content\'s SHA-256', () => {
+  it("takes its version from the book, as text, or else from the first 12 hex digits of the content's SHA-256", () => {
     expect(read({ version: 2025, models: {} }).version).toBe('2025');
     expect(read({ version: 'v-1', models: {} }).version).toBe('v-1');
     // printf 'models: {}' | sha256sum
@@ -39,46 +42,74 @@ describe('the document', () => {
 describe('units', () => {
   it('reads rates per million tokens by default, and per token when the book says so', () => {
     // 3 USD per 1M tokens = 3e-6 USD = 3,000,000 pico-USD per token.
-    expect(read(oneModel({ input: 3, output: 15 })).models.get('m')![0]!.rates).toMatchObject({ inputUncached: 3_000_000n, output: 15_000_000n });
-    expect(read({ unit: 'per_million_tokens', ...oneModel({ input: 3, output: 15 }) }).models.get('m')![0]!.rates.output).toBe(15_000_000n);
-    expect(read({ unit: 'per_token', ...oneModel({ input: '0.000003', output: 1 }) }).models.get('m')![0]!.rates).toMatchObject({ inputUncached: 3_000_000n, output: 1_000_000_000_000n });
+    expect(read(oneModel({ input: 3, output: 15 })).models.get('m')![0]!.rates).toMatchObject({
+      inputUncached: 3_000_000n,
+      output: 15_000_000n,
+    });
+    expect(
+      read({ unit: 'per_million_tokens', ...oneModel({ input: 3, output: 15 }) }).models.get('m')![0]!.rates.output
+    ).toBe(15_000_000n);
+    expect(
+      read({ unit: 'per_token', ...oneModel({ input: '0.000003', output: 1 }) }).models.get('m')![0]!.rates
+    ).toMatchObject({ inputUncached: 3_000_000n, output: 1_000_000_000_000n });
   });
 
   it('refuses any other unit, quoting it', () => {
-    expect(refusal({ unit: 'per_thousand_tokens', models: {} })).toBe('f.yaml: unit: expected per_million_tokens or per_token, got "per_thousand_tokens"');
+    expect(refusal({ unit: 'per_thousand_tokens', models: {} })).toBe(
+      'f.yaml: unit: expected per_million_tokens or per_token, got "per_thousand_tokens"'
+    );
   });
 });
 
 describe('models and their prices', () => {
-  it.each([['a list', ['x']], ['a text', 'x'], ['no prices', {}], ['prices not a list', { prices: { input: 1 } }], ['an empty list', { prices: [] }]])(
-    'needs a non-empty list of prices per model (%s is not)',
-    (_name, spec) => {
-      expect(refusal({ models: { m: spec } })).toBe('f.yaml: models.m.prices: expected a non-empty list of {effective_from, input, output, ...}');
-    },
-  );
+  it.each([
+    ['a list', ['x']],
+    ['a text', 'x'],
+    ['no prices', {}],
+    ['prices not a list', { prices: { input: 1 } }],
+    ['an empty list', { prices: [] }],
+  ])('needs a non-empty list of prices per model (%s is not)', (_name, spec) => {
+    expect(refusal({ models: { m: spec } })).toBe(
+      'f.yaml: models.m.prices: expected a non-empty list of {effective_from, input, output, ...}'
+    );
+  });
 
   it('refuses a price that is not a mapping, naming its index', () => {
-    expect(refusal({ models: { m: { prices: [{ input: 1, output: 1 }, 'free'] } } })).toBe('f.yaml: models.m.prices[1]: expected a mapping');
+    expect(refusal({ models: { m: { prices: [{ input: 1, output: 1 }, 'free'] } } })).toBe(
+      'f.yaml: models.m.prices[1]: expected a mapping'
+    );
   });
 
   it('needs input and output; cache rates default to the input rate', () => {
     expect(refusal(oneModel({ output: 1 }))).toBe('f.yaml: models.m.prices[0]: missing key "input"');
     expect(refusal(oneModel({ input: 1, cache_read: 1 }))).toBe('f.yaml: models.m.prices[0]: missing key "output"');
-    expect(read(oneModel({ input: 2, output: 8 })).models.get('m')![0]!.rates).toEqual({ inputUncached: 2_000_000n, cacheRead: 2_000_000n, cacheWrite: 2_000_000n, output: 8_000_000n });
-    expect(read(oneModel({ input: 3, cache_read: 0.3, cache_write: 3.75, output: 15 })).models.get('m')![0]!.rates).toEqual({ inputUncached: 3_000_000n, cacheRead: 300_000n, cacheWrite: 3_750_000n, output: 15_000_000n });
+    expect(read(oneModel({ input: 2, output: 8 })).models.get('m')![0]!.rates).toEqual({
+      inputUncached: 2_000_000n,
+      cacheRead: 2_000_000n,
+      cacheWrite: 2_000_000n,
+      output: 8_000_000n,
+    });
+    expect(
+      read(oneModel({ input: 3, cache_read: 0.3, cache_write: 3.75, output: 15 })).models.get('m')![0]!.rates
+    ).toEqual({ inputUncached: 3_000_000n, cacheRead: 300_000n, cacheWrite: 3_750_000n, output: 15_000_000n });
   });
 
   it('refuses an unknown rate key, listing the known ones', () => {
-    expect(refusal(oneModel({ input: 1, output: 1, reasoning: 1 }))).toBe('f.yaml: models.m.prices[0].reasoning: unknown rate; expected one of input, cache_read, cache_write, output');
+    expect(refusal(oneModel({ input: 1, output: 1, reasoning: 1 }))).toBe(
+      'f.yaml: models.m.prices[0].reasoning: unknown rate; expected one of input, cache_read, cache_write, output'
+    );
   });
 
   it('refuses a rate that is not a price, naming the key', () => {
-    expect(refusal(oneModel({ input: true, output: 1 }))).toBe('f.yaml: models.m.prices[0].input: expected a price (number or decimal string), got true');
+    expect(refusal(oneModel({ input: true, output: 1 }))).toBe(
+      'f.yaml: models.m.prices[0].input: expected a price (number or decimal string), got true'
+    );
   });
 });
 
 describe('effective dates', () => {
-  const from = (effective_from: unknown): number => read(oneModel({ effective_from, input: 1, output: 1 })).models.get('m')![0]!.effectiveFromMs;
+  const from = (effective_from: unknown): number =>
+    read(oneModel({ effective_from, input: 1, output: 1 })).models.get('m')![0]!.effectiveFromMs;
 
   it('default to the epoch', () => {
     expect(read(oneModel({ input: 1, output: 1 })).models.get('m')![0]!.effectiveFromMs).toBe(0);
@@ -92,8 +123,15 @@ describe('effective dates', () => {
     expect(from('2024-05-13 12:00+02:00')).toBe(1715594400000);
   });
 
-  it.each([['soon', '"soon"'], [20240513, '20240513'], ['2024-05-13 10:00', '"2024-05-13 10:00"'], [null, 'null']])('refuse %p, quoting it', (value, quoted) => {
-    expect(refusal(oneModel({ effective_from: value, input: 1, output: 1 }))).toBe(`f.yaml: models.m.prices[0].effective_from: expected a date like 2025-01-31, got ${quoted}`);
+  it.each([
+    ['soon', '"soon"'],
+    [20240513, '20240513'],
+    ['2024-05-13 10:00', '"2024-05-13 10:00"'],
+    [null, 'null'],
+  ])('refuse %p, quoting it', (value, quoted) => {
+    expect(refusal(oneModel({ effective_from: value, input: 1, output: 1 }))).toBe(
+      `f.yaml: models.m.prices[0].effective_from: expected a date like 2025-01-31, got ${quoted}`
+    );
   });
 
   it('order the periods by date whatever the order in the book', () => {
@@ -121,13 +159,17 @@ describe('effective dates', () => {
       { effective_from: '2024-05-13', input: 2, output: 2 },
       { effective_from: '2024-05-13T00:00:00Z', input: 3, output: 3 },
     ];
-    expect(refusal({ models: { m: { prices } } })).toBe('f.yaml: models.m.prices: two entries take effect at the same time');
+    expect(refusal({ models: { m: { prices } } })).toBe(
+      'f.yaml: models.m.prices: two entries take effect at the same time'
+    );
   });
 });
 
 describe('aliases', () => {
   it('map each alias, as text, to its model', () => {
-    const book = read({ models: { 'gpt-4o': { aliases: ['gpt-4o-latest', 2024], prices: [{ input: 1, output: 1 }] } } });
+    const book = read({
+      models: { 'gpt-4o': { aliases: ['gpt-4o-latest', 2024], prices: [{ input: 1, output: 1 }] } },
+    });
     expect([...book.aliases]).toEqual([
       ['gpt-4o-latest', 'gpt-4o'],
       ['2024', 'gpt-4o'],
@@ -135,18 +177,23 @@ describe('aliases', () => {
   });
 
   it('must be a list', () => {
-    expect(refusal({ models: { m: { aliases: 'm2', prices: [{ input: 1, output: 1 }] } } })).toBe('f.yaml: models.m.aliases: expected a list of names');
+    expect(refusal({ models: { m: { aliases: 'm2', prices: [{ input: 1, output: 1 }] } } })).toBe(
+      'f.yaml: models.m.aliases: expected a list of names'
+    );
   });
 });
 
 describe('tiers', () => {
-  const tier = (spec: unknown, extra: Record<string, unknown> = {}) => read({ ...oneModel({ input: 1, output: 1 }), tiers: { t: spec }, ...extra }).tiers.get('t')!;
+  const tier = (spec: unknown, extra: Record<string, unknown> = {}) =>
+    read({ ...oneModel({ input: 1, output: 1 }), tiers: { t: spec }, ...extra }).tiers.get('t')!;
   const tierRefusal = (spec: unknown) => refusal({ ...oneModel({ input: 1, output: 1 }), tiers: { t: spec } });
 
   it('must be a mapping of tier name to pricing', () => {
     expect(refusal({ models: {}, tiers: ['gold'] })).toBe('f.yaml: tiers: expected a mapping of tier name to pricing');
     expect(tierRefusal('x2')).toBe('f.yaml: tiers.t: expected {multiplier} or {overrides}');
-    expect(tierRefusal({ multiplier: 2, discount: 1 })).toBe('f.yaml: tiers.t.discount: unknown key; expected multiplier or overrides');
+    expect(tierRefusal({ multiplier: 2, discount: 1 })).toBe(
+      'f.yaml: tiers.t.discount: unknown key; expected multiplier or overrides'
+    );
   });
 
   it('read a multiplier exactly, zero included', () => {
@@ -156,23 +203,36 @@ describe('tiers', () => {
   });
 
   it('refuse a multiplier that is not a decimal, or is negative', () => {
-    expect(tierRefusal({ multiplier: 'double' })).toBe('f.yaml: tiers.t.multiplier: expected a decimal number, got "double"');
+    expect(tierRefusal({ multiplier: 'double' })).toBe(
+      'f.yaml: tiers.t.multiplier: expected a decimal number, got "double"'
+    );
     expect(tierRefusal({ multiplier: -0.5 })).toBe('f.yaml: tiers.t.multiplier: cannot be negative');
   });
 
-  it('read overrides as partial rates in the book\'s unit', () => {
+  it("read overrides as partial rates in the book's unit", () => {
     expect(tier({ overrides: { m: { output: 8 } } }).overrides).toEqual(new Map([['m', { output: 8_000_000n }]]));
-    expect(tier({ overrides: { m: { input: '0.000002' } } }, { unit: 'per_token' }).overrides.get('m')).toEqual({ inputUncached: 2_000_000n });
+    expect(tier({ overrides: { m: { input: '0.000002' } } }, { unit: 'per_token' }).overrides.get('m')).toEqual({
+      inputUncached: 2_000_000n,
+    });
   });
 
   it('refuse overrides that are not a mapping of model to rates, naming the tier and model', () => {
-    expect(tierRefusal({ overrides: ['m'] })).toBe('f.yaml: tiers.t.overrides: expected a mapping of model name to rates');
+    expect(tierRefusal({ overrides: ['m'] })).toBe(
+      'f.yaml: tiers.t.overrides: expected a mapping of model name to rates'
+    );
     expect(tierRefusal({ overrides: { m: 8 } })).toBe('f.yaml: tiers.t.overrides.m: expected a mapping of rates');
-    expect(tierRefusal({ overrides: { m: { outptu: 8 } } })).toBe('f.yaml: tiers.t.overrides.m.outptu: unknown rate; expected one of input, cache_read, cache_write, output');
+    expect(tierRefusal({ overrides: { m: { outptu: 8 } } })).toBe(
+      'f.yaml: tiers.t.overrides.m.outptu: unknown rate; expected one of input, cache_read, cache_write, output'
+    );
   });
 
-  it('warn about an override rate finer than one pico-USD per token, in the book\'s warnings', () => {
-    const book = read({ ...oneModel({ input: 1, output: 1 }), tiers: { t: { overrides: { m: { input: '0.0000004' } } } } });
-    expect(book.warnings).toEqual(['f.yaml: tiers.t.overrides.m.input: 0.0000004 USD per 1,000,000 tokens is finer than one pico-USD (1e-12 USD) per token; rounded to 0 pico-USD per token']);
+  it("warn about an override rate finer than one pico-USD per token, in the book's warnings", () => {
+    const book = read({
+      ...oneModel({ input: 1, output: 1 }),
+      tiers: { t: { overrides: { m: { input: '0.0000004' } } } },
+    });
+    expect(book.warnings).toEqual([
+      'f.yaml: tiers.t.overrides.m.input: 0.0000004 USD per 1,000,000 tokens is finer than one pico-USD (1e-12 USD) per token; rounded to 0 pico-USD per token',
+    ]);
   });
 });

@@ -29,7 +29,7 @@ function admission(slots: Semaphore): RequestHandler {
         if (!(e instanceof QueueFullError)) return next(e);
         res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
         res.status(503).json({ error: `too many API requests at once; retry after ${RETRY_AFTER_SECONDS} s` });
-      },
+      }
     );
   };
 }
@@ -51,7 +51,11 @@ export function createApp(metrics: ExporterMetrics, health: Health, api: Router,
       const token = authenticate(req.headers.authorization, a.tokens);
       if (!token || token.scope) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="tokenledger"');
-        res.status(token ? 403 : 401).json({ error: token ? 'a scoped token cannot read /metrics (it shows every user)' : 'missing or invalid token (send Authorization: Bearer <admin token>)' });
+        res.status(token ? 403 : 401).json({
+          error: token
+            ? 'a scoped token cannot read /metrics (it shows every user)'
+            : 'missing or invalid token (send Authorization: Bearer <admin token>)',
+        });
         return;
       }
     }
@@ -84,7 +88,13 @@ export function listen(app: Express, host: string, port: number): Promise<Server
     const server = app.listen(port, host);
     server.once('listening', () => resolvePromise(server));
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new Error(e.code === 'EADDRINUSE' ? `cannot listen on ${host}:${port}: the port is in use (set listen: in the config)` : `cannot listen on ${host}:${port}: ${e.message}`)),
+      reject(
+        new Error(
+          e.code === 'EADDRINUSE'
+            ? `cannot listen on ${host}:${port}: the port is in use (set listen: in the config)`
+            : `cannot listen on ${host}:${port}: ${e.message}`
+        )
+      )
     );
   });
 }

@@ -59,7 +59,7 @@ export class ExporterService {
   private constructor(
     private config: Config,
     readonly ledger: Ledger,
-    private readonly log: Logger,
+    private readonly log: Logger
   ) {
     this.pricer = new Pricer(loadPriceBooks(config.priceFiles, config.litellmPricesEffectiveFromMs));
     this.identities = new IdentityMap(config.identities, config.defaultTier);
@@ -78,7 +78,9 @@ export class ExporterService {
       retry: {
         onFailing: (e) => {
           this.commitsFailingSinceMs = Date.now();
-          this.log.error(`ledger commits are failing; retrying with backoff, reading waits meanwhile and nothing read is lost: ${e.message}`);
+          this.log.error(
+            `ledger commits are failing; retrying with backoff, reading waits meanwhile and nothing read is lost: ${e.message}`
+          );
         },
         onRecovered: (failedForMs) => {
           this.commitsFailingSinceMs = undefined;
@@ -88,7 +90,9 @@ export class ExporterService {
       onRejects: (r, batch) => {
         rejects.append(r, batch);
         const first = r[0]!;
-        this.log.warn(`${r.length} line(s) rejected, e.g. ${first.path}:${first.line}: ${first.reason}${first.field ? ` (${first.field})` : ''}: ${first.message}; see ${config.rejectsFile}`);
+        this.log.warn(
+          `${r.length} line(s) rejected, e.g. ${first.path}:${first.line}: ${first.reason}${first.field ? ` (${first.field})` : ''}: ${first.message}; see ${config.rejectsFile}`
+        );
       },
     });
   }
@@ -102,11 +106,18 @@ export class ExporterService {
       for (const w of service.pricer.book.warnings) log.warn(w);
       await seedMetricsFromLedger(ledger, service.metrics);
       const recovered = await service.rejectFile.recover(ledger);
-      if (recovered) log.info(`${config.rejectsFile}: added ${recovered} quarantined line(s) the ledger holds and the file missed (stopped between a commit and its append)`);
+      if (recovered)
+        log.info(
+          `${config.rejectsFile}: added ${recovered} quarantined line(s) the ledger holds and the file missed (stopped between a commit and its append)`
+        );
       await service.reprice();
       await service.startSources();
       const api = chargebackApi({ ledger, budgets: service.budgets, auth: () => service.auth, log });
-      service.server = await listen(createApp(service.metrics, service, api, () => service.auth), config.listen.host, config.listen.port);
+      service.server = await listen(
+        createApp(service.metrics, service, api, () => service.auth),
+        config.listen.host,
+        config.listen.port
+      );
       if (config.watchConfig) {
         watchFile(config.file, { interval: 1000 }, (now, before) => {
           if (now.mtimeMs !== before.mtimeMs) void service.requestReload('the config file changed');
@@ -199,7 +210,8 @@ export class ExporterService {
    */
   notReadyReason(): string | undefined {
     if (this.loopError) return 'ingestion stopped after an error; see the log';
-    if (this.commitsFailingSinceMs !== undefined) return `ledger commits failing since ${new Date(this.commitsFailingSinceMs).toISOString()} (retried; see the log)`;
+    if (this.commitsFailingSinceMs !== undefined)
+      return `ledger commits failing since ${new Date(this.commitsFailingSinceMs).toISOString()} (retried; see the log)`;
     if (this.stopping) return 'shutting down';
     const behind = this.lag().find((l) => l.lagSeconds > MAX_READY_LAG_SECONDS);
     return behind ? `source ${behind.source} is ${Math.round(behind.lagSeconds)}s behind` : undefined;
@@ -223,7 +235,8 @@ export class ExporterService {
           this.lastReloadError = undefined;
         } catch (e) {
           const message = (e as Error).message;
-          if (message !== this.lastReloadError) this.log.error(`reload (${trigger}) failed, keeping the previous config: ${message}`);
+          if (message !== this.lastReloadError)
+            this.log.error(`reload (${trigger}) failed, keeping the previous config: ${message}`);
           else this.log.debug(`reload (${trigger}) failed again, same error`);
           this.lastReloadError = message;
         }
@@ -244,10 +257,20 @@ export class ExporterService {
     this.identities = new IdentityMap(next.identities, next.defaultTier);
     this.budgets.replace(next.budgets, next.timeZone);
     this.auth = next.auth;
-    this.config = { ...this.config, priceFiles: next.priceFiles, identities: next.identities, defaultTier: next.defaultTier, budgets: next.budgets, timeZone: next.timeZone, auth: next.auth };
+    this.config = {
+      ...this.config,
+      priceFiles: next.priceFiles,
+      identities: next.identities,
+      defaultTier: next.defaultTier,
+      budgets: next.budgets,
+      timeZone: next.timeZone,
+      auth: next.auth,
+    };
     await this.pipeline.flush();
     await this.reprice();
-    this.log.info(`reloaded ${this.config.file}: price book ${pricer.book.version}, ${next.budgets.length} budget(s), ${next.auth.tokens.length} API token(s)`);
+    this.log.info(
+      `reloaded ${this.config.file}: price book ${pricer.book.version}, ${next.budgets.length} budget(s), ${next.auth.tokens.length} API token(s)`
+    );
   }
 
   async stop(): Promise<void> {

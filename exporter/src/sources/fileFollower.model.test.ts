@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -20,13 +31,25 @@ import { FollowerHarness } from '../../test/followerHarness';
 
 const MAX_LINE = 100;
 
-type Mutation = { t: 'write'; n: number } | { t: 'writeLong' } | { t: 'writeBusy'; n: number } | { t: 'renameRotate' } | { t: 'copyTruncate' } | { t: 'truncate' } | { t: 'deleteCreate' };
+type Mutation =
+  | { t: 'write'; n: number }
+  | { t: 'writeLong' }
+  | { t: 'writeBusy'; n: number }
+  | { t: 'renameRotate' }
+  | { t: 'copyTruncate' }
+  | { t: 'truncate' }
+  | { t: 'deleteCreate' };
 /**
  * A restart, with changes made while stopped; with `killedInFirstPoll`, the restarted follower is killed again
  * after that many reads of its first poll (busy with a backlog, as `serve` between two kill -9), and the
  * changes `thenWhileStopped` are made before it is started once more.
  */
-type Restart = { t: 'restart'; uncommitted: number; whileStopped: Mutation[]; killedInFirstPoll?: { reads: number; thenWhileStopped: Mutation[] } };
+type Restart = {
+  t: 'restart';
+  uncommitted: number;
+  whileStopped: Mutation[];
+  killedInFirstPoll?: { reads: number; thenWhileStopped: Mutation[] };
+};
 type Action = Mutation | { t: 'poll'; settle: boolean } | Restart;
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -36,7 +59,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.constant({ t: 'renameRotate' as const }), weight: 1 },
   { arbitrary: fc.constant({ t: 'copyTruncate' as const }), weight: 1 },
   { arbitrary: fc.constant({ t: 'truncate' as const }), weight: 1 },
-  { arbitrary: fc.constant({ t: 'deleteCreate' as const }), weight: 1 },
+  { arbitrary: fc.constant({ t: 'deleteCreate' as const }), weight: 1 }
 );
 const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: mutation, weight: 8 },
@@ -47,12 +70,15 @@ const action: fc.Arbitrary<Action> = fc.oneof(
         t: fc.constant('restart' as const),
         uncommitted: fc.integer({ min: 0, max: 2 }),
         whileStopped: fc.array(mutation, { maxLength: 4 }),
-        killedInFirstPoll: fc.record({ reads: fc.integer({ min: 0, max: 6 }), thenWhileStopped: fc.array(mutation, { maxLength: 4 }) }),
+        killedInFirstPoll: fc.record({
+          reads: fc.integer({ min: 0, max: 6 }),
+          thenWhileStopped: fc.array(mutation, { maxLength: 4 }),
+        }),
       },
-      { requiredKeys: ['t', 'uncommitted', 'whileStopped'] },
+      { requiredKeys: ['t', 'uncommitted', 'whileStopped'] }
     ),
     weight: 2,
-  },
+  }
 );
 
 /** A line as the model knows it: `pending` until its fate is decided by what happens to its file. */
@@ -77,7 +103,7 @@ class Model {
     private readonly log: string,
     /** A file that is only written to, read before app.log: its backlog keeps the follower busy. */
     private readonly busy: string,
-    private readonly committed: () => ReadPosition[],
+    private readonly committed: () => ReadPosition[]
   ) {
     writeFileSync(log, '');
     writeFileSync(busy, '');
@@ -97,7 +123,12 @@ class Model {
     const key = fileKeyOf(statSync(this.log));
     const head = readFileSync(this.log);
     return this.committed().find(
-      (p) => p.fileKey === key && !p.finished && p.fingerprintLen > 0 && head.length >= p.fingerprintLen && createHash('sha256').update(head.subarray(0, p.fingerprintLen)).digest('hex') === p.fingerprint,
+      (p) =>
+        p.fileKey === key &&
+        !p.finished &&
+        p.fingerprintLen > 0 &&
+        head.length >= p.fingerprintLen &&
+        createHash('sha256').update(head.subarray(0, p.fingerprintLen)).digest('hex') === p.fingerprint
     );
   }
 
@@ -204,7 +235,8 @@ function verdict(model: Model, texts: string[]): string[] {
     if (n === 0 && l.fate === 'must') problems.push(`${l.id} lost`);
   }
   for (const id of seen.keys()) problems.push(`${id} committed but never written`);
-  if (tooLong < mustLong || tooLong > mustLong + mayLong) problems.push(`${tooLong} too-long rejects for ${mustLong} overlong lines (+${mayLong} that may be lost)`);
+  if (tooLong < mustLong || tooLong > mustLong + mayLong)
+    problems.push(`${tooLong} too-long rejects for ${mustLong} overlong lines (+${mayLong} that may be lost)`);
   return problems;
 }
 
@@ -228,7 +260,13 @@ describe.each([
         const dir = mkdtempSync(join(tmpdir(), 'tl-model-'));
         const log = join(dir, 'app.log');
         const busy = join(dir, 'a.log'); // sorts first: read before app.log in every poll
-        const h = new FollowerHarness({ patterns: [busy, `${log}${patternTail}`], maxLineBytes: MAX_LINE, rotateWaitMs: 1000, startAt: 'beginning', chunkBytes: 64 });
+        const h = new FollowerHarness({
+          patterns: [busy, `${log}${patternTail}`],
+          maxLineBytes: MAX_LINE,
+          rotateWaitMs: 1000,
+          startAt: 'beginning',
+          chunkBytes: 64,
+        });
         const model = new Model(log, busy, () => h.savedPositions);
         let running = false;
         try {
@@ -268,7 +306,7 @@ describe.each([
           rmSync(dir, { recursive: true, force: true });
         }
       }),
-      { numRuns: NUM_RUNS },
+      { numRuns: NUM_RUNS }
     );
     // Inode reuse is the case this suite must reach: ext4 and tmpfs give a freed inode to the next file.
     expect({ runs, reusedInodes: reuses > 0 }).toEqual({ runs: NUM_RUNS, reusedInodes: true });

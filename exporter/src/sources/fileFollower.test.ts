@@ -1,4 +1,13 @@
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFollower } from './fileFollower';
@@ -7,14 +16,21 @@ import { FollowerHarness } from '../../test/followerHarness';
 import { createFileOnInode } from '../../test/inodeReuse';
 
 const record = (i: number) => JSON.stringify({ id: `r-${i}` });
-const recordLines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `${record(from + k)}\n`).join('');
+const recordLines = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, k) => `${record(from + k)}\n`).join('');
 const records = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => record(from + k));
 
 describe('FileFollower', () => {
   let dir: string;
   let log: string;
   let h: FollowerHarness;
-  const options = (extra: Partial<ConstructorParameters<typeof FollowerHarness>[0]> = {}) => ({ patterns: [join(dir, 'app.log')], maxLineBytes: 1024, rotateWaitMs: 500, startAt: 'beginning' as const, ...extra });
+  const options = (extra: Partial<ConstructorParameters<typeof FollowerHarness>[0]> = {}) => ({
+    patterns: [join(dir, 'app.log')],
+    maxLineBytes: 1024,
+    rotateWaitMs: 500,
+    startAt: 'beginning' as const,
+    ...extra,
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tl-follower-'));
@@ -144,7 +160,12 @@ describe('FileFollower', () => {
     await h.stop();
     const [p] = h.savedPositions;
     // As the ledger holds it after a rotation: the file on this inode was finished, with other content.
-    h.follower = new FileFollower({ ...options(), source: 'test', events: (e) => h.events.push(e), clock: () => h.nowMs });
+    h.follower = new FileFollower({
+      ...options(),
+      source: 'test',
+      events: (e) => h.events.push(e),
+      clock: () => h.nowMs,
+    });
     await h.follower.init([{ ...p!, finished: true, fingerprint: 'f'.repeat(64), fingerprintLen: 10, offset: 10 }]);
     await h.poll();
     expect(h.texts).toEqual([...records(0, 4), ...records(0, 4)]);

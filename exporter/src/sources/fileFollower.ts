@@ -87,7 +87,13 @@ export class FileFollower {
   async init(saved: readonly ReadPosition[]): Promise<void> {
     this.firstRun = saved.length === 0;
     for (const p of saved) {
-      if (p.finished) this.finished.set(p.fileKey, { identity: identityOfPosition(p), offset: p.offset, line: p.line, lastSeenMs: this.now() });
+      if (p.finished)
+        this.finished.set(p.fileKey, {
+          identity: identityOfPosition(p),
+          offset: p.offset,
+          line: p.line,
+          lastSeenMs: this.now(),
+        });
       else this.saved.set(p.fileKey, p);
     }
     const present = this.scan();
@@ -121,7 +127,12 @@ export class FileFollower {
     return found;
   }
 
-  private async follow(path: string, key: string, watchedPath: string, start: (size: number) => StartAt): Promise<WatchedFile | undefined> {
+  private async follow(
+    path: string,
+    key: string,
+    watchedPath: string,
+    start: (size: number) => StartAt
+  ): Promise<WatchedFile | undefined> {
     let w: WatchedFile | undefined;
     try {
       w = await WatchedFile.open(path, key, watchedPath, start, this.options.maxLineBytes, this.now());
@@ -155,7 +166,13 @@ export class FileFollower {
   }
 
   /** Content not read before at a watched path (a new file, or new content on a known inode): from its start, unless it is a copy. */
-  private async followNewContent(path: string, key: string, watchedPath: string, event: 'truncated' | 'replaced', offset: number): Promise<void> {
+  private async followNewContent(
+    path: string,
+    key: string,
+    watchedPath: string,
+    event: 'truncated' | 'replaced',
+    offset: number
+  ): Promise<void> {
     if (await this.followIfCopy(path, key)) return;
     if (await this.follow(path, key, watchedPath, () => ({ offset: 0, line: 1 }))) this.emit({ event, path, offset });
   }
@@ -181,10 +198,22 @@ export class FileFollower {
    * copy (copytruncate into a name the patterns match, or `cp`). What it holds was read from the original;
    * it is followed from there, not read twice.
    */
-  private async originalOf(path: string, key: string): Promise<{ path: string; identity: FileIdentity; from: StartAt; position?: ReadPosition } | undefined> {
+  private async originalOf(
+    path: string,
+    key: string
+  ): Promise<{ path: string; identity: FileIdentity; from: StartAt; position?: ReadPosition } | undefined> {
     const known = [
-      ...[...this.watched.values()].map((w) => ({ path: w.watchedPath, identity: w.identity, from: { offset: w.resumeOffset, line: w.resumeLine } })),
-      ...[...this.saved.values()].map((p) => ({ path: p.path, identity: identityOfPosition(p), from: { offset: p.offset, line: p.line }, position: p })),
+      ...[...this.watched.values()].map((w) => ({
+        path: w.watchedPath,
+        identity: w.identity,
+        from: { offset: w.resumeOffset, line: w.resumeLine },
+      })),
+      ...[...this.saved.values()].map((p) => ({
+        path: p.path,
+        identity: identityOfPosition(p),
+        from: { offset: p.offset, line: p.line },
+        position: p,
+      })),
     ].filter((k) => k.identity.key !== key && k.identity.fingerprintLen > 0);
     if (!known.length) return undefined;
     let fh: FileHandle | undefined;
@@ -201,7 +230,11 @@ export class FileFollower {
   }
 
   /** Size and content of the file at `path` compared with `known`; undefined (reported) when it cannot be opened. */
-  private async inspect(path: string, key: string, known: FileIdentity): Promise<{ size: number; sameContent: boolean } | undefined> {
+  private async inspect(
+    path: string,
+    key: string,
+    known: FileIdentity
+  ): Promise<{ size: number; sameContent: boolean } | undefined> {
     let fh: FileHandle | undefined;
     try {
       fh = await open(path, 'r');
@@ -229,7 +262,8 @@ export class FileFollower {
     switch (state) {
       case 'same':
       case 'grown':
-        if (await this.follow(path, key, watchedPath, () => from)) this.emit({ event: 'resumed', path, offset: p.offset });
+        if (await this.follow(path, key, watchedPath, () => from))
+          this.emit({ event: 'resumed', path, offset: p.offset });
         return;
       case 'truncated':
       case 'replaced':
@@ -258,7 +292,8 @@ export class FileFollower {
         return;
       case 'grown':
         // Written to after it was finished: what was added is read, not lost.
-        if (await this.follow(path, key, path, () => ({ offset: done.offset, line: done.line }))) this.emit({ event: 'resumed', path, offset: done.offset });
+        if (await this.follow(path, key, path, () => ({ offset: done.offset, line: done.line })))
+          this.emit({ event: 'resumed', path, offset: done.offset });
         return;
       case 'truncated':
       case 'replaced':
@@ -277,7 +312,14 @@ export class FileFollower {
     const known = identityOfPosition(p);
     const found = await this.findContent(p.path, known, p.offset, p.fileKey);
     if (!found) {
-      this.emit({ event: 'lost', path: p.path, offset: p.offset, why: p.fingerprintLen ? 'rotated away while tokenledger was stopped and not found beside it' : 'rotated away while tokenledger was stopped, before anything of it was read (nothing to recognise it by)' });
+      this.emit({
+        event: 'lost',
+        path: p.path,
+        offset: p.offset,
+        why: p.fingerprintLen
+          ? 'rotated away while tokenledger was stopped and not found beside it'
+          : 'rotated away while tokenledger was stopped, before anything of it was read (nothing to recognise it by)',
+      });
       return;
     }
     const w = await this.follow(found.path, found.key, p.path, () => ({ offset: p.offset, line: p.line }));
@@ -294,7 +336,12 @@ export class FileFollower {
    * The file at `watchedPath` no longer holds what was read of it: the lines after `from` may exist only in
    * a copy beside it (copytruncate). Follows that copy from there, or says they are lost.
    */
-  private async recoverCopy(watchedPath: string, known: FileIdentity, from: StartAt, knownUnread: boolean): Promise<WatchedFile | undefined> {
+  private async recoverCopy(
+    watchedPath: string,
+    known: FileIdentity,
+    from: StartAt,
+    knownUnread: boolean
+  ): Promise<WatchedFile | undefined> {
     const followed = [...this.watched.values()].find((w) => w.copyOf && sameIdentity(w.copyOf, known));
     if (followed) return followed; // the patterns matched the copy: it is followed already
     const copy = await this.findContent(watchedPath, known, from.offset, undefined);
@@ -306,7 +353,13 @@ export class FileFollower {
         return w;
       }
     }
-    if (knownUnread) this.emit({ event: 'lost', path: watchedPath, offset: from.offset, why: 'truncated or rewritten, and no copy holding the rest of what was written was found beside it' });
+    if (knownUnread)
+      this.emit({
+        event: 'lost',
+        path: watchedPath,
+        offset: from.offset,
+        why: 'truncated or rewritten, and no copy holding the rest of what was written was found beside it',
+      });
     return undefined;
   }
 
@@ -315,7 +368,12 @@ export class FileFollower {
    * app.log-20250101) for a file not followed that holds `known`'s content and at least `offset` bytes;
    * the file with device:inode `preferKey` if there is one.
    */
-  private async findContent(path: string, known: FileIdentity, offset: number, preferKey: string | undefined): Promise<FoundFile | undefined> {
+  private async findContent(
+    path: string,
+    known: FileIdentity,
+    offset: number,
+    preferKey: string | undefined
+  ): Promise<FoundFile | undefined> {
     // A file read when it was empty has nothing to be recognised by: its inode may since be another file's.
     if (known.fingerprintLen === 0) return undefined;
     let copy: FoundFile | undefined;
@@ -330,7 +388,13 @@ export class FileFollower {
         if (!(await holdsContentOf(fh, size, known))) continue;
         // A file with its own committed position (of the content it holds) is resumed from it, not taken as another's copy.
         const own = this.saved.get(key);
-        if (own && own.fileKey !== preferKey && own.fingerprintLen > 0 && (await holdsContentOf(fh, size, identityOfPosition(own)))) continue;
+        if (
+          own &&
+          own.fileKey !== preferKey &&
+          own.fingerprintLen > 0 &&
+          (await holdsContentOf(fh, size, identityOfPosition(own)))
+        )
+          continue;
         if (key === preferKey) return { path: candidate, key };
         copy ??= { path: candidate, key };
       } catch {
@@ -360,7 +424,8 @@ export class FileFollower {
       else if (w.path !== path) w.path = path; // renamed to a name the patterns also match: keep reading
     }
     let readAny = false;
-    for (const w of [...this.watched.values()]) if (!w.draining) readAny = (await this.check(w, present.has(w.key), handler)) || readAny;
+    for (const w of [...this.watched.values()])
+      if (!w.draining) readAny = (await this.check(w, present.has(w.key), handler)) || readAny;
     // Every file's position is handed over, and committed (the caller commits when a poll ends), before any
     // file is read: when a backlog keeps `serve` busy until it is stopped (kill -9 before it reaches the other
     // files, or before a batch fills), a file copied and truncated meanwhile must still have a committed
@@ -411,13 +476,16 @@ export class FileFollower {
   }
 
   private async readNew(w: WatchedFile, handler: ReadHandler): Promise<boolean> {
-    const read = await w.readNew(this.buffers, this.options.maxBytesPerPoll ?? 64 << 20, this.now(), (texts) => this.hand(w, texts, false, handler));
+    const read = await w.readNew(this.buffers, this.options.maxBytesPerPoll ?? 64 << 20, this.now(), (texts) =>
+      this.hand(w, texts, false, handler)
+    );
     if (w.unannounced) await this.hand(w, [], false, handler);
     return read > 0;
   }
 
   private async hand(w: WatchedFile, texts: FramedText[], finished: boolean, handler: ReadHandler): Promise<void> {
-    for (const t of texts) if (t.tooLong) this.emit({ event: 'lineTooLong', path: w.path, line: t.line, offset: t.startOffset });
+    for (const t of texts)
+      if (t.tooLong) this.emit({ event: 'lineTooLong', path: w.path, line: t.line, offset: t.startOffset });
     const position = w.position(this.options.source, finished);
     await handler({ path: w.path, texts, position });
     w.announcedFingerprintLen = position.fingerprintLen;
@@ -431,7 +499,12 @@ export class FileFollower {
   private async finish(w: WatchedFile, handler: ReadHandler): Promise<void> {
     await this.hand(w, w.finish(), true, handler);
     this.watched.delete(w.key);
-    this.finished.set(w.key, { identity: w.identity, offset: w.readOffset, line: w.resumeLine, lastSeenMs: this.now() });
+    this.finished.set(w.key, {
+      identity: w.identity,
+      offset: w.readOffset,
+      line: w.resumeLine,
+      lastSeenMs: this.now(),
+    });
     await w.close();
     this.emit({ event: 'finished', path: w.path, offset: w.readOffset });
   }
@@ -470,7 +543,9 @@ export class FileFollower {
 
   /** Files with data held back (partial last line): reported by one-shot ingest. */
   held(): { path: string; line: number; bytes: number }[] {
-    return [...this.watched.values()].filter((w) => w.heldBytes > 0).map((w) => ({ path: w.path, line: w.resumeLine, bytes: w.heldBytes }));
+    return [...this.watched.values()]
+      .filter((w) => w.heldBytes > 0)
+      .map((w) => ({ path: w.path, line: w.resumeLine, bytes: w.heldBytes }));
   }
 
   async close(): Promise<void> {
@@ -497,7 +572,10 @@ function rotationSiblings(path: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => n !== name && n.startsWith(name)).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => n !== name && n.startsWith(name))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 function isCompleteJson(text: string): boolean {

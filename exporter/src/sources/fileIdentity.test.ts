@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { classify, FileState, holdsContentOf, identityOf, Observation } from './fileIdentity';
 
 describe('classify', () => {
-  const seen = (o: Partial<Observation>): Observation => ({ size: 100, sameContent: true, atWatchedPath: true, linked: true, ...o });
+  const seen = (o: Partial<Observation>): Observation => ({
+    size: 100,
+    sameContent: true,
+    atWatchedPath: true,
+    linked: true,
+    ...o,
+  });
   it.each<[string, Observation | undefined, FileState]>([
     ['nothing new', seen({}), 'same'],
     ['more bytes', seen({ size: 150 }), 'grown'],

@@ -5,9 +5,21 @@ describe('follower events in the log', () => {
   it.each<[FollowerEvent, 'info' | 'warn', string]>([
     [{ event: 'added', path, offset: 0 }, 'info', '/var/log/gw/app.log: following from byte 0'],
     [{ event: 'resumed', path, offset: 120 }, 'info', '/var/log/gw/app.log: resuming at byte 120'],
-    [{ event: 'rotated', path, offset: 7 }, 'info', '/var/log/gw/app.log: rotated away; reading it to its end from byte 7'],
-    [{ event: 'gone', path, offset: 7 }, 'info', '/var/log/gw/app.log: deleted; reading what is left of it from byte 7'],
-    [{ event: 'truncated', path, offset: 300 }, 'info', '/var/log/gw/app.log: truncated (300 bytes had been read); reading it again from its start'],
+    [
+      { event: 'rotated', path, offset: 7 },
+      'info',
+      '/var/log/gw/app.log: rotated away; reading it to its end from byte 7',
+    ],
+    [
+      { event: 'gone', path, offset: 7 },
+      'info',
+      '/var/log/gw/app.log: deleted; reading what is left of it from byte 7',
+    ],
+    [
+      { event: 'truncated', path, offset: 300 },
+      'info',
+      '/var/log/gw/app.log: truncated (300 bytes had been read); reading it again from its start',
+    ],
     [
       { event: 'replaced', path, offset: 300 },
       'info',
@@ -19,19 +31,45 @@ describe('follower events in the log', () => {
       '/var/log/gw/app.log: reading the lines not read before it was truncated or moved from its copy /var/log/gw/app.log.1, from byte 64',
     ],
     [{ event: 'finished', path, offset: 900 }, 'info', '/var/log/gw/app.log: read to its end (900 bytes) and closed'],
-    [{ event: 'lost', path, offset: 900, why: 'rotated away and its copy not found' }, 'warn', '/var/log/gw/app.log: rotated away and its copy not found; bytes after offset 900 of that file were not read'],
-    [{ event: 'lineTooLong', path, line: 12, offset: 4096 }, 'warn', '/var/log/gw/app.log:12: line at byte 4096 is longer than max_line_bytes; skipped and quarantined'],
-    [{ event: 'cannotOpen', path, error: new Error('EACCES: permission denied') }, 'warn', '/var/log/gw/app.log: cannot open: EACCES: permission denied'],
+    [
+      { event: 'lost', path, offset: 900, why: 'rotated away and its copy not found' },
+      'warn',
+      '/var/log/gw/app.log: rotated away and its copy not found; bytes after offset 900 of that file were not read',
+    ],
+    [
+      { event: 'lineTooLong', path, line: 12, offset: 4096 },
+      'warn',
+      '/var/log/gw/app.log:12: line at byte 4096 is longer than max_line_bytes; skipped and quarantined',
+    ],
+    [
+      { event: 'cannotOpen', path, error: new Error('EACCES: permission denied') },
+      'warn',
+      '/var/log/gw/app.log: cannot open: EACCES: permission denied',
+    ],
   ])('describes %j', (event, level, message) => {
     expect(describeEvent(event)).toEqual({ level, message });
   });
 
   it('names every event once', () => {
-    expect([...FOLLOWER_EVENT_NAMES].sort()).toEqual(['added', 'cannotOpen', 'copyRecovered', 'finished', 'gone', 'lineTooLong', 'lost', 'replaced', 'resumed', 'rotated', 'truncated']);
+    expect([...FOLLOWER_EVENT_NAMES].sort()).toEqual([
+      'added',
+      'cannotOpen',
+      'copyRecovered',
+      'finished',
+      'gone',
+      'lineTooLong',
+      'lost',
+      'replaced',
+      'resumed',
+      'rotated',
+      'truncated',
+    ]);
   });
 
   it('refuses an event it does not know, showing it', () => {
-    expect(() => describeEvent({ event: 'moved', path } as unknown as FollowerEvent)).toThrow('unexpected {"event":"moved","path":"/var/log/gw/app.log"}');
+    expect(() => describeEvent({ event: 'moved', path } as unknown as FollowerEvent)).toThrow(
+      'unexpected {"event":"moved","path":"/var/log/gw/app.log"}'
+    );
     expect(() => assertNever('x' as never)).toThrow('unexpected "x"');
   });
 });

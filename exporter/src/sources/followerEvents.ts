@@ -28,7 +28,19 @@ export type FollowerEvent =
 
 export type FollowerEventName = FollowerEvent['event'];
 
-export const FOLLOWER_EVENT_NAMES: readonly FollowerEventName[] = ['added', 'resumed', 'rotated', 'gone', 'truncated', 'replaced', 'copyRecovered', 'finished', 'lost', 'lineTooLong', 'cannotOpen'];
+export const FOLLOWER_EVENT_NAMES: readonly FollowerEventName[] = [
+  'added',
+  'resumed',
+  'rotated',
+  'gone',
+  'truncated',
+  'replaced',
+  'copyRecovered',
+  'finished',
+  'lost',
+  'lineTooLong',
+  'cannotOpen',
+];
 
 export type FollowerEventHandler = (e: FollowerEvent) => void;
 
@@ -44,17 +56,32 @@ export function describeEvent(e: FollowerEvent): { level: 'info' | 'warn'; messa
     case 'gone':
       return { level: 'info', message: `${e.path}: deleted; reading what is left of it from byte ${e.offset}` };
     case 'truncated':
-      return { level: 'info', message: `${e.path}: truncated (${e.offset} bytes had been read); reading it again from its start` };
+      return {
+        level: 'info',
+        message: `${e.path}: truncated (${e.offset} bytes had been read); reading it again from its start`,
+      };
     case 'replaced':
-      return { level: 'info', message: `${e.path}: its first bytes are not those read before (rewritten, or a new file on a reused inode; ${e.offset} bytes had been read); reading it from its start` };
+      return {
+        level: 'info',
+        message: `${e.path}: its first bytes are not those read before (rewritten, or a new file on a reused inode; ${e.offset} bytes had been read); reading it from its start`,
+      };
     case 'copyRecovered':
-      return { level: 'info', message: `${e.path}: reading the lines not read before it was truncated or moved from its copy ${e.copy}, from byte ${e.offset}` };
+      return {
+        level: 'info',
+        message: `${e.path}: reading the lines not read before it was truncated or moved from its copy ${e.copy}, from byte ${e.offset}`,
+      };
     case 'finished':
       return { level: 'info', message: `${e.path}: read to its end (${e.offset} bytes) and closed` };
     case 'lost':
-      return { level: 'warn', message: `${e.path}: ${e.why}; bytes after offset ${e.offset} of that file were not read` };
+      return {
+        level: 'warn',
+        message: `${e.path}: ${e.why}; bytes after offset ${e.offset} of that file were not read`,
+      };
     case 'lineTooLong':
-      return { level: 'warn', message: `${e.path}:${e.line}: line at byte ${e.offset} is longer than max_line_bytes; skipped and quarantined` };
+      return {
+        level: 'warn',
+        message: `${e.path}:${e.line}: line at byte ${e.offset} is longer than max_line_bytes; skipped and quarantined`,
+      };
     case 'cannotOpen':
       return { level: 'warn', message: `${e.path}: cannot open: ${e.error.message}` };
     default:

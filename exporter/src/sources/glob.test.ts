@@ -27,13 +27,32 @@ describe('source patterns', () => {
   });
 
   it('says when no pattern matches a file yet', () => {
-    expect(patternProblems([join(dir, 'gw-*.jsonl')])).toEqual([`no file matches ${join(dir, 'gw-*.jsonl')} yet; it is read as soon as one appears`]);
+    expect(patternProblems([join(dir, 'gw-*.jsonl')])).toEqual([
+      `no file matches ${join(dir, 'gw-*.jsonl')} yet; it is read as soon as one appears`,
+    ]);
     const [missing, other] = [join(dir, 'missing.jsonl'), join(dir, 'logs', 'gw-?.log')];
-    expect(patternProblems([missing, other])).toEqual([`no file matches ${missing}, ${other} yet; it is read as soon as one appears`]);
+    expect(patternProblems([missing, other])).toEqual([
+      `no file matches ${missing}, ${other} yet; it is read as soon as one appears`,
+    ]);
   });
 
   describe('file-name wildcards', () => {
-    const names = ['a.jsonl', 'ab.jsonl', 'abc.jsonl', 'b.jsonl', 'c.jsonl', 'aXjsonl', 'a+b.log', 'x[1].log', 'x1.log', 'x\\.log', 'xy.log', '(x).log', 'x.log$', 'z]1.log'];
+    const names = [
+      'a.jsonl',
+      'ab.jsonl',
+      'abc.jsonl',
+      'b.jsonl',
+      'c.jsonl',
+      'aXjsonl',
+      'a+b.log',
+      'x[1].log',
+      'x1.log',
+      'x\\.log',
+      'xy.log',
+      '(x).log',
+      'x.log$',
+      'z]1.log',
+    ];
     const wild = mkdtempSync(join(tmpdir(), 'tl-glob-names-'));
     for (const n of names) writeFileSync(join(wild, n), '');
     const matches = (pattern: string) => expandPattern(join(wild, pattern)).map((p) => p.slice(wild.length + 1));
@@ -75,12 +94,24 @@ describe('source patterns', () => {
   });
 
   it('counts *, ? and [ as wildcards, nothing else', () => {
-    expect(['a*', 'a?', 'a[b]', 'a[', 'a.b', 'a]', 'a{b,c}'].map(hasWildcard)).toEqual([true, true, true, true, false, false, false]);
+    expect(['a*', 'a?', 'a[b]', 'a[', 'a.b', 'a]', 'a{b,c}'].map(hasWildcard)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('refuses a wildcard in a directory, and takes one in the file name', () => {
-    expect(validatePattern('/var/log/*/app.jsonl')).toBe('wildcards are only supported in the file name, not in directories: /var/log/*/app.jsonl');
-    expect(validatePattern('/var/log/app?/a.jsonl')).toBe('wildcards are only supported in the file name, not in directories: /var/log/app?/a.jsonl');
+    expect(validatePattern('/var/log/*/app.jsonl')).toBe(
+      'wildcards are only supported in the file name, not in directories: /var/log/*/app.jsonl'
+    );
+    expect(validatePattern('/var/log/app?/a.jsonl')).toBe(
+      'wildcards are only supported in the file name, not in directories: /var/log/app?/a.jsonl'
+    );
     expect(validatePattern('/var/log/app/*.jsonl')).toBeUndefined();
   });
 
@@ -92,6 +123,8 @@ describe('source patterns', () => {
 
   it('says nothing about a directory whose name has a wildcard character when the pattern is a glob', () => {
     mkdirSync(join(dir, 'd*'));
-    expect(patternProblems([join(dir, 'd*')])).toEqual([`no file matches ${join(dir, 'd*')} yet; it is read as soon as one appears`]);
+    expect(patternProblems([join(dir, 'd*')])).toEqual([
+      `no file matches ${join(dir, 'd*')} yet; it is read as soon as one appears`,
+    ]);
   });
 });

@@ -30,7 +30,8 @@ function nameRegex(pattern: string): RegExp {
 }
 
 export function validatePattern(pattern: string): string | undefined {
-  if (hasWildcard(dirname(pattern))) return `wildcards are only supported in the file name, not in directories: ${pattern}`;
+  if (hasWildcard(dirname(pattern)))
+    return `wildcards are only supported in the file name, not in directories: ${pattern}`;
   return undefined;
 }
 
@@ -45,7 +46,11 @@ export function expandPattern(pattern: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => re.test(n)).map((n) => join(dir, n)).filter(isFile).sort();
+  return names
+    .filter((n) => re.test(n))
+    .map((n) => join(dir, n))
+    .filter(isFile)
+    .sort();
 }
 
 /**
@@ -56,9 +61,11 @@ export function expandPattern(pattern: string): string[] {
 export function patternProblems(patterns: readonly string[]): string[] {
   const problems: string[] = [];
   for (const pattern of patterns) {
-    if (!hasWildcard(pattern) && isDirectory(resolve(pattern))) problems.push(`${pattern} is a directory; give the files in it, e.g. ${join(pattern, '*.jsonl')}`);
+    if (!hasWildcard(pattern) && isDirectory(resolve(pattern)))
+      problems.push(`${pattern} is a directory; give the files in it, e.g. ${join(pattern, '*.jsonl')}`);
   }
-  if (!patterns.some((p) => expandPattern(p).length > 0)) problems.push(`no file matches ${patterns.join(', ')} yet; it is read as soon as one appears`);
+  if (!patterns.some((p) => expandPattern(p).length > 0))
+    problems.push(`no file matches ${patterns.join(', ')} yet; it is read as soon as one appears`);
   return problems;
 }
 

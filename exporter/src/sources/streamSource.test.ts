@@ -15,7 +15,11 @@ describe('readStream', () => {
   it('hands over the lines each chunk completes, with their numbers and byte offsets, and no position', async () => {
     const got = await reads(['{"a":1}\n{"b"', Buffer.from(':2}\n{"c":3}\n')]);
     expect(got).toEqual([
-      { path: '-', position: undefined, texts: [{ text: '{"a":1}', line: 1, startOffset: 0, endOffset: 8, tooLong: false }] },
+      {
+        path: '-',
+        position: undefined,
+        texts: [{ text: '{"a":1}', line: 1, startOffset: 0, endOffset: 8, tooLong: false }],
+      },
       {
         path: '-',
         position: undefined,

@@ -51,7 +51,7 @@ export class WatchedFile {
     mtimeNs: bigint,
     start: StartAt,
     private readonly maxLineBytes: number,
-    nowMs: number,
+    nowMs: number
   ) {
     this.framer = new Framer(start.offset, start.line, maxLineBytes);
     this.size = size;
@@ -63,7 +63,14 @@ export class WatchedFile {
    * Opens the file at `path` expected to be `key`; `start` is called with its size. Undefined when it was
    * replaced between the look and the open (it is picked up at the next poll).
    */
-  static async open(path: string, key: string, watchedPath: string, start: (size: number) => StartAt, maxLineBytes: number, nowMs: number): Promise<WatchedFile | undefined> {
+  static async open(
+    path: string,
+    key: string,
+    watchedPath: string,
+    start: (size: number) => StartAt,
+    maxLineBytes: number,
+    nowMs: number
+  ): Promise<WatchedFile | undefined> {
     const fh = await open(path, 'r');
     const st = await fh.stat({ bigint: true });
     if (fileKeyOf(st) !== key) {
@@ -71,7 +78,17 @@ export class WatchedFile {
       return undefined;
     }
     const size = Number(st.size);
-    return new WatchedFile(fh, await identityOf(fh, key, size), path, watchedPath, size, st.mtimeNs, start(size), maxLineBytes, nowMs);
+    return new WatchedFile(
+      fh,
+      await identityOf(fh, key, size),
+      path,
+      watchedPath,
+      size,
+      st.mtimeNs,
+      start(size),
+      maxLineBytes,
+      nowMs
+    );
   }
 
   get key(): string {
@@ -144,7 +161,12 @@ export class WatchedFile {
    * one is handled, rather than the loop waiting for each read when the cores are busy. A chunk read ahead
    * but not consumed is simply read again later: only framed bytes move the read offset.
    */
-  async readNew(buffers: [Buffer, Buffer], limit: number, nowMs: number, handle: (texts: FramedText[]) => Promise<void>): Promise<number> {
+  async readNew(
+    buffers: [Buffer, Buffer],
+    limit: number,
+    nowMs: number,
+    handle: (texts: FramedText[]) => Promise<void>
+  ): Promise<number> {
     const readInto = (buffer: Buffer, at: number) => {
       const read = this.fh.read(buffer, 0, buffer.length, at);
       read.catch(() => undefined); // awaited below, unless the handler threw first
@@ -162,7 +184,8 @@ export class WatchedFile {
       const texts: FramedText[] = [];
       this.framer.push(buffer.subarray(0, bytesRead), texts);
       // The fingerprint covers what was read (up to its length): a position must not match a file holding other bytes.
-      if (this.identity.fingerprintLen < Math.min(this.readOffset, FINGERPRINT_BYTES)) this.identity = await identityOf(this.fh, this.key, this.readOffset);
+      if (this.identity.fingerprintLen < Math.min(this.readOffset, FINGERPRINT_BYTES))
+        this.identity = await identityOf(this.fh, this.key, this.readOffset);
       await handle(texts);
     }
     if (total > 0) {

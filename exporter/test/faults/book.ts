@@ -71,8 +71,25 @@ export interface Line {
   refused?: { reason: RejectReason; label: string };
 }
 
-export type PoisonKind = 'huge_completion_tokens' | 'max_safe_tokens' | 'start_far_future' | 'start_far_past' | 'huge_string' | 'lone_brace' | 'not_json' | 'invalid_utf8';
-export const POISON_KINDS: readonly PoisonKind[] = ['huge_completion_tokens', 'max_safe_tokens', 'start_far_future', 'start_far_past', 'huge_string', 'lone_brace', 'not_json', 'invalid_utf8'];
+export type PoisonKind =
+  | 'huge_completion_tokens'
+  | 'max_safe_tokens'
+  | 'start_far_future'
+  | 'start_far_past'
+  | 'huge_string'
+  | 'lone_brace'
+  | 'not_json'
+  | 'invalid_utf8';
+export const POISON_KINDS: readonly PoisonKind[] = [
+  'huge_completion_tokens',
+  'max_safe_tokens',
+  'start_far_future',
+  'start_far_past',
+  'huge_string',
+  'lone_brace',
+  'not_json',
+  'invalid_utf8',
+];
 
 export class Book {
   readonly requests = new Map<string, Request>();
@@ -93,7 +110,11 @@ export class Book {
   private newRequest(): Request {
     const n = ++this.seq;
     const prompt = this.prng.int(1, 20_000);
-    const tokens: Tokens = { cacheRead: this.prng.chance(0.5) ? this.prng.int(0, prompt) : 0, inputUncached: 0, output: this.prng.int(0, 4_000) };
+    const tokens: Tokens = {
+      cacheRead: this.prng.chance(0.5) ? this.prng.int(0, prompt) : 0,
+      inputUncached: 0,
+      output: this.prng.int(0, 4_000),
+    };
     tokens.inputUncached = prompt - tokens.cacheRead;
     return {
       id: `req-${n}`,
@@ -110,8 +131,16 @@ export class Book {
 
   /** A line TokenLedger must refuse. */
   poison(kind: PoisonKind): Line {
-    if (kind === 'lone_brace') return { bytes: Buffer.from('{\n'), refused: { reason: 'invalid_json', label: 'a lone { (pretty-printed record cut short)' } };
-    if (kind === 'not_json') return { bytes: Buffer.from(`not json: gateway crashed at ${this.seq}\n`), refused: { reason: 'invalid_json', label: 'a line that is not JSON' } };
+    if (kind === 'lone_brace')
+      return {
+        bytes: Buffer.from('{\n'),
+        refused: { reason: 'invalid_json', label: 'a lone { (pretty-printed record cut short)' },
+      };
+    if (kind === 'not_json')
+      return {
+        bytes: Buffer.from(`not json: gateway crashed at ${this.seq}\n`),
+        refused: { reason: 'invalid_json', label: 'a line that is not JSON' },
+      };
     const line = this.request();
     const r = line.request!;
     const record = litellmRecord(r);
@@ -154,7 +183,11 @@ export class Book {
         (record.metadata as Record<string, unknown>).user_api_key_user_id = `user-${marker}`;
         const text = `${JSON.stringify(record)}\n`;
         const at = text.indexOf(marker);
-        const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff, this.prng.pick([0xfe, 0xc0, 0x80])]), Buffer.from(text.slice(at + marker.length))]);
+        const bytes = Buffer.concat([
+          Buffer.from(text.slice(0, at)),
+          Buffer.from([0xff, this.prng.pick([0xfe, 0xc0, 0x80])]),
+          Buffer.from(text.slice(at + marker.length)),
+        ]);
         r.user = '(invalid UTF-8)';
         r.outcome = { kind: 'quarantine', reason: 'invalid_utf8' };
         r.label = 'invalid UTF-8 in the user field';
@@ -170,7 +203,10 @@ export class Book {
     const record = { ...litellmRecord(r), padding: '' };
     const base = JSON.stringify(record).length;
     record.padding = 'p'.repeat(maxLineBytes - base + this.prng.int(maxLineBytes >> 1, maxLineBytes));
-    return { bytes: Buffer.from(`${JSON.stringify(record)}\n`), refused: { reason: 'line_too_long', label: `a line over max_line_bytes (${r.id})` } };
+    return {
+      bytes: Buffer.from(`${JSON.stringify(record)}\n`),
+      refused: { reason: 'line_too_long', label: `a line over max_line_bytes (${r.id})` },
+    };
   }
 
   /** The same bytes again (a replayed log): must not count twice. */
@@ -222,7 +258,11 @@ function litellmRecord(r: Request): Record<string, unknown> {
     metadata: {
       user_api_key_user_id: r.user,
       user_api_key_alias: 'fault-suite',
-      usage_object: { prompt_tokens: prompt, completion_tokens: r.tokens.output, prompt_tokens_details: { cached_tokens: r.tokens.cacheRead } },
+      usage_object: {
+        prompt_tokens: prompt,
+        completion_tokens: r.tokens.output,
+        prompt_tokens_details: { cached_tokens: r.tokens.cacheRead },
+      },
     },
     request_tags: [`tier:${r.tier}`],
   };
@@ -231,7 +271,10 @@ function litellmRecord(r: Request): Record<string, unknown> {
 /** List cost and tier charge of a request in pico-USD, from TEST_PRICES. */
 export function expectedCost(r: Request): { costPusd: bigint; chargePusd: bigint } {
   const p = PICO_PER_TOKEN[r.model]!;
-  const costPusd = BigInt(r.tokens.inputUncached) * p.input + BigInt(r.tokens.cacheRead) * p.cacheRead + BigInt(r.tokens.output) * p.output;
+  const costPusd =
+    BigInt(r.tokens.inputUncached) * p.input +
+    BigInt(r.tokens.cacheRead) * p.cacheRead +
+    BigInt(r.tokens.output) * p.output;
   const [num, den] = TIER_MULTIPLIER[r.tier]!;
   return { costPusd, chargePusd: (costPusd * num) / den };
 }

@@ -29,7 +29,12 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-const KILL_KINDS: readonly FaultKind[] = ['kill', 'kill_then_copytruncate', 'kill_then_rename', 'kill_during_partial_line'];
+const KILL_KINDS: readonly FaultKind[] = [
+  'kill',
+  'kill_then_copytruncate',
+  'kill_then_rename',
+  'kill_during_partial_line',
+];
 
 /** How often each kind is picked after every kind has run once. */
 const WEIGHTS: Record<FaultKind, number> = {
@@ -88,7 +93,12 @@ class FaultRun {
   private paused = false;
 
   constructor(private readonly o: FaultRunOptions) {
-    this.s = new ServedLogs({ seed: o.seed, logs: { a: 'a.log*', b: 'b.log', c: 'c.log' }, maxLineBytes: o.maxLineBytes, dir: o.dir });
+    this.s = new ServedLogs({
+      seed: o.seed,
+      logs: { a: 'a.log*', b: 'b.log', c: 'c.log' },
+      maxLineBytes: o.maxLineBytes,
+      dir: o.dir,
+    });
     this.prng = new Prng(o.seed ^ 0x5bd1e995);
     this.book = this.s.book;
     this.kinds = o.kinds ?? FAULT_KINDS;
@@ -114,7 +124,9 @@ class FaultRun {
         await this.fault(kind, plan);
         if (this.o.log && Date.now() - lastProgress > 10_000) {
           lastProgress = Date.now();
-          this.o.log(`  ${Math.round((Date.now() - s.started) / 1000)} s: ${s.faults.length} faults, ${this.book.linesWritten} lines written, ${s.counts.kill9 ?? 0} kills`);
+          this.o.log(
+            `  ${Math.round((Date.now() - s.started) / 1000)} s: ${s.faults.length} faults, ${this.book.linesWritten} lines written, ${s.counts.kill9 ?? 0} kills`
+          );
         }
       }
     } finally {
@@ -179,7 +191,9 @@ class FaultRun {
           this.s.count('copytruncates_while_down');
         } else if (kind === 'kill_then_rename') {
           const reopen = this.prng.int(500, 3000);
-          this.s.note(`rename c.log -> ${c.rotateByRename(reopen)} while serve is down (writer reopens after ${reopen} ms)`);
+          this.s.note(
+            `rename c.log -> ${c.rotateByRename(reopen)} while serve is down (writer reopens after ${reopen} ms)`
+          );
           this.s.count('renames_while_down');
         }
         await sleep(this.prng.int(50, 1200));
@@ -253,7 +267,9 @@ class FaultRun {
         // Mostly the first piece alone is over the limit (the newline comes in a later read), sometimes not.
         const first = this.prng.chance(0.7) ? this.prng.int(max + 1, line.bytes.length - 2) : this.prng.int(1, max - 1);
         const cuts = this.prng.chance(0.5) ? [first] : [first, this.prng.int(first + 1, line.bytes.length - 1)];
-        this.s.note(`a ${line.bytes.length}-byte line (max_line_bytes ${max}) in ${f.name}.log, written in pieces ending at ${cuts.join(', ')}`);
+        this.s.note(
+          `a ${line.bytes.length}-byte line (max_line_bytes ${max}) in ${f.name}.log, written in pieces ending at ${cuts.join(', ')}`
+        );
         await f.writeInPieces(line, cuts, () => sleep(this.prng.int(50, 400)));
         this.s.count('overlong_lines');
         return;
@@ -276,8 +292,11 @@ class FaultRun {
           const gone = a.deleteRotated(Date.now())!;
           this.s.note(`delete ${gone.path} (serve ${state})`);
           const to = a.rotateByRename(600_000);
-          const reused = (await this.s.closedByServe(gone.path, 5_000)) && (await a.startNewFileOnInode(gone.ino, 3_000));
-          this.s.note(`rename a.log -> ${to}, new a.log${reused ? ' on the deleted file\'s inode' : ' (the deleted file\'s inode was not closed by serve or not free again within 3 s)'}`);
+          const reused =
+            (await this.s.closedByServe(gone.path, 5_000)) && (await a.startNewFileOnInode(gone.ino, 3_000));
+          this.s.note(
+            `rename a.log -> ${to}, new a.log${reused ? " on the deleted file's inode" : " (the deleted file's inode was not closed by serve or not free again within 3 s)"}`
+          );
           this.s.count(reused ? 'inode_reuses' : 'inode_reuses_missed');
         } finally {
           this.paused = false;

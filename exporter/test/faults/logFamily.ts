@@ -34,7 +34,7 @@ export class LogFamily {
     dir: string,
     readonly name: string,
     private readonly book: Book,
-    private readonly currentFault: () => number,
+    private readonly currentFault: () => number
   ) {
     this.path = join(dir, `${name}.log`);
     writeFileSync(this.path, '');
@@ -117,7 +117,8 @@ export class LogFamily {
 
   /** logrotate's copytruncate: the lines so far are copied to a new file, then the followed file is emptied. */
   copytruncate(): string {
-    if (this.reopenAt !== undefined) throw new Error(`${this.path}: copytruncate while the writer is on a renamed file`);
+    if (this.reopenAt !== undefined)
+      throw new Error(`${this.path}: copytruncate while the writer is on a renamed file`);
     const to = `${this.path}.${++this.rotations}`;
     copyFileSync(this.path, to);
     truncateSync(this.path, 0);
@@ -147,7 +148,13 @@ export class LogFamily {
   }
 
   private enter(line: Line): void {
-    this.book.wrote(line, { family: this.name, file: this.file.name, line: this.file.line, offset: this.file.offset, afterFault: this.currentFault() });
+    this.book.wrote(line, {
+      family: this.name,
+      file: this.file.name,
+      line: this.file.line,
+      offset: this.file.offset,
+      afterFault: this.currentFault(),
+    });
     this.file.offset += line.bytes.length;
     this.file.line += 1;
   }

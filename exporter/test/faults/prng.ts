@@ -47,6 +47,7 @@ export const SEED_ENV = 'TOKENLEDGER_FAULTS_SEED';
 export function seedFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const text = env[SEED_ENV];
   if (text === undefined || text === '') return (Date.now() ^ (process.pid << 16)) >>> 0;
-  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new Error(`${SEED_ENV}=${text}: expected an integer from 0 to 4294967295`);
+  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff)
+    throw new Error(`${SEED_ENV}=${text}: expected an integer from 0 to 4294967295`);
   return Number(text);
 }

@@ -64,7 +64,8 @@ export class ServedLogs {
     this.pollIntervalMs = o.pollIntervalMs ?? 50;
     const logDir = join(this.dir, 'logs');
     mkdirSync(logDir, { recursive: true });
-    for (const name of Object.keys(o.logs)) this.logs[name] = new LogFamily(logDir, name, this.book, () => this.faults.length);
+    for (const name of Object.keys(o.logs))
+      this.logs[name] = new LogFamily(logDir, name, this.book, () => this.faults.length);
     writeFileSync(join(this.dir, 'prices.yaml'), TEST_PRICES);
     this.config = join(this.dir, 'tokenledger.yaml');
     writeFileSync(
@@ -82,14 +83,18 @@ sources:
   - name: gw
     format: litellm
     start_at: ${o.startAt ?? 'beginning'}
-    paths: [${Object.values(o.logs).map((p) => JSON.stringify(join(logDir, p))).join(', ')}]
-`,
+    paths: [${Object.values(o.logs)
+      .map((p) => JSON.stringify(join(logDir, p)))
+      .join(', ')}]
+`
     );
   }
 
   /** Numbers a fault: lines written after it name it when they go missing. */
   note(text: string): void {
-    this.faults.push(`${text} (at ${((Date.now() - this.started) / 1000).toFixed(1)} s${this.serve ? '' : ', serve down'})`);
+    this.faults.push(
+      `${text} (at ${((Date.now() - this.started) / 1000).toFixed(1)} s${this.serve ? '' : ', serve down'})`
+    );
   }
 
   count(what: string, by = 1): void {
@@ -122,13 +127,14 @@ sources:
       return true;
     }
     const deadline = Date.now() + timeoutMs;
-    const open = () => readdirSync(fdDir).some((fd) => {
-      try {
-        return readlinkSync(join(fdDir, fd)) === `${path} (deleted)`;
-      } catch {
-        return false; // closed while listed
-      }
-    });
+    const open = () =>
+      readdirSync(fdDir).some((fd) => {
+        try {
+          return readlinkSync(join(fdDir, fd)) === `${path} (deleted)`;
+        } catch {
+          return false; // closed while listed
+        }
+      });
     while (open()) {
       if (Date.now() > deadline) return false;
       await sleep(5);
@@ -140,7 +146,9 @@ sources:
   async checkServeAlive(): Promise<void> {
     const child = this.serve?.child;
     if (!child || (child.exitCode === null && child.signalCode === null)) return;
-    this.problems.push(`serve exited by itself (${child.exitCode ?? child.signalCode}) after fault #${this.faults.length}: ${this.serve!.log.trim().split('\n').slice(-3).join(' | ')}`);
+    this.problems.push(
+      `serve exited by itself (${child.exitCode ?? child.signalCode}) after fault #${this.faults.length}: ${this.serve!.log.trim().split('\n').slice(-3).join(' | ')}`
+    );
     this.collectWarnings();
     this.serve = undefined;
     await this.startServe();
@@ -148,7 +156,8 @@ sources:
 
   private collectWarnings(): void {
     for (const line of this.serve?.log.split('\n') ?? []) {
-      if (/warn|error|not found|cannot|fail/i.test(line)) this.warnings.add(line.replace(/^\S*\d{4}-\d\d-\d\dT\S+\s*/, '').slice(0, 300));
+      if (/warn|error|not found|cannot|fail/i.test(line))
+        this.warnings.add(line.replace(/^\S*\d{4}-\d\d-\d\dT\S+\s*/, '').slice(0, 300));
     }
   }
 
@@ -166,12 +175,14 @@ sources:
       await this.checkServeAlive();
       const text = await this.serve!.metrics().catch(() => '');
       if (text) {
-        const accounted = sumSamples(text, 'tokenledger_requests_total') + sumSamples(text, 'tokenledger_lines_rejected_total');
+        const accounted =
+          sumSamples(text, 'tokenledger_requests_total') + sumSamples(text, 'tokenledger_lines_rejected_total');
         if (accounted >= this.book.accountable()) return 'caught up';
         if (accounted !== last) {
           last = accounted;
           since = Date.now();
-        } else if (Date.now() - since > quietMs && sumSamples(text, 'tokenledger_ingest_backlog_bytes') === 0) return 'stalled';
+        } else if (Date.now() - since > quietMs && sumSamples(text, 'tokenledger_ingest_backlog_bytes') === 0)
+          return 'stalled';
       }
       await sleep(100);
     }
@@ -184,11 +195,17 @@ sources:
     await this.checkServeAlive();
     if (!this.serve) await this.startServe();
     const state = await this.catchUp(maxCatchUpMs);
-    if (state !== 'caught up') this.problems.push(`serve did not account for every line written (${state}): the verdict below says which`);
+    if (state !== 'caught up')
+      this.problems.push(`serve did not account for every line written (${state}): the verdict below says which`);
     await this.serve!.stop();
     this.collectWarnings();
     this.serve = undefined;
-    const v = await verdict(join(this.dir, 'ledger.duckdb'), join(this.dir, 'rejects.jsonl'), this.book, (n) => this.faults[n - 1] ?? '?');
+    const v = await verdict(
+      join(this.dir, 'ledger.duckdb'),
+      join(this.dir, 'rejects.jsonl'),
+      this.book,
+      (n) => this.faults[n - 1] ?? '?'
+    );
     const problems = [...this.problems, ...v.problems];
     // Kept when something is wrong (the report names the directory), else removed: tens of MB a run.
     if (!problems.length) rmSync(this.dir, { recursive: true, force: true });

@@ -54,7 +54,12 @@ interface StoredReject {
 const EXAMPLES = 12;
 
 /** `describeFault(n)`: words for fault number n (1-based), to say what preceded a loss. */
-export async function verdict(ledgerPath: string, rejectsFile: string, book: Book, describeFault: (n: number) => string): Promise<Verdict> {
+export async function verdict(
+  ledgerPath: string,
+  rejectsFile: string,
+  book: Book,
+  describeFault: (n: number) => string
+): Promise<Verdict> {
   const { rows, rejects } = await readLedger(ledgerPath);
   const ledgerTotals = zeroTotals();
   let stored = 0;
@@ -65,9 +70,13 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
   const problems: string[] = [];
   const report = (what: string, items: string[]) => {
     if (!items.length) return;
-    problems.push(`${what}: ${items.length}${items.length > EXAMPLES ? ` (first ${EXAMPLES})` : ''}`, ...items.slice(0, EXAMPLES).map((i) => `  ${i}`));
+    problems.push(
+      `${what}: ${items.length}${items.length > EXAMPLES ? ` (first ${EXAMPLES})` : ''}`,
+      ...items.slice(0, EXAMPLES).map((i) => `  ${i}`)
+    );
   };
-  const at = (w: Where) => `${w.file} line ${w.line} (offset ${w.offset}) after ${w.afterFault ? `fault #${w.afterFault} ${describeFault(w.afterFault)}` : 'no fault'}`;
+  const at = (w: Where) =>
+    `${w.file} line ${w.line} (offset ${w.offset}) after ${w.afterFault ? `fault #${w.afterFault} ${describeFault(w.afterFault)}` : 'no fault'}`;
   const where = (r: Request) => r.written.map(at).join('; replayed at ');
 
   const lost: Request[] = [];
@@ -97,14 +106,26 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
     rows.delete(r.id);
     const o = r.outcome;
     if (o.kind === 'notStored') {
-      if (row) notStoredButStored.push(`${r.id} (${at(r.written[0]!)}) was stored, though written before serve started with start_at: end`);
+      if (row)
+        notStoredButStored.push(
+          `${r.id} (${at(r.written[0]!)}) was stored, though written before serve started with start_at: end`
+        );
       continue;
     }
     if (o.kind === 'quarantine') {
       const reject = takeReject(r.written[0]!);
-      if (row) storedRefused.push(`${r.id} (${r.label}) was stored (${row.count}x, user ${JSON.stringify(row.users[0]!.slice(0, 40))}), expected a ${o.reason} reject at ${at(r.written[0]!)}`);
-      if (reject && reject.reason !== o.reason) wrongReason.push(`${at(r.written[0]!)} (${r.label}): quarantined as ${reject.reason} (${reject.message}), expected ${o.reason}`);
-      if (!reject && !row) missingRejects.push(`${r.id} (${r.label}) at ${at(r.written[0]!)}: neither stored nor quarantined (expected ${o.reason})`);
+      if (row)
+        storedRefused.push(
+          `${r.id} (${r.label}) was stored (${row.count}x, user ${JSON.stringify(row.users[0]!.slice(0, 40))}), expected a ${o.reason} reject at ${at(r.written[0]!)}`
+        );
+      if (reject && reject.reason !== o.reason)
+        wrongReason.push(
+          `${at(r.written[0]!)} (${r.label}): quarantined as ${reject.reason} (${reject.message}), expected ${o.reason}`
+        );
+      if (!reject && !row)
+        missingRejects.push(
+          `${r.id} (${r.label}) at ${at(r.written[0]!)}: neither stored nor quarantined (expected ${o.reason})`
+        );
       continue;
     }
     expectedStored++;
@@ -116,18 +137,37 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
     }
     if (row.count > 1) duplicated.push(`${r.id} stored ${row.count} times (${where(r)})`);
     const want = { ...mapTokens(r), ...cost };
-    const got = { inputUncached: row.inputUncached / BigInt(row.count), cacheRead: row.cacheRead / BigInt(row.count), output: row.output / BigInt(row.count), costPusd: row.costPusd / BigInt(row.count), chargePusd: row.chargePusd / BigInt(row.count) };
-    const diff = (Object.keys(want) as (keyof Totals)[]).filter((k) => want[k] !== got[k]).map((k) => `${k} ${got[k]} (expected ${want[k]})`);
-    if (o.kind === 'store' && row.users[0] !== r.user) diff.push(`user ${JSON.stringify(row.users[0])} (expected ${JSON.stringify(r.user)})`);
+    const got = {
+      inputUncached: row.inputUncached / BigInt(row.count),
+      cacheRead: row.cacheRead / BigInt(row.count),
+      output: row.output / BigInt(row.count),
+      costPusd: row.costPusd / BigInt(row.count),
+      chargePusd: row.chargePusd / BigInt(row.count),
+    };
+    const diff = (Object.keys(want) as (keyof Totals)[])
+      .filter((k) => want[k] !== got[k])
+      .map((k) => `${k} ${got[k]} (expected ${want[k]})`);
+    if (o.kind === 'store' && row.users[0] !== r.user)
+      diff.push(`user ${JSON.stringify(row.users[0])} (expected ${JSON.stringify(r.user)})`);
     if (diff.length) wrongValues.push(`${r.id}: ${diff.join(', ')}`);
   }
   for (const f of book.refused) {
     const reject = takeReject(f.where);
     if (!reject) missingRejects.push(`${at(f.where)} (${f.label}): not quarantined (expected ${f.reason})`);
-    else if (reject.reason !== f.reason) wrongReason.push(`${at(f.where)} (${f.label}): quarantined as ${reject.reason} (${reject.message}), expected ${f.reason}`);
+    else if (reject.reason !== f.reason)
+      wrongReason.push(
+        `${at(f.where)} (${f.label}): quarantined as ${reject.reason} (${reject.message}), expected ${f.reason}`
+      );
   }
-  const unexpectedRejects = [...rejectsAt.values()].flat().map((j) => `${j.path} line ${j.line} (offset ${j.offset}): ${j.reason} (${j.message}): no refused line was written there${rejectedElsewhere(j, rejects) ? ' (the same line is quarantined again: a duplicate)' : ''}`);
-  const unexpectedRows = [...rows.keys()].map((id) => `${id} is in the ledger but was never written as a valid request`);
+  const unexpectedRejects = [...rejectsAt.values()]
+    .flat()
+    .map(
+      (j) =>
+        `${j.path} line ${j.line} (offset ${j.offset}): ${j.reason} (${j.message}): no refused line was written there${rejectedElsewhere(j, rejects) ? ' (the same line is quarantined again: a duplicate)' : ''}`
+    );
+  const unexpectedRows = [...rows.keys()].map(
+    (id) => `${id} is in the ledger but was never written as a valid request`
+  );
 
   report('LOST (written, never stored, no reject)', summariseLost(lost, at));
   report('DUPLICATED', duplicated);
@@ -140,7 +180,8 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
   report('UNEXPECTED LEDGER ROWS', unexpectedRows);
   report('REJECT FILE DISAGREES WITH THE LEDGER', compareRejectFile(rejectsFile, rejects));
 
-  if (!problems.length && totalsText(ledgerTotals) !== totalsText(expected)) problems.push(`TOTALS: ledger ${totalsText(ledgerTotals)}, expected ${totalsText(expected)}`);
+  if (!problems.length && totalsText(ledgerTotals) !== totalsText(expected))
+    problems.push(`TOTALS: ledger ${totalsText(ledgerTotals)}, expected ${totalsText(expected)}`);
   return {
     problems,
     counts: {
@@ -148,7 +189,9 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
       replaysWritten,
       expectedStored,
       stored,
-      expectedQuarantined: book.refused.length + [...book.requests.values()].filter((r) => r.written.length && r.outcome.kind === 'quarantine').length,
+      expectedQuarantined:
+        book.refused.length +
+        [...book.requests.values()].filter((r) => r.written.length && r.outcome.kind === 'quarantine').length,
       quarantined: rejects.length,
       lost: lost.length,
       duplicated: duplicated.length,
@@ -160,7 +203,8 @@ export async function verdict(ledgerPath: string, rejectsFile: string, book: Boo
 async function readLedger(path: string): Promise<{ rows: Map<string, StoredRow>; rejects: StoredReject[] }> {
   const ledger = await Ledger.open(path, { readOnly: true });
   try {
-    const u = await ledger.columns(`SELECT record_key, count(*)::VARCHAR AS n, sum(input_uncached)::VARCHAR AS iu, sum(cache_read)::VARCHAR AS cr, sum(output)::VARCHAR AS out,
+    const u =
+      await ledger.columns(`SELECT record_key, count(*)::VARCHAR AS n, sum(input_uncached)::VARCHAR AS iu, sum(cache_read)::VARCHAR AS cr, sum(output)::VARCHAR AS out,
       coalesce(sum(cost_pusd), 0)::VARCHAR AS cost, coalesce(sum(charge_pusd), 0)::VARCHAR AS charge, list(DISTINCT user_id) AS users FROM usage GROUP BY record_key`);
     const rows = new Map<string, StoredRow>();
     const keys = u.record_key as string[];
@@ -176,8 +220,16 @@ async function readLedger(path: string): Promise<{ rows: Map<string, StoredRow>;
         users: u.users![i] as string[],
       });
     }
-    const j = await ledger.columns(`SELECT path, line::VARCHAR AS line, byte_offset::VARCHAR AS off, reason, message FROM rejects ORDER BY path, byte_offset`);
-    const rejects: StoredReject[] = (j.path as string[]).map((path, i) => ({ path, line: Number(j.line![i]), offset: Number(j.off![i]), reason: j.reason![i] as string, message: j.message![i] as string }));
+    const j = await ledger.columns(
+      `SELECT path, line::VARCHAR AS line, byte_offset::VARCHAR AS off, reason, message FROM rejects ORDER BY path, byte_offset`
+    );
+    const rejects: StoredReject[] = (j.path as string[]).map((path, i) => ({
+      path,
+      line: Number(j.line![i]),
+      offset: Number(j.off![i]),
+      reason: j.reason![i] as string,
+      message: j.message![i] as string,
+    }));
     return { rows, rejects };
   } finally {
     await ledger.close();
@@ -211,7 +263,9 @@ function summariseLost(lost: Request[], at: (w: Where) => string): string[] {
   const runs: { first: Where; last: Where; ids: string[] }[] = [];
   // One file name after one fault is one generation of that file (a truncation or a new file is a fault).
   const order = (w: Where) => `${w.file}\0${String(w.afterFault).padStart(9, '0')}`;
-  const sorted = lost.map((r) => ({ r, w: r.written[0]! })).sort((a, b) => (order(a.w) === order(b.w) ? a.w.line - b.w.line : order(a.w) < order(b.w) ? -1 : 1));
+  const sorted = lost
+    .map((r) => ({ r, w: r.written[0]! }))
+    .sort((a, b) => (order(a.w) === order(b.w) ? a.w.line - b.w.line : order(a.w) < order(b.w) ? -1 : 1));
   for (const { r, w } of sorted) {
     const run = runs[runs.length - 1];
     if (run && run.last.file === w.file && run.last.afterFault === w.afterFault && w.line <= run.last.line + 1 + 5) {
@@ -219,11 +273,18 @@ function summariseLost(lost: Request[], at: (w: Where) => string): string[] {
       run.ids.push(r.id);
     } else runs.push({ first: w, last: w, ids: [r.id] });
   }
-  return runs.map((run) => `${run.ids.length} request(s) ${run.ids.length > 3 ? `${run.ids.slice(0, 3).join(', ')}, ...` : run.ids.join(', ')} written to ${at(run.first)}${run.ids.length > 1 ? ` .. line ${run.last.line}` : ''}`);
+  return runs.map(
+    (run) =>
+      `${run.ids.length} request(s) ${run.ids.length > 3 ? `${run.ids.slice(0, 3).join(', ')}, ...` : run.ids.join(', ')} written to ${at(run.first)}${run.ids.length > 1 ? ` .. line ${run.last.line}` : ''}`
+  );
 }
 
 function mapTokens(r: Request): Pick<Totals, 'inputUncached' | 'cacheRead' | 'output'> {
-  return { inputUncached: BigInt(r.tokens.inputUncached), cacheRead: BigInt(r.tokens.cacheRead), output: BigInt(r.tokens.output) };
+  return {
+    inputUncached: BigInt(r.tokens.inputUncached),
+    cacheRead: BigInt(r.tokens.cacheRead),
+    output: BigInt(r.tokens.output),
+  };
 }
 
 function zeroTotals(): Totals {
@@ -253,7 +314,9 @@ function rejectKey(family: string, line: number, offset: number): string {
 }
 
 function rejectedElsewhere(j: StoredReject, all: StoredReject[]): boolean {
-  return all.some((o) => o !== j && familyOf(o.path) === familyOf(j.path) && o.offset === j.offset && o.line === j.line);
+  return all.some(
+    (o) => o !== j && familyOf(o.path) === familyOf(j.path) && o.offset === j.offset && o.line === j.line
+  );
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
