@@ -1,6 +1,7 @@
 import { appendFileSync, copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  cleanTotals,
   ledgerTotals,
   litellmLine,
   lines,
@@ -32,16 +33,6 @@ sources:
 ${extra}`
   );
   return config;
-}
-
-/** The ledger one clean `ingest` of the same lines produces. */
-async function cleanTotals(dir: string, content: string): Promise<unknown> {
-  const log = join(dir, 'clean-input.jsonl');
-  writeFileSync(log, content);
-  const db = join(dir, 'clean.duckdb');
-  const r = runCli(['ingest', '--db', db, '--prices', join(dir, 'prices.yaml'), log]);
-  if (r.status !== 0) throw new Error(r.stderr);
-  return ledgerTotals(db);
 }
 
 describe('the file follower, through the CLI', () => {

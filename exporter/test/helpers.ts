@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Ledger } from '../src/ledger/ledger';
@@ -146,6 +146,16 @@ export function sumSamples(exposition: string, name: string, labels: Record<stri
 /** Ledger totals by user and model over all time, as report rows: what "the same ledger" means in these tests. */
 export async function ledgerTotals(dbPath: string): Promise<unknown> {
   return ledgerGroups(dbPath, ['user', 'model']);
+}
+
+/** The ledger one clean `ingest` of the same lines produces (with the price book `dir/prices.yaml`). */
+export async function cleanTotals(dir: string, content: string): Promise<unknown> {
+  const log = join(dir, 'clean-input.jsonl');
+  writeFileSync(log, content);
+  const db = join(dir, 'clean.duckdb');
+  const r = runCli(['ingest', '--db', db, '--prices', join(dir, 'prices.yaml'), log]);
+  if (r.status !== 0) throw new Error(r.stderr);
+  return ledgerTotals(db);
 }
 
 /** Ledger totals over all time grouped by `groupBy`, as report rows. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Prometheus } from './daemons';
 import { writeServeConfig as writeConfig } from './serveConfig';
 import {
+  cleanTotals,
   hasPromtool,
   ledgerTotals,
   lines,
@@ -14,16 +15,6 @@ import {
   tempDir,
   waitFor,
 } from './helpers';
-
-/** The ledger one clean `ingest` of the same lines produces. */
-async function cleanTotals(dir: string, content: string): Promise<unknown> {
-  const log = join(dir, 'clean-input.jsonl');
-  writeFileSync(log, content);
-  const db = join(dir, 'clean.duckdb');
-  const r = runCli(['ingest', '--db', db, '--prices', join(dir, 'prices.yaml'), log]);
-  if (r.status !== 0) throw new Error(r.stderr);
-  return ledgerTotals(db);
-}
 
 describe('tokenledger serve', () => {
   let dir: string;
