@@ -67,7 +67,9 @@ describe('tokenledger serve under API load', () => {
     // While the load runs: ten lines every half second, and when each group shows on /metrics.
     const writtenAt: number[] = [];
     const visibleAt: number[] = [];
+    // Lines are written only while the load runs, so the watcher's last look counts every group written.
     const writer = setInterval(() => {
+      if (Date.now() >= until) return;
       appendFileSync(log, lines(writtenAt.length * 10, writtenAt.length * 10 + 10));
       writtenAt.push(Date.now());
     }, 500);
