@@ -12,28 +12,11 @@ import {
   tempDir,
   waitFor,
 } from './helpers';
+import { writeServeConfig } from './serveConfig';
 
 /** The file follower through the built CLI: restarts by SIGKILL, rotation while stopped, start_at, bad bytes. */
 
-function writeConfig(dir: string, extra = ''): string {
-  writeFileSync(join(dir, 'prices.yaml'), TEST_PRICES);
-  const config = join(dir, 'tokenledger.yaml');
-  writeFileSync(
-    config,
-    `ledger: ledger.duckdb
-rejects_file: rejects.jsonl
-prices: prices.yaml
-listen: 127.0.0.1:0
-poll_interval_ms: 300
-rotate_wait_ms: 300
-sources:
-  - name: gw
-    paths: ${JSON.stringify(join(dir, 'app.log'))}
-    format: litellm
-${extra}`
-  );
-  return config;
-}
+const writeConfig = (dir: string, extra = '') => writeServeConfig(dir, join(dir, 'app.log'), extra);
 
 describe('the file follower, through the CLI', () => {
   let dir: string;
