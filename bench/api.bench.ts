@@ -12,28 +12,19 @@ import { join } from 'node:path';
 import { chargebackApi } from '../exporter/src/api/router';
 import { OPEN_AUTH } from '../exporter/src/auth/apiTokens';
 import { BudgetTracker } from '../exporter/src/budgets/budgetTracker';
-import { Ledger } from '../exporter/src/ledger/ledger';
+import { DuckDbLedger } from '../exporter/src/ledger/duckdb/duckDbLedger';
 import { createLogger } from '../exporter/src/log';
-import { fillLedger, FROM, TO } from './benchLedger';
-
-async function timeIt(runs: number, work: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await work();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
+import { duckDbScanMs, fillDuckDbLedger, FROM, medianMs, TO } from './benchLedger';
 
 async function main(): Promise<void> {
   const records = Number(process.argv[2] ?? 10_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'tl-api-bench-'));
-  const ledger = await Ledger.open(join(dir, 'bench.duckdb'));
+  const path = join(dir, 'bench.duckdb');
+  const t0 = Date.now();
+  await fillDuckDbLedger(path, records);
+  const scan = await duckDbScanMs(path, 5);
+  const ledger = await DuckDbLedger.open(path, { node: 'bench' });
   try {
-    const t0 = Date.now();
-    await fillLedger(ledger, records);
     console.log(
       `ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`
     );
@@ -55,16 +46,10 @@ async function main(): Promise<void> {
       return res.json();
     };
     const range = `from=${FROM}&to=${TO}`;
-    const scan = await timeIt(5, () =>
-      ledger.rows('SELECT count(*), sum(cost_pusd) FROM usage WHERE start_time >= $1 AND start_time < $2', [
-        new Date(FROM).toISOString(),
-        new Date(TO).toISOString(),
-      ])
-    );
-    const byUser = await timeIt(5, () => fetchJson(`/breakdown?${range}&groupBy=user`));
-    const byUserTop = await timeIt(5, () => fetchJson(`/breakdown?${range}&groupBy=user&limit=10&other=true`));
-    const hourly = await timeIt(5, () => fetchJson(`/timeseries?${range}&step=1h`));
-    const hourlyByModel = await timeIt(5, () => fetchJson(`/timeseries?${range}&step=1h&groupBy=model`));
+    const byUser = await medianMs(5, () => fetchJson(`/breakdown?${range}&groupBy=user`));
+    const byUserTop = await medianMs(5, () => fetchJson(`/breakdown?${range}&groupBy=user&limit=10&other=true`));
+    const hourly = await medianMs(5, () => fetchJson(`/timeseries?${range}&step=1h`));
+    const hourlyByModel = await medianMs(5, () => fetchJson(`/timeseries?${range}&step=1h&groupBy=model`));
     const row = (name: string, ms: number) =>
       `${name.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / scan).toFixed(1).padStart(5)} x the plain scan`;
     console.log(row('plain DuckDB scan: count + sum over 30 days (baseline)', scan));

@@ -15,8 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Agent, get as httpGet } from 'node:http';
-import { Ledger } from '../exporter/src/ledger/ledger';
-import { fillLedger, FROM, TO } from './benchLedger';
+import { fillDuckDbLedger, FROM, TO } from './benchLedger';
 
 const BUILT_CLI = resolve(__dirname, '../../../exporter/dist/cli.js');
 /** Lines the writer appends per second, one at a time, as a gateway does. */
@@ -236,9 +235,7 @@ async function main(): Promise<void> {
   let watch: CommitWatch | undefined;
   try {
     const t0 = Date.now();
-    const ledger = await Ledger.open(join(dir, 'bench.duckdb'));
-    await fillLedger(ledger, records);
-    await ledger.close();
+    await fillDuckDbLedger(join(dir, 'bench.duckdb'), records);
     console.log(
       `ledger: ${records.toLocaleString('en')} records over 30 days, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`
     );

@@ -1,15 +1,22 @@
-import type { Ledger } from '../exporter/src/ledger/ledger';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDbLedger } from '../exporter/src/ledger/duckdb/duckDbLedger';
+import { rebuildRollupSql } from '../exporter/src/ledger/duckdb/schema';
 
 const DAY_MS = 86_400_000;
 /** The 30 days the benchmark ledgers cover. */
 export const FROM = Date.parse('2025-01-01T00:00:00Z');
 export const TO = FROM + 30 * DAY_MS;
 
-/** Fills the ledger inside DuckDB: 500 users, 1000 keys, 20 teams, 4 tiers, 6 models, evenly over 30 days. */
-export async function fillLedger(ledger: Ledger, records: number): Promise<void> {
+/**
+ * Makes a DuckDB ledger file and fills it inside DuckDB, rollup included: 500 users, 1000 keys, 20 teams,
+ * 4 tiers, 6 models, evenly over 30 days.
+ */
+export async function fillDuckDbLedger(path: string, records: number): Promise<void> {
+  await (await DuckDbLedger.open(path, { node: 'bench' })).close();
   const stepMs = Math.floor((TO - FROM) / records);
-  await ledger.write((db) =>
-    db.run(`
+  await withDuckDb(path, async (db) => {
+    await db.run(`
+    BEGIN TRANSACTION;
     INSERT INTO usage
     SELECT 'bench:' || i, TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * ${stepMs}), (i % 20000) / 2.0,
       'user-' || lpad(((i * 7919) % 500)::VARCHAR, 4, '0') || '@example.com', 'key-' || ((i * 7919) % 1000),
@@ -18,7 +25,45 @@ export async function fillLedger(ledger: Ledger, records: number): Promise<void>
       'openai', CASE WHEN i % 25 = 0 THEN 'failure' ELSE 'success' END, NULL,
       (i * 31) % 4000, (i * 17) % 1000, 0, (i * 13) % 1000, 0,
       ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000, ((i * 31) % 4000) * 2500000 + ((i * 13) % 1000) * 10000000,
-      'bench', true, 1
-    FROM range(${records}) t(i)`)
+      'bench', true, 1, 'bench'
+    FROM range(${records}) t(i);
+    ${rebuildRollupSql()}
+    COMMIT`);
+  });
+}
+
+/** Median ms of a plain scan over the 30 days (count and cost sum): the baseline the API is measured against. */
+export async function duckDbScanMs(path: string, runs: number): Promise<number> {
+  return withDuckDb(path, (db) =>
+    medianMs(runs, () =>
+      db.run(
+        `SELECT count(*), sum(cost_pusd) FROM usage WHERE start_time >= TIMESTAMP '2025-01-01' AND start_time < TIMESTAMP '2025-01-31'`
+      )
+    )
   );
+}
+
+export async function medianMs(runs: number, work: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await work();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+async function withDuckDb<T>(
+  path: string,
+  work: (db: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>
+): Promise<T> {
+  const instance = await DuckDBInstance.create(path);
+  const db = await instance.connect();
+  try {
+    return await work(db);
+  } finally {
+    db.closeSync();
+    instance.closeSync();
+  }
 }

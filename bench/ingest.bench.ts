@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULTS } from '../exporter/src/config/config';
 import { DEFAULT_METRICS_CONFIG, ExporterMetrics } from '../exporter/src/metrics/exporterMetrics';
-import { Ledger } from '../exporter/src/ledger/ledger';
+import { DuckDbLedger } from '../exporter/src/ledger/duckdb/duckDbLedger';
 import { Pipeline } from '../exporter/src/pipeline/pipeline';
 import { sourceContext } from '../exporter/src/pipeline/sourceContext';
 import { IdentityMap } from '../exporter/src/pricing/identityMap';
@@ -74,7 +74,7 @@ async function fullPipeline(file: string, dir: string, total: number): Promise<{
     prices,
     `models:\n${['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini'].map((m) => `  ${m}:\n    prices: [{ input: 2.5, cache_read: 1.25, output: 10 }]\n`).join('')}`
   );
-  const ledger = await Ledger.open(join(dir, 'bench.duckdb'));
+  const ledger = await DuckDbLedger.open(join(dir, 'bench.duckdb'), { node: 'bench' });
   const pricer = new Pricer(loadPriceBooks([prices]));
   const identities = new IdentityMap([], 'standard');
   const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);

@@ -7,6 +7,7 @@ import { INGEST_USAGE, IngestError, runIngest } from './commands/ingest';
 import { REPORT_USAGE, runReport } from './commands/report';
 import { runServe, SERVE_USAGE } from './commands/serve';
 import { HASH_TOKEN_USAGE, runHashToken } from './commands/hashToken';
+import { MIGRATE_LEDGER_USAGE, runMigrateLedger } from './commands/migrateLedger';
 import { LedgerError } from './ledger/ledger';
 import { PriceBookError } from './pricing/priceBook';
 
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   ingest: { run: runIngest, usage: INGEST_USAGE },
   report: { run: runReport, usage: REPORT_USAGE },
   'hash-token': { run: runHashToken, usage: HASH_TOKEN_USAGE },
+  'migrate-ledger': { run: runMigrateLedger, usage: MIGRATE_LEDGER_USAGE },
 };
 
 const HELP = `tokenledger: LLM gateway logs in, an exact priced ledger and Prometheus metrics out.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ledger } from '../src/ledger/ledger';
+import { insertUsageDirectly } from './duckdbFile';
 import { requireBuiltCli, ServeProcess, sumSamples, tempDir, waitFor } from './helpers';
 
 /**
@@ -490,13 +490,12 @@ describe('a ledger holding a start time no query can name (stored before start t
 
   it('/status still answers, with the records and span a query can reach; the range queries too', async () => {
     const dir = tempDir();
-    const ledger = await Ledger.open(join(dir, 'ledger.duckdb'));
     // startTime 9e12 (seconds): year 287,000, beyond what a JavaScript Date or ISO 8601 with four digits holds.
-    await ledger.transaction((db) =>
-      db.run(`INSERT INTO usage (record_key, start_time, user_id, api_key, team, tier, model, status, input_uncached, cache_read, cache_write, output, reasoning, priced_on_ingest, ingest_batch)
-        VALUES ('gw:far-future', make_timestamp(9000000000000000000), 'u', 'k', 't', 'x', 'gpt-4o', 'success', 1, 0, 0, 1, 0, false, 1)`)
+    await insertUsageDirectly(
+      join(dir, 'ledger.duckdb'),
+      `INSERT INTO usage (record_key, start_time, user_id, api_key, team, tier, model, status, input_uncached, cache_read, cache_write, output, reasoning, priced_on_ingest, ingest_batch, node)
+        VALUES ('gw:far-future', make_timestamp(9000000000000000000), 'u', 'k', 't', 'x', 'gpt-4o', 'success', 1, 0, 0, 1, 0, false, 1, 'old')`
     );
-    await ledger.close();
     writeFileSync(join(dir, 'prices.yaml'), PRICES);
     writeFileSync(join(dir, 'gw.log'), `${line(records[0]!)}\n`);
     const config = join(dir, 'tokenledger.yaml');

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Ledger } from '../src/ledger/ledger';
-import { breakdown, Dimension, toReportRow } from '../src/ledger/queries';
+import { ledgerSpecOf, openLedger } from '../src/ledger/open';
+import { Dimension, toReportRow } from '../src/ledger/queries';
 
 /**
  * Integration tests run the built CLI, as users do: `npm run build -w exporter` first (npm test does). Found
@@ -163,9 +163,9 @@ export async function ledgerGroups(
   dbPath: string,
   groupBy: Dimension[]
 ): Promise<{ rows: Record<string, string | number>[]; total: Record<string, string | number> }> {
-  const ledger = await Ledger.open(dbPath, { readOnly: true });
+  const ledger = await openLedger(ledgerSpecOf(dbPath), { node: hostname(), readOnly: true });
   try {
-    const r = await breakdown(ledger, {
+    const r = await ledger.breakdown({
       fromMs: 0,
       toMs: Date.parse('2100-01-01'),
       groupBy,

@@ -1,6 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ledger } from '../src/ledger/ledger';
+import { insertUsageDirectly } from './duckdbFile';
 import { lines, requireBuiltCli, ServeProcess, sumSamples, tempDir, waitFor } from './helpers';
 import { writeServeConfig } from './serveConfig';
 
@@ -18,19 +18,15 @@ const COMMIT_WAIT_BOUND_MS = 8_000;
 const VISIBLE_BOUND_MS = 15_000;
 
 async function fillLedger(path: string): Promise<void> {
-  const ledger = await Ledger.open(path);
-  try {
-    await ledger.write((db) =>
-      db.run(`INSERT INTO usage
+  await insertUsageDirectly(
+    path,
+    `INSERT INTO usage
         SELECT 'load:' || i, TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * 6000), 1.5,
           'user-' || (i % 500) || '@example.com', 'key-' || (i % 1000), NULL, 'team-' || (i % 20), 'standard',
           ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4-5'][(i % 3) + 1], 'openai', 'success', NULL,
-          (i * 31) % 4000, (i * 17) % 1000, 0, (i * 13) % 1000, 0, (i % 1000) * 1000000, (i % 1000) * 1000000, 'test', true, 1
-        FROM range(${RECORDS}) t(i)`)
-    );
-  } finally {
-    await ledger.close();
-  }
+          (i * 31) % 4000, (i * 17) % 1000, 0, (i * 13) % 1000, 0, (i % 1000) * 1000000, (i % 1000) * 1000000, 'test', true, 1, 'load'
+        FROM range(${RECORDS}) t(i)`
+  );
 }
 
 describe('tokenledger serve under API load', () => {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { Ledger } from '../src/ledger/ledger';
-import { breakdown } from '../src/ledger/queries';
+import { DuckDbLedger } from '../src/ledger/duckdb/duckDbLedger';
 import { lines, requireBuiltCli, runCli, TEST_PRICES, tempDir } from './helpers';
 
 /** `tokenledger report` as a user runs it: the built CLI over a ledger filled by `tokenledger ingest`. */
@@ -92,9 +91,9 @@ describe('tokenledger report', () => {
       '--group-by',
       'user'
     );
-    const ledger = await Ledger.open(db, { readOnly: true });
+    const ledger = await DuckDbLedger.open(db, { node: 'test', readOnly: true });
     try {
-      const expected = await breakdown(ledger, {
+      const expected = await ledger.breakdown({
         fromMs: Date.UTC(2025, 0, 1, 10),
         toMs: Date.UTC(2025, 0, 1, 10, 0, 5),
         groupBy: [],

@@ -1,7 +1,8 @@
+import { hostname } from 'node:os';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, tempDir, waitFor } from './helpers';
-import { Ledger } from '../src/ledger/ledger';
+import { insertUsageDirectly } from './duckdbFile';
 import { writeServeConfig } from './serveConfig';
 
 /** `serve` meeting faults of its surroundings: a broken config edit, a ledger it cannot write for a while. */
@@ -99,13 +100,12 @@ describe('tokenledger serve under faults', () => {
 
   it('starts, seeds its metrics and serves on a ledger holding a record 9e12 s after 1970', async () => {
     const config = writeServeConfig(dir, join(dir, 'app.log'));
-    const ledger = await Ledger.open(join(dir, 'ledger.duckdb'));
     // Written straight into the ledger, as an older tokenledger could: beyond what a JavaScript Date holds.
-    await ledger.write((db) =>
-      db.run(`INSERT INTO usage VALUES ('litellm:far', make_timestamp(9000000000000000000), 1.5, 'faruser', 'k', NULL, 't', 'standard', 'gpt-4o',
-        'openai', 'success', NULL, 10, 0, 0, 5, 0, 1000, 1000, 'test', true, 1)`)
+    await insertUsageDirectly(
+      join(dir, 'ledger.duckdb'),
+      `INSERT INTO usage VALUES ('litellm:far', make_timestamp(9000000000000000000), 1.5, 'faruser', 'k', NULL, 't', 'standard', 'gpt-4o',
+        'openai', 'success', NULL, 10, 0, 0, 5, 0, 1000, 1000, 'test', true, 1, '${hostname()}')`
     );
-    await ledger.close();
     writeFileSync(join(dir, 'app.log'), lines(0, 20));
     serve = await ServeProcess.start(config);
     await requestsSeen(21);

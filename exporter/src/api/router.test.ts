@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { AuthConfig, hashToken, OPEN_AUTH } from '../auth/apiTokens';
 import type { Budget } from '../budgets/budgets';
 import { BudgetTracker } from '../budgets/budgetTracker';
-import { UsageBatch } from '../ledger/batchFile';
-import { Ledger } from '../ledger/ledger';
+import { batchOf } from '../../test/ledgerContract';
+import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
+import type { Ledger } from '../ledger/ledger';
 import type { Logger } from '../log';
 import { parseDecimal } from '../pricing/money';
 import type { PricedRecord } from '../types';
@@ -171,10 +172,8 @@ describe('chargeback API', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-api-'));
-    ledger = await Ledger.open(join(dir, 'l.duckdb'));
-    const batch = new UsageBatch();
-    RECORDS.forEach((r, seq) => batch.add(r, seq));
-    await ledger.commitBatch(batch.encoded(), [], [], new Map());
+    ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
+    await ledger.commitBatch(batchOf(ledger, RECORDS));
     // 03:00 on the first day: ann's and bob's requests are in the daily period, cat's (the next day) is not.
     budgets = new BudgetTracker(
       ledger,

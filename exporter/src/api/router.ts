@@ -3,18 +3,7 @@ import { ApiToken, AuthConfig, authenticate } from '../auth/apiTokens';
 import { budgetJson } from '../budgets/budgets';
 import type { BudgetTracker } from '../budgets/budgetTracker';
 import type { Ledger } from '../ledger/ledger';
-import {
-  breakdown,
-  Dimension,
-  DIMENSIONS,
-  dimensionValues,
-  isDimension,
-  remainder,
-  Scope,
-  sortMeasure,
-  timeSeries,
-  toReportRow,
-} from '../ledger/queries';
+import { Dimension, DIMENSIONS, isDimension, remainder, Scope, sortMeasure, toReportRow } from '../ledger/queries';
 import type { Logger } from '../log';
 import { toCsv } from '../csv';
 import {
@@ -92,7 +81,7 @@ export function chargebackApi(deps: ApiDeps): Router {
     const sort = parseSort(q);
     const limit = parseLimit(q);
     const withOther = parseBoolean(q, 'other');
-    const result = await breakdown(deps.ledger, {
+    const result = await deps.ledger.breakdown({
       ...range,
       groupBy,
       filters: parseFilters(q),
@@ -137,7 +126,7 @@ export function chargebackApi(deps: ApiDeps): Router {
     checkKnown(q, SERIES_PARAMS);
     const range = parseRange(q);
     const stepSeconds = parseStep(q, range);
-    const series = await timeSeries(deps.ledger, {
+    const series = await deps.ledger.timeSeries({
       ...range,
       groupBy: parseGroupBy(q),
       filters: parseFilters(q),
@@ -165,7 +154,7 @@ export function chargebackApi(deps: ApiDeps): Router {
       );
     const q = query(req);
     checkKnown(q, VALUES_PARAMS);
-    const values = await dimensionValues(deps.ledger, dimension as Dimension, {
+    const values = await deps.ledger.dimensionValues(dimension as Dimension, {
       ...parseRange(q),
       filters: parseFilters(q),
       scope: scopeOf(res),

@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/ledger';
-import { Scope, whereClause } from '../ledger/queries';
+import type { Scope } from '../ledger/queries';
 import { QUERY_TIME_RANGE } from './params';
 
 export interface StatusReport {
@@ -17,19 +17,13 @@ export interface StatusReport {
  * which no query can reach either.
  */
 export async function statusReport(ledger: Ledger, scope: Scope | undefined): Promise<StatusReport> {
-  const where = whereClause({ fromMs: QUERY_TIME_RANGE.minMs, toMs: QUERY_TIME_RANGE.maxMs, filters: {}, scope });
-  const r = (
-    await ledger.rows(
-      `SELECT count(*) AS n, epoch_ms(min(start_time)) AS first, epoch_ms(max(start_time)) AS last FROM usage WHERE ${where.sql}`,
-      where.params
-    )
-  )[0]!;
-  const iso = (ms: unknown): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
+  const span = await ledger.span({ fromMs: QUERY_TIME_RANGE.minMs, toMs: QUERY_TIME_RANGE.maxMs, scope });
+  const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
   return {
     status: 'ok',
-    records: Number(r.n),
-    firstRecord: iso(r.first),
-    lastRecord: iso(r.last),
+    records: span.records,
+    firstRecord: iso(span.firstMs),
+    lastRecord: iso(span.lastMs),
     scope: scope ?? null,
   };
 }

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { UsageBatch } from '../ledger/batchFile';
-import { Ledger } from '../ledger/ledger';
+import { batchOf } from '../../test/ledgerContract';
+import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
+import type { Ledger } from '../ledger/ledger';
 import { parseDecimal } from '../pricing/money';
 import type { PricedRecord } from '../types';
 import type { Budget } from './budgets';
@@ -31,7 +32,7 @@ describe('BudgetTracker', () => {
   /** Commits one request of `costUsd` by team t1 at `startMs`. */
   async function spend(costUsd: bigint, startMs: number): Promise<void> {
     const r: PricedRecord = {
-      requestId: `r${seq}`,
+      requestId: `r${seq++}`,
       startMs,
       durationMs: 100,
       user: 'ann',
@@ -49,14 +50,12 @@ describe('BudgetTracker', () => {
       chargePusd: costUsd * USD,
       priceVersion: 'v1',
     };
-    const batch = new UsageBatch();
-    batch.add(r, seq++);
-    await ledger.commitBatch(batch.encoded(), [], [], new Map());
+    await ledger.commitBatch(batchOf(ledger, [r]));
   }
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-tracker-'));
-    ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
     await spend(2n, T0 + HOUR);
   });
 

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageBatch } from '../ledger/batchFile';
-import { Ledger } from '../ledger/ledger';
+import { batchOf } from '../../test/ledgerContract';
+import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
+import type { Ledger } from '../ledger/ledger';
 import { parseDecimal } from '../pricing/money';
 import type { PricedRecord } from '../types';
 import { Budget, budgetJson, budgetState, BudgetStatus, evaluateBudgets, project } from './budgets';
@@ -85,16 +86,15 @@ describe('evaluateBudgets', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-budgets-'));
-    ledger = await Ledger.open(join(dir, 'l.duckdb'));
-    const batch = new UsageBatch();
-    [
+    ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
+    const records = [
       spend('a', 'ann', 'k1', 't1', 'gold', T0, 2n), // the first instant of the day
       spend('b', 'bob', 'k2', 't1', 'standard', T0 + 10 * HOUR, 3n),
       spend('c', 'cat', 'k3', 't2', 'standard', T0 - 1, 5n), // the day before: same week, previous month
       spend('d', 'ann', 'k1', 't1', 'gold', T0 + 24 * HOUR, 1n), // the first instant of the next day
       spend('e', 'ann', 'k1', 't1', 'gold', T0 + HOUR, undefined), // unpriced: no spend
-    ].forEach((r, seq) => batch.add(r, seq));
-    await ledger.commitBatch(batch.encoded(), [], [], new Map());
+    ];
+    await ledger.commitBatch(batchOf(ledger, records));
   });
 
   afterAll(async () => {

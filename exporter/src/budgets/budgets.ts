@@ -1,6 +1,5 @@
-import type { DuckDBValue } from '@duckdb/node-api';
 import type { Ledger } from '../ledger/ledger';
-import { DIMENSION_COLUMNS, Dimension, timestampParam } from '../ledger/queries';
+import type { Dimension } from '../ledger/queries';
 import { Decimal, formatPicoUsd, picoToUsdNumber } from '../pricing/money';
 import { Period, periodBounds } from './period';
 
@@ -52,8 +51,8 @@ export function project(spent: bigint, startMs: number, endMs: number, nowMs: nu
 }
 
 /**
- * Spend of every budget in its current calendar period, from the ledger (exact and restart-safe). One scan
- * per distinct period: each budget is a filtered sum over it.
+ * Spend of every budget in its current calendar period, from the ledger (exact and restart-safe; the ledger
+ * sums each distinct period once, from its hourly rollup).
  */
 export async function evaluateBudgets(
   ledger: Ledger,
@@ -61,34 +60,25 @@ export async function evaluateBudgets(
   nowMs: number,
   timeZone: string
 ): Promise<BudgetStatus[]> {
-  const out: BudgetStatus[] = [];
-  const byPeriod = new Map<Period, Budget[]>();
-  for (const b of budgets) byPeriod.set(b.period, [...(byPeriod.get(b.period) ?? []), b]);
-  for (const [period, group] of byPeriod) {
-    const { startMs, endMs } = periodBounds(period, nowMs, timeZone);
-    const params: DuckDBValue[] = [timestampParam(startMs), timestampParam(endMs)];
-    const sums = group.map((b, i) => {
-      if (b.scope === 'global') return `coalesce(sum(cost_pusd), 0) AS b${i}`;
-      params.push(b.subject);
-      return `coalesce(sum(cost_pusd) FILTER (WHERE ${DIMENSION_COLUMNS[b.scope]} = $${params.length}), 0) AS b${i}`;
-    });
-    const row = (
-      await ledger.rows(`SELECT ${sums.join(', ')} FROM usage WHERE start_time >= $1 AND start_time < $2`, params)
-    )[0]!;
-    group.forEach((b, i) => {
-      const spent = BigInt(row[`b${i}`] as bigint);
-      out.push({
-        budget: b,
-        periodStartMs: startMs,
-        periodEndMs: endMs,
-        spentPusd: spent,
-        projectedPusd: project(spent, startMs, endMs, nowMs),
-        state: budgetState(spent, b),
-      });
-    });
-  }
-  const order = new Map(budgets.map((b, i) => [b, i]));
-  return out.sort((a, b) => order.get(a.budget)! - order.get(b.budget)!);
+  const periods = budgets.map((b) => periodBounds(b.period, nowMs, timeZone));
+  const spent = await ledger.spend(
+    budgets.map((b, i) => ({
+      fromMs: periods[i]!.startMs,
+      toMs: periods[i]!.endMs,
+      ...(b.scope === 'global' ? {} : { subject: { dimension: b.scope, value: b.subject } }),
+    }))
+  );
+  return budgets.map((b, i) => {
+    const { startMs, endMs } = periods[i]!;
+    return {
+      budget: b,
+      periodStartMs: startMs,
+      periodEndMs: endMs,
+      spentPusd: spent[i]!,
+      projectedPusd: project(spent[i]!, startMs, endMs, nowMs),
+      state: budgetState(spent[i]!, b),
+    };
+  });
 }
 
 export function decimalNumber(d: Decimal): number {

@@ -1,7 +1,8 @@
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Config, DEFAULTS, FORMATS, FormatOption, loadConfig } from '../config/config';
-import { Ledger } from '../ledger/ledger';
-import { repriceUnpriced } from '../ledger/reprice';
+import { ledgerSpecOf, LedgerSpec, openLedger } from '../ledger/open';
+import { repriceWith } from '../ledger/reprice';
 import { Pipeline } from '../pipeline/pipeline';
 import { RejectFile } from '../pipeline/rejectFile';
 import type { SourceContext } from '../pipeline/sourceContext';
@@ -83,20 +84,24 @@ export async function runIngest(argv: string[]): Promise<number> {
       `nothing ingested: ${unreadable.length === 1 ? 'the log file cannot' : 'none of the log files can'} be read`
     );
 
-  const dbPath = resolve(values.db ?? config!.ledgerPath);
-  const dbProblem = ensureDirectory(dirname(dbPath));
-  if (dbProblem)
-    throw new IngestError(
-      `${values.db ? `--db ${values.db}` : `${values.config}: ledger ${dbPath}`}: cannot create the ledger there: ${dbProblem}`
-    );
-  const rejectsPath = resolve(values.rejects ?? `${dirname(dbPath)}/rejects.jsonl`);
+  const spec = ingestLedgerSpec(values.db, config);
+  let rejectsBeside = '.';
+  if (spec.engine === 'duckdb') {
+    const dbProblem = ensureDirectory(dirname(spec.path));
+    if (dbProblem)
+      throw new IngestError(
+        `${values.db ? `--db ${values.db}` : `${values.config}: ledger ${spec.path}`}: cannot create the ledger there: ${dbProblem}`
+      );
+    rejectsBeside = dirname(spec.path);
+  }
+  const rejectsPath = resolve(values.rejects ?? `${rejectsBeside}/rejects.jsonl`);
   const rejectsProblem = ensureDirectory(dirname(rejectsPath));
   if (rejectsProblem)
     throw new IngestError(
       `--rejects ${values.rejects ?? rejectsPath}: cannot create the reject file there: ${rejectsProblem}`
     );
   const rejectFile = new RejectFile(rejectsPath);
-  const ledger = await Ledger.open(dbPath, { memoryLimit: config?.ledgerMemoryLimit });
+  const ledger = await openLedger(spec, { node: config?.node ?? hostname() });
   await rejectFile.recover(ledger);
   const pipeline = new Pipeline({
     ledger,
@@ -108,7 +113,7 @@ export async function runIngest(argv: string[]): Promise<number> {
   });
   const started = Date.now();
   try {
-    const repriced = await repriceUnpriced(ledger, pricer);
+    const repriced = await repriceWith(ledger, pricer);
     const sources = new IngestSources(readable, config?.sources ?? [], format);
     const handlers = new Map<SourceContext, ReadHandler>();
     const handlerFor = (context: SourceContext): ReadHandler => {
@@ -193,6 +198,15 @@ export async function runIngest(argv: string[]): Promise<number> {
     await pipeline.close();
     await ledger.close();
   }
+}
+
+/** `--db` (a file, or a postgres:// URL) over the config's ledger; a file named on the command line keeps the config's memory cap. */
+function ingestLedgerSpec(db: string | undefined, config: Config | undefined): LedgerSpec {
+  if (db === undefined) return config!.ledger;
+  const spec = ledgerSpecOf(db);
+  if (spec.engine === 'postgres') return spec;
+  const memoryLimit = config?.ledger.engine === 'duckdb' ? config.ledger.memoryLimit : undefined;
+  return { engine: 'duckdb', path: resolve(db), ...(memoryLimit ? { memoryLimit } : {}) };
 }
 
 /** The run could not do its job (unreadable file, unusable ledger path): exit 1. */

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { Ledger } from '../ledger/ledger';
-import { breakdown, Dimension, DIMENSIONS, isDimension, SORT_KEYS, SortKey, toReportRow } from '../ledger/queries';
+import { hostname } from 'node:os';
+import { ledgerSpecOf, openLedger } from '../ledger/open';
+import { Dimension, DIMENSIONS, isDimension, SORT_KEYS, SortKey, toReportRow } from '../ledger/queries';
 import { toCsv } from '../csv';
 import { asUsage, parseTimeFlag, UsageError } from './args';
 
@@ -81,9 +82,9 @@ export async function runReport(argv: string[]): Promise<number> {
     apiKey: values['api-key'],
   };
 
-  const ledger = await Ledger.open(values.db, { readOnly: true });
+  const ledger = await openLedger(ledgerSpecOf(values.db), { node: hostname(), readOnly: true });
   try {
-    const result = await breakdown(ledger, { fromMs, toMs, groupBy: groupBy as Dimension[], filters, sort, limit });
+    const result = await ledger.breakdown({ fromMs, toMs, groupBy: groupBy as Dimension[], filters, sort, limit });
     const rows = result.rows.map((r) => toReportRow(r, r.dims));
     const total = toReportRow(result.total);
     if (format === 'json') process.stdout.write(`${JSON.stringify({ rows, total }, null, 2)}\n`);

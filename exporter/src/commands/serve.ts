@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
+import { ledgerLocation } from '../ledger/open';
 import { createLogger } from '../log';
 import { ExporterService } from '../service/exporterService';
 import { asUsage, UsageError } from './args';
@@ -18,7 +19,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const { host, port } = service.address;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(
-    `tokenledger serving ${base}/metrics (Prometheus), ${base}/api/v1 (chargeback API), ${base}/healthz, ${base}/readyz; ledger ${config.ledgerPath}`
+    `tokenledger serving ${base}/metrics (Prometheus), ${base}/api/v1 (chargeback API), ${base}/healthz, ${base}/readyz; ledger ${ledgerLocation(config.ledger)}, node ${config.node}`
   );
   process.on('SIGHUP', () => void service.requestReload('SIGHUP'));
   await new Promise<void>((resolveStop) => {

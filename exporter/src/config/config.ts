@@ -13,6 +13,8 @@ import type { Identity } from '../pricing/identityMap';
 import { validatePattern } from '../sources/glob';
 import type { GatewayFormat } from '../types';
 import { parseIsoTime } from '../isoTime';
+import type { LedgerSpec } from '../ledger/open';
+import { readLedgerSpec, readNode } from './ledgerConfig';
 import { ConfigError, ConfigReader } from './reader';
 
 export const FORMATS = ['auto', 'litellm', 'kong', 'envoy', 'generic'] as const;
@@ -31,9 +33,9 @@ export interface SourceConfig {
 
 export interface Config {
   file: string;
-  ledgerPath: string;
-  /** DuckDB's memory cap, e.g. "1GB". */
-  ledgerMemoryLimit: string | undefined;
+  ledger: LedgerSpec;
+  /** This replica's name, kept on every row it stores. */
+  node: string;
   rejectsFile: string;
   priceFiles: string[];
   litellmPricesEffectiveFromMs: number | undefined;
@@ -303,8 +305,8 @@ export function loadConfig(file: string): Config {
   }
   const config: Config = {
     file,
-    ledgerPath: at(r.string('ledger') ?? './data/ledger.duckdb'),
-    ledgerMemoryLimit: r.string('ledger_memory_limit'),
+    ledger: readLedgerSpec(r, at, process.env),
+    node: readNode(r),
     rejectsFile: at(r.string('rejects_file') ?? './data/rejects.jsonl'),
     priceFiles: priceFiles.map(at),
     litellmPricesEffectiveFromMs: effectiveMs,
@@ -332,12 +334,6 @@ export function loadConfig(file: string): Config {
         `${file}: budgets: two budgets for ${b.scope} ${JSON.stringify(b.subject)}, ${b.period}; one per scope, subject and period`
       );
     budgetKeys.add(key);
-  }
-  if (
-    config.ledgerMemoryLimit !== undefined &&
-    !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.ledgerMemoryLimit)
-  ) {
-    r.fail('ledger_memory_limit', 'a size such as 512MB or 2GB', config.ledgerMemoryLimit);
   }
   if (!isValidTimeZone(config.timeZone))
     r.fail('time_zone', 'an IANA time zone such as UTC or Europe/Berlin', config.timeZone);

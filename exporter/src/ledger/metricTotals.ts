@@ -1,9 +1,6 @@
-import { LATENCY_BUCKETS } from '../metrics/usageAggregate';
-
 /**
- * What a set of usage rows adds to the metrics, summed in DuckDB: per label tuple, per model's latency,
- * and unpriced requests per model. Used to seed the metrics from the whole ledger at start, and for the
- * rows each batch added.
+ * What a set of usage rows adds to the metrics: per label tuple, per model's latency, and unpriced requests
+ * per model. Used to seed the metrics from the ledger at start, and for the rows each batch added.
  */
 export interface MetricTotals {
   cells: { labels: string[]; requests: number; tokens: number[]; costPusd: bigint }[];
@@ -11,61 +8,7 @@ export interface MetricTotals {
   unpriced: { model: string; requests: number }[];
 }
 
-/** Runs a query and returns its columns by name: far cheaper to convert than row objects, per batch. */
-export type ColumnQuery = (sql: string) => Promise<Record<string, unknown[]>>;
-type Columns = Record<string, unknown[]>;
+/** Latency histogram bounds, seconds: the ledger sums rows into them, the metrics expose them. */
+export const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
-/**
- * The two queries that sum a table of usage rows: per label tuple, and per model (latency histogram and
- * unpriced requests). `table` is `usage` itself or a batch's new rows: a name of ours, never input.
- * Label tuples come in the order they first reached the ledger (by batch, then by their labels): the order in
- * which the series cap admits them (seriesLimiter.ts), the same whether the metrics were seeded from the whole
- * ledger at start or fed batch by batch, so a restart admits the same series.
- */
-export function metricTotalsQueries(table: string): { cells: string; byModel: string } {
-  // Bucket bounds are our constants, not input: safe to inline.
-  const buckets = LATENCY_BUCKETS.map((le, i) => `count(*) FILTER (WHERE duration_ms <= ${le * 1000}) AS b${i}`).join(
-    ', '
-  );
-  return {
-    cells: `SELECT user_id, tier, api_key, team, model, status, count(*) AS requests,
-        sum(input_uncached)::BIGINT AS t0, sum(cache_read)::BIGINT AS t1, sum(cache_write)::BIGINT AS t2, sum(output)::BIGINT AS t3,
-        coalesce(sum(cost_pusd), 0) AS cost, min(ingest_batch) AS first_batch
-      FROM ${table} GROUP BY user_id, tier, api_key, team, model, status
-      ORDER BY first_batch, user_id, tier, api_key, team, model, status`,
-    byModel: `SELECT model, count(*) FILTER (WHERE NOT priced_on_ingest) AS unpriced,
-        ${buckets}, count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS total_ms
-      FROM ${table} GROUP BY model`,
-  };
-}
-
-/** The totals from the columns of the two queries' results. */
-export function metricTotalsFrom(cells: Columns, byModel: Columns): MetricTotals {
-  const str = (from: Columns, name: string, i: number) => String(from[name]![i]);
-  const num = (from: Columns, name: string, i: number) => Number(from[name]![i]);
-  const models = (byModel.model ?? []).map((_, i) => i);
-  return {
-    cells: (cells.user_id ?? []).map((_, i) => ({
-      labels: ['user_id', 'tier', 'api_key', 'team', 'model', 'status'].map((name) => str(cells, name, i)),
-      requests: num(cells, 'requests', i),
-      tokens: ['t0', 't1', 't2', 't3'].map((name) => num(cells, name, i)),
-      costPusd: BigInt(cells.cost![i] as bigint),
-    })),
-    latency: models
-      .filter((i) => num(byModel, 'n', i) > 0)
-      .map((i) => ({
-        model: str(byModel, 'model', i),
-        buckets: LATENCY_BUCKETS.map((__, b) => num(byModel, `b${b}`, i)),
-        count: num(byModel, 'n', i),
-        sumSeconds: num(byModel, 'total_ms', i) / 1000,
-      })),
-    unpriced: models
-      .filter((i) => num(byModel, 'unpriced', i) > 0)
-      .map((i) => ({ model: str(byModel, 'model', i), requests: num(byModel, 'unpriced', i) })),
-  };
-}
-
-export async function metricTotals(query: ColumnQuery, table: string): Promise<MetricTotals> {
-  const q = metricTotalsQueries(table);
-  return metricTotalsFrom(await query(q.cells), await query(q.byModel));
-}
+export const NO_METRIC_TOTALS: MetricTotals = { cells: [], latency: [], unpriced: [] };

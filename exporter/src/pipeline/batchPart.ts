@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EncodedRows, joinRows, UsageBatch } from '../ledger/batchFile';
+import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../ledger/rows';
 import type { RejectedLine } from '../ledger/ledger';
 import type { FramedText } from '../parse/framer';
 import { LineParser } from '../parse/lineParser';
@@ -49,9 +49,13 @@ export function joinParts(a: PartResult, b: PartResult): PartResult {
  * batch; the main thread and the parse worker each keep one (see parseThread.ts).
  */
 export class BatchPart {
-  private readonly usage = new UsageBatch();
+  private readonly usage: UsageBatch;
   private readonly rejects: RejectedLine[] = [];
   private readonly newest = new Map<string, number>();
+
+  constructor(readonly format: RowFormat) {
+    this.usage = new UsageBatch(format);
+  }
 
   /** `seqBase`: the place of the first text among its batch's lines, so that of two repeats the first read is kept. */
   add(

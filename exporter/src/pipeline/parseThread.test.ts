@@ -39,7 +39,7 @@ const idsAndPlaces = (part: PartResult): string[] =>
 
 describe('ParseThread', () => {
   let thread: ParseThread;
-  beforeEach(() => (thread = new ParseThread()));
+  beforeEach(() => (thread = new ParseThread('duckdb')));
   afterEach(() => thread.close());
 
   it('hand back, at each cut, the rows and rejects of the reads sent since the last cut, with their places in the batch', async () => {
@@ -51,6 +51,19 @@ describe('ParseThread', () => {
     thread.parse(source, 'a.jsonl', texts('r3'), 0, pricing);
     expect(idsAndPlaces(await thread.cut())).toEqual(['litellm:r3#0']);
     expect((await thread.cut()).rows.rows).toBe(0);
+  });
+
+  it('encode rows as the ledger engine it was made for loads them', async () => {
+    const postgres = new ParseThread('postgres');
+    try {
+      postgres.parse(source, 'a.jsonl', texts('r1'), 0, pricing);
+      const part = await postgres.cut();
+      expect(part.rows.format).toBe('postgres');
+      // COPY's text format: an unpriced request's cost is \N (NULL), not an empty field as for DuckDB.
+      expect(Buffer.concat(part.rows.chunks).toString('utf8').split('\t')[17]).toBe('\\N');
+    } finally {
+      await postgres.close();
+    }
   });
 
   it('take at most four reads at a time, so that the caller parses the rest itself', async () => {

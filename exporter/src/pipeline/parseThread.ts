@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { NO_ROWS } from '../ledger/batchFile';
+import { noRows, RowFormat } from '../ledger/rows';
 import type { FramedText } from '../parse/framer';
 import type { Identity } from '../pricing/identityMap';
 import type { PriceBook } from '../pricing/priceBook';
@@ -10,6 +10,7 @@ import { startWorker } from './workerScript';
 
 /** What the main thread sends the parse worker. */
 export type ToWorker =
+  | { kind: 'format'; format: RowFormat }
   | { kind: 'pricing'; book: PriceBook; identities: readonly Identity[]; defaultTier: string | undefined }
   | { kind: 'source'; id: number; context: SourceContext }
   | { kind: 'texts'; source: number; path: string; texts: readonly FramedText[]; seqBase: number }
@@ -24,8 +25,6 @@ export type FromWorker = { kind: 'parsed' } | { kind: 'part'; part: PartResult }
  * busy and memory stays bounded (a read is at most one 256 KB chunk of text).
  */
 const MAX_QUEUED_READS = 4;
-
-export const NO_PART: PartResult = { rows: NO_ROWS, rejects: [], newest: new Map() };
 
 /**
  * The main thread's side of the parse worker (parseWorker.ts). JSON.parse and the rest of the per-line
@@ -42,6 +41,13 @@ export class ParseThread {
   private closing = false;
   private readonly sourceIds = new Map<SourceContext, number>();
   private sent: Pricing | undefined;
+  /** An empty part, for a batch the worker had no share of. */
+  readonly noPart: PartResult;
+
+  /** `format`: how the ledger wants rows encoded (Ledger.rowFormat). */
+  constructor(private readonly format: RowFormat) {
+    this.noPart = { rows: noRows(format), rejects: [], newest: new Map() };
+  }
 
   /** Whether the worker takes another read now; if not, the caller does the work itself. */
   get ready(): boolean {
@@ -71,7 +77,7 @@ export class ParseThread {
   /** The worker's part of the batch: everything sent since the last cut. */
   cut(): Promise<PartResult> {
     if (this.failure) return Promise.reject(this.failure);
-    if (!this.worker) return Promise.resolve(NO_PART);
+    if (!this.worker) return Promise.resolve(this.noPart);
     const answer = new Promise<PartResult>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.post({ kind: 'cut' });
     this.worker.ref();
@@ -92,6 +98,7 @@ export class ParseThread {
     if (this.worker) return this.worker;
     const w = startWorker(join(__dirname, 'parseWorker'), extname(__filename), {});
     w.unref();
+    w.postMessage({ kind: 'format', format: this.format } satisfies ToWorker);
     w.on('message', (m: FromWorker) => {
       if (m.kind === 'parsed') {
         this.queued--;

@@ -15,12 +15,16 @@ if (!port) throw new Error('parseWorker.ts runs as a worker thread (see parseThr
 
 const sources = new Map<number, ParsingSource>();
 let pricing: Pricing = { pricer: new Pricer(emptyPriceBook()), identities: new IdentityMap([], undefined) };
-let part = new BatchPart();
+/** Replaced by the main thread's first message, which says how the ledger wants rows encoded. */
+let part = new BatchPart('duckdb');
 
 const reply = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (m: ToWorker) => {
   switch (m.kind) {
+    case 'format':
+      part = new BatchPart(m.format);
+      break;
     case 'pricing':
       pricing = { pricer: new Pricer(m.book), identities: new IdentityMap(m.identities, m.defaultTier) };
       break;
@@ -33,7 +37,7 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'cut': {
       const done = part.done();
-      part = new BatchPart();
+      part = new BatchPart(part.format);
       // The row buffers move to the main thread without a copy.
       reply({ kind: 'part', part: done }, [...new Set(done.rows.chunks.map((c) => c.buffer as ArrayBuffer))]);
       break;

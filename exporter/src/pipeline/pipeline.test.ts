@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger } from '../ledger/ledger';
+import { duckDbRows } from '../../test/duckdbFile';
+import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import { DEFAULT_METRICS_CONFIG, ExporterMetrics } from '../metrics/exporterMetrics';
 import { UsageAggregate } from '../metrics/usageAggregate';
 import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
@@ -49,7 +50,7 @@ describe('Pipeline metrics', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('count each stored request once: repeats within a batch and rows already in the ledger are left out', async () => {
-    const ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    const ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
     const pricer = new Pricer({
       ...bookAt('v1', 1000000n),
       models: new Map([
@@ -114,7 +115,7 @@ describe('Pipeline metrics', () => {
   });
 
   it('parse reads on both threads into one batch: prices as of each read, the first of two repeats kept', async () => {
-    const ledger = await Ledger.open(join(dir, 'l.duckdb'));
+    const ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
     let pricer = new Pricer(bookAt('v1', 1000n));
     const pipeline = new Pipeline({
       ledger,
@@ -156,7 +157,11 @@ describe('Pipeline metrics', () => {
         duplicates: 1,
         rejected: new Map([['invalid_json', 1]]),
       });
-      const rows = await ledger.rows(
+      await pipeline.close();
+      await ledger.close();
+      const path = join(dir, 'l.duckdb');
+      const rows = await duckDbRows(
+        path,
         'SELECT record_key, user_id, price_version, cost_pusd FROM usage ORDER BY record_key'
       );
       expect(
@@ -173,7 +178,7 @@ describe('Pipeline metrics', () => {
         'litellm:r7 u7 v3 300000',
         'litellm:r8 u8 v3 300000',
       ]);
-      expect((await ledger.rows('SELECT line FROM rejects')).map((r) => Number(r.line))).toEqual([72]);
+      expect((await duckDbRows(path, 'SELECT line FROM rejects')).map((r) => Number(r.line))).toEqual([72]);
     } finally {
       await pipeline.close();
       await ledger.close();

@@ -1,5 +1,5 @@
-import type { Ledger, ReadPosition, RejectedLine } from '../ledger/ledger';
-import { counterKey } from '../ledger/ledger';
+import { randomUUID } from 'node:crypto';
+import type { CounterDelta, Ledger, ReadPosition, RejectedLine } from '../ledger/ledger';
 import type { MetricTotals } from '../ledger/metricTotals';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import type { IdentityMap } from '../pricing/identityMap';
@@ -7,7 +7,7 @@ import type { Pricer } from '../pricing/pricer';
 import type { SourceRead } from '../sources/types';
 import type { Logger } from '../log';
 import { BatchPart, joinParts, parsingSource, PartResult } from './batchPart';
-import { NO_PART, ParseThread } from './parseThread';
+import { ParseThread } from './parseThread';
 import type { SourceContext } from './sourceContext';
 
 /** Totals of one run, for `tokenledger ingest`'s summary and the logs. */
@@ -20,22 +20,28 @@ export interface IngestStats {
 }
 
 interface Batch {
+  /** The batch's identity for the ledger, kept across retries of its commit. */
+  id: string;
   /** The main thread's part of the batch; the parse worker keeps the rest until the batch is cut. */
   local: BatchPart;
   /** Whether any of the batch's reads went to the parse worker. */
   threaded: boolean;
   positions: Map<string, ReadPosition>;
-  counters: Map<string, number>;
+  /** Lines read per source, and rejected per reason: the ledger's self-counters, committed with the batch. */
+  linesRead: Map<string, number>;
+  linesRejected: Map<string, number>;
   lines: number;
   /** When each source's first lines in the batch were read: how long they have waited for their commit. */
   firstReadMs: Map<string, number>;
 }
 
-const newBatch = (): Batch => ({
-  local: new BatchPart(),
+const newBatch = (ledger: Ledger): Batch => ({
+  id: randomUUID(),
+  local: new BatchPart(ledger.rowFormat),
   threaded: false,
   positions: new Map(),
-  counters: new Map(),
+  linesRead: new Map(),
+  linesRejected: new Map(),
   lines: 0,
   firstReadMs: new Map(),
 });
@@ -73,8 +79,8 @@ const LONGEST_RETRY_MS = 10_000;
  * is counted per line: the ledger sums each batch's new rows.
  */
 export class Pipeline {
-  private batch = newBatch();
-  private readonly thread = new ParseThread();
+  private batch: Batch;
+  private readonly thread: ParseThread;
   private inflight: Promise<void> = Promise.resolve();
   /** The batch being committed, until its commit succeeds. */
   private committing: Batch | undefined;
@@ -87,7 +93,10 @@ export class Pipeline {
   /** Start time of the newest record committed per source, for the lag metric. */
   readonly newestRecordMs = new Map<string, number>();
 
-  constructor(private readonly o: PipelineOptions) {}
+  constructor(private readonly o: PipelineOptions) {
+    this.batch = newBatch(o.ledger);
+    this.thread = new ParseThread(o.ledger.rowFormat);
+  }
 
   handler(source: SourceContext): (read: SourceRead) => Promise<void> {
     const local = parsingSource(source);
@@ -101,7 +110,7 @@ export class Pipeline {
           b.threaded = true;
         } else b.local.add(local, read.path, read.texts, b.lines, pricing);
         b.lines += n;
-        bump(b.counters, counterKey('lines_read', source.name), n);
+        bump(b.linesRead, source.name, n);
         if (!b.firstReadMs.has(source.name)) b.firstReadMs.set(source.name, Date.now());
       }
       if (read.position) b.positions.set(read.position.fileKey, read.position);
@@ -115,13 +124,13 @@ export class Pipeline {
     if (this.failure) throw this.failure;
     const b = this.batch;
     if (b.lines === 0 && b.positions.size === 0) return;
-    this.batch = newBatch();
+    this.batch = newBatch(this.o.ledger);
     this.committing = b;
-    const threadPart = b.threaded ? this.thread.cut() : Promise.resolve(NO_PART);
+    const threadPart = b.threaded ? this.thread.cut() : Promise.resolve(this.thread.noPart);
     this.inflight = threadPart
       .then(async (part) => {
         const all = joinParts(b.local.done(), part);
-        for (const r of all.rejects) bump(b.counters, counterKey('lines_rejected', r.reason), 1);
+        for (const r of all.rejects) bump(b.linesRejected, r.reason, 1);
         await this.store(b, all);
       })
       .catch((e: Error) => {
@@ -136,12 +145,13 @@ export class Pipeline {
     for (;;) {
       const startMs = Date.now();
       try {
-        const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch(
-          all.rows,
-          all.rejects,
-          [...b.positions.values()],
-          b.counters
-        );
+        const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch({
+          id: b.id,
+          rows: all.rows,
+          rejects: all.rejects,
+          positions: [...b.positions.values()],
+          counters: counterDeltas(b),
+        });
         this.committing = undefined;
         if (failingSinceMs !== undefined) this.o.retry!.onRecovered(Date.now() - failingSinceMs);
         this.applyCommitted(b, all, inserted, added, freshRejects, batch);
@@ -222,15 +232,19 @@ export class Pipeline {
       if (ms > (this.newestRecordMs.get(source) ?? -Infinity)) this.newestRecordMs.set(source, ms);
     if (m) {
       m.usage.addTotals(added);
-      for (const [key, n] of b.counters) {
-        const [name, label] = key.split('\u0000') as [string, string];
-        const target = name === 'lines_read' ? m.linesRead : m.linesRejected;
-        bump(target, label, n);
-      }
+      for (const [source, n] of b.linesRead) bump(m.linesRead, source, n);
+      for (const [reason, n] of b.linesRejected) bump(m.linesRejected, reason, n);
       m.lastCheckpointMs = Date.now();
     }
     if (freshRejects.length) this.o.onRejects(freshRejects, batch);
   }
+}
+
+function counterDeltas(b: Batch): CounterDelta[] {
+  return [
+    ...[...b.linesRead].map(([label, delta]) => ({ name: 'lines_read', label, delta })),
+    ...[...b.linesRejected].map(([label, delta]) => ({ name: 'lines_rejected', label, delta })),
+  ];
 }
 
 function bump(map: Map<string, number>, key: string, n: number): void {

@@ -1,10 +1,10 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger, RejectedLine } from '../ledger/ledger';
+import { batchOf } from '../../test/ledgerContract';
+import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
+import type { Ledger, RejectedLine } from '../ledger/ledger';
 import { RejectFile } from './rejectFile';
-
-const EMPTY_ROWS = { chunks: [], rows: 0, minStartMs: 0, maxStartMs: 0 };
 
 function reject(line: number): RejectedLine {
   return {
@@ -36,11 +36,11 @@ describe('RejectFile', () => {
   let file: RejectFile;
   /** Commits a batch that quarantines these lines, as the pipeline does; returns its batch number. */
   const commitRejects = async (...lines: number[]) =>
-    (await ledger.commitBatch(EMPTY_ROWS, lines.map(reject), [], new Map())).batch;
+    (await ledger.commitBatch(batchOf(ledger, [], { rejects: lines.map(reject) }))).batch;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-rejects-'));
-    ledger = await Ledger.open(join(dir, 'ledger.duckdb'));
+    ledger = await DuckDbLedger.open(join(dir, 'ledger.duckdb'), { node: 'test' });
     file = new RejectFile(join(dir, 'rejects.jsonl'));
   });
   afterEach(async () => ledger.close());

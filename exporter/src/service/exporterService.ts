@@ -2,8 +2,9 @@ import { mkdirSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname } from 'node:path';
 import { Config, loadConfig } from '../config/config';
-import { Ledger } from '../ledger/ledger';
-import { repriceUnpriced } from '../ledger/reprice';
+import { Ledger, LedgerUnavailableError } from '../ledger/ledger';
+import { ledgerLocation, openLedger } from '../ledger/open';
+import { repriceWith } from '../ledger/reprice';
 import type { Logger } from '../log';
 import { ExporterMetrics, SourceLag } from '../metrics/exporterMetrics';
 import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
@@ -98,8 +99,8 @@ export class ExporterService {
   }
 
   static async start(config: Config, log: Logger): Promise<ExporterService> {
-    mkdirSync(dirname(config.ledgerPath), { recursive: true });
-    const ledger = await Ledger.open(config.ledgerPath, { memoryLimit: config.ledgerMemoryLimit });
+    if (config.ledger.engine === 'duckdb') mkdirSync(dirname(config.ledger.path), { recursive: true });
+    const ledger = await openWhenReachable(config, log);
     let service: ExporterService;
     try {
       service = new ExporterService(config, ledger, log);
@@ -137,7 +138,7 @@ export class ExporterService {
   }
 
   private async reprice(): Promise<void> {
-    const n = await repriceUnpriced(this.ledger, this.pricer, this.metrics.usage);
+    const n = await repriceWith(this.ledger, this.pricer, (labels, cost) => this.metrics.usage.addCost(labels, cost));
     if (n) this.log.info(`priced ${n} record(s) that had no price before (price book ${this.pricer.book.version})`);
   }
 
@@ -284,6 +285,32 @@ export class ExporterService {
     for (const f of this.followed) await f.follower.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     await this.ledger.close();
+  }
+}
+
+/** The longest wait between attempts to reach a ledger server at start. */
+const LONGEST_OPEN_WAIT_MS = 30_000;
+
+/**
+ * Opens the configured ledger. A server that cannot be reached yet (PostgreSQL starting beside this replica,
+ * or restarting) is waited for, with backoff, saying so once; any other refusal (a wrong password, a missing
+ * database, a ledger file in use) ends the start with its one-line message.
+ */
+async function openWhenReachable(config: Config, log: Logger): Promise<Ledger> {
+  let waitMs = 1000;
+  let told = false;
+  for (;;) {
+    try {
+      const ledger = await openLedger(config.ledger, { node: config.node });
+      if (told) log.info(`ledger ${ledgerLocation(config.ledger)} reached`);
+      return ledger;
+    } catch (e) {
+      if (!(e instanceof LedgerUnavailableError)) throw e;
+      if (!told) log.warn(`${e.message}; trying again until it answers`);
+      told = true;
+      await sleep(waitMs);
+      waitMs = Math.min(waitMs * 2, LONGEST_OPEN_WAIT_MS);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Ledger } from '../../src/ledger/ledger';
+import { withDuckDb } from '../duckdbFile';
 import { Book, expectedCost, Request, Where } from './book';
 
 /**
@@ -201,10 +201,10 @@ export async function verdict(
 }
 
 async function readLedger(path: string): Promise<{ rows: Map<string, StoredRow>; rejects: StoredReject[] }> {
-  const ledger = await Ledger.open(path, { readOnly: true });
-  try {
+  return withDuckDb(path, async (db) => {
+    const columns = async (sql: string) => (await db.runAndReadAll(sql)).getColumnsObjectJS();
     const u =
-      await ledger.columns(`SELECT record_key, count(*)::VARCHAR AS n, sum(input_uncached)::VARCHAR AS iu, sum(cache_read)::VARCHAR AS cr, sum(output)::VARCHAR AS out,
+      await columns(`SELECT record_key, count(*)::VARCHAR AS n, sum(input_uncached)::VARCHAR AS iu, sum(cache_read)::VARCHAR AS cr, sum(output)::VARCHAR AS out,
       coalesce(sum(cost_pusd), 0)::VARCHAR AS cost, coalesce(sum(charge_pusd), 0)::VARCHAR AS charge, list(DISTINCT user_id) AS users FROM usage GROUP BY record_key`);
     const rows = new Map<string, StoredRow>();
     const keys = u.record_key as string[];
@@ -220,7 +220,7 @@ async function readLedger(path: string): Promise<{ rows: Map<string, StoredRow>;
         users: u.users![i] as string[],
       });
     }
-    const j = await ledger.columns(
+    const j = await columns(
       `SELECT path, line::VARCHAR AS line, byte_offset::VARCHAR AS off, reason, message FROM rejects ORDER BY path, byte_offset`
     );
     const rejects: StoredReject[] = (j.path as string[]).map((path, i) => ({
@@ -231,9 +231,7 @@ async function readLedger(path: string): Promise<{ rows: Map<string, StoredRow>;
       message: j.message![i] as string,
     }));
     return { rows, rejects };
-  } finally {
-    await ledger.close();
-  }
+  });
 }
 
 /** Every ledger reject must be in the reject file once, and nothing else. */

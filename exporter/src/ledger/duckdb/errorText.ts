@@ -1,7 +1,7 @@
-import { USAGE_COLUMNS } from './schema';
+import { USAGE_COLUMNS } from '../schema';
 
 /** Quoted words an error may keep: our column names and SQL type names. */
-const KEPT_WORDS = new Set<string>([...USAGE_COLUMNS.map(([name]) => name), 'seq']);
+const KEPT_WORDS = new Set<string>([...USAGE_COLUMNS.map((c) => c.name), 'seq']);
 const TYPE_NAME = /^[A-Z][A-Z0-9_]*(\(\d+(,\s*\d+)?\))?$/;
 /** An absolute path (of the ledger, its batch file, its WAL): where a fault is, kept. */
 const PATH = /^\/[^\t\n]*$/;

@@ -1,0 +1,243 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { batchOf, record } from '../../../test/ledgerContract';
+import { duckDbRows, withDuckDb } from '../../../test/duckdbFile';
+import { LedgerBusyError, LedgerCorruptError, LedgerVersionError } from '../ledger';
+import { noRows } from '../rows';
+import { USAGE_COLUMNS } from '../schema';
+import { DuckDbLedger } from './duckDbLedger';
+import { DUCKDB_TYPES, SCHEMA_VERSION } from './schema';
+
+// What the DuckDB engine does beyond the ledger contract (test/ledgerContract.ts): its file, its migrations,
+// its refusals, its one writer among queries.
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const open = (path: string, readOnly = false) => DuckDbLedger.open(path, { node: 'node-a', readOnly });
+
+describe('DuckDB ledger schema versions', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tl-ledger-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * A ledger as version 1 or 2 wrote it: the columns before `node`, record_key the primary key in version 1;
+   * two requests in two hours, one priced at 7 pico-USD, one unpriced.
+   */
+  async function olderLedger(path: string, version: '1' | '2'): Promise<void> {
+    const columns = USAGE_COLUMNS.filter((c) => c.name !== 'node')
+      .map(
+        (c) => `${c.name} ${DUCKDB_TYPES[c.type]}${c.name === 'record_key' && version === '1' ? ' PRIMARY KEY' : ''}`
+      )
+      .join(', ');
+    await withDuckDb(path, (db) =>
+      db.run(`CREATE TABLE usage (${columns}); CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '${version}');
+        INSERT INTO usage (record_key, start_time, user_id, api_key, team, tier, model, status, input_uncached, cache_read, cache_write, output, reasoning, cost_pusd, charge_pusd, priced_on_ingest, ingest_batch)
+        VALUES ('litellm:old', TIMESTAMP '2026-01-01 00:00:00', 'ann', 'k1', 't1', 'standard', 'm1', 'success', 10, 0, 0, 5, 0, 7, 7, true, 1),
+               ('litellm:older', TIMESTAMP '2026-01-01 01:30:00', 'bob', 'k1', 't1', 'standard', 'm1', 'failure', 10, 0, 0, 3, 0, NULL, NULL, false, 1)`)
+    );
+  }
+
+  it.each(['1', '2'] as const)(
+    'migrate a version %s ledger when a writer opens it: node and rollup added, stored costs unchanged',
+    async (version) => {
+      const path = join(dir, `v${version}.duckdb`);
+      await olderLedger(path, version);
+      const before = await duckDbRows(path, 'SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key');
+      // A reader cannot query it before its upgrade, and says how to upgrade it.
+      await expect(open(path, true)).rejects.toThrow(/run `tokenledger serve` or `tokenledger ingest` on it once/);
+      const writer = await open(path);
+      try {
+        // The old row still refuses its repeat; the batch numbers carry on.
+        const result = await writer.commitBatch(batchOf(writer, [record('old', T0, 5), record('new', T0, 6)]));
+        expect(result).toMatchObject({ inserted: 1, batch: 2 });
+        const all = await writer.breakdown({
+          fromMs: T0,
+          toMs: T0 + 2 * 3_600_000,
+          filters: {},
+          groupBy: ['user'],
+          sort: 'requests',
+          limit: undefined,
+        });
+        expect(all.total).toMatchObject({
+          requests: 3,
+          outputTokens: 14,
+          costPusd: 7n,
+          failedRequests: 1,
+          unpricedRequests: 2,
+        });
+      } finally {
+        await writer.close();
+      }
+      const after = await duckDbRows(
+        path,
+        'SELECT record_key, cost_pusd, charge_pusd, node FROM usage ORDER BY record_key'
+      );
+      expect(after.filter((r) => r.record_key !== 'litellm:new')).toEqual(
+        before.map((r) => ({ ...r, node: 'node-a' }))
+      );
+      expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
+        { value: SCHEMA_VERSION },
+      ]);
+      expect(
+        await duckDbRows(
+          path,
+          `SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'usage' AND constraint_type = 'PRIMARY KEY'`
+        )
+      ).toEqual([{ n: 0n }]);
+    }
+  );
+
+  it('refuse a ledger written by a newer version, saying so', async () => {
+    const path = join(dir, 'v9.duckdb');
+    await (await open(path)).close();
+    await withDuckDb(path, (db) => db.run(`UPDATE meta SET value = '9' WHERE key = 'schema_version'`));
+    const refused = open(path);
+    await expect(refused).rejects.toBeInstanceOf(LedgerVersionError);
+    await expect(refused).rejects.toThrow(/schema version 9; this tokenledger reads versions 3/);
+  });
+});
+
+describe('DuckDB ledger open refusals', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tl-ledger-open-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('call a ledger with damaged blocks corrupt, not in use (DuckDB says "block", which contains "lock")', async () => {
+    const path = join(dir, 'damaged.duckdb');
+    await (await open(path)).close();
+    await withDuckDb(path, (db) =>
+      db.run(`INSERT INTO meta SELECT 'filler' || i, repeat('x', 200) FROM range(20000) t(i)`)
+    );
+    // Everything after DuckDB's headers (3 blocks of 4 KiB) overwritten: the checksums of the data blocks fail.
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(size - 12288, 0x5a), 0, size - 12288, 12288);
+    closeSync(fd);
+    const refused = open(path);
+    await expect(refused).rejects.toBeInstanceOf(LedgerCorruptError);
+    await expect(refused).rejects.toThrow(/damaged or is not a DuckDB database/);
+  });
+
+  it('call a file of garbage corrupt', async () => {
+    const path = join(dir, 'garbage.duckdb');
+    writeFileSync(path, Buffer.alloc(64 * 1024, 0xab));
+    await expect(open(path)).rejects.toBeInstanceOf(LedgerCorruptError);
+  });
+
+  it('call a ledger that another process holds in use', async () => {
+    const path = join(dir, 'held.duckdb');
+    await (await open(path)).close();
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(path)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] }
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        holder.once('exit', (code) => reject(new Error(`the holding process exited with ${code}`)));
+      });
+      const refused = open(path);
+      await expect(refused).rejects.toBeInstanceOf(LedgerBusyError);
+      await expect(refused).rejects.toThrow(/in use by another process/);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});
+
+describe('DuckDB ledger queries and writes', () => {
+  it('let queries through between writes that follow each other without a pause', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-gate-'));
+    const ledger = await open(join(dir, 'l.duckdb'));
+    try {
+      let writing = true;
+      let writes = 0;
+      const writer = (async () => {
+        while (writing && writes < 2000) {
+          await ledger.commitBatch(batchOf(ledger, [], { counters: [{ name: 'lines_read', label: 'w', delta: 1 }] }));
+          writes++;
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 20));
+      const answered = await Promise.race([ledger.counters().then((c) => c.length === 1), writer.then(() => false)]);
+      writing = false;
+      await writer;
+      expect(answered).toBe(true);
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('DuckDB ledger commit errors', () => {
+  it('carry no ledger data: not the row DuckDB quotes, nor the value it could not convert', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-err-'));
+    const ledger = await open(join(dir, 'l.duckdb'));
+    try {
+      // A batch file row DuckDB cannot read (a start time that is not a number): its error quotes the whole row.
+      const row = [
+        'litellm:req-1',
+        'notanumber',
+        '1.5',
+        'alice@example.com',
+        'sk-alias-secret',
+        '4f2a9c0e1b7d3a5c9e8f',
+        'team-red',
+        'gold',
+        'gpt-4o',
+        'openai',
+        'success',
+        '200',
+        '100',
+        '0',
+        '0',
+        '20',
+        '0',
+        '123',
+        '456',
+        'v1',
+        'true',
+        '0',
+      ];
+      const failed = ledger.commitBatch({
+        ...batchOf(ledger, []),
+        rows: {
+          ...noRows('duckdb'),
+          chunks: [Buffer.from(`${row.join('\t')}\n`)],
+          rows: 1,
+          minStartMs: 0,
+          maxStartMs: 1,
+        },
+      });
+      const message = await failed.then(
+        () => '',
+        (e: Error) => e.message
+      );
+      expect(message).toMatch(
+        /cannot commit a batch: Conversion Error: CSV Error on Line: 1; Error when converting column "start_time"\. Could not convert string "…" to 'BIGINT'/
+      );
+      for (const value of [
+        'alice@example.com',
+        'sk-alias-secret',
+        '4f2a9c0e1b7d3a5c9e8f',
+        'team-red',
+        'notanumber',
+        'litellm:req-1',
+      ])
+        expect(message).not.toContain(value);
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,501 @@
+import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBResultReader,
+  DuckDBTimestampValue,
+  DuckDBValue,
+} from '@duckdb/node-api';
+import { Semaphore } from '../../semaphore';
+import type { Price } from '../../pricing/pricer';
+import {
+  BatchResult,
+  Ledger,
+  LedgerBatch,
+  LedgerBusyError,
+  LedgerCorruptError,
+  LedgerCounter,
+  LedgerError,
+  LedgerSpan,
+  LedgerVersionError,
+  ReadPosition,
+  RejectedLine,
+  SpendWindow,
+  UnpricedRow,
+} from '../ledger';
+import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
+import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Series, UsageTotals } from '../queries';
+import type { RowFormat, StoredUsage } from '../rows';
+import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
+import {
+  addToRollupSql,
+  breakdownStatement,
+  dimensionValuesStatement,
+  readBreakdown,
+  readDimensionValues,
+  readSpan,
+  readSpend,
+  readTimeSeries,
+  SeriesQuery,
+  spanStatement,
+  spendStatements,
+  SqlDialect,
+  SqlTime,
+  SqlValue,
+  Statement,
+  timeSeriesStatement,
+} from '../sql/usageQueries';
+import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
+import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
+import { withoutData } from './errorText';
+import { repriceUnpriced } from './reprice';
+import { CREATE_TABLES, literal, migrateToV3, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
+
+export const DEFAULT_MEMORY_LIMIT = '1GB';
+
+/**
+ * Connections for queries, and so queries running at once. @duckdb/node-api runs every statement as a task on
+ * libuv's thread pool, and a statement for a busy connection waits for it inside its pool thread: were queries
+ * not held back here, a burst of API requests would fill the pool (4 threads unless UV_THREADPOOL_SIZE says
+ * otherwise, see threadPool.ts) and queue the writer's statements, and the file reads, behind all of them. Two
+ * let a short query pass a long one; each query already uses all of DuckDB's threads.
+ */
+export const READ_CONNECTIONS = 2;
+
+/**
+ * DuckDB's words for a lock held by another process, and for a damaged file. Matched on its phrases, not on
+ * a word like "lock", which also occurs inside others ("block" in a checksum error about a damaged block).
+ */
+const LOCK_HELD = /Could not set lock on file|Conflicting lock is held/;
+const CORRUPT = /Corrupt database file|not a valid DuckDB database file|does not match stored checksum/;
+
+/** The error to report for DuckDB's refusal to open `path`. */
+export function openError(path: string, duckdbMessage: string): LedgerError {
+  const first = duckdbMessage.split('\n')[0];
+  if (LOCK_HELD.test(duckdbMessage)) {
+    return new LedgerBusyError(
+      `${path}: the ledger is in use by another process (a running \`tokenledger serve\`?). Query it through its HTTP API, or stop it first. (${first})`
+    );
+  }
+  if (CORRUPT.test(duckdbMessage)) {
+    return new LedgerCorruptError(
+      `${path}: the ledger file is damaged or is not a DuckDB database; restore it from a backup, or move it away to start a new ledger (the logs can be ingested again). (${first})`
+    );
+  }
+  return new LedgerError(`${path}: cannot open the ledger: ${first}`);
+}
+
+function ts(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+}
+
+const DIALECT: SqlDialect = { epochMs: (expr) => `epoch_ms(${expr})` };
+
+const bindValue = (v: SqlValue): DuckDBValue => (v instanceof SqlTime ? ts(v.ms) : v);
+
+export interface DuckDbOptions {
+  node: string;
+  readOnly?: boolean;
+  /** Caps DuckDB's buffer memory (e.g. "1GB"): beyond it DuckDB spills and evicts. */
+  memoryLimit?: string;
+}
+
+/**
+ * The embedded ledger: one DuckDB file, one writing process (DuckDB's file lock). Writes go through
+ * `commitBatch`, one transaction per batch: new rows (repeats of stored requests left out), the rollup, read
+ * positions and counter deltas land together or not at all, so a crash at any point neither loses nor
+ * duplicates a request.
+ */
+export class DuckDbLedger implements Ledger {
+  readonly rowFormat: RowFormat = 'duckdb';
+  private batchSeq = 0;
+  private writing: Promise<unknown> = Promise.resolve();
+  /** Each batch of rows goes to DuckDB as a TSV file read by its C++ CSV reader: far cheaper than one native call per value. */
+  private readonly batchFile: string;
+  /** Query connections not in use; `readSlots` hands them out, one query each. */
+  private readonly idleReaders: DuckDBConnection[];
+  private readonly readSlots: Semaphore;
+  /** Writes queued or running; while there are any, new queries wait (see `query`). */
+  private pendingWrites = 0;
+  private writesDone: { promise: Promise<void>; resolve: () => void } | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly location: string,
+    readonly node: string,
+    private readonly instance: DuckDBInstance,
+    /** Every write goes through this connection, one transaction at a time (`write`). */
+    private readonly writer: DuckDBConnection,
+    /** Queries use their own connections: they see committed data only, never a batch half-way. */
+    private readonly readers: DuckDBConnection[]
+  ) {
+    this.batchFile = `${location}.batch.tsv`;
+    this.idleReaders = [...readers];
+    this.readSlots = new Semaphore(readers.length);
+  }
+
+  /** Opens (creating if needed, migrating if older) a ledger file. */
+  static async open(path: string, options: DuckDbOptions): Promise<DuckDbLedger> {
+    let instance: DuckDBInstance;
+    const settings: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT };
+    if (options.readOnly) settings.access_mode = 'READ_ONLY';
+    try {
+      instance = await DuckDBInstance.create(path, settings);
+    } catch (e) {
+      throw openError(path, (e as Error).message);
+    }
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < READ_CONNECTIONS; i++) readers.push(await instance.connect());
+    const ledger = new DuckDbLedger(path, options.node, instance, await instance.connect(), readers);
+    try {
+      if (!options.readOnly) await ledger.init();
+      else await ledger.checkSchema();
+    } catch (e) {
+      await ledger.close();
+      throw e;
+    }
+    return ledger;
+  }
+
+  private async init(): Promise<void> {
+    await this.writer.run(CREATE_TABLES);
+    const version = await this.schemaVersion();
+    if (version === undefined) await this.writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+    else if (version === '1' || version === '2') await this.transaction((db) => db.run(migrateToV3(this.node)));
+    else if (version !== SCHEMA_VERSION) throw this.versionError(version);
+    await this.writer.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
+    this.batchSeq = Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM usage'));
+    const lastRejects = Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM rejects'));
+    this.batchSeq = Math.max(this.batchSeq, lastRejects);
+  }
+
+  private async schemaVersion(): Promise<string | undefined> {
+    const rows = await this.rows(`SELECT value FROM meta WHERE key = 'schema_version'`).catch(() => []);
+    return rows[0] === undefined ? undefined : String(rows[0].value);
+  }
+
+  private async checkSchema(): Promise<void> {
+    const version = await this.schemaVersion();
+    if (version === undefined) return;
+    if (!READABLE_SCHEMA_VERSIONS.includes(version)) {
+      if (Number(version) < Number(SCHEMA_VERSION))
+        throw new LedgerVersionError(
+          `${this.location}: ledger schema version ${version} is read after an upgrade: run \`tokenledger serve\` or \`tokenledger ingest\` on it once (they migrate it), then read it`
+        );
+      throw this.versionError(version);
+    }
+  }
+
+  private versionError(version: string): LedgerError {
+    return new LedgerVersionError(
+      `${this.location}: ledger schema version ${version}; this tokenledger reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')} (a newer tokenledger wrote it?)`
+    );
+  }
+
+  private async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+    return this.query(sql, params, (r) => r.getRowObjectsJS() as Record<string, unknown>[]);
+  }
+
+  private async scalar(sql: string, params: DuckDBValue[] = []): Promise<unknown> {
+    return this.query(sql, params, (r) => r.getRowsJS()[0]?.[0]);
+  }
+
+  private run(s: Statement): Promise<Record<string, unknown>[]> {
+    return this.rows(s.sql, s.params.map(bindValue));
+  }
+
+  get queuedQueries(): number {
+    return this.readSlots.queued;
+  }
+
+  /**
+   * Runs a query on a free query connection, waiting (outside the thread pool) for one. Writes go first: while
+   * one is queued or running, a new query waits for it to end. Queries and a commit share the cores (DuckDB
+   * has no priorities), so under a steady stream of API queries a commit would get a small share of them;
+   * this way it competes only with the queries already running (at most READ_CONNECTIONS), and the queries
+   * that waited start as it ends, alongside the next one.
+   */
+  private async query<T>(sql: string, params: DuckDBValue[], convert: (result: DuckDBResultReader) => T): Promise<T> {
+    if (this.writesDone) await this.writesDone.promise;
+    return this.readSlots.run(async () => {
+      const db = this.idleReaders.pop()!;
+      try {
+        return convert(await db.runAndReadAll(sql, params));
+      } finally {
+        this.idleReaders.push(db);
+      }
+    });
+  }
+
+  /** Runs `work` on the write connection after every earlier write has finished: writes never interleave. */
+  private write<T>(work: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.pendingWrites++ === 0) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.writesDone = { promise, resolve };
+    }
+    const run = () => work(this.writer);
+    const next = this.writing.then(run, run);
+    // Registered on `next` before the caller can await it, so it runs first: a write the caller starts right
+    // after this one ends finds the queries that waited already let through, not a gate still closed.
+    const ended = () => {
+      if (--this.pendingWrites === 0) {
+        this.writesDone!.resolve();
+        this.writesDone = undefined;
+      }
+    };
+    next.then(ended, ended);
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `work` in one transaction on the write connection, rolled back if it throws. */
+  private transaction<T>(work: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.write(async (db) => {
+      await db.run('BEGIN TRANSACTION');
+      try {
+        const result = await work(db);
+        await db.run('COMMIT');
+        return result;
+      } catch (e) {
+        await db.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async commitBatch({ id, rows: usage, rejects, positions, counters }: LedgerBatch): Promise<BatchResult> {
+    if (usage.rows && usage.format !== this.rowFormat)
+      throw new LedgerError(`${this.location}: rows encoded for ${usage.format}, not ${this.rowFormat}`);
+    const batch = this.batchSeq + 1;
+    const rows = usage.rows;
+    let result: BatchResult = { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch };
+    try {
+      await this.write(async (db) => {
+        if (rows) await writeFile(this.batchFile, usage.chunks);
+        if (rejects.length) {
+          await db.run('DELETE FROM staging_rejects'); // left over if an earlier attempt could not clear it
+          const appender = await db.createAppender('staging_rejects', 'main', 'temp');
+          try {
+            for (const r of rejects) appendReject(appender, r, batch);
+          } finally {
+            appender.closeSync();
+          }
+        }
+        try {
+          await db.run('BEGIN TRANSACTION');
+          const last = await db.runAndReadAll(`SELECT value FROM meta WHERE key = 'last_batch_id'`);
+          if (last.getRowsJS()[0]?.[0] === id) {
+            // This batch committed before (its answer was lost): nothing more to store.
+            await db.run('ROLLBACK');
+            result = { ...result, batch: this.batchSeq };
+            return;
+          }
+          let added = NO_METRIC_TOTALS;
+          if (rows) added = await this.addUsageRows(db, usage.minStartMs, usage.maxStartMs, batch);
+          let freshRejects: RejectedLine[] = [];
+          if (rejects.length) {
+            const changed = (await db.run('INSERT OR IGNORE INTO rejects SELECT * FROM staging_rejects')).rowsChanged;
+            freshRejects = changed === rejects.length ? [...rejects] : await this.landedRejects(db, rejects, batch);
+          }
+          for (const p of positions) {
+            await db.run(
+              `INSERT OR REPLACE INTO read_positions VALUES ($source, $fileKey, $path, $fp, $fpLen, $offset, $line, $finished, now()::TIMESTAMP)`,
+              {
+                source: p.source,
+                fileKey: p.fileKey,
+                path: p.path,
+                fp: p.fingerprint,
+                fpLen: p.fingerprintLen,
+                offset: BigInt(p.offset),
+                line: BigInt(p.line),
+                finished: p.finished,
+              }
+            );
+          }
+          for (const c of counters) {
+            if (c.delta === 0) continue;
+            await db.run(
+              'INSERT INTO counters VALUES ($name, $label, $delta) ON CONFLICT (name, label) DO UPDATE SET value = counters.value + excluded.value',
+              { name: c.name, label: c.label, delta: BigInt(c.delta) }
+            );
+          }
+          await db.run(`INSERT OR REPLACE INTO meta VALUES ('last_batch_id', ${literal(id)})`);
+          await db.run(rows ? 'DROP TABLE batch_rows; COMMIT' : 'COMMIT');
+          this.batchSeq = batch;
+          result = { inserted: added.cells.reduce((n, c) => n + c.requests, 0), added, freshRejects, batch };
+        } catch (e) {
+          await db.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        } finally {
+          if (rejects.length) await db.run('DELETE FROM staging_rejects').catch(() => undefined);
+        }
+      });
+    } catch (e) {
+      throw new LedgerError(`${this.location}: cannot commit a batch: ${withoutData((e as Error).message)}`);
+    }
+    return result;
+  }
+
+  /**
+   * Adds the batch file's new rows, and their sums to the rollup, in the open transaction; returns what they
+   * add to the metrics. Leaves the temp table `batch_rows` for the commit to drop.
+   * The rows are staged first so their totals are summed over them alone, not found in the ledger. Statements
+   * go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the next batch.
+   */
+  private async addUsageRows(
+    db: DuckDBConnection,
+    minStartMs: number,
+    maxStartMs: number,
+    batch: number
+  ): Promise<MetricTotals> {
+    const staged = await db.runAndReadAll(`
+      CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(this.batchFile, batch, this.node, minStartMs, maxStartMs)};
+      ${COUNT_REPEATS}`);
+    if (Number(staged.getColumnsJS()[0]![0])) await db.run(DROP_LATER_REPEATS);
+    const totals = metricTotalsQueries('batch_rows');
+    const cells = await db.runAndReadAll(
+      `INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_rows; ${addToRollupSql('batch_rows')}; ${totals.cells}`
+    );
+    const byModel = await db.runAndReadAll(totals.byModel);
+    return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
+  }
+
+  /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */
+  private async landedRejects(
+    db: DuckDBConnection,
+    rejects: readonly RejectedLine[],
+    batch: number
+  ): Promise<RejectedLine[]> {
+    const result = await db.runAndReadAll('SELECT path, byte_offset FROM rejects WHERE ingest_batch = $1', [
+      BigInt(batch),
+    ]);
+    const keys = new Set(
+      (result.getRowObjectsJS() as Record<string, unknown>[]).map(
+        (r) => `${String(r.path)}\u0000${String(r.byte_offset)}`
+      )
+    );
+    return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+  }
+
+  async rejectsAfter(batch: number): Promise<{ batch: number; reject: RejectedLine }[]> {
+    const rows = await this.rows(
+      'SELECT * FROM rejects WHERE ingest_batch > $1 ORDER BY ingest_batch, path, byte_offset',
+      [BigInt(batch)]
+    );
+    return rows.map((r) => ({ batch: Number(r.ingest_batch), reject: rejectFromRow(r) }));
+  }
+
+  async lastRejectBatch(): Promise<number> {
+    return Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM rejects'));
+  }
+
+  async readPositions(source?: string): Promise<ReadPosition[]> {
+    const rows = await this.rows('SELECT * FROM read_positions WHERE source = coalesce($1, source)', [source ?? null]);
+    return rows.map(positionFromRow);
+  }
+
+  async counters(): Promise<LedgerCounter[]> {
+    const rows = await this.rows('SELECT name, label, value FROM counters');
+    return rows.map((r) => ({ name: r.name as string, label: r.label as string, value: Number(r.value) }));
+  }
+
+  async lastCheckpointMs(): Promise<number> {
+    return Number((await this.scalar('SELECT coalesce(epoch_ms(max(updated_at)), 0) FROM read_positions')) ?? 0);
+  }
+
+  /** The whole ledger: one process writes this file, so all of it is this node's. */
+  async metricTotals(): Promise<MetricTotals> {
+    const q = metricTotalsQueries('usage');
+    const columns = (sql: string) => this.query(sql, [], (r) => r.getColumnsObjectJS());
+    return metricTotalsFrom(await columns(q.cells), await columns(q.byModel));
+  }
+
+  async breakdown(q: BreakdownQuery): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
+    return readBreakdown(q, await this.run(breakdownStatement(q)));
+  }
+
+  async timeSeries(q: SeriesQuery): Promise<Series[]> {
+    return readTimeSeries(q, await this.run(timeSeriesStatement(q, DIALECT)));
+  }
+
+  async dimensionValues(dimension: Dimension, q: RowSelection): Promise<string[]> {
+    return readDimensionValues(await this.run(dimensionValuesStatement(dimension, q)));
+  }
+
+  async span(q: Pick<RowSelection, 'fromMs' | 'toMs' | 'scope'>): Promise<LedgerSpan> {
+    return readSpan(await this.run(spanStatement({ ...q, filters: {} }, DIALECT)));
+  }
+
+  async spend(windows: readonly SpendWindow[]): Promise<bigint[]> {
+    const statements = spendStatements(windows);
+    const results = [];
+    for (const s of statements) results.push({ indexes: s.indexes, rows: await this.run(s.statement) });
+    return readSpend(windows.length, results);
+  }
+
+  repriceUnpriced(
+    price: (row: UnpricedRow) => Price | undefined,
+    priceVersion: string,
+    onPriced: (labels: string[], costPusd: bigint) => void
+  ): Promise<number> {
+    return repriceUnpriced(
+      {
+        rows: (sql, params) => this.rows(sql, params),
+        transaction: (work) => this.transaction(work),
+      },
+      price,
+      priceVersion,
+      onPriced
+    );
+  }
+
+  /** By rowid: rows are never moved, and only retention deletes them. */
+  async readUsage(
+    after: string | undefined,
+    limit: number
+  ): Promise<{ rows: StoredUsage[]; next: string | undefined }> {
+    const rows = await this.rows(
+      `SELECT rowid AS rid, epoch_ms(start_time) AS start_ms, ${STORED_USAGE_COLUMNS} FROM usage WHERE rowid > $1 ORDER BY rowid LIMIT ${Math.trunc(limit)}`,
+      [BigInt(after ?? -1)]
+    );
+    return {
+      rows: rows.map(usageFromRow),
+      next: rows.length < limit ? undefined : String(rows[rows.length - 1]!.rid as bigint),
+    };
+  }
+
+  /** Closes the ledger; closing it again does nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writing.catch(() => undefined);
+    for (const r of this.readers) r.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+    rmSync(this.batchFile, { force: true });
+  }
+}
+
+function appendReject(a: DuckDBAppender, r: RejectedLine, batch: number): void {
+  a.appendVarchar(r.source);
+  a.appendVarchar(r.path);
+  a.appendBigInt(BigInt(r.line));
+  a.appendBigInt(BigInt(r.byteOffset));
+  a.appendBigInt(BigInt(r.byteLength));
+  a.appendVarchar(r.reason);
+  appendText(a, r.field);
+  a.appendVarchar(r.message);
+  a.appendVarchar(r.lineSha256);
+  appendText(a, r.excerpt);
+  a.appendTimestamp(ts(Date.now()));
+  a.appendBigInt(BigInt(batch));
+  a.endRow();
+}
+
+function appendText(a: DuckDBAppender, v: string | undefined): void {
+  if (v === undefined) a.appendNull();
+  else a.appendVarchar(v);
+}

@@ -1,0 +1,118 @@
+import {
+  Column,
+  ColumnType,
+  ENCODED_COLUMNS,
+  ROLLUP_KEY,
+  ROLLUP_MEASURES,
+  ROW_MEASURES,
+  USAGE_COLUMNS,
+} from '../schema';
+
+/**
+ * The DuckDB ledger's tables (the columns are schema.ts's), and the migrations from earlier versions.
+ *
+ * Version 2 dropped the primary key on `usage.record_key`: repeats are left out by the batch insert
+ * (batchLoad.ts), which is 3-4x cheaper than a unique index on random request ids and does not slow down as
+ * the ledger grows. Version 3 added `usage.node` and the hourly rollup `usage_hourly`. Older ledgers read
+ * the same and are migrated when a writer opens them, in one transaction, never changing a stored cost.
+ */
+export const SCHEMA_VERSION = '3';
+/** Versions whose tables a read-only open can query as they are. */
+export const READABLE_SCHEMA_VERSIONS: readonly string[] = [SCHEMA_VERSION];
+
+export const DUCKDB_TYPES: Record<ColumnType, string> = {
+  text: 'VARCHAR',
+  timestamp: 'TIMESTAMP',
+  double: 'DOUBLE',
+  bigint: 'BIGINT',
+  smallint: 'SMALLINT',
+  boolean: 'BOOLEAN',
+};
+
+const columnDdl = (c: Column) => `${c.name} ${DUCKDB_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
+
+const usageTable = (table: string): string =>
+  `CREATE TABLE IF NOT EXISTS ${table} (\n  ${USAGE_COLUMNS.map(columnDdl).join(',\n  ')}\n);`;
+
+const ROLLUP_TABLE = `CREATE TABLE IF NOT EXISTS usage_hourly (
+  hour TIMESTAMP NOT NULL,
+  ${ROLLUP_KEY.map((k) => `${k} VARCHAR NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} BIGINT NOT NULL`).join(',\n  ')},
+  PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
+);`;
+
+export const CREATE_TABLES = `
+${usageTable('usage')}
+${ROLLUP_TABLE}
+CREATE TABLE IF NOT EXISTS read_positions (
+  source          VARCHAR NOT NULL,
+  file_key        VARCHAR NOT NULL,   -- device:inode
+  path            VARCHAR NOT NULL,
+  fingerprint     VARCHAR NOT NULL,   -- sha256 of the first fingerprint_len bytes
+  fingerprint_len INTEGER NOT NULL,
+  "offset"        BIGINT NOT NULL,    -- just past the last newline whose line was committed
+  line            BIGINT NOT NULL,    -- number of the next line to read
+  finished        BOOLEAN NOT NULL,   -- rotated away and drained
+  updated_at      TIMESTAMP NOT NULL,
+  PRIMARY KEY (source, file_key)
+);
+CREATE TABLE IF NOT EXISTS counters (
+  name  VARCHAR NOT NULL,
+  label VARCHAR NOT NULL,
+  value BIGINT NOT NULL,
+  PRIMARY KEY (name, label)
+);
+CREATE TABLE IF NOT EXISTS rejects (
+  source      VARCHAR NOT NULL,
+  path        VARCHAR NOT NULL,
+  line        BIGINT NOT NULL,
+  byte_offset BIGINT NOT NULL,
+  byte_length BIGINT NOT NULL,
+  reason      VARCHAR NOT NULL,
+  field       VARCHAR,
+  message     VARCHAR NOT NULL,
+  line_sha256 VARCHAR NOT NULL,
+  excerpt     VARCHAR,              -- the line with content and secret fields removed; NULL if not JSON
+  rejected_at TIMESTAMP NOT NULL,
+  ingest_batch BIGINT NOT NULL,
+  PRIMARY KEY (source, path, byte_offset)
+);
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+`;
+
+/** A text as a SQL literal (for DDL and multi-statement scripts, which take no parameters). */
+export const literal = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+
+/** The v2 columns of `usage`: the v1 ones too (v2 only dropped a constraint). */
+const V2_COLUMNS = USAGE_COLUMNS.filter((c) => c.name !== 'node');
+
+/**
+ * Rebuilds a version 1 or 2 `usage` table as version 3: the primary key of version 1 gone (DuckDB cannot
+ * drop a constraint in place), `node` added (the rows were stored by the one process that wrote this file:
+ * they are given the name of the node migrating it), ordered by start time so each row group covers a
+ * narrow time range for the duplicate check; then the hourly rollup built from it. Costs are copied as they
+ * are. Run inside one transaction: a crash leaves the old table and version in place.
+ */
+export const migrateToV3 = (node: string): string => `
+${usageTable('usage_v3')}
+INSERT INTO usage_v3 SELECT ${V2_COLUMNS.map((c) => c.name).join(', ')}, ${literal(node)} FROM usage ORDER BY start_time;
+DROP TABLE usage;
+ALTER TABLE usage_v3 RENAME TO usage;
+${ROLLUP_TABLE}
+${rebuildRollupSql()}
+UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';
+`;
+
+/** Refills `usage_hourly` from `usage`. */
+export function rebuildRollupSql(): string {
+  const key = ROLLUP_KEY.join(', ');
+  const sums = ROLLUP_MEASURES.map((m) => `coalesce(sum(${ROW_MEASURES[m]}), 0)`).join(', ');
+  return `DELETE FROM usage_hourly;
+INSERT INTO usage_hourly SELECT date_trunc('hour', start_time), ${key}, ${sums} FROM usage GROUP BY ALL;`;
+}
+
+/** The types of a batch file's columns, as DuckDB's CSV reader declares them (times as epoch microseconds). */
+export const BATCH_FILE_COLUMNS = [
+  ...ENCODED_COLUMNS.map((c) => `'${c.name}': '${c.name === 'start_time' ? 'BIGINT' : DUCKDB_TYPES[c.type]}'`),
+  `'seq': 'INTEGER'`,
+].join(', ');

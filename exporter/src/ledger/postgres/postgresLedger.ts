@@ -1,0 +1,444 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Price } from '../../pricing/pricer';
+import {
+  BatchResult,
+  Ledger,
+  LedgerBatch,
+  LedgerCounter,
+  LedgerError,
+  LedgerSpan,
+  LedgerVersionError,
+  ReadPosition,
+  RejectedLine,
+  SpendWindow,
+  UnpricedRow,
+} from '../ledger';
+import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
+import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Series, UsageTotals } from '../queries';
+import type { RowFormat, StoredUsage } from '../rows';
+import { ROLLUP_KEY } from '../schema';
+import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
+import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
+import {
+  addToRollupSql,
+  breakdownStatement,
+  dimensionValuesStatement,
+  readBreakdown,
+  readDimensionValues,
+  readSpan,
+  readSpend,
+  readTimeSeries,
+  SeriesQuery,
+  spanStatement,
+  spendStatements,
+  SqlDialect,
+  SqlTime,
+  SqlValue,
+  Statement,
+  timeSeriesStatement,
+} from '../sql/usageQueries';
+import { classify, isRetryableConflict } from './errors';
+import { CREATE_STAGING, CREATE_TABLES, createPartitions, INSERT_NEW_ROWS, SCHEMA_VERSION } from './schema';
+
+export interface PostgresOptions {
+  /** postgres://user[:password]@host:port/database (the password may come from `password` instead). */
+  url: string;
+  password?: string;
+  /** Connections in the pool. */
+  pool: number;
+  node: string;
+}
+
+const DIALECT: SqlDialect = { epochMs: (expr) => `(extract(epoch from ${expr}) * 1000)::bigint` };
+
+/** A time as PostgreSQL reads a `timestamp` (UTC, no zone). */
+const pgTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+const bindValue = (v: SqlValue): unknown =>
+  v instanceof SqlTime ? pgTime(v.ms) : typeof v === 'bigint' ? String(v) : v;
+
+/** A URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(not a URL)';
+  }
+}
+
+/** How many times a batch is tried again, at once, when PostgreSQL picked it as a deadlock's victim. */
+const CONFLICT_RETRIES = 5;
+
+/**
+ * The shared ledger: one PostgreSQL database that any number of replicas write and read. A batch is one
+ * transaction: its rows are copied (COPY) into a session's staging table, inserted with the database's
+ * unique index deciding what is new, added to the hourly rollup, and committed with the node's read
+ * positions, counters and rejects. The node's last batch id, updated in the same transaction, makes a
+ * commit retried after a lost answer store nothing twice.
+ */
+export class PostgresLedger implements Ledger {
+  readonly rowFormat: RowFormat = 'postgres';
+  /** Months whose partitions are known to exist. */
+  private readonly months = new Set<number>();
+
+  private constructor(
+    readonly location: string,
+    readonly node: string,
+    private readonly pool: Pool
+  ) {}
+
+  /** The URL without its password, for messages. */
+  static location(url: string): string {
+    return redactedUrl(url);
+  }
+
+  static async open(options: PostgresOptions): Promise<PostgresLedger> {
+    const location = redactedUrl(options.url);
+    const pool = new Pool({
+      connectionString: options.url,
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      max: options.pool,
+      connectionTimeoutMillis: 10_000,
+      // A connection that sat idle may have been cut (PostgreSQL restarted): replace it rather than fail on it.
+      idleTimeoutMillis: 30_000,
+      application_name: `tokenledger ${options.node}`,
+    });
+    // An idle connection that breaks (PostgreSQL restarted) is an event, not a crash: the next query reconnects.
+    pool.on('error', () => undefined);
+    const ledger = new PostgresLedger(location, options.node, pool);
+    try {
+      await ledger.init();
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw classify(location, 'cannot open the ledger', e);
+    }
+    return ledger;
+  }
+
+  /** Creates or checks the schema; replicas starting together take turns (an advisory lock). */
+  private async init(): Promise<void> {
+    await this.inTransaction(async (c) => {
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('tokenledger schema'))`);
+      await c.query(CREATE_TABLES);
+      const meta = await c.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`);
+      const version = meta.rows[0]?.value;
+      if (version === undefined) await c.query(`INSERT INTO meta VALUES ('schema_version', $1)`, [SCHEMA_VERSION]);
+      else if (version !== SCHEMA_VERSION)
+        throw new LedgerVersionError(
+          `${this.location}: ledger schema version ${version}; this tokenledger reads version ${SCHEMA_VERSION} (a newer tokenledger wrote it?)`
+        );
+    });
+  }
+
+  get queuedQueries(): number {
+    return this.pool.waitingCount;
+  }
+
+  private async inTransaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((r: Error) => (broken = r));
+      throw e;
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: closed, not reused.
+      client.release(broken);
+    }
+  }
+
+  private async rows(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    try {
+      return (await this.pool.query(sql, params)).rows as Record<string, unknown>[];
+    } catch (e) {
+      throw classify(this.location, 'query failed', e);
+    }
+  }
+
+  private run(s: Statement): Promise<Record<string, unknown>[]> {
+    return this.rows(s.sql, s.params.map(bindValue));
+  }
+
+  /** Creates the month partitions a batch needs, each once, in its own short transaction. */
+  private async ensurePartitions(months: readonly number[]): Promise<void> {
+    const missing = months.filter((m) => !this.months.has(m));
+    if (!missing.length) return;
+    await this.inTransaction(async (c) => {
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('tokenledger partitions'))`);
+      for (const m of missing) await c.query(createPartitions(m));
+    });
+    for (const m of missing) this.months.add(m);
+  }
+
+  async commitBatch(b: LedgerBatch): Promise<BatchResult> {
+    if (b.rows.rows && b.rows.format !== this.rowFormat)
+      throw new LedgerError(`${this.location}: rows encoded for ${b.rows.format}, not ${this.rowFormat}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.ensurePartitions(b.rows.months);
+        return await this.inTransaction((c) => this.storeBatch(c, b));
+      } catch (e) {
+        if (attempt < CONFLICT_RETRIES && isRetryableConflict(e)) continue;
+        throw classify(this.location, 'cannot commit a batch', e);
+      }
+    }
+  }
+
+  private async storeBatch(c: PoolClient, b: LedgerBatch): Promise<BatchResult> {
+    const last = await c.query<{ last_batch_id: string }>(
+      'SELECT last_batch_id FROM nodes WHERE node = $1 FOR UPDATE',
+      [this.node]
+    );
+    if (last.rows[0]?.last_batch_id === b.id) {
+      // This batch committed before (its answer was lost): nothing more to store.
+      const batch = Number(
+        (await c.query<{ last_value: string }>('SELECT last_value FROM ledger_batch')).rows[0]!.last_value
+      );
+      return { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch };
+    }
+    const batch = Number((await c.query<{ n: string }>(`SELECT nextval('ledger_batch') AS n`)).rows[0]!.n);
+    let added = NO_METRIC_TOTALS;
+    if (b.rows.rows) {
+      await c.query(CREATE_STAGING);
+      await pipeline(Readable.from(b.rows.chunks), c.query(copyFrom('COPY staging FROM STDIN')));
+      await c.query(INSERT_NEW_ROWS, [batch, this.node]);
+      await c.query(addToRollupSql('batch_new'));
+      const totals = metricTotalsQueries('batch_new');
+      added = metricTotalsFrom(await this.columns(c, totals.cells), await this.columns(c, totals.byModel));
+    }
+    const freshRejects = b.rejects.length ? await this.storeRejects(c, b.rejects, batch) : [];
+    for (const p of b.positions) {
+      await c.query(
+        `INSERT INTO read_positions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() AT TIME ZONE 'UTC')
+         ON CONFLICT (node, source, file_key) DO UPDATE SET path = excluded.path, fingerprint = excluded.fingerprint,
+           fingerprint_len = excluded.fingerprint_len, "offset" = excluded."offset", line = excluded.line,
+           finished = excluded.finished, updated_at = excluded.updated_at`,
+        [this.node, p.source, p.fileKey, p.path, p.fingerprint, p.fingerprintLen, p.offset, p.line, p.finished]
+      );
+    }
+    for (const k of b.counters) {
+      if (k.delta === 0) continue;
+      await c.query(
+        `INSERT INTO counters VALUES ($1, $2, $3, $4)
+         ON CONFLICT (node, name, label) DO UPDATE SET value = counters.value + excluded.value`,
+        [this.node, k.name, k.label, k.delta]
+      );
+    }
+    await c.query(
+      `INSERT INTO nodes VALUES ($1, $2) ON CONFLICT (node) DO UPDATE SET last_batch_id = excluded.last_batch_id`,
+      [this.node, b.id]
+    );
+    return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch };
+  }
+
+  /** Stores the rejects that are new; returns them (a line re-read after a crash is not quarantined twice). */
+  private async storeRejects(c: PoolClient, rejects: readonly RejectedLine[], batch: number): Promise<RejectedLine[]> {
+    const col = <T>(f: (r: RejectedLine) => T) => rejects.map(f);
+    const landed = await c.query(
+      `INSERT INTO rejects
+       SELECT $1, s, p, l, o, n, r, f, m, h, e, now() AT TIME ZONE 'UTC', $12
+       FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+         AS t(s, p, l, o, n, r, f, m, h, e)
+       ON CONFLICT DO NOTHING RETURNING path, byte_offset`,
+      [
+        this.node,
+        col((r) => r.source),
+        col((r) => r.path),
+        col((r) => r.line),
+        col((r) => r.byteOffset),
+        col((r) => r.byteLength),
+        col((r) => r.reason),
+        col((r) => r.field ?? null),
+        col((r) => r.message),
+        col((r) => r.lineSha256),
+        col((r) => r.excerpt ?? null),
+        batch,
+      ]
+    );
+    const keys = new Set(
+      landed.rows.map((r: Record<string, unknown>) => `${String(r.path)}\u0000${String(r.byte_offset)}`)
+    );
+    return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+  }
+
+  private async columns(c: PoolClient, sql: string, params: unknown[] = []): Promise<Record<string, unknown[]>> {
+    const result = await c.query({ text: sql, values: params, rowMode: 'array' });
+    const out: Record<string, unknown[]> = {};
+    result.fields.forEach((f, i) => (out[f.name] = (result.rows as unknown[][]).map((r) => r[i])));
+    return out;
+  }
+
+  async rejectsAfter(batch: number): Promise<{ batch: number; reject: RejectedLine }[]> {
+    const rows = await this.rows(
+      'SELECT * FROM rejects WHERE node = $1 AND ingest_batch > $2 ORDER BY ingest_batch, path, byte_offset',
+      [this.node, batch]
+    );
+    return rows.map((r) => ({ batch: Number(r.ingest_batch), reject: rejectFromRow(r) }));
+  }
+
+  async lastRejectBatch(): Promise<number> {
+    const rows = await this.rows('SELECT coalesce(max(ingest_batch), 0) AS n FROM rejects WHERE node = $1', [
+      this.node,
+    ]);
+    return Number(rows[0]!.n);
+  }
+
+  async readPositions(source?: string): Promise<ReadPosition[]> {
+    const rows = await this.rows('SELECT * FROM read_positions WHERE node = $1 AND source = coalesce($2, source)', [
+      this.node,
+      source ?? null,
+    ]);
+    return rows.map(positionFromRow);
+  }
+
+  async counters(): Promise<LedgerCounter[]> {
+    const rows = await this.rows('SELECT name, label, value FROM counters WHERE node = $1', [this.node]);
+    return rows.map((r) => ({ name: r.name as string, label: r.label as string, value: Number(r.value) }));
+  }
+
+  async lastCheckpointMs(): Promise<number> {
+    const rows = await this.rows(
+      `SELECT coalesce(${DIALECT.epochMs('max(updated_at)')}, 0) AS ms FROM read_positions WHERE node = $1`,
+      [this.node]
+    );
+    return Number(rows[0]!.ms);
+  }
+
+  /** The rows this node stored: each replica's counters count its own, so their sum over replicas is the fleet's. */
+  async metricTotals(): Promise<MetricTotals> {
+    const q = metricTotalsQueries('usage', 'node = $1');
+    const client = await this.pool.connect();
+    try {
+      return metricTotalsFrom(
+        await this.columns(client, q.cells, [this.node]),
+        await this.columns(client, q.byModel, [this.node])
+      );
+    } catch (e) {
+      throw classify(this.location, 'query failed', e);
+    } finally {
+      client.release();
+    }
+  }
+
+  async breakdown(q: BreakdownQuery): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
+    return readBreakdown(q, await this.run(breakdownStatement(q)));
+  }
+
+  async timeSeries(q: SeriesQuery): Promise<Series[]> {
+    return readTimeSeries(q, await this.run(timeSeriesStatement(q, DIALECT)));
+  }
+
+  async dimensionValues(dimension: Dimension, q: RowSelection): Promise<string[]> {
+    return readDimensionValues(await this.run(dimensionValuesStatement(dimension, q)));
+  }
+
+  async span(q: Pick<RowSelection, 'fromMs' | 'toMs' | 'scope'>): Promise<LedgerSpan> {
+    return readSpan(await this.run(spanStatement({ ...q, filters: {} }, DIALECT)));
+  }
+
+  async spend(windows: readonly SpendWindow[]): Promise<bigint[]> {
+    const results = await Promise.all(
+      spendStatements(windows).map(async (s) => ({ indexes: s.indexes, rows: await this.run(s.statement) }))
+    );
+    return readSpend(windows.length, results);
+  }
+
+  /**
+   * This node's unpriced rows, in chunks by (start_time, record_key); each chunk's new prices applied to
+   * `usage` (only where no price is set yet: the update says which rows it changed) and to the rollup in one
+   * transaction.
+   */
+  async repriceUnpriced(
+    price: (row: UnpricedRow) => Price | undefined,
+    priceVersion: string,
+    onPriced: (labels: string[], costPusd: bigint) => void
+  ): Promise<number> {
+    const CHUNK = 10_000;
+    let priced = 0;
+    let after: [string, string] = ['-infinity', ''];
+    for (;;) {
+      const rows = await this.rows(
+        `SELECT record_key, start_time::text AS start_text, ${DIALECT.epochMs('start_time')} AS start_ms, user_id, tier,
+                api_key, team, model, provider, status, input_uncached, cache_read, cache_write, output, reasoning
+         FROM usage WHERE node = $1 AND cost_pusd IS NULL AND (start_time, record_key) > ($2::timestamp, $3)
+         ORDER BY start_time, record_key LIMIT ${CHUNK}`,
+        [this.node, ...after]
+      );
+      if (rows.length === 0) return priced;
+      const lastRow = rows[rows.length - 1]!;
+      after = [String(lastRow.start_text), String(lastRow.record_key)];
+      const updates = rows.flatMap((r) => {
+        const p = price({
+          model: String(r.model),
+          provider: r.provider === null ? undefined : String(r.provider as string),
+          tier: String(r.tier),
+          startMs: Number(r.start_ms),
+          tokens: {
+            inputUncached: Number(r.input_uncached),
+            cacheRead: Number(r.cache_read),
+            cacheWrite: Number(r.cache_write),
+            output: Number(r.output),
+            reasoning: Number(r.reasoning),
+          },
+        });
+        return p ? [{ row: r, price: p }] : [];
+      });
+      if (!updates.length) continue;
+      const changed = await this.inTransaction(async (c) => {
+        const result = await c.query(
+          `WITH s AS (SELECT * FROM unnest($1::text[], $2::timestamp[], $3::bigint[], $4::bigint[]) AS s(k, t, cost, charge)),
+           u AS (UPDATE usage SET cost_pusd = s.cost, charge_pusd = s.charge, price_version = $5
+                 FROM s WHERE usage.record_key = s.k AND usage.start_time = s.t AND usage.cost_pusd IS NULL
+                 RETURNING usage.record_key, usage.start_time, ${ROLLUP_KEY.map((k) => `usage.${k}`).join(', ')}, usage.status, s.cost, s.charge),
+           h AS (UPDATE usage_hourly SET cost_pusd = usage_hourly.cost_pusd + g.cost, charge_pusd = usage_hourly.charge_pusd + g.charge,
+                   unpriced_requests = usage_hourly.unpriced_requests - g.n
+                 FROM (SELECT date_trunc('hour', start_time) AS hour, ${ROLLUP_KEY.join(', ')}, sum(cost) AS cost, sum(charge) AS charge, count(*) AS n
+                       FROM u GROUP BY 1, ${ROLLUP_KEY.map((_, i) => i + 2).join(', ')}) g
+                 WHERE ${['hour', ...ROLLUP_KEY].map((k) => `usage_hourly.${k} = g.${k}`).join(' AND ')})
+           SELECT user_id, tier, api_key, team, model, status, cost FROM u`,
+          [
+            updates.map((u) => String(u.row.record_key)),
+            updates.map((u) => String(u.row.start_text)),
+            updates.map((u) => String(u.price.costPusd)),
+            updates.map((u) => String(u.price.chargePusd)),
+            priceVersion,
+          ]
+        );
+        return result.rows as Record<string, unknown>[];
+      });
+      for (const r of changed)
+        onPriced([r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String), BigInt(r.cost as string));
+      priced += changed.length;
+    }
+  }
+
+  /** By (start_time, record_key), the unique index's order; `next` is both, as JSON. */
+  async readUsage(
+    after: string | undefined,
+    limit: number
+  ): Promise<{ rows: StoredUsage[]; next: string | undefined }> {
+    const [time, key] = after === undefined ? ['-infinity', ''] : (JSON.parse(after) as [string, string]);
+    const rows = await this.rows(
+      `SELECT start_time::text AS start_text, ${DIALECT.epochMs('start_time')} AS start_ms, ${STORED_USAGE_COLUMNS}
+       FROM usage WHERE (start_time, record_key) > ($1::timestamp, $2) ORDER BY start_time, record_key LIMIT ${Math.trunc(limit)}`,
+      [time, key]
+    );
+    const last = rows[rows.length - 1];
+    return {
+      rows: rows.map(usageFromRow),
+      next: rows.length < limit || !last ? undefined : JSON.stringify([last.start_text, last.record_key]),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

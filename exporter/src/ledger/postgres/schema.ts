@@ -1,0 +1,128 @@
+import { Column, ColumnType, ENCODED_COLUMNS, ROLLUP_KEY, ROLLUP_MEASURES, USAGE_COLUMNS } from '../schema';
+
+/**
+ * The shared ledger's tables on PostgreSQL (the columns are schema.ts's). `usage` and its hourly rollup are
+ * partitioned by month (partitions made as batches need them, dropped whole by retention); the database
+ * enforces idempotency with a unique index on (record_key, start_time), so two replicas storing the same
+ * request store it once. Everything a node writes about itself (read positions, counters, rejects, its last
+ * batch) is keyed by node.
+ */
+export const SCHEMA_VERSION = '1';
+
+export const PG_TYPES: Record<ColumnType, string> = {
+  text: 'text',
+  timestamp: 'timestamp',
+  double: 'double precision',
+  bigint: 'bigint',
+  smallint: 'smallint',
+  boolean: 'boolean',
+};
+
+const columnDdl = (c: Column) => `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
+
+export const CREATE_TABLES = `
+CREATE TABLE IF NOT EXISTS usage (
+  ${USAGE_COLUMNS.map(columnDdl).join(',\n  ')}
+) PARTITION BY RANGE (start_time);
+CREATE UNIQUE INDEX IF NOT EXISTS usage_request ON usage (record_key, start_time);
+CREATE INDEX IF NOT EXISTS usage_start_time ON usage (start_time);
+CREATE TABLE IF NOT EXISTS usage_hourly (
+  hour timestamp NOT NULL,
+  ${ROLLUP_KEY.map((k) => `${k} text NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL`).join(',\n  ')},
+  PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
+) PARTITION BY RANGE (hour);
+CREATE TABLE IF NOT EXISTS read_positions (
+  node            text NOT NULL,
+  source          text NOT NULL,
+  file_key        text NOT NULL,
+  path            text NOT NULL,
+  fingerprint     text NOT NULL,
+  fingerprint_len integer NOT NULL,
+  "offset"        bigint NOT NULL,
+  line            bigint NOT NULL,
+  finished        boolean NOT NULL,
+  updated_at      timestamp NOT NULL,
+  PRIMARY KEY (node, source, file_key)
+);
+CREATE TABLE IF NOT EXISTS counters (
+  node  text NOT NULL,
+  name  text NOT NULL,
+  label text NOT NULL,
+  value bigint NOT NULL,
+  PRIMARY KEY (node, name, label)
+);
+CREATE TABLE IF NOT EXISTS rejects (
+  node        text NOT NULL,
+  source      text NOT NULL,
+  path        text NOT NULL,
+  line        bigint NOT NULL,
+  byte_offset bigint NOT NULL,
+  byte_length bigint NOT NULL,
+  reason      text NOT NULL,
+  field       text,
+  message     text NOT NULL,
+  line_sha256 text NOT NULL,
+  excerpt     text,
+  rejected_at timestamp NOT NULL,
+  ingest_batch bigint NOT NULL,
+  PRIMARY KEY (node, source, path, byte_offset)
+);
+CREATE TABLE IF NOT EXISTS nodes (
+  node          text PRIMARY KEY,
+  last_batch_id text NOT NULL    -- what makes a retried commit store nothing twice
+);
+CREATE SEQUENCE IF NOT EXISTS ledger_batch;
+CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
+`;
+
+/** The staging table a batch is copied into (rows.ts's `postgres` format), one per connection. */
+export const CREATE_STAGING = `
+CREATE TEMP TABLE IF NOT EXISTS staging (
+  ${[...ENCODED_COLUMNS.map((c) => (c.name === 'start_time' ? 'start_us bigint' : `${c.name} ${PG_TYPES[c.type]}`)), 'seq integer'].join(',\n  ')}
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS batch_new (LIKE usage) ON COMMIT DELETE ROWS;`;
+
+/**
+ * A batch's new rows into `usage`, and into `batch_new` for the rollup and the metrics: of repeats within the
+ * batch the first read (`seq`) is kept, and a request already stored (by any replica) is left out by the
+ * unique index. Rows go in key order, so two replicas storing the same requests wait for each other in the
+ * same order instead of deadlocking.
+ */
+export const INSERT_NEW_ROWS = (() => {
+  const encoded = ENCODED_COLUMNS.map((c) =>
+    c.name === 'start_time' ? `timestamp 'epoch' + start_us * interval '1 microsecond' AS start_time` : c.name
+  ).join(', ');
+  return `WITH ins AS (
+    INSERT INTO usage (${USAGE_COLUMNS.map((c) => c.name).join(', ')})
+    SELECT * FROM (
+      SELECT DISTINCT ON (record_key, start_us) ${encoded}, $1::bigint AS ingest_batch, $2::text AS node
+      FROM staging ORDER BY record_key, start_us, seq) s
+    ON CONFLICT (record_key, start_time) DO NOTHING
+    RETURNING *)
+  INSERT INTO batch_new SELECT * FROM ins`;
+})();
+
+/** A month (year * 12 + month 0-11) as a partition suffix and its range. */
+export function monthPartition(month: number): { suffix: string; from: string; to: string } {
+  const y = Math.floor(month / 12);
+  const m = month % 12;
+  const iso = (year: number, m0: number) =>
+    `${String(year + Math.floor(m0 / 12)).padStart(4, '0')}-${String((m0 % 12) + 1).padStart(2, '0')}-01`;
+  return {
+    suffix: `p${String(y).padStart(4, '0')}${String(m + 1).padStart(2, '0')}`,
+    from: iso(y, m),
+    to: iso(y, m + 1),
+  };
+}
+
+/** The partitions of both partitioned tables for one month. */
+export function createPartitions(month: number): string {
+  const p = monthPartition(month);
+  return ['usage', 'usage_hourly']
+    .map(
+      (t) =>
+        `CREATE TABLE IF NOT EXISTS ${t}_${p.suffix} PARTITION OF ${t} FOR VALUES FROM ('${p.from}') TO ('${p.to}');`
+    )
+    .join('\n');
+}

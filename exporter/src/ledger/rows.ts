@@ -1,0 +1,205 @@
+import type { PricedRecord } from '../types';
+import { apiKeyLabel, recordKey } from './keys';
+import { UNKNOWN } from './schema';
+
+/**
+ * A batch's usage rows, encoded as they are read in the format the ledger's engine loads in bulk: DuckDB's
+ * CSV reader (`duckdb`) or PostgreSQL's COPY text format (`postgres`). Both are one line per row, fields
+ * separated by tabs, in USAGE_COLUMNS order up to `priced_on_ingest`, then the row's place in its batch
+ * (`seq`: of two repeats, the first read is kept). Times travel as epoch microseconds. The engine adds what
+ * it knows only at commit (the batch number, the node). Encoding happens in the parse threads, so each
+ * engine says which format it wants (`Ledger.rowFormat`), and the threads pick the encoder by that name.
+ */
+export type RowFormat = 'duckdb' | 'postgres';
+
+export const ROW_FORMATS: readonly RowFormat[] = ['duckdb', 'postgres'];
+
+/** How one engine writes a text value and a missing one. */
+interface TextCodec {
+  text(v: string): string;
+  missing: string;
+}
+
+const NEEDS_QUOTES = /[\t\n\r"]/;
+/** DuckDB's CSV reader: a value that could break the format is quoted CSV-style; an empty field is NULL. */
+const DUCKDB: TextCodec = {
+  text: (v) => (NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v),
+  missing: '',
+};
+
+const NEEDS_ESCAPES = /[\t\n\r\\]/;
+const ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };
+/** PostgreSQL's COPY text format: backslash escapes, `\N` for NULL (postgresql.org/docs/current/sql-copy.html). */
+const POSTGRES: TextCodec = {
+  text: (v) => (NEEDS_ESCAPES.test(v) ? v.replace(/[\t\n\r\\]/g, (c) => ESCAPES[c]!) : v),
+  missing: '\\N',
+};
+
+const CODECS: Record<RowFormat, TextCodec> = { duckdb: DUCKDB, postgres: POSTGRES };
+
+/**
+ * A usage row as the ledger holds it: its stored values, not the record they were made from (the key and
+ * the api_key label already derived). What `Ledger.readUsage` gives, and `UsageBatch.addStored` takes, to copy
+ * a ledger into another.
+ */
+export interface StoredUsage {
+  recordKey: string;
+  startMs: number;
+  durationMs: number | undefined;
+  user: string;
+  apiKey: string;
+  apiKeyId: string | undefined;
+  team: string;
+  tier: string;
+  model: string;
+  provider: string | undefined;
+  status: 'success' | 'failure';
+  httpStatus: number | undefined;
+  tokens: { inputUncached: number; cacheRead: number; cacheWrite: number; output: number; reasoning: number };
+  costPusd: bigint | undefined;
+  chargePusd: bigint | undefined;
+  priceVersion: string | undefined;
+  pricedOnIngest: boolean;
+}
+
+/** A record as the row the ledger will hold. One object per line, of one shape: cheap, and never kept. */
+function storedFrom(r: PricedRecord): StoredUsage {
+  return {
+    recordKey: recordKey(r.source, r.requestId),
+    startMs: r.startMs,
+    durationMs: r.durationMs,
+    user: r.user ?? UNKNOWN,
+    apiKey: apiKeyLabel(r),
+    apiKeyId: r.apiKeyId,
+    team: r.team ?? UNKNOWN,
+    tier: r.tier ?? UNKNOWN,
+    model: r.model,
+    provider: r.provider,
+    status: r.status,
+    httpStatus: r.httpStatus,
+    tokens: r.tokens,
+    costPusd: r.costPusd,
+    chargePusd: r.chargePusd,
+    priceVersion: r.priceVersion,
+    pricedOnIngest: r.costPusd !== undefined,
+  };
+}
+
+/** One row, newline-terminated. Built by concatenation, not an array join: this runs once per line. */
+function encodeUsageRow(c: TextCodec, r: StoredUsage, seq: number): string {
+  const t = r.tokens;
+  const opt = (v: string | undefined) => (v === undefined ? c.missing : c.text(v));
+  const num = (v: number | bigint | undefined) => (v === undefined ? c.missing : String(v));
+  return `${c.text(r.recordKey)}\t${Math.round(r.startMs) * 1000}\t${num(r.durationMs)}\t${c.text(r.user)}\t${c.text(r.apiKey)}\t${opt(r.apiKeyId)}\t${c.text(r.team)}\t${c.text(r.tier)}\t${c.text(r.model)}\t${opt(r.provider)}\t${r.status}\t${num(r.httpStatus)}\t${t.inputUncached}\t${t.cacheRead}\t${t.cacheWrite}\t${t.output}\t${t.reasoning}\t${num(r.costPusd)}\t${num(r.chargePusd)}\t${opt(r.priceVersion)}\t${r.pricedOnIngest}\t${seq}\n`;
+}
+
+const BUFFER_BYTES = 4 << 20;
+
+/**
+ * A batch's rows as they go to the ledger: encoded in pieces (by one thread or by two, see
+ * pipeline/parseThread.ts), with the range of their start times (the only part of the ledger that can hold a
+ * repeat of them) and the months they fall in (the partitions they need).
+ */
+export interface EncodedRows {
+  format: RowFormat;
+  chunks: Buffer[];
+  rows: number;
+  /** Epoch ms. */
+  minStartMs: number;
+  maxStartMs: number;
+  /** UTC months of the rows' start times, as year * 12 + month (0-11). */
+  months: number[];
+}
+
+export const noRows = (format: RowFormat): EncodedRows => ({
+  format,
+  chunks: [],
+  rows: 0,
+  minStartMs: Infinity,
+  maxStartMs: -Infinity,
+  months: [],
+});
+
+/** The rows of both, in one batch: row order does not matter, `seq` keeps the order read. */
+export function joinRows(a: EncodedRows, b: EncodedRows): EncodedRows {
+  if (a.rows === 0) return b;
+  if (b.rows === 0) return a;
+  if (a.format !== b.format) throw new Error(`rows encoded for ${a.format} and ${b.format} in one batch`);
+  return {
+    format: a.format,
+    chunks: [...a.chunks, ...b.chunks],
+    rows: a.rows + b.rows,
+    minStartMs: Math.min(a.minStartMs, b.minStartMs),
+    maxStartMs: Math.max(a.maxStartMs, b.maxStartMs),
+    months: [...new Set([...a.months, ...b.months])],
+  };
+}
+
+/** The UTC month of an epoch-ms time, as year * 12 + month (0-11). */
+export function monthOf(ms: number): number {
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 12 + d.getUTCMonth();
+}
+
+/**
+ * Rows encoded into buffers as the records arrive, so no record outlives its line: holding a batch of
+ * records (or of row strings) until the commit made the garbage collector copy and promote them all, which
+ * cost more than the encoding itself. The buffers are a list, never copied to grow. Repeats are not looked
+ * for here: the ledger leaves them out when it loads the batch.
+ */
+export class UsageBatch {
+  private readonly codec: TextCodec;
+  private readonly full: Buffer[] = [];
+  private buf: Buffer | undefined;
+  private used = 0;
+  private rows = 0;
+  private minStartMs = Infinity;
+  private maxStartMs = -Infinity;
+  private readonly months = new Set<number>();
+  /** The current month's bounds: most rows of a batch fall in one month, so monthOf runs rarely. */
+  private monthFromMs = Infinity;
+  private monthToMs = -Infinity;
+
+  constructor(readonly format: RowFormat) {
+    this.codec = CODECS[format];
+  }
+
+  /** `seq`: the record's place among the lines of its batch, in the order read. */
+  add(r: PricedRecord, seq: number): void {
+    this.addStored(storedFrom(r), seq);
+  }
+
+  /** A row as another ledger holds it (`Ledger.readUsage`), to copy it as it is. */
+  addStored(r: StoredUsage, seq: number): void {
+    const row = encodeUsageRow(this.codec, r, seq);
+    const worst = row.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    if (!this.buf || this.buf.length - this.used < worst) {
+      if (this.buf) this.full.push(this.buf.subarray(0, this.used));
+      this.buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, worst));
+      this.used = 0;
+    }
+    this.used += this.buf.write(row, this.used);
+    this.rows++;
+    if (r.startMs < this.minStartMs) this.minStartMs = r.startMs;
+    if (r.startMs > this.maxStartMs) this.maxStartMs = r.startMs;
+    if (r.startMs < this.monthFromMs || r.startMs >= this.monthToMs) this.enterMonth(r.startMs);
+  }
+
+  private enterMonth(ms: number): void {
+    const month = monthOf(ms);
+    this.months.add(month);
+    this.monthFromMs = Date.UTC(Math.floor(month / 12), month % 12, 1);
+    this.monthToMs = Date.UTC(Math.floor(month / 12), (month % 12) + 1, 1);
+  }
+
+  encoded(): EncodedRows {
+    return {
+      format: this.format,
+      chunks: this.buf ? [...this.full, this.buf.subarray(0, this.used)] : [],
+      rows: this.rows,
+      minStartMs: this.minStartMs,
+      maxStartMs: this.maxStartMs,
+      months: [...this.months],
+    };
+  }
+}

@@ -1,0 +1,271 @@
+import type { LedgerSpan, SpendWindow } from '../ledger';
+import {
+  BreakdownQuery,
+  BreakdownRow,
+  Dimension,
+  DIMENSION_COLUMNS,
+  DIMENSIONS,
+  RowSelection,
+  Series,
+  SortKey,
+  UsageTotals,
+} from '../queries';
+import { HOUR_MS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
+
+/**
+ * The chargeback queries, as SQL both engines run: what DuckDB and PostgreSQL both speak (FILTER, GROUPING
+ * SETS, `$n` parameters, integer `%`), with the one difference, a timestamp's epoch milliseconds, asked of
+ * the engine's `SqlDialect`. Whole operations: an engine runs the statement and hands the rows to the
+ * matching reader here. Dimension and sort names are checked against fixed lists before they shape SQL;
+ * every value a caller sends is a bound parameter.
+ *
+ * Every query reads `usage_hourly` (schema.ts) for the whole hours of its range and `usage` itself only for
+ * the partial hours at its ends, so a 30-day query sums at most 720 rows per group instead of every request.
+ */
+
+/** A bound parameter: a text, a number, or a time, which each engine binds in its own type. */
+export type SqlValue = string | number | bigint | boolean | SqlTime;
+
+export class SqlTime {
+  constructor(readonly ms: number) {}
+}
+
+export interface SqlDialect {
+  /** The epoch milliseconds of a timestamp expression, as a BIGINT. */
+  epochMs(expr: string): string;
+}
+
+export interface Statement {
+  sql: string;
+  params: SqlValue[];
+}
+
+type Row = Record<string, unknown>;
+
+class Params {
+  readonly values: SqlValue[] = [];
+  bind(v: SqlValue): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The dimension filters and scope of a selection. The scope is ANDed on its own, so no filter can widen it. */
+function dimensionFilter(q: RowSelection, p: Params): string[] {
+  const parts: string[] = [];
+  for (const dim of DIMENSIONS) {
+    const values = q.filters[dim];
+    if (values && values.length)
+      parts.push(`${DIMENSION_COLUMNS[dim]} IN (${values.map((v) => p.bind(v)).join(', ')})`);
+    const scoped = q.scope?.[dim];
+    if (scoped !== undefined) parts.push(`${DIMENSION_COLUMNS[dim]} = ${p.bind(scoped)}`);
+  }
+  return parts;
+}
+
+/** WHERE over `usage` rows alone: a time range, dimension filters and a scope. */
+export function rowWhere(q: RowSelection, p: Params): string {
+  return [
+    `start_time >= ${p.bind(new SqlTime(q.fromMs))}`,
+    `start_time < ${p.bind(new SqlTime(q.toMs))}`,
+    ...dimensionFilter(q, p),
+  ].join(' AND ');
+}
+
+/** The whole hours inside [fromMs, toMs), if there are any. */
+export function wholeHours(fromMs: number, toMs: number): { fromMs: number; toMs: number } | undefined {
+  const first = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+  const last = Math.floor(toMs / HOUR_MS) * HOUR_MS;
+  return last > first ? { fromMs: first, toMs: last } : undefined;
+}
+
+/**
+ * The rows of a selection as facts of one shape (dimensions, time `t`, ROLLUP_MEASURES): rollup rows for its
+ * whole hours, usage rows for the rest. `hourly` is false when the grouping needs finer times than hours.
+ */
+function facts(q: RowSelection, p: Params, hourly = true): string {
+  const dims = ROLLUP_KEY.join(', ');
+  const rowMeasures = ROLLUP_MEASURES.map((m) => `${ROW_MEASURES[m]} AS ${m}`).join(', ');
+  const rows = (fromMs: number, toMs: number) =>
+    `SELECT ${dims}, start_time AS t, ${rowMeasures} FROM usage WHERE ${rowWhere({ ...q, fromMs, toMs }, p)}`;
+  const hours = hourly ? wholeHours(q.fromMs, q.toMs) : undefined;
+  if (!hours) return rows(q.fromMs, q.toMs);
+  const rollupWhere = [
+    `hour >= ${p.bind(new SqlTime(hours.fromMs))}`,
+    `hour < ${p.bind(new SqlTime(hours.toMs))}`,
+    ...dimensionFilter(q, p),
+  ].join(' AND ');
+  const parts = [`SELECT ${dims}, hour AS t, ${ROLLUP_MEASURES.join(', ')} FROM usage_hourly WHERE ${rollupWhere}`];
+  if (q.fromMs < hours.fromMs) parts.push(rows(q.fromMs, hours.fromMs));
+  if (hours.toMs < q.toMs) parts.push(rows(hours.toMs, q.toMs));
+  return parts.join('\nUNION ALL\n');
+}
+
+const MEASURES = `
+  coalesce(sum(requests), 0) AS requests,
+  coalesce(sum(failed_requests), 0) AS failed_requests,
+  coalesce(sum(input_uncached + cache_read + cache_write), 0) AS input_tokens,
+  coalesce(sum(cache_read), 0) AS cache_read_tokens,
+  coalesce(sum(cache_write), 0) AS cache_write_tokens,
+  coalesce(sum(output), 0) AS output_tokens,
+  coalesce(sum(reasoning), 0) AS reasoning_tokens,
+  coalesce(sum(cost_pusd), 0) AS cost_pusd,
+  coalesce(sum(charge_pusd), 0) AS charge_pusd,
+  coalesce(sum(unpriced_requests), 0) AS unpriced_requests`;
+
+const SORT_SQL: Record<SortKey, string> = {
+  cost: 'cost_pusd DESC',
+  charge: 'charge_pusd DESC',
+  tokens: '(input_tokens + output_tokens) DESC',
+  requests: 'requests DESC',
+};
+
+/** Engines hand sums back as bigint (DuckDB), numeric text (PostgreSQL) or number: all exact here. */
+export function readTotals(r: Row): UsageTotals {
+  return {
+    requests: Number(r.requests),
+    failedRequests: Number(r.failed_requests),
+    inputTokens: Number(r.input_tokens),
+    cacheReadTokens: Number(r.cache_read_tokens),
+    cacheWriteTokens: Number(r.cache_write_tokens),
+    outputTokens: Number(r.output_tokens),
+    reasoningTokens: Number(r.reasoning_tokens),
+    costPusd: BigInt(r.cost_pusd as bigint | string),
+    chargePusd: BigInt(r.charge_pusd as bigint | string),
+    unpricedRequests: Number(r.unpriced_requests),
+  };
+}
+
+const dimsOf = (groupBy: readonly Dimension[], r: Row) => Object.fromEntries(groupBy.map((d) => [d, String(r[d])]));
+
+/**
+ * Totals per group and the overall total in one pass (GROUPING SETS): the total row is the one whose
+ * `is_total` is 1. Sorting and the limit apply to the groups only.
+ */
+export function breakdownStatement(q: BreakdownQuery): Statement {
+  const p = new Params();
+  const from = facts(q, p);
+  if (q.groupBy.length === 0) return { sql: `SELECT ${MEASURES} FROM (${from}) f`, params: p.values };
+  // Grouped by the columns, not their output names: PostgreSQL resolves GROUPING SETS over input columns only.
+  const dims = q.groupBy.map((d) => DIMENSION_COLUMNS[d]).join(', ');
+  const dimSql = q.groupBy.map((d) => `${DIMENSION_COLUMNS[d]} AS "${d}"`).join(', ');
+  const order = [SORT_SQL[q.sort], ...q.groupBy.map((d) => `"${d}" ASC`)].join(', ');
+  const limit = q.limit !== undefined ? `LIMIT ${Math.trunc(q.limit)}` : '';
+  const sql = `WITH f AS (${from}),
+     g AS (SELECT ${dimSql}, GROUPING(${dims}) > 0 AS is_total, ${MEASURES} FROM f GROUP BY GROUPING SETS ((${dims}), ()))
+     (SELECT * FROM g WHERE NOT is_total ORDER BY ${order} ${limit})
+     UNION ALL
+     (SELECT * FROM g WHERE is_total)`;
+  return { sql, params: p.values };
+}
+
+export function readBreakdown(q: BreakdownQuery, rows: Row[]): { rows: BreakdownRow[]; total: UsageTotals } {
+  if (q.groupBy.length === 0) return { rows: [], total: readTotals(rows[0]!) };
+  const totalRow = rows.pop()!;
+  return {
+    rows: rows.map((r) => ({ dims: dimsOf(q.groupBy, r), ...readTotals(r) })),
+    total: readTotals(totalRow),
+  };
+}
+
+export type SeriesQuery = RowSelection & { groupBy: readonly Dimension[]; stepSeconds: number };
+
+/** Totals per step (buckets aligned to multiples of the step since the epoch) and group, ordered. */
+export function timeSeriesStatement(q: SeriesQuery, d: SqlDialect): Statement {
+  const p = new Params();
+  const stepMs = Math.trunc(q.stepSeconds) * 1000;
+  // Times are never before 1970, so `ms - ms % step` is the bucket's start in integer arithmetic on either engine.
+  const epoch = d.epochMs('t');
+  const bucket = `(${epoch} - ${epoch} % ${stepMs})`;
+  const dimSql = q.groupBy.map((dim) => `${DIMENSION_COLUMNS[dim]} AS "${dim}"`);
+  const group = [...q.groupBy.map((dim) => `"${dim}"`), 'bucket'].join(', ');
+  const from = facts(q, p, stepMs % HOUR_MS === 0);
+  return {
+    sql: `SELECT ${[...dimSql, `${bucket} AS bucket`, MEASURES].join(', ')} FROM (${from}) f GROUP BY ${group} ORDER BY ${group}`,
+    params: p.values,
+  };
+}
+
+export function readTimeSeries(q: SeriesQuery, rows: Row[]): Series[] {
+  const series = new Map<string, Series>();
+  for (const r of rows) {
+    const dims = dimsOf(q.groupBy, r);
+    const key = JSON.stringify(dims);
+    let s = series.get(key);
+    if (!s) {
+      s = { dims, points: [] };
+      series.set(key, s);
+    }
+    s.points.push({ timeMs: Number(r.bucket), ...readTotals(r) });
+  }
+  return [...series.values()];
+}
+
+export function dimensionValuesStatement(dimension: Dimension, q: RowSelection): Statement {
+  const p = new Params();
+  const col = DIMENSION_COLUMNS[dimension];
+  return { sql: `SELECT DISTINCT ${col} AS v FROM (${facts(q, p)}) f ORDER BY v`, params: p.values };
+}
+
+export const readDimensionValues = (rows: Row[]): string[] => rows.map((r) => String(r.v));
+
+/** The records of a selection and the span of their start times (from `usage` itself: times to the millisecond). */
+export function spanStatement(q: RowSelection, d: SqlDialect): Statement {
+  const p = new Params();
+  const where = rowWhere(q, p);
+  return {
+    sql: `SELECT count(*) AS n, ${d.epochMs('min(start_time)')} AS first, ${d.epochMs('max(start_time)')} AS last FROM usage WHERE ${where}`,
+    params: p.values,
+  };
+}
+
+export function readSpan(rows: Row[]): LedgerSpan {
+  const r = rows[0]!;
+  return {
+    records: Number(r.n),
+    firstMs: r.first === null ? undefined : Number(r.first),
+    lastMs: r.last === null ? undefined : Number(r.last),
+  };
+}
+
+/** The spend windows that share one time range: each a filtered sum over it (one pass per range). */
+export function spendStatements(windows: readonly SpendWindow[]): { statement: Statement; indexes: number[] }[] {
+  const byRange = new Map<string, number[]>();
+  windows.forEach((w, i) => {
+    const key = `${w.fromMs}:${w.toMs}`;
+    byRange.set(key, [...(byRange.get(key) ?? []), i]);
+  });
+  return [...byRange.values()].map((indexes) => {
+    const p = new Params();
+    const first = windows[indexes[0]!]!;
+    const from = facts({ fromMs: first.fromMs, toMs: first.toMs, filters: {} }, p);
+    const sums = indexes.map((i, n) => {
+      const subject = windows[i]!.subject;
+      if (!subject) return `coalesce(sum(cost_pusd), 0) AS s${n}`;
+      return `coalesce(sum(cost_pusd) FILTER (WHERE ${DIMENSION_COLUMNS[subject.dimension]} = ${p.bind(subject.value)}), 0) AS s${n}`;
+    });
+    return { statement: { sql: `SELECT ${sums.join(', ')} FROM (${from}) f`, params: p.values }, indexes };
+  });
+}
+
+/** Each window's spend from the rows of its statement. */
+export function readSpend(windows: number, results: { indexes: number[]; rows: Row[] }[]): bigint[] {
+  const out = new Array<bigint>(windows).fill(0n);
+  for (const { indexes, rows } of results)
+    indexes.forEach((i, n) => (out[i] = BigInt(rows[0]![`s${n}`] as bigint | string)));
+  return out;
+}
+
+/**
+ * Adds the rows of `table` (a batch's new rows) to `usage_hourly`, in key order so that two writers adding to
+ * the same rollup rows lock them in the same order (PostgreSQL: no deadlock, one waits).
+ */
+export function addToRollupSql(table: string): string {
+  const key = ROLLUP_KEY.join(', ');
+  const sums = ROLLUP_MEASURES.map((m) => `coalesce(sum(${ROW_MEASURES[m]}), 0) AS ${m}`).join(', ');
+  const updates = ROLLUP_MEASURES.map((m) => `${m} = usage_hourly.${m} + excluded.${m}`).join(', ');
+  return `INSERT INTO usage_hourly (hour, ${key}, ${ROLLUP_MEASURES.join(', ')})
+    SELECT date_trunc('hour', start_time) AS hour, ${key}, ${sums} FROM ${table}
+    GROUP BY date_trunc('hour', start_time), ${key} ORDER BY hour, ${key}
+    ON CONFLICT (hour, ${key}) DO UPDATE SET ${updates}`;
+}

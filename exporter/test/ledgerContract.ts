@@ -1,0 +1,469 @@
+import { Ledger, LedgerBatch, ReadPosition, RejectedLine } from '../src/ledger/ledger';
+import { LedgerSpec, openLedger } from '../src/ledger/open';
+import type { Dimension, UsageTotals } from '../src/ledger/queries';
+import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../src/ledger/rows';
+import { PriceBook } from '../src/pricing/priceBook';
+import { Pricer } from '../src/pricing/pricer';
+import type { PricedRecord } from '../src/types';
+
+/**
+ * The ledger's contract: what every engine must do, asserted through the Ledger interface alone. Each engine's
+ * test file runs it (ledger.duckdb.test.ts, ledger.postgres.test.ts), always, in CI. `fresh` gives a new,
+ * empty ledger per test.
+ */
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const HOUR = 3_600_000;
+
+export function record(id: string, startMs: number, output: number, costPusd?: bigint, user = id): PricedRecord {
+  return {
+    requestId: id,
+    startMs,
+    durationMs: 1200,
+    user,
+    apiKeyId: undefined,
+    apiKeyAlias: 'k1',
+    team: 't1',
+    tier: 'standard',
+    model: 'm1',
+    provider: undefined,
+    status: 'success',
+    httpStatus: undefined,
+    tokens: { inputUncached: 10, cacheRead: 0, cacheWrite: 0, output, reasoning: 0 },
+    source: 'litellm',
+    costPusd,
+    chargePusd: costPusd,
+    priceVersion: costPusd === undefined ? undefined : 'v1',
+  };
+}
+
+export function rowsOf(format: RowFormat, ...records: PricedRecord[]): EncodedRows {
+  const b = new UsageBatch(format);
+  records.forEach((r, seq) => b.add(r, seq));
+  return b.encoded();
+}
+
+let batchIds = 0;
+export function batchOf(
+  ledger: Ledger,
+  records: PricedRecord[],
+  extra: Partial<Omit<LedgerBatch, 'rows'>> = {}
+): LedgerBatch {
+  return {
+    id: `test-batch-${++batchIds}`,
+    rows: rowsOf(ledger.rowFormat, ...records),
+    rejects: [],
+    positions: [],
+    counters: [],
+    ...extra,
+  };
+}
+
+const ALL_TIME = { fromMs: 0, toMs: Date.parse('2100-01-01T00:00:00Z'), filters: {} };
+
+/** Output tokens per user over all time: with `record`'s user = id, what the ledger holds of each request. */
+async function outputsByUser(ledger: Ledger): Promise<Record<string, number>> {
+  const { rows } = await ledger.breakdown({ ...ALL_TIME, groupBy: ['user'], sort: 'requests', limit: undefined });
+  return Object.fromEntries(
+    rows.map((r) => [r.dims.user!, r.outputTokens]).sort(([a], [b]) => String(a).localeCompare(String(b)))
+  );
+}
+
+function reject(line: number, path = '/logs/gw.log'): RejectedLine {
+  return {
+    source: 'gw',
+    path,
+    line,
+    byteOffset: line * 100,
+    byteLength: 100,
+    reason: 'invalid_json',
+    field: undefined,
+    message: `not JSON at line ${line}`,
+    lineSha256: 'ab'.repeat(32),
+    excerpt: '{"model":"m1"}',
+  };
+}
+
+function position(fileKey: string, offset: number): ReadPosition {
+  return {
+    source: 'gw',
+    fileKey,
+    path: `/logs/${fileKey}.log`,
+    fingerprint: 'f'.repeat(64),
+    fingerprintLen: 256,
+    offset,
+    line: offset / 10 + 1,
+    finished: false,
+  };
+}
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Totals of the records in [from, to) that pass `keep`, computed here, independently of any engine. */
+function expectedTotals(records: PricedRecord[], fromMs: number, toMs: number, keep: (r: PricedRecord) => boolean) {
+  const t = { requests: 0, outputTokens: 0, costPusd: 0n, unpricedRequests: 0 };
+  for (const r of records) {
+    if (r.startMs < fromMs || r.startMs >= toMs || !keep(r)) continue;
+    t.requests++;
+    t.outputTokens += r.tokens.output;
+    t.costPusd += r.costPusd ?? 0n;
+    if (r.costPusd === undefined) t.unpricedRequests++;
+  }
+  return t;
+}
+
+const pick = (t: UsageTotals) => ({
+  requests: t.requests,
+  outputTokens: t.outputTokens,
+  costPusd: t.costPusd,
+  unpricedRequests: t.unpricedRequests,
+});
+
+/**
+ * `shared`: the engine is a ledger many replicas write at once (each with its own node name); one writing
+ * process per ledger otherwise (DuckDB's file lock), and the cases about several replicas are not its contract.
+ */
+export function describeLedgerContract(engine: string, fresh: () => Promise<LedgerSpec>, shared: boolean): void {
+  describe(`the ${engine} ledger keeps the ledger contract`, () => {
+    let spec: LedgerSpec;
+    const open: Ledger[] = [];
+    const openAs = async (node = 'node-a') => {
+      const l = await openLedger(spec, { node });
+      open.push(l);
+      return l;
+    };
+    beforeEach(async () => {
+      spec = await fresh();
+    });
+    afterEach(async () => {
+      for (const l of open.splice(0)) await l.close();
+    });
+
+    it('keeps the first of two repeats within a batch, and reports only what landed', async () => {
+      const ledger = await openAs();
+      const result = await ledger.commitBatch(
+        batchOf(ledger, [record('a', T0, 5, 100n), record('b', T0, 7), record('a', T0, 9, 100n)])
+      );
+      expect(result.inserted).toBe(2);
+      expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 7 });
+      expect(result.added.cells).toEqual([
+        expect.objectContaining({ requests: 1, tokens: [10, 0, 0, 5], costPusd: 100n }),
+        expect.objectContaining({ requests: 1, tokens: [10, 0, 0, 7], costPusd: 0n }),
+      ]);
+      expect(result.added.unpriced).toEqual([{ model: 'm1', requests: 1 }]);
+      expect(result.added.latency).toEqual([expect.objectContaining({ model: 'm1', count: 2 })]);
+    });
+
+    it('keeps the repeat read first when a batch was encoded in two parts', async () => {
+      const ledger = await openAs();
+      // Two threads encode one batch (pipeline/parseThread.ts); `seq` is the place read, not the place in the file.
+      const worker = new UsageBatch(ledger.rowFormat);
+      worker.add(record('a', T0, 9), 4);
+      worker.add(record('b', T0, 2), 1);
+      const main = new UsageBatch(ledger.rowFormat);
+      main.add(record('a', T0, 5), 3);
+      main.add(record('b', T0, 8), 6);
+      const result = await ledger.commitBatch({
+        ...batchOf(ledger, []),
+        rows: joinRows(worker.encoded(), main.encoded()),
+      });
+      expect(result.inserted).toBe(2);
+      expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 2 });
+    });
+
+    it('leaves out requests stored by an earlier batch, however the batches are cut', async () => {
+      const ledger = await openAs();
+      await ledger.commitBatch(batchOf(ledger, [record('a', T0, 5), record('b', T0 + 1000, 7)]));
+      const again = await ledger.commitBatch(
+        batchOf(ledger, [record('b', T0 + 1000, 7), record('c', T0 + 500, 3), record('a', T0, 5)])
+      );
+      expect(again.inserted).toBe(1);
+      expect(again.added.cells.map((c) => c.requests)).toEqual([1]);
+      const replay = await ledger.commitBatch(
+        batchOf(ledger, [record('a', T0, 5), record('b', T0 + 1000, 7), record('c', T0 + 500, 3)])
+      );
+      expect(replay).toMatchObject({ inserted: 0, added: { cells: [], latency: [], unpriced: [] } });
+      expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 7, c: 3 });
+    });
+
+    it('stores one request id at two start times as two requests', async () => {
+      const ledger = await openAs();
+      await ledger.commitBatch(batchOf(ledger, [record('a', T0, 5, undefined, 'u')]));
+      const second = await ledger.commitBatch(batchOf(ledger, [record('a', T0 + 60_000, 6, undefined, 'u')]));
+      expect(second.inserted).toBe(1);
+      expect(await outputsByUser(ledger)).toEqual({ u: 11 });
+    });
+
+    if (shared)
+      it('stores a request once when two replicas commit it at the same moment', async () => {
+        const a = await openAs('node-a');
+        const b = await openAs('node-b');
+        const records = Array.from({ length: 200 }, (_, i) => record(`r${i}`, T0 + i * 1000, 1, 10n, 'u'));
+        const results = await Promise.all([
+          a.commitBatch(batchOf(a, records)),
+          b.commitBatch(batchOf(b, [...records].reverse())),
+        ]);
+        expect(results[0].inserted + results[1].inserted).toBe(200);
+        expect((await a.breakdown({ ...ALL_TIME, groupBy: [], sort: 'cost', limit: undefined })).total).toMatchObject({
+          requests: 200,
+          costPusd: 2000n,
+        });
+      });
+
+    it('stores nothing twice when a batch is committed again (a retry after its answer was lost)', async () => {
+      const ledger = await openAs();
+      const batch = batchOf(ledger, [record('a', T0, 5)], {
+        rejects: [reject(3)],
+        positions: [position('1:1', 40)],
+        counters: [{ name: 'lines_read', label: 'gw', delta: 4 }],
+      });
+      const first = await ledger.commitBatch(batch);
+      const retry = await ledger.commitBatch(batch);
+      expect(retry).toMatchObject({ inserted: 0, freshRejects: [], batch: first.batch });
+      expect(await ledger.counters()).toEqual([{ name: 'lines_read', label: 'gw', value: 4 }]);
+      expect(await outputsByUser(ledger)).toEqual({ a: 5 });
+      expect(await ledger.rejectsAfter(0)).toHaveLength(1);
+    });
+
+    it('commits read positions, counters and rejects with the batch, for its node only', async () => {
+      const a = await openAs('node-a');
+      const r1 = await a.commitBatch(
+        batchOf(a, [record('a', T0, 5)], {
+          rejects: [reject(1), reject(2)],
+          positions: [position('1:1', 40), position('1:2', 10)],
+          counters: [
+            { name: 'lines_read', label: 'gw', delta: 3 },
+            { name: 'lines_rejected', label: 'invalid_json', delta: 2 },
+          ],
+        })
+      );
+      expect(r1.freshRejects.map((r) => r.line)).toEqual([1, 2]);
+      const r2 = await a.commitBatch(
+        batchOf(a, [], {
+          rejects: [reject(2), reject(5)],
+          positions: [position('1:1', 90)],
+          counters: [{ name: 'lines_read', label: 'gw', delta: 7 }],
+        })
+      );
+      // A line re-read after a crash is not quarantined twice.
+      expect(r2.freshRejects.map((r) => r.line)).toEqual([5]);
+      expect(r2.batch).toBeGreaterThan(r1.batch);
+      expect((await a.readPositions('gw')).sort((x, y) => x.fileKey.localeCompare(y.fileKey))).toEqual([
+        position('1:1', 90),
+        position('1:2', 10),
+      ]);
+      expect(await a.readPositions('other')).toEqual([]);
+      expect((await a.counters()).sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+        { name: 'lines_read', label: 'gw', value: 10 },
+        { name: 'lines_rejected', label: 'invalid_json', value: 2 },
+      ]);
+      expect((await a.rejectsAfter(r1.batch)).map((r) => [r.batch, r.reject.line])).toEqual([[r2.batch, 5]]);
+      expect((await a.rejectsAfter(0))[0]!.reject).toEqual(reject(1));
+      expect(await a.lastRejectBatch()).toBe(r2.batch);
+      expect(await a.lastCheckpointMs()).toBeGreaterThan(Date.now() - 600_000);
+      if (shared) {
+        // Another replica of the shared ledger has positions, counters and rejects of its own.
+        const b = await openAs('node-b');
+        expect(await b.readPositions('gw')).toEqual([]);
+        expect(await b.counters()).toEqual([]);
+        expect(await b.lastRejectBatch()).toBe(0);
+        expect(await b.lastCheckpointMs()).toBe(0);
+      }
+    });
+
+    it('keeps what it stored across a close and an open, and numbers batches on from there', async () => {
+      let ledger = await openAs();
+      const first = await ledger.commitBatch(batchOf(ledger, [record('a', T0, 5, 70n)], { rejects: [reject(1)] }));
+      await ledger.close();
+      open.splice(open.indexOf(ledger), 1);
+      ledger = await openAs();
+      expect(await outputsByUser(ledger)).toEqual({ a: 5 });
+      const next = await ledger.commitBatch(batchOf(ledger, [record('b', T0, 1)], { rejects: [reject(2)] }));
+      expect(next.batch).toBeGreaterThan(first.batch);
+      expect((await ledger.metricTotals()).cells.map((c) => c.requests)).toEqual([1, 1]);
+    });
+
+    it('seeds the metrics with what its node stored, equal to what the batches added', async () => {
+      const a = await openAs('node-a');
+      const added = [
+        await a.commitBatch(batchOf(a, [record('a', T0, 5, 10n), record('b', T0 + 1, 6)])),
+        await a.commitBatch(batchOf(a, [record('c', T0 + 2, 7, 20n, 'a')])),
+      ];
+      const totals = await a.metricTotals();
+      const requests = (cells: { labels: string[]; requests: number }[]) =>
+        Object.fromEntries(cells.map((c) => [c.labels.join('/'), c.requests]));
+      expect(requests(totals.cells)).toEqual({
+        ...requests(added[0]!.added.cells),
+        'a/standard/k1/t1/m1/success': 2,
+      });
+      expect(totals.cells.reduce((s, c) => s + c.costPusd, 0n)).toBe(30n);
+      expect(totals.latency).toEqual([expect.objectContaining({ model: 'm1', count: 3, sumSeconds: 3.6 })]);
+      if (shared) {
+        const b = await openAs('node-b');
+        await b.commitBatch(batchOf(b, [record('d', T0, 1)]));
+        expect((await b.metricTotals()).cells.map((c) => c.labels[0])).toEqual(['d']);
+        expect((await a.metricTotals()).cells).toHaveLength(totals.cells.length);
+      }
+    });
+
+    it('round-trips texts with tabs, newlines, quotes, backslashes and non-ASCII', async () => {
+      const ledger = await openAs();
+      const names = [
+        'tab\there',
+        'new\nline',
+        'quote"d',
+        'back\\slash',
+        '\\N',
+        'ünïcødé 用户 🚀',
+        'comma,semi;',
+        "o'brien",
+      ];
+      await ledger.commitBatch(
+        batchOf(
+          ledger,
+          names.map((n, i) => record(`id-${i}`, T0 + i, i + 1, undefined, n))
+        )
+      );
+      expect(Object.keys(await outputsByUser(ledger)).sort()).toEqual([...names].sort());
+      expect(await ledger.dimensionValues('user', ALL_TIME)).toEqual(
+        [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      );
+    });
+
+    it('answers every query over any range exactly as a scan of the records would', async () => {
+      const ledger = await openAs();
+      const rand = random(20261201);
+      const users = ['ann', 'bob', 'cy'];
+      const models = ['m1', 'm2'];
+      const records: PricedRecord[] = Array.from({ length: 400 }, (_, i) => {
+        const r = record(`q${i}`, T0 + Math.floor(rand() * 50 * HOUR), Math.floor(rand() * 100));
+        r.user = users[Math.floor(rand() * users.length)];
+        r.model = models[Math.floor(rand() * models.length)]!;
+        r.costPusd = rand() < 0.2 ? undefined : BigInt(Math.floor(rand() * 1e9));
+        r.chargePusd = r.costPusd;
+        r.status = rand() < 0.1 ? 'failure' : 'success';
+        return r;
+      });
+      for (let i = 0; i < records.length; i += 100)
+        await ledger.commitBatch(batchOf(ledger, records.slice(i, i + 100)));
+      const ranges: [number, number][] = [
+        [T0, T0 + 50 * HOUR],
+        [T0 + 30 * 60_000, T0 + 10 * HOUR + 17_000], // partial hours at both ends
+        [T0 + 5 * HOUR, T0 + 5 * HOUR + 1_000], // inside one hour
+        ...Array.from({ length: 6 }, (): [number, number] => {
+          const a = T0 + Math.floor(rand() * 50 * HOUR);
+          return [a, a + Math.floor(rand() * 20 * HOUR)];
+        }),
+      ];
+      for (const [fromMs, toMs] of ranges) {
+        const sel = { fromMs, toMs, filters: {} };
+        const all = await ledger.breakdown({ ...sel, groupBy: ['user', 'model'], sort: 'cost', limit: undefined });
+        expect(pick(all.total)).toEqual(expectedTotals(records, fromMs, toMs, () => true));
+        for (const row of all.rows) {
+          const keep = (r: PricedRecord) => r.user === row.dims.user && r.model === row.dims.model;
+          expect(pick(row)).toEqual(expectedTotals(records, fromMs, toMs, keep));
+        }
+        const failed = records.filter((r) => r.startMs >= fromMs && r.startMs < toMs && r.status === 'failure');
+        expect(all.total.failedRequests).toBe(failed.length);
+        const filtered = await ledger.breakdown({
+          ...sel,
+          filters: { model: ['m2'] },
+          scope: { user: 'ann' },
+          groupBy: [],
+          sort: 'cost',
+          limit: undefined,
+        });
+        const annM2 = (r: PricedRecord) => r.user === 'ann' && r.model === 'm2';
+        expect(pick(filtered.total)).toEqual(expectedTotals(records, fromMs, toMs, annM2));
+        const [spentAll, spentBob] = await ledger.spend([
+          { fromMs, toMs },
+          { fromMs, toMs, subject: { dimension: 'user' as Dimension, value: 'bob' } },
+        ]);
+        expect(spentAll).toBe(expectedTotals(records, fromMs, toMs, () => true).costPusd);
+        expect(spentBob).toBe(expectedTotals(records, fromMs, toMs, (r) => r.user === 'bob').costPusd);
+        const inRange = records.filter((r) => r.startMs >= fromMs && r.startMs < toMs);
+        expect(await ledger.dimensionValues('model', sel)).toEqual([...new Set(inRange.map((r) => r.model))].sort());
+        const span = await ledger.span({ fromMs, toMs, scope: undefined });
+        expect(span).toEqual({
+          records: inRange.length,
+          firstMs: inRange.length ? Math.min(...inRange.map((r) => r.startMs)) : undefined,
+          lastMs: inRange.length ? Math.max(...inRange.map((r) => r.startMs)) : undefined,
+        });
+        for (const stepSeconds of [3600, 1800, 7200]) {
+          const series = await ledger.timeSeries({ ...sel, groupBy: ['user'], stepSeconds });
+          for (const s of series)
+            for (const p of s.points) {
+              const keep = (r: PricedRecord) => r.user === s.dims.user;
+              const stepMs = stepSeconds * 1000;
+              const bucketFrom = Math.max(p.timeMs, fromMs);
+              expect(p.timeMs % stepMs).toBe(0);
+              expect(pick(p)).toEqual(expectedTotals(records, bucketFrom, Math.min(p.timeMs + stepMs, toMs), keep));
+            }
+          const points = series.reduce((n, s) => n + s.points.reduce((m, p) => m + p.requests, 0), 0);
+          expect(points).toBe(inRange.length);
+        }
+      }
+    });
+
+    it('prices each unpriced row of its node by its own tokens, and its queries see the new costs', async () => {
+      const ledger = await openAs();
+      await ledger.commitBatch(
+        batchOf(ledger, [
+          record('a', T0, 1, undefined, 'u'),
+          record('a', T0 + HOUR + 1, 2, undefined, 'u'),
+          record('b', T0, 4, 5n, 'u'),
+        ])
+      );
+      const book: PriceBook = {
+        version: 'v2',
+        models: new Map([
+          ['m1', [{ effectiveFromMs: 0, rates: { inputUncached: 0n, cacheRead: 0n, cacheWrite: 0n, output: 1000n } }]],
+        ]),
+        aliases: new Map(),
+        tiers: new Map(),
+        warnings: [],
+      };
+      const pricer = new Pricer(book);
+      const credited: [string, bigint][] = [];
+      const priced = await ledger.repriceUnpriced(
+        (r) => pricer.price(r.model, r.provider, r.tier, r.startMs, r.tokens),
+        'v2',
+        (labels, cost) => credited.push([labels.join('/'), cost])
+      );
+      expect(priced).toBe(2);
+      expect(credited.sort()).toEqual([
+        ['u/standard/k1/t1/m1/success', 1000n],
+        ['u/standard/k1/t1/m1/success', 2000n],
+      ]);
+      const total = (await ledger.breakdown({ ...ALL_TIME, groupBy: [], sort: 'cost', limit: undefined })).total;
+      expect(total).toMatchObject({ costPusd: 3005n, unpricedRequests: 0 });
+      const hourly = await ledger.timeSeries({
+        fromMs: T0,
+        toMs: T0 + 2 * HOUR,
+        filters: {},
+        groupBy: [],
+        stepSeconds: 3600,
+      });
+      expect(hourly[0]!.points.map((p) => [p.costPusd, p.unpricedRequests])).toEqual([
+        [1005n, 0],
+        [2000n, 0],
+      ]);
+      expect(
+        await ledger.repriceUnpriced(
+          () => ({ costPusd: 1n, chargePusd: 1n }),
+          'v3',
+          () => undefined
+        )
+      ).toBe(0);
+    });
+  });
+}
