@@ -262,10 +262,22 @@ describe('with three replicas sharing one ledger (identical budget gauges)', () 
     });
   });
 
-  it('the forecast alert fires once per budget', () => {
+  it('the forecast alert fires once per budget, and a rolling restart of every replica does not restart its 30m', () => {
+    // At 14m-15m a rolling update replaces the three pods by three new ones (new instance, pod and node).
+    const replaced = [3, 4, 5].map((i) => ({
+      ...FLEET,
+      instance: `10.0.0.${i + 1}:9464`,
+      pod: `tokenledger-${i}`,
+      node: `gw-node-${i}`,
+    }));
     expectPasses({
       interval: '1m',
-      input_series: onEveryReplica(TEAM, { limit: '100x40', spent: '10+1x40', projected: '120x40' }),
+      input_series: [
+        ...onEveryReplica(TEAM, { limit: '100x15', spent: '10+1x15', projected: '120x15' }),
+        ...replaced.flatMap((r) =>
+          budgetSeries(TEAM, { limit: '_x14 100x26', spent: '_x14 24+1x26', projected: '_x14 120x26' }, r)
+        ),
+      ],
       alert_rule_test: [
         { eval_time: '29m', alertname: 'TokenLedgerBudgetForecastExhausted', exp_alerts: [] },
         {
