@@ -50,7 +50,7 @@ export function exporterGroup(job: string): RuleGroupSpec {
         identity: ['job', 'instance'],
         dashboardLink: false,
         summary: (t) =>
-          `${exporter(t)} (job ${t.label('job')}) is down or not scraped: no budget or usage metrics, no budget alerts.`,
+          `${exporter(t)} (job ${t.label('job')}) is down or not scraped: no usage or health metrics from it, and no budget alerts unless another replica is up.`,
       },
       {
         alert: 'TokenLedgerExporterNotIngesting',

@@ -26,9 +26,10 @@ const PERIOD_END = PERIOD_START + 30 * 86_400;
 /** The gauges the exporter serves for one budget; values in promtool's expanding notation. */
 function budgetSeries(
   b: BudgetLabels,
-  v: { limit: string; spent?: string; projected?: string; thresholds?: [string, string, string] }
+  v: { limit: string; spent?: string; projected?: string; thresholds?: [string, string, string] },
+  scrapedAs: Record<string, string> = target
 ): InputSeries[] {
-  const labels = { ...target, ...b };
+  const labels = { ...scrapedAs, ...b };
   const [warning, critical, exceeded] = v.thresholds ?? ['0.8x2000', '0.95x2000', '1x2000'];
   return [
     { series: series('tokenledger_budget_limit_usd', labels), values: v.limit },
@@ -42,9 +43,16 @@ function budgetSeries(
   ];
 }
 
-function budgetAlert(alert: string, severity: string, b: BudgetLabels, summary: string): ExpectedAlert {
+function budgetAlert(
+  alert: string,
+  severity: string,
+  b: BudgetLabels,
+  summary: string,
+  fleet: Record<string, string> = { job: target.job }
+): ExpectedAlert {
   return {
-    exp_labels: { ...target, ...b, severity, component: 'budget' },
+    // One alert per budget: the replica's own target labels (instance, pod, node) are not on it, its job is.
+    exp_labels: { ...fleet, ...b, severity, component: 'budget' },
     exp_annotations: {
       summary,
       runbook_url: `${RUNBOOKS}/${alert}.md`,
@@ -66,6 +74,12 @@ const BUDGET_ALERTS = [
   'TokenLedgerBudgetForecastExhausted',
   'TokenLedgerBudgetSpendAnomaly',
 ];
+
+const THRESHOLD_ALERT = {
+  warning: 'TokenLedgerBudgetWarning',
+  critical: 'TokenLedgerBudgetCritical',
+  exceeded: 'TokenLedgerBudgetExceeded',
+} as const;
 
 describe('budget threshold alerts', () => {
   const thresholds = [
@@ -196,6 +210,116 @@ describe('budget spend anomaly alert', () => {
               'warning',
               large,
               'team large (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).'
+            ),
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe('with three replicas sharing one ledger (identical budget gauges)', () => {
+  /** How a Kubernetes scrape labels each replica: the fleet's job and namespace, the replica's instance, pod, node. */
+  const FLEET = { job: 'tokenledger', namespace: 'llm' };
+  const REPLICAS = [0, 1, 2].map((i) => ({
+    ...FLEET,
+    instance: `10.0.0.${i + 1}:9464`,
+    pod: `tokenledger-${i}`,
+    node: `gw-node-${i}`,
+  }));
+  const onEveryReplica = (b: BudgetLabels, v: Parameters<typeof budgetSeries>[1]) =>
+    REPLICAS.flatMap((r) => budgetSeries(b, v, r));
+
+  it('each threshold alert fires once per budget, not once per replica, even while a replica lags behind', () => {
+    const spentSummary = (b: BudgetLabels, severity: string, percent: number) =>
+      `${b.scope} ${b.subject} (${b.period} budget) has spent ${percent}% of its limit: $${percent}.00 of $100.00 (${severity} threshold ${{ warning: 80, critical: 95, exceeded: 100 }[severity]}%).`;
+    const research: BudgetLabels = { ...TEAM, subject: 'research' };
+    expectPasses({
+      interval: '1m',
+      input_series: [
+        ...onEveryReplica(TEAM, { limit: '100x5', spent: '100x5' }),
+        // the third replica has not refreshed its gauges yet: it still shows 79.9 %
+        ...REPLICAS.slice(0, 2).flatMap((r) => budgetSeries(research, { limit: '100x5', spent: '80x5' }, r)),
+        ...budgetSeries(research, { limit: '100x5', spent: '79.9x5' }, REPLICAS[2]),
+      ],
+      alert_rule_test: [
+        {
+          eval_time: '1m',
+          alertname: 'TokenLedgerBudgetWarning',
+          exp_alerts: [
+            budgetAlert('TokenLedgerBudgetWarning', 'warning', TEAM, spentSummary(TEAM, 'warning', 100), FLEET),
+            budgetAlert('TokenLedgerBudgetWarning', 'warning', research, spentSummary(research, 'warning', 80), FLEET),
+          ],
+        },
+        ...(['critical', 'exceeded'] as const).map((severity) => ({
+          eval_time: '1m',
+          alertname: THRESHOLD_ALERT[severity],
+          exp_alerts: [
+            budgetAlert(THRESHOLD_ALERT[severity], severity, TEAM, spentSummary(TEAM, severity, 100), FLEET),
+          ],
+        })),
+      ],
+    });
+  });
+
+  it('the forecast alert fires once per budget, and a rolling restart of every replica does not restart its 30m', () => {
+    // At 14m-15m a rolling update replaces the three pods by three new ones (new instance, pod and node).
+    const replaced = [3, 4, 5].map((i) => ({
+      ...FLEET,
+      instance: `10.0.0.${i + 1}:9464`,
+      pod: `tokenledger-${i}`,
+      node: `gw-node-${i}`,
+    }));
+    expectPasses({
+      interval: '1m',
+      input_series: [
+        ...onEveryReplica(TEAM, { limit: '100x15', spent: '10+1x15', projected: '120x15' }),
+        ...replaced.flatMap((r) =>
+          budgetSeries(TEAM, { limit: '_x14 100x26', spent: '_x14 24+1x26', projected: '_x14 120x26' }, r)
+        ),
+      ],
+      alert_rule_test: [
+        { eval_time: '29m', alertname: 'TokenLedgerBudgetForecastExhausted', exp_alerts: [] },
+        {
+          eval_time: '31m',
+          alertname: 'TokenLedgerBudgetForecastExhausted',
+          exp_alerts: [
+            budgetAlert(
+              'TokenLedgerBudgetForecastExhausted',
+              'warning',
+              TEAM,
+              'At this burn rate team engineering (monthly budget) is exhausted before the period ends: projected $120.00 (120%) against a limit of $100.00; $41.00 spent so far.',
+              FLEET
+            ),
+          ],
+        },
+      ],
+    });
+  });
+
+  it('the anomaly alert fires once per budget, with the usual rate of the replicas that saw the whole day (not a replica started an hour ago)', () => {
+    // As in the anomaly test above ($12/h for a day, then $120/h), on two replicas up all along and a third
+    // started at 24h10m: its own day-before rate covers under an hour, so it alone would call steady spend a spike.
+    const full = '0+1x300 310+10x36';
+    const late = '_x290 290+1x10 310+10x36';
+    expectPasses({
+      interval: '5m',
+      input_series: [
+        ...REPLICAS.slice(0, 2).flatMap((r) => budgetSeries(TEAM, { limit: '10000x340', spent: full }, r)),
+        ...budgetSeries(TEAM, { limit: '10000x340', spent: late }, REPLICAS[2]),
+      ],
+      alert_rule_test: [
+        { eval_time: '25h10m', alertname: 'TokenLedgerBudgetSpendAnomaly', exp_alerts: [] },
+        {
+          eval_time: '26h',
+          alertname: 'TokenLedgerBudgetSpendAnomaly',
+          exp_alerts: [
+            budgetAlert(
+              'TokenLedgerBudgetSpendAnomaly',
+              'warning',
+              TEAM,
+              'team engineering (monthly budget) is spending $120.00/h over the last hour, more than 4x its usual $12.00/h (the day before).',
+              FLEET
             ),
           ],
         },

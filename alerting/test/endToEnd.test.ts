@@ -147,8 +147,8 @@ describe('budget alerts through real Prometheus and Alertmanager', () => {
       ...ALICE,
       severity: 'warning',
       component: 'budget',
+      // deduplicated across replicas: the budget's labels and its job, not the exporter's instance
       job: 'tokenledger',
-      instance: new URL(serve!.baseUrl).host,
     });
     expect(warning.annotations.summary).toBe(
       'user alice@example.com (monthly budget) has spent 80% of its limit: $8.00 of $10.00 (warning threshold 80%).'

@@ -41,7 +41,7 @@ describe('exporter health alerts', () => {
       'TokenLedgerExporterDown',
       'critical',
       A,
-      'TokenLedger exporter a:9464 (job tokenledger) is down or not scraped: no budget or usage metrics, no budget alerts.'
+      'TokenLedger exporter a:9464 (job tokenledger) is down or not scraped: no usage or health metrics from it, and no budget alerts unless another replica is up.'
     );
     expectPasses(
       [{ series: series('up', A), values: '1 0x10' }],
@@ -57,7 +57,7 @@ describe('exporter health alerts', () => {
       'TokenLedgerExporterDown',
       'critical',
       { job: 'tokenledger' },
-      'TokenLedger exporter  (job tokenledger) is down or not scraped: no budget or usage metrics, no budget alerts.'
+      'TokenLedger exporter  (job tokenledger) is down or not scraped: no usage or health metrics from it, and no budget alerts unless another replica is up.'
     );
     expectPasses(
       [{ series: series('up', { job: 'other', instance: 'x' }), values: '1x10' }],
@@ -156,6 +156,83 @@ describe('exporter health alerts', () => {
   });
 });
 
+describe('with three replicas sharing one ledger: health alerts stay per replica', () => {
+  const replica = (i: number) => ({
+    job: 'tokenledger',
+    namespace: 'llm',
+    instance: `10.0.0.${i + 1}:9464`,
+    pod: `tokenledger-${i}`,
+    node: `gw-node-${i}`,
+  });
+  const [r0, r1, r2] = [replica(0), replica(1), replica(2)];
+  const REPLICAS = [r0, r1, r2];
+
+  it('TokenLedgerExporterDown fires for the dead replica only, while the others are up', () => {
+    expectPasses(
+      [
+        { series: series('up', r0), values: '1x10' },
+        { series: series('up', r1), values: '1 0x10' },
+        { series: series('up', r2), values: '1x10' },
+      ],
+      [
+        { at: '2m', alert: 'TokenLedgerExporterDown', firing: [] },
+        {
+          at: '3m',
+          alert: 'TokenLedgerExporterDown',
+          firing: [
+            healthAlert(
+              'TokenLedgerExporterDown',
+              'critical',
+              r1,
+              'TokenLedger exporter 10.0.0.2:9464 (job tokenledger) is down or not scraped: no usage or health metrics from it, and no budget alerts unless another replica is up.'
+            ),
+          ],
+        },
+      ]
+    );
+  });
+
+  it('TokenLedgerExporterLinesRejected and TokenLedgerExporterNotIngesting fire for the replica concerned only', () => {
+    const invalid = { ...r2, reason: 'invalid_json' };
+    expectPasses(
+      REPLICAS.flatMap((r) => [
+        {
+          series: series('tokenledger_lines_rejected_total', { ...r, reason: 'invalid_json' }),
+          values: r === r2 ? '0x10 1+1x20' : '0x30',
+        },
+        { series: series('tokenledger_last_checkpoint_timestamp_seconds', r), values: r === r0 ? '0x30' : '0+60x30' },
+        { series: series('tokenledger_ingest_backlog_bytes', { ...r, source: 'gw' }), values: '1000x30' },
+      ]),
+      [
+        {
+          at: '25m',
+          alert: 'TokenLedgerExporterLinesRejected',
+          firing: [
+            healthAlert(
+              'TokenLedgerExporterLinesRejected',
+              'warning',
+              invalid,
+              'TokenLedger exporter 10.0.0.3:9464 rejected about 10 log lines in the last 10 minutes (reason invalid_json); see its reject file.'
+            ),
+          ],
+        },
+        {
+          at: '11m',
+          alert: 'TokenLedgerExporterNotIngesting',
+          firing: [
+            healthAlert(
+              'TokenLedgerExporterNotIngesting',
+              'warning',
+              r0,
+              'TokenLedger exporter 10.0.0.1:9464 has committed nothing for 11m 0s while 1000B of log wait to be read.'
+            ),
+          ],
+        },
+      ]
+    );
+  });
+});
+
 describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () => {
   /** The rule file generated with `--exporter-job job`, written where promtool reads it. */
   function ruleFileFor(job: string): string {
@@ -168,7 +245,7 @@ describe('TokenLedgerExporterDown for another scrape job (--exporter-job)', () =
       'TokenLedgerExporterDown',
       'critical',
       labels,
-      `TokenLedger exporter ${labels.instance ?? ''} (job ${labels.job}) is down or not scraped: no budget or usage metrics, no budget alerts.`
+      `TokenLedger exporter ${labels.instance ?? ''} (job ${labels.job}) is down or not scraped: no usage or health metrics from it, and no budget alerts unless another replica is up.`
     );
 
   // A ServiceMonitor's job name; a default-named job is down as well, and is not the exporter's.

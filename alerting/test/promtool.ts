@@ -25,10 +25,18 @@ export interface AlertCheck {
   exp_alerts: ExpectedAlert[];
 }
 
+/** At `eval_time`, `expr` returns exactly `exp_samples` (labels as a series selector text, see {@link series}). */
+export interface ExpressionCheck {
+  expr: string;
+  eval_time: string;
+  exp_samples: { labels: string; value: number }[];
+}
+
 export interface RuleTestCase {
   interval: string;
   input_series: InputSeries[];
   alert_rule_test: AlertCheck[];
+  promql_expr_test?: ExpressionCheck[];
 }
 
 /** Runs one `promtool test rules` case against `ruleFile`; returns its exit status and output. */

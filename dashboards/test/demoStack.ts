@@ -104,46 +104,59 @@ export function writeDemoConfig(
   return path;
 }
 
+/**
+ * The demo stack: `replicas` exporters, each on its own copy of the demo (same logs, config and budgets, so the same
+ * budget gauges, as replicas sharing one ledger export), scraped by one Prometheus as job `tokenledger`, one target
+ * (`instance`) each.
+ */
 export class DemoStack {
   private constructor(
-    readonly dir: string,
-    readonly serve: ServeProcess,
+    readonly dirs: readonly string[],
+    readonly serves: readonly ServeProcess[],
     readonly prometheus: Prometheus
   ) {}
 
-  static async start(): Promise<DemoStack> {
+  static async start(replicas = 1): Promise<DemoStack> {
     requireBuiltCli();
     requireBinary('prometheus', 'prometheus');
-    const dir = tempDir('tl-dashboards-');
-    const serve = await ServeProcess.start(writeDemoConfig(dir, {}, [API_KEY_BUDGET]));
+    const dirs: string[] = [];
+    const serves: ServeProcess[] = [];
     let prometheus: Prometheus | undefined;
     try {
-      await waitFor(
-        'the demo logs to be ingested',
-        async () => ((await serve.metricSum('tokenledger_lines_read_total')) >= 1500 ? true : undefined),
-        60_000,
-        100
-      );
-      prometheus = await Prometheus.start({ targets: [new URL(serve.baseUrl).host], interval: '1s' });
+      for (let i = 0; i < replicas; i++) {
+        const dir = tempDir('tl-dashboards-');
+        dirs.push(dir);
+        serves.push(await ServeProcess.start(writeDemoConfig(dir, {}, [API_KEY_BUDGET])));
+      }
+      for (const serve of serves)
+        await waitFor(
+          'the demo logs to be ingested',
+          async () => ((await serve.metricSum('tokenledger_lines_read_total')) >= 1500 ? true : undefined),
+          60_000,
+          100
+        );
+      prometheus = await Prometheus.start({ targets: serves.map((s) => new URL(s.baseUrl).host), interval: '1s' });
       await prometheus.waitForTargetsUp();
-      return new DemoStack(dir, serve, prometheus);
+      return new DemoStack(dirs, serves, prometheus);
     } catch (e) {
       await prometheus?.stop();
-      await serve.stop();
+      for (const serve of serves) await serve.stop();
       throw e;
     }
   }
 
   /**
-   * Appends `freshLines` stamped now and a line that is not JSON, then waits until Prometheus has scraped them
-   * and a few more samples, so rates over the last minute are non-zero. Returns the time (Unix seconds) to
-   * evaluate queries at: right after those samples, however long the queries then take to run.
+   * Appends `freshLines` stamped now and a line that is not JSON to every replica's log, then waits until Prometheus
+   * has scraped them and a few more samples, so rates over the last minute are non-zero. Returns the time (Unix
+   * seconds) to evaluate queries at: right after those samples, however long the queries then take to run.
    */
   async appendFresh(): Promise<number> {
-    const before = await this.serve.metricSum('tokenledger_lines_read_total');
+    let expected = 0;
     const lines = [...freshLines(Date.now()), '{"this line is not": json'];
-    appendFileSync(demoLog(this.dir), `${lines.join('\n')}\n`);
-    const expected = before + lines.length;
+    for (const [i, serve] of this.serves.entries()) {
+      expected += (await serve.metricSum('tokenledger_lines_read_total')) + lines.length;
+      appendFileSync(demoLog(this.dirs[i]!), `${lines.join('\n')}\n`);
+    }
     await waitFor(
       'Prometheus to scrape the fresh lines',
       async () => {
@@ -160,6 +173,6 @@ export class DemoStack {
 
   async stop(): Promise<void> {
     await this.prometheus.stop();
-    await this.serve.stop();
+    for (const serve of this.serves) await serve.stop();
   }
 }
