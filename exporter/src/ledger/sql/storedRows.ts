@@ -31,7 +31,7 @@ export function positionFromRow(r: Record<string, unknown>): ReadPosition {
   };
 }
 
-const optText = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const optText = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
 const optNumber = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 const optBigint = (v: unknown): bigint | undefined =>
   v === null || v === undefined ? undefined : BigInt(v as bigint | string);

@@ -1,0 +1,121 @@
+import { Client } from 'pg';
+import { LedgerError, LedgerUnavailableError, LedgerVersionError } from '../src/ledger/ledger';
+import { PostgresLedger } from '../src/ledger/postgres/postgresLedger';
+import { batchOf, describeLedgerContract, record } from './ledgerContract';
+import { PG_PASSWORD, RunningPostgres, startPostgres } from './postgres';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+// The ledger contract on a real PostgreSQL: a private cluster for this file, a new database per test.
+
+let pg: RunningPostgres;
+let databases = 0;
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(async () => pg?.stop());
+
+describeLedgerContract(
+  'PostgreSQL',
+  async () => ({ engine: 'postgres', url: await pg.createDatabase(`contract_${++databases}`), pool: 4 }),
+  true
+);
+
+describe('the PostgreSQL ledger beyond the contract', () => {
+  const open = (url: string, node = 'node-a') => PostgresLedger.open({ url, pool: 2, node });
+  const ALL = { fromMs: 0, toMs: Date.parse('2100-01-01T00:00:00Z'), filters: {}, groupBy: [], sort: 'cost' } as const;
+
+  it('refuses a wrong password or a missing database in one clear line, and waits for nothing', async () => {
+    const wrong = pg.url().replace(`:${PG_PASSWORD}@`, ':hunter2@');
+    const refused = await open(wrong).then(
+      () => undefined,
+      (e: Error) => e
+    );
+    expect(refused).toBeInstanceOf(LedgerError);
+    expect(refused).not.toBeInstanceOf(LedgerUnavailableError);
+    expect(refused!.message).toMatch(/PostgreSQL refused the login .*check the user and the password/);
+    expect(refused!.message).not.toContain('hunter2');
+    expect(refused!.message.split('\n')).toHaveLength(1);
+    await expect(open(pg.url('no_such_db'))).rejects.toThrow(/database "no_such_db" does not exist; create it first/);
+  });
+
+  it('calls a server that does not answer unavailable (worth waiting for), not wrong', async () => {
+    const closed = pg.url().replace(`:${pg.port}/`, ':1/');
+    const refused = open(closed);
+    await expect(refused).rejects.toBeInstanceOf(LedgerUnavailableError);
+    await expect(refused).rejects.toThrow(/PostgreSQL cannot be reached/);
+  });
+
+  it('lets replicas that start together create the schema once, and refuses a newer schema', async () => {
+    const url = await pg.createDatabase('together');
+    const replicas = await Promise.all(['a', 'b', 'c'].map((n) => open(url, n)));
+    await Promise.all(replicas.map((r) => r.close()));
+    const admin = new Client(pg.adminConfig('together'));
+    admin.on('error', () => undefined);
+    await admin.connect();
+    try {
+      await admin.query(`UPDATE meta SET value = '9' WHERE key = 'schema_version'`);
+    } finally {
+      await admin.end();
+    }
+    await expect(open(url)).rejects.toBeInstanceOf(LedgerVersionError);
+  });
+
+  it('puts each month in its own partition, made as batches need it', async () => {
+    const url = await pg.createDatabase('partitions');
+    const ledger = await open(url);
+    try {
+      const jan = Date.parse('2026-01-31T23:59:59.999Z');
+      await ledger.commitBatch(
+        batchOf(ledger, [
+          record('a', jan, 1),
+          record('b', jan + 1, 1),
+          record('c', Date.parse('2027-06-15T00:00:00Z'), 1),
+        ])
+      );
+      const admin = new Client(pg.adminConfig('partitions'));
+      admin.on('error', () => undefined);
+      await admin.connect();
+      try {
+        const parts = await admin.query<{ name: string; n: string }>(
+          `SELECT c.relname AS name, (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM ' || c.relname, false, true, '')))[1]::text AS n
+           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+           WHERE p.relname = 'usage' ORDER BY 1`
+        );
+        expect(parts.rows).toEqual([
+          { name: 'usage_p202601', n: '1' },
+          { name: 'usage_p202602', n: '1' },
+          { name: 'usage_p202706', n: '1' },
+        ]);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('fails a commit while PostgreSQL is down, and stores the same batch exactly once when it is back', async () => {
+    const url = await pg.createDatabase('comeback');
+    const ledger = await open(url);
+    try {
+      await ledger.commitBatch(batchOf(ledger, [record('before', T0, 1, 10n)]));
+      const batch = batchOf(ledger, [record('during', T0 + 1, 2, 20n)], {
+        counters: [{ name: 'lines_read', label: 'gw', delta: 1 }],
+      });
+      await pg.kill();
+      await expect(ledger.commitBatch(batch)).rejects.toBeInstanceOf(LedgerUnavailableError);
+      await expect(ledger.breakdown({ ...ALL, limit: undefined })).rejects.toBeInstanceOf(LedgerUnavailableError);
+      await pg.restart();
+      await ledger.commitBatch(batch);
+      await ledger.commitBatch(batch); // a retry after an answer that was lost
+      expect((await ledger.breakdown({ ...ALL, limit: undefined })).total).toMatchObject({
+        requests: 2,
+        costPusd: 30n,
+      });
+      expect(await ledger.counters()).toEqual([{ name: 'lines_read', label: 'gw', value: 1 }]);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
