@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { insertUsageDirectly } from './duckdbFile';
+import { LEDGER_ENGINES, TestLedger, testLedger } from './testLedger';
 import { requireBuiltCli, ServeProcess, sumSamples, tempDir, waitFor } from './helpers';
 
 /**
@@ -123,14 +124,15 @@ function groupBy<K extends keyof Rec>(rs: Rec[], ...keys: K[]): Map<string, Rec[
   return m;
 }
 
-describe('chargeback API', () => {
+describe.each(LEDGER_ENGINES)('chargeback API on %s', (engine) => {
   let serve: ServeProcess;
   let dir: string;
   let config: string;
+  let ledger: TestLedger;
   const from = String(monthStart);
   const to = String(now + 3600_000);
 
-  const configText = (budgets: string) => `ledger: ledger.duckdb
+  const configText = (budgets: string) => `ledger: ${ledger.setting}
 prices: prices.yaml
 listen: 127.0.0.1:0
 poll_interval_ms: 50
@@ -152,6 +154,7 @@ ${budgets}`;
   beforeAll(async () => {
     requireBuiltCli();
     dir = tempDir();
+    ledger = await testLedger(engine);
     writeFileSync(join(dir, 'prices.yaml'), PRICES);
     writeFileSync(join(dir, 'gw.log'), records.map(line).join('\n') + '\n');
     config = join(dir, 'tokenledger.yaml');
@@ -162,7 +165,10 @@ ${budgets}`;
       return res.body.records === records.length ? true : undefined;
     });
   });
-  afterAll(async () => serve?.stop());
+  afterAll(async () => {
+    await serve?.stop();
+    await ledger?.stop();
+  });
 
   async function get(
     path: string,

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { LedgerError, LedgerUnavailableError, LedgerVersionError } from '../src/ledger/ledger';
-import { PostgresLedger } from '../src/ledger/postgres/postgresLedger';
+import { pgTime, PostgresLedger } from '../src/ledger/postgres/postgresLedger';
 import { batchOf, describeLedgerContract, record } from './ledgerContract';
 import { PG_PASSWORD, RunningPostgres, startPostgres } from './postgres';
 
@@ -117,5 +117,13 @@ describe('the PostgreSQL ledger beyond the contract', () => {
     } finally {
       await ledger.close();
     }
+  });
+});
+
+describe('times bound for PostgreSQL', () => {
+  it('are written so that PostgreSQL reads them back, up to the end of the range a query may name', () => {
+    expect(pgTime(0)).toBe('1970-01-01 00:00:00.000');
+    expect(pgTime(Date.UTC(2026, 11, 1, 9, 5, 7, 42))).toBe('2026-12-01 09:05:07.042');
+    expect(pgTime(Date.UTC(10000, 0, 1))).toBe('10000-01-01 00:00:00.000');
   });
 });

@@ -2,7 +2,7 @@ import { Router, Request, Response, NextFunction } from 'express';
 import { ApiToken, AuthConfig, authenticate } from '../auth/apiTokens';
 import { budgetJson } from '../budgets/budgets';
 import type { BudgetTracker } from '../budgets/budgetTracker';
-import type { Ledger } from '../ledger/ledger';
+import { type Ledger, LedgerUnavailableError } from '../ledger/ledger';
 import { Dimension, DIMENSIONS, isDimension, remainder, Scope, sortMeasure, toReportRow } from '../ledger/queries';
 import type { Logger } from '../log';
 import { toCsv } from '../csv';
@@ -26,6 +26,9 @@ export interface ApiDeps {
   auth: () => AuthConfig;
   log: Logger;
 }
+
+/** Seconds a caller is told to wait when the ledger's server cannot be reached. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 const FILTERS = DIMENSIONS as readonly string[];
 const BREAKDOWN_PARAMS = ['from', 'to', 'groupBy', 'sort', 'limit', 'other', 'format', ...FILTERS];
@@ -195,6 +198,13 @@ export function chargebackApi(deps: ApiDeps): Router {
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ApiError) {
       res.status(err.status).json({ error: err.message, ...(err.parameter ? { parameter: err.parameter } : {}) });
+      return;
+    }
+    if (err instanceof LedgerUnavailableError) {
+      // The ledger's server is down or restarting: worth asking again soon. Its message stays in the log.
+      deps.log.warn(`API: ${err.message}`);
+      res.status(503).setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+      res.json({ error: 'the ledger cannot be reached; try again shortly' });
       return;
     }
     deps.log.error(`API error: ${(err as Error).stack ?? String(err)}`);

@@ -73,6 +73,9 @@ export interface Ledger {
    */
   readUsage(after: string | undefined, limit: number): Promise<{ rows: StoredUsage[]; next: string | undefined }>;
 
+  /** Resolves when the ledger answers; LedgerUnavailableError when its server cannot be reached. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -24,6 +24,9 @@ import { patternProblems } from '../sources/glob';
 import { readStream } from '../sources/streamSource';
 import type { ReadHandler } from '../sources/types';
 
+/** How often an idle replica asks the ledger whether it answers (for /readyz). */
+const LEDGER_CHECK_INTERVAL_MS = 2_000;
+
 /** Ingest lag beyond which /readyz reports not ready. */
 const MAX_READY_LAG_SECONDS = 300;
 
@@ -52,6 +55,9 @@ export class ExporterService {
   private readonly rejectFile: RejectFile;
   /** Since when the commits of a batch have been failing (retried meanwhile), or undefined. */
   private commitsFailingSinceMs: number | undefined;
+  /** Since when the ledger's server has not answered a ping (checkLedger), or undefined. */
+  private ledgerUnreachableSinceMs: number | undefined;
+  private lastLedgerCheckMs = 0;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   /** The message of the last failed reload, until one succeeds: a repeat of it is not logged again. */
@@ -182,10 +188,30 @@ export class ExporterService {
       let readAny = false;
       for (const f of this.followed) readAny = (await f.follower.poll(f.handler)) || readAny;
       await this.pipeline.commit();
+      await this.checkLedger();
       if (!readAny) {
         await this.pipeline.flush();
         await sleep(this.config.pollIntervalMs);
       }
+    }
+  }
+
+  /**
+   * Asks the ledger every few seconds whether it answers: /readyz must say so when the shared ledger's server
+   * is down, also while this replica has nothing to commit (so no failing commit would tell).
+   */
+  private async checkLedger(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastLedgerCheckMs < LEDGER_CHECK_INTERVAL_MS) return;
+    this.lastLedgerCheckMs = now;
+    try {
+      await this.ledger.ping();
+      if (this.ledgerUnreachableSinceMs !== undefined) this.log.info('the ledger answers again');
+      this.ledgerUnreachableSinceMs = undefined;
+    } catch (e) {
+      if (!(e instanceof LedgerUnavailableError)) throw e;
+      if (this.ledgerUnreachableSinceMs === undefined) this.log.warn(`${e.message}; reading waits until it answers`);
+      this.ledgerUnreachableSinceMs ??= now;
     }
   }
 
@@ -211,6 +237,8 @@ export class ExporterService {
    */
   notReadyReason(): string | undefined {
     if (this.loopError) return 'ingestion stopped after an error; see the log';
+    if (this.ledgerUnreachableSinceMs !== undefined)
+      return `the ledger cannot be reached since ${new Date(this.ledgerUnreachableSinceMs).toISOString()} (see the log)`;
     if (this.commitsFailingSinceMs !== undefined)
       return `ledger commits failing since ${new Date(this.commitsFailingSinceMs).toISOString()} (retried; see the log)`;
     if (this.stopping) return 'shutting down';

@@ -467,6 +467,9 @@ export class DuckDbLedger implements Ledger {
     };
   }
 
+  /** An embedded file is always there once open. */
+  async ping(): Promise<void> {}
+
   /** Closes the ledger; closing it again does nothing. */
   async close(): Promise<void> {
     if (this.closed) return;

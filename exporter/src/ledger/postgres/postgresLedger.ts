@@ -54,8 +54,15 @@ export interface PostgresOptions {
 
 const DIALECT: SqlDialect = { epochMs: (expr) => `(extract(epoch from ${expr}) * 1000)::bigint` };
 
-/** A time as PostgreSQL reads a `timestamp` (UTC, no zone). */
-const pgTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+/**
+ * A time as PostgreSQL reads a `timestamp` (UTC, no zone). Not toISOString: past year 9999 (the end of the
+ * range a query may name) it writes "+010000", which PostgreSQL reads as a zone.
+ */
+export function pgTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`;
+}
 const bindValue = (v: SqlValue): unknown =>
   v instanceof SqlTime ? pgTime(v.ms) : typeof v === 'bigint' ? String(v) : v;
 
@@ -436,6 +443,10 @@ export class PostgresLedger implements Ledger {
       rows: rows.map(usageFromRow),
       next: rows.length < limit || !last ? undefined : JSON.stringify([last.start_text, last.record_key]),
     };
+  }
+
+  async ping(): Promise<void> {
+    await this.rows('SELECT 1');
   }
 
   async close(): Promise<void> {
