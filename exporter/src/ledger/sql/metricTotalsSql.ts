@@ -24,7 +24,7 @@ export function metricTotalsQueries(table: string, where = 'TRUE'): { cells: str
       ORDER BY first_batch, user_id, tier, api_key, team, model, status`,
     byModel: `SELECT model, count(*) FILTER (WHERE NOT priced_on_ingest) AS unpriced,
         ${buckets}, count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS total_ms
-      FROM ${table} WHERE ${where} GROUP BY model`,
+      FROM ${table} WHERE ${where} GROUP BY model ORDER BY model`,
   };
 }
 
