@@ -93,4 +93,21 @@ describe('serve on PostgreSQL', () => {
     expect(await serve.metricSum('tokenledger_requests_total')).toBe(150);
     expect(await storedRequests('outage')).toBe(150);
   });
+
+  it('removes the months retention_months no longer keeps when it starts, and says so', async () => {
+    const dir = tempDir();
+    const url = await pg.createDatabase('retention');
+    // Lines of January 2025 (litellmLine's times): long before the month kept.
+    writeFileSync(join(dir, 'app.log'), lines(0, 30));
+    const config = pgConfig(dir, url);
+    serve = await ServeProcess.start(config);
+    await waitFor('the lines stored', async () => ((await storedRequests('retention')) === 30 ? true : undefined));
+    await serve.stop();
+    writeFileSync(config, `${readFileSync(config, 'utf8')}retention_months: 1\n`);
+    serve = await ServeProcess.start(config);
+    expect(serve.log).toMatch(/retention \(1 month\(s\) kept\): removed 2025-01/);
+    expect(await storedRequests('retention')).toBe(0);
+    const status = (await (await fetch(`${serve.baseUrl}/api/v1/status`)).json()) as { records: number };
+    expect(status.records).toBe(0);
+  });
 });

@@ -14,7 +14,7 @@ import { validatePattern } from '../sources/glob';
 import type { GatewayFormat } from '../types';
 import { parseIsoTime } from '../isoTime';
 import type { LedgerSpec } from '../ledger/open';
-import { readLedgerSpec, readNode } from './ledgerConfig';
+import { readLedgerSpec, readNode, readRetentionMonths } from './ledgerConfig';
 import { ConfigError, ConfigReader } from './reader';
 
 export const FORMATS = ['auto', 'litellm', 'kong', 'envoy', 'generic'] as const;
@@ -36,6 +36,8 @@ export interface Config {
   ledger: LedgerSpec;
   /** This replica's name, kept on every row it stores. */
   node: string;
+  /** Whole months kept besides the current one; undefined keeps everything. */
+  retentionMonths: number | undefined;
   rejectsFile: string;
   priceFiles: string[];
   litellmPricesEffectiveFromMs: number | undefined;
@@ -307,6 +309,7 @@ export function loadConfig(file: string): Config {
     file,
     ledger: readLedgerSpec(r, at, process.env),
     node: readNode(r),
+    retentionMonths: readRetentionMonths(r),
     rejectsFile: at(r.string('rejects_file') ?? './data/rejects.jsonl'),
     priceFiles: priceFiles.map(at),
     litellmPricesEffectiveFromMs: effectiveMs,

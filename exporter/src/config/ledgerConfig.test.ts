@@ -2,6 +2,7 @@ import { hostname, tmpdir } from 'node:os';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config';
+import { retentionCutoffMs } from './ledgerConfig';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-config-'));
 const BASE = 'prices: prices.yaml\nsources:\n  - { name: gw, paths: gw.log }\n';
@@ -71,5 +72,20 @@ describe('the ledger setting', () => {
     expect(refusal('ledger_memory_limit: lots\n')).toBe(
       'ledger_memory_limit: expected a size such as 512MB or 2GB, got "lots"'
     );
+  });
+});
+
+describe('retention_months', () => {
+  it('keeps everything unless set, and then whole months besides the current one', () => {
+    expect(load('').retentionMonths).toBeUndefined();
+    expect(load('retention_months: 13\n').retentionMonths).toBe(13);
+    expect(refusal('retention_months: 0\n')).toBe('retention_months: expected an integer >= 1, got 0');
+    expect(refusal('retention_months: "1y"\n')).toBe('retention_months: expected an integer >= 1, got "1y"');
+  });
+
+  it('cuts at the first instant of a UTC month, across a year boundary', () => {
+    expect(retentionCutoffMs(1, Date.UTC(2026, 0, 15, 12))).toBe(Date.UTC(2025, 11, 1));
+    expect(retentionCutoffMs(12, Date.UTC(2026, 11, 1))).toBe(Date.UTC(2025, 11, 1));
+    expect(retentionCutoffMs(1, Date.UTC(2026, 2, 31, 23, 59, 59, 999))).toBe(Date.UTC(2026, 1, 1));
   });
 });

@@ -64,3 +64,14 @@ export function readNode(r: ConfigReader): string {
   if (!NODE_NAME.test(node)) r.fail('node', 'a name of letters, digits and . _ : @ - (at most 128 characters)', node);
   return node;
 }
+
+/** `retention_months:` whole months kept besides the current one; undefined keeps everything. */
+export function readRetentionMonths(r: ConfigReader): number | undefined {
+  return r.has('retention_months') ? r.integer('retention_months', 0, 1) : undefined;
+}
+
+/** The first instant (UTC) of the oldest month kept: `months` before the month of `nowMs`. */
+export function retentionCutoffMs(months: number, nowMs: number): number {
+  const now = new Date(nowMs);
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, 1);
+}

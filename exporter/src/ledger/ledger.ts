@@ -73,6 +73,12 @@ export interface Ledger {
    */
   readUsage(after: string | undefined, limit: number): Promise<{ rows: StoredUsage[]; next: string | undefined }>;
 
+  /**
+   * Retention: removes every request that started before `cutoffMs` (the first instant of a UTC month), with
+   * its rollup; PostgreSQL drops whole monthly partitions. Returns the months removed, as "YYYY-MM".
+   */
+  dropMonthsBefore(cutoffMs: number): Promise<string[]>;
+
   /** Resolves when the ledger answers; LedgerUnavailableError when its server cannot be reached. */
   ping(): Promise<void>;
 

@@ -2,7 +2,8 @@ import { mkdirSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname } from 'node:path';
 import { Config, loadConfig } from '../config/config';
-import { Ledger, LedgerUnavailableError } from '../ledger/ledger';
+import { retentionCutoffMs } from '../config/ledgerConfig';
+import { Ledger, LedgerError, LedgerUnavailableError } from '../ledger/ledger';
 import { ledgerLocation, openLedger } from '../ledger/open';
 import { repriceWith } from '../ledger/reprice';
 import type { Logger } from '../log';
@@ -23,6 +24,9 @@ import { describeEvent } from '../sources/followerEvents';
 import { patternProblems } from '../sources/glob';
 import { readStream } from '../sources/streamSource';
 import type { ReadHandler } from '../sources/types';
+
+/** How often months beyond `retention_months` are looked for. */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** How often an idle replica asks the ledger whether it answers (for /readyz). */
 const LEDGER_CHECK_INTERVAL_MS = 2_000;
@@ -58,6 +62,7 @@ export class ExporterService {
   /** Since when the ledger's server has not answered a ping (checkLedger), or undefined. */
   private ledgerUnreachableSinceMs: number | undefined;
   private lastLedgerCheckMs = 0;
+  private lastRetentionMs = 0;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   /** The message of the last failed reload, until one succeeds: a repeat of it is not logged again. */
@@ -118,6 +123,7 @@ export class ExporterService {
           `${config.rejectsFile}: added ${recovered} quarantined line(s) the ledger holds and the file missed (stopped between a commit and its append)`
         );
       await service.reprice();
+      await service.applyRetention();
       await service.startSources();
       const api = chargebackApi({ ledger, budgets: service.budgets, auth: () => service.auth, log });
       service.server = await listen(
@@ -189,10 +195,27 @@ export class ExporterService {
       for (const f of this.followed) readAny = (await f.follower.poll(f.handler)) || readAny;
       await this.pipeline.commit();
       await this.checkLedger();
+      if (Date.now() - this.lastRetentionMs >= RETENTION_INTERVAL_MS) await this.applyRetention();
       if (!readAny) {
         await this.pipeline.flush();
         await sleep(this.config.pollIntervalMs);
       }
+    }
+  }
+
+  /** Removes the months `retention_months` no longer keeps (at start, then every RETENTION_INTERVAL_MS). */
+  private async applyRetention(): Promise<void> {
+    this.lastRetentionMs = Date.now();
+    if (this.config.retentionMonths === undefined) return;
+    await this.pipeline.flush();
+    try {
+      const dropped = await this.ledger.dropMonthsBefore(retentionCutoffMs(this.config.retentionMonths, Date.now()));
+      if (dropped.length)
+        this.log.info(`retention (${this.config.retentionMonths} month(s) kept): removed ${dropped.join(', ')}`);
+    } catch (e) {
+      // Tried again at the next pass; ingestion goes on meanwhile.
+      if (!(e instanceof LedgerError)) throw e;
+      this.log.warn(`retention pass failed: ${e.message}`);
     }
   }
 

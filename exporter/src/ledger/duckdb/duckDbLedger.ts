@@ -467,6 +467,20 @@ export class DuckDbLedger implements Ledger {
     };
   }
 
+  /** Deletes the rows (DuckDB has no partitions to drop), in one transaction with their rollup. */
+  async dropMonthsBefore(cutoffMs: number): Promise<string[]> {
+    const months = await this.rows(
+      `SELECT DISTINCT strftime(hour, '%Y-%m') AS m FROM usage_hourly WHERE hour < $1 ORDER BY m`,
+      [ts(cutoffMs)]
+    );
+    if (!months.length) return [];
+    await this.transaction(async (db) => {
+      await db.run('DELETE FROM usage WHERE start_time < $1', [ts(cutoffMs)]);
+      await db.run('DELETE FROM usage_hourly WHERE hour < $1', [ts(cutoffMs)]);
+    });
+    return months.map((r) => String(r.m));
+  }
+
   /** An embedded file is always there once open. */
   async ping(): Promise<void> {}
 

@@ -37,6 +37,12 @@ export function isRetryableConflict(e: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/** A row for a month whose partition is not there (23514, "no partition of relation ... found for row"). */
+export function isMissingPartition(e: unknown): boolean {
+  const err = e as PgLikeError;
+  return err.code === '23514' && /no partition of relation/.test(err.message ?? '');
+}
+
 /**
  * The ledger error for what node-postgres threw while doing `what`: unavailable (worth retrying) or not, with
  * one clear sentence for what a user gets wrong (the password, the database's name). Only the first line of

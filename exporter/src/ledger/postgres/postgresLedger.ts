@@ -18,7 +18,7 @@ import {
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
 import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Series, UsageTotals } from '../queries';
-import type { RowFormat, StoredUsage } from '../rows';
+import { monthOf, RowFormat, StoredUsage } from '../rows';
 import { ROLLUP_KEY } from '../schema';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
@@ -40,8 +40,16 @@ import {
   Statement,
   timeSeriesStatement,
 } from '../sql/usageQueries';
-import { classify, isRetryableConflict } from './errors';
-import { CREATE_STAGING, CREATE_TABLES, createPartitions, INSERT_NEW_ROWS, SCHEMA_VERSION } from './schema';
+import { classify, isMissingPartition, isRetryableConflict } from './errors';
+import {
+  CREATE_STAGING,
+  CREATE_TABLES,
+  createPartitions,
+  INSERT_NEW_ROWS,
+  monthPartition,
+  partitionMonth,
+  SCHEMA_VERSION,
+} from './schema';
 
 export interface PostgresOptions {
   /** postgres://user[:password]@host:port/database (the password may come from `password` instead). */
@@ -193,6 +201,12 @@ export class PostgresLedger implements Ledger {
         await this.ensurePartitions(b.rows.months);
         return await this.inTransaction((c) => this.storeBatch(c, b));
       } catch (e) {
+        if (attempt < CONFLICT_RETRIES && isMissingPartition(e)) {
+          // Another replica's retention dropped a month this batch has rows of: made again, and dropped again
+          // by the next retention pass.
+          this.months.clear();
+          continue;
+        }
         if (attempt < CONFLICT_RETRIES && isRetryableConflict(e)) continue;
         throw classify(this.location, 'cannot commit a batch', e);
       }
@@ -443,6 +457,29 @@ export class PostgresLedger implements Ledger {
       rows: rows.map(usageFromRow),
       next: rows.length < limit || !last ? undefined : JSON.stringify([last.start_text, last.record_key]),
     };
+  }
+
+  /**
+   * Drops the monthly partitions of `usage` and `usage_hourly` that end at or before the cutoff, each pair in
+   * one transaction; replicas doing it at once take turns (the partitions' advisory lock).
+   */
+  async dropMonthsBefore(cutoffMs: number): Promise<string[]> {
+    const cutoff = monthOf(cutoffMs);
+    const parts = await this.rows(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       WHERE p.relname = 'usage' AND p.relnamespace = to_regnamespace(current_schema())::oid`
+    );
+    const dropped: string[] = [];
+    for (const month of parts.map((r) => partitionMonth(String(r.name))).filter((m) => m !== undefined && m < cutoff)) {
+      const p = monthPartition(month!);
+      await this.inTransaction(async (c) => {
+        await c.query(`SELECT pg_advisory_xact_lock(hashtext('tokenledger partitions'))`);
+        await c.query(`DROP TABLE IF EXISTS usage_${p.suffix}; DROP TABLE IF EXISTS usage_hourly_${p.suffix}`);
+      });
+      this.months.delete(month!);
+      dropped.push(p.from.slice(0, 7));
+    }
+    return dropped.sort();
   }
 
   async ping(): Promise<void> {

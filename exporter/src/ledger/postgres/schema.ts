@@ -116,6 +116,12 @@ export function monthPartition(month: number): { suffix: string; from: string; t
   };
 }
 
+/** The month of a partition's name (`usage_p202611`), or undefined for a name that is not one. */
+export function partitionMonth(name: string): number | undefined {
+  const m = /_p(\d{4})(\d{2})$/.exec(name);
+  return m ? Number(m[1]) * 12 + Number(m[2]) - 1 : undefined;
+}
+
 /** The partitions of both partitioned tables for one month. */
 export function createPartitions(month: number): string {
   const p = monthPartition(month);
