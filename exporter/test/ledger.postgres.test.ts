@@ -25,7 +25,7 @@ describe('the PostgreSQL ledger beyond the contract', () => {
   const open = (url: string, node = 'node-a') => PostgresLedger.open({ url, pool: 2, node });
   const ALL = { fromMs: 0, toMs: Date.parse('2100-01-01T00:00:00Z'), filters: {}, groupBy: [], sort: 'cost' } as const;
 
-  it('refuses a wrong password or a missing database in one clear line, and waits for nothing', async () => {
+  it('refuses a wrong password, a missing database or an unknown host in one clear line, and waits for nothing', async () => {
     const wrong = pg.url().replace(`:${PG_PASSWORD}@`, ':hunter2@');
     const refused = await open(wrong).then(
       () => undefined,
@@ -37,6 +37,9 @@ describe('the PostgreSQL ledger beyond the contract', () => {
     expect(refused!.message).not.toContain('hunter2');
     expect(refused!.message.split('\n')).toHaveLength(1);
     await expect(open(pg.url('no_such_db'))).rejects.toThrow(/database "no_such_db" does not exist; create it first/);
+    const unknownHost = open(pg.url().replace('127.0.0.1', 'no-such-host.invalid'));
+    await expect(unknownHost).rejects.not.toBeInstanceOf(LedgerUnavailableError);
+    await expect(unknownHost).rejects.toThrow(/its host is not found; check the URL/);
   });
 
   it('calls a server that does not answer unavailable (worth waiting for), not wrong', async () => {

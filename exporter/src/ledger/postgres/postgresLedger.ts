@@ -129,6 +129,9 @@ export class PostgresLedger implements Ledger {
       await ledger.init();
     } catch (e) {
       await pool.end().catch(() => undefined);
+      // At start a host name that does not resolve is a wrong URL, not a server to wait for (later, a blip of DNS).
+      if ((e as { code?: string }).code === 'ENOTFOUND')
+        throw new LedgerError(`${location}: cannot open the ledger: its host is not found; check the URL`);
       throw classify(location, 'cannot open the ledger', e);
     }
     return ledger;
