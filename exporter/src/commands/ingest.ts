@@ -30,8 +30,10 @@ export const INGEST_USAGE = `Usage: tokenledger ingest (--db FILE --prices FILE 
                  mapping, key_namespace of the source whose paths match a file) apply, as in serve; its
                  price books unless --prices is given, and its ledger unless --db is given (stop serve first:
                  one process writes a ledger)
+  --db           a DuckDB file, or the shared ledger's postgres:// URL (rows are stored as this host's node,
+                 or the config's node:)
   --format       auto (default), litellm, kong, envoy; replaces the format of a configured source
-  --rejects      quarantine file for refused lines (default: rejects.jsonl beside the ledger)
+  --rejects      quarantine file for refused lines (default: rejects.jsonl beside a DuckDB ledger, else here)
   --batch-lines  lines per ledger transaction (default ${DEFAULTS.batchLines})`;
 
 /** Runs `tokenledger ingest`; returns the exit code (0 even when lines were rejected: they are reported). */

@@ -9,7 +9,7 @@ export const REPORT_USAGE = `Usage: tokenledger report --db FILE --from ISO --to
                          [--sort cost|charge|tokens|requests] [--limit N] [--user U ...] [--model M ...] [--team T ...] [--tier T ...] [--api-key K ...]
   Totals per group for [from, to) (from inclusive, to exclusive, UTC). Dimensions: ${DIMENSIONS.join(', ')};
   --group-by takes a comma-separated list and may be repeated (each dimension once).
-  costUsd and chargeUsd are exact decimal strings.`;
+  costUsd and chargeUsd are exact decimal strings. --db: a DuckDB file, or the shared ledger's postgres:// URL.`;
 
 type Row = Record<string, string | number>;
 
