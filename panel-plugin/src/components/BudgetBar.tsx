@@ -1,6 +1,10 @@
 import { css, cx } from '@emotion/css';
-import type { DisplayProcessor, GrafanaTheme2, ThresholdsConfig } from '@grafana/data';
-import { formattedValueToString } from '@grafana/data';
+import {
+  type DisplayProcessor,
+  formattedValueToString,
+  type GrafanaTheme2,
+  type ThresholdsConfig,
+} from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import React from 'react';
 
