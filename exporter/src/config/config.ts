@@ -308,7 +308,7 @@ export function loadConfig(file: string): Config {
   const config: Config = {
     file,
     ledger: readLedgerSpec(r, at, process.env),
-    node: readNode(r),
+    node: readNode(r, process.env),
     retentionMonths: readRetentionMonths(r),
     rejectsFile: at(r.string('rejects_file') ?? './data/rejects.jsonl'),
     priceFiles: priceFiles.map(at),

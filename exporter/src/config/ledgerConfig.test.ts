@@ -38,6 +38,15 @@ describe('the ledger setting', () => {
     });
   });
 
+  it('takes the node from the environment variable node_env names (a Kubernetes node name)', () => {
+    process.env.TL_TEST_NODE = 'ip-10-0-3-17.eu-west-1.compute.internal';
+    try {
+      expect(load('node_env: TL_TEST_NODE\n').node).toBe('ip-10-0-3-17.eu-west-1.compute.internal');
+    } finally {
+      delete process.env.TL_TEST_NODE;
+    }
+  });
+
   it('is the shared PostgreSQL ledger for a postgres:// URL, or a mapping with the password in the environment', () => {
     expect(load('ledger: postgres://tl:pw@db.internal:5432/tokenledger\n').ledger).toEqual({
       engine: 'postgres',
@@ -67,7 +76,13 @@ describe('the ledger setting', () => {
     expect(bad).toBe('ledger: expected a valid postgres://user@host:port/database URL, got "(unparsable URL)"');
     expect(bad).not.toContain('hunter2');
     expect(refusal('node: "gw node 3"\n')).toBe(
-      'node: expected a name of letters, digits and . _ : @ - (at most 128 characters), got "gw node 3"'
+      'node: expected a name of letters, digits and . _ : @ - (at most 253 characters), got "gw node 3"'
+    );
+    expect(refusal('node_env: TL_TEST_NODE\n')).toBe(
+      'node_env: expected the name of a set environment variable (TL_TEST_NODE is not set or empty), got "TL_TEST_NODE"'
+    );
+    expect(refusal('node: a\nnode_env: TL_TEST_NODE\n')).toBe(
+      'node_env: expected either node or node_env, not both, got "TL_TEST_NODE"'
     );
     expect(refusal('ledger_memory_limit: lots\n')).toBe(
       'ledger_memory_limit: expected a size such as 512MB or 2GB, got "lots"'

@@ -4,8 +4,8 @@ import type { ConfigReader } from './reader';
 
 const DEFAULT_LEDGER_FILE = './data/ledger.duckdb';
 const SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
-/** A node name: a host name, a pod name or the like; kept on every row, so short and plain. */
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+/** A node name: a host name, a Kubernetes node or pod name (up to 253 characters) or the like; kept on every row. */
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,252}$/;
 
 /**
  * `ledger:` and its neighbours. A DuckDB file path (the default), a PostgreSQL URL, or
@@ -58,10 +58,22 @@ function postgresSpec(
   return { engine: 'postgres', url, pool, ...(password !== undefined ? { password } : {}) };
 }
 
-/** `node:`, this replica's name; the host's name by default. */
-export function readNode(r: ConfigReader): string {
-  const node = r.string('node') ?? hostname();
-  if (!NODE_NAME.test(node)) r.fail('node', 'a name of letters, digits and . _ : @ - (at most 128 characters)', node);
+/**
+ * `node:`, this replica's name, or `node_env:`, the environment variable that holds it (in Kubernetes, one set
+ * from spec.nodeName, so the name outlives the pod); the host's name by default.
+ */
+export function readNode(r: ConfigReader, env: NodeJS.ProcessEnv): string {
+  const variable = r.string('node_env');
+  let node = r.string('node');
+  let key = 'node';
+  if (variable !== undefined) {
+    if (node !== undefined) r.fail('node_env', 'either node or node_env, not both', variable);
+    node = env[variable];
+    key = 'node_env';
+    if (!node) r.fail('node_env', `the name of a set environment variable (${variable} is not set or empty)`, variable);
+  }
+  node ??= hostname();
+  if (!NODE_NAME.test(node)) r.fail(key, 'a name of letters, digits and . _ : @ - (at most 253 characters)', node);
   return node;
 }
 
