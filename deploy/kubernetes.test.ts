@@ -135,7 +135,7 @@ const NODE_NAME = 'gke-fleet-pool-1-7f3a9c';
 /**
  * Runs the init container's script with `sh` as the kubelet would, the container paths it writes and reads
  * mapped to a temp dir, and loads the config it wrote with the main container's environment. Returns the
- * config and the password the config loader read.
+ * config and the temp dir to remove.
  */
 function replicaConfig(): { config: Config; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tl-deploy-'));
