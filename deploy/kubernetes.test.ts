@@ -1,0 +1,330 @@
+/**
+ * deploy/kubernetes/ cannot be applied here (no cluster): this checks what would break it. Every manifest
+ * parses, has a known kind with its apiVersion and the fields that kind needs, and every name one object uses
+ * (a Secret's key, a ConfigMap, a volume, a container port, a Service's pods) is one another object declares.
+ * The config is the one a replica runs: the init container's own script is run by `sh`, with its mounts mapped
+ * to temp dirs, and its output goes through the exporter's real config loader with the password variable set
+ * as the Secret sets it; the ports, probes and mounts are checked against that config.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_EXPORTER_JOB } from '../alerting/src/exporterRules';
+import { Config, loadConfig } from '../exporter/src/config/config';
+import { loadPriceBooks } from '../exporter/src/pricing/loadPriceBook';
+
+const DIR = join(__dirname, 'kubernetes');
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  file: string;
+  [field: string]: unknown;
+}
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  ports?: { name: string; containerPort: number }[];
+  startupProbe?: Probe;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface Volume {
+  name: string;
+  configMap?: { name: string };
+  secret?: { secretName: string };
+  emptyDir?: object;
+  hostPath?: { path: string };
+}
+interface Workload extends Manifest {
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: { initContainers?: Container[]; containers: Container[]; volumes?: Volume[] };
+    };
+    volumeClaimTemplates?: { metadata: { name: string } }[];
+  };
+}
+interface Service extends Manifest {
+  spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[] };
+}
+
+/** The kinds the fleet uses, with their apiVersion and the fields each needs. */
+const KINDS: Record<string, { apiVersion: string; required: string[] }> = {
+  Secret: { apiVersion: 'v1', required: ['stringData'] },
+  ConfigMap: { apiVersion: 'v1', required: ['data'] },
+  Service: { apiVersion: 'v1', required: ['spec.selector', 'spec.ports'] },
+  DaemonSet: { apiVersion: 'apps/v1', required: ['spec.selector', 'spec.template.spec.containers'] },
+  StatefulSet: {
+    apiVersion: 'apps/v1',
+    required: ['spec.serviceName', 'spec.selector', 'spec.template.spec.containers'],
+  },
+  ServiceMonitor: { apiVersion: 'monitoring.coreos.com/v1', required: ['spec.selector', 'spec.endpoints'] },
+};
+
+const at = (o: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+
+const yamlFiles = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));
+const parsed = yamlFiles.flatMap((file) =>
+  parseAllDocuments(readFileSync(join(DIR, file), 'utf8')).map((doc, index) => ({ file, index, doc }))
+);
+const kustomization = parsed.find((p) => p.file === 'kustomization.yaml')!.doc.toJS() as { resources: string[] };
+const manifests: Manifest[] = parsed
+  .filter((p) => p.file !== 'kustomization.yaml')
+  .map((p) => ({ ...(p.doc.toJS() as Omit<Manifest, 'file'>), file: p.file }) as Manifest);
+
+function one<T extends Manifest>(kind: string, name: string): T {
+  const found = manifests.filter((m) => m.kind === kind && m.metadata.name === name);
+  if (found.length !== 1) throw new Error(`${found.length} ${kind}s named ${name} in deploy/kubernetes`);
+  return found[0] as T;
+}
+const workloads = manifests.filter((m): m is Workload => m.kind === 'DaemonSet' || m.kind === 'StatefulSet');
+const services = manifests.filter((m): m is Service => m.kind === 'Service');
+const podsOf = (s: Service) =>
+  workloads.filter((w) => Object.entries(s.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v));
+
+const daemonSet = one<Workload>('DaemonSet', 'tokenledger');
+const pod = daemonSet.spec.template.spec;
+const tokenledger = pod.containers.find((c) => c.name === 'tokenledger')!;
+const nodeConfig = pod.initContainers!.find((c) => c.name === 'node-config')!;
+const configMap = one<Manifest & { data: Record<string, string> }>('ConfigMap', 'tokenledger-config');
+
+/** The ConfigMap key a container path is, when the ConfigMap is mounted as a directory there. */
+function configMapFileAt(c: Container, path: string): string | undefined {
+  for (const m of c.volumeMounts ?? []) {
+    const volume = pod.volumes!.find((v) => v.name === m.name);
+    if (volume?.configMap?.name === configMap.metadata.name && posix.dirname(path) === m.mountPath)
+      return configMap.data[posix.basename(path)];
+  }
+  return undefined;
+}
+
+/** The mount of `c` a container path lies in (the longest one). */
+const mountOf = (c: Container, path: string) =>
+  (c.volumeMounts ?? [])
+    .filter((m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+
+/** What a secretKeyRef in a pod resolves to. */
+function secretValue(ref: { name: string; key: string }): string {
+  const secret = one<Manifest & { stringData: Record<string, string> }>('Secret', ref.name);
+  const value = secret.stringData[ref.key];
+  if (value === undefined) throw new Error(`Secret ${ref.name} has no key ${ref.key}`);
+  return value;
+}
+
+const NODE_NAME = 'gke-fleet-pool-1-7f3a9c';
+
+/**
+ * Runs the init container's script with `sh` as the kubelet would, the container paths it writes and reads
+ * mapped to a temp dir, and loads the config it wrote with the main container's environment. Returns the
+ * config and the temp dir to remove.
+ */
+function replicaConfig(): { config: Config; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-deploy-'));
+  const local = (containerPath: string) => join(dir, containerPath);
+  for (const m of nodeConfig.volumeMounts!) mkdirSync(local(m.mountPath), { recursive: true });
+  const configMount = nodeConfig.volumeMounts!.find((m) => m.name === 'config')!;
+  for (const [key, text] of Object.entries(configMap.data))
+    writeFileSync(join(local(configMount.mountPath), key), text);
+  const script = nodeConfig.command!.slice(-1)[0]!;
+  const mapped = nodeConfig.volumeMounts!.reduce((s, m) => s.split(m.mountPath).join(local(m.mountPath)), script);
+  const run = spawnSync(nodeConfig.command![0]!, [...nodeConfig.command!.slice(1, -1), mapped], {
+    env: { PATH: process.env.PATH, NODE_NAME },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`the init container's script failed: ${run.stderr}`);
+
+  const configArg = tokenledger.args![tokenledger.args!.indexOf('--config') + 1]!;
+  const env = Object.fromEntries(
+    (tokenledger.env ?? []).map((e) => [e.name, e.value ?? secretValue(e.valueFrom!.secretKeyRef!)])
+  );
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return { config: loadConfig(local(configArg)), dir };
+  } finally {
+    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+describe('deploy/kubernetes', () => {
+  it('lists every manifest file in kustomization.yaml, and nothing else', () => {
+    expect([...kustomization.resources].sort()).toEqual(yamlFiles.filter((f) => f !== 'kustomization.yaml').sort());
+  });
+
+  it.each(parsed.map((p) => [`${p.file} (document ${p.index + 1})`, p] as const))('%s parses as YAML', (_what, p) => {
+    expect(p.doc.errors.map((e) => e.message)).toEqual([]);
+  });
+
+  it.each(manifests.map((m) => [`${m.file}: ${m.kind}/${m.metadata?.name}`, m] as const))(
+    '%s has a known kind, its apiVersion, a DNS name and the fields it needs',
+    (_what, m) => {
+      const kind = KINDS[m.kind];
+      expect(kind).toBeDefined();
+      expect(m.apiVersion).toBe(kind!.apiVersion);
+      expect(m.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      for (const field of kind!.required) expect([field, at(m, field) !== undefined]).toEqual([field, true]);
+    }
+  );
+
+  it.each(workloads.map((w) => [w.metadata.name, w] as const))(
+    '%s: selects its own pods, and every mount, Secret and ConfigMap it names exists',
+    (_name, w) => {
+      const spec = w.spec.template.spec;
+      expect(w.spec.template.metadata.labels).toEqual(expect.objectContaining(w.spec.selector.matchLabels));
+      const volumes = [
+        ...(spec.volumes ?? []).map((v) => v.name),
+        ...(w.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name),
+      ];
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        expect(c.image).toMatch(/\S/);
+        for (const m of c.volumeMounts ?? []) expect(volumes).toContain(m.name);
+        for (const e of c.env ?? [])
+          if (e.valueFrom?.secretKeyRef) expect(secretValue(e.valueFrom.secretKeyRef)).toBeTruthy();
+      }
+      for (const v of spec.volumes ?? []) {
+        if (v.configMap) expect(one('ConfigMap', v.configMap.name)).toBeDefined();
+        if (v.secret) expect(one('Secret', v.secret.secretName)).toBeDefined();
+      }
+    }
+  );
+
+  it.each(services.map((s) => [s.metadata.name, s] as const))(
+    'Service %s selects pods whose container has each port it targets',
+    (_name, s) => {
+      const targets = podsOf(s);
+      expect(targets.length).toBeGreaterThan(0);
+      for (const w of targets)
+        for (const p of s.spec.ports) {
+          const ports = w.spec.template.spec.containers.flatMap((c) => c.ports ?? []);
+          expect(ports.find((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort)).toBeDefined();
+        }
+    }
+  );
+
+  it('scrapes every replica, ready or not, under the job the shipped alerts expect', () => {
+    const monitor = one<
+      Manifest & {
+        spec: {
+          jobLabel: string;
+          selector: { matchLabels: Record<string, string> };
+          endpoints: { port: string; path: string }[];
+        };
+      }
+    >('ServiceMonitor', 'tokenledger');
+    const scraped = services.filter((s) =>
+      Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v)
+    );
+    expect(scraped.map((s) => s.metadata.name)).toEqual(['tokenledger-metrics']);
+    const metrics = scraped[0]!;
+    expect(podsOf(metrics)).toEqual([daemonSet]);
+    expect((metrics.spec as { publishNotReadyAddresses?: boolean }).publishNotReadyAddresses).toBe(true);
+    expect(metrics.metadata.labels?.[monitor.spec.jobLabel]).toBe(DEFAULT_EXPORTER_JOB);
+    for (const e of monitor.spec.endpoints) {
+      expect(metrics.spec.ports.map((p) => p.name)).toContain(e.port);
+      expect(e.path).toBe('/metrics');
+    }
+  });
+
+  describe('a replica', () => {
+    let replica: { config: Config; dir: string };
+    beforeAll(() => (replica = replicaConfig()));
+    afterAll(() => rmSync(replica.dir, { recursive: true, force: true }));
+
+    it("gets the shared PostgreSQL ledger, its password from the Secret, and its Kubernetes node's name", () => {
+      const { ledger, node } = replica.config;
+      expect(node).toBe(NODE_NAME);
+      expect(nodeConfig.env).toContainEqual({
+        name: 'NODE_NAME',
+        valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+      });
+      if (ledger.engine !== 'postgres') throw new Error(`the ledger is ${ledger.engine}, not PostgreSQL`);
+      expect(ledger.password).toBe(secretValue({ name: 'tokenledger-postgres', key: 'password' }));
+      expect(ledger.pool).toBeGreaterThan(0);
+    });
+
+    it('reaches the example PostgreSQL by its Service, with the role and database it creates', () => {
+      const { ledger } = replica.config;
+      if (ledger.engine !== 'postgres') throw new Error(`the ledger is ${ledger.engine}, not PostgreSQL`);
+      const url = new URL(ledger.url);
+      const service = one<Service>('Service', url.hostname);
+      expect(service.spec.ports.map((p) => p.port)).toContain(Number(url.port));
+      const postgres = podsOf(service)[0]!.spec.template.spec.containers[0]!;
+      const env = Object.fromEntries((postgres.env ?? []).map((e) => [e.name, e]));
+      expect([env['POSTGRES_USER']?.value, env['POSTGRES_DB']?.value]).toEqual([url.username, url.pathname.slice(1)]);
+      expect(env['POSTGRES_PASSWORD']?.valueFrom?.secretKeyRef).toEqual({
+        name: 'tokenledger-postgres',
+        key: 'password',
+      });
+    });
+
+    it('listens on every interface, on the container port the probes and Services use', () => {
+      const { listen } = replica.config;
+      expect(listen.host).toBe('0.0.0.0');
+      const http = tokenledger.ports!.find((p) => p.name === 'http')!;
+      expect(http.containerPort).toBe(listen.port);
+      expect(
+        [tokenledger.startupProbe, tokenledger.livenessProbe, tokenledger.readinessProbe].map((p) => p?.httpGet)
+      ).toEqual([
+        { path: '/healthz', port: 'http' },
+        { path: '/healthz', port: 'http' },
+        { path: '/readyz', port: 'http' },
+      ]);
+    });
+
+    it('reads the config the init container wrote, and its price book from the ConfigMap', () => {
+      const configArg = tokenledger.args![tokenledger.args!.indexOf('--config') + 1]!;
+      expect(tokenledger.args![0]).toBe('serve');
+      const written = nodeConfig.volumeMounts!.find((m) => configArg.startsWith(`${m.mountPath}/`))!;
+      expect(mountOf(tokenledger, configArg)?.name).toBe(written.name);
+      // Paths in the config are container paths (absolute); only the config file itself was mapped.
+      for (const file of replica.config.priceFiles) {
+        const text = configMapFileAt(tokenledger, file);
+        expect([file, text !== undefined]).toEqual([file, true]);
+        const copy = join(replica.dir, 'prices-check', posix.basename(file));
+        mkdirSync(dirname(copy), { recursive: true });
+        writeFileSync(copy, text!);
+        expect(loadPriceBooks([copy]).warnings).toEqual([]);
+      }
+    });
+
+    it('tails gateway logs from a mounted host directory and writes its reject file to a writable one', () => {
+      const patterns = replica.config.sources.flatMap((s) => s.paths);
+      expect(patterns.length).toBeGreaterThan(0);
+      for (const pattern of patterns) {
+        const mount = mountOf(tokenledger, posix.dirname(pattern));
+        expect([pattern, mount?.name]).toEqual([pattern, 'gateway-logs']);
+        expect(pod.volumes!.find((v) => v.name === mount!.name)?.hostPath).toBeDefined();
+      }
+      const rejects = replica.config.rejectsFile;
+      const mount = mountOf(tokenledger, posix.dirname(rejects));
+      expect([rejects, mount?.readOnly ?? false]).toEqual([rejects, false]);
+    });
+  });
+
+  it('marks the image as a placeholder, and deploy/README.md says why', () => {
+    expect(tokenledger.image).toMatch(/REPLACE-ME/);
+    const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
+    expect(readme).toContain(tokenledger.image);
+    expect(readme).toMatch(/#15/);
+  });
+});
