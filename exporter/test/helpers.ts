@@ -86,7 +86,16 @@ export class ServeProcess {
   ) {}
 
   /** `env`: variables set for serve on top of this process's. */
-  static async start(configPath: string, stdin?: 'pipe', env: Record<string, string> = {}): Promise<ServeProcess> {
+  static start(configPath: string, stdin?: 'pipe', env: Record<string, string> = {}): Promise<ServeProcess> {
+    return ServeProcess.begin(configPath, stdin, env).ready;
+  }
+
+  /** Starts serve; its output can be read while it starts (`log`), before `ready` says where it listens. */
+  static begin(
+    configPath: string,
+    stdin?: 'pipe',
+    env: Record<string, string> = {}
+  ): { log: () => string; ready: Promise<ServeProcess> } {
     const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
       stdio: [stdin ?? 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
@@ -94,11 +103,15 @@ export class ServeProcess {
     const output = { text: '' };
     child.stdout!.on('data', (d: Buffer) => (output.text += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output.text += d.toString()));
-    const base = await waitFor('serve to print its address', () => {
-      if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output.text}`);
-      return /serving (http:\/\/[^/\s]+)\/metrics/.exec(output.text)?.[1];
-    });
-    return new ServeProcess(child, base, output);
+    const ready = waitFor(
+      'serve to print its address',
+      () => {
+        if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output.text}`);
+        return /serving (http:\/\/[^/\s]+)\/metrics/.exec(output.text)?.[1];
+      },
+      60_000
+    ).then((base) => new ServeProcess(child, base, output));
+    return { log: () => output.text, ready };
   }
 
   get log(): string {

@@ -64,6 +64,18 @@ describe('the PostgreSQL ledger beyond the contract', () => {
     await expect(open(url)).rejects.toBeInstanceOf(LedgerVersionError);
   });
 
+  it('lets one replica at a time use a node name, and the next one in as soon as the first is gone', async () => {
+    const url = await pg.createDatabase('one_node');
+    const first = await open(url, 'gw-1');
+    const second = open(url, 'gw-1');
+    await expect(second).rejects.toBeInstanceOf(LedgerUnavailableError);
+    await expect(second).rejects.toThrow(/node gw-1 is in use by another replica/);
+    const other = await open(url, 'gw-2');
+    await other.close();
+    await first.close();
+    await (await open(url, 'gw-1')).close();
+  });
+
   it('puts each month in its own partition, made as batches need it', async () => {
     const url = await pg.createDatabase('partitions');
     const ledger = await open(url);
@@ -112,6 +124,9 @@ describe('the PostgreSQL ledger beyond the contract', () => {
       await pg.restart();
       await ledger.commitBatch(batch);
       await ledger.commitBatch(batch); // a retry after an answer that was lost
+      // Its node lock died with the server; the next ping takes it again.
+      await ledger.ping();
+      await expect(open(url)).rejects.toThrow(/node node-a is in use by another replica/);
       expect((await ledger.breakdown({ ...ALL, limit: undefined })).total).toMatchObject({
         requests: 2,
         costPusd: 30n,

@@ -57,11 +57,12 @@ describe('serve on PostgreSQL', () => {
     const config = pgConfig(dir, await pg.createDatabase('outage'));
     writeFileSync(join(dir, 'app.log'), lines(0, 50));
     await pg.kill();
-    const starting = ServeProcess.start(config);
-    await new Promise((r) => setTimeout(r, 1500));
+    const starting = ServeProcess.begin(config);
+    await waitFor('serve to wait for PostgreSQL', () =>
+      /PostgreSQL cannot be reached .*trying again until it answers/.test(starting.log()) ? true : undefined
+    );
     await pg.restart();
-    serve = await starting;
-    expect(serve.log).toMatch(/PostgreSQL cannot be reached .*trying again until it answers/);
+    serve = await starting.ready;
     await waitFor('the first lines stored', async () => ((await storedRequests('outage')) === 50 ? true : undefined));
 
     await pg.kill();

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Pool, PoolClient } from 'pg';
+import { Client, ClientConfig, Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Price } from '../../pricing/pricer';
 import {
@@ -10,6 +10,7 @@ import {
   LedgerCounter,
   LedgerError,
   LedgerSpan,
+  LedgerUnavailableError,
   LedgerVersionError,
   ReadPosition,
   RejectedLine,
@@ -85,6 +86,9 @@ function redactedUrl(url: string): string {
   }
 }
 
+/** A statement that runs longer than this is given up (and its transaction rolled back): a hung connection. */
+const QUERY_TIMEOUT_MS = 120_000;
+
 /** How many times a batch is tried again, at once, when PostgreSQL picked it as a deadlock's victim. */
 const CONFLICT_RETRIES = 5;
 
@@ -100,10 +104,14 @@ export class PostgresLedger implements Ledger {
   /** Months whose partitions are known to exist. */
   private readonly months = new Set<number>();
 
+  /** The session that holds this node's lock (see `lockNode`); undefined once it ended. */
+  private nodeLock: Client | undefined;
+
   private constructor(
     readonly location: string,
     readonly node: string,
-    private readonly pool: Pool
+    private readonly pool: Pool,
+    private readonly connection: ClientConfig
   ) {}
 
   /** The URL without its password, for messages. */
@@ -113,20 +121,25 @@ export class PostgresLedger implements Ledger {
 
   static async open(options: PostgresOptions): Promise<PostgresLedger> {
     const location = redactedUrl(options.url);
-    const pool = new Pool({
+    const connection: ClientConfig = {
       connectionString: options.url,
       ...(options.password !== undefined ? { password: options.password } : {}),
-      max: options.pool,
       connectionTimeoutMillis: 10_000,
-      // A connection that sat idle may have been cut (PostgreSQL restarted): replace it rather than fail on it.
-      idleTimeoutMillis: 30_000,
+      // A network that drops a connection silently is found out in seconds, not at the system's TCP timeout
+      // (hours): the commit or query on it fails, and is retried.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: QUERY_TIMEOUT_MS,
       application_name: `tokenledger ${options.node}`,
-    });
+    };
+    // A connection that sat idle may have been cut (PostgreSQL restarted): replace it rather than fail on it.
+    const pool = new Pool({ ...connection, max: options.pool, idleTimeoutMillis: 30_000 });
     // An idle connection that breaks (PostgreSQL restarted) is an event, not a crash: the next query reconnects.
     pool.on('error', () => undefined);
-    const ledger = new PostgresLedger(location, options.node, pool);
+    const ledger = new PostgresLedger(location, options.node, pool, connection);
     try {
       await ledger.init();
+      await ledger.lockNode();
     } catch (e) {
       await pool.end().catch(() => undefined);
       // At start a host name that does not resolve is a wrong URL, not a server to wait for (later, a blip of DNS).
@@ -135,6 +148,35 @@ export class PostgresLedger implements Ledger {
       throw classify(location, 'cannot open the ledger', e);
     }
     return ledger;
+  }
+
+  /**
+   * Takes this node's lock, a session advisory lock held on a connection of its own while the ledger is open:
+   * two replicas with one node name would share read positions, counters and the last batch id, so the second
+   * waits (unavailable, retried by `serve`) until the first is gone. A replica killed a moment ago is gone as
+   * soon as PostgreSQL sees its connection close.
+   */
+  private async lockNode(): Promise<void> {
+    const client = new Client(this.connection);
+    client.on('error', () => undefined);
+    client.on('end', () => {
+      if (this.nodeLock === client) this.nodeLock = undefined;
+    });
+    await client.connect();
+    try {
+      const r = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_lock(hashtext('tokenledger node'), hashtext($1)) AS locked`,
+        [this.node]
+      );
+      if (!r.rows[0]!.locked)
+        throw new LedgerUnavailableError(
+          `${this.location}: node ${this.node} is in use by another replica (two replicas with one node name, or one that stopped a moment ago)`
+        );
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+    this.nodeLock = client;
   }
 
   /** Creates or checks the schema; replicas starting together take turns (an advisory lock). */
@@ -485,11 +527,16 @@ export class PostgresLedger implements Ledger {
     return dropped.sort();
   }
 
+  /** Also takes this node's lock again when its session ended (PostgreSQL restarted). */
   async ping(): Promise<void> {
     await this.rows('SELECT 1');
+    if (!this.nodeLock) await this.lockNode().catch((e) => Promise.reject(classify(this.location, 'node lock', e)));
   }
 
   async close(): Promise<void> {
+    const lock = this.nodeLock;
+    this.nodeLock = undefined;
+    await lock?.end().catch(() => undefined);
     await this.pool.end();
   }
 }
