@@ -26,8 +26,11 @@ export class UsageFamily<V> {
   readonly series: SeriesText<V>;
   private readonly positions: number[];
   private readonly limiter: SeriesLimiter;
-  /** The first series of each cell's exposed label set: admission never changes once made. */
-  private readonly firstSeriesOfCell = new WeakMap<UsageCell, number>();
+  /**
+   * The first series of each cell's exposed label set: admission never changes once made. A Map, not a
+   * WeakMap: cells live as long as the aggregate, and a WeakMap's entries cost every major GC more.
+   */
+  private readonly firstSeriesOfCell = new Map<UsageCell, number>();
   /** The first series of each exposed label set, by its values joined. */
   private readonly firstSeriesOfSet = new Map<string, number>();
 
