@@ -56,6 +56,28 @@ describe('ExporterMetrics exposition', () => {
     expect(requestsOfKey0(await text(metrics))).toBe('2');
   });
 
+  it('renders a change made of several steps in one go (a re-pricing adds the cost of each record on its own)', async () => {
+    const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
+    metrics.usage.addTotals(totals(10, 1));
+    const cost = async () =>
+      [...(await text(metrics)).matchAll(/^tokenledger_cost_usd_total\{.*\} (\S+)$/gm)].reduce(
+        (s, m) => s + Number(m[1]),
+        0
+      );
+    const before = await cost();
+    // Past the interval between renders, so the next change starts one at once.
+    await new Promise((r) => setTimeout(r, 300));
+    const [labels] = totals(1, 1).cells.map((c) => c.labels);
+    for (let i = 0; i < 3; i++) metrics.usage.addCost(labels!, 1_000_000_000_000n);
+    const deadline = Date.now() + 10_000;
+    let after = await cost();
+    while (after === before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      after = await cost();
+    }
+    expect(after - before).toBeCloseTo(3, 9);
+  });
+
   it('gzips the same text, as gzip members that read as one stream', async () => {
     const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
     metrics.usage.addTotals(totals(3000, 2));

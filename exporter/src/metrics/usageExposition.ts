@@ -115,16 +115,16 @@ export class UsageExposition implements UsageListener {
   private schedule(): void {
     // A render running schedules the next one when it ends, if the totals changed meanwhile.
     if (this.rendering || this.timer) return;
-    const waitMs = this.nextRenderMs - Date.now();
-    if (waitMs <= 0) {
-      // Nobody waits for this render: a failure shows on the next scrape, which renders afresh (see start).
-      this.start().catch(() => undefined);
-      return;
-    }
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.start().catch(() => undefined);
-    }, waitMs);
+    // Never at once, even when due: a change can be several calls in a row (a re-pricing adds each record's
+    // cost), and a render started by the first would show it half done.
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        // Nobody waits for this render: a failure shows on the next scrape, which renders afresh (see start).
+        this.start().catch(() => undefined);
+      },
+      Math.max(0, this.nextRenderMs - Date.now())
+    );
     this.timer.unref();
   }
 
