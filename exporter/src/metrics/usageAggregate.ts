@@ -59,8 +59,9 @@ export class UsageAggregate {
   version = 0;
   private readonly listeners: UsageListener[] = [];
 
-  /** Tells `listener` of every change from now on (the cells created so far are its to read). */
+  /** Tells `listener` of every change: of every cell's creation too, so before the first cell exists. */
   listen(listener: UsageListener): void {
+    if (this.cells.size) throw new Error('a listener of the usage aggregate must be added before its first cell');
     this.listeners.push(listener);
   }
 
