@@ -16,7 +16,12 @@ export function labelText(names: readonly string[], values: readonly string[]): 
 
 /** One sample line; `labels` as labelText makes them ('' for none). */
 export function sampleLine(name: string, labels: string, value: number): string {
-  return `${name}${labels ? `{${labels}}` : ''} ${formatValue(value)}\n`;
+  return `${samplePrefix(name, labels)}${formatValue(value)}\n`;
+}
+
+/** A sample line up to its value: `name{labels} `. */
+export function samplePrefix(name: string, labels: string): string {
+  return `${name}${labels ? `{${labels}}` : ''} `;
 }
 
 /** Joins label texts, leaving out empty ones. */
@@ -28,7 +33,7 @@ function escapeLabelValue(v: string): string {
   return /[\\\n"]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
 }
 
-function formatValue(v: number): string {
+export function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';

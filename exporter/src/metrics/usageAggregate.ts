@@ -22,6 +22,28 @@ export interface LatencyCell {
   count: number;
 }
 
+/** What one change added to a cell's totals. */
+export interface UsageIncrement {
+  requests: number;
+  tokens: readonly number[];
+  costPusd: bigint;
+}
+
+/**
+ * Follows the totals as they change, so a view of them (the exposition) is kept up to date by what changed
+ * instead of scanning every cell. Cells change only through addTotals and addCost.
+ */
+export interface UsageListener {
+  /** A cell was created, with zero totals. */
+  cellCreated(cell: UsageCell): void;
+  /** `added` was added to a cell's totals. */
+  cellAdded(cell: UsageCell, added: UsageIncrement): void;
+  /** A change (one addTotals or addCost) is complete: `version` is new, latency and unpriced may have changed too. */
+  changed(): void;
+}
+
+const NO_TOKENS: readonly number[] = [0, 0, 0, 0];
+
 /** Joins a cell's labels into its map key (no label contains it). */
 const KEY_SEPARATOR = '\u0000';
 
@@ -35,6 +57,13 @@ export class UsageAggregate {
   readonly unpriced = new Map<string, number>();
   /** Changes whenever a total does: what was rendered from an earlier version is out of date. */
   version = 0;
+  private readonly listeners: UsageListener[] = [];
+
+  /** Tells `listener` of every change: of every cell's creation too, so before the first cell exists. */
+  listen(listener: UsageListener): void {
+    if (this.cells.size) throw new Error('a listener of the usage aggregate must be added before its first cell');
+    this.listeners.push(listener);
+  }
 
   cell(labels: string[]): UsageCell {
     const key = labels.join(KEY_SEPARATOR);
@@ -42,6 +71,7 @@ export class UsageAggregate {
     if (!c) {
       c = { labels, requests: 0, tokens: [0, 0, 0, 0], costPusd: 0n };
       this.cells.set(key, c);
+      for (const l of this.listeners) l.cellCreated(c);
     }
     return c;
   }
@@ -63,6 +93,7 @@ export class UsageAggregate {
       c.requests += x.requests;
       for (let i = 0; i < c.tokens.length; i++) c.tokens[i]! += x.tokens[i]!;
       c.costPusd += x.costPusd;
+      for (const l of this.listeners) l.cellAdded(c, x);
     }
     for (const x of t.latency) {
       const l = this.latencyCell(x.model);
@@ -71,11 +102,17 @@ export class UsageAggregate {
       l.count += x.count;
     }
     for (const x of t.unpriced) this.unpriced.set(x.model, (this.unpriced.get(x.model) ?? 0) + x.requests);
+    for (const l of this.listeners) l.changed();
   }
 
   /** Adds the cost of records priced after they were recorded (re-pricing). */
   addCost(labels: string[], costPusd: bigint): void {
     this.version++;
-    this.cell(labels).costPusd += costPusd;
+    const c = this.cell(labels);
+    c.costPusd += costPusd;
+    for (const l of this.listeners) {
+      l.cellAdded(c, { requests: 0, tokens: NO_TOKENS, costPusd });
+      l.changed();
+    }
   }
 }
