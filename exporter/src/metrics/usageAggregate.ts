@@ -1,11 +1,11 @@
-import type { MetricTotals } from '../ledger/metricTotals';
+import { LATENCY_BUCKETS, type MetricTotals } from '../ledger/metricTotals';
 
 /** Every label a usage series can carry, in tuple order; families expose a configured subset. */
 export const USAGE_LABELS = ['user', 'tier', 'api_key', 'team', 'model', 'status'] as const;
 export type UsageLabel = (typeof USAGE_LABELS)[number];
 
-/** Request latency buckets, seconds. */
-export const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** Request latency buckets, seconds: the ledger sums rows into them (ledger/metricTotals.ts). */
+export { LATENCY_BUCKETS };
 
 export interface UsageCell {
   labels: string[];
