@@ -5,15 +5,9 @@ import { formatPicoUsd } from '../pricing/money';
  * dimensions, filters, a caller's scope, totals per group and per time step.
  */
 
-export const DIMENSION_COLUMNS = {
-  user: 'user_id',
-  apiKey: 'api_key',
-  team: 'team',
-  tier: 'tier',
-  model: 'model',
-} as const;
-export type Dimension = keyof typeof DIMENSION_COLUMNS;
-export const DIMENSIONS = Object.keys(DIMENSION_COLUMNS) as Dimension[];
+/** What usage can be grouped, filtered and scoped by. */
+export const DIMENSIONS = ['user', 'apiKey', 'team', 'tier', 'model'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
 
 export const SORT_KEYS = ['cost', 'charge', 'tokens', 'requests'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -53,7 +47,7 @@ export interface BreakdownRow extends UsageTotals {
 }
 
 export function isDimension(name: string): name is Dimension {
-  return Object.prototype.hasOwnProperty.call(DIMENSION_COLUMNS, name);
+  return (DIMENSIONS as readonly string[]).includes(name);
 }
 
 const ZERO: UsageTotals = {

@@ -1,3 +1,5 @@
+import type { Dimension } from './queries';
+
 /**
  * The ledger's tables, as every engine holds them (each engine writes them in its own DDL: duckdb/schema.ts,
  * postgres/schema.ts). One row per request, never any prompt or response content; the read position of every
@@ -55,7 +57,16 @@ export const ENCODED_COLUMNS: readonly Column[] = USAGE_COLUMNS.filter(
   (c) => c.name !== 'ingest_batch' && c.name !== 'node'
 );
 
-/** The dimensions an hourly rollup row is kept per. */
+/** The column of each dimension. */
+export const DIMENSION_COLUMNS: Record<Dimension, (typeof ROLLUP_KEY)[number]> = {
+  user: 'user_id',
+  apiKey: 'api_key',
+  team: 'team',
+  tier: 'tier',
+  model: 'model',
+};
+
+/** The dimensions an hourly rollup row is kept per: every one. */
 export const ROLLUP_KEY = ['user_id', 'api_key', 'team', 'tier', 'model'] as const;
 
 /**

@@ -3,14 +3,13 @@ import {
   BreakdownQuery,
   BreakdownRow,
   Dimension,
-  DIMENSION_COLUMNS,
   DIMENSIONS,
   RowSelection,
   Series,
   SortKey,
   UsageTotals,
 } from '../queries';
-import { HOUR_MS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
+import { DIMENSION_COLUMNS, HOUR_MS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 
 /**
  * The chargeback queries, as SQL both engines run: what DuckDB and PostgreSQL both speak (FILTER, GROUPING
