@@ -109,6 +109,10 @@ export class PostgresLedger implements Ledger {
     });
     // An idle connection that breaks (PostgreSQL restarted) is an event, not a crash: the next query reconnects.
     pool.on('error', () => undefined);
+    // So is one that breaks while checked out, between two queries of a transaction (PostgreSQL killed): the
+    // pool listens only to idle connections, and an 'error' event nobody listens to ends the process. The
+    // query it interrupts, or the next one on it, fails with the error instead, and the commit is retried.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const ledger = new PostgresLedger(location, options.node, pool);
     try {
       await ledger.init();
