@@ -85,8 +85,16 @@ export class ServeProcess {
     private readonly output: { text: string }
   ) {}
 
-  /** `env`: variables set for serve on top of this process's. */
-  static async start(configPath: string, stdin?: 'pipe', env: Record<string, string> = {}): Promise<ServeProcess> {
+  /**
+   * `env`: variables set for serve on top of this process's. A serve that does not print its address within
+   * `timeoutMs` is killed (not left running after the test), and the error quotes what it printed.
+   */
+  static async start(
+    configPath: string,
+    stdin?: 'pipe',
+    env: Record<string, string> = {},
+    timeoutMs = 20_000
+  ): Promise<ServeProcess> {
     const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
       stdio: [stdin ?? 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
@@ -94,10 +102,20 @@ export class ServeProcess {
     const output = { text: '' };
     child.stdout!.on('data', (d: Buffer) => (output.text += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output.text += d.toString()));
-    const base = await waitFor('serve to print its address', () => {
-      if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output.text}`);
-      return /serving (http:\/\/[^/\s]+)\/metrics/.exec(output.text)?.[1];
-    });
+    let base: string;
+    try {
+      base = await waitFor(
+        'serve to print its address',
+        () => {
+          if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output.text}`);
+          return /serving (http:\/\/[^/\s]+)\/metrics/.exec(output.text)?.[1];
+        },
+        timeoutMs
+      );
+    } catch (e) {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      throw new Error(`${(e as Error).message}; serve printed: ${output.text}`);
+    }
     return new ServeProcess(child, base, output);
   }
 
