@@ -85,16 +85,25 @@ export class ServeProcess {
     private readonly output: { text: string }
   ) {}
 
-  /** `env`: variables set for serve on top of this process's. */
-  static start(configPath: string, stdin?: 'pipe', env: Record<string, string> = {}): Promise<ServeProcess> {
-    return ServeProcess.begin(configPath, stdin, env).ready;
+  /**
+   * `env`: variables set for serve on top of this process's. A serve that does not print its address within
+   * `timeoutMs` is killed (not left running after the test), and the error quotes what it printed.
+   */
+  static start(
+    configPath: string,
+    stdin?: 'pipe',
+    env: Record<string, string> = {},
+    timeoutMs = 60_000
+  ): Promise<ServeProcess> {
+    return ServeProcess.begin(configPath, stdin, env, timeoutMs).ready;
   }
 
   /** Starts serve; its output can be read while it starts (`log`), before `ready` says where it listens. */
   static begin(
     configPath: string,
     stdin?: 'pipe',
-    env: Record<string, string> = {}
+    env: Record<string, string> = {},
+    timeoutMs = 60_000
   ): { log: () => string; ready: Promise<ServeProcess> } {
     const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
       stdio: [stdin ?? 'ignore', 'pipe', 'pipe'],
@@ -109,8 +118,14 @@ export class ServeProcess {
         if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output.text}`);
         return /serving (http:\/\/[^/\s]+)\/metrics/.exec(output.text)?.[1];
       },
-      60_000
-    ).then((base) => new ServeProcess(child, base, output));
+      timeoutMs
+    ).then(
+      (base) => new ServeProcess(child, base, output),
+      (e: Error) => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        throw new Error(`${e.message}; serve printed: ${output.text}`);
+      }
+    );
     return { log: () => output.text, ready };
   }
 

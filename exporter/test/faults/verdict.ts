@@ -277,7 +277,7 @@ function summariseLost(lost: Request[], at: (w: Where) => string): string[] {
   );
 }
 
-function mapTokens(r: Request): Pick<Totals, 'inputUncached' | 'cacheRead' | 'output'> {
+export function mapTokens(r: Request): Pick<Totals, 'inputUncached' | 'cacheRead' | 'output'> {
   return {
     inputUncached: BigInt(r.tokens.inputUncached),
     cacheRead: BigInt(r.tokens.cacheRead),
@@ -285,11 +285,11 @@ function mapTokens(r: Request): Pick<Totals, 'inputUncached' | 'cacheRead' | 'ou
   };
 }
 
-function zeroTotals(): Totals {
+export function zeroTotals(): Totals {
   return { inputUncached: 0n, cacheRead: 0n, output: 0n, costPusd: 0n, chargePusd: 0n };
 }
 
-function addTotals(to: Totals, t: Totals): void {
+export function addTotals(to: Totals, t: Totals): void {
   to.inputUncached += t.inputUncached;
   to.cacheRead += t.cacheRead;
   to.output += t.output;

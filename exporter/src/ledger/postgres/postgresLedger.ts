@@ -136,6 +136,10 @@ export class PostgresLedger implements Ledger {
     const pool = new Pool({ ...connection, max: options.pool, idleTimeoutMillis: 30_000 });
     // An idle connection that breaks (PostgreSQL restarted) is an event, not a crash: the next query reconnects.
     pool.on('error', () => undefined);
+    // So is one that breaks while checked out, between two queries of a transaction (PostgreSQL killed): the
+    // pool listens only to idle connections, and an 'error' event nobody listens to ends the process. The
+    // query it interrupts, or the next one on it, fails with the error instead, and the commit is retried.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const ledger = new PostgresLedger(location, options.node, pool, connection);
     try {
       await ledger.init();
