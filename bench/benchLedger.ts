@@ -1,11 +1,45 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbLedger } from '../exporter/src/ledger/duckdb/duckDbLedger';
 import { rebuildRollupSql } from '../exporter/src/ledger/duckdb/schema';
+import type { StoredUsage } from '../exporter/src/ledger/rows';
 
 const DAY_MS = 86_400_000;
 /** The 30 days the benchmark ledgers cover. */
 export const FROM = Date.parse('2025-01-01T00:00:00Z');
 export const TO = FROM + 30 * DAY_MS;
+
+const TIERS = ['free', 'standard', 'premium', 'enterprise'];
+const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'o4-mini', 'llama-3.1-70b'];
+
+/**
+ * Record i of a benchmark ledger, the same as the fills below make in SQL: 500 users, 1000 keys, 20 teams,
+ * 4 tiers, 6 models. For benchmarks that hand rows to a ledger as the pipeline does.
+ */
+export function benchUsage(i: number, recordKey: string, startMs: number): StoredUsage {
+  const k = (i * 7919) % 1000;
+  const input = (i * 31) % 4000;
+  const output = (i * 13) % 1000;
+  const cost = BigInt(input) * 2_500_000n + BigInt(output) * 10_000_000n;
+  return {
+    recordKey,
+    startMs,
+    durationMs: (i % 20000) / 2,
+    user: `user-${String(k % 500).padStart(4, '0')}@example.com`,
+    apiKey: `key-${k}`,
+    apiKeyId: undefined,
+    team: `team-${(k % 500) % 20}`,
+    tier: TIERS[k % 4]!,
+    model: MODELS[i % 6]!,
+    provider: 'openai',
+    status: i % 25 === 0 ? 'failure' : 'success',
+    httpStatus: undefined,
+    tokens: { inputUncached: input, cacheRead: (i * 17) % 1000, cacheWrite: 0, output, reasoning: 0 },
+    costPusd: cost,
+    chargePusd: cost,
+    priceVersion: 'bench',
+    pricedOnIngest: true,
+  };
+}
 
 /**
  * Makes a DuckDB ledger file and fills it inside DuckDB, rollup included: 500 users, 1000 keys, 20 teams,

@@ -256,16 +256,31 @@ export function readSpend(windows: number, results: { indexes: number[]; rows: R
   return out;
 }
 
+/** What a table to add to the rollup holds: its rows' hour, and each rollup measure of a row. */
+export interface RollupSource {
+  hour: string;
+  measures: Record<(typeof ROLLUP_MEASURES)[number], string>;
+}
+
+/** Usage rows. */
+export const USAGE_ROWS: RollupSource = { hour: `date_trunc('hour', start_time)`, measures: ROW_MEASURES };
+
+/** Rows summed already, with an `hour` and a column per rollup measure (PostgreSQL's batch groups). */
+export const SUMMED_ROWS: RollupSource = {
+  hour: 'hour',
+  measures: Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, m])) as RollupSource['measures'],
+};
+
 /**
  * Adds the rows of `table` (a batch's new rows) to `usage_hourly`, in key order so that two writers adding to
  * the same rollup rows lock them in the same order (PostgreSQL: no deadlock, one waits).
  */
-export function addToRollupSql(table: string): string {
+export function addToRollupSql(table: string, rows: RollupSource = USAGE_ROWS): string {
   const key = ROLLUP_KEY.join(', ');
-  const sums = ROLLUP_MEASURES.map((m) => `coalesce(sum(${ROW_MEASURES[m]}), 0) AS ${m}`).join(', ');
+  const sums = ROLLUP_MEASURES.map((m) => `coalesce(sum(${rows.measures[m]}), 0) AS ${m}`).join(', ');
   const updates = ROLLUP_MEASURES.map((m) => `${m} = usage_hourly.${m} + excluded.${m}`).join(', ');
   return `INSERT INTO usage_hourly (hour, ${key}, ${ROLLUP_MEASURES.join(', ')})
-    SELECT date_trunc('hour', start_time) AS hour, ${key}, ${sums} FROM ${table}
-    GROUP BY date_trunc('hour', start_time), ${key} ORDER BY hour, ${key}
+    SELECT ${rows.hour} AS hour, ${key}, ${sums} FROM ${table}
+    GROUP BY ${rows.hour}, ${key} ORDER BY hour, ${key}
     ON CONFLICT (hour, ${key}) DO UPDATE SET ${updates}`;
 }
