@@ -10,13 +10,12 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { LedgerBatch } from '../exporter/src/ledger/ledger';
 import { PostgresLedger } from '../exporter/src/ledger/postgres/postgresLedger';
 import { EncodedRows, UsageBatch } from '../exporter/src/ledger/rows';
 import { startPostgres, RunningPostgres } from '../exporter/test/postgres';
-import { benchUsage } from './benchLedger';
+import { benchUsage, withPostgres } from './benchLedger';
 
 /** Writers of the fleet run: the issue's target is for 4 (>= 50,000 records/s together, on 2 cores). */
 const FLEET = 4;
@@ -48,19 +47,9 @@ function encodeBatches(records: number, writers: number, batchRows: number, ids:
   return perWriter;
 }
 
-async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Seconds to COPY every writer's rows, each writer on its own connection, into one table without indexes. */
 async function plainCopySeconds(url: string, batches: EncodedRows[][]): Promise<number> {
-  await withClient(url, (c) =>
+  await withPostgres(url, (c) =>
     c.query(`DROP TABLE IF EXISTS plain_copy;
       CREATE TABLE plain_copy (record_key text, start_us bigint, duration_ms double precision, user_id text,
         api_key text, api_key_id text, team text, tier text, model text, provider text, status text,
@@ -71,7 +60,7 @@ async function plainCopySeconds(url: string, batches: EncodedRows[][]): Promise<
   const t0 = process.hrtime.bigint();
   await Promise.all(
     batches.map((mine) =>
-      withClient(url, async (c) => {
+      withPostgres(url, async (c) => {
         for (const b of mine) {
           // A transaction per batch, as the ledger's commits.
           await c.query('BEGIN');
@@ -141,7 +130,7 @@ async function main(): Promise<void> {
   const layouts = new Map([1, FLEET].map((w) => [w, encodeBatches(records, w, batchRows, ids)]));
   const pg: RunningPostgres = await startPostgres();
   try {
-    const version = await withClient(pg.url(), async (c) => (await c.query('SHOW server_version')).rows[0].server_version);
+    const version = await withPostgres(pg.url(), async (c) => (await c.query('SHOW server_version')).rows[0].server_version);
     console.log(
       `PostgreSQL ${version} (harness cluster: fsync off, synchronous_commit on, default shared_buffers); ` +
         `${records.toLocaleString('en')} records in batches of ${batchRows.toLocaleString('en')}, ` +
