@@ -130,7 +130,10 @@ async function main(): Promise<void> {
   const layouts = new Map([1, FLEET].map((w) => [w, encodeBatches(records, w, batchRows, ids)]));
   const pg: RunningPostgres = await startPostgres();
   try {
-    const version = await withPostgres(pg.url(), async (c) => (await c.query('SHOW server_version')).rows[0].server_version);
+    const version = await withPostgres(
+      pg.url(),
+      async (c) => (await c.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version
+    );
     console.log(
       `PostgreSQL ${version} (harness cluster: fsync off, synchronous_commit on, default shared_buffers); ` +
         `${records.toLocaleString('en')} records in batches of ${batchRows.toLocaleString('en')}, ` +

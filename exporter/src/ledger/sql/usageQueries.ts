@@ -13,8 +13,8 @@ import {
 import { HOUR_MS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 
 /**
- * The chargeback queries, as SQL both engines run: what DuckDB and PostgreSQL both speak (FILTER, GROUPING
- * SETS, `$n` parameters, integer `%`), with the one difference, a timestamp's epoch milliseconds, asked of
+ * The chargeback queries, as SQL both engines run: what DuckDB and PostgreSQL both speak (FILTER, `$n`
+ * parameters, integer `%`), with the one difference, a timestamp's epoch milliseconds, asked of
  * the engine's `SqlDialect`. Whole operations: an engine runs the statement and hands the rows to the
  * matching reader here. Dimension and sort names are checked against fixed lists before they shape SQL;
  * every value a caller sends is a bound parameter.
@@ -152,7 +152,7 @@ const dimsOf = (groupBy: readonly Dimension[], r: Row) => Object.fromEntries(gro
 /**
  * Totals per group, then the overall total as their sum (the last row). Sorting and the limit apply to the
  * groups only. A plain GROUP BY, not GROUPING SETS with the total: PostgreSQL aggregates it in parallel
- * (never GROUPING SETS), which halved a 30-day breakdown over two million rollup rows.
+ * (never GROUPING SETS), which roughly halved a 30-day breakdown over two million rollup rows.
  */
 export function breakdownStatement(q: BreakdownQuery): Statement {
   const p = new Params();
