@@ -24,7 +24,6 @@ import { ROLLUP_KEY } from '../schema';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import {
-  addToRollupSql,
   breakdownStatement,
   dimensionValuesStatement,
   readBreakdown,
@@ -42,15 +41,8 @@ import {
   timeSeriesStatement,
 } from '../sql/usageQueries';
 import { classify, isMissingPartition, isRetryableConflict } from './errors';
-import {
-  CREATE_STAGING,
-  CREATE_TABLES,
-  createPartitions,
-  INSERT_NEW_ROWS,
-  monthPartition,
-  partitionMonth,
-  SCHEMA_VERSION,
-} from './schema';
+import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, INSERT_NEW_ROWS } from './batchSql';
+import { CREATE_TABLES, createPartitions, monthPartition, partitionMonth, SCHEMA_VERSION } from './schema';
 
 export interface PostgresOptions {
   /** postgres://user[:password]@host:port/database (the password may come from `password` instead). */
@@ -88,6 +80,9 @@ function redactedUrl(url: string): string {
 
 /** A statement that runs longer than this is given up (and its transaction rolled back): a hung connection. */
 const QUERY_TIMEOUT_MS = 120_000;
+
+/** Memory for a batch's sorts and sums (a session setting, for its transaction only). */
+const BATCH_WORK_MEM = '64MB';
 
 /** How many times a batch is tried again, at once, when PostgreSQL picked it as a deadlock's victim. */
 const CONFLICT_RETRIES = 5;
@@ -277,12 +272,11 @@ export class PostgresLedger implements Ledger {
     const batch = Number((await c.query<{ n: string }>(`SELECT nextval('ledger_batch') AS n`)).rows[0]!.n);
     let added = NO_METRIC_TOTALS;
     if (b.rows.rows) {
-      await c.query(CREATE_STAGING);
+      // A batch's sorts and sums fit in memory (4 MB, the default, made them spill to disk).
+      await c.query(`SET LOCAL work_mem = '${BATCH_WORK_MEM}'; ${CREATE_BATCH_TABLES}`);
       await pipeline(Readable.from(b.rows.chunks), c.query(copyFrom('COPY staging FROM STDIN')));
       await c.query(INSERT_NEW_ROWS, [batch, this.node]);
-      await c.query(addToRollupSql('batch_new'));
-      const totals = metricTotalsQueries('batch_new');
-      added = metricTotalsFrom(await this.columns(c, totals.cells), await this.columns(c, totals.byModel));
+      added = metricTotalsFrom(await this.columns(c, BATCH_TOTALS.cells), await this.columns(c, BATCH_TOTALS.byModel));
     }
     const freshRejects = b.rejects.length ? await this.storeRejects(c, b.rejects, batch) : [];
     for (const p of b.positions) {
@@ -306,6 +300,9 @@ export class PostgresLedger implements Ledger {
       `INSERT INTO nodes VALUES ($1, $2) ON CONFLICT (node) DO UPDATE SET last_batch_id = excluded.last_batch_id`,
       [this.node, b.id]
     );
+    // Last: replicas storing the same hours add to the same rollup rows, and each waits for the other's
+    // commit there, so the rows stay locked only for the commit itself.
+    if (b.rows.rows) await c.query(ADD_BATCH_TO_ROLLUP);
     return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch };
   }
 

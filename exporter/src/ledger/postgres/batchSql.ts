@@ -1,0 +1,78 @@
+import { LATENCY_BUCKETS } from '../metricTotals';
+import { ENCODED_COLUMNS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES, USAGE_COLUMNS } from '../schema';
+import { addToRollupSql, SUMMED_ROWS } from '../sql/usageQueries';
+import { PG_TYPES } from './schema';
+
+/**
+ * How a batch is stored on PostgreSQL, in one transaction: its rows are copied into `staging`, inserted into
+ * `usage` with the unique index deciding what is new, and the new rows are summed in the same statement into
+ * `batch_groups` (per hour, rollup key and status: a few thousand rows for a batch of 100,000), from which the
+ * metric totals and the hourly rollup are read. Only one pass over the rows after the insert, and none over a
+ * copy of them: a temporary table of every new row, scanned three times, cost as much as the insert.
+ */
+
+const LATENCY = LATENCY_BUCKETS.map((le, i) => ({
+  name: `b${i}`,
+  count: `count(*) FILTER (WHERE duration_ms <= ${le * 1000})`,
+}));
+
+/** A batch group's key: the rollup's, and the status the metrics are labelled with. */
+const GROUP_KEY = ['hour', ...ROLLUP_KEY, 'status'];
+
+/** Both per connection (temporary), emptied at each commit. */
+export const CREATE_BATCH_TABLES = `
+CREATE TEMP TABLE IF NOT EXISTS staging (
+  ${[...ENCODED_COLUMNS.map((c) => (c.name === 'start_time' ? 'start_us bigint' : `${c.name} ${PG_TYPES[c.type]}`)), 'seq integer'].join(',\n  ')}
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS batch_groups (
+  hour timestamp NOT NULL,
+  ${[...ROLLUP_KEY, 'status'].map((k) => `${k} text NOT NULL`).join(',\n  ')},
+  ${[...ROLLUP_MEASURES, 'unpriced_on_ingest', ...LATENCY.map((b) => b.name), 'timed'].map((m) => `${m} bigint NOT NULL`).join(',\n  ')},
+  duration_ms double precision NOT NULL
+) ON COMMIT DELETE ROWS;`;
+
+/**
+ * A batch's new rows into `usage`, summed into `batch_groups`: of repeats within the batch the first read
+ * (`seq`) is kept, and a request already stored (by any replica) is left out by the unique index. Rows go in
+ * the index's order, so two replicas storing the same requests wait for each other in the same order instead
+ * of deadlocking.
+ */
+export const INSERT_NEW_ROWS = (() => {
+  const encoded = ENCODED_COLUMNS.map((c) =>
+    c.name === 'start_time' ? `timestamp 'epoch' + start_us * interval '1 microsecond' AS start_time` : c.name
+  ).join(', ');
+  const sums = [
+    `date_trunc('hour', start_time)`,
+    ...ROLLUP_KEY,
+    'status',
+    ...ROLLUP_MEASURES.map((m) => `coalesce(sum(${ROW_MEASURES[m]}), 0)`),
+    'count(*) FILTER (WHERE NOT priced_on_ingest)',
+    ...LATENCY.map((b) => b.count),
+    'count(duration_ms)',
+    'coalesce(sum(duration_ms), 0)',
+  ];
+  return `WITH ins AS (
+    INSERT INTO usage (${USAGE_COLUMNS.map((c) => c.name).join(', ')})
+    SELECT * FROM (
+      SELECT DISTINCT ON (start_us, record_key) ${encoded}, $1::bigint AS ingest_batch, $2::text AS node
+      FROM staging ORDER BY start_us, record_key, seq) s
+    ON CONFLICT (start_time, record_key) DO NOTHING
+    RETURNING *)
+  INSERT INTO batch_groups SELECT ${sums.join(', ')} FROM ins GROUP BY ${GROUP_KEY.map((_, i) => i + 1).join(', ')}`;
+})();
+
+/** What the batch's new rows add to the metrics, in the columns metricTotalsFrom reads (metricTotalsSql.ts). */
+export const BATCH_TOTALS = (() => {
+  const labels = 'user_id, tier, api_key, team, model, status';
+  return {
+    cells: `SELECT ${labels}, sum(requests) AS requests, sum(input_uncached) AS t0, sum(cache_read) AS t1,
+        sum(cache_write) AS t2, sum(output) AS t3, sum(cost_pusd) AS cost
+      FROM batch_groups GROUP BY ${labels} ORDER BY ${labels}`,
+    byModel: `SELECT model, sum(unpriced_on_ingest) AS unpriced, ${LATENCY.map((b) => `sum(${b.name}) AS ${b.name}`).join(', ')},
+        sum(timed) AS n, sum(duration_ms) AS total_ms
+      FROM batch_groups GROUP BY model`,
+  };
+})();
+
+/** The batch's groups added to `usage_hourly`. */
+export const ADD_BATCH_TO_ROLLUP = addToRollupSql('batch_groups', SUMMED_ROWS);
