@@ -219,19 +219,23 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
         });
       });
 
-    it('stores nothing twice when a batch is committed again (a retry after its answer was lost)', async () => {
+    it('stores nothing twice when a batch is committed again, and answers as it did (its first answer was lost)', async () => {
       const ledger = await openAs();
-      const batch = batchOf(ledger, [record('a', T0, 5)], {
-        rejects: [reject(3)],
+      // A request stored before, so that the batch's answer is not all of its rows.
+      await ledger.commitBatch(batchOf(ledger, [record('old', T0, 1)], { rejects: [reject(2)] }));
+      const batch = batchOf(ledger, [record('a', T0, 5, 7n), record('old', T0, 1), record('b', T0 + HOUR, 6)], {
+        rejects: [reject(3), reject(2)],
         positions: [position('1:1', 40)],
         counters: [{ name: 'lines_read', label: 'gw', delta: 4 }],
       });
       const first = await ledger.commitBatch(batch);
+      expect(first).toMatchObject({ inserted: 2, freshRejects: [reject(3)] });
       const retry = await ledger.commitBatch(batch);
-      expect(retry).toMatchObject({ inserted: 0, freshRejects: [], batch: first.batch });
+      // The counters and the reject file are fed from this answer: the same as the lost one.
+      expect(retry).toEqual(first);
       expect(await ledger.counters()).toEqual([{ name: 'lines_read', label: 'gw', value: 4 }]);
-      expect(await outputsByUser(ledger)).toEqual({ a: 5 });
-      expect(await ledger.rejectsAfter(0)).toHaveLength(1);
+      expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 6, old: 1 });
+      expect(await ledger.rejectsAfter(0)).toHaveLength(2);
     });
 
     it('commits read positions, counters and rejects with the batch, for its node only', async () => {

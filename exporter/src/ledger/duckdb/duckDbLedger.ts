@@ -288,9 +288,9 @@ export class DuckDbLedger implements Ledger {
           await db.run('BEGIN TRANSACTION');
           const last = await db.runAndReadAll(`SELECT value FROM meta WHERE key = 'last_batch_id'`);
           if (last.getRowsJS()[0]?.[0] === id) {
-            // This batch committed before (its answer was lost): nothing more to store.
+            // This batch committed before (its answer was lost): nothing more to store; answered as it was then.
+            result = await this.replayed(db, this.batchSeq, rejects);
             await db.run('ROLLBACK');
-            result = { ...result, batch: this.batchSeq };
             return;
           }
           let added = NO_METRIC_TOTALS;
@@ -361,6 +361,20 @@ export class DuckDbLedger implements Ledger {
     );
     const byModel = await db.runAndReadAll(totals.byModel);
     return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
+  }
+
+  /** What batch `batch` stored, read back: the answer to a commit of it that is tried again. */
+  private async replayed(db: DuckDBConnection, batch: number, rejects: readonly RejectedLine[]): Promise<BatchResult> {
+    const totals = metricTotalsQueries('usage', `ingest_batch = ${Math.trunc(batch)}`);
+    const cells = await db.runAndReadAll(totals.cells);
+    const byModel = await db.runAndReadAll(totals.byModel);
+    const added = metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
+    return {
+      inserted: added.cells.reduce((n, c) => n + c.requests, 0),
+      added,
+      freshRejects: rejects.length ? await this.landedRejects(db, rejects, batch) : [],
+      batch,
+    };
   }
 
   /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */

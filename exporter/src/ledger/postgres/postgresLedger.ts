@@ -258,16 +258,13 @@ export class PostgresLedger implements Ledger {
   }
 
   private async storeBatch(c: PoolClient, b: LedgerBatch): Promise<BatchResult> {
-    const last = await c.query<{ last_batch_id: string }>(
-      'SELECT last_batch_id FROM nodes WHERE node = $1 FOR UPDATE',
+    const last = await c.query<{ last_batch_id: string; last_batch: string }>(
+      'SELECT last_batch_id, last_batch FROM nodes WHERE node = $1 FOR UPDATE',
       [this.node]
     );
     if (last.rows[0]?.last_batch_id === b.id) {
-      // This batch committed before (its answer was lost): nothing more to store.
-      const batch = Number(
-        (await c.query<{ last_value: string }>('SELECT last_value FROM ledger_batch')).rows[0]!.last_value
-      );
-      return { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch };
+      // This batch committed before (its answer was lost): nothing more to store; answered as it was then.
+      return this.replayed(c, b, Number(last.rows[0].last_batch));
     }
     const batch = Number((await c.query<{ n: string }>(`SELECT nextval('ledger_batch') AS n`)).rows[0]!.n);
     let added = NO_METRIC_TOTALS;
@@ -297,12 +294,39 @@ export class PostgresLedger implements Ledger {
       );
     }
     await c.query(
-      `INSERT INTO nodes VALUES ($1, $2) ON CONFLICT (node) DO UPDATE SET last_batch_id = excluded.last_batch_id`,
-      [this.node, b.id]
+      `INSERT INTO nodes VALUES ($1, $2, $3)
+       ON CONFLICT (node) DO UPDATE SET last_batch_id = excluded.last_batch_id, last_batch = excluded.last_batch`,
+      [this.node, b.id, batch]
     );
     // Last: replicas storing the same hours add to the same rollup rows, and each waits for the other's
     // commit there, so the rows stay locked only for the commit itself.
     if (b.rows.rows) await c.query(ADD_BATCH_TO_ROLLUP);
+    return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch };
+  }
+
+  /**
+   * What batch `batch` of this node stored, read back (its rows found by the unique index's time range): the
+   * answer to a commit of it that is tried again, so counters and the reject file get what it stored.
+   */
+  private async replayed(c: PoolClient, b: LedgerBatch, batch: number): Promise<BatchResult> {
+    let added = NO_METRIC_TOTALS;
+    if (b.rows.rows) {
+      const q = metricTotalsQueries(
+        'usage',
+        'node = $1 AND ingest_batch = $2 AND start_time BETWEEN $3::timestamp AND $4::timestamp'
+      );
+      const params = [this.node, batch, pgTime(b.rows.minStartMs), pgTime(b.rows.maxStartMs)];
+      added = metricTotalsFrom(await this.columns(c, q.cells, params), await this.columns(c, q.byModel, params));
+    }
+    let freshRejects: RejectedLine[] = [];
+    if (b.rejects.length) {
+      const stored = await c.query<{ path: string; byte_offset: string }>(
+        'SELECT path, byte_offset FROM rejects WHERE node = $1 AND ingest_batch = $2',
+        [this.node, batch]
+      );
+      const keys = new Set(stored.rows.map((r) => `${r.path}\u0000${r.byte_offset}`));
+      freshRejects = b.rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+    }
     return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch };
   }
 

@@ -71,7 +71,8 @@ CREATE TABLE IF NOT EXISTS rejects (
 );
 CREATE TABLE IF NOT EXISTS nodes (
   node          text PRIMARY KEY,
-  last_batch_id text NOT NULL    -- what makes a retried commit store nothing twice
+  last_batch_id text NOT NULL,   -- what makes a retried commit store nothing twice
+  last_batch    bigint NOT NULL  -- and its number: what that commit stored is read back by it
 );
 CREATE SEQUENCE IF NOT EXISTS ledger_batch;
 CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
