@@ -18,35 +18,16 @@ import {
   LedgerCorruptError,
   LedgerCounter,
   LedgerError,
-  LedgerSpan,
   LedgerVersionError,
   ReadPosition,
   RejectedLine,
-  SpendWindow,
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
-import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Series, UsageTotals } from '../queries';
 import type { RowFormat, StoredUsage } from '../rows';
+import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
-import {
-  addToRollupSql,
-  breakdownStatement,
-  dimensionValuesStatement,
-  readBreakdown,
-  readDimensionValues,
-  readSpan,
-  readSpend,
-  readTimeSeries,
-  SeriesQuery,
-  spanStatement,
-  spendStatements,
-  SqlDialect,
-  SqlTime,
-  SqlValue,
-  Statement,
-  timeSeriesStatement,
-} from '../sql/usageQueries';
+import { addToRollupSql, SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
 import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
@@ -108,7 +89,8 @@ export interface DuckDbOptions {
  * positions and counter deltas land together or not at all, so a crash at any point neither loses nor
  * duplicates a request.
  */
-export class DuckDbLedger implements Ledger {
+export class DuckDbLedger extends SqlLedger implements Ledger {
+  protected readonly dialect = DIALECT;
   readonly rowFormat: RowFormat = 'duckdb';
   private batchSeq = 0;
   private writing: Promise<unknown> = Promise.resolve();
@@ -131,6 +113,7 @@ export class DuckDbLedger implements Ledger {
     /** Queries use their own connections: they see committed data only, never a batch half-way. */
     private readonly readers: DuckDBConnection[]
   ) {
+    super();
     this.batchFile = `${location}.batch.tsv`;
     this.idleReaders = [...readers];
     this.readSlots = new Semaphore(readers.length);
@@ -202,7 +185,7 @@ export class DuckDbLedger implements Ledger {
     return this.query(sql, params, (r) => r.getRowsJS()[0]?.[0]);
   }
 
-  private run(s: Statement): Promise<Record<string, unknown>[]> {
+  protected run(s: Statement): Promise<Record<string, unknown>[]> {
     return this.rows(s.sql, s.params.map(bindValue));
   }
 
@@ -425,29 +408,6 @@ export class DuckDbLedger implements Ledger {
     const q = metricTotalsQueries('usage');
     const columns = (sql: string) => this.query(sql, [], (r) => r.getColumnsObjectJS());
     return metricTotalsFrom(await columns(q.cells), await columns(q.byModel));
-  }
-
-  async breakdown(q: BreakdownQuery): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
-    return readBreakdown(q, await this.run(breakdownStatement(q)));
-  }
-
-  async timeSeries(q: SeriesQuery): Promise<Series[]> {
-    return readTimeSeries(q, await this.run(timeSeriesStatement(q, DIALECT)));
-  }
-
-  async dimensionValues(dimension: Dimension, q: RowSelection): Promise<string[]> {
-    return readDimensionValues(await this.run(dimensionValuesStatement(dimension, q)));
-  }
-
-  async span(q: Pick<RowSelection, 'fromMs' | 'toMs' | 'scope'>): Promise<LedgerSpan> {
-    return readSpan(await this.run(spanStatement({ ...q, filters: {} }, DIALECT)));
-  }
-
-  async spend(windows: readonly SpendWindow[]): Promise<bigint[]> {
-    const statements = spendStatements(windows);
-    const results = [];
-    for (const s of statements) results.push({ indexes: s.indexes, rows: await this.run(s.statement) });
-    return readSpend(windows.length, results);
   }
 
   repriceUnpriced(

@@ -3,6 +3,7 @@ import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { Price } from '../../pricing/pricer';
 import type { UnpricedRow } from '../ledger';
 import { ROLLUP_KEY } from '../schema';
+import { unpricedFromRow } from '../sql/storedRows';
 
 const CHUNK = 10000;
 
@@ -36,19 +37,7 @@ export async function repriceUnpriced(
     afterRow = BigInt(rows[rows.length - 1]!.rid as bigint);
     const updates: { row: Record<string, unknown>; price: Price }[] = [];
     for (const r of rows) {
-      const p = price({
-        model: String(r.model),
-        provider: r.provider === null ? undefined : String(r.provider as string),
-        tier: String(r.tier),
-        startMs: Number(r.start_ms),
-        tokens: {
-          inputUncached: Number(r.input_uncached),
-          cacheRead: Number(r.cache_read),
-          cacheWrite: Number(r.cache_write),
-          output: Number(r.output),
-          reasoning: Number(r.reasoning),
-        },
-      });
+      const p = price(unpricedFromRow(r));
       if (p) updates.push({ row: r, price: p });
     }
     if (!updates.length) continue;

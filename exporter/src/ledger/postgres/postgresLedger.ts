@@ -9,37 +9,19 @@ import {
   LedgerBatch,
   LedgerCounter,
   LedgerError,
-  LedgerSpan,
   LedgerUnavailableError,
   LedgerVersionError,
   ReadPosition,
   RejectedLine,
-  SpendWindow,
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
-import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Series, UsageTotals } from '../queries';
 import { monthOf, RowFormat, StoredUsage } from '../rows';
 import { ROLLUP_KEY } from '../schema';
+import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
-import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
-import {
-  breakdownStatement,
-  dimensionValuesStatement,
-  readBreakdown,
-  readDimensionValues,
-  readSpan,
-  readSpend,
-  readTimeSeries,
-  SeriesQuery,
-  spanStatement,
-  spendStatements,
-  SqlDialect,
-  SqlTime,
-  SqlValue,
-  Statement,
-  timeSeriesStatement,
-} from '../sql/usageQueries';
+import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, unpricedFromRow, usageFromRow } from '../sql/storedRows';
+import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { classify, isMissingPartition, isRetryableConflict } from './errors';
 import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, INSERT_NEW_ROWS } from './batchSql';
 import { CREATE_TABLES, createPartitions, monthPartition, partitionMonth, SCHEMA_VERSION } from './schema';
@@ -94,7 +76,8 @@ const CONFLICT_RETRIES = 5;
  * positions, counters and rejects. The node's last batch id, updated in the same transaction, makes a
  * commit retried after a lost answer store nothing twice.
  */
-export class PostgresLedger implements Ledger {
+export class PostgresLedger extends SqlLedger implements Ledger {
+  protected readonly dialect = DIALECT;
   readonly rowFormat: RowFormat = 'postgres';
   /** Months whose partitions are known to exist. */
   private readonly months = new Set<number>();
@@ -107,7 +90,9 @@ export class PostgresLedger implements Ledger {
     readonly node: string,
     private readonly pool: Pool,
     private readonly connection: ClientConfig
-  ) {}
+  ) {
+    super();
+  }
 
   /** The URL without its password, for messages. */
   static location(url: string): string {
@@ -222,7 +207,7 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  private run(s: Statement): Promise<Record<string, unknown>[]> {
+  protected run(s: Statement): Promise<Record<string, unknown>[]> {
     return this.rows(s.sql, s.params.map(bindValue));
   }
 
@@ -419,29 +404,6 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  async breakdown(q: BreakdownQuery): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
-    return readBreakdown(q, await this.run(breakdownStatement(q)));
-  }
-
-  async timeSeries(q: SeriesQuery): Promise<Series[]> {
-    return readTimeSeries(q, await this.run(timeSeriesStatement(q, DIALECT)));
-  }
-
-  async dimensionValues(dimension: Dimension, q: RowSelection): Promise<string[]> {
-    return readDimensionValues(await this.run(dimensionValuesStatement(dimension, q)));
-  }
-
-  async span(q: Pick<RowSelection, 'fromMs' | 'toMs' | 'scope'>): Promise<LedgerSpan> {
-    return readSpan(await this.run(spanStatement({ ...q, filters: {} }, DIALECT)));
-  }
-
-  async spend(windows: readonly SpendWindow[]): Promise<bigint[]> {
-    const results = await Promise.all(
-      spendStatements(windows).map(async (s) => ({ indexes: s.indexes, rows: await this.run(s.statement) }))
-    );
-    return readSpend(windows.length, results);
-  }
-
   /**
    * This node's unpriced rows, in chunks by (start_time, record_key); each chunk's new prices applied to
    * `usage` (only where no price is set yet: the update says which rows it changed) and to the rollup in one
@@ -467,19 +429,7 @@ export class PostgresLedger implements Ledger {
       const lastRow = rows[rows.length - 1]!;
       after = [String(lastRow.start_text), String(lastRow.record_key)];
       const updates = rows.flatMap((r) => {
-        const p = price({
-          model: String(r.model),
-          provider: r.provider === null ? undefined : String(r.provider as string),
-          tier: String(r.tier),
-          startMs: Number(r.start_ms),
-          tokens: {
-            inputUncached: Number(r.input_uncached),
-            cacheRead: Number(r.cache_read),
-            cacheWrite: Number(r.cache_write),
-            output: Number(r.output),
-            reasoning: Number(r.reasoning),
-          },
-        });
+        const p = price(unpricedFromRow(r));
         return p ? [{ row: r, price: p }] : [];
       });
       if (!updates.length) continue;

@@ -1,4 +1,5 @@
-import type { ReadPosition, RejectedLine } from '../ledger';
+import type { TokenBuckets } from '../../types';
+import type { ReadPosition, RejectedLine, UnpricedRow } from '../ledger';
 import type { StoredUsage } from '../rows';
 
 /** Stored rows of `rejects` and `read_positions` as the domain's types (the column names every engine uses). */
@@ -54,16 +55,31 @@ export function usageFromRow(r: Record<string, unknown>): StoredUsage {
     provider: optText(r.provider),
     status: r.status === 'failure' ? 'failure' : 'success',
     httpStatus: optNumber(r.http_status),
-    tokens: {
-      inputUncached: Number(r.input_uncached),
-      cacheRead: Number(r.cache_read),
-      cacheWrite: Number(r.cache_write),
-      output: Number(r.output),
-      reasoning: Number(r.reasoning),
-    },
+    tokens: tokensFromRow(r),
     costPusd: optBigint(r.cost_pusd),
     chargePusd: optBigint(r.charge_pusd),
     priceVersion: optText(r.price_version),
     pricedOnIngest: r.priced_on_ingest === true,
+  };
+}
+
+function tokensFromRow(r: Record<string, unknown>): TokenBuckets {
+  return {
+    inputUncached: Number(r.input_uncached),
+    cacheRead: Number(r.cache_read),
+    cacheWrite: Number(r.cache_write),
+    output: Number(r.output),
+    reasoning: Number(r.reasoning),
+  };
+}
+
+/** What re-pricing a row needs of it, from its columns (`start_ms` the start time in epoch ms). */
+export function unpricedFromRow(r: Record<string, unknown>): UnpricedRow {
+  return {
+    model: String(r.model),
+    provider: optText(r.provider),
+    tier: String(r.tier),
+    startMs: Number(r.start_ms),
+    tokens: tokensFromRow(r),
   };
 }

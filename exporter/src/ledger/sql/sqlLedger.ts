@@ -1,0 +1,51 @@
+import type { LedgerSpan, SpendWindow } from '../ledger';
+import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Series, UsageTotals } from '../queries';
+import {
+  breakdownStatement,
+  dimensionValuesStatement,
+  readBreakdown,
+  readDimensionValues,
+  readSpan,
+  readSpend,
+  readTimeSeries,
+  SeriesQuery,
+  spanStatement,
+  spendStatements,
+  SqlDialect,
+  Statement,
+  timeSeriesStatement,
+} from './usageQueries';
+
+/**
+ * The chargeback queries of an engine that runs usageQueries.ts's SQL: it says how a statement runs and what
+ * its dialect is, and gets breakdown, timeSeries, dimensionValues, span and spend of the Ledger interface.
+ */
+export abstract class SqlLedger {
+  protected abstract readonly dialect: SqlDialect;
+
+  /** Runs one query statement; its rows as objects. */
+  protected abstract run(statement: Statement): Promise<Record<string, unknown>[]>;
+
+  async breakdown(q: BreakdownQuery): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
+    return readBreakdown(q, await this.run(breakdownStatement(q)));
+  }
+
+  async timeSeries(q: SeriesQuery): Promise<Series[]> {
+    return readTimeSeries(q, await this.run(timeSeriesStatement(q, this.dialect)));
+  }
+
+  async dimensionValues(dimension: Dimension, q: RowSelection): Promise<string[]> {
+    return readDimensionValues(await this.run(dimensionValuesStatement(dimension, q)));
+  }
+
+  async span(q: Pick<RowSelection, 'fromMs' | 'toMs' | 'scope'>): Promise<LedgerSpan> {
+    return readSpan(await this.run(spanStatement({ ...q, filters: {} }, this.dialect)));
+  }
+
+  async spend(windows: readonly SpendWindow[]): Promise<bigint[]> {
+    const results = await Promise.all(
+      spendStatements(windows).map(async (s) => ({ indexes: s.indexes, rows: await this.run(s.statement) }))
+    );
+    return readSpend(windows.length, results);
+  }
+}
