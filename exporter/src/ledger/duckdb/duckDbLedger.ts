@@ -34,7 +34,23 @@ import { withoutData } from './errorText';
 import { repriceUnpriced } from './reprice';
 import { CREATE_TABLES, literal, migrateToV3, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
 
-export const DEFAULT_MEMORY_LIMIT = '1GB';
+/**
+ * DuckDB's buffer memory when `ledger_memory_limit` does not say. At 1GB it kept filling during `ingest`
+ * (1M lines peaked at 804 MB of RSS on DuckDB, 251 MB on PostgreSQL with the same JavaScript side); at
+ * 256MB the same run peaked at 615 MB, the batches staying well inside it (bench/footprint.bench.ts,
+ * bench/README.md "Footprint").
+ */
+export const DEFAULT_MEMORY_LIMIT = '256MB';
+
+/**
+ * DuckDB's allocator (its own jemalloc) keeps what a query freed for the next one: after a batch, or the
+ * scan that seeds the metrics at start, an idle process held it for good. A background thread hands pages
+ * back as they age, and each thread's cache is flushed once a task has used more than 16MB (default 128MB).
+ */
+const ALLOCATOR_SETTINGS: Record<string, string> = {
+  allocator_background_threads: 'true',
+  allocator_flush_threshold: '16MB',
+};
 
 /**
  * Connections for queries, and so queries running at once. @duckdb/node-api runs every statement as a task on
@@ -122,7 +138,10 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   /** Opens (creating if needed, migrating if older) a ledger file. */
   static async open(path: string, options: DuckDbOptions): Promise<DuckDbLedger> {
     let instance: DuckDBInstance;
-    const settings: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT };
+    const settings: Record<string, string> = {
+      ...ALLOCATOR_SETTINGS,
+      memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    };
     if (options.readOnly) settings.access_mode = 'READ_ONLY';
     try {
       instance = await DuckDBInstance.create(path, settings);
