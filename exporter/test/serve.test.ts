@@ -28,9 +28,11 @@ describe('tokenledger serve', () => {
     serve = undefined;
   });
 
-  const requestsSeen = (n: number) =>
-    waitFor(`${n} requests in /metrics`, async () =>
-      (await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined
+  const requestsSeen = (n: number, timeoutMs?: number) =>
+    waitFor(
+      `${n} requests in /metrics`,
+      async () => ((await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined),
+      timeoutMs
     );
 
   it('follows a file across rotation by rename and loses or repeats nothing', async () => {
@@ -86,6 +88,31 @@ describe('tokenledger serve', () => {
     await requestsSeen(11);
     expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
   });
+
+  it('reads a date folder of object files without a final newline (LiteLLM S3 logger) once they stop growing; says which one is incomplete', async () => {
+    // LiteLLM's S3/GCS logger (litellm/integrations/s3.py, get_s3_object_key) writes each payload as its own
+    // object `<prefix><YYYY-MM-DD>/<name>.json`, one json.dumps of the StandardLoggingPayload and no newline.
+    const day = join(dir, 'bucket', '2026-11-30');
+    mkdirSync(day, { recursive: true });
+    const config = writeConfig(dir, join(day, '*.json'));
+    for (let i = 0; i < 300; i++) writeFileSync(join(day, `req-${i}.json`), lines(i, i + 1).trimEnd());
+    const incomplete = lines(300, 301).trimEnd();
+    writeFileSync(join(day, 'req-300.json'), incomplete.slice(0, 40)); // a sync tool still copying it
+    serve = await ServeProcess.start(config);
+    await requestsSeen(300, 120_000); // hundreds of files on a busy machine
+    const event = { source: 'gw', event: 'incompleteLastLine' };
+    await waitFor('the incomplete file reported', async () =>
+      (await serve!.metricSum('tokenledger_source_file_events_total', event)) === 1 ? true : undefined
+    );
+    expect(serve.log).toContain(`${join(day, 'req-300.json')}:1: has not grown for rotate_wait_ms`);
+    expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+    await serve.stop('SIGKILL');
+    serve = await ServeProcess.start(config);
+    appendFileSync(join(day, 'req-300.json'), incomplete.slice(40));
+    await requestsSeen(301, 120_000);
+    await serve.stop();
+    expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 301)));
+  }, 300_000);
 
   it('keeps its counters across a restart and a SIGKILL, reading on where it stopped', async () => {
     const config = writeConfig(dir, join(dir, 'app.log'));

@@ -143,6 +143,7 @@ export async function runIngest(argv: string[]): Promise<number> {
       events: (e) => {
         // Unreadable since it was checked: as unreadable as a file found so before.
         if (e.event === 'cannotOpen') return cannotRead({ path: e.path, reason: `cannot read: ${fsReason(e.error)}` });
+        if (e.event === 'incompleteLastLine') return; // listed under "held back" in the summary
         const { level, message } = describeEvent(e);
         if (level === 'warn') process.stderr.write(`warning: ${message}\n`);
       },

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ReadPosition } from '../ledger/ledger';
-import type { FramedText } from '../parse/framer';
+import { FramedText, isJsonText } from '../parse/framer';
 import { classify, FileIdentity, fileKeyOf, holdsContentOf } from './fileIdentity';
 import { assertNever, FollowerEvent, FollowerEventHandler } from './followerEvents';
 import { expandPattern } from './glob';
@@ -439,7 +439,9 @@ export class FileFollower {
     if (announced) return true; // polled again at once, after the commit
     for (const w of [...this.watched.values()]) {
       readAny = (await this.readNew(w, handler)) || readAny;
-      if (w.draining && this.now() - w.lastGrowthMs >= this.options.rotateWaitMs) await this.finish(w, handler);
+      if (this.now() - w.lastGrowthMs < this.options.rotateWaitMs) continue;
+      if (w.draining) await this.finish(w, handler);
+      else readAny = (await this.takeIdleLastLine(w, handler)) || readAny;
     }
     this.forgetOldFinished();
     return readAny;
@@ -495,6 +497,33 @@ export class FileFollower {
     }
   }
 
+  /**
+   * A file that has not grown for rotate_wait_ms and ends in a line without a newline: the writer is done
+   * with it (one object per file, as LiteLLM's S3/GCS logger writes them). That line is read now if it is a
+   * whole JSON text, and committed with the position past it, so it is never read again (bytes appended later
+   * are read from there: see Framer.takeUnterminated). Anything else held (a line or object cut short) is
+   * said once, as `incompleteLastLine`, and stays held until the writer completes it.
+   */
+  private async takeIdleLastLine(w: WatchedFile, handler: ReadHandler): Promise<boolean> {
+    if (w.heldBytes === 0) return false;
+    const texts = w.takeUnterminated();
+    if (texts.length) {
+      await this.hand(w, texts, false, handler);
+      return true;
+    }
+    if (w.incompleteReportedAt !== w.resumeOffset) {
+      w.incompleteReportedAt = w.resumeOffset;
+      this.emit({
+        event: 'incompleteLastLine',
+        path: w.path,
+        line: w.resumeLine,
+        offset: w.resumeOffset,
+        bytes: w.heldBytes,
+      });
+    }
+    return false;
+  }
+
   /** A rotated file is done: its held partial line is its last line; commit it as finished and close it. */
   private async finish(w: WatchedFile, handler: ReadHandler): Promise<void> {
     await this.hand(w, w.finish(), true, handler);
@@ -522,7 +551,7 @@ export class FileFollower {
   async drainAll(handler: ReadHandler): Promise<void> {
     while (await this.poll(handler));
     for (const w of this.watched.values()) {
-      const texts = w.finish(isCompleteJson);
+      const texts = w.finish(isJsonText);
       if (texts.length) await this.hand(w, texts, false, handler);
     }
   }
@@ -576,13 +605,4 @@ function rotationSiblings(path: string): string[] {
     .filter((n) => n !== name && n.startsWith(name))
     .sort()
     .map((n) => join(dir, n));
-}
-
-function isCompleteJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

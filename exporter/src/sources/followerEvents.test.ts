@@ -42,6 +42,11 @@ describe('follower events in the log', () => {
       '/var/log/gw/app.log:12: line at byte 4096 is longer than max_line_bytes; skipped and quarantined',
     ],
     [
+      { event: 'incompleteLastLine', path, line: 3, offset: 200, bytes: 17 },
+      'warn',
+      '/var/log/gw/app.log:3: has not grown for rotate_wait_ms and ends in 17 bytes from byte 200 that are not a whole line (no final newline, not a whole JSON text); held until the writer completes them',
+    ],
+    [
       { event: 'cannotOpen', path, error: new Error('EACCES: permission denied') },
       'warn',
       '/var/log/gw/app.log: cannot open: EACCES: permission denied',
@@ -57,6 +62,7 @@ describe('follower events in the log', () => {
       'copyRecovered',
       'finished',
       'gone',
+      'incompleteLastLine',
       'lineTooLong',
       'lost',
       'replaced',
