@@ -89,13 +89,15 @@ describe('tokenledger serve', () => {
     expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
   });
 
-  it('reads a date folder of object files without a final newline (LiteLLM S3 logger) once they stop growing; says which one is incomplete', async () => {
+  it('reads date folders of object files without a final newline (LiteLLM S3 logger) once they stop growing; says which one is incomplete', async () => {
     // LiteLLM's S3/GCS logger (litellm/integrations/s3.py, get_s3_object_key) writes each payload as its own
     // object `<prefix><YYYY-MM-DD>/<name>.json`, one json.dumps of the StandardLoggingPayload and no newline.
     const day = join(dir, 'bucket', '2026-11-30');
-    mkdirSync(day, { recursive: true });
-    const config = writeConfig(dir, join(day, '*.json'));
-    for (let i = 0; i < 300; i++) writeFileSync(join(day, `req-${i}.json`), lines(i, i + 1).trimEnd());
+    const dayBefore = join(dir, 'bucket', '2026-11-29');
+    for (const d of [day, dayBefore]) mkdirSync(d, { recursive: true });
+    const config = writeConfig(dir, join(dir, 'bucket', '*', '*.json'));
+    for (let i = 0; i < 300; i++)
+      writeFileSync(join(i < 100 ? dayBefore : day, `req-${i}.json`), lines(i, i + 1).trimEnd());
     const incomplete = lines(300, 301).trimEnd();
     writeFileSync(join(day, 'req-300.json'), incomplete.slice(0, 40)); // a sync tool still copying it
     serve = await ServeProcess.start(config);

@@ -26,6 +26,7 @@ export class IngestSources {
       mappings: {},
       keyNamespace: undefined,
       startAt: 'beginning',
+      maxFiles: Infinity, // ingest reads every file it is given
     });
     const wanted = new Set(files);
     let stdin: SourceContext | undefined;

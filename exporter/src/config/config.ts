@@ -29,6 +29,8 @@ export interface SourceConfig {
   mappings: Partial<Record<GatewayFormat, Mapping>>;
   keyNamespace: string | undefined;
   startAt: 'beginning' | 'end';
+  /** Most files followed at once (see FollowerOptions.maxFiles). */
+  maxFiles: number;
 }
 
 export interface Config {
@@ -105,6 +107,9 @@ function readMapping(r: ConfigReader, key: string, base: Mapping | undefined): M
 const snakeToCamel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const camelToSnake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** Files one source follows at most: each holds an open descriptor until it is rotated away or deleted. */
+const DEFAULT_MAX_FILES = 10_000;
+
 function readSource(r: ConfigReader, index: number, at: (p: string) => string): SourceConfig {
   const stdin = r.boolean('stdin', false);
   const listed = r.stringList('paths');
@@ -139,6 +144,7 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     mappings,
     keyNamespace: r.string('key_namespace'),
     startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning'),
+    maxFiles: r.integer('max_files', DEFAULT_MAX_FILES, 1),
   };
   r.done();
   return source;

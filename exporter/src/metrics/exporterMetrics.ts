@@ -309,7 +309,7 @@ export class ExporterMetrics {
       ),
       new SnapshotMetric(
         'tokenledger_source_file_events_total',
-        "What the file follower decided about a source's files since the exporter started: added, resumed, rotated, gone, truncated, replaced, copyRecovered, finished, lost (bytes not read), lineTooLong, cannotOpen.",
+        "What the file follower decided about a source's files since the exporter started: added, resumed, rotated, gone, truncated, replaced, copyRecovered, finished, lost (bytes not read), lineTooLong, incompleteLastLine (a file that stopped growing ends in a line cut short), tooManyFiles (more files match than max_files), cannotOpen.",
         'counter',
         () =>
           [...this.fileEvents].flatMap(([source, counts]) =>

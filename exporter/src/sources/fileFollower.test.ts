@@ -289,4 +289,21 @@ describe('FileFollower', () => {
     expect(h.texts).toEqual(records(0, 2));
     expect(h.eventNames()).toEqual(['added', 'incompleteLastLine']);
   });
+  it('follows at most max_files files, says so once, and takes the next one when a followed one is gone', async () => {
+    const day = (d: string) => join(dir, d);
+    for (const d of ['2026-11-29', '2026-11-30']) mkdirSync(day(d));
+    for (let i = 0; i < 4; i++) writeFileSync(join(day(i < 2 ? '2026-11-29' : '2026-11-30'), `r${i}.json`), `${record(i)}\n`);
+    h = await new FollowerHarness(options({ patterns: [join(dir, '*', '*.json')], maxFiles: 3 })).start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    expect(h.events.filter((e) => e.event === 'tooManyFiles')).toEqual([{ event: 'tooManyFiles', matched: 4, limit: 3 }]);
+    await h.restart(); // followed before: they keep their places, the fourth still waits
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    unlinkSync(join(day('2026-11-29'), 'r0.json'));
+    await h.settle();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 4));
+    expect(h.eventNames().filter((e) => e === 'tooManyFiles')).toHaveLength(2); // once per run
+  });
 });

@@ -28,6 +28,8 @@ export type FollowerEvent =
    * object (no final newline, and not a whole JSON text): held until the writer completes them.
    */
   | { event: 'incompleteLastLine'; path: string; line: number; offset: number; bytes: number }
+  /** The patterns match more files than max_files: `matched - limit` of them are not followed for now. */
+  | { event: 'tooManyFiles'; matched: number; limit: number }
   /** A matching file cannot be opened; tried again at every poll, reported once. */
   | { event: 'cannotOpen'; path: string; error: Error };
 
@@ -45,6 +47,7 @@ export const FOLLOWER_EVENT_NAMES: readonly FollowerEventName[] = [
   'lost',
   'lineTooLong',
   'incompleteLastLine',
+  'tooManyFiles',
   'cannotOpen',
 ];
 
@@ -92,6 +95,11 @@ export function describeEvent(e: FollowerEvent): { level: 'info' | 'warn'; messa
       return {
         level: 'warn',
         message: `${e.path}:${e.line}: has not grown for rotate_wait_ms and ends in ${e.bytes} bytes from byte ${e.offset} that are not a whole line (no final newline, not a whole JSON text); held until the writer completes them`,
+      };
+    case 'tooManyFiles':
+      return {
+        level: 'warn',
+        message: `${e.matched} files match the patterns, more than max_files (${e.limit}): ${e.matched - e.limit} of them are not followed until others are gone; narrow the patterns (e.g. to the current date folder) or raise max_files`,
       };
     case 'cannotOpen':
       return { level: 'warn', message: `${e.path}: cannot open: ${e.error.message}` };
