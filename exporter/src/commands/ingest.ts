@@ -167,6 +167,7 @@ export async function runIngest(argv: string[]): Promise<number> {
         `  records stored:  ${s.recordsStored}`,
         `  duplicates:      ${s.duplicates} (already in the ledger, not counted again)`,
         `  rejected:        ${rejected}${rejected ? ` (${[...s.rejected].map(([r, n]) => `${r} ${n}`).join(', ')}) -> ${rejectsPath}` : ''}`,
+        ...(s.skipped ? [`  skipped:         ${s.skipped} (not usage records, of sources with other_lines: ignore)`] : []),
         `  unpriced:        ${s.unpriced}${s.unpriced ? ' (stored with tokens; priced when their model gets a price)' : ''}`,
         ...(repriced ? [`  re-priced:       ${repriced} earlier record(s) whose model now has a price`] : []),
         ...follower

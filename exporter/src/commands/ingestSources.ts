@@ -27,6 +27,7 @@ export class IngestSources {
       keyNamespace: undefined,
       startAt: 'beginning',
       maxFiles: Infinity, // ingest reads every file it is given
+      otherLines: 'reject',
     });
     const wanted = new Set(files);
     let stdin: SourceContext | undefined;

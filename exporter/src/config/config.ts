@@ -31,7 +31,12 @@ export interface SourceConfig {
   startAt: 'beginning' | 'end';
   /** Most files followed at once (see FollowerOptions.maxFiles). */
   maxFiles: number;
+  /** What a line that is not a usage record is: a reject (the default), or expected noise, counted as skipped. */
+  otherLines: OtherLines;
 }
+
+export const OTHER_LINES = ['reject', 'ignore'] as const;
+export type OtherLines = (typeof OTHER_LINES)[number];
 
 export interface Config {
   file: string;
@@ -145,6 +150,7 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     keyNamespace: r.string('key_namespace'),
     startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning'),
     maxFiles: r.integer('max_files', DEFAULT_MAX_FILES, 1),
+    otherLines: r.oneOf('other_lines', OTHER_LINES, 'reject'),
   };
   r.done();
   return source;

@@ -147,6 +147,7 @@ export class ExporterMetrics {
   readonly usage = new UsageAggregate();
   readonly linesRead = new Map<string, number>();
   readonly linesRejected = new Map<string, number>();
+  readonly linesSkipped = new Map<string, number>();
   /** Follower decisions about files since this process started, per source. */
   private readonly fileEvents = new Map<string, Map<FollowerEventName, number>>();
   lastCheckpointMs = 0;
@@ -306,6 +307,12 @@ export class ExporterMetrics {
         'Log lines refused and quarantined, by reason.',
         'counter',
         () => REJECT_REASONS.map((reason) => ({ labels: { reason }, value: this.linesRejected.get(reason) ?? 0 }))
+      ),
+      new SnapshotMetric(
+        'tokenledger_lines_skipped_total',
+        'Log lines that are not usage records, of sources with other_lines: ignore (not refused, not quarantined), by source.',
+        'counter',
+        () => [...this.linesSkipped].map(([source, n]) => ({ labels: { source }, value: n }))
       ),
       new SnapshotMetric(
         'tokenledger_source_file_events_total',
