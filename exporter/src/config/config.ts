@@ -126,7 +126,7 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
   if (stdin && paths.length) r.fail('paths', 'nothing when stdin: true', paths);
   for (const p of paths) {
     const problem = validatePattern(p);
-    if (problem) throw new ConfigError(`${r.file}: ${r.where}.paths: ${problem}`);
+    if (problem) throw new ConfigError(`${r.file}: ${r.where}.paths: ${problem}: ${p}`);
   }
   const format = r.oneOf('format', FORMATS, 'auto');
   const mappings: Partial<Record<GatewayFormat, Mapping>> = {};

@@ -106,11 +106,9 @@ describe('source patterns', () => {
   });
 
   it('refuses ** inside a name and a pattern ending in **, and takes wildcards in directories', () => {
-    expect(validatePattern('/var/log/a**/app.jsonl')).toBe(
-      '** must be a whole path segment, as in logs/**/*.json: /var/log/a**/app.jsonl'
-    );
+    expect(validatePattern('/var/log/a**/app.jsonl')).toBe('** must be a whole path segment, as in logs/**/*.json');
     expect(validatePattern('/var/log/**')).toBe(
-      'a pattern names files: end it with a file name or a wildcard after **, as in logs/**/*.json: /var/log/**'
+      'a pattern names files: end it with a file name or a wildcard after **, as in logs/**/*.json'
     );
     for (const ok of ['/var/log/*/app.jsonl', '/var/log/app?/a.jsonl', '/var/log/**/*.json', '/b/2026-*/*.json'])
       expect(validatePattern(ok)).toBeUndefined();

@@ -34,12 +34,13 @@ function nameRegex(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** What is wrong with `pattern`, if anything (it does not name the pattern: the caller shows it). */
 export function validatePattern(pattern: string): string | undefined {
   const segments = pattern.split(sep);
   if (segments.some((seg) => seg.includes(GLOBSTAR) && seg !== GLOBSTAR))
-    return `** must be a whole path segment, as in logs/**/*.json: ${pattern}`;
+    return '** must be a whole path segment, as in logs/**/*.json';
   if (segments[segments.length - 1] === GLOBSTAR)
-    return `a pattern names files: end it with a file name or a wildcard after **, as in logs/**/*.json: ${pattern}`;
+    return 'a pattern names files: end it with a file name or a wildcard after **, as in logs/**/*.json';
   return undefined;
 }
 
