@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { drawProgress, formatProgress } from '../src/commands/ingestProgress';
 import {
   CLI,
+  cleanTotals,
   ledgerGroups,
   ledgerTotals,
   lines,
@@ -157,6 +158,20 @@ describe('tokenledger ingest', () => {
     expect(right.stdout).not.toContain('hint:');
   });
 
+  it('reads date folders of object files without a final newline (LiteLLM S3 logger) through a ** pattern', async () => {
+    for (let i = 0; i < 30; i++) {
+      const day = join(dir, 'bucket', 'litellm', `2026-11-${28 + (i % 3)}`);
+      mkdirSync(day, { recursive: true });
+      writeFileSync(join(day, `req-${i}.json`), lines(i, i + 1).trimEnd());
+    }
+    const db = join(dir, 'bucket.duckdb');
+    const r = runCli(['ingest', '--db', db, '--prices', prices, join(dir, 'bucket', '**', '*.json')]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout).toMatch(/records stored: +30\n/);
+    expect(r.stdout).not.toContain('held back');
+    expect(await ledgerTotals(db)).toEqual(await cleanTotals(dir, lines(0, 30)));
+  });
+
   it('reads stdin with -', async () => {
     const db = join(dir, 'stdin.duckdb');
     const r = runCli(['ingest', '--db', db, '--prices', prices, '-'], lines(0, 50));
@@ -177,7 +192,7 @@ describe('tokenledger ingest', () => {
       secret,
       join(dir, 'logs'),
       join(ok, 'x.jsonl'),
-      join(dir, 'logs/*/x.jsonl'),
+      join(dir, 'logs/a**/x.jsonl'),
       join(dir, 'none-*.jsonl'),
     ];
     const r = runCli(['ingest', '--db', db, '--prices', prices, ...args], undefined, permissionsApply());
@@ -186,7 +201,7 @@ describe('tokenledger ingest', () => {
       `${secret}: cannot read: permission denied (EACCES)`,
       `${join(dir, 'logs')}: is a directory, not a file`,
       `${join(ok, 'x.jsonl')}: no such file: ${ok} is a file, not a directory`,
-      `${join(dir, 'logs/*/x.jsonl')}: wildcards are only supported in the file name, not in directory names`,
+      `${join(dir, 'logs/a**/x.jsonl')}: ** must be a whole path segment, as in logs/**/*.json`,
       `${join(dir, 'none-*.jsonl')}: no file matches`,
     ];
     for (const p of problems) {

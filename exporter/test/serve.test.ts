@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Prometheus } from './daemons';
 import { writeServeConfig as writeConfig } from './serveConfig';
@@ -28,9 +36,11 @@ describe('tokenledger serve', () => {
     serve = undefined;
   });
 
-  const requestsSeen = (n: number) =>
-    waitFor(`${n} requests in /metrics`, async () =>
-      (await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined
+  const requestsSeen = (n: number, timeoutMs?: number) =>
+    waitFor(
+      `${n} requests in /metrics`,
+      async () => ((await serve!.metricSum('tokenledger_requests_total')) === n ? true : undefined),
+      timeoutMs
     );
 
   it('follows a file across rotation by rename and loses or repeats nothing', async () => {
@@ -85,6 +95,65 @@ describe('tokenledger serve', () => {
     appendFileSync(log, next.slice(50));
     await requestsSeen(11);
     expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+  });
+
+  it('reads date folders of object files without a final newline (LiteLLM S3 logger) once they stop growing; says which one is incomplete', async () => {
+    // LiteLLM's S3/GCS logger (litellm/integrations/s3.py, get_s3_object_key) writes each payload as its own
+    // object `<prefix><YYYY-MM-DD>/<name>.json`, one json.dumps of the StandardLoggingPayload and no newline.
+    const day = join(dir, 'bucket', '2026-11-30');
+    const dayBefore = join(dir, 'bucket', '2026-11-29');
+    for (const d of [day, dayBefore]) mkdirSync(d, { recursive: true });
+    const config = writeConfig(dir, join(dir, 'bucket', '*', '*.json'));
+    for (let i = 0; i < 300; i++)
+      writeFileSync(join(i < 100 ? dayBefore : day, `req-${i}.json`), lines(i, i + 1).trimEnd());
+    const incomplete = lines(300, 301).trimEnd();
+    writeFileSync(join(day, 'req-300.json'), incomplete.slice(0, 40)); // a sync tool still copying it
+    serve = await ServeProcess.start(config);
+    await requestsSeen(300, 120_000); // hundreds of files on a busy machine
+    const event = { source: 'gw', event: 'incompleteLastLine' };
+    await waitFor('the incomplete file reported', async () =>
+      (await serve!.metricSum('tokenledger_source_file_events_total', event)) === 1 ? true : undefined
+    );
+    expect(serve.log).toContain(`${join(day, 'req-300.json')}:1: has not grown for rotate_wait_ms`);
+    expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+    await serve.stop('SIGKILL');
+    serve = await ServeProcess.start(config);
+    appendFileSync(join(day, 'req-300.json'), incomplete.slice(40));
+    await requestsSeen(301, 120_000);
+    await serve.stop();
+    expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 301)));
+  }, 300_000);
+
+  it('reads the usage payloads out of LiteLLM stdout with other_lines: ignore, counting the rest as skipped (serve and ingest)', async () => {
+    const log = join(dir, 'litellm-stdout.log');
+    // format: auto: a JSON object of no known format is then noise (a source forced to litellm takes every
+    // object for a LiteLLM record, and refuses one without its fields as missing_field).
+    const config = writeConfig(dir, log, '    other_lines: ignore\n');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('format: litellm', 'format: auto'));
+    // LiteLLM's stdout with LITELLM_PRINT_STANDARD_LOGGING_PAYLOAD: each payload pretty-printed (indent 4),
+    // among uvicorn's lines and LiteLLM's own log lines.
+    let stdout = 'INFO:     Started server process [7]\nINFO:     Uvicorn running on http://0.0.0.0:4000\n';
+    for (let i = 0; i < 40; i++) {
+      stdout += `${JSON.stringify(JSON.parse(lines(i, i + 1)), null, 4)}\n`;
+      stdout += `INFO:     10.0.0.${i % 7}:5${i} - "POST /chat/completions HTTP/1.1" 200 OK\n`;
+      if (i % 10 === 0) stdout += '{"level": "INFO", "message": "router: deployment healthy"}\n';
+    }
+    writeFileSync(log, stdout);
+    const noise = 2 + 40 + 4;
+    serve = await ServeProcess.start(config);
+    await requestsSeen(40);
+    await waitFor('the skipped lines counted', async () =>
+      (await serve!.metricSum('tokenledger_lines_skipped_total', { source: 'gw' })) === noise ? true : undefined
+    );
+    expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+    await serve.stop();
+    const expected = await cleanTotals(dir, lines(0, 40));
+    expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(expected);
+    const db = join(dir, 'ingested.duckdb');
+    const r = runCli(['ingest', '--config', config, '--db', db, log]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout).toContain(`  rejected:        0\n  skipped:         ${noise} (not usage records`);
+    expect(await ledgerTotals(db)).toEqual(expected);
   });
 
   it('keeps its counters across a restart and a SIGKILL, reading on where it stopped', async () => {

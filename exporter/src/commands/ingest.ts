@@ -143,6 +143,7 @@ export async function runIngest(argv: string[]): Promise<number> {
       events: (e) => {
         // Unreadable since it was checked: as unreadable as a file found so before.
         if (e.event === 'cannotOpen') return cannotRead({ path: e.path, reason: `cannot read: ${fsReason(e.error)}` });
+        if (e.event === 'incompleteLastLine') return; // listed under "held back" in the summary
         const { level, message } = describeEvent(e);
         if (level === 'warn') process.stderr.write(`warning: ${message}\n`);
       },
@@ -166,6 +167,9 @@ export async function runIngest(argv: string[]): Promise<number> {
         `  records stored:  ${s.recordsStored}`,
         `  duplicates:      ${s.duplicates} (already in the ledger, not counted again)`,
         `  rejected:        ${rejected}${rejected ? ` (${[...s.rejected].map(([r, n]) => `${r} ${n}`).join(', ')}) -> ${rejectsPath}` : ''}`,
+        ...(s.skipped
+          ? [`  skipped:         ${s.skipped} (not usage records, of sources with other_lines: ignore)`]
+          : []),
         `  unpriced:        ${s.unpriced}${s.unpriced ? ' (stored with tokens; priced when their model gets a price)' : ''}`,
         ...(repriced ? [`  re-priced:       ${repriced} earlier record(s) whose model now has a price`] : []),
         ...follower

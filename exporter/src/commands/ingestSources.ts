@@ -26,6 +26,8 @@ export class IngestSources {
       mappings: {},
       keyNamespace: undefined,
       startAt: 'beginning',
+      maxFiles: Infinity, // ingest reads every file it is given
+      otherLines: 'reject',
     });
     const wanted = new Set(files);
     let stdin: SourceContext | undefined;

@@ -32,14 +32,16 @@ export function checkLogFiles(args: readonly string[]): LogFiles {
       check(arg, resolve(arg));
       continue;
     }
-    if (validatePattern(arg)) {
-      unreadable.push({ path: arg, reason: 'wildcards are only supported in the file name, not in directory names' });
+    const problem = validatePattern(arg);
+    if (problem) {
+      unreadable.push({ path: arg, reason: problem });
       continue;
     }
     const matches = expandPattern(arg);
     if (matches.length === 0) {
       const dir = dirname(resolve(arg));
-      const dirProblem = whyNotDirectory(dir);
+      // A directory with wildcards is a pattern too: nothing to say about it beyond no match.
+      const dirProblem = hasWildcard(dir) ? undefined : whyNotDirectory(dir);
       unreadable.push({ path: arg, reason: dirProblem ? `no file matches: ${dir}: ${dirProblem}` : 'no file matches' });
     }
     for (const m of matches) check(m, m);

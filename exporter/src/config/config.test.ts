@@ -24,7 +24,8 @@ const BASE = 'prices: prices.yaml\nsources:\n  - { name: gw, paths: gw.log }\n';
 const ROOT_KEYS =
   'auth, batch_lines, budgets, default_tier, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
   'node, node_env, poll_interval_ms, prices, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
-const SOURCE_KEYS = 'fields, format, key_namespace, mapping, name, path, paths, start_at, stdin';
+const SOURCE_KEYS =
+  'fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, start_at, stdin';
 
 describe('config errors', () => {
   it('names the file first', () => {
@@ -91,6 +92,30 @@ describe('config errors', () => {
     const config = loadConfig(file);
     expect(config.litellmPricesEffectiveFromMs).toBe(Date.UTC(2025, 2, 1, 11));
     expect(config.listen).toEqual({ host: '::1', port: 9000 });
+  });
+});
+
+describe('source patterns and bounds', () => {
+  it('takes wildcards in directories and ** as a segment, bounds max_files, takes other_lines, and refuses ** inside a name', () => {
+    const file = join(dir, 'dates.yaml');
+    writeFileSync(
+      file,
+      'prices: prices.yaml\nsources:\n  - { name: s3, paths: "bucket/*/*.json", max_files: 500 }\n  - { name: gw, paths: "logs/**/*.log", other_lines: ignore }\n'
+    );
+    const config = loadConfig(file);
+    expect(config.sources.map((s) => [s.paths, s.maxFiles, s.otherLines])).toEqual([
+      [[join(dir, 'bucket/*/*.json')], 500, 'reject'],
+      [[join(dir, 'logs/**/*.log')], 10_000, 'ignore'],
+    ]);
+    expect(configError('prices: prices.yaml\nsources:\n  - { name: gw, paths: "logs/a**/*.log" }\n')).toBe(
+      `sources[0].paths: ** must be a whole path segment, as in logs/**/*.json: ${join(dir, 'logs/a**/*.log')}`
+    );
+    expect(configError(BASE.replace('paths: gw.log', 'paths: gw.log, other_lines: skip'))).toBe(
+      'sources[0].other_lines: expected one of reject, ignore, got "skip"'
+    );
+    expect(configError(`${BASE.replace('paths: gw.log', 'paths: gw.log, max_files: 0')}`)).toBe(
+      'sources[0].max_files: expected an integer >= 1, got 0'
+    );
   });
 });
 

@@ -29,7 +29,14 @@ export interface SourceConfig {
   mappings: Partial<Record<GatewayFormat, Mapping>>;
   keyNamespace: string | undefined;
   startAt: 'beginning' | 'end';
+  /** Most files followed at once (see FollowerOptions.maxFiles). */
+  maxFiles: number;
+  /** What a line that is not a usage record is: a reject (the default), or expected noise, counted as skipped. */
+  otherLines: OtherLines;
 }
+
+export const OTHER_LINES = ['reject', 'ignore'] as const;
+export type OtherLines = (typeof OTHER_LINES)[number];
 
 export interface Config {
   file: string;
@@ -105,6 +112,9 @@ function readMapping(r: ConfigReader, key: string, base: Mapping | undefined): M
 const snakeToCamel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const camelToSnake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** Files one source follows at most: each holds an open descriptor until it is rotated away or deleted. */
+const DEFAULT_MAX_FILES = 10_000;
+
 function readSource(r: ConfigReader, index: number, at: (p: string) => string): SourceConfig {
   const stdin = r.boolean('stdin', false);
   const listed = r.stringList('paths');
@@ -116,7 +126,7 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
   if (stdin && paths.length) r.fail('paths', 'nothing when stdin: true', paths);
   for (const p of paths) {
     const problem = validatePattern(p);
-    if (problem) throw new ConfigError(`${r.file}: ${r.where}.paths: ${problem}`);
+    if (problem) throw new ConfigError(`${r.file}: ${r.where}.paths: ${problem}: ${p}`);
   }
   const format = r.oneOf('format', FORMATS, 'auto');
   const mappings: Partial<Record<GatewayFormat, Mapping>> = {};
@@ -139,6 +149,8 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     mappings,
     keyNamespace: r.string('key_namespace'),
     startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning'),
+    maxFiles: r.integer('max_files', DEFAULT_MAX_FILES, 1),
+    otherLines: r.oneOf('other_lines', OTHER_LINES, 'reject'),
   };
   r.done();
   return source;

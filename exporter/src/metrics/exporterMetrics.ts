@@ -57,6 +57,7 @@ export class ExporterMetrics {
   readonly usage = new UsageAggregate();
   readonly linesRead = new Map<string, number>();
   readonly linesRejected = new Map<string, number>();
+  readonly linesSkipped = new Map<string, number>();
   /** Follower decisions about files since this process started, per source. */
   private readonly fileEvents = new Map<string, Map<FollowerEventName, number>>();
   lastCheckpointMs = 0;
@@ -122,8 +123,14 @@ export class ExporterMetrics {
         () => REJECT_REASONS.map((reason) => ({ labels: { reason }, value: this.linesRejected.get(reason) ?? 0 }))
       ),
       new SnapshotMetric(
+        'tokenledger_lines_skipped_total',
+        'Log lines that are not usage records, of sources with other_lines: ignore (not refused, not quarantined), by source.',
+        'counter',
+        () => [...this.linesSkipped].map(([source, n]) => ({ labels: { source }, value: n }))
+      ),
+      new SnapshotMetric(
         'tokenledger_source_file_events_total',
-        "What the file follower decided about a source's files since the exporter started: added, resumed, rotated, gone, truncated, replaced, copyRecovered, finished, lost (bytes not read), lineTooLong, cannotOpen.",
+        "What the file follower decided about a source's files since the exporter started: added, resumed, rotated, gone, truncated, replaced, copyRecovered, finished, lost (bytes not read), lineTooLong, incompleteLastLine (a file that stopped growing ends in a line cut short), tooManyFiles (more files match than max_files), cannotOpen.",
         'counter',
         () =>
           [...this.fileEvents].flatMap(([source, counts]) =>

@@ -11,6 +11,7 @@ export async function seedMetricsFromLedger(ledger: Ledger, metrics: ExporterMet
   for (const c of await ledger.counters()) {
     if (c.name === 'lines_read') metrics.linesRead.set(c.label, c.value);
     else if (c.name === 'lines_rejected') metrics.linesRejected.set(c.label, c.value);
+    else if (c.name === 'lines_skipped') metrics.linesSkipped.set(c.label, c.value);
   }
   metrics.lastCheckpointMs = await ledger.lastCheckpointMs();
 }

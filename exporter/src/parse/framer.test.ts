@@ -174,6 +174,30 @@ describe('Framer: edges', () => {
     expect(summary(out)[1]).toEqual(['{"b":2}', false, 2, 8, 16]);
   });
 
+  it('takes a whole JSON last line without a newline as the same line of the file: what is appended later continues it', () => {
+    const { out, framer } = frame(['{"a":1}\n{"b":2}']);
+    expect(framer.takeUnterminated(out)).toBe(true);
+    expect(summary(out)).toEqual([
+      ['{"a":1}', false, 1, 0, 8],
+      ['{"b":2}', false, 2, 8, 15],
+    ]);
+    expect([framer.resumeOffset, framer.resumeLine, framer.heldBytes]).toEqual([15, 2, 0]);
+    framer.push(Buffer.from('\n{"c":3}\n'), out); // the writer ends its line later: nothing read twice
+    expect(summary(out)[2]).toEqual(['{"c":3}', false, 3, 16, 24]);
+  });
+
+  it('takes a pretty-printed object whose closing brace has no newline, and leaves anything cut short held', () => {
+    const pretty = frame(['{"a":1}\n{\n  "b": 2\n}']);
+    expect(pretty.framer.takeUnterminated(pretty.out)).toBe(true);
+    expect(summary(pretty.out)[1]).toEqual(['{\n  "b": 2\n}', false, 2, 8, 20]);
+    for (const held of [['{"b":'], ['{\n  "b": 2,\n  "c'], ['{\n  "b": 2\n'], ['x'.repeat(80)]]) {
+      const { out, framer } = frame(held, 64);
+      const before = [framer.resumeOffset, framer.heldBytes];
+      expect(framer.takeUnterminated(out)).toBe(false);
+      expect([out, framer.resumeOffset, framer.heldBytes]).toEqual([[], ...before]);
+    }
+  });
+
   it('at finish, rejects a too-long last line that has no newline, up to its last byte', () => {
     const { out, framer } = frame(['{"a":1}\n', 'z'.repeat(100)], 64, true);
     expect(summary(out)).toEqual([

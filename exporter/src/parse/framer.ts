@@ -119,14 +119,43 @@ export class Framer {
     if (this.skipping) {
       this.endSkipped(this.partialBytes, out);
     } else if (this.partialBytes) {
-      const line = Buffer.concat(this.partial);
-      if (!acceptPartial(this.body(line, this.lineStart).toString('utf8'))) return;
-      const bytes = this.partialBytes;
-      this.partial = [];
-      this.partialBytes = 0;
-      this.takeLine(line, bytes, out);
+      if (!acceptPartial(this.unterminatedText())) return;
+      this.takeUnterminatedLine(out);
     }
     if (this.object) this.emitUnfinished(out);
+  }
+
+  /**
+   * The writer has stopped on a last line without a newline (an object file written in one go, as LiteLLM's
+   * S3/GCS logger writes them): that line is taken now if it is a whole JSON text (with the pretty-printed
+   * object it closes, if any). Otherwise nothing changes: it stays held, and the caller says so. Returns
+   * whether it was taken.
+   */
+  takeUnterminated(out: FramedText[]): boolean {
+    if (this.skipping || !this.partialBytes || !isJsonText(this.unterminatedText())) return false;
+    this.takeUnterminatedLine(out);
+    return true;
+  }
+
+  /** The text that taking the held partial line would emit: the line, or the object it continues with it. */
+  private unterminatedText(): string {
+    const body = this.body(Buffer.concat(this.partial), this.lineStart);
+    const o = this.object;
+    const line = body.toString('utf8');
+    return o && continuesObject(o, body) ? [...o.lines, line].join('\n') : line;
+  }
+
+  /**
+   * Takes the held partial line as a line. It is not counted as ended: bytes appended to the file later
+   * continue the same line of the file, so a newline written first only ends it (a blank rest, ignored)
+   * and the lines after it keep their true numbers.
+   */
+  private takeUnterminatedLine(out: FramedText[]): void {
+    const line = Buffer.concat(this.partial);
+    const bytes = this.partialBytes;
+    this.partial = [];
+    this.partialBytes = 0;
+    this.takeLine(line, bytes, out, false);
   }
 
   private hold(rest: Buffer, out: FramedText[]): void {
@@ -165,9 +194,9 @@ export class Framer {
     out.push({ text: '', line, startOffset, endOffset: this.lineStart, tooLong: true });
   }
 
-  private endLine(bytes: number): void {
+  private endLine(bytes: number, terminated = true): void {
     this.lineStart += bytes;
-    this.lineNo += 1;
+    if (terminated) this.lineNo += 1;
   }
 
   /** A UTF-8 byte order mark at the very start of the file is not part of its first line. */
@@ -189,10 +218,10 @@ export class Framer {
     });
   }
 
-  private takeLine(raw: Buffer, bytes: number, out: FramedText[]): void {
+  private takeLine(raw: Buffer, bytes: number, out: FramedText[], terminated = true): void {
     const startOffset = this.lineStart;
     const lineNo = this.lineNo;
-    this.endLine(bytes);
+    this.endLine(bytes, terminated);
     const body = this.body(raw, startOffset);
     const invalidUtf8At = isUtf8(body) ? undefined : startOffset + (raw.length - body.length) + firstInvalidUtf8(body);
     const line = body.toString('utf8');
@@ -244,6 +273,16 @@ export class Framer {
       tooLong: false,
       ...invalidAt(invalidUtf8At),
     });
+  }
+}
+
+/** Whether `text` is one whole JSON text (a line cut short by a writer still writing is not). */
+export function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -30,6 +30,8 @@ export interface Pricing {
 export interface PartResult {
   rows: EncodedRows;
   rejects: RejectedLine[];
+  /** Lines of sources with `other_lines: ignore` that are not usage records, per source. */
+  skipped: Map<string, number>;
   /** Newest record start per configured source, for the lag metric. */
   newest: Map<string, number>;
 }
@@ -41,7 +43,9 @@ export function joinParts(a: PartResult, b: PartResult): PartResult {
   const rejects = [...a.rejects, ...b.rejects].sort((x, y) =>
     x.path === y.path ? x.byteOffset - y.byteOffset : x.path < y.path ? -1 : 1
   );
-  return { rows: joinRows(a.rows, b.rows), rejects, newest };
+  const skipped = new Map(a.skipped);
+  for (const [source, n] of b.skipped) skipped.set(source, (skipped.get(source) ?? 0) + n);
+  return { rows: joinRows(a.rows, b.rows), rejects, newest, skipped };
 }
 
 /**
@@ -52,6 +56,7 @@ export class BatchPart {
   private readonly usage: UsageBatch;
   private readonly rejects: RejectedLine[] = [];
   private readonly newest = new Map<string, number>();
+  private readonly skipped = new Map<string, number>();
 
   constructor(readonly format: RowFormat) {
     this.usage = new UsageBatch(format);
@@ -95,6 +100,10 @@ export class BatchPart {
         }
       }
       if (isRejection(parsed)) {
+        if (source.context.otherLines === 'ignore' && isOtherLine(t, parsed)) {
+          this.skipped.set(name, (this.skipped.get(name) ?? 0) + 1);
+          continue;
+        }
         this.rejects.push({
           source: name,
           path,
@@ -139,6 +148,17 @@ export class BatchPart {
   }
 
   done(): PartResult {
-    return { rows: this.usage.encoded(), rejects: this.rejects, newest: this.newest };
+    return { rows: this.usage.encoded(), rejects: this.rejects, newest: this.newest, skipped: this.skipped };
   }
+}
+
+/**
+ * Whether a refused text is not a usage record at all, rather than a broken one: a line that is not a JSON
+ * object (a server's own log line, a banner), or a JSON object of no known format. A text that starts like
+ * an object but does not parse (a record cut short), a usage record missing a field or with a bad value,
+ * and a line too long or not UTF-8 stay rejects: those are usage that could not be read.
+ */
+function isOtherLine(t: FramedText, rejection: ParseRejection): boolean {
+  if (rejection.reason === 'unrecognized_format') return true;
+  return rejection.reason === 'invalid_json' && !t.text.trimStart().startsWith('{');
 }

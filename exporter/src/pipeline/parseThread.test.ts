@@ -6,7 +6,12 @@ import type { PartResult } from './batchPart';
 import { ParseThread } from './parseThread';
 import type { SourceContext } from './sourceContext';
 
-const source: SourceContext = { name: 'src', parser: { format: 'litellm', mappings: {} }, keyNamespace: undefined };
+const source: SourceContext = {
+  name: 'src',
+  parser: { format: 'litellm', mappings: {} },
+  keyNamespace: undefined,
+  otherLines: 'reject',
+};
 const pricing = { pricer: new Pricer(emptyPriceBook()), identities: new IdentityMap([], 'standard') };
 
 const texts = (...ids: string[]): FramedText[] =>

@@ -78,6 +78,7 @@ describe('Pipeline metrics', () => {
       name: 'src',
       parser: { format: 'litellm', mappings: {} },
       keyNamespace: undefined,
+      otherLines: 'reject',
     });
     const feed = (texts: string[]) =>
       handle({
@@ -129,6 +130,7 @@ describe('Pipeline metrics', () => {
       name: 'src',
       parser: { format: 'litellm', mappings: {} },
       keyNamespace: undefined,
+      otherLines: 'reject',
     });
     try {
       // Reads handed over without a turn of the event loop between them: the worker takes the first four
@@ -179,6 +181,73 @@ describe('Pipeline metrics', () => {
         'litellm:r8 u8 v3 300000',
       ]);
       expect((await duckDbRows(path, 'SELECT line FROM rejects')).map((r) => Number(r.line))).toEqual([72]);
+    } finally {
+      await pipeline.close();
+      await ledger.close();
+    }
+  });
+  it('counts the lines of an other_lines: ignore source that are not usage records as skipped, on both threads and across a restart', async () => {
+    const ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
+    const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
+    const pipeline = new Pipeline({
+      ledger,
+      pricer: () => new Pricer(bookAt('v1', 1000n)),
+      identities: () => new IdentityMap([], 'standard'),
+      metrics,
+      batchLines: 1000,
+      onRejects: () => undefined,
+    });
+    const handle = pipeline.handler({
+      name: 'stdout',
+      parser: { format: 'auto', mappings: {} },
+      keyNamespace: undefined,
+      otherLines: 'ignore',
+    });
+    // LiteLLM's stdout: uvicorn's access lines and its own log lines around the usage payloads.
+    const noise = [
+      'INFO:     Started server process [1]',
+      'INFO:     10.0.0.7:51234 - "POST /chat/completions HTTP/1.1" 200 OK',
+      '{"level":"info","message":"router: model group healthy"}', // JSON, of no usage format
+      '[1, 2]',
+    ];
+    const usageLike = ['{"id": "r9", "startTime": 17', `{"id":"r8","model":"m1","call_type":"acompletion"}`];
+    try {
+      // Several reads without a turn of the event loop between them: the worker parses some, this thread the rest.
+      for (let i = 1; i <= 6; i++) {
+        const texts = [
+          line(`r${i}`, 'ann', 'm1', 1),
+          ...(i <= 4 ? [noise[i - 1]!] : []),
+          ...(i === 5 ? usageLike : []),
+        ];
+        await handle({
+          path: 'stdout.log',
+          texts: texts.map((text, j) => ({
+            text,
+            line: i * 10 + j,
+            startOffset: i * 1000 + j,
+            endOffset: i * 1000 + j + 1,
+            tooLong: false,
+          })),
+          position: undefined,
+        });
+      }
+      await pipeline.flush();
+      // A record cut short and one missing its start time are usage that could not be read: still refused.
+      expect(pipeline.stats).toMatchObject({
+        linesRead: 12,
+        recordsStored: 6,
+        skipped: 4,
+        rejected: new Map([
+          ['invalid_json', 1],
+          ['missing_field', 1],
+        ]),
+      });
+      expect([...metrics.linesSkipped]).toEqual([['stdout', 4]]);
+      const restarted = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
+      await seedMetricsFromLedger(ledger, restarted);
+      expect([...restarted.linesSkipped]).toEqual([['stdout', 4]]);
+      const exposition = Buffer.concat(await restarted.exposition()).toString();
+      expect(exposition).toContain('tokenledger_lines_skipped_total{source="stdout"} 4\n');
     } finally {
       await pipeline.close();
       await ledger.close();

@@ -16,6 +16,8 @@ export interface IngestStats {
   recordsStored: number;
   duplicates: number;
   rejected: Map<string, number>;
+  /** Lines that are not usage records, of sources with `other_lines: ignore`. */
+  skipped: number;
   unpriced: number;
 }
 
@@ -30,6 +32,8 @@ interface Batch {
   /** Lines read per source, and rejected per reason: the ledger's self-counters, committed with the batch. */
   linesRead: Map<string, number>;
   linesRejected: Map<string, number>;
+  /** Lines skipped per source (`other_lines: ignore`): a self-counter too. */
+  linesSkipped: Map<string, number>;
   lines: number;
   /** When each source's first lines in the batch were read: how long they have waited for their commit. */
   firstReadMs: Map<string, number>;
@@ -42,6 +46,7 @@ const newBatch = (ledger: Ledger): Batch => ({
   positions: new Map(),
   linesRead: new Map(),
   linesRejected: new Map(),
+  linesSkipped: new Map(),
   lines: 0,
   firstReadMs: new Map(),
 });
@@ -89,7 +94,14 @@ export class Pipeline {
   /** Ends the wait before the next attempt early (stopRetrying). */
   private wakeRetry: (() => void) | undefined;
   private failure: Error | undefined;
-  readonly stats: IngestStats = { linesRead: 0, recordsStored: 0, duplicates: 0, rejected: new Map(), unpriced: 0 };
+  readonly stats: IngestStats = {
+    linesRead: 0,
+    recordsStored: 0,
+    duplicates: 0,
+    rejected: new Map(),
+    skipped: 0,
+    unpriced: 0,
+  };
   /** Start time of the newest record committed per source, for the lag metric. */
   readonly newestRecordMs = new Map<string, number>();
 
@@ -131,6 +143,7 @@ export class Pipeline {
       .then(async (part) => {
         const all = joinParts(b.local.done(), part);
         for (const r of all.rejects) bump(b.linesRejected, r.reason, 1);
+        for (const [source, n] of all.skipped) bump(b.linesSkipped, source, n);
         await this.store(b, all);
       })
       .catch((e: Error) => {
@@ -226,6 +239,7 @@ export class Pipeline {
     s.recordsStored += inserted;
     s.duplicates += all.rows.rows - inserted;
     for (const r of all.rejects) bump(s.rejected, r.reason, 1);
+    for (const n of all.skipped.values()) s.skipped += n;
     for (const u of added.unpriced) s.unpriced += u.requests;
     const m = this.o.metrics;
     for (const [source, ms] of all.newest)
@@ -234,6 +248,7 @@ export class Pipeline {
       m.usage.addTotals(added);
       for (const [source, n] of b.linesRead) bump(m.linesRead, source, n);
       for (const [reason, n] of b.linesRejected) bump(m.linesRejected, reason, n);
+      for (const [source, n] of b.linesSkipped) bump(m.linesSkipped, source, n);
       m.lastCheckpointMs = Date.now();
     }
     if (freshRejects.length) this.o.onRejects(freshRejects, batch);
@@ -244,6 +259,7 @@ function counterDeltas(b: Batch): CounterDelta[] {
   return [
     ...[...b.linesRead].map(([label, delta]) => ({ name: 'lines_read', label, delta })),
     ...[...b.linesRejected].map(([label, delta]) => ({ name: 'lines_rejected', label, delta })),
+    ...[...b.linesSkipped].map(([label, delta]) => ({ name: 'lines_skipped', label, delta })),
   ];
 }
 

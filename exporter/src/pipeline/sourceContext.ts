@@ -1,4 +1,4 @@
-import type { SourceConfig } from '../config/config';
+import type { OtherLines, SourceConfig } from '../config/config';
 import type { ParserOptions } from '../parse/lineParser';
 
 /**
@@ -10,8 +10,15 @@ export interface SourceContext {
   parser: ParserOptions;
   /** Prefix of the idempotency key; by default the detected format, so two sources reading the same logs never double count. */
   keyNamespace: string | undefined;
+  /** `ignore`: lines that are not usage records (see `isOtherLine`) are counted as skipped, not rejected. */
+  otherLines: OtherLines;
 }
 
 export function sourceContext(s: SourceConfig): SourceContext {
-  return { name: s.name, parser: { format: s.format, mappings: s.mappings }, keyNamespace: s.keyNamespace };
+  return {
+    name: s.name,
+    parser: { format: s.format, mappings: s.mappings },
+    keyNamespace: s.keyNamespace,
+    otherLines: s.otherLines,
+  };
 }

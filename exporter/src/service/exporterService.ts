@@ -171,6 +171,7 @@ export class ExporterService {
         maxLineBytes: this.config.maxLineBytes,
         rotateWaitMs: this.config.rotateWaitMs,
         startAt: s.startAt,
+        maxFiles: s.maxFiles,
         events: (e) => {
           const { level, message } = describeEvent(e);
           this.log[level](`source ${s.name}: ${message}`);

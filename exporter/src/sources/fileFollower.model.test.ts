@@ -20,7 +20,7 @@ import { FollowerHarness } from '../../test/followerHarness';
 
 /**
  * Model-based test of the follower over real files (after Vector's file source tests): generated sequences
- * of writes, rotations, truncations, deletions and restarts with changes made while stopped, against a model
+ * of writes (some ending without a newline, as object files do: read once the file stops growing), rotations, truncations, deletions and restarts with changes made while stopped, against a model
  * whose verdict is that every line written is committed exactly once, as a text or as a too-long reject.
  *
  * The one exception, modelled explicitly: lines that only ever existed in a file the follower had not read
@@ -33,6 +33,8 @@ const MAX_LINE = 100;
 
 type Mutation =
   | { t: 'write'; n: number }
+  /** A line without its newline, as an object file (LiteLLM's S3 logger): a later write to the file begins with it. */
+  | { t: 'writeUnterminated' }
   | { t: 'writeLong' }
   | { t: 'writeBusy'; n: number }
   | { t: 'renameRotate' }
@@ -55,6 +57,7 @@ type Action = Mutation | { t: 'poll'; settle: boolean } | Restart;
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('write' as const), n: fc.integer({ min: 1, max: 4 }) }), weight: 6 },
   { arbitrary: fc.record({ t: fc.constant('writeBusy' as const), n: fc.integer({ min: 1, max: 20 }) }), weight: 2 },
+  { arbitrary: fc.constant({ t: 'writeUnterminated' as const }), weight: 2 },
   { arbitrary: fc.constant({ t: 'writeLong' as const }), weight: 1 },
   { arbitrary: fc.constant({ t: 'renameRotate' as const }), weight: 1 },
   { arbitrary: fc.constant({ t: 'copyTruncate' as const }), weight: 1 },
@@ -85,7 +88,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 interface Line {
   id: string;
   long: boolean;
-  /** Byte offset just past its newline in its file. */
+  /** Byte offset just past its newline in its file (past its last byte, for a line whose newline is not written yet). */
   end: number;
   fate: 'pending' | 'must' | 'may';
 }
@@ -94,6 +97,8 @@ class Model {
   /** The file at app.log, then app.log.1, app.log.2, ... as logrotate names them. */
   active: Line[] = [];
   activeSize = 0;
+  /** app.log ends in a line without its newline: the next write to it begins with that newline. */
+  activeUnterminated = false;
   rotated: Line[][] = [];
   private next = 0;
   inodeReuses = 0;
@@ -152,16 +157,18 @@ class Model {
         return;
       }
       case 'write':
+      case 'writeUnterminated':
       case 'writeLong': {
-        let text = '';
+        let text = this.activeUnterminated ? '\n' : '';
         for (let k = 0; k < (m.t === 'write' ? m.n : 1); k++) {
           const l = this.newLine(m.t === 'writeLong', 'pending');
-          this.activeSize += Buffer.byteLength(l.text);
-          l.end = this.activeSize;
+          text += m.t === 'writeUnterminated' ? l.text.slice(0, -1) : l.text;
+          l.end = this.activeSize + Buffer.byteLength(text);
           this.active.push(l);
-          text += l.text;
         }
+        this.activeSize += Buffer.byteLength(text);
         appendFileSync(this.log, text);
+        this.activeUnterminated = m.t === 'writeUnterminated';
         return;
       }
       case 'renameRotate':
@@ -193,6 +200,7 @@ class Model {
     }
     this.active = [];
     this.activeSize = 0;
+    this.activeUnterminated = false;
   }
 
   private newLine(long: boolean, fate: Line['fate']): Line & { text: string } {

@@ -1,7 +1,9 @@
 import {
   appendFileSync,
   copyFileSync,
+  mkdirSync,
   mkdtempSync,
+  readFileSync,
   renameSync,
   statSync,
   truncateSync,
@@ -251,5 +253,60 @@ describe('FileFollower', () => {
     renameSync(join(dir, 'a.old'), join(dir, 'a.jsonl')); // forgotten: read as a new file
     await h.poll();
     expect(h.texts).toEqual(records(0, 1).concat(records(0, 1)));
+  });
+  it('reads a file whose last line has no newline once it stops growing, once, across restarts and later growth', async () => {
+    const patterns = [join(dir, '2026-11-30', '*.json')];
+    mkdirSync(join(dir, '2026-11-30'));
+    const object = join(dir, '2026-11-30', 'a.json');
+    writeFileSync(object, record(0)); // as LiteLLM's S3 logger writes one: one object, no final newline
+    h = await new FollowerHarness(options({ patterns })).start();
+    await h.poll();
+    expect(h.texts).toEqual([]); // the writer may not be done with it yet
+    await h.settle(); // not grown for rotate_wait_ms
+    expect(h.texts).toEqual(records(0, 1));
+    expect(h.savedPositions[0]).toMatchObject({ offset: record(0).length, line: 1, finished: false });
+    await h.restart();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 1)); // committed with its end: not read again
+    appendFileSync(object, `\n${record(1)}\n${record(2)}`); // the writer goes on after all
+    await h.settle();
+    await h.restart();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    expect(h.savedPositions[0]).toMatchObject({ offset: readFileSync(object).length, line: 3 });
+    expect(h.eventNames()).toEqual(['added', 'resumed', 'resumed']);
+  });
+
+  it('says once that a file which stopped growing ends in an incomplete line, holds it, and reads it once completed', async () => {
+    writeFileSync(log, `${record(0)}\n{"id":"r-`);
+    h = await new FollowerHarness(options()).start();
+    await h.settle();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 1));
+    expect(h.events.slice(1)).toEqual([{ event: 'incompleteLastLine', path: log, line: 2, offset: 13, bytes: 9 }]);
+    appendFileSync(log, '1"}\n');
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 2));
+    expect(h.eventNames()).toEqual(['added', 'incompleteLastLine']);
+  });
+  it('follows at most max_files files, says so once, and takes the next one when a followed one is gone', async () => {
+    const day = (d: string) => join(dir, d);
+    for (const d of ['2026-11-29', '2026-11-30']) mkdirSync(day(d));
+    for (let i = 0; i < 4; i++)
+      writeFileSync(join(day(i < 2 ? '2026-11-29' : '2026-11-30'), `r${i}.json`), `${record(i)}\n`);
+    h = await new FollowerHarness(options({ patterns: [join(dir, '*', '*.json')], maxFiles: 3 })).start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    expect(h.events.filter((e) => e.event === 'tooManyFiles')).toEqual([
+      { event: 'tooManyFiles', matched: 4, limit: 3 },
+    ]);
+    await h.restart(); // followed before: they keep their places, the fourth still waits
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    unlinkSync(join(day('2026-11-29'), 'r0.json'));
+    await h.settle();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 4));
+    expect(h.eventNames().filter((e) => e === 'tooManyFiles')).toHaveLength(2); // once per run
   });
 });

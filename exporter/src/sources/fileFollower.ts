@@ -3,8 +3,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ReadPosition } from '../ledger/ledger';
-import type { FramedText } from '../parse/framer';
-import { classify, FileIdentity, fileKeyOf, holdsContentOf } from './fileIdentity';
+import { FramedText, isJsonText } from '../parse/framer';
+import { classify, contentTester, FileIdentity, fileKeyOf, holdsContentOf } from './fileIdentity';
 import { assertNever, FollowerEvent, FollowerEventHandler } from './followerEvents';
 import { expandPattern } from './glob';
 import type { Backlog, ReadHandler } from './types';
@@ -32,6 +32,11 @@ export interface FollowerOptions {
   clock?: () => number;
   /** A finished file not seen at a watched path for this long is forgotten (default a day). */
   forgetFinishedAfterMs?: number;
+  /**
+   * Most files followed at once (each holds an open descriptor); default unbounded. Files followed already
+   * keep their place, then files with a committed position, then new files in path order.
+   */
+  maxFiles?: number;
 }
 
 /** A file read to its end and closed: recognised by identity, so that a new file on its inode is read. */
@@ -72,6 +77,8 @@ export class FileFollower {
   private readonly now: () => number;
   /** Whether `start_at: end` applies to files found at startup: only on the source's first run. */
   private firstRun = false;
+  /** Whether the patterns match more files than `maxFiles`: said once each time it becomes so. */
+  private overLimit = false;
 
   constructor(private readonly options: FollowerOptions) {
     const size = options.chunkBytes ?? DEFAULT_CHUNK;
@@ -111,7 +118,7 @@ export class FileFollower {
     this.options.events(e);
   }
 
-  /** Files the patterns match now, by device:inode. */
+  /** Files the patterns match now, by device:inode: at most `maxFiles` of them. */
   private scan(): Map<string, string> {
     const found = new Map<string, string>();
     const paths = new Set<string>();
@@ -124,7 +131,31 @@ export class FileFollower {
         // vanished between listing and stat
       }
     }
-    return found;
+    return this.withinLimit(found);
+  }
+
+  /**
+   * The files to follow of those found, when there are more than `maxFiles`: the ones followed already
+   * (dropping one would take it for rotated), then those with a committed position, then new ones in path
+   * order. The others are left for a later poll, when some are gone; saying so once.
+   */
+  private withinLimit(found: Map<string, string>): Map<string, string> {
+    const limit = this.options.maxFiles ?? Infinity;
+    if (found.size <= limit) {
+      this.overLimit = false;
+      return found;
+    }
+    if (!this.overLimit) this.emit({ event: 'tooManyFiles', matched: found.size, limit });
+    this.overLimit = true;
+    const rank = (key: string) => (this.watched.has(key) ? 0 : this.saved.has(key) ? 1 : 2);
+    const kept = [...found].map(([key, path]) => ({ key, path, rank: rank(key) }));
+    kept.sort((a, b) => a.rank - b.rank || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return new Map(
+      kept
+        .slice(0, Math.max(limit, this.watched.size))
+        .sort((a, b) => (a.path < b.path ? -1 : 1))
+        .map((f) => [f.key, f.path])
+    );
   }
 
   private async follow(
@@ -202,25 +233,24 @@ export class FileFollower {
     path: string,
     key: string
   ): Promise<{ path: string; identity: FileIdentity; from: StartAt; position?: ReadPosition } | undefined> {
-    const known = [
-      ...[...this.watched.values()].map((w) => ({
-        path: w.watchedPath,
-        identity: w.identity,
-        from: { offset: w.resumeOffset, line: w.resumeLine },
-      })),
-      ...[...this.saved.values()].map((p) => ({
-        path: p.path,
-        identity: identityOfPosition(p),
-        from: { offset: p.offset, line: p.line },
-        position: p,
-      })),
-    ].filter((k) => k.identity.key !== key && k.identity.fingerprintLen > 0);
-    if (!known.length) return undefined;
+    if (!this.watched.size && !this.saved.size) return undefined;
     let fh: FileHandle | undefined;
     try {
       fh = await open(path, 'r');
       const size = Number((await fh.stat()).size);
-      for (const k of known) if (size >= k.from.offset && (await holdsContentOf(fh, size, k.identity))) return k;
+      // Compared with every file known, as many as the patterns match: one read, no list built per file.
+      const holds = await contentTester(fh, size);
+      const isOriginal = (identity: FileIdentity, from: StartAt) =>
+        identity.key !== key && identity.fingerprintLen > 0 && size >= from.offset && holds(identity);
+      for (const w of this.watched.values()) {
+        const from = { offset: w.resumeOffset, line: w.resumeLine };
+        if (isOriginal(w.identity, from)) return { path: w.watchedPath, identity: w.identity, from };
+      }
+      for (const p of this.saved.values()) {
+        const identity = identityOfPosition(p);
+        const from = { offset: p.offset, line: p.line };
+        if (isOriginal(identity, from)) return { path: p.path, identity, from, position: p };
+      }
       return undefined;
     } catch {
       return undefined; // not readable: `follow` reports it
@@ -439,7 +469,9 @@ export class FileFollower {
     if (announced) return true; // polled again at once, after the commit
     for (const w of [...this.watched.values()]) {
       readAny = (await this.readNew(w, handler)) || readAny;
-      if (w.draining && this.now() - w.lastGrowthMs >= this.options.rotateWaitMs) await this.finish(w, handler);
+      if (this.now() - w.lastGrowthMs < this.options.rotateWaitMs) continue;
+      if (w.draining) await this.finish(w, handler);
+      else readAny = (await this.takeIdleLastLine(w, handler)) || readAny;
     }
     this.forgetOldFinished();
     return readAny;
@@ -495,6 +527,33 @@ export class FileFollower {
     }
   }
 
+  /**
+   * A file that has not grown for rotate_wait_ms and ends in a line without a newline: the writer is done
+   * with it (one object per file, as LiteLLM's S3/GCS logger writes them). That line is read now if it is a
+   * whole JSON text, and committed with the position past it, so it is never read again (bytes appended later
+   * are read from there: see Framer.takeUnterminated). Anything else held (a line or object cut short) is
+   * said once, as `incompleteLastLine`, and stays held until the writer completes it.
+   */
+  private async takeIdleLastLine(w: WatchedFile, handler: ReadHandler): Promise<boolean> {
+    if (w.heldBytes === 0) return false;
+    const texts = w.takeUnterminated();
+    if (texts.length) {
+      await this.hand(w, texts, false, handler);
+      return true;
+    }
+    if (w.incompleteReportedAt !== w.resumeOffset) {
+      w.incompleteReportedAt = w.resumeOffset;
+      this.emit({
+        event: 'incompleteLastLine',
+        path: w.path,
+        line: w.resumeLine,
+        offset: w.resumeOffset,
+        bytes: w.heldBytes,
+      });
+    }
+    return false;
+  }
+
   /** A rotated file is done: its held partial line is its last line; commit it as finished and close it. */
   private async finish(w: WatchedFile, handler: ReadHandler): Promise<void> {
     await this.hand(w, w.finish(), true, handler);
@@ -522,7 +581,7 @@ export class FileFollower {
   async drainAll(handler: ReadHandler): Promise<void> {
     while (await this.poll(handler));
     for (const w of this.watched.values()) {
-      const texts = w.finish(isCompleteJson);
+      const texts = w.finish(isJsonText);
       if (texts.length) await this.hand(w, texts, false, handler);
     }
   }
@@ -576,13 +635,4 @@ function rotationSiblings(path: string): string[] {
     .filter((n) => n !== name && n.startsWith(name))
     .sort()
     .map((n) => join(dir, n));
-}
-
-function isCompleteJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -41,6 +41,26 @@ export async function holdsContentOf(fh: FileHandle, size: number, known: FileId
 }
 
 /**
+ * `holdsContentOf` for one open file against many known identities (a new file against every file known):
+ * its first bytes are read once, and hashed once per fingerprint length.
+ */
+export async function contentTester(fh: FileHandle, size: number): Promise<(known: FileIdentity) => boolean> {
+  const head = Buffer.alloc(Math.min(size, FINGERPRINT_BYTES));
+  const { bytesRead } = await fh.read(head, 0, head.length, 0);
+  const hashes = new Map<number, string>();
+  return (known) => {
+    if (known.fingerprintLen > bytesRead) return false;
+    let hash = hashes.get(known.fingerprintLen);
+    if (hash === undefined)
+      hashes.set(
+        known.fingerprintLen,
+        (hash = createHash('sha256').update(head.subarray(0, known.fingerprintLen)).digest('hex'))
+      );
+    return hash === known.fingerprint;
+  };
+}
+
+/**
  * What became of a known file, of which `offset` bytes were read:
  * - same / grown: it is where it was, with the content we read, and nothing new / something new;
  * - truncated: it is shorter than what we read (copytruncate, `: > file`);

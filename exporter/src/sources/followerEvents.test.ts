@@ -42,6 +42,16 @@ describe('follower events in the log', () => {
       '/var/log/gw/app.log:12: line at byte 4096 is longer than max_line_bytes; skipped and quarantined',
     ],
     [
+      { event: 'incompleteLastLine', path, line: 3, offset: 200, bytes: 17 },
+      'warn',
+      '/var/log/gw/app.log:3: has not grown for rotate_wait_ms and ends in 17 bytes from byte 200 that are not a whole line (no final newline, not a whole JSON text); held until the writer completes them',
+    ],
+    [
+      { event: 'tooManyFiles', matched: 12, limit: 10 },
+      'warn',
+      '12 files match the patterns, more than max_files (10): 2 of them are not followed until others are gone; narrow the patterns (e.g. to the current date folder) or raise max_files',
+    ],
+    [
       { event: 'cannotOpen', path, error: new Error('EACCES: permission denied') },
       'warn',
       '/var/log/gw/app.log: cannot open: EACCES: permission denied',
@@ -57,11 +67,13 @@ describe('follower events in the log', () => {
       'copyRecovered',
       'finished',
       'gone',
+      'incompleteLastLine',
       'lineTooLong',
       'lost',
       'replaced',
       'resumed',
       'rotated',
+      'tooManyFiles',
       'truncated',
     ]);
   });

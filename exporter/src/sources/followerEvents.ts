@@ -23,6 +23,13 @@ export type FollowerEvent =
   | { event: 'lost'; path: string; offset: number; why: string }
   /** A line longer than max_line_bytes was skipped (and quarantined as line_too_long). */
   | { event: 'lineTooLong'; path: string; line: number; offset: number }
+  /**
+   * It has not grown for rotate_wait_ms and ends in `bytes` bytes from `offset` that are not a whole line or
+   * object (no final newline, and not a whole JSON text): held until the writer completes them.
+   */
+  | { event: 'incompleteLastLine'; path: string; line: number; offset: number; bytes: number }
+  /** The patterns match more files than max_files: `matched - limit` of them are not followed for now. */
+  | { event: 'tooManyFiles'; matched: number; limit: number }
   /** A matching file cannot be opened; tried again at every poll, reported once. */
   | { event: 'cannotOpen'; path: string; error: Error };
 
@@ -39,6 +46,8 @@ export const FOLLOWER_EVENT_NAMES: readonly FollowerEventName[] = [
   'finished',
   'lost',
   'lineTooLong',
+  'incompleteLastLine',
+  'tooManyFiles',
   'cannotOpen',
 ];
 
@@ -81,6 +90,16 @@ export function describeEvent(e: FollowerEvent): { level: 'info' | 'warn'; messa
       return {
         level: 'warn',
         message: `${e.path}:${e.line}: line at byte ${e.offset} is longer than max_line_bytes; skipped and quarantined`,
+      };
+    case 'incompleteLastLine':
+      return {
+        level: 'warn',
+        message: `${e.path}:${e.line}: has not grown for rotate_wait_ms and ends in ${e.bytes} bytes from byte ${e.offset} that are not a whole line (no final newline, not a whole JSON text); held until the writer completes them`,
+      };
+    case 'tooManyFiles':
+      return {
+        level: 'warn',
+        message: `${e.matched} files match the patterns, more than max_files (${e.limit}): ${e.matched - e.limit} of them are not followed until others are gone; narrow the patterns (e.g. to the current date folder) or raise max_files`,
       };
     case 'cannotOpen':
       return { level: 'warn', message: `${e.path}: cannot open: ${e.error.message}` };

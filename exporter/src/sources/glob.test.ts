@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expandPattern, hasWildcard, patternProblems, validatePattern } from './glob';
@@ -105,14 +105,55 @@ describe('source patterns', () => {
     ]);
   });
 
-  it('refuses a wildcard in a directory, and takes one in the file name', () => {
-    expect(validatePattern('/var/log/*/app.jsonl')).toBe(
-      'wildcards are only supported in the file name, not in directories: /var/log/*/app.jsonl'
+  it('refuses ** inside a name and a pattern ending in **, and takes wildcards in directories', () => {
+    expect(validatePattern('/var/log/a**/app.jsonl')).toBe('** must be a whole path segment, as in logs/**/*.json');
+    expect(validatePattern('/var/log/**')).toBe(
+      'a pattern names files: end it with a file name or a wildcard after **, as in logs/**/*.json'
     );
-    expect(validatePattern('/var/log/app?/a.jsonl')).toBe(
-      'wildcards are only supported in the file name, not in directories: /var/log/app?/a.jsonl'
-    );
-    expect(validatePattern('/var/log/app/*.jsonl')).toBeUndefined();
+    for (const ok of ['/var/log/*/app.jsonl', '/var/log/app?/a.jsonl', '/var/log/**/*.json', '/b/2026-*/*.json'])
+      expect(validatePattern(ok)).toBeUndefined();
+  });
+
+  describe('directory wildcards and **', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tl-glob-dirs-'));
+    const files = [
+      'bucket/2026-11-29/a.json',
+      'bucket/2026-11-30/b.json',
+      'bucket/2026-11-30/c.txt',
+      'bucket/2026-12-01/deep/d.json',
+      'bucket/other/e.json',
+      'f.json',
+    ];
+    for (const f of files) {
+      mkdirSync(join(root, f, '..'), { recursive: true });
+      writeFileSync(join(root, f), '');
+    }
+    mkdirSync(join(root, 'bucket/2026-11-30/dir.json')); // a directory is never a match
+    symlinkSync(join(root, 'bucket'), join(root, 'bucket/2026-11-30/loop')); // ** does not follow it round
+    const matches = (pattern: string) => expandPattern(join(root, pattern)).map((p) => p.slice(root.length + 1));
+
+    it('matches date folders with a wildcard segment', () => {
+      expect(matches('bucket/2026-*/*.json')).toEqual(['bucket/2026-11-29/a.json', 'bucket/2026-11-30/b.json']);
+      expect(matches('bucket/2026-11-3?/*')).toEqual(['bucket/2026-11-30/b.json', 'bucket/2026-11-30/c.txt']);
+      expect(matches('*/*/deep/*.json')).toEqual(['bucket/2026-12-01/deep/d.json']);
+    });
+
+    it('takes ** as any number of directories, none included, without following links to directories', () => {
+      expect(matches('**/*.json')).toEqual([
+        'bucket/2026-11-29/a.json',
+        'bucket/2026-11-30/b.json',
+        'bucket/2026-12-01/deep/d.json',
+        'bucket/other/e.json',
+        'f.json',
+      ]);
+      expect(matches('bucket/**/d.json')).toEqual(['bucket/2026-12-01/deep/d.json']);
+      expect(matches('bucket/2026-11-30/**/*.json')).toEqual(['bucket/2026-11-30/b.json']);
+      expect(matches('bucket/**/**/e.json')).toEqual(['bucket/other/e.json']);
+    });
+
+    it('follows a link to a directory that a wildcard segment matches', () => {
+      expect(matches('bucket/2026-11-30/l*/other/*.json')).toEqual(['bucket/2026-11-30/loop/other/e.json']);
+    });
   });
 
   it('finds nothing in a directory that does not exist, nor for a plain path that does not', () => {

@@ -1,11 +1,16 @@
-import { readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { Dirent, readdirSync, statSync } from 'node:fs';
+import { join, parse, resolve, sep } from 'node:path';
 
 /**
- * File patterns for sources: wildcards (`*`, `?`, `[abc]`) in the file name only, e.g.
- * `/var/log/litellm/*.jsonl`. A pattern without wildcards is a plain path. Results are sorted, so files
- * are read in a stable order; directories and vanished files are left out.
+ * File patterns for sources: wildcards (`*`, `?`, `[abc]`) in any path segment, directories included (a
+ * bucket's date folders: `/data/litellm-logs/2026-*` then `/*.json`), and `**` as a whole segment for any
+ * number of directories, none included (`/var/log/gw/**` then `/*.json`). A pattern without wildcards is a
+ * plain path. Results are sorted, so files are read in a stable order; directories and vanished files are
+ * left out. `**` does not descend into symbolic links to directories (no cycles); a wildcard segment
+ * follows them.
  */
+
+const GLOBSTAR = '**';
 
 export function hasWildcard(pattern: string): boolean {
   return /[*?[]/.test(pattern);
@@ -29,28 +34,59 @@ function nameRegex(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** What is wrong with `pattern`, if anything (it does not name the pattern: the caller shows it). */
 export function validatePattern(pattern: string): string | undefined {
-  if (hasWildcard(dirname(pattern)))
-    return `wildcards are only supported in the file name, not in directories: ${pattern}`;
+  const segments = pattern.split(sep);
+  if (segments.some((seg) => seg.includes(GLOBSTAR) && seg !== GLOBSTAR))
+    return '** must be a whole path segment, as in logs/**/*.json';
+  if (segments[segments.length - 1] === GLOBSTAR)
+    return 'a pattern names files: end it with a file name or a wildcard after **, as in logs/**/*.json';
   return undefined;
 }
 
+/** The files `pattern` matches now, as absolute paths, sorted. */
 export function expandPattern(pattern: string): string[] {
   const abs = resolve(pattern);
   if (!hasWildcard(abs)) return isFile(abs) ? [abs] : [];
-  const dir = dirname(abs);
-  const re = nameRegex(basename(abs));
-  let names: string[];
+  const { root } = parse(abs);
+  const segments = abs.slice(root.length).split(sep);
+  const found: string[] = [];
+  walk(root, segments, found);
+  return [...new Set(found)].sort();
+}
+
+/** Adds the files under `dir` that `segments` match to `found`. */
+function walk(dir: string, segments: readonly string[], found: string[]): void {
+  const [segment, ...rest] = segments;
+  if (segment === undefined) return;
+  const last = rest.length === 0;
+  if (segment === GLOBSTAR) {
+    walk(dir, rest, found); // no directory at all
+    for (const e of entries(dir)) if (e.isDirectory()) walk(join(dir, e.name), segments, found);
+    return;
+  }
+  if (!hasWildcard(segment)) {
+    const path = join(dir, segment);
+    if (!last) walk(path, rest, found);
+    else if (isFile(path)) found.push(path);
+    return;
+  }
+  const re = nameRegex(segment);
+  for (const e of entries(dir)) {
+    if (!re.test(e.name)) continue;
+    const path = join(dir, e.name);
+    if (!last) walk(path, rest, found);
+    else if (isFile(path)) found.push(path);
+  }
+}
+
+/** A directory's entries; none when it does not exist or cannot be read. */
+function entries(dir: string): Dirent[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
-  return names
-    .filter((n) => re.test(n))
-    .map((n) => join(dir, n))
-    .filter(isFile)
-    .sort();
 }
 
 /**

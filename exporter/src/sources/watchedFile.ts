@@ -33,6 +33,8 @@ export class WatchedFile {
    * committed as finished once the copy's own position has been handed over, so that it is not recovered twice.
    */
   supersedes: ReadPosition | undefined;
+  /** Resume offset of the incomplete last line last reported (`incompleteLastLine`): said once, not at every poll. */
+  incompleteReportedAt = -1;
   /** The file whose unread end this copy holds (a copy made by copytruncate where the patterns also match it). */
   copyOf: FileIdentity | undefined;
 
@@ -199,6 +201,13 @@ export class WatchedFile {
   finish(acceptPartial?: (text: string) => boolean): FramedText[] {
     const texts: FramedText[] = [];
     this.framer.finish(texts, acceptPartial);
+    return texts;
+  }
+
+  /** The writer has stopped: its last line, if it has no newline but is whole (see Framer.takeUnterminated). */
+  takeUnterminated(): FramedText[] {
+    const texts: FramedText[] = [];
+    this.framer.takeUnterminated(texts);
     return texts;
   }
 
