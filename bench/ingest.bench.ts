@@ -95,6 +95,8 @@ async function fullPipeline(file: string, dir: string, total: number): Promise<{
       mappings: {},
       keyNamespace: undefined,
       startAt: 'beginning',
+      maxFiles: 1,
+      otherLines: 'reject',
     })
   );
   const follower = new FileFollower({
