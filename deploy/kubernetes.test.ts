@@ -2,14 +2,13 @@
  * deploy/kubernetes/ cannot be applied here (no cluster): this checks what would break it. Every manifest
  * parses, has a known kind with its apiVersion and the fields that kind needs, and every name one object uses
  * (a Secret's key, a ConfigMap, a volume, a container port, a Service's pods) is one another object declares.
- * The config is the one a replica runs: the init container's own script is run by `sh`, with its mounts mapped
- * to temp dirs, and its output goes through the exporter's real config loader with the password variable set
- * as the Secret sets it; the ports, probes and mounts are checked against that config.
+ * The config is the one a replica runs: the ConfigMap's file at the path `serve --config` names, loaded by the
+ * exporter's real config loader with the container's environment as the pod would have it (the node name from
+ * spec.nodeName, the password from the Secret); the ports, probes and mounts are checked against that config.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_EXPORTER_JOB } from '../alerting/src/exporterRules';
 import { Config, loadConfig } from '../exporter/src/config/config';
@@ -35,14 +34,13 @@ interface Probe {
 interface Container {
   name: string;
   image: string;
-  command?: string[];
   args?: string[];
   env?: EnvVar[];
   ports?: { name: string; containerPort: number }[];
   startupProbe?: Probe;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 }
 interface Volume {
   name: string;
@@ -103,7 +101,7 @@ const podsOf = (s: Service) =>
 const daemonSet = one<Workload>('DaemonSet', 'tokenledger');
 const pod = daemonSet.spec.template.spec;
 const tokenledger = pod.containers.find((c) => c.name === 'tokenledger')!;
-const nodeConfig = pod.initContainers!.find((c) => c.name === 'node-config')!;
+const configArg = tokenledger.args![tokenledger.args!.indexOf('--config') + 1]!;
 const configMap = one<Manifest & { data: Record<string, string> }>('ConfigMap', 'tokenledger-config');
 
 /** The ConfigMap key a container path is, when the ConfigMap is mounted as a directory there. */
@@ -132,34 +130,31 @@ function secretValue(ref: { name: string; key: string }): string {
 
 const NODE_NAME = 'gke-fleet-pool-1-7f3a9c';
 
-/**
- * Runs the init container's script with `sh` as the kubelet would, the container paths it writes and reads
- * mapped to a temp dir, and loads the config it wrote with the main container's environment. Returns the
- * config and the temp dir to remove.
- */
-function replicaConfig(): { config: Config; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tl-deploy-'));
-  const local = (containerPath: string) => join(dir, containerPath);
-  for (const m of nodeConfig.volumeMounts!) mkdirSync(local(m.mountPath), { recursive: true });
-  const configMount = nodeConfig.volumeMounts!.find((m) => m.name === 'config')!;
-  for (const [key, text] of Object.entries(configMap.data))
-    writeFileSync(join(local(configMount.mountPath), key), text);
-  const script = nodeConfig.command!.slice(-1)[0]!;
-  const mapped = nodeConfig.volumeMounts!.reduce((s, m) => s.split(m.mountPath).join(local(m.mountPath)), script);
-  const run = spawnSync(nodeConfig.command![0]!, [...nodeConfig.command!.slice(1, -1), mapped], {
-    env: { PATH: process.env.PATH, NODE_NAME },
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`the init container's script failed: ${run.stderr}`);
+/** What an environment variable of the tokenledger container is, in its pod on the node NODE_NAME. */
+function envValue(e: EnvVar): string {
+  if (e.value !== undefined) return e.value;
+  if (e.valueFrom?.secretKeyRef) return secretValue(e.valueFrom.secretKeyRef);
+  if (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName') return NODE_NAME;
+  throw new Error(`env ${e.name}: neither a value, a Secret's key nor spec.nodeName`);
+}
 
-  const configArg = tokenledger.args![tokenledger.args!.indexOf('--config') + 1]!;
-  const env = Object.fromEntries(
-    (tokenledger.env ?? []).map((e) => [e.name, e.value ?? secretValue(e.valueFrom!.secretKeyRef!)])
-  );
+/**
+ * Loads the config `serve --config` names as the replica on NODE_NAME would: the ConfigMap's files written
+ * where the container mounts the ConfigMap (its container paths mapped under `dir`), the container's
+ * environment set.
+ */
+function replicaConfig(dir: string): Config {
+  const mount = mountOf(tokenledger, configArg);
+  if (configMapFileAt(tokenledger, configArg) === undefined || mount === undefined)
+    throw new Error(`--config ${configArg} is not a file of the ConfigMap ${configMap.metadata.name}`);
+  mkdirSync(join(dir, mount.mountPath), { recursive: true });
+  for (const [key, text] of Object.entries(configMap.data)) writeFileSync(join(dir, mount.mountPath, key), text);
+
+  const env = Object.fromEntries((tokenledger.env ?? []).map((e) => [e.name, envValue(e)]));
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    return { config: loadConfig(local(configArg)), dir };
+    return loadConfig(join(dir, configArg));
   } finally {
     for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
     Object.assign(process.env, saved);
@@ -246,14 +241,15 @@ describe('deploy/kubernetes', () => {
   });
 
   describe('a replica', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-deploy-'));
     let replica: { config: Config; dir: string };
-    beforeAll(() => (replica = replicaConfig()));
-    afterAll(() => rmSync(replica.dir, { recursive: true, force: true }));
+    beforeAll(() => (replica = { config: replicaConfig(dir), dir }));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it("gets the shared PostgreSQL ledger, its password from the Secret, and its Kubernetes node's name", () => {
       const { ledger, node } = replica.config;
       expect(node).toBe(NODE_NAME);
-      expect(nodeConfig.env).toContainEqual({
+      expect(tokenledger.env).toContainEqual({
         name: 'NODE_NAME',
         valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
       });
@@ -291,19 +287,15 @@ describe('deploy/kubernetes', () => {
       ]);
     });
 
-    it('reads the config the init container wrote, and its price book from the ConfigMap', () => {
-      const configArg = tokenledger.args![tokenledger.args!.indexOf('--config') + 1]!;
+    it("reads the ConfigMap's file where it follows the ConfigMap's changes, and its price book from there", () => {
       expect(tokenledger.args![0]).toBe('serve');
-      const written = nodeConfig.volumeMounts!.find((m) => configArg.startsWith(`${m.mountPath}/`))!;
-      expect(mountOf(tokenledger, configArg)?.name).toBe(written.name);
-      // Paths in the config are container paths (absolute); only the config file itself was mapped.
+      // A subPath mount is a copy made at pod start: the kubelet's updates of the ConfigMap never reach it.
+      expect(mountOf(tokenledger, configArg)?.subPath).toBeUndefined();
+      expect(replica.config.watchConfig).toBe(true);
+      // Paths in the config are container paths; the ConfigMap's files lie at the same paths under the temp dir.
       for (const file of replica.config.priceFiles) {
-        const text = configMapFileAt(tokenledger, file);
-        expect([file, text !== undefined]).toEqual([file, true]);
-        const copy = join(replica.dir, 'prices-check', posix.basename(file));
-        mkdirSync(dirname(copy), { recursive: true });
-        writeFileSync(copy, text!);
-        expect(loadPriceBooks([copy]).warnings).toEqual([]);
+        expect([file, configMapFileAt(tokenledger, file) !== undefined]).toEqual([file, true]);
+        expect(loadPriceBooks([join(replica.dir, file)]).warnings).toEqual([]);
       }
     });
 
