@@ -1,4 +1,4 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { withDuckDb } from '../exporter/test/duckdbFile';
 import { Client } from 'pg';
 import { DuckDbLedger } from '../exporter/src/ledger/duckdb/duckDbLedger';
 import { rebuildRollupSql } from '../exporter/src/ledger/duckdb/schema';
@@ -118,20 +118,6 @@ export async function medianMs(runs: number, work: () => Promise<unknown>): Prom
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
-}
-
-async function withDuckDb<T>(
-  path: string,
-  work: (db: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>
-): Promise<T> {
-  const instance = await DuckDBInstance.create(path);
-  const db = await instance.connect();
-  try {
-    return await work(db);
-  } finally {
-    db.closeSync();
-    instance.closeSync();
-  }
 }
 
 export async function withPostgres<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {

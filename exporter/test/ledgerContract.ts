@@ -69,7 +69,8 @@ async function outputsByUser(ledger: Ledger): Promise<Record<string, number>> {
   );
 }
 
-function reject(line: number, path = '/logs/gw.log'): RejectedLine {
+/** A quarantined line `line` of `path`, as the pipeline hands it over. */
+export function reject(line: number, path = '/logs/gw.log'): RejectedLine {
   return {
     source: 'gw',
     path,

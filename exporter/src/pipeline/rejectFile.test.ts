@@ -1,25 +1,10 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchOf } from '../../test/ledgerContract';
+import { batchOf, reject } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
-import type { Ledger, RejectedLine } from '../ledger/ledger';
+import type { Ledger } from '../ledger/ledger';
 import { RejectFile } from './rejectFile';
-
-function reject(line: number): RejectedLine {
-  return {
-    source: 'gw',
-    path: '/logs/gw.log',
-    line,
-    byteOffset: line * 100,
-    byteLength: 100,
-    reason: 'invalid_json',
-    field: undefined,
-    message: `not JSON at line ${line}`,
-    lineSha256: 'ab'.repeat(32),
-    excerpt: undefined,
-  };
-}
 
 /** The (line, batch) of every entry in the file. */
 function entries(path: string): [number, number][] {
@@ -36,7 +21,7 @@ describe('RejectFile', () => {
   let file: RejectFile;
   /** Commits a batch that quarantines these lines, as the pipeline does; returns its batch number. */
   const commitRejects = async (...lines: number[]) =>
-    (await ledger.commitBatch(batchOf(ledger, [], { rejects: lines.map(reject) }))).batch;
+    (await ledger.commitBatch(batchOf(ledger, [], { rejects: lines.map((line) => reject(line)) }))).batch;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-rejects-'));
