@@ -29,7 +29,7 @@ import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { addToRollupSql, SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
-import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
+import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
 import { repriceUnpriced } from './reprice';
 import { CREATE_TABLES, literal, migrateToV3, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
@@ -388,12 +388,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     const result = await db.runAndReadAll('SELECT path, byte_offset FROM rejects WHERE ingest_batch = $1', [
       BigInt(batch),
     ]);
-    const keys = new Set(
-      (result.getRowObjectsJS() as Record<string, unknown>[]).map(
-        (r) => `${String(r.path)}\u0000${String(r.byte_offset)}`
-      )
-    );
-    return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+    return rejectsAmong(rejects, result.getRowObjectsJS() as Record<string, unknown>[]);
   }
 
   async rejectsAfter(batch: number): Promise<{ batch: number; reject: RejectedLine }[]> {

@@ -20,7 +20,14 @@ import { monthOf, RowFormat, StoredUsage } from '../rows';
 import { ROLLUP_KEY } from '../schema';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
-import { positionFromRow, rejectFromRow, STORED_USAGE_COLUMNS, unpricedFromRow, usageFromRow } from '../sql/storedRows';
+import {
+  positionFromRow,
+  rejectFromRow,
+  rejectsAmong,
+  STORED_USAGE_COLUMNS,
+  unpricedFromRow,
+  usageFromRow,
+} from '../sql/storedRows';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { classify, isMissingPartition, isRetryableConflict } from './errors';
 import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, INSERT_NEW_ROWS } from './batchSql';
@@ -305,12 +312,11 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     }
     let freshRejects: RejectedLine[] = [];
     if (b.rejects.length) {
-      const stored = await c.query<{ path: string; byte_offset: string }>(
-        'SELECT path, byte_offset FROM rejects WHERE node = $1 AND ingest_batch = $2',
-        [this.node, batch]
-      );
-      const keys = new Set(stored.rows.map((r) => `${r.path}\u0000${r.byte_offset}`));
-      freshRejects = b.rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+      const stored = await c.query('SELECT path, byte_offset FROM rejects WHERE node = $1 AND ingest_batch = $2', [
+        this.node,
+        batch,
+      ]);
+      freshRejects = rejectsAmong(b.rejects, stored.rows as Record<string, unknown>[]);
     }
     return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch };
   }
@@ -339,10 +345,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
         batch,
       ]
     );
-    const keys = new Set(
-      landed.rows.map((r: Record<string, unknown>) => `${String(r.path)}\u0000${String(r.byte_offset)}`)
-    );
-    return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+    return rejectsAmong(rejects, landed.rows as Record<string, unknown>[]);
   }
 
   private async columns(c: PoolClient, sql: string, params: unknown[] = []): Promise<Record<string, unknown[]>> {

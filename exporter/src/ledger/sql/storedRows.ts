@@ -83,3 +83,9 @@ export function unpricedFromRow(r: Record<string, unknown>): UnpricedRow {
     tokens: tokensFromRow(r),
   };
 }
+
+/** Those of `rejects` that the stored rows (path and byte offset, as a query returns them) hold, in their order. */
+export function rejectsAmong(rejects: readonly RejectedLine[], stored: Record<string, unknown>[]): RejectedLine[] {
+  const keys = new Set(stored.map((r) => `${String(r.path)}\u0000${String(r.byte_offset)}`));
+  return rejects.filter((r) => keys.has(`${r.path}\u0000${r.byteOffset}`));
+}
