@@ -100,7 +100,9 @@ describe('deploy/docker/Dockerfile', () => {
     const m = /^node:(\d+)-(bookworm|trixie)-slim$/.exec(final.image);
     expect([final.image, m !== null]).toEqual([final.image, true]);
     const major = Number(m![1]);
-    const minimum = Number(/>=(\d+)/.exec((JSON.parse(read('exporter/package.json')) as { engines: { node: string } }).engines.node)![1]);
+    const minimum = Number(
+      />=(\d+)/.exec((JSON.parse(read('exporter/package.json')) as { engines: { node: string } }).engines.node)![1]
+    );
     expect(major).toBeGreaterThanOrEqual(minimum);
     // An LTS line, not past its end of life: this fails on the day it is, as a reminder to move the image on.
     const endOfLife = NODE_LTS_END_OF_LIFE[major];
@@ -139,13 +141,20 @@ describe('deploy/docker/Dockerfile', () => {
 
   it("holds DuckDB's glibc binding for each Linux architecture the image is built for", () => {
     // What `npm ci` on linux/amd64 and linux/arm64 installs: the lock's entry for that os, cpu and libc.
-    const bindings = Object.entries(lock.packages).filter(([path]) => path.startsWith('node_modules/@duckdb/node-bindings-'));
+    const bindings = Object.entries(lock.packages).filter(([path]) =>
+      path.startsWith('node_modules/@duckdb/node-bindings-')
+    );
     const platformsInDockerfile = [...read(DOCKERFILE).matchAll(/--platform (\S+)/g)].flatMap((m) => m[1]!.split(','));
     expect(platformsInDockerfile).toEqual(['linux/amd64', 'linux/arm64']);
     for (const platform of platformsInDockerfile) {
       const cpu = { 'linux/amd64': 'x64', 'linux/arm64': 'arm64' }[platform]!;
-      const binding = bindings.filter(([, p]) => p.os?.includes('linux') && p.cpu?.includes(cpu) && p.libc?.includes('glibc'));
-      expect([platform, binding.map(([path]) => path)]).toEqual([platform, [`node_modules/@duckdb/node-bindings-linux-${cpu}`]]);
+      const binding = bindings.filter(
+        ([, p]) => p.os?.includes('linux') && p.cpu?.includes(cpu) && p.libc?.includes('glibc')
+      );
+      expect([platform, binding.map(([path]) => path)]).toEqual([
+        platform,
+        [`node_modules/@duckdb/node-bindings-linux-${cpu}`],
+      ]);
     }
   });
 
@@ -170,15 +179,25 @@ describe('deploy/docker/Dockerfile', () => {
     const src = filesUnder('exporter/src');
     expect(src.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).filter(ignored)).toEqual([]);
     expect(src.filter((f) => f.endsWith('.test.ts')).every(ignored)).toBe(true);
-    for (const path of ['node_modules/yaml/package.json', 'exporter/dist/cli.js', 'data/ledger.duckdb', 'examples/logs'])
+    for (const path of [
+      'node_modules/yaml/package.json',
+      'exporter/dist/cli.js',
+      'data/ledger.duckdb',
+      'examples/logs',
+    ])
       expect([path, ignored(path)]).toEqual([path, true]);
   });
 
   it('runs the file `npm run build -w exporter` writes, as `tokenledger serve --config /etc/tokenledger/tokenledger.yaml`', () => {
-    const exporter = JSON.parse(read('exporter/package.json')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    const exporter = JSON.parse(read('exporter/package.json')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     const build = /^tsc -p (\S+)$/.exec(exporter.scripts['build']!);
     expect(build).not.toBeNull();
-    const tsconfig = JSON.parse(read(posix.join('exporter', build![1]!))) as { compilerOptions: { rootDir: string; outDir: string } };
+    const tsconfig = JSON.parse(read(posix.join('exporter', build![1]!))) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
     // src/cli.ts compiles to <outDir>/cli.js, the package's `tokenledger` bin
     expect(existsSync(join(REPO, 'exporter', tsconfig.compilerOptions.rootDir, 'cli.ts'))).toBe(true);
     const cli = posix.join(tsconfig.compilerOptions.outDir, 'cli.js');
@@ -188,7 +207,9 @@ describe('deploy/docker/Dockerfile', () => {
     const buildRun = of(buildStage, 'RUN').find((i) => i.args === 'npm run build -w exporter');
     expect(buildRun).toBeDefined();
     const outDir = posix.join(workdirAt(buildStage, buildRun!), 'exporter', tsconfig.compilerOptions.outDir);
-    const distCopy = of(final, 'COPY').map(copyOf).find((c) => c.from === 'build')!;
+    const distCopy = of(final, 'COPY')
+      .map(copyOf)
+      .find((c) => c.from === 'build')!;
     expect(distCopy.sources).toEqual([outDir]);
     expect(execForm(last(final, 'ENTRYPOINT')!.args)).toEqual([
       'node',
@@ -197,7 +218,7 @@ describe('deploy/docker/Dockerfile', () => {
     expect(execForm(last(final, 'CMD')!.args)).toEqual(['serve', '--config', '/etc/tokenledger/tokenledger.yaml']);
   });
 
-  it("exposes the port the shipped configs listen on, and checks /healthz there", () => {
+  it('exposes the port the shipped configs listen on, and checks /healthz there', () => {
     const exposed = last(final, 'EXPOSE')!.args;
     expect(exposed).toMatch(/^\d+$/);
     const env = Object.fromEntries(of(final, 'ENV').map((i) => i.args.split('=', 2) as [string, string]));
@@ -212,7 +233,9 @@ describe('deploy/docker/Dockerfile', () => {
     const compose = loadConfig(join(REPO, 'examples/docker/tokenledger.yaml'));
     expect([compose.listen.host, compose.listen.port]).toEqual(['0.0.0.0', Number(exposed)]);
     for (const file of ['deploy/kubernetes/daemonset.yaml']) {
-      const workload = parse(read(file)) as { spec: { template: { spec: { containers: { name: string; ports: { containerPort: number }[] }[] } } } };
+      const workload = parse(read(file)) as {
+        spec: { template: { spec: { containers: { name: string; ports: { containerPort: number }[] }[] } } };
+      };
       const container = workload.spec.template.spec.containers.find((c) => c.name === 'tokenledger')!;
       expect([file, container.ports[0]!.containerPort]).toEqual([file, Number(exposed)]);
     }

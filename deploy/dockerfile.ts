@@ -88,7 +88,12 @@ export function copyOf(ins: Instruction): Copy {
   const flags = words.filter((w) => w.startsWith('--'));
   const paths = words.filter((w) => !w.startsWith('--'));
   const from = flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
-  return { ...(from ? { from } : {}), sources: paths.slice(0, -1), destination: paths[paths.length - 1]!, line: ins.line };
+  return {
+    ...(from ? { from } : {}),
+    sources: paths.slice(0, -1),
+    destination: paths[paths.length - 1]!,
+    line: ins.line,
+  };
 }
 
 /** A .dockerignore pattern as a regular expression over a slash-separated path (Go's filepath.Match, plus `**`). */
