@@ -23,7 +23,7 @@ function configError(text: string): string {
 const BASE = 'prices: prices.yaml\nsources:\n  - { name: gw, paths: gw.log }\n';
 const ROOT_KEYS =
   'auth, batch_lines, budgets, default_tier, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
-  'node, node_env, poll_interval_ms, prices, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
+  'node, node_env, poll_interval_ms, prices, push, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
 const SOURCE_KEYS =
   'fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, start_at, stdin';
 
