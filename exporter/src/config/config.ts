@@ -293,7 +293,7 @@ function readAuth(r: ConfigReader | undefined): AuthConfig {
     if (auth.metrics === 'required')
       r.fail('metrics', 'open, or an admin token in tokens (scoped tokens cannot read /metrics)', auth.metrics);
     if (!tokens.some((t) => t.role === 'scoped'))
-      r.fail('tokens', 'at least one admin or scoped token when api: required (ingest tokens cannot read; or api: open)', undefined);
+      r.fail('tokens', 'at least one admin or scoped token when api: required (ingest tokens cannot read; or api: open)', tokens.map((t) => t.role));
   }
   r.done();
   return auth;
