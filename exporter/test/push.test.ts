@@ -181,9 +181,17 @@ async function push(
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Pushes counted in /metrics, by endpoint and outcome. */
-async function pushCount(serve: ServeProcess, endpoint: string, outcome: string): Promise<number> {
-  return serve.metricSum('tokenledger_push_requests_total', { endpoint, outcome });
+/**
+ * Waits for /metrics to count `n` pushes of `endpoint` with `outcome`, then checks it: the small families are
+ * rendered again at most every 500 ms when nothing commits (exporterMetrics.ts), and a refused push commits
+ * nothing.
+ */
+async function expectPushCount(serve: ServeProcess, endpoint: string, outcome: string, n: number): Promise<void> {
+  const count = () => serve.metricSum('tokenledger_push_requests_total', { endpoint, outcome });
+  await waitFor(`${n} push(es) to ${endpoint} counted as ${outcome}`, async () => ((await count()) === n ? true : undefined), 5000).catch(
+    () => undefined
+  );
+  expect(await count()).toBe(n);
 }
 
 beforeAll(() => requireBuiltCli());
@@ -242,8 +250,8 @@ push:
     // Lines read: each record once, the retry not again; the refused one quarantined like a refused line.
     expect(await serve.metricSum('tokenledger_lines_read_total', { source: 'push:litellm' })).toBe(13);
     expect(await serve.metricSum('tokenledger_lines_rejected_total', { reason: 'invalid_json' })).toBe(1);
-    expect(await pushCount(serve, 'litellm', 'stored')).toBe(3);
-    expect(await pushCount(serve, 'litellm', 'replayed')).toBe(1);
+    await expectPushCount(serve, 'litellm', 'stored', 3);
+    await expectPushCount(serve, 'litellm', 'replayed', 1);
     expect(await serve.metricSum('tokenledger_push_records_total', { endpoint: 'litellm', result: 'refused' })).toBe(1);
     const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rejects).toEqual([
@@ -370,7 +378,7 @@ push:
     expect(bomb.status).toBe(413);
     expect(bomb.body.error).toBe('the body is larger than push.max_body_bytes (65536 bytes) once decompressed');
     expect((await push(serve, '/ingest/v1/kong', many.slice(0, 100), { 'content-encoding': 'br' })).status).toBe(415);
-    expect(await pushCount(serve, 'kong', 'too_large')).toBe(2);
+    await expectPushCount(serve, 'kong', 'too_large', 2);
     expect(await ledgerRows(serve)).toEqual(before);
   });
 
@@ -464,9 +472,13 @@ describe('push with tokens configured', () => {
       body: { stored: 1 },
     });
     expect(await ledgerRows(serve, TOKENS.admin)).toEqual(expectedRows(litellmRecords(body).map(litellmUsage)));
-    const metrics = await fetch(`${serve.baseUrl}/metrics`, { headers: bearer(TOKENS.admin) });
-    const text = await metrics.text();
-    expect(text).toContain('tokenledger_push_requests_total{endpoint="litellm",outcome="unauthorized"} 2');
+    const metrics = async () => (await fetch(`${serve.baseUrl}/metrics`, { headers: bearer(TOKENS.admin) })).text();
+    const refusals = 'tokenledger_push_requests_total{endpoint="litellm",outcome="unauthorized"} 2';
+    await waitFor('the refused pushes counted', async () => ((await metrics()).includes(refusals) ? true : undefined), 5000).catch(
+      () => undefined
+    );
+    const text = await metrics();
+    expect(text).toContain(refusals);
     expect(text).toContain('tokenledger_push_requests_total{endpoint="litellm",outcome="forbidden"} 2');
   });
 
@@ -507,8 +519,9 @@ describe('push to serve on PostgreSQL', () => {
     const down = await push(serve, '/ingest/v1/kong', kong);
     expect(down.status).toBe(503);
     expect(down.retryAfter).toBe('5');
-    expect(down.body.error).toMatch(/^the ledger cannot commit now; nothing of this push was stored, send it again/);
-    expect(await pushCount(serve, 'kong', 'unavailable')).toBe(1);
+    expect(down.body.error).toBe('the ledger cannot commit now; nothing of this push was stored, send it again');
+    expect(serve.log).toMatch(/push to \/ingest\/v1\/kong not stored: .*PostgreSQL/);
+    await expectPushCount(serve, 'kong', 'unavailable', 1);
 
     await pg.restart();
     // As a sender does: again after Retry-After until it is taken (the pool may find a dead connection first).

@@ -41,6 +41,7 @@ export const PUSH_OUTCOMES = [
   'too_large',
   'unsupported_encoding',
   'unavailable',
+  'aborted',
   'error',
 ] as const;
 export type PushOutcome = (typeof PUSH_OUTCOMES)[number];
@@ -163,7 +164,7 @@ export class ExporterMetrics {
       ),
       new SnapshotMetric(
         'tokenledger_push_requests_total',
-        'Push requests since the exporter started, by endpoint (litellm, kong, envoy, generic, otlp_logs, otlp_traces) and outcome: stored, replayed (a retry of a committed push, nothing stored again), bad_request, unauthorized, forbidden, too_large, unsupported_encoding, unavailable (the ledger could not commit: 503), error.',
+        'Push requests since the exporter started, by endpoint (litellm, kong, envoy, generic, otlp_logs, otlp_traces) and outcome: stored, replayed (a retry of a committed push, nothing stored again), bad_request, unauthorized, forbidden, too_large, unsupported_encoding, unavailable (the ledger could not commit: 503), aborted (the sender left before its body was read), error.',
         'counter',
         () => perEndpoint(this.pushRequests, 'outcome', PUSH_OUTCOMES)
       ),

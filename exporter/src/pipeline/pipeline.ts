@@ -112,7 +112,7 @@ export class Pipeline {
   /** The ledger commit under way, file batch or push: commits go one at a time, in the order they were asked. */
   private storing: Promise<unknown> = Promise.resolve();
   /** Each push source's parser, built once. */
-  private readonly pushSources = new Map<string, ParsingSource>();
+  private readonly pushSources = new WeakMap<SourceContext, ParsingSource>();
   /** Pushes whose commit failed in this process: if the ledger stored one after all, its replay is counted here. */
   private readonly unansweredPushes = new Set<string>();
   /** The batch being committed, until its commit succeeds. */
@@ -243,8 +243,8 @@ export class Pipeline {
    */
   async commitPush(source: SourceContext, push: Push): Promise<PushCommit> {
     const b = newBatch(this.o.ledger, push.id);
-    let parsing = this.pushSources.get(source.name);
-    if (!parsing || parsing.context !== source) this.pushSources.set(source.name, (parsing = parsingSource(source)));
+    let parsing = this.pushSources.get(source);
+    if (!parsing) this.pushSources.set(source, (parsing = parsingSource(source)));
     const part = new BatchPart(this.o.ledger.rowFormat);
     part.add(parsing, push.path, push.texts, 0, { pricer: this.o.pricer(), identities: this.o.identities() });
     const all = part.done();

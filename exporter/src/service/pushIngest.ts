@@ -5,9 +5,10 @@ import type { PushConfig, SourceConfig } from '../config/config';
 import { LedgerError } from '../ledger/ledger';
 import type { Logger } from '../log';
 import type { ExporterMetrics, PushOutcome } from '../metrics/exporterMetrics';
-import type { Pipeline, PushCommit } from '../pipeline/pipeline';
+import type { FramedText } from '../parse/framer';
+import type { Pipeline } from '../pipeline/pipeline';
 import { SourceContext, sourceContext } from '../pipeline/sourceContext';
-import { discardRest, readPushBody } from '../sources/push/pushBody';
+import { discardRest, PushAbortedError, readPushBody } from '../sources/push/pushBody';
 import { formatRoute, PUSH_FORMATS, PushRequestError, PushRoute } from '../sources/push/pushRoute';
 import type { GatewayFormat } from '../types';
 
@@ -54,6 +55,15 @@ export interface PushDeps {
   unavailable: () => string | undefined;
 }
 
+/** A push read and decoded, not committed yet. */
+interface PreparedPush {
+  /** Its batch id, from its idempotency key: also what its rejects name as their file. */
+  id: string;
+  bodySha256: string;
+  source: SourceContext;
+  texts: FramedText[];
+}
+
 interface Remembered {
   bodySha256: string;
   answer: Promise<PushAnswer>;
@@ -88,6 +98,10 @@ export class PushIngest {
       discardRest(req, this.d.push.maxBodyBytes);
       answer(status, outcome, { error });
     };
+    const fail = (e: Error): void => {
+      this.d.log.error(`push to ${route.path} failed: ${e.stack ?? e.message}`);
+      answer(500, 'error', { error: 'the push could not be stored; see the exporter log' });
+    };
     const refusal = pushRefusal(req.headers.authorization, this.d.auth());
     if (refusal) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="tokenledger"');
@@ -98,45 +112,28 @@ export class PushIngest {
       res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
       return refuse(503, 'unavailable', `${why}; nothing of this push was stored, send it again`);
     }
-    let id: string;
-    let bodySha256: string;
-    let commit: () => Promise<PushCommit>;
+    let push: PreparedPush;
     try {
-      const named = sourceParameter(req);
-      const key = idempotencyKey(req);
-      const body = await readPushBody(req, this.d.push.maxBodyBytes);
-      const decoded = route.decode(
-        body,
-        { contentType: req.headers['content-type'] },
-        { maxRecordBytes: this.d.maxRecordBytes }
-      );
-      const source = this.sourceFor(route, decoded.format, named);
-      bodySha256 = createHash('sha256').update(body).digest('hex');
-      id = `push:${createHash('sha256')
-        .update(`${route.endpoint}\0${source.name}\0${key ?? bodySha256}`)
-        .digest('hex')
-        .slice(0, 32)}`;
-      const texts = decoded.texts;
-      commit = () => this.d.pipeline.commitPush(source, { id, path: id, texts });
+      push = await this.prepare(route, req);
     } catch (e) {
-      if (!(e instanceof PushRequestError)) {
-        // The sender went away mid-body (or its connection broke): there is no one to answer.
-        this.d.log.debug(`push to ${route.path}: body not read: ${(e as Error).message}`);
-        this.d.metrics.countPushRequest(route.endpoint, 'bad_request');
+      if (e instanceof PushAbortedError) {
+        this.d.metrics.countPushRequest(route.endpoint, 'aborted');
         req.destroy();
         return;
       }
+      if (!(e instanceof PushRequestError)) return fail(e as Error);
       if (e.status === 400) return refuse(400, 'bad_request', e.message);
       if (e.status === 413) res.setHeader('Connection', 'close');
       return refuse(e.status, e.status === 413 ? 'too_large' : 'unsupported_encoding', e.message);
     }
+    const { id, bodySha256 } = push;
     const earlier = this.remembered.get(id);
     if (earlier && earlier.bodySha256 !== bodySha256)
       return answer(422, 'bad_request', {
         error: 'this Idempotency-Key was sent before with a different body; use a new key for a new push',
       });
     const first = !earlier;
-    const pending = earlier?.answer ?? this.commit(route, id, commit);
+    const pending = earlier?.answer ?? this.commit(route, push);
     if (first) this.remember(id, { bodySha256, answer: pending });
     try {
       const a = await pending;
@@ -145,18 +142,34 @@ export class PushIngest {
     } catch (e) {
       if (first) this.remembered.delete(id);
       if (e instanceof LedgerError) {
+        // Its message (the ledger's location, what failed) stays in the log, as the API's does.
+        this.d.log.warn(`push to ${route.path} not stored: ${e.message}`);
         res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
         return answer(503, 'unavailable', {
-          error: `the ledger cannot commit now; nothing of this push was stored, send it again (${e.message})`,
+          error: 'the ledger cannot commit now; nothing of this push was stored, send it again',
         });
       }
-      this.d.log.error(`push to ${route.path} failed: ${(e as Error).message}`);
-      answer(500, 'error', { error: 'the push could not be stored; see the exporter log' });
+      fail(e as Error);
     }
   }
 
-  private async commit(route: PushRoute, id: string, commit: () => Promise<PushCommit>): Promise<PushAnswer> {
-    const c = await commit();
+  /** Reads, decodes and identifies a push: its source, texts, and id (from its idempotency key). */
+  private async prepare(route: PushRoute, req: Request): Promise<PreparedPush> {
+    const named = sourceParameter(req);
+    const key = idempotencyKey(req);
+    const body = await readPushBody(req, this.d.push.maxBodyBytes);
+    const decoded = route.decode(body, { contentType: req.headers['content-type'] }, { maxRecordBytes: this.d.maxRecordBytes });
+    const source = this.sourceFor(route, decoded.format, named);
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    const id = `push:${createHash('sha256')
+      .update(`${route.endpoint}\0${source.name}\0${key ?? bodySha256}`)
+      .digest('hex')
+      .slice(0, 32)}`;
+    return { id, bodySha256, source, texts: decoded.texts };
+  }
+
+  private async commit(route: PushRoute, { id, source, texts }: PreparedPush): Promise<PushAnswer> {
+    const c = await this.d.pipeline.commitPush(source, { id, path: id, texts });
     if (!c.replayed) {
       const m = this.d.metrics;
       m.countPushRecords(route.endpoint, 'stored', c.stored);

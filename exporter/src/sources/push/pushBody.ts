@@ -2,6 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { PushRequestError } from './pushRoute';
 
+/** The sender left (or its connection broke) before its whole body arrived: there is no one to answer. */
+export class PushAbortedError extends Error {
+  constructor() {
+    super('the sender left before its whole body arrived');
+  }
+}
+
 /**
  * A push's body, decompressed (`Content-Encoding: gzip`) and at most `maxBytes` both as sent and decompressed
  * (so a small gzip bomb is refused too): PushRequestError 413 beyond, 415 for another encoding, 400 for
@@ -31,7 +38,10 @@ export function readPushBody(req: IncomingMessage, maxBytes: number): Promise<Bu
       sent += chunk.length;
       if (sent > maxBytes) fail(tooLarge(''));
     });
-    req.on('error', fail);
+    req.on('error', () => fail(new PushAbortedError()));
+    req.on('close', () => {
+      if (!req.complete) fail(new PushAbortedError());
+    });
     const sink = gunzip ?? req;
     sink.on('data', (chunk: Buffer) => {
       if (settled) return;
