@@ -226,12 +226,13 @@ export class PushIngest {
       const base = sourceContext(s);
       context = { ...base, parser: { ...base.parser, format: parserFormat } };
     } else {
-      if (!route.defaultSource)
+      const mappings = route.mappings ?? {};
+      if (format === 'generic' && !mappings.generic)
         throw new PushRequestError(
           400,
-          `format ${format} needs a field mapping: name a configured source that has one (?source=<name>)`
+          `format generic needs a field mapping: name a configured source that has one (?source=<name>)`
         );
-      context = { name: route.defaultSource, parser: { format, mappings: {} }, keyNamespace: undefined, otherLines: 'reject' };
+      context = { name: route.defaultSource, parser: { format, mappings }, keyNamespace: undefined, otherLines: 'reject' };
     }
     this.contexts.set(cacheKey, context);
     return context;

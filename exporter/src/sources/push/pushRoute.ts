@@ -1,4 +1,5 @@
 import type { FramedText } from '../../parse/framer';
+import type { Mapping } from '../../parse/mapping';
 import type { GatewayFormat } from '../../types';
 import { jsonRecords } from './jsonRecords';
 
@@ -36,10 +37,15 @@ export interface PushRoute {
   endpoint: string;
   /**
    * The source a push is counted and deduplicated under when it names none (`?source=`): its records' lines
-   * read, rejects and skipped lines are this source's. A format that needs a configured mapping (generic) has
-   * none: such a push must name a source.
+   * read, rejects and skipped lines are this source's.
    */
-  defaultSource: string | undefined;
+  defaultSource: string;
+  /**
+   * Field maps the route's texts are read with when a push names no source, beside the built-in presets: a
+   * route whose texts have a shape of its own brings its `generic` mapping. Without one, `generic` texts need
+   * a push that names a configured source with a mapping.
+   */
+  mappings?: Partial<Record<GatewayFormat, Mapping>>;
   /** The texts of `body`; throws PushRequestError when the body is not what the route takes. */
   decode(body: Buffer, request: PushRequest, limits: { maxRecordBytes: number }): DecodedPush;
 }
@@ -55,7 +61,7 @@ export function formatRoute(format: GatewayFormat): PushRoute {
   return {
     path: `/ingest/v1/${format}`,
     endpoint: format,
-    defaultSource: format === 'generic' ? undefined : `push:${format}`,
+    defaultSource: `push:${format}`,
     decode: (body, _request, { maxRecordBytes }) => ({ format, texts: jsonRecords(body, maxRecordBytes) }),
   };
 }
