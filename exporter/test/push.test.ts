@@ -333,6 +333,10 @@ push:
         })
       )
       .join('\n');
+    expect(await push(serve, '/ingest/v1/kongg', envoy)).toMatchObject({
+      status: 404,
+      body: { error: 'no push endpoint for format "kongg"; expected one of litellm, kong, envoy, generic' },
+    });
     const refused = await push(serve, '/ingest/v1/generic', generic);
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatch(/format generic needs a field mapping: name a configured source/);

@@ -8,8 +8,9 @@ import type { ExporterMetrics, PushOutcome } from '../metrics/exporterMetrics';
 import type { FramedText } from '../parse/framer';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SourceContext, sourceContext } from '../pipeline/sourceContext';
-import { discardRest, PushAbortedError, readPushBody } from '../sources/push/pushBody';
-import { formatRoute, PUSH_FORMATS, PushRequestError, PushRoute } from '../sources/push/pushRoute';
+import { discardRest, readPushBody } from '../sources/push/pushBody';
+import { PushAbortedError, PushRequestError } from '../sources/push/pushErrors';
+import { formatRoute, PUSH_FORMATS, PushRoute } from '../sources/push/pushRoute';
 import type { GatewayFormat } from '../types';
 
 /** Every push endpoint serve answers. A new kind of sender (OTLP) is one more PushRoute here. */
@@ -86,6 +87,13 @@ export class PushIngest {
   router(routes: readonly PushRoute[] = PUSH_ROUTES): Router {
     const router = Router();
     for (const route of routes) router.post(route.path, (req, res, next) => this.handle(route, req, res).catch(next));
+    const formats = routes.filter((r) => r.path.startsWith('/ingest/v1/')).map((r) => r.path.slice('/ingest/v1/'.length));
+    router.post('/ingest/v1/:format', (req, res) => {
+      discardRest(req, this.d.push.maxBodyBytes);
+      res.status(404).json({
+        error: `no push endpoint for format ${JSON.stringify(req.params.format.slice(0, 40))}; expected one of ${formats.join(', ')}`,
+      });
+    });
     return router;
   }
 

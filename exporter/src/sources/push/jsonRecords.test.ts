@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { jsonRecords } from './jsonRecords';
-import { PushRequestError } from './pushRoute';
+import { PushRequestError } from './pushErrors';
 
 const MAX = 1 << 20;
 const texts = (body: string | Buffer, max = MAX) =>

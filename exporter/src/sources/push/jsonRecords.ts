@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { firstInvalidUtf8, FramedText, Framer } from '../../parse/framer';
-import { PushRequestError } from './pushRoute';
+import { PushRequestError } from './pushErrors';
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);

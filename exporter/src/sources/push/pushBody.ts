@@ -1,13 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
-import { PushRequestError } from './pushRoute';
-
-/** The sender left (or its connection broke) before its whole body arrived: there is no one to answer. */
-export class PushAbortedError extends Error {
-  constructor() {
-    super('the sender left before its whole body arrived');
-  }
-}
+import { PushAbortedError, PushRequestError } from './pushErrors';
 
 /**
  * A push's body, decompressed (`Content-Encoding: gzip`) and at most `maxBytes` both as sent and decompressed

@@ -3,16 +3,6 @@ import type { Mapping } from '../../parse/mapping';
 import type { GatewayFormat } from '../../types';
 import { jsonRecords } from './jsonRecords';
 
-/** A push refused before anything of it is parsed; `status` and message go to the sender as they are. */
-export class PushRequestError extends Error {
-  constructor(
-    readonly status: 400 | 413 | 415,
-    message: string
-  ) {
-    super(message);
-  }
-}
-
 /** What a push route needs of the request besides its (decompressed) body. */
 export interface PushRequest {
   contentType: string | undefined;
