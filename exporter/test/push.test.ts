@@ -386,11 +386,15 @@ push:
     expect(await ledgerRows(serve)).toEqual(before);
   });
 
-  it('refuses a JSON array it cannot read whole with 400, storing none of its records', async () => {
+  it('refuses a JSON array it cannot read whole, or broken gzip, with 400, storing none of its records', async () => {
     const before = await ledgerRows(serve);
     const body = fixture('kong-http-log-queue.json');
     const cut = await push(serve, '/ingest/v1/kong', body.subarray(0, body.length - 1));
     expect(cut).toMatchObject({ status: 400, body: { error: 'the JSON array is cut short (no closing bracket)' } });
+    const notGzip = await push(serve, '/ingest/v1/kong', body, { 'content-encoding': 'gzip' });
+    expect(notGzip).toMatchObject({ status: 400, body: { error: 'the body is not valid gzip (Content-Encoding: gzip)' } });
+    const truncatedGzip = gzipSync(body).subarray(0, 200);
+    expect((await push(serve, '/ingest/v1/kong', truncatedGzip, { 'content-encoding': 'gzip' })).status).toBe(400);
     expect(await ledgerRows(serve)).toEqual(before);
   });
 

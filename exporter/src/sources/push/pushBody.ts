@@ -20,13 +20,14 @@ export function readPushBody(req: IncomingMessage, maxBytes: number): Promise<Bu
     let sent = 0;
     let decoded = 0;
     let settled = false;
+    const gunzip = encoding === 'identity' ? undefined : createGunzip();
     const fail = (e: Error) => {
       if (settled) return;
       settled = true;
       req.unpipe();
+      gunzip?.destroy();
       reject(e);
     };
-    const gunzip = encoding === 'identity' ? undefined : createGunzip();
     req.on('data', (chunk: Buffer) => {
       sent += chunk.length;
       if (sent > maxBytes) fail(tooLarge(''));
