@@ -260,9 +260,9 @@ export class Pipeline {
       this.unansweredPushes.add(push.id);
       throw e;
     }
-    const counted = result.replayed && !this.unansweredPushes.has(push.id);
+    const countedBefore = result.replayed && !this.unansweredPushes.has(push.id);
     this.unansweredPushes.delete(push.id);
-    if (!counted) this.applyCommitted(b, all, result);
+    if (!countedBefore) this.applyCommitted(b, all, result);
     let skipped = 0;
     for (const n of all.skipped.values()) skipped += n;
     return {
