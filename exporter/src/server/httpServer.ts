@@ -40,10 +40,21 @@ export interface Health {
   notReadyReason(): string | undefined;
 }
 
-/** /metrics (behind an admin token when configured), /healthz and /readyz (never), and the chargeback API. */
-export function createApp(metrics: ExporterMetrics, health: Health, api: Router, auth: () => AuthConfig): Express {
+/**
+ * /metrics (behind an admin token when configured), /healthz and /readyz (never), and the chargeback API.
+ * `doors`: the enforcement doors, mounted ahead of the API's admission queue: a gateway's request waits for
+ * its decision, which comes from memory, so it is not queued behind chargeback queries.
+ */
+export function createApp(
+  metrics: ExporterMetrics,
+  health: Health,
+  api: Router,
+  auth: () => AuthConfig,
+  doors?: Router
+): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (doors) app.use(doors);
   app.use('/api/v1', admission(new Semaphore(API_CONCURRENCY, API_MAX_QUEUED)), api);
   app.get('/metrics', async (req, res, next) => {
     const a = auth();
