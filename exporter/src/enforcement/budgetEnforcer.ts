@@ -342,9 +342,9 @@ export class BudgetEnforcer implements Decider {
           try {
             ledger = await evaluateBudgets(this.deps.ledger, this.budgets, this.now(), this.timeZone);
           } catch (e) {
-            // Without the ledger there is nothing to compare with; the scrape goes on (state_age tells).
-            if (e instanceof LedgerUnavailableError) return [];
-            throw e;
+            // Without the ledger's answer there is nothing to compare with; the rest of the scrape goes on.
+            this.deps.log.warn(`enforcement: drift not measured, the ledger did not answer: ${(e as Error).message}`);
+            return [];
           }
           return ledger.map((s) => ({
             labels: labels(s.budget),
