@@ -291,11 +291,11 @@ function readDuration(r: ConfigReader, key: string, fallbackMs: number): number 
   return ms!;
 }
 
-function readTokenEstimate(r: ConfigReader): TokenEstimate {
-  const d = DEFAULT_ENFORCEMENT.defaultEstimate;
+/** A model's estimate; what it leaves out is taken from `fallback` (the `default` estimate). */
+function readTokenEstimate(r: ConfigReader, fallback: TokenEstimate): TokenEstimate {
   const estimate = {
-    inputTokens: r.integer('input_tokens', d.inputTokens, 0),
-    outputTokens: r.integer('output_tokens', d.outputTokens, 0),
+    inputTokens: r.integer('input_tokens', fallback.inputTokens, 0),
+    outputTokens: r.integer('output_tokens', fallback.outputTokens, 0),
   };
   r.done();
   return estimate;
@@ -309,14 +309,11 @@ function readEnforcement(r: ConfigReader | undefined): EnforcementSettings {
   if (!r) return DEFAULT_ENFORCEMENT;
   const d = DEFAULT_ENFORCEMENT;
   const estimates = new Map<string, TokenEstimate>();
-  let defaultEstimate = d.defaultEstimate;
   const e = r.child('estimates');
-  for (const model of e?.keys() ?? []) {
-    const child = e!.child(model) ?? e!.fail(model, 'a mapping with input_tokens and output_tokens', null);
-    const estimate = readTokenEstimate(child);
-    if (model === 'default') defaultEstimate = estimate;
-    else estimates.set(model, estimate);
-  }
+  const estimateOf = (model: string, fallback: TokenEstimate): TokenEstimate =>
+    readTokenEstimate(e!.child(model) ?? e!.fail(model, 'a mapping with input_tokens and output_tokens', null), fallback);
+  const defaultEstimate = e?.has('default') ? estimateOf('default', d.defaultEstimate) : d.defaultEstimate;
+  for (const model of e?.keys() ?? []) if (model !== 'default') estimates.set(model, estimateOf(model, defaultEstimate));
   const settings: EnforcementSettings = {
     reservationTtlMs: readDuration(r, 'reservation_ttl', d.reservationTtlMs),
     staleAfterMs: readDuration(r, 'stale_after', d.staleAfterMs),
