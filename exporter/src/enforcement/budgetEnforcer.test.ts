@@ -241,21 +241,29 @@ describe('BudgetEnforcer', () => {
     ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
   });
 
-  it('counts decisions per decision and budget for the metrics', async () => {
+  it("counts each covering budget's own verdict for the metrics, and requests no budget covers", async () => {
     await spend('old', 7n * MILLI);
-    const e = await enforcer([budget({})]);
+    const e = await enforcer([budget({}), budget({ scope: 'global', subject: 'global', limitPusd: USD })]);
     await e.check(request('r1'));
     await e.check(request('r2'));
     await e.check(request('r3', { 'x-team-id': 'ops' }));
     const decisions = await e.metrics()[0]!.get();
-    expect(decisions.values).toEqual(
-      expect.arrayContaining([
-        { labels: { decision: 'allow', scope: 'team', subject: 'eng', period: 'monthly' }, value: 1 },
-        { labels: { decision: 'block', scope: 'team', subject: 'eng', period: 'monthly' }, value: 1 },
-        { labels: { decision: 'allow', scope: '', subject: '', period: '' }, value: 1 },
-      ])
-    );
+    const team = { scope: 'team', subject: 'eng', period: 'monthly' };
+    const global = { scope: 'global', subject: 'global', period: 'monthly' };
+    expect(decisions.values).toEqual([
+      { labels: { decision: 'allow', ...team }, value: 1 },
+      { labels: { decision: 'allow', ...global }, value: 3 },
+      { labels: { decision: 'block', ...team }, value: 1 },
+    ]);
+    const teamOnly = await enforcer([budget({})]);
+    await teamOnly.check(request('r4', { 'x-team-id': 'ops' }));
+    expect((await teamOnly.metrics()[0]!.get()).values).toEqual([
+      { labels: { decision: 'allow', scope: '', subject: '', period: '' }, value: 1 },
+    ]);
     const open = await e.metrics()[1]!.get();
-    expect(open.values).toEqual([{ labels: { scope: 'team', subject: 'eng', period: 'monthly' }, value: 1 }]);
+    expect(open.values).toEqual([
+      { labels: team, value: 1 },
+      { labels: global, value: 2 },
+    ]);
   });
 });

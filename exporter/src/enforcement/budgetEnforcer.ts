@@ -78,7 +78,10 @@ export class BudgetEnforcer implements Decider {
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   readonly reservations = new Reservations();
-  /** Decisions so far by decision and deciding budget ('' for none), for the counter. */
+  /**
+   * Verdicts so far by budget: a request counts once for every enforced budget that covers it, with that
+   * budget's own verdict (its answer is the strictest of them); once with empty labels when none covers it.
+   */
   private readonly decided = new Map<string, { kind: DecisionKind; budget: Budget | undefined; n: number }>();
 
   constructor(
@@ -192,7 +195,10 @@ export class BudgetEnforcer implements Decider {
     const nowMs = this.now();
     const subject = resolveSubject(request, this.deps.identities());
     const covering = this.budgets.filter((b) => covers(b, subject));
-    if (!covering.length) return this.decide({ kind: 'allow', status: 200, headers: {}, reason: 'no enforced budget covers the request' }, undefined);
+    if (!covering.length) {
+      this.count('allow', undefined);
+      return { kind: 'allow', status: 200, headers: {}, reason: 'no enforced budget covers the request' };
+    }
     // A budget configured since the last read (a reload) has no spend yet: the read under way brings it.
     if (this.snapshot && covering.some((b) => !this.snapshot!.statuses.has(budgetKey(b)))) await this.refreshing;
     const estimate = this.estimatePusd(subject, request.body, nowMs);
@@ -200,6 +206,7 @@ export class BudgetEnforcer implements Decider {
     if (stale !== undefined) return this.failPolicy(stale, covering, request, estimate, nowMs);
 
     const verdicts = covering.map((b) => this.verdict(b, estimate, nowMs));
+    for (const v of verdicts) this.count(v.kind, v.budget);
     const decisive = verdicts.reduce((a, b) =>
       SEVERITY[b.kind] > SEVERITY[a.kind] || (b.kind === a.kind && b.remainingPusd < a.remainingPusd) ? b : a
     );
@@ -214,22 +221,19 @@ export class BudgetEnforcer implements Decider {
     const spent = `spent ${formatPicoUsd(decisive.spentPusd)} of ${formatPicoUsd(decisive.budget.limitPusd)} USD`;
     if (decisive.kind === 'block') {
       headers['retry-after'] = secondsUntil(decisive.periodEndMs, nowMs);
-      return this.decide(
-        {
-          kind: 'block',
-          status: 429,
-          headers,
-          reason: `budget ${decisive.key} is exhausted (${spent}, grace ${formatGrace(decisive.budget)}); this request is estimated at ${formatPicoUsd(estimate)} USD`,
-        },
-        decisive.budget
-      );
+      return {
+        kind: 'block',
+        status: 429,
+        headers,
+        reason: `budget ${decisive.key} is exhausted (${spent}, grace ${formatGrace(decisive.budget)}); this request is estimated at ${formatPicoUsd(estimate)} USD`,
+      };
     }
     if (decisive.kind === 'warn') {
       const reason = `budget ${decisive.key} is over its limit (${spent})`;
       headers['x-tokenledger-warning'] = reason;
-      return this.decide({ kind: 'warn', status: 200, headers, reason }, decisive.budget);
+      return { kind: 'warn', status: 200, headers, reason };
     }
-    return this.decide({ kind: 'allow', status: 200, headers, reason: `within budget ${decisive.key} (${spent})` }, decisive.budget);
+    return { kind: 'allow', status: 200, headers, reason: `within budget ${decisive.key} (${spent})` };
   }
 
   private verdict(b: Budget, estimate: bigint, nowMs: number): Verdict {
@@ -265,42 +269,38 @@ export class BudgetEnforcer implements Decider {
     estimate: bigint,
     nowMs: number
   ): Decision {
-    const closed = covering.find((b) => b.enforce === 'block' && b.fail === 'closed');
+    const failsClosed = (b: Budget) => b.enforce === 'block' && b.fail === 'closed';
+    for (const b of covering) this.count(failsClosed(b) ? 'block' : 'allow', b);
+    const closed = covering.find(failsClosed);
     if (closed) {
       const key = budgetKey(closed);
-      return this.decide(
-        {
-          kind: 'block',
-          status: 503,
-          headers: {
-            'retry-after': String(STALE_RETRY_AFTER_S),
-            'x-tokenledger-budget': key,
-            'x-tokenledger-decision': 'block',
-          },
-          reason: `${why}; budget ${key} fails closed`,
+      return {
+        kind: 'block',
+        status: 503,
+        headers: {
+          'retry-after': String(STALE_RETRY_AFTER_S),
+          'x-tokenledger-budget': key,
+          'x-tokenledger-decision': 'block',
         },
-        closed
-      );
+        reason: `${why}; budget ${key} fails closed`,
+      };
     }
     this.reserve(request, estimate, covering, nowMs);
     const reason = `${why}; allowed (fail open)`;
-    return this.decide(
-      {
-        kind: 'allow',
-        status: 200,
-        headers: { 'x-tokenledger-decision': 'allow', 'x-tokenledger-warning': reason },
-        reason,
-      },
-      covering[0]
-    );
+    return {
+      kind: 'allow',
+      status: 200,
+      headers: { 'x-tokenledger-decision': 'allow', 'x-tokenledger-warning': reason },
+      reason,
+    };
   }
 
-  private decide(d: Decision, budget: Budget | undefined): Decision {
-    const key = `${d.kind}\0${budget ? budgetKey(budget) : ''}`;
+  /** Counts one budget's verdict on a request (undefined: a request no enforced budget covers). */
+  private count(kind: DecisionKind, budget: Budget | undefined): void {
+    const key = `${kind}\0${budget ? budgetKey(budget) : ''}`;
     const entry = this.decided.get(key);
     if (entry) entry.n++;
-    else this.decided.set(key, { kind: d.kind, budget, n: 1 });
-    return d;
+    else this.decided.set(key, { kind, budget, n: 1 });
   }
 
   /** tokenledger_enforcement_*: decisions, open reservations, reserved amounts, drift and the state's age. */
@@ -315,7 +315,7 @@ export class BudgetEnforcer implements Decider {
     return [
       new SnapshotMetric(
         'tokenledger_enforcement_decisions_total',
-        'Enforcement decisions by decision (allow, warn, block) and the budget that decided (empty: none covered the request).',
+        "Enforcement verdicts (allow, warn, block) of each budget on the requests it covers; a request's answer is the strictest of its budgets' (empty labels: no enforced budget covered it).",
         'counter',
         () => [...this.decided.values()].map((e) => ({ labels: { decision: e.kind, ...labels(e.budget) }, value: e.n }))
       ),
