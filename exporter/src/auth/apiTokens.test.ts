@@ -1,4 +1,4 @@
-import { ApiToken, AuthConfig, authenticate, hashToken, pushRefusal } from './apiTokens';
+import { ApiToken, AuthConfig, authenticate, decisionRefusal, hashToken, pushRefusal } from './apiTokens';
 
 describe('API tokens', () => {
   const tokens: ApiToken[] = [
@@ -26,6 +26,15 @@ describe('API tokens', () => {
     expect(pushRefusal('Bearer nope', auth)).toMatchObject({ status: 401 });
     expect(pushRefusal(undefined, auth)).toMatchObject({ status: 401 });
     expect(pushRefusal(undefined, { tokens: [], api: 'open', metrics: 'open' })).toBeUndefined();
+  });
+
+  it('lets gateways (ingest) and operators (admin) ask for decisions, never a scoped reader', () => {
+    const auth: AuthConfig = { tokens, api: 'open', metrics: 'open' };
+    expect(decisionRefusal('Bearer s3cret-gw', auth)).toBeUndefined();
+    expect(decisionRefusal('Bearer s3cret-admin', auth)).toBeUndefined();
+    expect(decisionRefusal('Bearer s3cret-eng', auth)).toMatchObject({ status: 403 });
+    expect(decisionRefusal(undefined, auth)).toMatchObject({ status: 401 });
+    expect(decisionRefusal(undefined, { tokens: [], api: 'open', metrics: 'open' })).toBeUndefined();
   });
 
   it('hashes to lower-case hex SHA-256', () => {
