@@ -5,6 +5,7 @@ import { DEFAULT_METRICS_CONFIG, MetricsConfig } from '../metrics/exporterMetric
 import { USAGE_LABELS, UsageLabel } from '../metrics/usageAggregate';
 import { CANONICAL_FIELDS, CanonicalField, compileFieldSpec, FieldSpecInput, Mapping } from '../parse/mapping';
 import { PRESETS } from '../parse/presets';
+import { CONTAINER_MODES, ContainerMode } from '../parse/containerLog';
 import type { ApiToken, AuthConfig } from '../auth/apiTokens';
 import { BUDGET_SCOPES, Budget, BudgetScope, THRESHOLD_NAMES } from '../budgets/budgets';
 import { isValidTimeZone, PERIODS } from '../budgets/period';
@@ -33,6 +34,11 @@ export interface SourceConfig {
   maxFiles: number;
   /** What a line that is not a usage record is: a reject (the default), or expected noise, counted as skipped. */
   otherLines: OtherLines;
+  /**
+   * The container log wrapper of its files (CRI or Docker json-file, unwrapped; see parse/containerLog.ts),
+   * `none`, or `auto` (the default): decided per file from its first line.
+   */
+  container: ContainerMode;
 }
 
 export const OTHER_LINES = ['reject', 'ignore'] as const;
@@ -151,7 +157,10 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning'),
     maxFiles: r.integer('max_files', DEFAULT_MAX_FILES, 1),
     otherLines: r.oneOf('other_lines', OTHER_LINES, 'reject'),
+    container: r.oneOf('container', CONTAINER_MODES, 'auto'),
   };
+  if (stdin && r.has('container'))
+    r.fail('container', 'nothing with stdin: true (`kubectl logs` output is not wrapped)', r.raw('container'));
   r.done();
   return source;
 }

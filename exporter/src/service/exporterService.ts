@@ -172,6 +172,7 @@ export class ExporterService {
         rotateWaitMs: this.config.rotateWaitMs,
         startAt: s.startAt,
         maxFiles: s.maxFiles,
+        containerFor: () => s.container,
         events: (e) => {
           const { level, message } = describeEvent(e);
           this.log[level](`source ${s.name}: ${message}`);
