@@ -226,3 +226,85 @@ describe('container logs (CRI and Docker json-file)', () => {
       expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(await cleanTotals(dir, lines(0, 1800)));
     }, 300_000);
 });
+
+describe("LiteLLM's stdout and stderr in one file, unwrapped (`litellm ... > proxy.log 2>&1`)", () => {
+  let dir: string;
+  let serve: ServeProcess | undefined;
+  beforeAll(() => requireBuiltCli());
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    await serve?.stop('SIGKILL');
+    serve = undefined;
+  });
+
+  it('reads every pretty-printed payload among startup, access, log, debug and traceback lines, skipping the rest (serve and ingest)', async () => {
+    // Debug output LiteLLM prints around requests: a message whose JSON starts on its own line (an object of
+    // no usage format), one with JSON after text on the same line, and an exception's traceback on stderr.
+    const debugBlock = (i: number) => [
+      `\x1b[92m10:00:00 - LiteLLM Proxy:DEBUG\x1b[0m: proxy_server.py:3801 - Request received by LiteLLM:`,
+      JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: `hello } { ${i}` }] }, null, 4),
+      `\x1b[92m10:00:00 - LiteLLM Router:DEBUG\x1b[0m: router.py:2690 - router kwargs: {`,
+      `    "num_retries": 2`,
+      `}`,
+    ];
+    const traceback = [
+      '\x1b[92m10:00:01 - LiteLLM Proxy:ERROR\x1b[0m: proxy_server.py:4100 - litellm.proxy.proxy_server._handle_llm_api_exception(): Exception occured',
+      'Traceback (most recent call last):',
+      '  File "/usr/lib/python3.13/site-packages/litellm/proxy/proxy_server.py", line 4050, in chat_completion',
+      '    raise e',
+      'litellm.exceptions.RateLimitError: RateLimitError: OpenAIException - rate limited',
+    ];
+    const out: string[] = [
+      'INFO:     Started server process [1]',
+      'INFO:     Waiting for application startup.',
+      '\x1b[1;34mLiteLLM: Proxy initialized with Config, Set models:\x1b[0m',
+      '\x1b[32m    gpt-4o\x1b[0m',
+      'INFO:     Application startup complete.',
+      'INFO:     Uvicorn running on http://0.0.0.0:4000 (Press CTRL+C to quit)',
+    ];
+    let noise = out.length;
+    for (let i = 0; i < 120; i++) {
+      if (i % 4 === 0) {
+        const block = debugBlock(i);
+        out.push(...block);
+        // The request's JSON is one object (of no usage format); the router's text line, its two lines after it.
+        noise += 1 + 1 + 1 + 2;
+      }
+      out.push(JSON.stringify(JSON.parse(litellmLine(i)), null, 4));
+      out.push(access(i));
+      noise += 1;
+      if (i % 25 === 0) {
+        out.push(...traceback);
+        noise += traceback.length;
+      }
+      if (i % 10 === 0) {
+        out.push('{"message": "Spend update queue flushed", "level": "INFO", "timestamp": "2026-11-30T10:00:00"}');
+        noise += 1;
+      }
+    }
+    const log = join(dir, 'proxy.log');
+    writeFileSync(log, `${out.join('\n')}\n`);
+    const config = writeConfig(dir, `  - name: litellm\n    paths: ${JSON.stringify(log)}\n    other_lines: ignore\n`);
+    serve = await ServeProcess.start(config);
+    await waitFor(
+      '120 requests and every other line skipped',
+      async () =>
+        (await serve!.metricSum('tokenledger_requests_total')) === 120 &&
+        (await serve!.metricSum('tokenledger_lines_skipped_total')) === noise
+          ? true
+          : undefined,
+      60_000
+    );
+    expect(await serve.metricSum('tokenledger_lines_rejected_total')).toBe(0);
+    await serve.stop();
+    const expected = await cleanTotals(dir, lines(0, 120));
+    expect(await ledgerTotals(join(dir, 'ledger.duckdb'))).toEqual(expected);
+    const db = join(dir, 'ingested.duckdb');
+    const r = runCli(['ingest', '--config', config, '--db', db, log]);
+    expect(r.stdout).toContain(`  rejected:        0\n  skipped:         ${noise} (not usage records`);
+    expect(await ledgerTotals(db)).toEqual(expected);
+  }, 180_000);
+});
+
