@@ -31,6 +31,7 @@ export class IngestSources {
       maxFiles: Infinity, // ingest reads every file it is given
       otherLines: 'reject',
       container: 'auto',
+      prometheus: undefined,
     });
     const wanted = new Set(files);
     let stdin: SourceContext | undefined;

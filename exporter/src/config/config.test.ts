@@ -25,7 +25,7 @@ const ROOT_KEYS =
   'auth, batch_lines, budgets, default_tier, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
   'node, node_env, poll_interval_ms, prices, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
 const SOURCE_KEYS =
-  'container, fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, start_at, stdin';
+  'container, fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, prometheus, start_at, stdin';
 
 describe('config errors', () => {
   it('names the file first', () => {
@@ -115,6 +115,32 @@ describe('source patterns and bounds', () => {
     );
     expect(configError(`${BASE.replace('paths: gw.log', 'paths: gw.log, max_files: 0')}`)).toBe(
       'sources[0].max_files: expected an integer >= 1, got 0'
+    );
+  });
+
+  it('takes a prometheus source (Kuadrant) with its defaults, and refuses one with paths beside it', () => {
+    const file = join(dir, 'maas.yaml');
+    writeFileSync(
+      file,
+      'prices: prices.yaml\nsources:\n  - { name: maas, prometheus: { url: "http://prometheus:9090", step: 1m, labels: { tier: subscription } } }\n'
+    );
+    const [maas] = loadConfig(file).sources;
+    expect(maas!.prometheus).toEqual({
+      url: 'http://prometheus:9090',
+      stepMs: 60_000,
+      tokensMetric: 'authorized_hits',
+      requestsMetric: 'authorized_calls',
+      labels: { user: 'user', tier: 'subscription', model: 'model' },
+      sinceMs: undefined,
+      lookbackMs: 300_000,
+      delayMs: 60_000,
+    });
+    expect([maas!.paths, maas!.format, maas!.keyNamespace]).toEqual([[], 'generic', 'kuadrant']);
+    expect(
+      configError('prices: prices.yaml\nsources:\n  - { name: m, paths: a.log, prometheus: { url: "http://p:9090" } }\n')
+    ).toMatch(/^sources\[0\]\.prometheus: expected no paths, path or stdin beside it/);
+    expect(configError('prices: prices.yaml\nsources:\n  - { prometheus: { url: "http://p:9090", step: 1d } }\n')).toBe(
+      'sources[0].prometheus.step: expected a duration such as 30s, 1m or 1h, got "1d"'
     );
   });
 
