@@ -67,7 +67,13 @@ export interface UsageRecord {
 
 /** Why a line could not become a usage record. Used as the `reason` label of the rejected-lines counter. */
 export type RejectReason =
-  'invalid_json' | 'unrecognized_format' | 'missing_field' | 'invalid_field' | 'line_too_long' | 'invalid_utf8';
+  | 'invalid_json'
+  | 'unrecognized_format'
+  | 'missing_field'
+  | 'invalid_field'
+  | 'line_too_long'
+  | 'invalid_utf8'
+  | 'container_format';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'invalid_json',
@@ -76,6 +82,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'invalid_field',
   'line_too_long',
   'invalid_utf8',
+  'container_format',
 ];
 
 export interface ParseRejection {

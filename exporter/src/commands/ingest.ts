@@ -140,6 +140,7 @@ export async function runIngest(argv: string[]): Promise<number> {
       maxLineBytes,
       rotateWaitMs: 0,
       startAt: 'beginning',
+      containerFor: (path) => sources.containerFor(path),
       events: (e) => {
         // Unreadable since it was checked: as unreadable as a file found so before.
         if (e.event === 'cannotOpen') return cannotRead({ path: e.path, reason: `cannot read: ${fsReason(e.error)}` });

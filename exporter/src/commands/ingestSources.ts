@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import type { FormatOption, SourceConfig } from '../config/config';
+import type { ContainerMode } from '../parse/containerLog';
 import { sourceContext, SourceContext } from '../pipeline/sourceContext';
 import { expandPattern } from '../sources/glob';
 
@@ -14,6 +15,7 @@ export const INGEST_SOURCE = 'ingest';
  */
 export class IngestSources {
   private readonly byPath = new Map<string, SourceContext>();
+  private readonly containers = new Map<string, ContainerMode>();
   private readonly fallback: SourceContext;
   readonly stdin: SourceContext;
 
@@ -28,6 +30,8 @@ export class IngestSources {
       startAt: 'beginning',
       maxFiles: Infinity, // ingest reads every file it is given
       otherLines: 'reject',
+      container: 'auto',
+      prometheus: undefined,
     });
     const wanted = new Set(files);
     let stdin: SourceContext | undefined;
@@ -37,10 +41,18 @@ export class IngestSources {
       if (s.stdin) stdin ??= context;
       for (const pattern of s.paths) {
         for (const path of expandPattern(pattern))
-          if (wanted.has(path) && !this.byPath.has(path)) this.byPath.set(path, context);
+          if (wanted.has(path) && !this.byPath.has(path)) {
+            this.byPath.set(path, context);
+            this.containers.set(path, s.container);
+          }
       }
     }
     this.stdin = stdin ?? this.fallback;
+  }
+
+  /** The container log wrapper of one of the run's files: its source's, or decided from its first line. */
+  containerFor(path: string): ContainerMode {
+    return this.containers.get(path) ?? 'auto';
   }
 
   /**

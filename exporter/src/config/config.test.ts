@@ -25,7 +25,7 @@ const ROOT_KEYS =
   'auth, batch_lines, budgets, default_tier, enforcement, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
   'node, node_env, poll_interval_ms, prices, push, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
 const SOURCE_KEYS =
-  'fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, start_at, stdin';
+  'container, fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, prometheus, start_at, stdin';
 
 describe('config errors', () => {
   it('names a bad enforcement value, budget by budget and in the enforcement section', () => {
@@ -160,6 +160,47 @@ describe('source patterns and bounds', () => {
     );
     expect(configError(`${BASE.replace('paths: gw.log', 'paths: gw.log, max_files: 0')}`)).toBe(
       'sources[0].max_files: expected an integer >= 1, got 0'
+    );
+  });
+
+  it('takes a prometheus source (Kuadrant) with its defaults, and refuses one with paths beside it', () => {
+    const file = join(dir, 'maas.yaml');
+    writeFileSync(
+      file,
+      'prices: prices.yaml\nsources:\n  - { name: maas, prometheus: { url: "http://prometheus:9090", step: 1m, labels: { tier: subscription } } }\n'
+    );
+    const [maas] = loadConfig(file).sources;
+    expect(maas!.prometheus).toEqual({
+      url: 'http://prometheus:9090',
+      stepMs: 60_000,
+      tokensMetric: 'authorized_hits',
+      requestsMetric: 'authorized_calls',
+      labels: { user: 'user', tier: 'subscription', model: 'model' },
+      sinceMs: undefined,
+      lookbackMs: 300_000,
+      delayMs: 60_000,
+    });
+    expect([maas!.paths, maas!.format, maas!.keyNamespace]).toEqual([[], 'generic', 'kuadrant']);
+    expect(
+      configError('prices: prices.yaml\nsources:\n  - { name: m, paths: a.log, prometheus: { url: "http://p:9090" } }\n')
+    ).toMatch(/^sources\[0\]\.prometheus: expected no paths, path or stdin beside it/);
+    expect(configError('prices: prices.yaml\nsources:\n  - { prometheus: { url: "http://p:9090", step: 1d } }\n')).toBe(
+      'sources[0].prometheus.step: expected a duration such as 30s, 1m or 1h, got "1d"'
+    );
+  });
+
+  it('takes a container log wrapper per source, auto by default, and none for stdin', () => {
+    const file = join(dir, 'containers.yaml');
+    writeFileSync(
+      file,
+      'prices: prices.yaml\nsources:\n  - { name: a, paths: a.log }\n  - { name: b, paths: b.log, container: cri }\n  - { name: c, paths: c.log, container: none }\n'
+    );
+    expect(loadConfig(file).sources.map((s) => s.container)).toEqual(['auto', 'cri', 'none']);
+    expect(configError(BASE.replace('paths: gw.log', 'paths: gw.log, container: containerd'))).toBe(
+      'sources[0].container: expected one of auto, cri, docker, none, got "containerd"'
+    );
+    expect(configError('prices: prices.yaml\nsources:\n  - { stdin: true, container: cri }\n')).toBe(
+      'sources[0].container: expected nothing with stdin: true (`kubectl logs` output is not wrapped), got "cri"'
     );
   });
 });

@@ -5,6 +5,7 @@ import { DEFAULT_METRICS_CONFIG, MetricsConfig } from '../metrics/exporterMetric
 import { USAGE_LABELS, UsageLabel } from '../metrics/usageAggregate';
 import { CANONICAL_FIELDS, CanonicalField, compileFieldSpec, FieldSpecInput, Mapping } from '../parse/mapping';
 import { PRESETS } from '../parse/presets';
+import { CONTAINER_MODES, ContainerMode } from '../parse/containerLog';
 import { ApiToken, AuthConfig, TOKEN_ROLES } from '../auth/apiTokens';
 import {
   BUDGET_SCOPES,
@@ -47,6 +48,24 @@ export interface SourceConfig {
   maxFiles: number;
   /** What a line that is not a usage record is: a reject (the default), or expected noise, counted as skipped. */
   otherLines: OtherLines;
+  /**
+   * The container log wrapper of its files (CRI or Docker json-file, unwrapped; see parse/containerLog.ts),
+   * `none`, or `auto` (the default): decided per file from its first line.
+   */
+  container: ContainerMode;
+  /** Read from Prometheus' counters instead of files (Kuadrant's Limitador): see sources/prometheusSource.ts. */
+  prometheus: PrometheusConfig | undefined;
+}
+
+export interface PrometheusConfig {
+  url: string;
+  stepMs: number;
+  tokensMetric: string;
+  requestsMetric: string | undefined;
+  labels: { user: string; tier: string; model: string };
+  sinceMs: number | undefined;
+  lookbackMs: number;
+  delayMs: number;
 }
 
 export const OTHER_LINES = ['reject', 'ignore'] as const;
@@ -143,10 +162,92 @@ function readMapping(r: ConfigReader, key: string, base: Mapping | undefined): M
 const snakeToCamel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const camelToSnake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** How a prometheus source's records (sources/prometheusSource.ts, StepRecord) are read. */
+const PROMETHEUS_MAPPING: Mapping = {
+  fields: Object.fromEntries(
+    (
+      [
+        ['requestId', 'request_id'],
+        ['startTime', 'start_time'],
+        ['user', 'user'],
+        ['tier', 'tier'],
+        ['model', 'model'],
+        ['usage', 'usage'],
+      ] as const
+    ).map(([field, path]) => [field, compileFieldSpec(path)])
+  ),
+  timeUnit: 'ms',
+  inputTokensIncludeCache: true,
+};
+
 /** Files one source follows at most: each holds an open descriptor until it is rotated away or deleted. */
 const DEFAULT_MAX_FILES = 10_000;
 
+/** `30s`, `1m`, `5m`, `1h`: a duration in milliseconds. */
+function duration(r: ConfigReader, key: string, fallback: number): number {
+  const text = r.string(key);
+  if (text === undefined) return fallback;
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'] : 0;
+  if (!ms) r.fail(key, 'a duration such as 30s, 1m or 1h', text);
+  return ms;
+}
+
+/**
+ * A source reading Limitador's counters from Prometheus. Label defaults are Kuadrant's TelemetryPolicy keys
+ * (`user: auth.identity.userid`, `model: responseBodyJSON("/model")`, and the tier's label); MaaS releases
+ * that label subscriptions instead of tiers set `labels: { tier: subscription }`.
+ */
+function readPrometheus(p: ConfigReader): PrometheusConfig {
+  const url = p.requiredString('url');
+  if (!/^https?:\/\/[^/]/.test(url)) p.fail('url', 'an http(s) URL of Prometheus, such as http://prometheus:9090', url);
+  const labels = p.child('labels');
+  const label = (k: 'user' | 'tier' | 'model') => labels?.string(k) ?? k;
+  const config: PrometheusConfig = {
+    url,
+    stepMs: duration(p, 'step', 60_000),
+    tokensMetric: p.string('tokens_metric') ?? 'authorized_hits',
+    // `requests_metric: null`: no request counter (records then count steps with tokens, not requests).
+    requestsMetric: p.raw('requests_metric') === null ? undefined : (p.string('requests_metric') ?? 'authorized_calls'),
+    labels: { user: label('user'), tier: label('tier'), model: label('model') },
+    sinceMs: undefined,
+    lookbackMs: duration(p, 'lookback', 5 * 60_000),
+    delayMs: duration(p, 'delay', 60_000),
+  };
+  const since = p.string('since');
+  if (since !== undefined) {
+    const t = parseIsoTime(since);
+    if (!t.ok) p.fail('since', 'an ISO 8601 time such as 2026-11-01T00:00:00Z', since);
+    config.sinceMs = t.ms;
+  }
+  labels?.done();
+  p.done();
+  return config;
+}
+
 function readSource(r: ConfigReader, index: number, at: (p: string) => string): SourceConfig {
+  const promReader = r.child('prometheus');
+  if (promReader) {
+    if (r.has('paths') || r.has('path') || r.has('stdin'))
+      r.fail('prometheus', 'no paths, path or stdin beside it (a source reads files, stdin or Prometheus)', '...');
+    const prometheus = readPrometheus(promReader);
+    const name = r.string('name') ?? `source${index}`;
+    const source: SourceConfig = {
+      name,
+      paths: [],
+      stdin: false,
+      format: 'generic',
+      mappings: { generic: PROMETHEUS_MAPPING },
+      keyNamespace: r.string('key_namespace') ?? 'kuadrant',
+      startAt: 'beginning',
+      maxFiles: 0,
+      otherLines: 'reject',
+      container: 'none',
+      prometheus,
+    };
+    r.done();
+    return source;
+  }
   const stdin = r.boolean('stdin', false);
   const listed = r.stringList('paths');
   const single = r.stringList('path'); // an alias of paths
@@ -182,7 +283,11 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     startAt: r.oneOf('start_at', ['beginning', 'end'], 'beginning'),
     maxFiles: r.integer('max_files', DEFAULT_MAX_FILES, 1),
     otherLines: r.oneOf('other_lines', OTHER_LINES, 'reject'),
+    container: r.oneOf('container', CONTAINER_MODES, 'auto'),
+    prometheus: undefined,
   };
+  if (stdin && r.has('container'))
+    r.fail('container', 'nothing with stdin: true (`kubectl logs` output is not wrapped)', r.raw('container'));
   r.done();
   return source;
 }

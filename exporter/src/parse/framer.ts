@@ -25,6 +25,25 @@ export interface FramedText {
    * is refused whole: decoding it would turn distinct byte strings (two users' names) into the same U+FFFD.
    */
   invalidUtf8At?: number;
+  /**
+   * Why the text is not a record of its file's container log format (`container: cri | docker`): the whole
+   * record is refused with this message (see containerLog.ts).
+   */
+  wrapperError?: string;
+}
+
+/**
+ * What a followed file's bytes go through: the Framer below, or the container log unwrapper (containerLog.ts),
+ * which keeps the same promises: offsets of the raw file, a resume point before anything not handed over.
+ */
+export interface TextFramer {
+  readonly readOffset: number;
+  readonly resumeOffset: number;
+  readonly resumeLine: number;
+  readonly heldBytes: number;
+  push(chunk: Buffer, out: FramedText[]): void;
+  finish(out: FramedText[], acceptPartial?: (text: string) => boolean): void;
+  takeUnterminated(out: FramedText[]): boolean;
 }
 
 const NEWLINE = 10;
@@ -44,7 +63,7 @@ interface Gathered {
   invalidUtf8At: number | undefined;
 }
 
-export class Framer {
+export class Framer implements TextFramer {
   private partial: Buffer[] = [];
   /** Bytes of the current line read so far (counted, not held, while it is skipped as too long). */
   private partialBytes = 0;
@@ -58,7 +77,9 @@ export class Framer {
   constructor(
     startOffset: number,
     startLine: number,
-    private readonly maxBytes: number
+    private readonly maxBytes: number,
+    /** Every line is a text of its own: no pretty-printed objects (a container log's records, one per line). */
+    private readonly linesOnly = false
   ) {
     this.lineStart = startOffset;
     this.lineNo = startLine;
@@ -250,7 +271,7 @@ export class Framer {
     // A line that does not continue the object starts a new text: the object was cut short, and costs only itself.
     if (o) this.emitUnfinished(out, startOffset);
     const trimmed = line.trim();
-    if (trimmed === '{') {
+    if (trimmed === '{' && !this.linesOnly) {
       this.object = {
         lines: [line],
         bytes,

@@ -59,18 +59,38 @@ const kong = (): PresetInput => ({
 // Envoy AI Gateway writes whatever keys the operator puts in EnvoyProxy.spec.telemetry.accessLog; its
 // docs show genai_* keys and OpenTelemetry-style literal dotted keys. Its input count includes cached
 // tokens. User and tier come from request headers the operator adds (x-user-id is the docs' convention).
+//
+// Red Hat MaaS's Istio gateway (Kuadrant) names the caller in the headers its AuthPolicy injects,
+// X-MaaS-Username, X-MaaS-Subscription and X-MaaS-Group, and its own usage log (an EnvoyFilter's OpenTelemetry
+// access log) keys them user_id, subscription, groups, beside key_id and key_name (the API key, from
+// Kuadrant's auth identity), model and tokens_prompt / tokens_completion / tokens_total (from the response's
+// usage): opendatahub-io/models-as-a-service deployment/base/maas-api/policies/auth-policy.yaml and
+// deployment/components/observability/usage-logs/envoy-otel-access-log.yaml. An Istio JSON access log that
+// uses those keys (docs/formats.md gives the format to paste) is read with format: envoy, the subscription
+// as the tier; the header names themselves are accepted as keys too.
+const maas = {
+  user: ['x-maas-username'],
+  tier: ['subscription', 'x-maas-subscription'],
+  apiKeyId: ['key_id'],
+  apiKeyAlias: ['key_name'],
+  model: ['model'],
+  inputTokens: ['tokens_prompt'],
+  outputTokens: ['tokens_completion'],
+};
+
 const envoy = (): PresetInput => ({
   requestId: 'x-request-id',
   startTime: 'start_time',
   durationMs: 'duration',
-  user: ['user_id', 'x-user-id'],
-  tier: ['tier', 'x-user-tier'],
-  apiKeyId: ['api_key_id', 'x-api-key-id'],
-  model: ['genai_model_name', '["gen_ai.request.model"]'],
+  user: ['user_id', 'x-user-id', ...maas.user],
+  tier: ['tier', 'x-user-tier', ...maas.tier],
+  apiKeyId: ['api_key_id', 'x-api-key-id', ...maas.apiKeyId],
+  apiKeyAlias: maas.apiKeyAlias,
+  model: ['genai_model_name', '["gen_ai.request.model"]', ...maas.model],
   provider: ['genai_backend_name', '["gen_ai.provider.name"]'],
   httpStatus: 'response_code',
-  inputTokens: ['genai_tokens_input', '["gen_ai.usage.input_tokens"]'],
-  outputTokens: ['genai_tokens_output', '["gen_ai.usage.output_tokens"]'],
+  inputTokens: ['genai_tokens_input', '["gen_ai.usage.input_tokens"]', ...maas.inputTokens],
+  outputTokens: ['genai_tokens_output', '["gen_ai.usage.output_tokens"]', ...maas.outputTokens],
   cacheReadTokens: ['genai_tokens_cached_input', '["gen_ai.usage.cache_read.input_tokens"]'],
   cacheWriteTokens: ['genai_tokens_cache_creation_input', '["gen_ai.usage.cache_creation.input_tokens"]'],
 });

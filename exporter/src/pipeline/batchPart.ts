@@ -84,7 +84,9 @@ export class BatchPart {
               reason: 'invalid_utf8',
               message: `byte ${t.invalidUtf8At} of the file is not valid UTF-8`,
             } as ParseRejection)
-          : source.parser.parse(t.text);
+          : t.wrapperError !== undefined
+            ? ({ reason: 'container_format', message: t.wrapperError } as ParseRejection)
+            : source.parser.parse(t.text);
       let price: Price | undefined;
       if (!isRejection(parsed)) {
         identities.apply(parsed.record);

@@ -22,6 +22,7 @@ import { enforcementDoors } from '../api/enforcementDoors';
 import { BudgetEnforcer } from '../enforcement/budgetEnforcer';
 import { createApp, listen } from '../server/httpServer';
 import { PushIngest } from './pushIngest';
+import { PrometheusSource } from '../sources/prometheusSource';
 import { FileFollower } from '../sources/fileFollower';
 import { describeEvent } from '../sources/followerEvents';
 import { patternProblems } from '../sources/glob';
@@ -39,7 +40,8 @@ const MAX_READY_LAG_SECONDS = 300;
 
 interface FollowedSource {
   name: string;
-  follower: FileFollower;
+  /** A file follower, or a prometheus source's stepper: what the loop polls. */
+  follower: Pick<FileFollower, 'poll' | 'backlog' | 'close'>;
   handler: ReadHandler;
 }
 
@@ -182,6 +184,16 @@ export class ExporterService {
   private async startSources(): Promise<void> {
     for (const s of this.config.sources) {
       const handler = this.pipeline.handler(sourceContext(s));
+      if (s.prometheus) {
+        const stepper = new PrometheusSource({
+          source: s.name,
+          ...s.prometheus,
+          onError: (e) => this.log.warn(`source ${s.name}: cannot read Prometheus (tried again): ${e.message}`),
+        });
+        stepper.init(await this.ledger.readPositions(s.name));
+        this.followed.push({ name: s.name, follower: stepper, handler });
+        continue;
+      }
       if (s.stdin) {
         // Runs alongside the file loop; the pipeline serialises their commits.
         void readStream(process.stdin, '-', this.config.maxLineBytes, handler)
@@ -197,6 +209,7 @@ export class ExporterService {
         rotateWaitMs: this.config.rotateWaitMs,
         startAt: s.startAt,
         maxFiles: s.maxFiles,
+        containerFor: () => s.container,
         events: (e) => {
           const { level, message } = describeEvent(e);
           this.log[level](`source ${s.name}: ${message}`);

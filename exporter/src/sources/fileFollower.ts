@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ReadPosition } from '../ledger/ledger';
 import { FramedText, isJsonText } from '../parse/framer';
+import type { ContainerMode } from '../parse/containerLog';
 import { classify, contentTester, FileIdentity, fileKeyOf, holdsContentOf } from './fileIdentity';
 import { assertNever, FollowerEvent, FollowerEventHandler } from './followerEvents';
 import { expandPattern } from './glob';
@@ -37,6 +38,8 @@ export interface FollowerOptions {
    * keep their place, then files with a committed position, then new files in path order.
    */
   maxFiles?: number;
+  /** The container log wrapper of the file first matched at a watched path (containerLog.ts); default `auto`. */
+  containerFor?: (watchedPath: string) => ContainerMode;
 }
 
 /** A file read to its end and closed: recognised by identity, so that a new file on its inode is read. */
@@ -166,7 +169,8 @@ export class FileFollower {
   ): Promise<WatchedFile | undefined> {
     let w: WatchedFile | undefined;
     try {
-      w = await WatchedFile.open(path, key, watchedPath, start, this.options.maxLineBytes, this.now());
+      const container = this.options.containerFor?.(watchedPath) ?? 'auto';
+      w = await WatchedFile.open(path, key, watchedPath, start, this.options.maxLineBytes, container, this.now());
     } catch (e) {
       // Tried again at every poll (permissions may be fixed): said once, not every poll_interval_ms.
       if (!this.unopenable.has(key)) this.emit({ event: 'cannotOpen', path, error: e as Error });

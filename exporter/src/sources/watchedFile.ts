@@ -1,7 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { ReadPosition } from '../ledger/ledger';
-import { Framer, FramedText } from '../parse/framer';
+import type { FramedText, TextFramer } from '../parse/framer';
+import { ContainerMode, containerFramer, DETECT_BYTES } from '../parse/containerLog';
 import { FileIdentity, fileKeyOf, FINGERPRINT_BYTES, holdsContentOf, identityOf, Observation } from './fileIdentity';
 
 /** Where to start reading a file: a byte offset and the number of the line that starts there. */
@@ -15,7 +16,7 @@ export interface StartAt {
  * no second offset to keep in step with it).
  */
 export class WatchedFile {
-  private framer: Framer;
+  private framer: TextFramer;
   /** Size and modification time at the last look: content is re-checked only when one of them changes. */
   size: number;
   private mtimeNs: bigint;
@@ -52,10 +53,14 @@ export class WatchedFile {
     size: number,
     mtimeNs: bigint,
     start: StartAt,
+    /** The file's first bytes, when it is resumed past them: what `container: auto` decides on. */
+    head: Buffer | undefined,
     private readonly maxLineBytes: number,
+    /** Its container log wrapper (containerLog.ts), or `auto`: decided from its first line. */
+    private readonly container: ContainerMode,
     nowMs: number
   ) {
-    this.framer = new Framer(start.offset, start.line, maxLineBytes);
+    this.framer = containerFramer(container, start.offset, start.line, maxLineBytes, head);
     this.size = size;
     this.mtimeNs = mtimeNs;
     this.lastGrowthMs = nowMs;
@@ -71,6 +76,7 @@ export class WatchedFile {
     watchedPath: string,
     start: (size: number) => StartAt,
     maxLineBytes: number,
+    container: ContainerMode,
     nowMs: number
   ): Promise<WatchedFile | undefined> {
     const fh = await open(path, 'r');
@@ -80,6 +86,12 @@ export class WatchedFile {
       return undefined;
     }
     const size = Number(st.size);
+    const at = start(size);
+    let head: Buffer | undefined;
+    if (container === 'auto' && at.offset > 0) {
+      head = Buffer.alloc(DETECT_BYTES);
+      head = head.subarray(0, (await fh.read(head, 0, DETECT_BYTES, 0)).bytesRead);
+    }
     return new WatchedFile(
       fh,
       await identityOf(fh, key, size),
@@ -87,8 +99,10 @@ export class WatchedFile {
       watchedPath,
       size,
       st.mtimeNs,
-      start(size),
+      at,
+      head,
       maxLineBytes,
+      container,
       nowMs
     );
   }
@@ -137,7 +151,7 @@ export class WatchedFile {
 
   /** Truncated or rewritten: read again from its start, as a new file. */
   async rewind(): Promise<void> {
-    this.framer = new Framer(0, 1, this.maxLineBytes);
+    this.framer = containerFramer(this.container, 0, 1, this.maxLineBytes);
     this.announcedFingerprintLen = -1;
     const st = await this.fh.stat({ bigint: true });
     this.size = Number(st.size);

@@ -1,0 +1,251 @@
+import fc from 'fast-check';
+import { containerFramer, ContainerMode, detectWrapper, unwrapCri, unwrapDocker } from './containerLog';
+import type { FramedText, TextFramer } from './framer';
+
+// Record shapes as the runtimes write them: CRI per kubelet's parseCRILog examples
+// (kubernetes/kubernetes pkg/kubelet/kuberuntime/logs/logs.go), Docker per moby's jsonfilelog marshalMessage
+// (daemon/logger/jsonfilelog/jsonfilelog.go: `\n` only on a whole line or the last part of a split one).
+const TIME = '2026-11-30T10:00:00.123456789Z';
+const cri = (stream: string, tag: 'P' | 'F', text: string) => `${TIME} ${stream} ${tag} ${text}\n`;
+const docker = (stream: string, text: string, final: boolean) =>
+  `${JSON.stringify({ log: final ? `${text}\n` : text, stream, time: TIME })}\n`;
+
+const MAX = 1 << 20;
+
+function frameAll(mode: ContainerMode, bytes: Buffer, chunks: number[] = [], max = MAX): FramedText[] {
+  const f = containerFramer(mode, 0, 1, max);
+  const out: FramedText[] = [];
+  let at = 0;
+  for (const cut of [...chunks.filter((c) => c > 0 && c < bytes.length)].sort((a, b) => a - b)) {
+    f.push(bytes.subarray(at, cut), out);
+    at = cut;
+  }
+  f.push(bytes.subarray(at), out);
+  f.finish(out);
+  return out;
+}
+
+const view = (t: FramedText) => [t.text, t.line, t.startOffset, t.endOffset];
+
+describe('container records', () => {
+  it('unwraps CRI records: stream, tag (first of the :-separated tags), text with its spaces', () => {
+    expect(unwrapCri(`${TIME} stdout P  a b `)).toEqual({ stream: 'stdout', content: ' a b ', final: false });
+    expect(unwrapCri('2026-11-30T10:00:00+01:00 stderr F:x {"a":1}')).toEqual({
+      stream: 'stderr',
+      content: '{"a":1}',
+      final: true,
+    });
+    expect(unwrapCri(`${TIME} stdout F `)).toEqual({ stream: 'stdout', content: '', final: true });
+    expect(unwrapCri(`${TIME} stdout F`)).toEqual({ stream: 'stdout', content: '', final: true });
+    expect(unwrapCri('INFO: started')).toMatch(/not a CRI log record .*RFC 3339 time/);
+    expect(unwrapCri(`${TIME} stdin F x`)).toMatch(/stream "stdin" is not stdout or stderr/);
+  });
+
+  it('unwraps Docker json-file entries: a part without \\n continues its line', () => {
+    expect(unwrapDocker(docker('stdout', '{"a":1}', true).trim())).toEqual({
+      stream: 'stdout',
+      content: '{"a":1}',
+      final: true,
+    });
+    expect(unwrapDocker(docker('stderr', 'part', false).trim())).toEqual({
+      stream: 'stderr',
+      content: 'part',
+      final: false,
+    });
+    expect(unwrapDocker('{"log":"x\\n"')).toMatch(/not JSON/);
+    expect(unwrapDocker('{"log":"x\\n","stream":"other"}')).toMatch(/not a Docker json-file log record/);
+  });
+
+  it('detects the wrapper from the first line only', () => {
+    expect(detectWrapper(Buffer.from(cri('stdout', 'F', 'x')))).toBe('cri');
+    expect(detectWrapper(Buffer.from(docker('stdout', 'x', true)))).toBe('docker');
+    expect(detectWrapper(Buffer.from('{"id":"chatcmpl-1","model":"gpt-4o"}\n'))).toBe('none');
+    expect(detectWrapper(Buffer.from(`INFO: started\n${cri('stdout', 'F', 'x')}`))).toBe('none');
+    expect(detectWrapper(Buffer.from('2026-11-30 10:00:00 stdout F x\n'))).toBe('none');
+  });
+});
+
+describe('container log framing', () => {
+  it('joins CRI partial records up to the final one: one text with the raw offsets and line', () => {
+    const bytes = Buffer.from(
+      cri('stdout', 'F', 'INFO one') + cri('stdout', 'P', '{"a":') + cri('stdout', 'P', '"b') + cri('stdout', 'F', 'c"}')
+    );
+    const out = frameAll('cri', bytes);
+    const second = Buffer.byteLength(cri('stdout', 'F', 'INFO one'));
+    expect(out.map(view)).toEqual([
+      ['INFO one', 1, 0, second],
+      ['{"a":"bc"}', 2, second, bytes.length],
+    ]);
+  });
+
+  it('never resumes inside a partial sequence: the position stays at its first record until the final one', () => {
+    const first = cri('stdout', 'P', '{"a":');
+    const f = containerFramer('cri', 0, 1, MAX);
+    const out: FramedText[] = [];
+    f.push(Buffer.from(first + cri('stdout', 'P', '1')), out);
+    expect(out).toEqual([]);
+    expect([f.resumeOffset, f.resumeLine]).toEqual([0, 1]);
+    f.push(Buffer.from(cri('stdout', 'F', '}')), out);
+    expect(out.map((t) => t.text)).toEqual(['{"a":1}']);
+    expect(f.heldBytes).toBe(0);
+  });
+
+  it('reads a pretty-printed object whose lines have another stream\'s lines between them', () => {
+    const pretty = JSON.stringify({ id: 'r1', usage: { prompt_tokens: 3 } }, null, 4).split('\n');
+    const lines = [
+      cri('stdout', 'F', pretty[0]!),
+      cri('stdout', 'F', pretty[1]!),
+      cri('stderr', 'F', 'INFO:     10.0.0.1:5000 - "POST /chat/completions HTTP/1.1" 200 OK'),
+      ...pretty.slice(2).map((l) => cri('stdout', 'F', l)),
+    ];
+    const out = frameAll('cri', Buffer.from(lines.join('')));
+    expect(out.map((t) => [t.text, t.line])).toEqual([
+      [pretty.join('\n'), 1],
+      ['INFO:     10.0.0.1:5000 - "POST /chat/completions HTTP/1.1" 200 OK', 3],
+    ]);
+  });
+
+  it('refuses a line that is not a record of the format, naming why, and reads on', () => {
+    const bytes = Buffer.from(`garbage line\n${cri('stdout', 'F', '{"a":1}')}`);
+    const out = frameAll('cri', bytes);
+    expect(out.map((t) => [t.text, t.line, t.wrapperError !== undefined])).toEqual([
+      ['garbage line', 1, true],
+      ['{"a":1}', 2, false],
+    ]);
+  });
+
+  it('refuses a joined line longer than maxBytes as one reject over all its records', () => {
+    const bytes = Buffer.from(
+      cri('stdout', 'P', 'x'.repeat(40)) + cri('stdout', 'F', 'y'.repeat(40)) + cri('stdout', 'F', '{"a":1}')
+    );
+    const out = frameAll('cri', bytes, [], 64);
+    const end = bytes.length - Buffer.byteLength(cri('stdout', 'F', '{"a":1}'));
+    expect(out.map((t) => [t.tooLong, t.line, t.startOffset, t.endOffset])).toEqual([
+      [true, 1, 0, end],
+      [false, 3, end, bytes.length],
+    ]);
+  });
+
+  it('flags invalid UTF-8 in a record by its offset in the raw file', () => {
+    const head = Buffer.from(`${TIME} stdout F {"u":"`);
+    const bytes = Buffer.concat([head, Buffer.from([0xff]), Buffer.from('"}\n')]);
+    expect(frameAll('cri', bytes)[0]!.invalidUtf8At).toBe(head.length);
+  });
+
+  it('auto: decides per file from its first line, and reads an unwrapped file as it is', () => {
+    const plain = Buffer.from('{"a":1}\n{"b":2}\n');
+    expect(frameAll('auto', plain, [3]).map((t) => t.text)).toEqual(['{"a":1}', '{"b":2}']);
+    const wrapped = Buffer.from(docker('stdout', '{"a":', false) + docker('stdout', '1}', true));
+    expect(frameAll('auto', wrapped, [5]).map((t) => t.text)).toEqual(['{"a":1}']);
+    expect(frameAll('none', wrapped).map((t) => t.text)).toHaveLength(2);
+  });
+
+  it('auto: a file resumed past its start is decided on its first bytes', () => {
+    const first = docker('stdout', '{"a":1}', true);
+    const bytes = Buffer.from(first + docker('stdout', '{"b":2}', true));
+    const f = containerFramer('auto', Buffer.byteLength(first), 2, MAX, bytes.subarray(0, 256));
+    const out: FramedText[] = [];
+    f.push(bytes.subarray(Buffer.byteLength(first)), out);
+    expect(out.map((t) => [t.text, t.line])).toEqual([['{"b":2}', 2]]);
+  });
+});
+
+/** A container's output: each stream's lines, in order, split into records, the two streams' records interleaved. */
+interface Generated {
+  bytes: Buffer;
+  /** Each stream's texts as a plain file of its lines would give them. */
+  texts: string[];
+}
+
+const wordArb = fc.stringMatching(/^[a-z0-9 ._-]{1,12}$/);
+const lineArb = fc.oneof(
+  wordArb.map((w) => ({ kind: 'noise', lines: [`INFO ${w}`] })),
+  fc.record({ id: wordArb, n: fc.nat(1000) }).map((o) => ({ kind: 'json', lines: [JSON.stringify(o)] })),
+  fc
+    .record({ id: wordArb, usage: fc.record({ prompt_tokens: fc.nat(99), completion_tokens: fc.nat(99) }) })
+    .map((o) => ({ kind: 'pretty', lines: JSON.stringify(o, null, 4).split('\n') }))
+);
+
+function generate(wrapper: 'cri' | 'docker', streams: { lines: string[] }[][], cuts: number[], order: boolean[]): Generated {
+  const names = ['stdout', 'stderr'];
+  const queues = streams.map((entries, s) => {
+    const records: string[] = [];
+    let c = 0;
+    for (const e of entries)
+      for (const line of e.lines) {
+        // Split the line into parts at generated places (a runtime splits at its buffer size).
+        const parts: string[] = [];
+        let rest = line;
+        while (rest.length > 1 && (cuts[c++ % cuts.length] ?? 0) % 3 === 0) {
+          const at = 1 + ((cuts[c++ % cuts.length] ?? 0) % (rest.length - 1));
+          parts.push(rest.slice(0, at));
+          rest = rest.slice(at);
+        }
+        parts.push(rest);
+        parts.forEach((p, i) => {
+          const final = i === parts.length - 1;
+          records.push(wrapper === 'cri' ? cri(names[s]!, final ? 'F' : 'P', p) : docker(names[s]!, p, final));
+        });
+      }
+    return records;
+  });
+  const out: string[] = [];
+  let k = 0;
+  while (queues.some((q) => q.length)) {
+    const pick = queues[0]!.length && (!queues[1]!.length || order[k++ % order.length]) ? 0 : 1;
+    out.push(queues[pick]!.shift()!);
+  }
+  return {
+    bytes: Buffer.from(out.join('')),
+    texts: streams.flatMap((entries) => entries.map((e) => e.lines.join('\n'))),
+  };
+}
+
+const containerArb = fc.record({
+  wrapper: fc.constantFrom('cri' as const, 'docker' as const),
+  streams: fc.tuple(fc.array(lineArb, { maxLength: 8 }), fc.array(lineArb, { maxLength: 8 })),
+  cuts: fc.array(fc.nat(), { minLength: 1, maxLength: 30 }),
+  order: fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }),
+  chunks: fc.array(fc.nat(4000), { maxLength: 12 }),
+  stop: fc.nat(4000),
+});
+
+const sorted = (xs: string[]) => [...xs].sort();
+
+describe('container log framing, over arbitrary chunkings and restarts', () => {
+  it('gives every line of both streams once, joined, whatever the chunks', () => {
+    fc.assert(
+      fc.property(containerArb, ({ wrapper, streams, cuts, order, chunks }) => {
+        const g = generate(wrapper, streams, cuts, order);
+        const whole = frameAll(wrapper, g.bytes);
+        expect(sorted(whole.map((t) => t.text))).toEqual(sorted(g.texts));
+        expect(frameAll('auto', g.bytes, chunks).map(view)).toEqual(whole.map(view));
+      }),
+      { numRuns: 300 }
+    );
+  });
+
+  it('a restart at the resume point after any prefix reads the rest: no text lost or read twice', () => {
+    fc.assert(
+      fc.property(containerArb, ({ wrapper, streams, cuts, order, chunks, stop }) => {
+        const g = generate(wrapper, streams, cuts, order);
+        const whole = frameAll(wrapper, g.bytes);
+        const cut = stop % (g.bytes.length + 1);
+        const first: TextFramer = containerFramer(wrapper, 0, 1, MAX);
+        const out: FramedText[] = [];
+        first.push(g.bytes.subarray(0, cut), out);
+        for (const t of out) expect(t.endOffset).toBeLessThanOrEqual(first.resumeOffset);
+        const again = containerFramer('auto', first.resumeOffset, first.resumeLine, MAX, g.bytes.subarray(0, 256));
+        let at = first.resumeOffset;
+        for (const c of [...chunks].sort((a, b) => a - b).filter((c) => c > at && c < g.bytes.length)) {
+          again.push(g.bytes.subarray(at, c), out);
+          at = c;
+        }
+        again.push(g.bytes.subarray(at), out);
+        again.finish(out);
+        expect(out.map(view)).toEqual(whole.map(view));
+      }),
+      { numRuns: 300 }
+    );
+  });
+});
