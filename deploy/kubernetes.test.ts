@@ -135,9 +135,9 @@ const replicas = [daemonSet, deployment].map((w) => ({
 }));
 
 /** The ConfigMap key a container path is, when the ConfigMap is mounted as a directory there. */
-function configMapFileAt(c: Container, path: string): string | undefined {
+function configMapFileAt(c: Container, path: string, volumes: Volume[] = pod.volumes!): string | undefined {
   for (const m of c.volumeMounts ?? []) {
-    const volume = pod.volumes!.find((v) => v.name === m.name);
+    const volume = volumes.find((v) => v.name === m.name);
     if (volume?.configMap?.name === configMap.metadata.name && posix.dirname(path) === m.mountPath)
       return configMap.data[posix.basename(path)];
   }
@@ -159,13 +159,15 @@ function secretValue(ref: { name: string; key: string }): string {
 }
 
 const NODE_NAME = 'gke-fleet-pool-1-7f3a9c';
+const POD_NAME = 'tokenledger-push-5d8f7c9b6-x2k4q';
 
 /** What an environment variable of the tokenledger container is, in its pod on the node NODE_NAME. */
 function envValue(e: EnvVar): string {
   if (e.value !== undefined) return e.value;
   if (e.valueFrom?.secretKeyRef) return secretValue(e.valueFrom.secretKeyRef);
   if (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName') return NODE_NAME;
-  throw new Error(`env ${e.name}: neither a value, a Secret's key nor spec.nodeName`);
+  if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') return POD_NAME;
+  throw new Error(`env ${e.name}: neither a value, a Secret's key, spec.nodeName nor metadata.name`);
 }
 
 /**
@@ -173,18 +175,20 @@ function envValue(e: EnvVar): string {
  * where the container mounts the ConfigMap (its container paths mapped under `dir`), the container's
  * environment set.
  */
-function replicaConfig(dir: string): Config {
-  const mount = mountOf(tokenledger, configArg);
-  if (configMapFileAt(tokenledger, configArg) === undefined || mount === undefined)
-    throw new Error(`--config ${configArg} is not a file of the ConfigMap ${configMap.metadata.name}`);
+function replicaConfig(dir: string, workload: Workload = daemonSet): Config {
+  const container = workload.spec.template.spec.containers.find((c) => c.name === 'tokenledger')!;
+  const file = container.args![container.args!.indexOf('--config') + 1]!;
+  const mount = mountOf(container, file);
+  if (configMapFileAt(container, file, workload.spec.template.spec.volumes) === undefined || mount === undefined)
+    throw new Error(`--config ${file} is not a file of the ConfigMap ${configMap.metadata.name}`);
   mkdirSync(join(dir, mount.mountPath), { recursive: true });
   for (const [key, text] of Object.entries(configMap.data)) writeFileSync(join(dir, mount.mountPath, key), text);
 
-  const env = Object.fromEntries((tokenledger.env ?? []).map((e) => [e.name, envValue(e)]));
+  const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, envValue(e)]));
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    return loadConfig(join(dir, configArg));
+    return loadConfig(join(dir, file));
   } finally {
     for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
     Object.assign(process.env, saved);
@@ -420,6 +424,26 @@ describe('the push replicas (deployment.yaml)', () => {
         ([k, v]) => deployment.spec.template.metadata.labels[k] === v
       )
     ).toBe(false);
+  });
+
+  it("load with the exporter's config loader, named by their pod, with the push and enforcement settings", () => {
+    // Needs the loader of #15/#17 (ingest tokens, push:, enforcement.grpc_listen, a config without sources).
+    const dir = mkdtempSync(join(tmpdir(), 'tl-deploy-push-'));
+    try {
+      const config = replicaConfig(dir, deployment);
+      expect(config.node).toBe(POD_NAME);
+      expect(config.ledger).toEqual(replicaConfig(mkdtempSync(join(dir, 'node-')), daemonSet).ledger);
+      expect(config.sources).toEqual([]);
+      expect(config.auth.tokens.map((t) => [t.name, t.role])).toEqual([
+        ['grafana', 'admin'],
+        ['litellm', 'ingest'],
+        ['kong', 'ingest'],
+        ['otel-collector', 'ingest'],
+      ]);
+      for (const file of config.priceFiles) expect(loadPriceBooks([join(dir, file)]).warnings).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('listen for pushes and the enforcement doors on the ports their Service targets', () => {
