@@ -30,7 +30,9 @@ const SOURCE_KEYS =
 describe('config errors', () => {
   it('names a bad enforcement value, budget by budget and in the enforcement section', () => {
     const budget = (more: string) => `${BASE}budgets:\n  - { scope: team, subject: eng, limit_usd: 1, ${more} }\n`;
-    expect(configError(budget('enforce: hard'))).toBe('budgets[0].enforce: expected one of off, warn, block, got "hard"');
+    expect(configError(budget('enforce: hard'))).toBe(
+      'budgets[0].enforce: expected one of off, warn, block, got "hard"'
+    );
     expect(configError(budget('grace: -0.1'))).toBe(
       'budgets[0].grace: expected a fraction of the limit >= 0, e.g. 0.1 for 10 %, got -0.1'
     );
@@ -50,7 +52,9 @@ describe('config errors', () => {
     expect(configError(`${BASE}enforcement:\n  estimates:\n    gpt-4o: 500\n`)).toBe(
       'enforcement.estimates.gpt-4o: expected a mapping, got 500'
     );
-    expect(configError(`${BASE}enforcement:\n  ttl: 5m\n`)).toMatch(/^enforcement\.ttl: unknown key; expected one of estimates, reservation_ttl, stale_after$/);
+    expect(configError(`${BASE}enforcement:\n  ttl: 5m\n`)).toMatch(
+      /^enforcement\.ttl: unknown key; expected one of estimates, reservation_ttl, stale_after$/
+    );
   });
 
   it('reads enforcement settings and defaults budgets to not enforced', () => {
@@ -71,6 +75,13 @@ describe('config errors', () => {
       defaultEstimate: { inputTokens: 10, outputTokens: 1000 },
       estimates: new Map([['gpt-4o', { inputTokens: 10, outputTokens: 7 }]]),
     });
+  });
+
+  it('loads a config without sources (a replica that only receives pushes), but not sources that are not a list', () => {
+    const file = join(dir, 'push-only.yaml');
+    writeFileSync(file, 'prices: prices.yaml\npush: { max_body_bytes: 1024 }\n');
+    expect(loadConfig(file).sources).toEqual([]);
+    expect(configError('prices: prices.yaml\nsources: gw.log\n')).toBe('sources: expected a list, got "gw.log"');
   });
 
   it('names the file first', () => {
@@ -182,7 +193,9 @@ describe('source patterns and bounds', () => {
     });
     expect([maas!.paths, maas!.format, maas!.keyNamespace]).toEqual([[], 'generic', 'kuadrant']);
     expect(
-      configError('prices: prices.yaml\nsources:\n  - { name: m, paths: a.log, prometheus: { url: "http://p:9090" } }\n')
+      configError(
+        'prices: prices.yaml\nsources:\n  - { name: m, paths: a.log, prometheus: { url: "http://p:9090" } }\n'
+      )
     ).toMatch(/^sources\[0\]\.prometheus: expected no paths, path or stdin beside it/);
     expect(configError('prices: prices.yaml\nsources:\n  - { prometheus: { url: "http://p:9090", step: 1d } }\n')).toBe(
       'sources[0].prometheus.step: expected a duration such as 30s, 1m or 1h, got "1d"'
@@ -216,7 +229,9 @@ describe('push and ingest tokens', () => {
   it('reads push.max_body_bytes (10 MiB by default) and refuses what is not a size', () => {
     expect(load(BASE).push).toEqual({ maxBodyBytes: 10 * 1024 * 1024 });
     expect(load(`${BASE}push:\n  max_body_bytes: 65536\n`).push).toEqual({ maxBodyBytes: 65536 });
-    expect(configError(`${BASE}push:\n  max_body_bytes: 10\n`)).toBe('push.max_body_bytes: expected an integer >= 1024, got 10');
+    expect(configError(`${BASE}push:\n  max_body_bytes: 10\n`)).toBe(
+      'push.max_body_bytes: expected an integer >= 1024, got 10'
+    );
     expect(configError(`${BASE}push:\n  max_body: 65536\n`)).toBe(
       'push.max_body: unknown key; expected one of max_body_bytes'
     );
@@ -236,7 +251,9 @@ describe('push and ingest tokens', () => {
     expect(configError(`${BASE}auth:\n  tokens:\n    - { name: gw, role: ingest, sha256: ${SHA} }\n`)).toBe(
       'auth.tokens: expected at least one admin or scoped token when api: required (ingest tokens cannot read; or api: open), got ["ingest"]'
     );
-    expect(load(`${BASE}auth:\n  api: open\n  tokens:\n    - { name: gw, role: ingest, sha256: ${SHA} }\n`).auth.api).toBe('open');
+    expect(
+      load(`${BASE}auth:\n  api: open\n  tokens:\n    - { name: gw, role: ingest, sha256: ${SHA} }\n`).auth.api
+    ).toBe('open');
   });
 });
 

@@ -16,12 +16,7 @@ import {
   NOT_ENFORCED,
   THRESHOLD_NAMES,
 } from '../budgets/budgets';
-import {
-  DEFAULT_ENFORCEMENT,
-  EnforcementSettings,
-  parseDuration,
-  TokenEstimate,
-} from '../enforcement/settings';
+import { DEFAULT_ENFORCEMENT, EnforcementSettings, parseDuration, TokenEstimate } from '../enforcement/settings';
 import { isValidTimeZone, PERIODS } from '../budgets/period';
 import { decimalToPico, parseDecimal } from '../pricing/money';
 import type { Identity } from '../pricing/identityMap';
@@ -431,9 +426,13 @@ function readEnforcement(r: ConfigReader | undefined): EnforcementSettings {
   const estimates = new Map<string, TokenEstimate>();
   const e = r.child('estimates');
   const estimateOf = (model: string, fallback: TokenEstimate): TokenEstimate =>
-    readTokenEstimate(e!.child(model) ?? e!.fail(model, 'a mapping with input_tokens and output_tokens', null), fallback);
+    readTokenEstimate(
+      e!.child(model) ?? e!.fail(model, 'a mapping with input_tokens and output_tokens', null),
+      fallback
+    );
   const defaultEstimate = e?.has('default') ? estimateOf('default', d.defaultEstimate) : d.defaultEstimate;
-  for (const model of e?.keys() ?? []) if (model !== 'default') estimates.set(model, estimateOf(model, defaultEstimate));
+  for (const model of e?.keys() ?? [])
+    if (model !== 'default') estimates.set(model, estimateOf(model, defaultEstimate));
   const settings: EnforcementSettings = {
     reservationTtlMs: readDuration(r, 'reservation_ttl', d.reservationTtlMs),
     staleAfterMs: readDuration(r, 'stale_after', d.staleAfterMs),
@@ -477,7 +476,11 @@ function readAuth(r: ConfigReader | undefined): AuthConfig {
     if (auth.metrics === 'required')
       r.fail('metrics', 'open, or an admin token in tokens (scoped tokens cannot read /metrics)', auth.metrics);
     if (!tokens.some((t) => t.role === 'scoped'))
-      r.fail('tokens', 'at least one admin or scoped token when api: required (ingest tokens cannot read; or api: open)', tokens.map((t) => t.role));
+      r.fail(
+        'tokens',
+        'at least one admin or scoped token when api: required (ingest tokens cannot read; or api: open)',
+        tokens.map((t) => t.role)
+      );
   }
   r.done();
   return auth;
@@ -511,9 +514,8 @@ export function loadConfig(file: string): Config {
     );
   }
   const effectiveMs = effectiveTime?.ok ? effectiveTime.ms : undefined;
-  const sourceReaders = r.children('sources');
-  if (!sourceReaders.length) r.fail('sources', 'a list of at least one source', r.raw('sources'));
-  const sources = sourceReaders.map((s, i) => readSource(s, i, at));
+  // No sources is a replica that only receives pushes or answers enforcement doors (serve says so at start).
+  const sources = r.children('sources').map((s, i) => readSource(s, i, at));
   const names = new Set<string>();
   for (const s of sources) {
     if (names.has(s.name))

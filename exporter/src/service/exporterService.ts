@@ -182,6 +182,8 @@ export class ExporterService {
   }
 
   private async startSources(): Promise<void> {
+    if (!this.config.sources.length)
+      this.log.info('no sources configured: this replica stores only what gateways push to it');
     for (const s of this.config.sources) {
       const handler = this.pipeline.handler(sourceContext(s));
       if (s.prometheus) {
