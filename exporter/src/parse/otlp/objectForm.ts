@@ -46,13 +46,21 @@ const UNSIGNED = /^\d+$/;
 const SIGNED = /^-?\d+$/;
 
 /**
+ * A 64-bit integer as its decimal text. JSON may write it as a number (proto3 JSON accepts either); one beyond
+ * 2^53 was already rounded by the sender's or our JSON parser, and is taken as the integer it now is.
+ */
+function integerText(v: unknown): unknown {
+  return typeof v === 'number' && Number.isInteger(v) ? BigInt(v).toString() : v;
+}
+
+/**
  * A fixed64 time in nanoseconds since the epoch, as text (a string, or a number in JSON); undefined when absent
  * or 0, which OTLP uses for "unknown".
  */
 export function unixNanoAt(o: Record<string, unknown>, key: string, where: string): bigint | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  const text = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v;
+  const text = integerText(v);
   if (typeof text !== 'string' || !UNSIGNED.test(text) || BigInt(text) >= 1n << 64n)
     throw new OtlpDecodeError(`${where}.${key}: expected nanoseconds since the epoch (a fixed64)`);
   const ns = BigInt(text);
@@ -81,7 +89,7 @@ export function idAt(o: Record<string, unknown>, key: string, where: string, ids
 
 /** An int64 as a JavaScript value: a number when it is exact, else its decimal text (never rounded). */
 function int64Value(v: unknown, where: string): number | string {
-  const text = typeof v === 'number' && Number.isInteger(v) ? String(v) : v;
+  const text = integerText(v);
   if (typeof text !== 'string' || !SIGNED.test(text)) throw new OtlpDecodeError(`${where}: expected an int64`);
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : text;
