@@ -73,7 +73,7 @@ function statusWord(span: Record<string, unknown>, where: string): string | unde
 }
 
 export function genAiSpanTexts(request: Record<string, unknown>, ids: IdEncoding): OtlpItems {
-  const items: OtlpItems = { texts: [], refused: [], skipped: 0 };
+  const items: OtlpItems = { texts: [], skipped: 0 };
   for (const [resourceSpans, r] of messagesAt(request, 'resourceSpans', 'request'))
     for (const [scopeSpans, s] of messagesAt(resourceSpans, 'scopeSpans', r))
       for (const [span, where] of messagesAt(scopeSpans, 'spans', s)) {

@@ -7,17 +7,15 @@ export interface OtlpText {
   text: string;
 }
 
+/** A record the parser refused, named by its place in the request. */
 export interface OtlpRefusal {
   where: string;
   rejection: ParseRejection;
-  /** The text the parser refused, for the reject file's redacted excerpt; none when refused before parsing. */
-  text?: string;
 }
 
-/** What a request's records became before parsing: texts to parse, records refused here, records skipped. */
+/** What a request's records became before parsing: texts to parse, and records skipped. */
 export interface OtlpItems {
   texts: OtlpText[];
-  refused: OtlpRefusal[];
   /** Records that are not usage and are not an error either (spans without gen_ai usage). */
   skipped: number;
 }

@@ -45,19 +45,33 @@ describe.each(ENCODINGS)('POST /v1/logs bodies in %s, built by @opentelemetry/ot
     expect(out.records.map((r) => r.where)).toEqual([0, 1, 2].map((i) => `request.resourceLogs[0].scopeLogs[0].logRecords[${i}]`));
   });
 
-  it('refuses a record whose body is neither a line nor an object, and a line that is not usage, naming each', () => {
-    const body = logsBody(encoding, [{ body: 42 }, { body: litellm[0]! }, { body: 'INFO: 127.0.0.1 "POST /chat" 200' }]);
+  it('a record whose body is neither a line nor an object is refused by the parser as such a line is, named', () => {
+    const body = logsBody(encoding, [
+      { body: 42 },
+      { body: litellm[0]! },
+      { body: 'INFO: 127.0.0.1 "POST /chat" 200' },
+      { body: undefined },
+    ]);
     const out = parseExport('logs', encoding, body, auto());
     expect(out.records).toHaveLength(1);
-    expect(out.refused.map((r) => [r.where, r.rejection.reason, r.rejection.field])).toEqual([
-      ['request.resourceLogs[0].scopeLogs[0].logRecords[0]', 'invalid_field', 'body'],
-      ['request.resourceLogs[0].scopeLogs[0].logRecords[2]', 'invalid_json', undefined],
+    expect(out.refused).toEqual([
+      {
+        where: 'request.resourceLogs[0].scopeLogs[0].logRecords[0]',
+        rejection: { reason: 'invalid_json', message: 'a usage line must be a JSON object' },
+      },
+      {
+        where: 'request.resourceLogs[0].scopeLogs[0].logRecords[2]',
+        rejection: { reason: 'invalid_json', message: 'not valid JSON: the line does not start with "{"' },
+      },
+      {
+        where: 'request.resourceLogs[0].scopeLogs[0].logRecords[3]',
+        rejection: { reason: 'invalid_json', message: 'a usage line must be a JSON object' },
+      },
     ]);
-    expect(out.refused[1]!.text).toBe('INFO: 127.0.0.1 "POST /chat" 200');
   });
 
   it('an empty request is a success with nothing in it', () => {
-    expect(exportTexts('logs', encoding, logsBody(encoding, []))).toEqual({ texts: [], refused: [], skipped: 0 });
+    expect(exportTexts('logs', encoding, logsBody(encoding, []))).toEqual({ texts: [], skipped: 0 });
   });
 });
 
@@ -193,7 +207,6 @@ describe('OTLP JSON as the specification writes it (opentelemetry-proto examples
   it('reads the example log record: its string body, whatever it is, goes to the parser', () => {
     expect(exportTexts('logs', 'json', example('proto-example-logs.json'))).toEqual({
       texts: [{ where: 'request.resourceLogs[0].scopeLogs[0].logRecords[0]', text: 'Example log record' }],
-      refused: [],
       skipped: 0,
     });
   });
@@ -201,7 +214,6 @@ describe('OTLP JSON as the specification writes it (opentelemetry-proto examples
   it('skips the example span: it has no gen_ai usage', () => {
     expect(exportTexts('traces', 'json', example('proto-example-trace.json'))).toEqual({
       texts: [],
-      refused: [],
       skipped: 1,
     });
   });
@@ -236,6 +248,34 @@ describe('OTLP JSON as the specification writes it (opentelemetry-proto examples
       durationMs: 1000,
       tokens: { inputUncached: 7, output: 9 },
     });
+  });
+});
+
+describe("the Collector's otlphttp exporter with encoding: json (test/fixtures/otlp/collector-*.json)", () => {
+  const fixture = (name: string): Uint8Array => readFileSync(join(FIXTURES, 'otlp', name));
+
+  it('filelog lines of a pod: LiteLLM lines and a Kong map read, uvicorn noise refused, naming its record', () => {
+    const out = parseExport('logs', 'json', fixture('collector-filelog-logs.json'), auto());
+    expect(out.records.map((r) => [r.format, r.record.requestId])).toEqual([
+      ['litellm', 'chatcmpl-otlp-1'],
+      ['litellm', 'chatcmpl-otlp-2'],
+      ['kong', 'kong-otlp-1'],
+      ['litellm', 'chatcmpl-otlp-3'],
+    ]);
+    expect(out.refused.map((r) => [r.where, r.rejection.reason])).toEqual([
+      ['request.resourceLogs[0].scopeLogs[0].logRecords[1]', 'invalid_json'],
+    ]);
+  });
+
+  it('GenAI spans of an instrumented agent: three calls read, the HTTP span skipped', () => {
+    const out = parseExport('traces', 'json', fixture('collector-genai-traces.json'), otel());
+    expect(out.skipped).toBe(1);
+    expect(out.refused).toEqual([]);
+    expect(out.records.map((r) => [r.record.requestId, r.record.model, r.record.status])).toEqual([
+      ['chatcmpl-span-1', 'gpt-4o', 'success'],
+      ['msg_01XFDUDYJgAACzvnptvVoYEL', 'claude-haiku-4-5', 'success'],
+      ['4bf92f3577b34da6a3ce929d0e0e4736:b7ad6b7169203331', 'gpt-4o-mini', 'failure'],
+    ]);
   });
 });
 

@@ -17,7 +17,7 @@ export type TextParser = Pick<LineParser, 'parse'>;
 export interface ParsedExport {
   /** Records read, with their place in the request. */
   records: (ParsedLine & { where: string })[];
-  /** Records refused, here or by the parser: quarantined and counted in the partial success. */
+  /** Records the parser refused: quarantined and counted in the partial success. */
   refused: OtlpRefusal[];
   skipped: number;
 }
@@ -33,10 +33,10 @@ export function parseExport(
   parser: TextParser
 ): ParsedExport {
   const items = exportTexts(signal, encoding, body);
-  const out: ParsedExport = { records: [], refused: [...items.refused], skipped: items.skipped };
+  const out: ParsedExport = { records: [], refused: [], skipped: items.skipped };
   for (const { where, text } of items.texts) {
     const parsed = parser.parse(text);
-    if (isRejection(parsed)) out.refused.push({ where, rejection: parsed, text });
+    if (isRejection(parsed)) out.refused.push({ where, rejection: parsed });
     else out.records.push({ ...parsed, where });
   }
   return out;

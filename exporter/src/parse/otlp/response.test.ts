@@ -49,15 +49,19 @@ describe('partialSuccessOf', () => {
   });
 
   it('is undefined when nothing was refused', () => {
-    expect(partialSuccessOf('logs', [])).toBeUndefined();
+    expect(partialSuccessOf('logs', 0, [])).toBeUndefined();
   });
 
   it('counts every refusal and names the first five', () => {
-    const partial = partialSuccessOf('logs', [0, 1, 2, 3, 4, 5, 6].map(refusal))!;
+    const partial = partialSuccessOf('logs', 7, [0, 1, 2, 3, 4, 5, 6].map(refusal))!;
     expect(partial.rejected).toBe(7);
     expect(partial.message).toMatch(/^7 log records refused \(quarantined\): request\.resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]: missing_field: missing model \(model\); /);
     expect(partial.message).toContain('logRecords[4]');
     expect(partial.message).not.toContain('logRecords[5]');
     expect(partial.message).toMatch(/; and 2 more$/);
+  });
+
+  it('counts refusals it was not given the details of', () => {
+    expect(partialSuccessOf('traces', 30, [refusal(0)])!.message).toMatch(/^30 spans refused .*logRecords\[0\]: .*; and 29 more$/);
   });
 });

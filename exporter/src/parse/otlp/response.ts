@@ -33,15 +33,21 @@ function encode(encoding: OtlpEncoding, type: Type, object: object): Buffer {
 const NAMED_REFUSALS = 5;
 
 /**
- * The partial success of a request some of whose records were refused, or undefined when none was. The message
- * names the first few by their place in the request and says why (never a byte of their content).
+ * The partial success of a request `refused` of whose records were refused (undefined when none was); the
+ * message names the first few, `named` (at most NAMED_REFUSALS are used), by their place in the request and says
+ * why, never with a byte of their content.
  */
-export function partialSuccessOf(signal: OtlpSignal, refused: readonly OtlpRefusal[]): PartialSuccess | undefined {
-  if (refused.length === 0) return undefined;
+export function partialSuccessOf(
+  signal: OtlpSignal,
+  refused: number,
+  named: readonly OtlpRefusal[]
+): PartialSuccess | undefined {
+  if (refused === 0) return undefined;
   const noun = signal === 'logs' ? 'log records' : 'spans';
-  const named = refused.slice(0, NAMED_REFUSALS).map((r) => `${r.where}: ${r.rejection.reason}: ${r.rejection.message}`);
-  const more = refused.length > NAMED_REFUSALS ? `; and ${refused.length - NAMED_REFUSALS} more` : '';
-  return { rejected: refused.length, message: `${refused.length} ${noun} refused (quarantined): ${named.join('; ')}${more}` };
+  const shown = named.slice(0, NAMED_REFUSALS);
+  const reasons = shown.map((r) => `${r.where}: ${r.rejection.reason}: ${r.rejection.message}`);
+  const more = refused > shown.length ? `; and ${refused - shown.length} more` : '';
+  return { rejected: refused, message: `${refused} ${noun} refused (quarantined): ${reasons.join('; ')}${more}` };
 }
 
 /**
