@@ -1,5 +1,3 @@
-import type { ParseRejection } from '../../types';
-
 /** One log record or span of a request, named by its place in it (`resourceLogs[0].scopeLogs[1].logRecords[2]`). */
 export interface OtlpText {
   where: string;
@@ -7,10 +5,11 @@ export interface OtlpText {
   text: string;
 }
 
-/** A record the parser refused, named by its place in the request. */
+/** A record the parser refused, named by its place in the request, and why (a RejectReason and its message). */
 export interface OtlpRefusal {
   where: string;
-  rejection: ParseRejection;
+  reason: string;
+  message: string;
 }
 
 /** What a request's records became before parsing: texts to parse, and records skipped. */

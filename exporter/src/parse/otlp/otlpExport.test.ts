@@ -57,15 +57,18 @@ describe.each(ENCODINGS)('POST /v1/logs bodies in %s, built by @opentelemetry/ot
     expect(out.refused).toEqual([
       {
         where: 'request.resourceLogs[0].scopeLogs[0].logRecords[0]',
-        rejection: { reason: 'invalid_json', message: 'a usage line must be a JSON object' },
+        reason: 'invalid_json',
+        message: 'a usage line must be a JSON object',
       },
       {
         where: 'request.resourceLogs[0].scopeLogs[0].logRecords[2]',
-        rejection: { reason: 'invalid_json', message: 'not valid JSON: the line does not start with "{"' },
+        reason: 'invalid_json',
+        message: 'not valid JSON: the line does not start with "{"',
       },
       {
         where: 'request.resourceLogs[0].scopeLogs[0].logRecords[3]',
-        rejection: { reason: 'invalid_json', message: 'a usage line must be a JSON object' },
+        reason: 'invalid_json',
+        message: 'a usage line must be a JSON object',
       },
     ]);
   });
@@ -188,15 +191,23 @@ describe.each(ENCODINGS)('POST /v1/traces bodies in %s, built by @opentelemetry/
   });
 
   it('refuses a GenAI span without a model or a start time, naming the field', () => {
-    const out = parseExport(
-      'traces',
-      encoding,
-      tracesBody(encoding, [{ ...openAiSpan, attributes: { 'gen_ai.usage.input_tokens': 3 } }]),
-      otel()
-    );
+    const spans = [
+      { ...openAiSpan, attributes: { 'gen_ai.usage.input_tokens': 3 } },
+      { ...anthropicSpan, startNs: 0n }, // 0 is "unknown" in OTLP
+    ];
+    const out = parseExport('traces', encoding, tracesBody(encoding, spans), otel());
     expect(out.records).toEqual([]);
-    expect(out.refused.map((r) => [r.where, r.rejection.reason, r.rejection.field])).toEqual([
-      ['request.resourceSpans[0].scopeSpans[0].spans[0]', 'missing_field', 'attributes.["gen_ai.response.model"]'],
+    expect(out.refused).toEqual([
+      {
+        where: 'request.resourceSpans[0].scopeSpans[0].spans[0]',
+        reason: 'missing_field',
+        message: 'missing model (attributes.["gen_ai.response.model"])',
+      },
+      {
+        where: 'request.resourceSpans[0].scopeSpans[0].spans[1]',
+        reason: 'missing_field',
+        message: 'missing start time (otel_span.start_time_unix_ms)',
+      },
     ]);
   });
 });
@@ -262,7 +273,7 @@ describe("the Collector's otlphttp exporter with encoding: json (test/fixtures/o
       ['kong', 'kong-otlp-1'],
       ['litellm', 'chatcmpl-otlp-3'],
     ]);
-    expect(out.refused.map((r) => [r.where, r.rejection.reason])).toEqual([
+    expect(out.refused.map((r) => [r.where, r.reason])).toEqual([
       ['request.resourceLogs[0].scopeLogs[0].logRecords[1]', 'invalid_json'],
     ]);
   });

@@ -36,7 +36,7 @@ export function parseExport(
   const out: ParsedExport = { records: [], refused: [], skipped: items.skipped };
   for (const { where, text } of items.texts) {
     const parsed = parser.parse(text);
-    if (isRejection(parsed)) out.refused.push({ where, rejection: parsed });
+    if (isRejection(parsed)) out.refused.push({ where, reason: parsed.reason, message: parsed.message });
     else out.records.push({ ...parsed, where });
   }
   return out;

@@ -45,7 +45,8 @@ describe('failureAnswer: a google.rpc.Status', () => {
 describe('partialSuccessOf', () => {
   const refusal = (i: number) => ({
     where: `request.resourceLogs[0].scopeLogs[0].logRecords[${i}]`,
-    rejection: { reason: 'missing_field' as const, field: 'model', message: 'missing model (model)' },
+    reason: 'missing_field',
+    message: 'missing model (model)',
   });
 
   it('is undefined when nothing was refused', () => {

@@ -45,7 +45,7 @@ export function partialSuccessOf(
   if (refused === 0) return undefined;
   const noun = signal === 'logs' ? 'log records' : 'spans';
   const shown = named.slice(0, NAMED_REFUSALS);
-  const reasons = shown.map((r) => `${r.where}: ${r.rejection.reason}: ${r.rejection.message}`);
+  const reasons = shown.map((r) => `${r.where}: ${r.reason}: ${r.message}`);
   const more = refused > shown.length ? `; and ${refused - shown.length} more` : '';
   return { rejected: refused, message: `${refused} ${noun} refused (quarantined): ${reasons.join('; ')}${more}` };
 }
