@@ -16,7 +16,7 @@ export interface TokenBuckets {
 
 export type RequestStatus = 'success' | 'failure';
 
-export type GatewayFormat = 'litellm' | 'kong' | 'envoy' | 'generic';
+export type GatewayFormat = 'litellm' | 'kong' | 'envoy' | 'otel' | 'generic';
 
 /**
  * Bounds every usage record keeps (docs/formats.md, "Bounds"). A line outside them is refused where the record

@@ -27,7 +27,7 @@ import type { LedgerSpec } from '../ledger/open';
 import { readLedgerSpec, readNode, readRetentionMonths } from './ledgerConfig';
 import { ConfigError, ConfigReader } from './reader';
 
-export const FORMATS = ['auto', 'litellm', 'kong', 'envoy', 'generic'] as const;
+export const FORMATS = ['auto', 'litellm', 'kong', 'envoy', 'otel', 'generic'] as const;
 export type FormatOption = (typeof FORMATS)[number];
 
 export interface SourceConfig {
@@ -263,7 +263,7 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     r.fail('mapping', 'a mapping of canonical fields to JSON paths (format: generic)', undefined);
   // `fields` replaces some fields of the forced preset (or of every preset in auto mode).
   if (r.has('fields')) {
-    const targets = format === 'auto' ? (['litellm', 'kong', 'envoy'] as const) : format === 'generic' ? [] : [format];
+    const targets = format === 'auto' ? (['litellm', 'kong', 'envoy', 'otel'] as const) : format === 'generic' ? [] : [format];
     if (!targets.length) r.fail('fields', 'nothing with format: generic (put the paths in mapping)', r.raw('fields'));
     for (const t of targets) mappings[t] = readMapping(r, 'fields', PRESETS[t])!;
   }

@@ -41,6 +41,11 @@ function envoyKeys(o: Record<string, unknown>): { genai: boolean; genAiDotted: b
   return { genai, genAiDotted };
 }
 
+/** A GenAI span as parse/otlp/genAiSpans.ts writes it: checked before Envoy, whose keys its attributes share. */
+function otelSpan(o: Record<string, unknown>): boolean {
+  return isObject(o.otel_span);
+}
+
 /**
  * Tells a gateway's lines apart by the keys only that gateway writes. Cheap: top-level key checks (and
  * LiteLLM's `metadata` keys) only. Returns undefined for JSON that none of the presets recognises.
@@ -55,6 +60,7 @@ export function completeShape(o: Record<string, unknown>): PresetFormat | undefi
   if ('startTime' in o && 'model' in o && ('call_type' in o || 'response_cost' in o || 'prompt_tokens' in o))
     return 'litellm';
   if (kongAi(o) && 'started_at' in o) return 'kong';
+  if (otelSpan(o)) return 'otel';
   if (
     'genai_model_name' in o ||
     'genai_tokens_input' in o ||
@@ -73,11 +79,13 @@ export function completeShape(o: Record<string, unknown>): PresetFormat | undefi
  *   with `startTime` or `model`.
  * - Kong: an `ai.proxy` (or `ai["ai-proxy"]`) object.
  * - Envoy: any `genai_*` key; or a literal `gen_ai.*` key with `start_time` or `response_code`.
+ * - OpenTelemetry GenAI span: an `otel_span` object (complete as it is).
  */
 export function partialShape(o: Record<string, unknown>): PresetFormat | undefined {
   const litellm = litellmEvidence(o);
   if (litellm >= 2 || (litellm === 1 && ('startTime' in o || 'model' in o))) return 'litellm';
   if (kongAi(o)) return 'kong';
+  if (otelSpan(o)) return 'otel';
   const envoy = envoyKeys(o);
   if (envoy.genai || (envoy.genAiDotted && ('start_time' in o || 'response_code' in o))) return 'envoy';
   return undefined;

@@ -95,6 +95,31 @@ const envoy = (): PresetInput => ({
   cacheWriteTokens: ['genai_tokens_cache_creation_input', '["gen_ai.usage.cache_creation.input_tokens"]'],
 });
 
+// GenAI spans received on /v1/traces, as parse/otlp/genAiSpans.ts writes them: {"otel_span": {...}, "attributes":
+// {...}} with the semantic conventions' literal dotted keys. gen_ai.usage.input_tokens includes cache reads and
+// writes (model/gen-ai/registry.yaml: "SHOULD include all types of input tokens, including cached tokens"). The
+// completion's id identifies the request when the span has one (two layers instrumenting the same call then
+// count once), else the span; the response model is the one billed, the request model a fallback.
+const otelAttr = (key: string): string => `attributes["${key}"]`;
+const otel = (): PresetInput => ({
+  requestId: [otelAttr('gen_ai.response.id'), 'otel_span.id'],
+  startTime: 'otel_span.start_time_unix_ms',
+  endTime: 'otel_span.end_time_unix_ms',
+  user: [otelAttr('user.id'), otelAttr('enduser.id'), otelAttr('metadata.user_api_key_user_id')],
+  apiKeyId: otelAttr('metadata.user_api_key_hash'),
+  apiKeyAlias: otelAttr('metadata.user_api_key_alias'),
+  team: [otelAttr('metadata.user_api_key_team_alias'), otelAttr('metadata.user_api_key_team_id')],
+  model: [otelAttr('gen_ai.response.model'), otelAttr('gen_ai.request.model')],
+  provider: [otelAttr('gen_ai.provider.name'), otelAttr('gen_ai.system')],
+  status: 'otel_span.status',
+  httpStatus: otelAttr('http.response.status_code'),
+  inputTokens: [otelAttr('gen_ai.usage.input_tokens'), otelAttr('gen_ai.usage.prompt_tokens')],
+  outputTokens: [otelAttr('gen_ai.usage.output_tokens'), otelAttr('gen_ai.usage.completion_tokens')],
+  cacheReadTokens: otelAttr('gen_ai.usage.cache_read.input_tokens'),
+  cacheWriteTokens: otelAttr('gen_ai.usage.cache_creation.input_tokens'),
+  reasoningTokens: otelAttr('gen_ai.usage.reasoning.output_tokens'),
+});
+
 type PresetFormat = Exclude<GatewayFormat, 'generic'>;
 
 // Field maps are built when first used too, so that no preset code runs while the module loads.
@@ -102,6 +127,7 @@ const PRESET_INPUTS: Record<PresetFormat, { input: () => PresetInput; timeUnit: 
   litellm: { input: litellm, timeUnit: 's' },
   kong: { input: kong, timeUnit: 'ms' },
   envoy: { input: envoy, timeUnit: 'iso' },
+  otel: { input: otel, timeUnit: 'ms' },
 };
 
 const compiled: Partial<Record<PresetFormat, Mapping>> = {};
@@ -120,6 +146,9 @@ export const PRESETS: Readonly<Record<PresetFormat, Mapping>> = {
   },
   get envoy() {
     return preset('envoy');
+  },
+  get otel() {
+    return preset('otel');
   },
 };
 

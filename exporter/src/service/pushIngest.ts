@@ -10,11 +10,12 @@ import type { Pipeline } from '../pipeline/pipeline';
 import { SourceContext, sourceContext } from '../pipeline/sourceContext';
 import { discardRest, readPushBody } from '../sources/push/pushBody';
 import { PushAbortedError, PushRequestError } from '../sources/push/pushErrors';
-import { formatRoute, PUSH_FORMATS, PushRoute } from '../sources/push/pushRoute';
+import { otlpRoute } from '../sources/push/otlpRoute';
+import { DecodedPush, formatRoute, PUSH_FORMATS, PushRoute, RouteAnswer } from '../sources/push/pushRoute';
 import type { GatewayFormat } from '../types';
 
-/** Every push endpoint serve answers. A new kind of sender (OTLP) is one more PushRoute here. */
-export const PUSH_ROUTES: readonly PushRoute[] = PUSH_FORMATS.map(formatRoute);
+/** Every push endpoint serve answers: a new kind of sender is one more PushRoute here. */
+export const PUSH_ROUTES: readonly PushRoute[] = [...PUSH_FORMATS.map(formatRoute), otlpRoute('logs'), otlpRoute('traces')];
 
 /** Seconds a pusher is told to wait when the ledger cannot commit. */
 const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -63,6 +64,9 @@ interface PreparedPush {
   bodySha256: string;
   source: SourceContext;
   texts: FramedText[];
+  /** Records the route left out before parsing (DecodedPush.skipped). */
+  skipped: number;
+  answer: DecodedPush['answer'];
 }
 
 interface Remembered {
@@ -98,17 +102,25 @@ export class PushIngest {
   }
 
   private async handle(route: PushRoute, req: Request, res: Response): Promise<void> {
-    const answer = (status: number, outcome: PushOutcome, body: object): void => {
+    const request = { contentType: req.headers['content-type'] };
+    // `own`: the answer of a route that speaks its own protocol (OTLP), sent as built: its Content-Type exactly,
+    // with no charset added (the Collector compares it as a whole).
+    const answer = (status: number, outcome: PushOutcome, body: object, own?: RouteAnswer): void => {
       this.d.metrics.countPushRequest(route.endpoint, outcome);
-      res.status(status).json(body);
+      if (!own) return void res.status(status).json(body);
+      res.status(own.status);
+      for (const [name, value] of Object.entries(own.headers)) res.setHeader(name, value);
+      res.end(own.body);
     };
+    const failed = (status: number, outcome: PushOutcome, error: string): void =>
+      answer(status, outcome, { error }, route.failure?.(request, status, error));
     const refuse = (status: number, outcome: PushOutcome, error: string): void => {
       discardRest(req, this.d.push.maxBodyBytes);
-      answer(status, outcome, { error });
+      failed(status, outcome, error);
     };
     const fail = (e: Error): void => {
       this.d.log.error(`push to ${route.path} failed: ${e.stack ?? e.message}`);
-      answer(500, 'error', { error: 'the push could not be stored; see the exporter log' });
+      failed(500, 'error', 'the push could not be stored; see the exporter log');
     };
     const refusal = pushRefusal(req.headers.authorization, this.d.auth());
     if (refusal) {
@@ -137,25 +149,21 @@ export class PushIngest {
     const { id, bodySha256 } = push;
     const earlier = this.remembered.get(id);
     if (earlier && earlier.bodySha256 !== bodySha256)
-      return answer(422, 'bad_request', {
-        error: 'this Idempotency-Key was sent before with a different body; use a new key for a new push',
-      });
+      return failed(422, 'bad_request', 'this Idempotency-Key was sent before with a different body; use a new key for a new push');
     const first = !earlier;
     const pending = earlier?.answer ?? this.commit(route, push);
     if (first) this.remember(id, { bodySha256, answer: pending });
     try {
       const a = await pending;
       const replayed = a.replayed || !first;
-      answer(200, replayed ? 'replayed' : 'stored', { ...a, replayed });
+      answer(200, replayed ? 'replayed' : 'stored', { ...a, replayed }, push.answer?.(a));
     } catch (e) {
       if (first) this.remembered.delete(id);
       if (e instanceof LedgerError) {
         // Its message (the ledger's location, what failed) stays in the log, as the API's does.
         this.d.log.warn(`push to ${route.path} not stored: ${e.message}`);
         res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
-        return answer(503, 'unavailable', {
-          error: 'the ledger cannot commit now; nothing of this push was stored, send it again',
-        });
+        return failed(503, 'unavailable', 'the ledger cannot commit now; nothing of this push was stored, send it again');
       }
       fail(e as Error);
     }
@@ -173,26 +181,27 @@ export class PushIngest {
       .update(`${route.endpoint}\0${source.name}\0${key ?? bodySha256}`)
       .digest('hex')
       .slice(0, 32)}`;
-    return { id, bodySha256, source, texts: decoded.texts };
+    return { id, bodySha256, source, texts: decoded.texts, skipped: decoded.skipped ?? 0, answer: decoded.answer };
   }
 
-  private async commit(route: PushRoute, { id, source, texts }: PreparedPush): Promise<PushAnswer> {
+  private async commit(route: PushRoute, { id, source, texts, skipped: leftOut }: PreparedPush): Promise<PushAnswer> {
     const c = await this.d.pipeline.commitPush(source, { id, path: id, texts });
+    const skipped = c.skipped + leftOut;
     if (!c.replayed) {
       const m = this.d.metrics;
       m.countPushRecords(route.endpoint, 'stored', c.stored);
       m.countPushRecords(route.endpoint, 'repeat', c.repeats);
       m.countPushRecords(route.endpoint, 'refused', c.refused.length);
-      m.countPushRecords(route.endpoint, 'skipped', c.skipped);
+      m.countPushRecords(route.endpoint, 'skipped', skipped);
     }
     const refusedByReason: Record<string, number> = {};
     for (const r of c.refused) refusedByReason[r.reason] = (refusedByReason[r.reason] ?? 0) + 1;
     return {
       pushId: id,
-      received: c.received,
+      received: c.received + leftOut,
       stored: c.stored,
       repeats: c.repeats,
-      skipped: c.skipped,
+      skipped,
       refused: c.refused.length,
       refusedByReason,
       refusals: c.refused.slice(0, MAX_LISTED_REFUSALS).map((r) => ({

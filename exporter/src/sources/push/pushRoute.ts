@@ -13,12 +13,30 @@ export interface DecodedPush {
   /** The format the texts are in; 'auto' lets the parser detect it per text (as a source with format: auto). */
   format: GatewayFormat | 'auto';
   texts: FramedText[];
+  /** Records the route left out before parsing because they are not usage (OTLP spans without GenAI usage). */
+  skipped?: number;
+  /** The answer to this push once committed, for a route that answers in its own protocol (OTLP). */
+  answer?: (committed: CommittedPush) => RouteAnswer;
+}
+
+/** What a route's own answer to a committed push needs of it: the refused count and the first refusals. */
+export interface CommittedPush {
+  refused: number;
+  refusals: readonly { line: number; reason: string; message: string }[];
+}
+
+/** An answer in a route's own protocol: its status, headers (Content-Type included) and body, sent as they are. */
+export interface RouteAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
 }
 
 /**
  * One push endpoint: how its bodies become texts. Everything after decoding is the same for every route
  * (service/pushIngest.ts): the limits, gzip, auth, the idempotency key, the source, one commit, the answer.
- * An OTLP route is one of these too: it decodes an export request into the texts of its log records.
+ * An OTLP route is one of these too (otlpRoute.ts): it decodes an export request into the texts of its records, and
+ * answers in OTLP (`answer`, `failure`).
  */
 export interface PushRoute {
   /** The HTTP path (POST). */
@@ -38,6 +56,8 @@ export interface PushRoute {
   mappings?: Partial<Record<GatewayFormat, Mapping>>;
   /** The texts of `body`; throws PushRequestError when the body is not what the route takes. */
   decode(body: Buffer, request: PushRequest, limits: { maxRecordBytes: number }): DecodedPush;
+  /** A refusal or failure (status and message as the push JSON would have them) in the route's own protocol. */
+  failure?(request: PushRequest, status: number, message: string): RouteAnswer;
 }
 
 /** The formats the file sources read, each pushed as JSON to /ingest/v1/<format>. */

@@ -1,0 +1,86 @@
+import { attributeObject, idAt, nanosToMs, OtlpDecodeError, plainValue, unixNanoAt } from './objectForm';
+
+describe('plainValue: an AnyValue as the value it stands for', () => {
+  it.each([
+    [{ stringValue: 'a' }, 'a'],
+    [{ stringValue: '' }, ''],
+    [{ boolValue: false }, false],
+    [{ intValue: '42' }, 42],
+    [{ intValue: -7 }, -7],
+    [{ intValue: '9007199254740993' }, '9007199254740993'], // beyond 2^53: its text, not a rounded number
+    [{ doubleValue: 0.5 }, 0.5],
+    [{ doubleValue: 'NaN' }, 'NaN'],
+    [{ bytesValue: 'AAE=' }, 'AAE='],
+    [{}, null],
+    [{ arrayValue: { values: [{ intValue: '1' }, { stringValue: 'x' }, {}] } }, [1, 'x', null]],
+    [{ arrayValue: {} }, []],
+  ])('%j is %j', (any, value) => {
+    expect(plainValue(any, 'v')).toEqual(value);
+  });
+
+  it('a kvlist is an object, nested as deep as it goes', () => {
+    const any = {
+      kvlistValue: {
+        values: [
+          { key: 'usage', value: { kvlistValue: { values: [{ key: 'prompt_tokens', value: { intValue: '12' } }] } } },
+          { key: 'model', value: { stringValue: 'gpt-4o' } },
+          { key: 'empty' },
+        ],
+      },
+    };
+    expect(plainValue(any, 'body')).toEqual({ usage: { prompt_tokens: 12 }, model: 'gpt-4o', empty: null });
+  });
+
+  it('a key written twice keeps its first value, and __proto__ is an ordinary key', () => {
+    const o = attributeObject(
+      {
+        attributes: [
+          { key: 'a', value: { intValue: '1' } },
+          { key: 'a', value: { intValue: '2' } },
+          { key: '__proto__', value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } } },
+        ],
+      },
+      'attributes',
+      'span'
+    );
+    expect(o.a).toBe(1);
+    expect(JSON.parse(JSON.stringify(o))).toEqual(JSON.parse('{"a":1,"__proto__":{"polluted":true}}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    [{ stringValue: 1 }, 'v.stringValue: expected a string'],
+    [{ intValue: '1e3' }, 'v.intValue: expected an int64'],
+    [{ intValue: 1.5 }, 'v.intValue: expected an int64'],
+    [{ boolValue: 'true' }, 'v.boolValue: expected a boolean'],
+    [{ arrayValue: { values: [3] } }, 'v.arrayValue.values[0]: expected an AnyValue object'],
+    ['text', 'v: expected an AnyValue object'],
+  ])('refuses %j: %s', (any, message) => {
+    expect(() => plainValue(any, 'v')).toThrow(new OtlpDecodeError(message));
+  });
+});
+
+describe('times and ids', () => {
+  it('reads fixed64 nanoseconds as text or number; 0 is unknown', () => {
+    expect(unixNanoAt({ t: '1764600000123456789' }, 't', 's')).toBe(1764600000123456789n);
+    expect(unixNanoAt({ t: 1000 }, 't', 's')).toBe(1000n);
+    expect(unixNanoAt({ t: '0' }, 't', 's')).toBeUndefined();
+    expect(unixNanoAt({}, 't', 's')).toBeUndefined();
+    for (const bad of ['-1', '18446744073709551616', 'soon', 1.5])
+      expect(() => unixNanoAt({ t: bad }, 't', 's')).toThrow(OtlpDecodeError);
+  });
+
+  it('turns nanoseconds into fractional milliseconds without losing the millisecond', () => {
+    expect(nanosToMs(1764600000123456789n)).toBeCloseTo(1764600000123.4568, 3);
+    expect(Math.round(nanosToMs(1764600000123500000n))).toBe(1764600000124);
+    expect(nanosToMs(999_999n)).toBe(0.999999);
+  });
+
+  it('reads ids as hex (JSON) or base64 (a decoded protobuf), lower-cased', () => {
+    const id = '5b8efff798038103d269b633813fc60c';
+    expect(idAt({ i: id.toUpperCase() }, 'i', 's', 'hex')).toBe(id);
+    expect(idAt({ i: Buffer.from(id, 'hex').toString('base64') }, 'i', 's', 'base64')).toBe(id);
+    expect(idAt({ i: '' }, 'i', 's', 'hex')).toBeUndefined();
+    expect(() => idAt({ i: 'xyz0' }, 'i', 's', 'hex')).toThrow('s.i: expected an id in hex');
+  });
+});
