@@ -1,0 +1,37 @@
+import { AuthConfig, authenticate } from '../../auth/apiTokens';
+
+/** Whether a caller may ask a door for decisions, and if not, the HTTP status and words that say why. */
+export type CallerVerdict = { allowed: true } | { allowed: false; status: 401 | 403; message: string };
+
+/**
+ * The header the HTTP door reads the caller's token from. Not `Authorization`: Envoy always forwards the client's
+ * own Authorization header (the LLM API key, which the decision reads as identity) to an HTTP authorization
+ * service, so the proxy's token travels beside it (Envoy: `authorization_request.headers_to_add`).
+ */
+export const HTTP_TOKEN_HEADER = 'x-tokenledger-authorization';
+
+/**
+ * The context extension the gRPC door reads the token from when the `authorization` metadata is absent: Envoy
+ * Gateway cannot add gRPC metadata but sends context extensions, with a value from a Secret (SecurityPolicy
+ * `extAuth.contextExtensions`, v1.7 and later).
+ */
+export const TOKEN_CONTEXT_EXTENSION = 'tokenledger_token';
+
+/**
+ * The token model of the doors: when the API needs tokens (`auth.api: required`), a door needs one too, and only
+ * one that may see every user's budgets may ask (admin or ingest); a token scoped to a team or user may not, since
+ * a decision tells how much of any subject's budget is left. `presented` is an `Authorization`-style value.
+ */
+export function checkCaller(auth: AuthConfig, presented: string | undefined): CallerVerdict {
+  if (auth.api === 'open') return { allowed: true };
+  const token = authenticate(presented, auth.tokens);
+  if (!token)
+    return {
+      allowed: false,
+      status: 401,
+      message: 'missing or invalid TokenLedger token (see docs/enforcement-envoy.md, "Who may ask")',
+    };
+  if (token.scope)
+    return { allowed: false, status: 403, message: 'a token scoped to a team or user cannot ask for decisions' };
+  return { allowed: true };
+}
