@@ -22,7 +22,7 @@ function configError(text: string): string {
 
 const BASE = 'prices: prices.yaml\nsources:\n  - { name: gw, paths: gw.log }\n';
 const ROOT_KEYS =
-  'auth, batch_lines, budgets, default_tier, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
+  'auth, batch_lines, budgets, default_tier, enforcement, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
   'node, node_env, poll_interval_ms, prices, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
 const SOURCE_KEYS =
   'fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, start_at, stdin';
@@ -133,5 +133,22 @@ describe('typo suggestions', () => {
     expect(closestKey('tem', ['team', 'tier'])).toBe('team');
     expect(closestKey('user', ['team', 'tier'])).toBeUndefined();
     expect(closestKey('max_line_byte', ['max_line_bytes', 'batch_lines'])).toBe('max_line_bytes');
+  });
+});
+
+describe('enforcement.grpc_listen (the ext_authz gRPC door)', () => {
+  it('is off unless set, takes host:port, and says what it expects', () => {
+    const off = join(dir, 'no-grpc.yaml');
+    writeFileSync(off, BASE);
+    expect(loadConfig(off).enforcementGrpcListen).toBeUndefined();
+    const on = join(dir, 'grpc.yaml');
+    writeFileSync(on, `${BASE}enforcement:\n  grpc_listen: "0.0.0.0:9191"\n`);
+    expect(loadConfig(on).enforcementGrpcListen).toEqual({ host: '0.0.0.0', port: 9191 });
+    expect(configError(`${BASE}enforcement:\n  grpc_listen: "9191x"\n`)).toBe(
+      'enforcement.grpc_listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "9191x"'
+    );
+    expect(configError(`${BASE}enforcement:\n  grpc_lisen: 9191\n`)).toMatch(
+      /^enforcement\.grpc_lisen: unknown key; did you mean grpc_listen\?/
+    );
   });
 });

@@ -60,6 +60,8 @@ export interface Config {
   /** Time zone of budget periods (calendar days, weeks, months). */
   timeZone: string;
   budgets: Budget[];
+  /** `enforcement.grpc_listen`: where the Envoy ext_authz gRPC door listens; undefined: no gRPC door. */
+  enforcementGrpcListen: { host: string; port: number } | undefined;
   auth: AuthConfig;
   /** Reload prices, identities, budgets and tokens when the config file changes (as on SIGHUP). */
   watchConfig: boolean;
@@ -245,6 +247,13 @@ function readBudgets(r: ConfigReader): Budget[] {
   });
 }
 
+/** The `enforcement:` keys of the ext_authz doors: `grpc_listen`. Not set, no gRPC port is opened. */
+function readGrpcListen(r: ConfigReader | undefined): Config['enforcementGrpcListen'] {
+  const text = r?.string('grpc_listen');
+  if (text === undefined) return undefined;
+  return parseListen(text, (expected) => r!.fail('grpc_listen', expected, text));
+}
+
 function readAuth(r: ConfigReader | undefined): AuthConfig {
   if (!r) return { tokens: [], api: 'open', metrics: 'open' };
   const tokens: ApiToken[] = r.children('tokens').map((t) => {
@@ -317,6 +326,7 @@ export function loadConfig(file: string): Config {
       throw new ConfigError(`${file}: sources: two sources are named ${JSON.stringify(s.name)}; names must be unique`);
     names.add(s.name);
   }
+  const enforcement = r.child('enforcement');
   const config: Config = {
     file,
     ledger: readLedgerSpec(r, at, process.env),
@@ -338,6 +348,7 @@ export function loadConfig(file: string): Config {
     metrics: readMetrics(r.child('metrics')),
     timeZone: r.string('time_zone') ?? 'UTC',
     budgets: readBudgets(r),
+    enforcementGrpcListen: readGrpcListen(enforcement),
     auth: readAuth(r.child('auth')),
     watchConfig: r.boolean('watch_config', true),
   };
@@ -350,6 +361,7 @@ export function loadConfig(file: string): Config {
       );
     budgetKeys.add(key);
   }
+  enforcement?.done();
   if (!isValidTimeZone(config.timeZone))
     r.fail('time_zone', 'an IANA time zone such as UTC or Europe/Berlin', config.timeZone);
   r.done();
