@@ -29,7 +29,7 @@ export const CHAT_REQUEST: ClientRequest = {
     authorization: 'Bearer sk-client-key-0001',
     'content-type': 'application/json',
     'x-request-id': '2f1c9a4e-7d0b-4a52-9d3e-5b8f0c1a2e77',
-    'x-tokenledger-user': 'alice',
+    'x-user-id': 'alice',
   },
   body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] }),
 };

@@ -52,7 +52,7 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     const asked = decider.asked[0]!;
     expect(asked.requestId).toBe(CHAT_REQUEST.headers['x-request-id']);
     expect(asked.headers['authorization']).toBe(CHAT_REQUEST.headers.authorization);
-    expect(asked.headers['x-tokenledger-user']).toBe('alice');
+    expect(asked.headers['x-user-id']).toBe('alice');
     expect(asked.headers[':path']).toBe('/v1/chat/completions');
     expect(asked.body).toEqual(JSON.parse(CHAT_REQUEST.body!));
   });
@@ -61,7 +61,7 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     await client.check(envoyCheckRequest(CHAT_REQUEST, { packAsBytes: true, encodeRawHeaders: true }));
     const asked = decider.asked[0]!;
     expect(asked.requestId).toBe(CHAT_REQUEST.headers['x-request-id']);
-    expect(asked.headers['x-tokenledger-user']).toBe('alice');
+    expect(asked.headers['x-user-id']).toBe('alice');
     expect(asked.body).toEqual(JSON.parse(CHAT_REQUEST.body!));
   });
 

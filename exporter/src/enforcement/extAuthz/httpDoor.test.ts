@@ -48,7 +48,7 @@ describe('ext_authz HTTP door (requests shaped as Envoy http_service sends them,
       ':path': '/v1/chat/completions?stream=false',
       ':authority': 'llm.example.com',
       authorization: CHAT_REQUEST.headers.authorization,
-      'x-tokenledger-user': 'alice',
+      'x-user-id': 'alice',
     });
     expect(asked.body).toEqual(JSON.parse(CHAT_REQUEST.body!));
   });
