@@ -164,14 +164,19 @@ export const DECISIONS = {
       'x-ratelimit-limit': '50.00',
       'x-ratelimit-remaining': '1.20',
       'x-ratelimit-reset': '86400',
-      'x-tokenledger-budget-warning': 'team ml monthly is over its limit (warn)',
+      'x-tokenledger-warning': 'team ml monthly is over its limit (warn)',
     },
     reason: 'team ml monthly is over its limit (warn)',
   },
   block: {
     kind: 'block',
     status: 429,
-    headers: { 'x-ratelimit-limit': '50.00', 'x-ratelimit-remaining': '0', 'retry-after': '86400' },
+    headers: {
+      'x-ratelimit-limit': '50.00',
+      'x-ratelimit-remaining': '0',
+      'x-tokenledger-budget': 'team/ml/monthly',
+      'retry-after': '86400',
+    },
     reason: 'team ml monthly budget exhausted',
   },
   failClosed: {

@@ -83,7 +83,7 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     const res = await client.check(envoyCheckRequest(CHAT_REQUEST));
     expect(rpcCodeOf(res)).toBe(RpcCode.OK);
     const toClient = res.ok_response!.response_headers_to_add.map((h) => [h.header.key, h.header.value]);
-    expect(toClient).toContainEqual(['x-tokenledger-budget-warning', 'team ml monthly is over its limit (warn)']);
+    expect(toClient).toContainEqual(['x-tokenledger-warning', 'team ml monthly is over its limit (warn)']);
   });
 
   it('block: RESOURCE_EXHAUSTED with a 429 denial carrying retry-after and a JSON body', async () => {

@@ -84,7 +84,7 @@ describe('ext_authz HTTP door (requests shaped as Envoy http_service sends them,
     decider.answer = DECISIONS.warn;
     const res = await envoyHttpCheck(base, CHAT_REQUEST);
     expect(res.status).toBe(200);
-    expect(res.headers['x-tokenledger-budget-warning']).toBe('team ml monthly is over its limit (warn)');
+    expect(res.headers['x-tokenledger-warning']).toBe('team ml monthly is over its limit (warn)');
   });
 
   it('block: 429 with retry-after and a JSON body Envoy passes to the client', async () => {
