@@ -18,12 +18,13 @@ export const HTTP_TOKEN_HEADER = 'x-tokenledger-authorization';
 export const TOKEN_CONTEXT_EXTENSION = 'tokenledger_token';
 
 /**
- * The token model of the doors: when the API needs tokens (`auth.api: required`), a door needs one too, and only
- * one that may see every user's budgets may ask (admin or ingest); a token scoped to a team or user may not, since
- * a decision tells how much of any subject's budget is left. `presented` is an `Authorization`-style value.
+ * The token model of the doors, the push endpoints' (the other doors a gateway calls): open while no token is
+ * configured; once any is, a caller needs one that may see every subject's budget (admin), since a decision tells
+ * how much of any budget is left; a token scoped to a team or user may not ask. `auth.api: open` does not open the
+ * doors: it is about reading the API. `presented` is an `Authorization`-style value.
  */
 export function checkCaller(auth: AuthConfig, presented: string | undefined): CallerVerdict {
-  if (auth.api === 'open') return { allowed: true };
+  if (!auth.tokens.length) return { allowed: true };
   const token = authenticate(presented, auth.tokens);
   if (!token)
     return {

@@ -115,7 +115,7 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     });
   });
 
-  describe('with auth.api: required', () => {
+  describe('with tokens configured', () => {
     beforeEach(() => {
       auth = TOKENS;
       decider.answer = DECISIONS.allow;

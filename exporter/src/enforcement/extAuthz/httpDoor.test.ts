@@ -112,7 +112,7 @@ describe('ext_authz HTTP door (requests shaped as Envoy http_service sends them,
     expect(res.status).toBe(500);
   });
 
-  describe('with auth.api: required', () => {
+  describe('with tokens configured', () => {
     beforeEach(() => (auth = TOKENS));
 
     it("refuses a call without a token, also when the client's own Authorization is a valid token", async () => {
