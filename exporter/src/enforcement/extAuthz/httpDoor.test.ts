@@ -1,10 +1,9 @@
-import express from 'express';
-import type { Server } from 'node:http';
+import { createServer, request, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthConfig, hashToken, OPEN_AUTH } from '../../auth/apiTokens';
 import type { Logger } from '../../log';
 import { CHAT_REQUEST, DECISIONS, envoyHttpCheck, ScriptedDecider } from '../../../test/envoyExtAuthz';
-import { HTTP_DOOR_PATH, httpDoor, MAX_FORWARDED_BODY_BYTES } from './httpDoor';
+import { MAX_FORWARDED_BODY_BYTES, originalPath, withHttpDoor } from './httpDoor';
 
 const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -25,10 +24,10 @@ describe('ext_authz HTTP door (requests shaped as Envoy http_service sends them,
 
   beforeAll(async () => {
     decider = new ScriptedDecider(DECISIONS.allow);
-    const app = express();
-    app.use(HTTP_DOOR_PATH, httpDoor({ decider: () => decider, auth: () => auth, log: quiet }));
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
+    // What serve puts behind the door: its Express app, here a stand-in that says it answered.
+    const rest = (_req: unknown, res: ServerResponse) => res.writeHead(404).end('rest');
+    server = createServer(withHttpDoor(rest, { decider: () => decider, auth: () => auth, log: quiet }));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
@@ -51,6 +50,21 @@ describe('ext_authz HTTP door (requests shaped as Envoy http_service sends them,
       'x-user-id': 'alice',
     });
     expect(asked.body).toEqual(JSON.parse(CHAT_REQUEST.body!));
+  });
+
+  it('leaves every other path to the app behind it', async () => {
+    for (const path of ['/metrics', '/ext_authzx', '/api/v1/check']) {
+      const status = await new Promise<number>((resolve, reject) =>
+        request(`${base}${path}`, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+          .on('error', reject)
+          .end()
+      );
+      expect(status).toBe(404);
+    }
+    expect(decider.asked).toHaveLength(0);
   });
 
   it('answers whatever method the client used, also without a body and on the bare prefix', async () => {
@@ -132,5 +146,16 @@ describe('ext_authz HTTP door (requests shaped as Envoy http_service sends them,
       expect(res.status).toBe(200);
       expect(Object.keys(decider.asked[0]!.headers)).not.toContain('x-tokenledger-authorization');
     });
+  });
+});
+
+describe('the original path of a call to the HTTP door', () => {
+  it('is what follows /ext_authz, query included; other paths are not the door', () => {
+    expect(originalPath('/ext_authz/v1/chat/completions?x=1')).toBe('/v1/chat/completions?x=1');
+    expect(originalPath('/ext_authz')).toBe('/');
+    expect(originalPath('/ext_authz?x=1')).toBe('/?x=1');
+    expect(originalPath('/ext_authzx')).toBeUndefined();
+    expect(originalPath('/metrics')).toBeUndefined();
+    expect(originalPath(undefined)).toBeUndefined();
   });
 });
