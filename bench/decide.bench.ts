@@ -71,7 +71,11 @@ function grpcCall(port: number): { call: Call; close: () => void } {
         ...CLIENT_HEADERS,
       };
       const req: CheckRequestMessage = {
-        attributes: { request: { http: { id: String(sequence), method: 'POST', path: '/v1/chat/completions', headers, body: BODY } } },
+        attributes: {
+          request: {
+            http: { id: String(sequence), method: 'POST', path: '/v1/chat/completions', headers, body: BODY },
+          },
+        },
       };
       check(req, (e, res) => {
         if (e) return reject(e);
@@ -145,7 +149,12 @@ async function closedLoop(call: Call, concurrency: number, ms: number): Promise<
  * Requests sent at `rate` per second for `ms` whatever the answers do (a gateway's traffic does not wait for
  * earlier decisions), latency from each request's send; at most `maxInFlight` outstanding.
  */
-async function openLoop(call: Call, rate: number, ms: number, maxInFlight: number): Promise<Result & { dropped: number }> {
+async function openLoop(
+  call: Call,
+  rate: number,
+  ms: number,
+  maxInFlight: number
+): Promise<Result & { dropped: number }> {
   const latencies: number[] = [];
   const pending = new Set<Promise<void>>();
   const interval = 1000 / rate;
@@ -233,14 +242,20 @@ async function main(): Promise<void> {
   ];
   const runMs = (SECONDS * 1000) / ROUNDS;
   const loads: Load[] = [
-    ...CONCURRENCY.map((c) => ({ name: `${c} caller(s)`, callers: c, run: (call: Call) => closedLoop(call, c, runMs) })),
+    ...CONCURRENCY.map((c) => ({
+      name: `${c} caller(s)`,
+      callers: c,
+      run: (call: Call) => closedLoop(call, c, runMs),
+    })),
     { name: `${OPEN_RATE}/s offered`, callers: 100, run: (call: Call) => openLoop(call, OPEN_RATE, runMs, 1000) },
   ];
   const rows: { target: Target; load: Load; results: (Result & { dropped?: number })[] }[] = [];
   try {
     for (const protocol of ['gRPC', 'HTTP'])
       for (const load of loads) {
-        const pair = targets.filter((t) => t.protocol === protocol).map((target) => ({ target, load, results: [] as Result[] }));
+        const pair = targets
+          .filter((t) => t.protocol === protocol)
+          .map((target) => ({ target, load, results: [] as Result[] }));
         rows.push(...pair);
         for (let round = 0; round < ROUNDS; round++)
           for (const row of pair) {
@@ -260,7 +275,9 @@ async function main(): Promise<void> {
     perSecond: median(row.results.map((r) => r.perSecond)),
     dropped: row.results.reduce((sum, r) => sum + (r.dropped ?? 0), 0),
   });
-  console.log(`\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes\n`);
+  console.log(
+    `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes\n`
+  );
   console.log('protocol  server       load              p50 ms   p99 ms  decisions/s');
   for (const row of rows) {
     const f = figure(row);
@@ -270,7 +287,9 @@ async function main(): Promise<void> {
   }
   console.log('\nratio tokenledger / no-op (same protocol and load): p50, p99, decisions/s');
   for (const row of rows.filter((r) => r.target.server === 'tokenledger')) {
-    const base = figure(rows.find((r) => r.target.server === 'no-op' && r.target.protocol === row.target.protocol && r.load === row.load)!);
+    const base = figure(
+      rows.find((r) => r.target.server === 'no-op' && r.target.protocol === row.target.protocol && r.load === row.load)!
+    );
     const f = figure(row);
     console.log(
       `${row.target.protocol.padEnd(9)} ${row.load.name.padEnd(15)} ${(f.p50 / base.p50).toFixed(2).padStart(6)} ${(f.p99 / base.p99).toFixed(2).padStart(6)} ${(f.perSecond / base.perSecond).toFixed(2).padStart(6)}`

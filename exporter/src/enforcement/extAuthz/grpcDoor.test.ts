@@ -147,7 +147,9 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     });
 
     it('answers a token in the context extension (Envoy Gateway contextExtensions)', async () => {
-      const request = envoyCheckRequest(CHAT_REQUEST, { contextExtensions: { [TOKEN_CONTEXT_EXTENSION]: 'envoy-secret' } });
+      const request = envoyCheckRequest(CHAT_REQUEST, {
+        contextExtensions: { [TOKEN_CONTEXT_EXTENSION]: 'envoy-secret' },
+      });
       const res = await client.check(request);
       expect(rpcCodeOf(res)).toBe(RpcCode.OK);
     });
