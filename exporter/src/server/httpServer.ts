@@ -1,6 +1,7 @@
 import express, { Express, RequestHandler, Router } from 'express';
 import type { Server } from 'node:http';
 import { AuthConfig, authenticate } from '../auth/apiTokens';
+import { ConfigError } from '../config/reader';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import { QueueFullError, Semaphore } from '../semaphore';
 
@@ -89,7 +90,8 @@ export function listen(app: Express, host: string, port: number): Promise<Server
     server.once('listening', () => resolvePromise(server));
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
-        new Error(
+        // A ConfigError: the user fixes it in the config, and the command says it in one line.
+        new ConfigError(
           e.code === 'EADDRINUSE'
             ? `cannot listen on ${host}:${port}: the port is in use (set listen: in the config)`
             : `cannot listen on ${host}:${port}: ${e.message}`

@@ -113,8 +113,9 @@ export class ExporterService {
     if (config.ledger.engine === 'duckdb') mkdirSync(dirname(config.ledger.path), { recursive: true });
     const ledger = await openWhenReachable(config, log);
     let service: ExporterService;
+    let constructed: ExporterService | undefined;
     try {
-      service = new ExporterService(config, ledger, log);
+      service = constructed = new ExporterService(config, ledger, log);
       for (const w of service.pricer.book.warnings) log.warn(w);
       await seedMetricsFromLedger(ledger, service.metrics);
       const recovered = await service.rejectFile.recover(ledger);
@@ -137,7 +138,10 @@ export class ExporterService {
         });
       }
     } catch (e) {
-      await ledger.close();
+      // What started before the failure (the follow loop, the parse worker) stops with it and closes the ledger:
+      // left running, it would keep the process up retrying commits instead of exiting with the error.
+      if (constructed) await constructed.stop();
+      else await ledger.close();
       throw e;
     }
     return service;
