@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { AuthConfig, hashToken, OPEN_AUTH } from '../../auth/apiTokens';
+import { ConfigError } from '../../config/reader';
 import type { Logger } from '../../log';
 import {
   AuthorizationClient,
@@ -106,6 +107,20 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     expect(rpcCodeOf(res)).toBe(RpcCode.UNAVAILABLE);
     expect(res.denied_response!.status.code).toBe(503);
     expect(JSON.parse(res.denied_response!.body).error.type).toBe('budget_unavailable');
+  });
+
+  it('says in a ConfigError naming enforcement.grpc_listen that its port is taken', async () => {
+    const start = GrpcDoor.start({
+      host: '127.0.0.1',
+      port: door.port,
+      decider: () => decider,
+      auth: () => auth,
+      log: quiet,
+    });
+    await expect(start).rejects.toThrow(ConfigError);
+    await expect(start).rejects.toThrow(
+      /^cannot listen on 127\.0\.0\.1:\d+ \(enforcement\.grpc_listen\): .*EADDRINUSE/
+    );
   });
 
   it('a decision that fails is the RPC error UNAVAILABLE (Envoy: failure_mode_allow decides)', async () => {

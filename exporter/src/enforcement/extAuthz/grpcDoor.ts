@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AuthConfig } from '../../auth/apiTokens';
+import { ConfigError } from '../../config/reader';
 import type { Logger } from '../../log';
 import type { Decider } from '../decider';
 import { checkCaller, TOKEN_CONTEXT_EXTENSION } from './callers';
@@ -63,6 +64,9 @@ export class GrpcDoor {
   ) {}
 
   static async start(o: GrpcDoorOptions): Promise<GrpcDoor> {
+    // grpc-js writes its own errors to stderr (a failed bind twice); they belong in our log, where what matters
+    // of them is said in our words.
+    grpc.setLogger({ error: (...a: unknown[]) => o.log.debug(`grpc-js: ${a.join(' ')}`) });
     const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_CHECK_REQUEST_BYTES });
     server.addService(authorizationService(), {
       Check: (
@@ -89,7 +93,9 @@ export class GrpcDoor {
     const address = o.host.includes(':') ? `[${o.host}]:${o.port}` : `${o.host}:${o.port}`;
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (e, bound) =>
-        e ? reject(new Error(`cannot listen on ${address} (enforcement.grpc_listen): ${e.message}`)) : resolve(bound)
+        e
+          ? reject(new ConfigError(`cannot listen on ${address} (enforcement.grpc_listen): ${e.message}`))
+          : resolve(bound)
       )
     );
     return new GrpcDoor(server, port);
