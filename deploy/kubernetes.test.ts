@@ -5,16 +5,24 @@
  * The config is the one a replica runs: the ConfigMap's file at the path `serve --config` names, loaded by the
  * exporter's real config loader with the container's environment as the pod would have it (the node name from
  * spec.nodeName, the password from the Secret); the ports, probes and mounts are checked against that config.
+ * The push replicas' config is checked against the DaemonSet's (one ledger, the same budgets and tokens) and
+ * their ports; API tokens are hashes in the config and raw only in the Secret the senders use. Every object
+ * is valid by the Kubernetes and Prometheus Operator schemas, and the PrometheusRule is alerting/'s generated one.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_EXPORTER_JOB } from '../alerting/src/exporterRules';
-import { Config, loadConfig } from '../exporter/src/config/config';
+import { GENERATED_PATHS } from '../alerting/src/generatedFiles';
+import { hashToken } from '../exporter/src/auth/apiTokens';
+import { Config, loadConfig, parseListen } from '../exporter/src/config/config';
 import { loadPriceBooks } from '../exporter/src/pricing/loadPriceBook';
+import { stages } from './dockerfile';
+import { validateAgainstSchemas } from './schemas';
 
 const DIR = join(__dirname, 'kubernetes');
+const REPO = join(__dirname, '..');
 
 interface Manifest {
   apiVersion: string;
@@ -34,6 +42,7 @@ interface Probe {
 interface Container {
   name: string;
   image: string;
+  command?: string[];
   args?: string[];
   env?: EnvVar[];
   ports?: { name: string; containerPort: number }[];
@@ -41,6 +50,12 @@ interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  securityContext?: {
+    runAsUser?: number;
+    runAsGroup?: number;
+    runAsNonRoot?: boolean;
+    capabilities?: { drop?: string[]; add?: string[] };
+  };
 }
 interface Volume {
   name: string;
@@ -62,6 +77,11 @@ interface Workload extends Manifest {
 interface Service extends Manifest {
   spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[] };
 }
+interface TokenEntry {
+  name: string;
+  role?: string;
+  sha256: string;
+}
 
 /** The kinds the fleet uses, with their apiVersion and the fields each needs. */
 const KINDS: Record<string, { apiVersion: string; required: string[] }> = {
@@ -69,11 +89,13 @@ const KINDS: Record<string, { apiVersion: string; required: string[] }> = {
   ConfigMap: { apiVersion: 'v1', required: ['data'] },
   Service: { apiVersion: 'v1', required: ['spec.selector', 'spec.ports'] },
   DaemonSet: { apiVersion: 'apps/v1', required: ['spec.selector', 'spec.template.spec.containers'] },
+  Deployment: { apiVersion: 'apps/v1', required: ['spec.selector', 'spec.template.spec.containers'] },
   StatefulSet: {
     apiVersion: 'apps/v1',
     required: ['spec.serviceName', 'spec.selector', 'spec.template.spec.containers'],
   },
   ServiceMonitor: { apiVersion: 'monitoring.coreos.com/v1', required: ['spec.selector', 'spec.endpoints'] },
+  PrometheusRule: { apiVersion: 'monitoring.coreos.com/v1', required: ['spec.groups'] },
 };
 
 const at = (o: unknown, path: string): unknown =>
@@ -93,7 +115,9 @@ function one<T extends Manifest>(kind: string, name: string): T {
   if (found.length !== 1) throw new Error(`${found.length} ${kind}s named ${name} in deploy/kubernetes`);
   return found[0] as T;
 }
-const workloads = manifests.filter((m): m is Workload => m.kind === 'DaemonSet' || m.kind === 'StatefulSet');
+const workloads = manifests.filter(
+  (m): m is Workload => m.kind === 'DaemonSet' || m.kind === 'Deployment' || m.kind === 'StatefulSet'
+);
 const services = manifests.filter((m): m is Service => m.kind === 'Service');
 const podsOf = (s: Service) =>
   workloads.filter((w) => Object.entries(s.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v));
@@ -103,6 +127,12 @@ const pod = daemonSet.spec.template.spec;
 const tokenledger = pod.containers.find((c) => c.name === 'tokenledger')!;
 const configArg = tokenledger.args![tokenledger.args!.indexOf('--config') + 1]!;
 const configMap = one<Manifest & { data: Record<string, string> }>('ConfigMap', 'tokenledger-config');
+const deployment = one<Workload>('Deployment', 'tokenledger-push');
+/** The workloads that run `tokenledger serve`, with their tokenledger container. */
+const replicas = [daemonSet, deployment].map((w) => ({
+  workload: w,
+  container: w.spec.template.spec.containers.find((c) => c.name === 'tokenledger')!,
+}));
 
 /** The ConfigMap key a container path is, when the ConfigMap is mounted as a directory there. */
 function configMapFileAt(c: Container, path: string): string | undefined {
@@ -231,7 +261,7 @@ describe('deploy/kubernetes', () => {
     );
     expect(scraped.map((s) => s.metadata.name)).toEqual(['tokenledger-metrics']);
     const metrics = scraped[0]!;
-    expect(podsOf(metrics)).toEqual([daemonSet]);
+    expect(podsOf(metrics)).toEqual([daemonSet, deployment]);
     expect((metrics.spec as { publishNotReadyAddresses?: boolean }).publishNotReadyAddresses).toBe(true);
     expect(metrics.metadata.labels?.[monitor.spec.jobLabel]).toBe(DEFAULT_EXPORTER_JOB);
     for (const e of monitor.spec.endpoints) {
@@ -313,10 +343,161 @@ describe('deploy/kubernetes', () => {
     });
   });
 
-  it('marks the image as a placeholder, and deploy/README.md says why', () => {
+  it('marks the image as a placeholder in every container that runs it, and deploy/README.md says how to build it', () => {
     expect(tokenledger.image).toMatch(/REPLACE-ME/);
+    for (const w of [daemonSet, deployment])
+      for (const c of [...(w.spec.template.spec.initContainers ?? []), ...w.spec.template.spec.containers])
+        expect([w.metadata.name, c.name, c.image]).toEqual([w.metadata.name, c.name, tokenledger.image]);
     const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
     expect(readme).toContain(tokenledger.image);
-    expect(readme).toMatch(/#15/);
+    expect(readme).toContain('docker build -f deploy/docker/Dockerfile');
+  });
+});
+
+describe('deploy/kubernetes by the Kubernetes and Prometheus Operator schemas', () => {
+  const results = validateAgainstSchemas(
+    manifests.map(({ file: _file, ...object }) => object),
+    REPO
+  );
+  it.each(results.map((r) => [r.object, r] as const))('%s is valid', (_object, r) => {
+    expect(r.errors).toEqual([]);
+  });
+
+  it('finds what the schemas forbid', () => {
+    // The validator is not a no-op: a wrong type and an unknown enum value are reported.
+    const broken = {
+      ...deployment,
+      file: undefined,
+      spec: { ...deployment.spec, replicas: 'two', strategy: { type: 'Sometimes' } },
+    };
+    expect(validateAgainstSchemas([broken], REPO)[0]!.errors).toEqual(
+      expect.arrayContaining([expect.stringContaining('spec/replicas'), expect.stringContaining('spec/strategy/type')])
+    );
+  });
+});
+
+describe('the PrometheusRule', () => {
+  it("is alerting/'s generated resource, with the rule file's groups (npm run alerting:generate writes both)", () => {
+    const rule = one<Manifest & { spec: { groups: unknown[] } }>('PrometheusRule', 'tokenledger');
+    expect(`deploy/kubernetes/${rule.file}`).toBe(GENERATED_PATHS.deployPrometheusRule);
+    const ruleFile = parse(readFileSync(join(REPO, GENERATED_PATHS.ruleFile), 'utf8')) as { groups: unknown[] };
+    expect(rule.spec.groups).toEqual(ruleFile.groups);
+    expect(readFileSync(join(DIR, rule.file), 'utf8')).toBe(
+      readFileSync(join(REPO, GENERATED_PATHS.prometheusRule), 'utf8')
+    );
+  });
+});
+
+describe('the push replicas (deployment.yaml)', () => {
+  const push = deployment.spec.template.spec.containers.find((c) => c.name === 'tokenledger')!;
+  const pushFile = push.args![push.args!.indexOf('--config') + 1]!;
+  const pushConfig = parse(configMap.data[posix.basename(pushFile)]!) as Record<string, unknown>;
+  const nodeConfig = parse(configMap.data[posix.basename(configArg)]!) as Record<string, unknown>;
+  const pushService = one<Service>('Service', 'tokenledger-push');
+
+  it("read the ConfigMap's push.yaml where the ConfigMap is mounted as a directory", () => {
+    expect(push.args!.slice(0, 1)).toEqual(['serve']);
+    const mount = push.volumeMounts!.find((m) => m.mountPath === posix.dirname(pushFile))!;
+    expect(mount.subPath).toBeUndefined();
+    const volume = deployment.spec.template.spec.volumes!.find((v) => v.name === mount.name);
+    expect(volume?.configMap?.name).toBe(configMap.metadata.name);
+  });
+
+  it("share the DaemonSet's ledger, prices, identities and budgets, and are each named by their pod's name", () => {
+    for (const key of ['ledger', 'prices', 'identities', 'budgets', 'time_zone', 'default_tier'])
+      expect([key, pushConfig[key]]).toEqual([key, nodeConfig[key]]);
+    const nodeEnv = pushConfig['node_env'] as string;
+    expect(push.env).toContainEqual({ name: nodeEnv, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    expect(push.env).toContainEqual(tokenledger.env!.find((e) => e.name === 'TL_PG_PASSWORD'));
+    // the two controllers never select each other's pods
+    expect(
+      Object.entries(deployment.spec.selector.matchLabels).every(
+        ([k, v]) => daemonSet.spec.template.metadata.labels[k] === v
+      )
+    ).toBe(false);
+    expect(
+      Object.entries(daemonSet.spec.selector.matchLabels).every(
+        ([k, v]) => deployment.spec.template.metadata.labels[k] === v
+      )
+    ).toBe(false);
+  });
+
+  it('listen for pushes and the enforcement doors on the ports their Service targets', () => {
+    const fail = (expected: string): never => {
+      throw new Error(expected);
+    };
+    const listen = parseListen(pushConfig['listen'] as string, fail);
+    const grpc = parseListen((pushConfig['enforcement'] as { grpc_listen: string }).grpc_listen, fail);
+    expect([listen.host, grpc.host]).toEqual(['0.0.0.0', '0.0.0.0']);
+    const port = (name: string) => push.ports!.find((p) => p.name === name)?.containerPort;
+    expect([port('http'), port('grpc')]).toEqual([listen.port, grpc.port]);
+    expect(podsOf(pushService)).toEqual([deployment]);
+    expect(pushService.spec.ports.map((p) => [p.name, p.targetPort])).toEqual([
+      ['http', 'http'],
+      ['grpc', 'grpc'],
+    ]);
+  });
+});
+
+describe('API tokens', () => {
+  const tokens = one<Manifest & { stringData: Record<string, string> }>('Secret', 'tokenledger-tokens');
+  const configTokens = (file: string) =>
+    ((parse(configMap.data[file]!) as { auth: { tokens: TokenEntry[] } }).auth.tokens ?? []).map((t) => ({
+      ...t,
+      role: t.role ?? 'scoped',
+    }));
+
+  it("are in the config as hashes of the Secret's tokens: an ingest token per sender, Grafana's admin token", () => {
+    const push = configTokens('push.yaml');
+    const byHash = (raw: string) => push.find((t) => t.sha256 === hashToken(raw));
+    expect(Object.keys(tokens.stringData).map((k) => [k, byHash(tokens.stringData[k]!)?.name])).toEqual(
+      Object.keys(tokens.stringData).map((k) => [k, k])
+    );
+    expect(push.map((t) => [t.name, t.role])).toEqual([
+      ['grafana', 'admin'],
+      ['litellm', 'ingest'],
+      ['kong', 'ingest'],
+      ['otel-collector', 'ingest'],
+    ]);
+    // the DaemonSet's replicas take the same tokens, except that nothing pushes to them
+    expect(configTokens('tokenledger.yaml')).toEqual(push.filter((t) => t.role !== 'ingest'));
+  });
+
+  it('never reach TokenLedger raw: no replica uses the Secret, and no config holds a raw token', () => {
+    for (const { workload, container } of replicas) {
+      const spec = workload.spec.template.spec;
+      expect(spec.volumes?.filter((v) => v.secret?.secretName === tokens.metadata.name) ?? []).toEqual([]);
+      expect((container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef?.name === tokens.metadata.name)).toEqual([]);
+    }
+    for (const text of Object.values(configMap.data))
+      for (const raw of Object.values(tokens.stringData)) expect(text).not.toContain(raw);
+  });
+});
+
+describe('the image user', () => {
+  const dockerfile = stages(readFileSync(join(REPO, 'deploy/docker/Dockerfile'), 'utf8'));
+  const user = dockerfile[dockerfile.length - 1]!.instructions.filter((i) => i.keyword === 'USER').pop()!.args;
+  const [uid, gid] = user.split(':').map(Number);
+
+  it("runs every replica as the image's non-root user", () => {
+    for (const { workload, container } of replicas)
+      expect([workload.metadata.name, container.securityContext]).toEqual([
+        workload.metadata.name,
+        expect.objectContaining({ runAsNonRoot: true, runAsUser: uid, runAsGroup: gid }),
+      ]);
+  });
+
+  it("gives the image's user the DaemonSet's reject directory on the node, root only for that and with no other capability", () => {
+    const init = pod.initContainers ?? [];
+    expect(init.map((c) => c.name)).toEqual(['state-owner']);
+    const owner = init[0]!;
+    const rejectsDir = posix.dirname(
+      (parse(configMap.data[posix.basename(configArg)]!) as { rejects_file: string }).rejects_file
+    );
+    expect(owner.command).toEqual(['chown', `${uid}:${gid}`, rejectsDir]);
+    expect(owner.securityContext?.capabilities).toEqual({ drop: ['ALL'], add: ['CHOWN'] });
+    const mount = mountOf(owner, rejectsDir)!;
+    expect(mount.mountPath).toBe(rejectsDir);
+    expect(mount.name).toBe(mountOf(tokenledger, rejectsDir)!.name);
   });
 });

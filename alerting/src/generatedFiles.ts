@@ -26,6 +26,8 @@ export const DEFAULT_OPTIONS: GenerateOptions = {
 export const GENERATED_PATHS = {
   ruleFile: 'alerting/rules/tokenledger.rules.yml',
   prometheusRule: 'alerting/kubernetes/prometheusrule.yaml',
+  /** The same resource among the Kubernetes manifests (kustomize reads no file outside deploy/kubernetes). */
+  deployPrometheusRule: 'deploy/kubernetes/prometheusrule.yaml',
   grafanaRules: 'provisioning/alerting/tokenledger-rules.yaml',
   grafanaContactPoints: 'provisioning/alerting/tokenledger-contact-points.yaml',
   /** Opt-in, outside provisioning/: provisioned, it replaces the org's whole notification policy tree. */
@@ -45,6 +47,7 @@ export function generatedFiles(options: GenerateOptions = DEFAULT_OPTIONS): Reco
   return {
     [GENERATED_PATHS.ruleFile]: yamlFile({ groups }),
     [GENERATED_PATHS.prometheusRule]: yamlFile(prometheusRuleResource(groups)),
+    [GENERATED_PATHS.deployPrometheusRule]: yamlFile(prometheusRuleResource(groups)),
     [GENERATED_PATHS.grafanaRules]: yamlFile(grafanaAlertRules(specs, options)),
     [GENERATED_PATHS.grafanaContactPoints]: yamlFile(grafanaContactPoints(options.alertmanagerUrl)),
     [GENERATED_PATHS.grafanaPolicies]: yamlFile(grafanaNotificationPolicies(), NOTIFICATION_POLICIES_WARNING),

@@ -232,8 +232,9 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       const first = await ledger.commitBatch(batch);
       expect(first).toMatchObject({ inserted: 2, freshRejects: [reject(3)] });
       const retry = await ledger.commitBatch(batch);
-      // The counters and the reject file are fed from this answer: the same as the lost one.
-      expect(retry).toEqual(first);
+      // The counters and the reject file are fed from this answer: the same as the lost one, said to be a replay.
+      expect(first.replayed).toBeUndefined();
+      expect(retry).toEqual({ ...first, replayed: true });
       expect(await ledger.counters()).toEqual([{ name: 'lines_read', label: 'gw', value: 4 }]);
       expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 6, old: 1 });
       expect(await ledger.rejectsAfter(0)).toHaveLength(2);

@@ -140,15 +140,17 @@ const TOKENS = {
   eng: 'eng-token-0123456789',
   cat: 'cat-token-0123456789',
   none: 'none-token-0123456789',
+  gateway: 'gateway-token-0123456789',
 };
 const REQUIRED_AUTH: AuthConfig = {
   api: 'required',
   metrics: 'required',
   tokens: [
-    { name: 'admin', sha256: Buffer.from(hashToken(TOKENS.admin), 'hex'), scope: undefined },
-    { name: 'eng', sha256: Buffer.from(hashToken(TOKENS.eng), 'hex'), scope: { team: 't1' } },
-    { name: 'cat', sha256: Buffer.from(hashToken(TOKENS.cat), 'hex'), scope: { user: 'cat' } },
-    { name: 'none', sha256: Buffer.from(hashToken(TOKENS.none), 'hex'), scope: { team: 'nobody' } },
+    { name: 'admin', sha256: Buffer.from(hashToken(TOKENS.admin), 'hex'), role: 'admin', scope: undefined },
+    { name: 'eng', sha256: Buffer.from(hashToken(TOKENS.eng), 'hex'), role: 'scoped', scope: { team: 't1' } },
+    { name: 'cat', sha256: Buffer.from(hashToken(TOKENS.cat), 'hex'), role: 'scoped', scope: { user: 'cat' } },
+    { name: 'none', sha256: Buffer.from(hashToken(TOKENS.none), 'hex'), role: 'scoped', scope: { team: 'nobody' } },
+    { name: 'gateway', sha256: Buffer.from(hashToken(TOKENS.gateway), 'hex'), role: 'ingest', scope: undefined },
   ],
 };
 
@@ -488,6 +490,14 @@ describe('chargeback API', () => {
         expect(r.status).toBe(401);
         expect(r.headers.get('www-authenticate')).toBe('Bearer realm="tokenledger"');
         expect(r.body).toEqual({ error: 'missing or invalid API token (send Authorization: Bearer <token>)' });
+      }
+    });
+
+    it('refuses an ingest token: it pushes usage and reads nothing', async () => {
+      for (const path of ['/status', `/breakdown?${RANGE}`, '/budgets']) {
+        const r = await get(path, TOKENS.gateway);
+        expect(r.status).toBe(403);
+        expect(r.body).toEqual({ error: 'an ingest token cannot read the API (it only pushes usage)' });
       }
     });
 

@@ -65,6 +65,7 @@ export function chargebackApi(deps: ApiDeps): Router {
       res.setHeader('WWW-Authenticate', 'Bearer realm="tokenledger"');
       return next(new ApiError(401, 'missing or invalid API token (send Authorization: Bearer <token>)'));
     }
+    if (token.role === 'ingest') return next(new ApiError(403, 'an ingest token cannot read the API (it only pushes usage)'));
     res.locals.token = token;
     next();
   });

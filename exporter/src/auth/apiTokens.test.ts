@@ -1,9 +1,10 @@
-import { authenticate, hashToken } from './apiTokens';
+import { ApiToken, AuthConfig, authenticate, hashToken, pushRefusal } from './apiTokens';
 
 describe('API tokens', () => {
-  const tokens = [
-    { name: 'admin', sha256: Buffer.from(hashToken('s3cret-admin'), 'hex'), scope: undefined },
-    { name: 'eng', sha256: Buffer.from(hashToken('s3cret-eng'), 'hex'), scope: { team: 'engineering' } },
+  const tokens: ApiToken[] = [
+    { name: 'admin', sha256: Buffer.from(hashToken('s3cret-admin'), 'hex'), role: 'admin', scope: undefined },
+    { name: 'eng', sha256: Buffer.from(hashToken('s3cret-eng'), 'hex'), role: 'scoped', scope: { team: 'engineering' } },
+    { name: 'gw', sha256: Buffer.from(hashToken('s3cret-gw'), 'hex'), role: 'ingest', scope: undefined },
   ];
 
   it('finds the token a bearer header carries', () => {
@@ -15,6 +16,16 @@ describe('API tokens', () => {
     expect(authenticate(undefined, tokens)).toBeUndefined();
     expect(authenticate('Basic czNjcmV0', tokens)).toBeUndefined();
     expect(authenticate('Bearer nope', tokens)).toBeUndefined();
+  });
+
+  it('lets only ingest tokens push once tokens are configured', () => {
+    const auth: AuthConfig = { tokens, api: 'required', metrics: 'open' };
+    expect(pushRefusal('Bearer s3cret-gw', auth)).toBeUndefined();
+    expect(pushRefusal('Bearer s3cret-admin', auth)).toMatchObject({ status: 403 });
+    expect(pushRefusal('Bearer s3cret-eng', auth)).toMatchObject({ status: 403 });
+    expect(pushRefusal('Bearer nope', auth)).toMatchObject({ status: 401 });
+    expect(pushRefusal(undefined, auth)).toMatchObject({ status: 401 });
+    expect(pushRefusal(undefined, { tokens: [], api: 'open', metrics: 'open' })).toBeUndefined();
   });
 
   it('hashes to lower-case hex SHA-256', () => {

@@ -2,13 +2,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../ledger/queries';
 
 /**
- * API tokens from the config, stored only as SHA-256 hashes (`tokenledger hash-token` prints one). A token
- * is either admin (sees everything) or scoped to a team or a user (sees only those rows, everywhere).
+ * What a token may do: `admin` reads everything (API and /metrics), `scoped` reads the API for its team or
+ * user only, `ingest` only pushes usage (the push endpoints) and reads nothing: a gateway's credential that
+ * leaks shows no one's spend.
  */
+export const TOKEN_ROLES = ['admin', 'scoped', 'ingest'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+/** API tokens from the config, stored only as SHA-256 hashes (`tokenledger hash-token` prints one). */
 export interface ApiToken {
   name: string;
   sha256: Buffer;
-  /** Undefined for admin tokens. */
+  role: TokenRole;
+  /** The team or user a scoped token sees; undefined for the other roles. */
   scope: Scope | undefined;
 }
 
@@ -18,6 +24,22 @@ export interface AuthConfig {
   api: 'required' | 'open';
   /** Whether /metrics needs an admin token (it shows every user's numbers). */
   metrics: 'required' | 'open';
+}
+
+/**
+ * Whether a push may be stored: once any token is configured, only with an ingest token (an admin or
+ * scoped token is for reading). Undefined when it may; otherwise the status and why, for the sender.
+ */
+export function pushRefusal(
+  header: string | undefined,
+  auth: AuthConfig
+): { status: 401 | 403; error: string } | undefined {
+  if (!auth.tokens.length) return undefined;
+  const token = authenticate(header, auth.tokens);
+  if (!token) return { status: 401, error: 'missing or invalid token (send Authorization: Bearer <ingest token>)' };
+  if (token.role !== 'ingest')
+    return { status: 403, error: `a token of role ${token.role} cannot push usage (use a token of role ingest)` };
+  return undefined;
 }
 
 export const OPEN_AUTH: AuthConfig = { tokens: [], api: 'open', metrics: 'open' };

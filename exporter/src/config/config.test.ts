@@ -23,7 +23,7 @@ function configError(text: string): string {
 const BASE = 'prices: prices.yaml\nsources:\n  - { name: gw, paths: gw.log }\n';
 const ROOT_KEYS =
   'auth, batch_lines, budgets, default_tier, enforcement, identities, ledger, ledger_memory_limit, listen, litellm_prices_effective_from, max_line_bytes, metrics, ' +
-  'node, node_env, poll_interval_ms, prices, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
+  'node, node_env, poll_interval_ms, prices, push, rejects_file, retention_months, rotate_wait_ms, sources, time_zone, watch_config';
 const SOURCE_KEYS =
   'fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, start_at, stdin';
 
@@ -116,6 +116,41 @@ describe('source patterns and bounds', () => {
     expect(configError(`${BASE.replace('paths: gw.log', 'paths: gw.log, max_files: 0')}`)).toBe(
       'sources[0].max_files: expected an integer >= 1, got 0'
     );
+  });
+});
+
+describe('push and ingest tokens', () => {
+  const SHA = 'a'.repeat(64);
+  const load = (text: string) => {
+    const file = join(dir, `push${n++}.yaml`);
+    writeFileSync(file, text);
+    return loadConfig(file);
+  };
+
+  it('reads push.max_body_bytes (10 MiB by default) and refuses what is not a size', () => {
+    expect(load(BASE).push).toEqual({ maxBodyBytes: 10 * 1024 * 1024 });
+    expect(load(`${BASE}push:\n  max_body_bytes: 65536\n`).push).toEqual({ maxBodyBytes: 65536 });
+    expect(configError(`${BASE}push:\n  max_body_bytes: 10\n`)).toBe('push.max_body_bytes: expected an integer >= 1024, got 10');
+    expect(configError(`${BASE}push:\n  max_body: 65536\n`)).toBe(
+      'push.max_body: unknown key; expected one of max_body_bytes'
+    );
+  });
+
+  it('takes ingest tokens, which have no team or user and cannot be the only tokens of a required API', () => {
+    const auth = load(
+      `${BASE}auth:\n  tokens:\n    - { name: gw, role: ingest, sha256: ${SHA} }\n    - { name: ops, role: admin, sha256: ${'b'.repeat(64)} }\n`
+    ).auth;
+    expect(auth.tokens.map((t) => [t.name, t.role, t.scope])).toEqual([
+      ['gw', 'ingest', undefined],
+      ['ops', 'admin', undefined],
+    ]);
+    expect(configError(`${BASE}auth:\n  tokens:\n    - { name: gw, role: ingest, team: eng, sha256: ${SHA} }\n`)).toBe(
+      'auth.tokens[0].role: expected ingest without team or user (an ingest token pushes usage and reads nothing), got "ingest"'
+    );
+    expect(configError(`${BASE}auth:\n  tokens:\n    - { name: gw, role: ingest, sha256: ${SHA} }\n`)).toBe(
+      'auth.tokens: expected at least one admin or scoped token when api: required (ingest tokens cannot read; or api: open), got ["ingest"]'
+    );
+    expect(load(`${BASE}auth:\n  api: open\n  tokens:\n    - { name: gw, role: ingest, sha256: ${SHA} }\n`).auth.api).toBe('open');
   });
 });
 

@@ -5,7 +5,7 @@ import { DEFAULT_METRICS_CONFIG, MetricsConfig } from '../metrics/exporterMetric
 import { USAGE_LABELS, UsageLabel } from '../metrics/usageAggregate';
 import { CANONICAL_FIELDS, CanonicalField, compileFieldSpec, FieldSpecInput, Mapping } from '../parse/mapping';
 import { PRESETS } from '../parse/presets';
-import type { ApiToken, AuthConfig } from '../auth/apiTokens';
+import { ApiToken, AuthConfig, TOKEN_ROLES } from '../auth/apiTokens';
 import { BUDGET_SCOPES, Budget, BudgetScope, THRESHOLD_NAMES } from '../budgets/budgets';
 import { isValidTimeZone, PERIODS } from '../budgets/period';
 import { decimalToPico, parseDecimal } from '../pricing/money';
@@ -65,6 +65,13 @@ export interface Config {
   auth: AuthConfig;
   /** Reload prices, identities, budgets and tokens when the config file changes (as on SIGHUP). */
   watchConfig: boolean;
+  /** The push endpoints on `listen` (docs/push.md). */
+  push: PushConfig;
+}
+
+export interface PushConfig {
+  /** Largest push body, as sent and once decompressed: beyond it a push is answered 413. */
+  maxBodyBytes: number;
 }
 
 export const DEFAULTS = {
@@ -75,7 +82,15 @@ export const DEFAULTS = {
   // not through the write-ahead log and again at the checkpoint.
   batchLines: 125000,
   maxLineBytes: 8 * 1024 * 1024,
+  pushMaxBodyBytes: 10 * 1024 * 1024,
 };
+
+function readPush(r: ConfigReader | undefined): PushConfig {
+  if (!r) return { maxBodyBytes: DEFAULTS.pushMaxBodyBytes };
+  const push = { maxBodyBytes: r.integer('max_body_bytes', DEFAULTS.pushMaxBodyBytes, 1024) };
+  r.done();
+  return push;
+}
 
 /** `host:port`, `[v6]:port` or a bare port; `fail` gets what was expected (the caller says what it got). */
 export function parseListen(text: string, fail: (expected: string) => never): { host: string; port: number } {
@@ -261,18 +276,21 @@ function readAuth(r: ConfigReader | undefined): AuthConfig {
     const sha256 = t.requiredString('sha256');
     if (!/^[0-9a-f]{64}$/i.test(sha256))
       t.fail('sha256', "the token's SHA-256 as 64 hex characters (tokenledger hash-token prints it)", sha256);
-    const role = t.oneOf('role', ['admin', 'scoped'], 'scoped');
+    const role = t.oneOf('role', TOKEN_ROLES, 'scoped');
     const team = t.string('team');
     const user = t.string('user');
     if (role === 'admin' && (team || user))
       t.fail('role', 'admin without team or user (an admin sees everything)', role);
+    if (role === 'ingest' && (team || user))
+      t.fail('role', 'ingest without team or user (an ingest token pushes usage and reads nothing)', role);
     if (role === 'scoped' && (team === undefined) === (user === undefined))
       t.fail('team', 'exactly one of team or user for a scoped token (or role: admin)', team ?? user);
     t.done();
     return {
       name,
       sha256: Buffer.from(sha256, 'hex'),
-      scope: role === 'admin' ? undefined : team !== undefined ? { team } : { user: user! },
+      role,
+      scope: role !== 'scoped' ? undefined : team !== undefined ? { team } : { user: user! },
     };
   });
   const auth: AuthConfig = {
@@ -280,10 +298,11 @@ function readAuth(r: ConfigReader | undefined): AuthConfig {
     api: r.oneOf('api', ['required', 'open'], tokens.length ? 'required' : 'open'),
     metrics: r.oneOf('metrics', ['required', 'open'], 'open'),
   };
-  if ((auth.api === 'required' || auth.metrics === 'required') && !tokens.some((t) => !t.scope)) {
+  if ((auth.api === 'required' || auth.metrics === 'required') && !tokens.some((t) => t.role === 'admin')) {
     if (auth.metrics === 'required')
       r.fail('metrics', 'open, or an admin token in tokens (scoped tokens cannot read /metrics)', auth.metrics);
-    if (!tokens.length) r.fail('tokens', 'at least one token when api: required', undefined);
+    if (!tokens.some((t) => t.role === 'scoped'))
+      r.fail('tokens', 'at least one admin or scoped token when api: required (ingest tokens cannot read; or api: open)', tokens.map((t) => t.role));
   }
   r.done();
   return auth;
@@ -351,6 +370,7 @@ export function loadConfig(file: string): Config {
     enforcementGrpcListen: readGrpcListen(enforcement),
     auth: readAuth(r.child('auth')),
     watchConfig: r.boolean('watch_config', true),
+    push: readPush(r.child('push')),
   };
   const budgetKeys = new Set<string>();
   for (const b of config.budgets) {

@@ -107,6 +107,11 @@ export interface BatchResult {
   freshRejects: RejectedLine[];
   /** The ledger's number for the batch: increasing for each node. */
   batch: number;
+  /**
+   * Set when `id` was committed before and this is the answer read back: what that commit stored is already
+   * in the ledger (and, if the process that committed it got its answer, in its metrics and reject file).
+   */
+  replayed?: true;
 }
 
 /** Where one source file has been read to; committed with the rows read from it. */

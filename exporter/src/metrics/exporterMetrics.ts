@@ -28,6 +28,28 @@ export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
 
 const gzipAsync = promisify(gzip);
 
+/**
+ * How a push request ended: `stored` (committed), `replayed` (a retry of a push already committed: answered as
+ * it was, nothing stored again), or why it was refused.
+ */
+export const PUSH_OUTCOMES = [
+  'stored',
+  'replayed',
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'too_large',
+  'unsupported_encoding',
+  'unavailable',
+  'aborted',
+  'error',
+] as const;
+export type PushOutcome = (typeof PUSH_OUTCOMES)[number];
+
+/** What became of a pushed record. */
+export const PUSH_RECORD_RESULTS = ['stored', 'repeat', 'refused', 'skipped'] as const;
+export type PushRecordResult = (typeof PUSH_RECORD_RESULTS)[number];
+
 export interface SourceLag {
   source: string;
   lagSeconds: number;
@@ -60,6 +82,9 @@ export class ExporterMetrics {
   readonly linesSkipped = new Map<string, number>();
   /** Follower decisions about files since this process started, per source. */
   private readonly fileEvents = new Map<string, Map<FollowerEventName, number>>();
+  /** Push requests per endpoint and outcome, and pushed records per endpoint and result, since start. */
+  private readonly pushRequests = new Map<string, Map<PushOutcome, number>>();
+  private readonly pushRecords = new Map<string, Map<PushRecordResult, number>>();
   lastCheckpointMs = 0;
   private readonly usageText: UsageExposition;
 
@@ -138,6 +163,18 @@ export class ExporterMetrics {
           )
       ),
       new SnapshotMetric(
+        'tokenledger_push_requests_total',
+        'Push requests since the exporter started, by endpoint (litellm, kong, envoy, generic, otlp_logs, otlp_traces) and outcome: stored, replayed (a retry of a committed push, nothing stored again), bad_request, unauthorized, forbidden, too_large, unsupported_encoding, unavailable (the ledger could not commit: 503), aborted (the sender left before its body was read), error.',
+        'counter',
+        () => perEndpoint(this.pushRequests, 'outcome', PUSH_OUTCOMES)
+      ),
+      new SnapshotMetric(
+        'tokenledger_push_records_total',
+        'Records received in committed pushes since the exporter started, by endpoint and result: stored, repeat (a request already in the ledger), refused (quarantined like a refused line), skipped.',
+        'counter',
+        () => perEndpoint(this.pushRecords, 'result', PUSH_RECORD_RESULTS)
+      ),
+      new SnapshotMetric(
         'tokenledger_ingest_lag_seconds',
         'How far a source is behind, seconds: the larger of the age of the newest committed record while its files hold unread data, and the time its oldest lines read but not committed yet have waited; 0 when caught up.',
         'gauge',
@@ -158,9 +195,34 @@ export class ExporterMetrics {
     ];
   }
 
+  countPushRequest(endpoint: string, outcome: PushOutcome): void {
+    bumpIn(this.pushRequests, endpoint, outcome, 1);
+  }
+
+  countPushRecords(endpoint: string, result: PushRecordResult, n: number): void {
+    bumpIn(this.pushRecords, endpoint, result, n);
+  }
+
   countFileEvent(source: string, event: FollowerEventName): void {
     let counts = this.fileEvents.get(source);
     if (!counts) this.fileEvents.set(source, (counts = new Map<FollowerEventName, number>()));
     counts.set(event, (counts.get(event) ?? 0) + 1);
   }
+}
+
+function bumpIn<K>(counts: Map<string, Map<K, number>>, endpoint: string, key: K, n: number): void {
+  let byKey = counts.get(endpoint);
+  if (!byKey) counts.set(endpoint, (byKey = new Map<K, number>()));
+  byKey.set(key, (byKey.get(key) ?? 0) + n);
+}
+
+/** Every value of `label` for each endpoint seen (0 when it never happened), so a rate starts from 0. */
+function perEndpoint<K extends string>(
+  counts: Map<string, Map<K, number>>,
+  label: string,
+  values: readonly K[]
+): { labels: Record<string, string>; value: number }[] {
+  return [...counts].flatMap(([endpoint, byKey]) =>
+    values.map((v) => ({ labels: { endpoint, [label]: v }, value: byKey.get(v) ?? 0 }))
+  );
 }

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckDbRows } from '../../test/duckdbFile';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
+import { Ledger, LedgerError, RejectedLine } from '../ledger/ledger';
 import { DEFAULT_METRICS_CONFIG, ExporterMetrics } from '../metrics/exporterMetrics';
 import { UsageAggregate } from '../metrics/usageAggregate';
 import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
 import { IdentityMap } from '../pricing/identityMap';
 import { PriceBook } from '../pricing/priceBook';
 import { Pricer } from '../pricing/pricer';
-import { Pipeline } from './pipeline';
+import { Pipeline, Push } from './pipeline';
+import type { SourceContext } from './sourceContext';
 
 // The metrics add what the ledger summed of each batch's new rows: after any mix of new rows, repeats within
 // a batch and rows stored already, they must equal the ledger's own totals.
@@ -248,6 +250,98 @@ describe('Pipeline metrics', () => {
       expect([...restarted.linesSkipped]).toEqual([['stdout', 4]]);
       const exposition = Buffer.concat(await restarted.exposition()).toString();
       expect(exposition).toContain('tokenledger_lines_skipped_total{source="stdout"} 4\n');
+    } finally {
+      await pipeline.close();
+      await ledger.close();
+    }
+  });
+});
+
+describe('Pipeline.commitPush', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tl-pipeline-push-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const source: SourceContext = {
+    name: 'push:litellm',
+    parser: { format: 'litellm', mappings: {} },
+    keyNamespace: undefined,
+    otherLines: 'reject',
+  };
+  const pushOf = (id: string): Push => ({
+    id,
+    path: id,
+    texts: [line('r1', 'ann', 'm1', 1), '{"id":"bad","model":"m1"}', line('r2', 'bob', 'm1', 1)].map((text, i) => ({
+      text,
+      line: i + 1,
+      startOffset: i * 100,
+      endOffset: i * 100 + 99,
+      tooLong: false,
+    })),
+  });
+
+  /** A pipeline on `ledger`, with its metrics and what it handed to the reject file. */
+  const pipelineOn = (ledger: Ledger) => {
+    const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
+    const quarantined: RejectedLine[] = [];
+    const pipeline = new Pipeline({
+      ledger,
+      pricer: () => new Pricer(bookAt('v1', 1000n)),
+      identities: () => new IdentityMap([], 'standard'),
+      metrics,
+      batchLines: 1000,
+      onRejects: (r) => quarantined.push(...r),
+    });
+    const requests = () => [...metrics.usage.cells.values()].reduce((n, c) => n + c.requests, 0);
+    return { pipeline, metrics, quarantined, requests };
+  };
+
+  it('stores a push as one batch and counts it once: the ledger replaying it adds nothing more', async () => {
+    const ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
+    const { pipeline, metrics, quarantined, requests } = pipelineOn(ledger);
+    try {
+      const first = await pipeline.commitPush(source, pushOf('push:a'));
+      expect(first).toMatchObject({ received: 3, stored: 2, repeats: 0, skipped: 0, replayed: false });
+      expect(first.refused.map((r) => [r.path, r.line, r.reason])).toEqual([['push:a', 2, 'missing_field']]);
+      const again = await pipeline.commitPush(source, pushOf('push:a'));
+      expect(again).toEqual({ ...first, replayed: true });
+      expect(requests()).toBe(2);
+      expect([...metrics.linesRead]).toEqual([['push:litellm', 3]]);
+      expect(quarantined.map((r) => r.line)).toEqual([2]);
+    } finally {
+      await pipeline.close();
+      await ledger.close();
+    }
+  });
+
+  it('counts a push whose commit was stored but answered with an error when its retry is replayed', async () => {
+    const ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
+    let loseAnswer = true;
+    // The real ledger; only the first commit's answer is lost on the way back (a connection cut after COMMIT).
+    const answerLost = new Proxy(ledger, {
+      get(target, prop) {
+        if (prop === 'commitBatch')
+          return async (...args: Parameters<Ledger['commitBatch']>) => {
+            const result = await target.commitBatch(...args);
+            if (loseAnswer) {
+              loseAnswer = false;
+              throw new LedgerError('connection lost after the commit');
+            }
+            return result;
+          };
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const { pipeline, metrics, quarantined, requests } = pipelineOn(answerLost);
+    try {
+      await expect(pipeline.commitPush(source, pushOf('push:b'))).rejects.toThrow('connection lost after the commit');
+      expect(requests()).toBe(0);
+      const retry = await pipeline.commitPush(source, pushOf('push:b'));
+      expect(retry).toMatchObject({ stored: 2, replayed: true });
+      expect(requests()).toBe(2);
+      expect([...metrics.linesRead]).toEqual([['push:litellm', 3]]);
+      expect(quarantined.map((r) => r.line)).toEqual([2]);
     } finally {
       await pipeline.close();
       await ledger.close();

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CounterDelta, Ledger, ReadPosition, RejectedLine } from '../ledger/ledger';
-import type { MetricTotals } from '../ledger/metricTotals';
+import type { BatchResult, CounterDelta, Ledger, ReadPosition, RejectedLine } from '../ledger/ledger';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import type { IdentityMap } from '../pricing/identityMap';
 import type { Pricer } from '../pricing/pricer';
 import type { SourceRead } from '../sources/types';
 import type { Logger } from '../log';
-import { BatchPart, joinParts, parsingSource, PartResult } from './batchPart';
+import type { FramedText } from '../parse/framer';
+import { BatchPart, joinParts, parsingSource, ParsingSource, PartResult } from './batchPart';
 import { ParseThread } from './parseThread';
 import type { SourceContext } from './sourceContext';
 
@@ -39,8 +39,8 @@ interface Batch {
   firstReadMs: Map<string, number>;
 }
 
-const newBatch = (ledger: Ledger): Batch => ({
-  id: randomUUID(),
+const newBatch = (ledger: Ledger, id: string = randomUUID()): Batch => ({
+  id,
   local: new BatchPart(ledger.rowFormat),
   threaded: false,
   positions: new Map(),
@@ -72,6 +72,28 @@ export interface PipelineOptions {
   retry?: { onFailing: (e: Error) => void; onRecovered: (failedForMs: number) => void };
 }
 
+/** One push (an HTTP body's texts, of one source) to commit as a batch of its own. */
+export interface Push {
+  /** Its batch id, the same for every retry of the push (derived from its idempotency key). */
+  id: string;
+  /** What its rejects name as their file: unique per push, so that a retry's rejects are not quarantined twice. */
+  path: string;
+  texts: FramedText[];
+}
+
+/** What a committed push stored; `replayed` when it had been committed before (see Pipeline.commitPush). */
+export interface PushCommit {
+  received: number;
+  stored: number;
+  repeats: number;
+  skipped: number;
+  refused: RejectedLine[];
+  replayed: boolean;
+}
+
+/** Push batch ids whose commit failed, kept to tell whether a later replay of one was ever counted here. */
+const MAX_UNANSWERED_PUSHES = 10_000;
+
 /** Backoff between attempts to commit a batch: doubling from the first to the longest. */
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 10_000;
@@ -87,6 +109,12 @@ export class Pipeline {
   private batch: Batch;
   private readonly thread: ParseThread;
   private inflight: Promise<void> = Promise.resolve();
+  /** The ledger commit under way, file batch or push: commits go one at a time, in the order they were asked. */
+  private storing: Promise<unknown> = Promise.resolve();
+  /** Each push source's parser, built once. */
+  private readonly pushSources = new WeakMap<SourceContext, ParsingSource>();
+  /** Pushes whose commit failed in this process: if the ledger stored one after all, its replay is counted here. */
+  private readonly unansweredPushes = new Set<string>();
   /** The batch being committed, until its commit succeeds. */
   private committing: Batch | undefined;
   /** Set by stopRetrying: a failing commit gives up at its next attempt. */
@@ -142,8 +170,7 @@ export class Pipeline {
     this.inflight = threadPart
       .then(async (part) => {
         const all = joinParts(b.local.done(), part);
-        for (const r of all.rejects) bump(b.linesRejected, r.reason, 1);
-        for (const [source, n] of all.skipped) bump(b.linesSkipped, source, n);
+        countOutcomes(b, all);
         await this.store(b, all);
       })
       .catch((e: Error) => {
@@ -158,20 +185,14 @@ export class Pipeline {
     for (;;) {
       const startMs = Date.now();
       try {
-        const { inserted, added, freshRejects, batch } = await this.o.ledger.commitBatch({
-          id: b.id,
-          rows: all.rows,
-          rejects: all.rejects,
-          positions: [...b.positions.values()],
-          counters: counterDeltas(b),
-        });
+        const result = await this.commitOnce(b, all);
         this.committing = undefined;
         if (failingSinceMs !== undefined) this.o.retry!.onRecovered(Date.now() - failingSinceMs);
-        this.applyCommitted(b, all, inserted, added, freshRejects, batch);
+        this.applyCommitted(b, all, result);
         if (b.firstReadMs.size) {
           const waitedMs = Date.now() - Math.min(...b.firstReadMs.values());
           this.o.log?.debug(
-            `committed batch ${batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`
+            `committed batch ${result.batch} in ${Date.now() - startMs} ms: ${b.lines} line(s) read, ${result.inserted} new record(s), ${all.rejects.length} rejected; its first lines waited ${waitedMs} ms`
           );
         }
         return;
@@ -193,6 +214,65 @@ export class Pipeline {
         delayMs = Math.min(delayMs * 2, LONGEST_RETRY_MS);
       }
     }
+  }
+
+  /** One attempt to commit a batch, after the commit under way (a file batch's or a push's). */
+  private commitOnce(b: Batch, all: PartResult): Promise<BatchResult> {
+    const attempt = this.storing.then(() =>
+      this.o.ledger.commitBatch({
+        id: b.id,
+        rows: all.rows,
+        rejects: all.rejects,
+        positions: [...b.positions.values()],
+        counters: counterDeltas(b),
+      })
+    );
+    this.storing = attempt.catch(() => undefined);
+    return attempt;
+  }
+
+  /**
+   * Parses, prices and commits one push as a batch of its own, between the file batches' commits (which go on
+   * meanwhile), and resolves once it is stored: its records, rejects and counters in one transaction, never
+   * half. A failed commit is not retried here: the error (a LedgerError) goes to the pusher, who tries again.
+   *
+   * A push whose batch id the ledger committed last is answered as that commit was (commitBatch): what it
+   * stored is counted (metrics, reject file) only if this process never counted it, i.e. its first commit here
+   * failed after all; a commit by an earlier process was counted by the metrics' seeding and the reject file's
+   * recovery at start.
+   */
+  async commitPush(source: SourceContext, push: Push): Promise<PushCommit> {
+    const b = newBatch(this.o.ledger, push.id);
+    let parsing = this.pushSources.get(source);
+    if (!parsing) this.pushSources.set(source, (parsing = parsingSource(source)));
+    const part = new BatchPart(this.o.ledger.rowFormat);
+    part.add(parsing, push.path, push.texts, 0, { pricer: this.o.pricer(), identities: this.o.identities() });
+    const all = part.done();
+    b.lines = push.texts.length;
+    if (b.lines) bump(b.linesRead, source.name, b.lines);
+    countOutcomes(b, all);
+    let result: BatchResult;
+    try {
+      result = await this.commitOnce(b, all);
+    } catch (e) {
+      if (this.unansweredPushes.size >= MAX_UNANSWERED_PUSHES)
+        this.unansweredPushes.delete(this.unansweredPushes.values().next().value!);
+      this.unansweredPushes.add(push.id);
+      throw e;
+    }
+    const countedBefore = result.replayed && !this.unansweredPushes.has(push.id);
+    this.unansweredPushes.delete(push.id);
+    if (!countedBefore) this.applyCommitted(b, all, result);
+    let skipped = 0;
+    for (const n of all.skipped.values()) skipped += n;
+    return {
+      received: push.texts.length,
+      stored: result.inserted,
+      repeats: all.rows.rows - result.inserted,
+      skipped,
+      refused: all.rejects,
+      replayed: result.replayed === true,
+    };
   }
 
   /** A commit being retried fails at its next attempt (on stop: what was not committed is read again next time). */
@@ -222,18 +302,12 @@ export class Pipeline {
   /** Stops the parse worker. Commit first (`flush`): what is not committed is read again on the next run. */
   async close(): Promise<void> {
     await this.inflight;
+    await this.storing;
     await this.thread.close();
   }
 
-  /** `added`: what the batch's new rows add to the metrics (see BatchResult). */
-  private applyCommitted(
-    b: Batch,
-    all: PartResult,
-    inserted: number,
-    added: MetricTotals,
-    freshRejects: RejectedLine[],
-    batch: number
-  ): void {
+  /** What a committed batch adds to the stats and metrics; its new rejects go to `onRejects`. */
+  private applyCommitted(b: Batch, all: PartResult, { inserted, added, freshRejects, batch }: BatchResult): void {
     const s = this.stats;
     s.linesRead += b.lines;
     s.recordsStored += inserted;
@@ -253,6 +327,12 @@ export class Pipeline {
     }
     if (freshRejects.length) this.o.onRejects(freshRejects, batch);
   }
+}
+
+/** A batch's rejects per reason and skipped lines per source, for its self-counters. */
+function countOutcomes(b: Batch, all: PartResult): void {
+  for (const r of all.rejects) bump(b.linesRejected, r.reason, 1);
+  for (const [source, n] of all.skipped) bump(b.linesSkipped, source, n);
 }
 
 function counterDeltas(b: Batch): CounterDelta[] {

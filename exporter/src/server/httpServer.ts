@@ -41,20 +41,30 @@ export interface Health {
   notReadyReason(): string | undefined;
 }
 
-/** /metrics (behind an admin token when configured), /healthz and /readyz (never), and the chargeback API. */
-export function createApp(metrics: ExporterMetrics, health: Health, api: Router, auth: () => AuthConfig): Express {
+/**
+ * /metrics (behind an admin token when configured), /healthz and /readyz (never), the chargeback API, and the
+ * push endpoints (`push`: their paths are their own, behind ingest tokens).
+ */
+export function createApp(
+  metrics: ExporterMetrics,
+  health: Health,
+  api: Router,
+  auth: () => AuthConfig,
+  push?: Router
+): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (push) app.use(push);
   app.use('/api/v1', admission(new Semaphore(API_CONCURRENCY, API_MAX_QUEUED)), api);
   app.get('/metrics', async (req, res, next) => {
     const a = auth();
     if (a.metrics === 'required') {
       const token = authenticate(req.headers.authorization, a.tokens);
-      if (!token || token.scope) {
+      if (token?.role !== 'admin') {
         res.setHeader('WWW-Authenticate', 'Bearer realm="tokenledger"');
         res.status(token ? 403 : 401).json({
           error: token
-            ? 'a scoped token cannot read /metrics (it shows every user)'
+            ? `a token of role ${token.role} cannot read /metrics (it shows every user)`
             : 'missing or invalid token (send Authorization: Bearer <admin token>)',
         });
         return;

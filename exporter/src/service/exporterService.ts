@@ -19,6 +19,7 @@ import { chargebackApi } from '../api/router';
 import type { AuthConfig } from '../auth/apiTokens';
 import { BudgetTracker } from '../budgets/budgetTracker';
 import { createApp, listen } from '../server/httpServer';
+import { PushIngest } from './pushIngest';
 import { FileFollower } from '../sources/fileFollower';
 import { describeEvent } from '../sources/followerEvents';
 import { patternProblems } from '../sources/glob';
@@ -127,8 +128,18 @@ export class ExporterService {
       await service.applyRetention();
       await service.startSources();
       const api = chargebackApi({ ledger, budgets: service.budgets, auth: () => service.auth, log });
+      const push = new PushIngest({
+        pipeline: service.pipeline,
+        metrics: service.metrics,
+        log,
+        auth: () => service.auth,
+        push: config.push,
+        sources: config.sources,
+        maxRecordBytes: config.maxLineBytes,
+        unavailable: () => (service.stopping ? 'the exporter is shutting down' : undefined),
+      });
       service.server = await listen(
-        createApp(service.metrics, service, api, () => service.auth),
+        createApp(service.metrics, service, api, () => service.auth, push.router()),
         config.listen.host,
         config.listen.port
       );

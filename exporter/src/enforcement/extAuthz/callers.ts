@@ -19,9 +19,9 @@ export const TOKEN_CONTEXT_EXTENSION = 'tokenledger_token';
 
 /**
  * The token model of the doors, the push endpoints' (the other doors a gateway calls): open while no token is
- * configured; once any is, a caller needs one that may see every subject's budget (admin), since a decision tells
- * how much of any budget is left; a token scoped to a team or user may not ask. `auth.api: open` does not open the
- * doors: it is about reading the API. `presented` is an `Authorization`-style value.
+ * configured; once any is, a caller needs an ingest token (the gateway's) or an admin token. A token scoped to a
+ * team or user may not ask: a decision tells how much of any subject's budget is left. `auth.api: open` does not
+ * open the doors: it is about reading the API. `presented` is an `Authorization`-style value.
  */
 export function checkCaller(auth: AuthConfig, presented: string | undefined): CallerVerdict {
   if (!auth.tokens.length) return { allowed: true };
@@ -32,7 +32,7 @@ export function checkCaller(auth: AuthConfig, presented: string | undefined): Ca
       status: 401,
       message: 'missing or invalid TokenLedger token (see docs/enforcement-envoy.md, "Who may ask")',
     };
-  if (token.scope)
+  if (token.role === 'scoped')
     return { allowed: false, status: 403, message: 'a token scoped to a team or user cannot ask for decisions' };
   return { allowed: true };
 }

@@ -21,8 +21,8 @@ const TOKENS: AuthConfig = {
   api: 'required',
   metrics: 'open',
   tokens: [
-    { name: 'envoy', sha256: Buffer.from(hashToken('envoy-secret'), 'hex'), scope: undefined },
-    { name: 'team-ml', sha256: Buffer.from(hashToken('ml-secret'), 'hex'), scope: { team: 'ml' } },
+    { name: 'envoy', sha256: Buffer.from(hashToken('envoy-secret'), 'hex'), role: 'ingest', scope: undefined },
+    { name: 'team-ml', sha256: Buffer.from(hashToken('ml-secret'), 'hex'), role: 'scoped', scope: { team: 'ml' } },
   ],
 };
 

@@ -11,8 +11,8 @@ const TOKENS: AuthConfig = {
   api: 'required',
   metrics: 'open',
   tokens: [
-    { name: 'envoy', sha256: Buffer.from(hashToken('envoy-secret'), 'hex'), scope: undefined },
-    { name: 'alice', sha256: Buffer.from(hashToken('alice-secret'), 'hex'), scope: { user: 'alice' } },
+    { name: 'envoy', sha256: Buffer.from(hashToken('envoy-secret'), 'hex'), role: 'ingest', scope: undefined },
+    { name: 'alice', sha256: Buffer.from(hashToken('alice-secret'), 'hex'), role: 'scoped', scope: { user: 'alice' } },
   ],
 };
 

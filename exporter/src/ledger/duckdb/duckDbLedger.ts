@@ -376,6 +376,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
       added,
       freshRejects: rejects.length ? await this.landedRejects(db, rejects, batch) : [],
       batch,
+      replayed: true,
     };
   }
 

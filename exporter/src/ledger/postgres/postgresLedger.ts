@@ -318,7 +318,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       ]);
       freshRejects = rejectsAmong(b.rejects, stored.rows as Record<string, unknown>[]);
     }
-    return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch };
+    return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch, replayed: true };
   }
 
   /** Stores the rejects that are new; returns them (a line re-read after a crash is not quarantined twice). */
