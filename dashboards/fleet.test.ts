@@ -20,9 +20,15 @@ const DEDUPLICATED = `max without (${REPLICA_LABELS.join(', ')}) (`;
 
 const budgets = dashboardByUid('tokenledger-budgets');
 const overview = dashboardByUid('tokenledger-overview');
-const budgetQueries = panelQueries(budgets)
-  .filter((q) => typeof q.target.expr === 'string')
-  .map((q) => ({ name: `"${q.panel.title}" ${q.target.refId}`, expr: q.target.expr as string }));
+const queriesOf = (enforcement: boolean) =>
+  panelQueries(budgets)
+    .filter((q) => typeof q.target.expr === 'string')
+    .filter((q) => (q.target.expr as string).includes('tokenledger_enforcement_') === enforcement)
+    .map((q) => ({ name: `"${q.panel.title}" ${q.target.refId}`, expr: q.target.expr as string }));
+/** Queries of the budget gauges, which every replica exports alike (read from the shared ledger). */
+const budgetQueries = queriesOf(false);
+/** Queries of the enforcement metrics, which each replica counts for its own decisions: summed, not deduplicated. */
+const enforcementQueries = queriesOf(true);
 
 let stack: DemoStack;
 let at: number;
@@ -63,6 +69,19 @@ describe('budgets dashboard with three replicas', () => {
       const result = await stack.prometheus.query(substitute(expr, budgets, selection, ONE), at);
       expect(result.length).toBeGreaterThan(0);
       const keys = result.map((s) => ['scope', 'subject', 'period', 'severity'].map((l) => s.metric[l]).join(' '));
+      expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+      const replicaLabels = result.flatMap((s) => REPLICA_LABELS.filter((l) => s.metric[l] !== undefined));
+      expect(replicaLabels).toEqual([]);
+    }
+  );
+
+  it.each(SELECTIONS.flatMap((selection) => enforcementQueries.map((q) => ({ ...q, selection }))))(
+    '$name [$selection] sums the replicas: each budget (and decision) once, without replica labels',
+    async ({ expr, selection }) => {
+      expect(expr).toMatch(/^sum by \(/);
+      const result = await stack.prometheus.query(substitute(expr, budgets, selection, ONE), at);
+      expect(result.length).toBeGreaterThan(0);
+      const keys = result.map((s) => ['decision', 'scope', 'subject', 'period'].map((l) => s.metric[l]).join(' '));
       expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
       const replicaLabels = result.flatMap((s) => REPLICA_LABELS.filter((l) => s.metric[l] !== undefined));
       expect(replicaLabels).toEqual([]);

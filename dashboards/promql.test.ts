@@ -60,9 +60,14 @@ const BUDGET_FILTERS = [
 ];
 const budgets = dashboards.find((d) => d.uid === 'tokenledger-budgets')!;
 const overview = dashboards.find((d) => d.uid === 'tokenledger-overview')!;
-const budgetQueries = panelQueries(budgets)
-  .filter((q) => typeof q.target.expr === 'string')
-  .map((q) => ({ name: `"${q.panel.title}" ${q.target.refId}`, expr: q.target.expr as string }));
+const queriesOf = (enforcement: boolean) =>
+  panelQueries(budgets)
+    .filter((q) => typeof q.target.expr === 'string')
+    .filter((q) => (q.target.expr as string).includes('tokenledger_enforcement_') === enforcement)
+    .map((q) => ({ name: `"${q.panel.title}" ${q.target.refId}`, expr: q.target.expr as string }));
+/** Queries of every budget; the enforcement panels show only budgets that enforce (the demo's API key budget). */
+const budgetQueries = queriesOf(false);
+const enforcementQueries = queriesOf(true);
 /** Every variable of a dashboard All, but `name` set to `regex`. */
 const allBut = (d: Dashboard, name: string, regex: string) =>
   Object.fromEntries(
@@ -137,6 +142,19 @@ describe('budget filters and the budget subject link, on the demo budgets (one o
       expect([...new Set(filtered)].sort()).toEqual([...new Set(all)].filter((x) => x !== scope).sort());
     }
   );
+
+  it.each(
+    BUDGET_FILTERS.filter((f) => ['user', 'apiKey'].includes(f.scope)).flatMap((f) =>
+      enforcementQueries.map((q) => ({ ...f, ...q }))
+    )
+  )('$name shows the enforced $scope budget, hidden when $variable names nobody', async ({ variable: name, scope, expr }) => {
+    const scopes = async (vars?: Record<string, string>) =>
+      (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE, vars), at)).map((s) => s.metric['scope']);
+    expect(await scopes()).toContain(scope);
+    const filtered = await scopes(allBut(budgets, name, escapeRegexValue('nobody@nowhere')));
+    expect(filtered).not.toContain(scope);
+    expect(filtered.length).toBeGreaterThan(0);
+  });
 
   it.each(BUDGET_FILTERS)(
     '$variable set to the subject of the $scope budget keeps it',

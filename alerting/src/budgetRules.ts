@@ -55,6 +55,24 @@ function thresholdAlert(severity: Severity): AlertSpec {
   };
 }
 
+/** Requests an enforcing budget refused (429, or 503 when failing closed) over the last 5 minutes, all replicas summed. */
+const BLOCKED_5M = 'sum by (job, scope, subject, period) (increase(tokenledger_enforcement_decisions_total{decision="block"}[5m]))';
+
+/**
+ * A budget with `enforce: block` has started refusing requests (docs/enforcement.md). Each replica counts its
+ * own decisions, so they are summed, not deduplicated. No `for:`: the first refused request is the news.
+ */
+const BLOCKING_ALERT: AlertSpec = {
+  alert: 'TokenLedgerBudgetBlocking',
+  expr: `${BLOCKED_5M} > 0`,
+  severity: 'critical',
+  component: 'budget',
+  identity: BUDGET,
+  dashboardLink: true,
+  summary: (t) =>
+    `${budgetName(t)} is refusing requests: ${t.value('count')} blocked in the last 5 minutes ($${t.sample('usd', SPENT)} spent of $${t.sample('usd', LIMIT)}).`,
+};
+
 export const BUDGET_GROUP: RuleGroupSpec = {
   name: 'tokenledger-budgets',
   recording: [
@@ -93,6 +111,7 @@ export const BUDGET_GROUP: RuleGroupSpec = {
     },
   ],
   alerts: [
+    BLOCKING_ALERT,
     thresholdAlert('warning'),
     thresholdAlert('critical'),
     thresholdAlert('exceeded'),

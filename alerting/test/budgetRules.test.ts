@@ -345,3 +345,71 @@ describe('the rule tests can fail', () => {
     expect(r.output).toContain('TokenLedgerBudgetWarning');
   });
 });
+
+describe('budget blocking alert', () => {
+  /** A replica's counter of enforcement decisions for one budget. */
+  const decisions = (b: BudgetLabels, decision: string, instance: string, values: string): InputSeries => ({
+    series: series('tokenledger_enforcement_decisions_total', { ...target, instance, decision, ...b }),
+    values,
+  });
+
+  it('fires at the first refused request, summing the replicas, and not for allow or warn decisions', () => {
+    const warnOnly: BudgetLabels = { ...TEAM, subject: 'research' };
+    expectPasses({
+      interval: '1m',
+      input_series: [
+        ...budgetSeries(TEAM, { limit: '100x20', spent: '101x20' }),
+        ...budgetSeries(warnOnly, { limit: '100x20', spent: '150x20' }),
+        // Two replicas: each refuses requests from minute 3 on; one of them restarts (its counter resets).
+        decisions(TEAM, 'block', 'exporter-a:9464', '0 0 0 2 4 6 8 10 0 2 4 6 8 10 12 14 16 18 20 22 24'),
+        decisions(TEAM, 'block', 'exporter-b:9464', '0 0 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18'),
+        decisions(TEAM, 'allow', 'exporter-a:9464', '0+10x20'),
+        decisions(warnOnly, 'warn', 'exporter-a:9464', '0+10x20'),
+        decisions(warnOnly, 'block', 'exporter-a:9464', '0x20'),
+      ],
+      alert_rule_test: [
+        { eval_time: '2m', alertname: 'TokenLedgerBudgetBlocking', exp_alerts: [] },
+        {
+          eval_time: '10m',
+          alertname: 'TokenLedgerBudgetBlocking',
+          exp_alerts: [
+            budgetAlert(
+              'TokenLedgerBudgetBlocking',
+              'critical',
+              TEAM,
+              // increase() over (5m, 10m]: replica a 8 10 0 2 4 is 6 over 4 minutes (the reset counts from 0),
+              // b 4..8 is 4; both extrapolated to the 5-minute window, 7.5 + 5 = 12.5, printed rounded
+              'team engineering (monthly budget) is refusing requests: 13 blocked in the last 5 minutes ($101.00 spent of $100.00).'
+            ),
+          ],
+        },
+      ],
+    });
+  });
+
+  it('resolves once a budget has refused nothing for 5 minutes', () => {
+    expectPasses({
+      interval: '1m',
+      input_series: [
+        ...budgetSeries(TEAM, { limit: '100x20', spent: '50x20' }),
+        decisions(TEAM, 'block', 'exporter-a:9464', '0 1 2 3 3x16'),
+      ],
+      alert_rule_test: [
+        {
+          eval_time: '3m',
+          alertname: 'TokenLedgerBudgetBlocking',
+          exp_alerts: [
+            budgetAlert(
+              'TokenLedgerBudgetBlocking',
+              'critical',
+              TEAM,
+              // a counter that starts at 0 is not extrapolated below its first sample: 0 to 3 is 3
+              'team engineering (monthly budget) is refusing requests: 3 blocked in the last 5 minutes ($50.00 spent of $100.00).'
+            ),
+          ],
+        },
+        { eval_time: '12m', alertname: 'TokenLedgerBudgetBlocking', exp_alerts: [] },
+      ],
+    });
+  });
+});

@@ -72,21 +72,29 @@ export function freshLines(atMs: number): string[] {
 
 /**
  * A budget of the one scope the example config has none of, so every scope's budget is on the test Prometheus:
- * the FRESH requests' API key, monthly.
+ * the FRESH requests' API key, monthly. It warns (enforce: warn), as does FRESH's user budget, so the enforcement
+ * panels have budgets to show.
  */
-export const API_KEY_BUDGET = { scope: 'apiKey', subject: FRESH.api_key, period: 'monthly', limit_usd: 100 } as const;
+export const API_KEY_BUDGET = {
+  scope: 'apiKey',
+  subject: FRESH.api_key,
+  period: 'monthly',
+  limit_usd: 100,
+  enforce: 'warn',
+} as const;
 
 /** Where the demo copy's LiteLLM log is, for appending. */
 export const demoLog = (dir: string) => join(dir, 'logs/litellm/litellm-spend.jsonl');
 
 /**
  * Writes the demo config for a temporary copy of examples/ (same sources, identities and budgets) plus `extra`
- * and `budgets` (added to the example's).
+ * and `budgets` (added to the example's); the example's budgets of the `warned` subjects get `enforce: warn`.
  */
 export function writeDemoConfig(
   dir: string,
   extra: Record<string, unknown> = {},
-  budgets: ReadonlyArray<Record<string, unknown>> = []
+  budgets: ReadonlyArray<Record<string, unknown>> = [],
+  warned: readonly string[] = []
 ): string {
   cpSync(join(EXAMPLES, 'logs'), join(dir, 'logs'), { recursive: true });
   const config = parse(readFileSync(join(EXAMPLES, 'tokenledger.yaml'), 'utf8')) as Record<string, unknown>;
@@ -98,7 +106,11 @@ export function writeDemoConfig(
     poll_interval_ms: 100,
     ...extra,
   });
-  config['budgets'] = [...((config['budgets'] as unknown[] | undefined) ?? []), ...budgets];
+  const example = (config['budgets'] as Record<string, unknown>[] | undefined) ?? [];
+  config['budgets'] = [
+    ...example.map((b) => (warned.includes(b['subject'] as string) ? { ...b, enforce: 'warn' } : b)),
+    ...budgets,
+  ];
   const path = join(dir, 'tokenledger.yaml');
   writeFileSync(path, stringify(config));
   return path;
@@ -126,7 +138,7 @@ export class DemoStack {
       for (let i = 0; i < replicas; i++) {
         const dir = tempDir('tl-dashboards-');
         dirs.push(dir);
-        serves.push(await ServeProcess.start(writeDemoConfig(dir, {}, [API_KEY_BUDGET])));
+        serves.push(await ServeProcess.start(writeDemoConfig(dir, {}, [API_KEY_BUDGET], [FRESH.user])));
       }
       for (const serve of serves)
         await waitFor(
@@ -154,6 +166,16 @@ export class DemoStack {
     let expected = 0;
     const lines = [...freshLines(Date.now()), '{"this line is not": json'];
     for (const [i, serve] of this.serves.entries()) {
+      // A gateway's pre-request checks of FRESH requests, one by key and one by user: a decision and an open
+      // reservation for each of the two enforced (warning) budgets.
+      for (const headers of [{ 'x-api-key-alias': FRESH.api_key }, { 'x-user-id': FRESH.user }]) {
+        const checked = await fetch(`${serve.baseUrl}/api/v1/check`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ headers, body: { model: FRESH.model } }),
+        });
+        if (!checked.ok) throw new Error(`POST /api/v1/check answered ${checked.status}: ${await checked.text()}`);
+      }
       expected += (await serve.metricSum('tokenledger_lines_read_total')) + lines.length;
       appendFileSync(demoLog(this.dirs[i]!), `${lines.join('\n')}\n`);
     }

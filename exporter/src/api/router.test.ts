@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthConfig, hashToken, OPEN_AUTH } from '../auth/apiTokens';
-import type { Budget } from '../budgets/budgets';
+import { Budget, NOT_ENFORCED } from '../budgets/budgets';
 import { BudgetTracker } from '../budgets/budgetTracker';
 import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
@@ -160,6 +160,7 @@ const budget = (scope: Budget['scope'], subject: string, limitUsd: bigint): Budg
   period: 'daily',
   limitPusd: limitUsd * USD,
   thresholds: { warning: parseDecimal('0.8'), critical: parseDecimal('0.95'), exceeded: parseDecimal('1') },
+  ...NOT_ENFORCED,
 });
 
 describe('chargeback API', () => {

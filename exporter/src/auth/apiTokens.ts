@@ -27,20 +27,37 @@ export interface AuthConfig {
 }
 
 /**
- * Whether a push may be stored: once any token is configured, only with an ingest token (an admin or
- * scoped token is for reading). Undefined when it may; otherwise the status and why, for the sender.
+ * Whether a caller may do what only some roles may (an undefined answer: it may); otherwise the status and why,
+ * for the caller. With no token configured everything is open, as the API is.
  */
-export function pushRefusal(
+function roleRefusal(
   header: string | undefined,
-  auth: AuthConfig
+  auth: AuthConfig,
+  roles: readonly TokenRole[],
+  action: string
 ): { status: 401 | 403; error: string } | undefined {
   if (!auth.tokens.length) return undefined;
   const token = authenticate(header, auth.tokens);
-  if (!token) return { status: 401, error: 'missing or invalid token (send Authorization: Bearer <ingest token>)' };
-  if (token.role !== 'ingest')
-    return { status: 403, error: `a token of role ${token.role} cannot push usage (use a token of role ingest)` };
+  if (!token)
+    return {
+      status: 401,
+      error: `missing or invalid token (send Authorization: Bearer <${roles.join(' or ')} token>)`,
+    };
+  if (!roles.includes(token.role))
+    return {
+      status: 403,
+      error: `a token of role ${token.role} cannot ${action} (use a token of role ${roles.join(' or ')})`,
+    };
   return undefined;
 }
+
+/** A push is stored only with an ingest token once tokens are configured (admin and scoped tokens are for reading). */
+export const pushRefusal = (header: string | undefined, auth: AuthConfig) =>
+  roleRefusal(header, auth, ['ingest'], 'push usage');
+
+/** The enforcement doors answer gateways (ingest tokens) and operators (admin tokens), never a scoped reader. */
+export const decisionRefusal = (header: string | undefined, auth: AuthConfig) =>
+  roleRefusal(header, auth, ['ingest', 'admin'], 'ask for enforcement decisions');
 
 export const OPEN_AUTH: AuthConfig = { tokens: [], api: 'open', metrics: 'open' };
 

@@ -7,7 +7,7 @@ import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import { parseDecimal } from '../pricing/money';
 import type { PricedRecord } from '../types';
-import type { Budget } from './budgets';
+import { Budget, NOT_ENFORCED } from './budgets';
 import { BudgetTracker } from './budgetTracker';
 
 // The tracker over a real ledger: what it caches, what a reload changes, and the gauges it gives Prometheus.
@@ -22,6 +22,7 @@ const teamBudget = (team: string, limitPusd: bigint): Budget => ({
   period: 'daily',
   limitPusd,
   thresholds: { warning: parseDecimal('0.8'), critical: parseDecimal('0.95'), exceeded: parseDecimal('1') },
+  ...NOT_ENFORCED,
 });
 
 describe('BudgetTracker', () => {

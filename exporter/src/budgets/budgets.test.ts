@@ -6,7 +6,7 @@ import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import { parseDecimal } from '../pricing/money';
 import type { PricedRecord } from '../types';
-import { Budget, budgetJson, budgetState, BudgetStatus, evaluateBudgets, project } from './budgets';
+import { Budget, budgetJson, budgetState, BudgetStatus, evaluateBudgets, NOT_ENFORCED, project } from './budgets';
 
 const budget = (limitPusd: bigint): Budget => ({
   scope: 'team',
@@ -14,6 +14,7 @@ const budget = (limitPusd: bigint): Budget => ({
   period: 'monthly',
   limitPusd,
   thresholds: { warning: parseDecimal('0.8'), critical: parseDecimal('0.95'), exceeded: parseDecimal('1') },
+  ...NOT_ENFORCED,
 });
 
 describe('budget state', () => {

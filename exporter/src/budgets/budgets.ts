@@ -9,6 +9,12 @@ export const BUDGET_SCOPES: readonly BudgetScope[] = ['user', 'apiKey', 'team', 
 export const THRESHOLD_NAMES = ['warning', 'critical', 'exceeded'] as const;
 export type ThresholdName = (typeof THRESHOLD_NAMES)[number];
 export type BudgetState = 'ok' | ThresholdName;
+/** What a budget does in the request path (docs/enforcement.md): nothing (default), warn, or block. */
+export const ENFORCE_MODES = ['off', 'warn', 'block'] as const;
+export type EnforceMode = (typeof ENFORCE_MODES)[number];
+/** What a decision does when the ledger's state is stale or unreachable: allow (open) or refuse (closed). */
+export const FAIL_POLICIES = ['open', 'closed'] as const;
+export type FailPolicy = (typeof FAIL_POLICIES)[number];
 
 export interface Budget {
   scope: BudgetScope;
@@ -18,6 +24,22 @@ export interface Budget {
   limitPusd: bigint;
   /** Fractions of the limit, ascending: warning, critical, exceeded (default 0.80, 0.95, 1.00). */
   thresholds: Record<ThresholdName, Decimal>;
+  enforce: EnforceMode;
+  /** Fraction of the limit a blocking budget lets through beyond it: blocks only beyond limit × (1 + grace). */
+  grace: Decimal;
+  fail: FailPolicy;
+}
+
+/** The enforcement fields of a budget that only reports (the default). */
+export const NOT_ENFORCED: Pick<Budget, 'enforce' | 'grace' | 'fail'> = {
+  enforce: 'off',
+  grace: { units: 0n, scale: 0 },
+  fail: 'open',
+};
+
+/** A budget's identity among the configured ones (one per scope, subject and period). */
+export function budgetKey(b: Pick<Budget, 'scope' | 'subject' | 'period'>): string {
+  return `${b.scope}/${b.subject}/${b.period}`;
 }
 
 export interface BudgetStatus {

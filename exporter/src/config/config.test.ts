@@ -28,6 +28,51 @@ const SOURCE_KEYS =
   'fields, format, key_namespace, mapping, max_files, name, other_lines, path, paths, start_at, stdin';
 
 describe('config errors', () => {
+  it('names a bad enforcement value, budget by budget and in the enforcement section', () => {
+    const budget = (more: string) => `${BASE}budgets:\n  - { scope: team, subject: eng, limit_usd: 1, ${more} }\n`;
+    expect(configError(budget('enforce: hard'))).toBe('budgets[0].enforce: expected one of off, warn, block, got "hard"');
+    expect(configError(budget('grace: -0.1'))).toBe(
+      'budgets[0].grace: expected a fraction of the limit >= 0, e.g. 0.1 for 10 %, got -0.1'
+    );
+    expect(configError(budget('grace: lots'))).toBe(
+      'budgets[0].grace: expected a fraction of the limit >= 0, e.g. 0.1 for 10 %, got "lots"'
+    );
+    expect(configError(budget('fail: shut'))).toBe('budgets[0].fail: expected one of open, closed, got "shut"');
+    expect(configError(`${BASE}enforcement:\n  reservation_ttl: 5 minutes\n`)).toBe(
+      'enforcement.reservation_ttl: expected a duration such as 500ms, 30s, 5m or 1h (more than 0), got "5 minutes"'
+    );
+    expect(configError(`${BASE}enforcement:\n  stale_after: 0s\n`)).toBe(
+      'enforcement.stale_after: expected a duration such as 500ms, 30s, 5m or 1h (more than 0), got "0s"'
+    );
+    expect(configError(`${BASE}enforcement:\n  estimates:\n    gpt-4o: { input_tokens: 10, output: 5 }\n`)).toBe(
+      'enforcement.estimates.gpt-4o.output: unknown key; expected one of input_tokens, output_tokens'
+    );
+    expect(configError(`${BASE}enforcement:\n  estimates:\n    gpt-4o: 500\n`)).toBe(
+      'enforcement.estimates.gpt-4o: expected a mapping, got 500'
+    );
+    expect(configError(`${BASE}enforcement:\n  ttl: 5m\n`)).toMatch(/^enforcement\.ttl: unknown key; expected one of estimates, reservation_ttl, stale_after$/);
+  });
+
+  it('reads enforcement settings and defaults budgets to not enforced', () => {
+    const file = join(dir, 'enforced.yaml');
+    writeFileSync(
+      file,
+      `${BASE}budgets:\n  - { scope: team, subject: eng, limit_usd: 1, enforce: block, grace: 0.1, fail: closed }\n  - { scope: global, limit_usd: 5 }\n` +
+        'enforcement:\n  reservation_ttl: 90s\n  stale_after: 500ms\n  estimates:\n    default: { input_tokens: 10 }\n    gpt-4o: { output_tokens: 7 }\n'
+    );
+    const c = loadConfig(file);
+    expect(c.budgets.map((b) => [b.enforce, b.grace, b.fail])).toEqual([
+      ['block', { units: 1n, scale: 1 }, 'closed'],
+      ['off', { units: 0n, scale: 0 }, 'open'],
+    ]);
+    expect(c.enforcement).toEqual({
+      reservationTtlMs: 90_000,
+      staleAfterMs: 500,
+      defaultEstimate: { inputTokens: 10, outputTokens: 1000 },
+      estimates: new Map([['gpt-4o', { inputTokens: 10, outputTokens: 7 }]]),
+    });
+  });
+
   it('names the file first', () => {
     const file = join(dir, 'named.yaml');
     writeFileSync(file, `${BASE}lisen: 127.0.0.1:9464\n`);
@@ -49,7 +94,7 @@ describe('config errors', () => {
       'metrics.labels.request: unknown key; did you mean requests? (expected one of cost, requests, tokens)'
     );
     expect(configError(`${BASE}budgets:\n  - { scope: global, limit_usd: 1, perod: daily }\n`)).toMatch(
-      /^budgets\[0\]\.perod: unknown key; did you mean period\? \(expected one of limit_usd, period, scope, subject, thresholds\)$/
+      /^budgets\[0\]\.perod: unknown key; did you mean period\? \(expected one of enforce, fail, grace, limit_usd, period, scope, subject, thresholds\)$/
     );
     expect(configError(`${BASE}auth:\n  tokens: []\n  metric: open\n`)).toBe(
       'auth.metric: unknown key; did you mean metrics? (expected one of api, metrics, tokens)'

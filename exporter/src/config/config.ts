@@ -6,7 +6,21 @@ import { USAGE_LABELS, UsageLabel } from '../metrics/usageAggregate';
 import { CANONICAL_FIELDS, CanonicalField, compileFieldSpec, FieldSpecInput, Mapping } from '../parse/mapping';
 import { PRESETS } from '../parse/presets';
 import { ApiToken, AuthConfig, TOKEN_ROLES } from '../auth/apiTokens';
-import { BUDGET_SCOPES, Budget, BudgetScope, THRESHOLD_NAMES } from '../budgets/budgets';
+import {
+  BUDGET_SCOPES,
+  Budget,
+  BudgetScope,
+  ENFORCE_MODES,
+  FAIL_POLICIES,
+  NOT_ENFORCED,
+  THRESHOLD_NAMES,
+} from '../budgets/budgets';
+import {
+  DEFAULT_ENFORCEMENT,
+  EnforcementSettings,
+  parseDuration,
+  TokenEstimate,
+} from '../enforcement/settings';
 import { isValidTimeZone, PERIODS } from '../budgets/period';
 import { decimalToPico, parseDecimal } from '../pricing/money';
 import type { Identity } from '../pricing/identityMap';
@@ -60,6 +74,8 @@ export interface Config {
   /** Time zone of budget periods (calendar days, weeks, months). */
   timeZone: string;
   budgets: Budget[];
+  /** The `enforcement:` section: reservations, staleness and cost estimates of the decision endpoint. */
+  enforcement: EnforcementSettings;
   /** `enforcement.grpc_listen`: where the Envoy ext_authz gRPC door listens; undefined: no gRPC door. */
   enforcementGrpcListen: { host: string; port: number } | undefined;
   auth: AuthConfig;
@@ -251,6 +267,9 @@ function readBudgets(r: ConfigReader): Budget[] {
     const asNumber = fractions.map((d) => Number(d.units) / 10 ** d.scale);
     if (!(asNumber[0]! < asNumber[1]! && asNumber[1]! < asNumber[2]!))
       b.fail('thresholds', 'ascending warning < critical < exceeded', thresholdText);
+    const enforce = b.oneOf('enforce', ENFORCE_MODES, NOT_ENFORCED.enforce);
+    const grace = readFraction(b, 'grace');
+    const fail = b.oneOf('fail', FAIL_POLICIES, NOT_ENFORCED.fail);
     b.done();
     return {
       scope,
@@ -258,8 +277,68 @@ function readBudgets(r: ConfigReader): Budget[] {
       period,
       limitPusd: decimalToPico(limit).pico,
       thresholds: Object.fromEntries(THRESHOLD_NAMES.map((n, i) => [n, fractions[i]!])) as Budget['thresholds'],
+      enforce,
+      grace,
+      fail,
     };
   });
+}
+
+/** `grace`: a fraction >= 0 of the limit (0.1 lets 10 % through beyond it), 0 when absent. */
+function readFraction(b: ConfigReader, key: string): Budget['grace'] {
+  const raw = b.raw(key);
+  if (raw === undefined || raw === null) return NOT_ENFORCED.grace;
+  const expected = 'a fraction of the limit >= 0, e.g. 0.1 for 10 %';
+  if (typeof raw !== 'number' && typeof raw !== 'string') return b.fail(key, expected, raw);
+  let d;
+  try {
+    d = parseDecimal(raw);
+  } catch {
+    return b.fail(key, expected, raw);
+  }
+  if (d.units < 0n) b.fail(key, expected, raw);
+  return d;
+}
+
+function readDuration(r: ConfigReader, key: string, fallbackMs: number): number {
+  const raw = r.raw(key);
+  if (raw === undefined || raw === null) return fallbackMs;
+  const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+  if (ms === undefined || ms <= 0) r.fail(key, 'a duration such as 500ms, 30s, 5m or 1h (more than 0)', raw);
+  return ms!;
+}
+
+/** A model's estimate; what it leaves out is taken from `fallback` (the `default` estimate). */
+function readTokenEstimate(r: ConfigReader, fallback: TokenEstimate): TokenEstimate {
+  const estimate = {
+    inputTokens: r.integer('input_tokens', fallback.inputTokens, 0),
+    outputTokens: r.integer('output_tokens', fallback.outputTokens, 0),
+  };
+  r.done();
+  return estimate;
+}
+
+/**
+ * `enforcement: { reservation_ttl, stale_after, estimates: { default: {...}, <model>: {...} }, grpc_listen }`.
+ * grpc_listen belongs to the ext_authz gRPC door: readGrpcListen reads it before this ends the section.
+ */
+function readEnforcement(r: ConfigReader | undefined): EnforcementSettings {
+  if (!r) return DEFAULT_ENFORCEMENT;
+  const d = DEFAULT_ENFORCEMENT;
+  const estimates = new Map<string, TokenEstimate>();
+  const e = r.child('estimates');
+  const estimateOf = (model: string, fallback: TokenEstimate): TokenEstimate =>
+    readTokenEstimate(e!.child(model) ?? e!.fail(model, 'a mapping with input_tokens and output_tokens', null), fallback);
+  const defaultEstimate = e?.has('default') ? estimateOf('default', d.defaultEstimate) : d.defaultEstimate;
+  for (const model of e?.keys() ?? []) if (model !== 'default') estimates.set(model, estimateOf(model, defaultEstimate));
+  const settings: EnforcementSettings = {
+    reservationTtlMs: readDuration(r, 'reservation_ttl', d.reservationTtlMs),
+    staleAfterMs: readDuration(r, 'stale_after', d.staleAfterMs),
+    estimates,
+    defaultEstimate,
+  };
+  r.done();
+  return settings;
 }
 
 /** The `enforcement:` keys of the ext_authz doors: `grpc_listen`. Not set, no gRPC port is opened. */
@@ -367,7 +446,9 @@ export function loadConfig(file: string): Config {
     metrics: readMetrics(r.child('metrics')),
     timeZone: r.string('time_zone') ?? 'UTC',
     budgets: readBudgets(r),
+    // grpc_listen first: readEnforcement ends the section (unknown keys are errors there).
     enforcementGrpcListen: readGrpcListen(enforcement),
+    enforcement: readEnforcement(enforcement),
     auth: readAuth(r.child('auth')),
     watchConfig: r.boolean('watch_config', true),
     push: readPush(r.child('push')),
@@ -381,7 +462,6 @@ export function loadConfig(file: string): Config {
       );
     budgetKeys.add(key);
   }
-  enforcement?.done();
   if (!isValidTimeZone(config.timeZone))
     r.fail('time_zone', 'an IANA time zone such as UTC or Europe/Berlin', config.timeZone);
   r.done();

@@ -34,6 +34,8 @@ export interface PartResult {
   skipped: Map<string, number>;
   /** Newest record start per configured source, for the lag metric. */
   newest: Map<string, number>;
+  /** The gateway request ids of the part's records: a commit settles their enforcement reservations. */
+  requestIds: string[];
 }
 
 /** Both parts of a batch as one; rejects in the order read. */
@@ -45,7 +47,7 @@ export function joinParts(a: PartResult, b: PartResult): PartResult {
   );
   const skipped = new Map(a.skipped);
   for (const [source, n] of b.skipped) skipped.set(source, (skipped.get(source) ?? 0) + n);
-  return { rows: joinRows(a.rows, b.rows), rejects, newest, skipped };
+  return { rows: joinRows(a.rows, b.rows), rejects, newest, skipped, requestIds: [...a.requestIds, ...b.requestIds] };
 }
 
 /**
@@ -57,6 +59,7 @@ export class BatchPart {
   private readonly rejects: RejectedLine[] = [];
   private readonly newest = new Map<string, number>();
   private readonly skipped = new Map<string, number>();
+  private readonly requestIds: string[] = [];
 
   constructor(readonly format: RowFormat) {
     this.usage = new UsageBatch(format);
@@ -120,6 +123,7 @@ export class BatchPart {
       }
       const r = parsed.record;
       if (r.startMs > newest) newest = r.startMs;
+      this.requestIds.push(r.requestId);
       // Every field spelled out rather than `...r`: a spread copy costs several times a literal of one shape.
       this.usage.add(
         {
@@ -148,7 +152,13 @@ export class BatchPart {
   }
 
   done(): PartResult {
-    return { rows: this.usage.encoded(), rejects: this.rejects, newest: this.newest, skipped: this.skipped };
+    return {
+      rows: this.usage.encoded(),
+      rejects: this.rejects,
+      newest: this.newest,
+      skipped: this.skipped,
+      requestIds: this.requestIds,
+    };
   }
 }
 

@@ -46,7 +46,7 @@ export class ParseThread {
 
   /** `format`: how the ledger wants rows encoded (Ledger.rowFormat). */
   constructor(private readonly format: RowFormat) {
-    this.noPart = { rows: noRows(format), rejects: [], newest: new Map(), skipped: new Map() };
+    this.noPart = { rows: noRows(format), rejects: [], newest: new Map(), skipped: new Map(), requestIds: [] };
   }
 
   /** Whether the worker takes another read now; if not, the caller does the work itself. */

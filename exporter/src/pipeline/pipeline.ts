@@ -61,6 +61,11 @@ export interface PipelineOptions {
   /** Called after each commit with the rejects that were new (the reject file is written from here). */
   /** A committed batch's new rejects, with the ledger's number of that batch. */
   onRejects: (rejects: RejectedLine[], batch: number) => void;
+  /**
+   * Called after each commit with the request ids of its records (new ones and repeats: either way the ledger
+   * holds them now): enforcement settles their reservations.
+   */
+  onCommitted?: (requestIds: readonly string[]) => void;
   /** Where each commit is logged (at debug level: what it stored, and how long its oldest lines waited). */
   log?: Logger;
   /**
@@ -326,6 +331,7 @@ export class Pipeline {
       m.lastCheckpointMs = Date.now();
     }
     if (freshRejects.length) this.o.onRejects(freshRejects, batch);
+    if (all.requestIds.length) this.o.onCommitted?.(all.requestIds);
   }
 }
 

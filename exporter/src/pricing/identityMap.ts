@@ -28,8 +28,8 @@ export class IdentityMap {
     }
   }
 
-  /** Fills missing user, team and tier in place. */
-  apply(r: UsageRecord): void {
+  /** Fills missing user, team and tier in place (of a log record, or of a request being checked). */
+  apply(r: Pick<UsageRecord, 'user' | 'apiKeyId' | 'apiKeyAlias' | 'team' | 'tier'>): void {
     if (this.byKey.size) {
       const k =
         (r.apiKeyId !== undefined ? this.byKey.get(r.apiKeyId) : undefined) ??

@@ -42,19 +42,20 @@ export interface Health {
 }
 
 /**
- * /metrics (behind an admin token when configured), /healthz and /readyz (never), the chargeback API, and the
- * push endpoints (`push`: their paths are their own, behind ingest tokens).
+ * /metrics (behind an admin token when configured), /healthz and /readyz (never), the chargeback API, and
+ * `routes` with paths of their own (the push endpoints and the enforcement doors, behind ingest tokens), mounted
+ * ahead of the API's admission queue: a gateway's push or decision is not queued behind chargeback queries.
  */
 export function createApp(
   metrics: ExporterMetrics,
   health: Health,
   api: Router,
   auth: () => AuthConfig,
-  push?: Router
+  routes: readonly Router[] = []
 ): Express {
   const app = express();
   app.disable('x-powered-by');
-  if (push) app.use(push);
+  for (const r of routes) app.use(r);
   app.use('/api/v1', admission(new Semaphore(API_CONCURRENCY, API_MAX_QUEUED)), api);
   app.get('/metrics', async (req, res, next) => {
     const a = auth();

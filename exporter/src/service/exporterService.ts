@@ -18,6 +18,8 @@ import { Pricer } from '../pricing/pricer';
 import { chargebackApi } from '../api/router';
 import type { AuthConfig } from '../auth/apiTokens';
 import { BudgetTracker } from '../budgets/budgetTracker';
+import { enforcementDoors } from '../api/enforcementDoors';
+import { BudgetEnforcer } from '../enforcement/budgetEnforcer';
 import { createApp, listen } from '../server/httpServer';
 import { PushIngest } from './pushIngest';
 import { FileFollower } from '../sources/fileFollower';
@@ -55,6 +57,8 @@ export class ExporterService {
   private auth: AuthConfig;
   readonly metrics: ExporterMetrics;
   readonly budgets: BudgetTracker;
+  /** The decision behind the enforcement doors (docs/enforcement.md). */
+  readonly enforcer: BudgetEnforcer;
   readonly pipeline: Pipeline;
   private loopError: Error | undefined;
   private readonly rejectFile: RejectFile;
@@ -80,6 +84,13 @@ export class ExporterService {
     this.auth = config.auth;
     this.budgets = new BudgetTracker(ledger, config.budgets, config.timeZone);
     for (const m of this.budgets.metrics()) m.registerIn(this.metrics.registry);
+    this.enforcer = new BudgetEnforcer(
+      { ledger, pricer: () => this.pricer, identities: () => this.identities, log },
+      config.budgets,
+      config.timeZone,
+      config.enforcement
+    );
+    for (const m of this.enforcer.metrics()) m.registerIn(this.metrics.registry);
     const rejects = (this.rejectFile = new RejectFile(config.rejectsFile));
     this.pipeline = new Pipeline({
       ledger,
@@ -100,6 +111,7 @@ export class ExporterService {
           this.log.info(`ledger commits succeed again after ${(failedForMs / 1000).toFixed(1)} s; ingestion goes on`);
         },
       },
+      onCommitted: (requestIds) => this.enforcer.onCommitted(requestIds),
       onRejects: (r, batch) => {
         rejects.append(r, batch);
         const first = r[0]!;
@@ -138,8 +150,10 @@ export class ExporterService {
         maxRecordBytes: config.maxLineBytes,
         unavailable: () => (service.stopping ? 'the exporter is shutting down' : undefined),
       });
+      const doors = enforcementDoors({ decider: service.enforcer, auth: () => service.auth, log });
+      service.enforcer.start();
       service.server = await listen(
-        createApp(service.metrics, service, api, () => service.auth, push.router()),
+        createApp(service.metrics, service, api, () => service.auth, [push.router(), doors]),
         config.listen.host,
         config.listen.port
       );
@@ -324,6 +338,7 @@ export class ExporterService {
     this.pricer = pricer;
     this.identities = new IdentityMap(next.identities, next.defaultTier);
     this.budgets.replace(next.budgets, next.timeZone);
+    this.enforcer.configure(next.budgets, next.timeZone, next.enforcement);
     this.auth = next.auth;
     this.config = {
       ...this.config,
@@ -331,6 +346,7 @@ export class ExporterService {
       identities: next.identities,
       defaultTier: next.defaultTier,
       budgets: next.budgets,
+      enforcement: next.enforcement,
       timeZone: next.timeZone,
       auth: next.auth,
     };
@@ -349,6 +365,7 @@ export class ExporterService {
     await this.loop;
     await this.pipeline.flush().catch((e: Error) => this.log.error(`last batch not committed: ${e.message}`));
     await this.pipeline.close();
+    await this.enforcer.stop();
     for (const f of this.followed) await f.follower.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     await this.ledger.close();

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import { Budget, budgetKey, BudgetStatus, evaluateBudgets } from '../budgets/budgets';
+import { Ledger, LedgerUnavailableError } from '../ledger/ledger';
+import type { Logger } from '../log';
+import type { Sample } from '../metrics/snapshotMetric';
+import { SnapshotMetric } from '../metrics/snapshotMetric';
+import { FieldError } from '../parse/fieldError';
+import type { IdentityMap } from '../pricing/identityMap';
+import { formatPicoUsd, picoToUsdNumber } from '../pricing/money';
+import type { Pricer } from '../pricing/pricer';
+import { RECORD_BOUNDS } from '../types';
+import type { CheckRequest, Decider, Decision, DecisionKind } from './decider';
+import { Reservations } from './reservations';
+import type { EnforcementSettings } from './settings';
+import { maxOutputTokens, resolveSubject, Subject } from './subject';
+
+/** How often the budgets' spend is read from the ledger besides after every commit ("every few seconds"). */
+export const REFRESH_INTERVAL_MS = 2000;
+/** What a caller refused because the state is stale (fail: closed) is told to wait. */
+const STALE_RETRY_AFTER_S = 5;
+
+export interface EnforcerDeps {
+  ledger: Ledger;
+  pricer: () => Pricer;
+  identities: () => IdentityMap;
+  log: Logger;
+  now?: () => number;
+}
+
+/** The spend of every enforced budget as last read from the ledger, and when. */
+interface SpendSnapshot {
+  atMs: number;
+  statuses: ReadonlyMap<string, BudgetStatus>;
+}
+
+/** One covering budget's verdict on one request. */
+interface Verdict {
+  budget: Budget;
+  key: string;
+  kind: DecisionKind;
+  /** Limit less spend and reservations, this request's included when it is let through; never below 0. */
+  remainingPusd: bigint;
+  spentPusd: bigint;
+  periodEndMs: number;
+}
+
+const SEVERITY: Record<DecisionKind, number> = { allow: 0, warn: 1, block: 2 };
+
+/** Whether `amount` > limit × (1 + fraction), exactly. */
+function beyond(amount: bigint, limit: bigint, fraction: Budget['grace']): boolean {
+  const one = 10n ** BigInt(fraction.scale);
+  return amount * one > limit * (one + fraction.units);
+}
+
+function covers(b: Budget, subject: Subject): boolean {
+  return b.scope === 'global' || subject[b.scope] === b.subject;
+}
+
+const secondsUntil = (endMs: number, nowMs: number): string => String(Math.max(0, Math.ceil((endMs - nowMs) / 1000)));
+
+/**
+ * The decision behind every enforcement door (docs/enforcement.md). Decides from memory: each enforced
+ * budget's spend as last read from the ledger (after every commit and every REFRESH_INTERVAL_MS, one query for
+ * all budgets, never per request) plus the open reservations of allowed requests. A request is blocked only
+ * when spend + reservations + its own estimate would pass limit × (1 + grace) of a blocking budget; it warns
+ * beyond the limit. Of every budget that covers the request, the strictest answer wins.
+ */
+export class BudgetEnforcer implements Decider {
+  private budgets: Budget[] = [];
+  private timeZone = 'UTC';
+  private settings!: EnforcementSettings;
+  private snapshot: SpendSnapshot | undefined;
+  private unreachableSinceMs: number | undefined;
+  /** Commits seen (onCommitted): a refresh that starts after commit n has n's rows in the spend it reads. */
+  private commitSequence = 0;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  readonly reservations = new Reservations();
+  /**
+   * Verdicts so far by budget: a request counts once for every enforced budget that covers it, with that
+   * budget's own verdict (its answer is the strictest of them); once with empty labels when none covers it.
+   */
+  private readonly decided = new Map<string, { kind: DecisionKind; budget: Budget | undefined; n: number }>();
+
+  constructor(
+    private readonly deps: EnforcerDeps,
+    budgets: readonly Budget[],
+    timeZone: string,
+    settings: EnforcementSettings
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.configure(budgets, timeZone, settings);
+  }
+
+  /** Takes a (re)loaded config's budgets and settings; spend is read again at once. Reservations stay. */
+  configure(budgets: readonly Budget[], timeZone: string, settings: EnforcementSettings): void {
+    this.budgets = budgets.filter((b) => b.enforce !== 'off' && b.limitPusd > 0n);
+    this.timeZone = timeZone;
+    this.settings = settings;
+    void this.refresh();
+  }
+
+  /** Reads spend every REFRESH_INTERVAL_MS and expires reservations, until stop(). */
+  start(): void {
+    this.timer = setInterval(() => {
+      this.reservations.expire(this.now());
+      void this.refresh();
+    }, REFRESH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.refreshing;
+  }
+
+  /** The pipeline committed these request ids' records: their reservations end once the spend includes them. */
+  onCommitted(requestIds: readonly string[]): void {
+    const sequence = ++this.commitSequence;
+    this.reservations.settle(requestIds, sequence);
+    void this.refresh();
+  }
+
+  /** Reads every enforced budget's spend; calls that arrive meanwhile coalesce into one more read after it. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        await this.readSpend();
+      } while (this.refreshAgain);
+      this.refreshing = undefined;
+    })();
+    return this.refreshing;
+  }
+
+  private async readSpend(): Promise<void> {
+    const sequence = this.commitSequence;
+    const budgets = this.budgets;
+    const atMs = this.now();
+    try {
+      const statuses = await evaluateBudgets(this.deps.ledger, budgets, atMs, this.timeZone);
+      this.snapshot = { atMs, statuses: new Map(statuses.map((s) => [budgetKey(s.budget), s])) };
+      this.reservations.dropSettled(sequence);
+      if (this.unreachableSinceMs !== undefined) this.deps.log.info('enforcement: the ledger answers again');
+      this.unreachableSinceMs = undefined;
+    } catch (e) {
+      if (!(e instanceof LedgerUnavailableError)) {
+        this.deps.log.error(`enforcement: reading budget spend failed: ${(e as Error).message}`);
+        return;
+      }
+      if (this.unreachableSinceMs === undefined)
+        this.deps.log.warn(`enforcement: ${e.message}; budgets' fail policies apply while it lasts`);
+      this.unreachableSinceMs ??= atMs;
+    }
+  }
+
+  /** Why the spend in memory cannot be decided on, or undefined when it can. */
+  private staleness(nowMs: number): string | undefined {
+    if (this.unreachableSinceMs !== undefined)
+      return `the ledger cannot be reached since ${new Date(this.unreachableSinceMs).toISOString()}`;
+    if (!this.snapshot) return 'budget spend has not been read from the ledger yet';
+    const ageMs = nowMs - this.snapshot.atMs;
+    if (ageMs > this.settings.staleAfterMs)
+      return `budget spend was last read ${(ageMs / 1000).toFixed(1)} s ago (stale_after ${this.settings.staleAfterMs / 1000} s)`;
+    return undefined;
+  }
+
+  /** The estimated provider cost of the request: its model's token estimate, output capped by max_tokens. */
+  estimatePusd(subject: Subject, body: unknown, nowMs: number): bigint {
+    if (subject.model === undefined) return 0n;
+    const estimate = this.settings.estimates.get(subject.model) ?? this.settings.defaultEstimate;
+    const tokens = {
+      inputUncached: estimate.inputTokens,
+      cacheRead: 0,
+      cacheWrite: 0,
+      output: maxOutputTokens(body) ?? estimate.outputTokens,
+      reasoning: 0,
+    };
+    try {
+      return this.deps.pricer().price(subject.model, undefined, subject.tier, nowMs, tokens)?.costPusd ?? 0n;
+    } catch (e) {
+      // More than the ledger holds for one request: as much as it holds, which no budget lets through.
+      if (e instanceof FieldError) return RECORD_BOUNDS.maxPusd;
+      throw e;
+    }
+  }
+
+  async check(request: CheckRequest): Promise<Decision> {
+    const nowMs = this.now();
+    const subject = resolveSubject(request, this.deps.identities());
+    const covering = this.budgets.filter((b) => covers(b, subject));
+    if (!covering.length) {
+      this.count('allow', undefined);
+      return { kind: 'allow', status: 200, headers: {}, reason: 'no enforced budget covers the request' };
+    }
+    // A budget configured since the last read (a reload) has no spend yet: the read under way brings it.
+    if (this.snapshot && covering.some((b) => !this.snapshot!.statuses.has(budgetKey(b)))) await this.refreshing;
+    const estimate = this.estimatePusd(subject, request.body, nowMs);
+    const stale = this.staleness(nowMs);
+    if (stale !== undefined) return this.failPolicy(stale, covering, request, estimate, nowMs);
+
+    const verdicts = covering.map((b) => this.verdict(b, estimate, nowMs));
+    for (const v of verdicts) this.count(v.kind, v.budget);
+    const decisive = verdicts.reduce((a, b) =>
+      SEVERITY[b.kind] > SEVERITY[a.kind] || (b.kind === a.kind && b.remainingPusd < a.remainingPusd) ? b : a
+    );
+    if (decisive.kind !== 'block') this.reserve(request, estimate, covering, nowMs);
+    const headers: Record<string, string> = {
+      'x-ratelimit-limit': formatPicoUsd(decisive.budget.limitPusd),
+      'x-ratelimit-remaining': formatPicoUsd(decisive.remainingPusd),
+      'x-ratelimit-reset': secondsUntil(decisive.periodEndMs, nowMs),
+      'x-tokenledger-budget': decisive.key,
+      'x-tokenledger-decision': decisive.kind,
+    };
+    const spent = `spent ${formatPicoUsd(decisive.spentPusd)} of ${formatPicoUsd(decisive.budget.limitPusd)} USD`;
+    if (decisive.kind === 'block') {
+      headers['retry-after'] = secondsUntil(decisive.periodEndMs, nowMs);
+      return {
+        kind: 'block',
+        status: 429,
+        headers,
+        reason: `budget ${decisive.key} is exhausted (${spent}, grace ${formatGrace(decisive.budget)}); this request is estimated at ${formatPicoUsd(estimate)} USD`,
+      };
+    }
+    if (decisive.kind === 'warn') {
+      const reason = `budget ${decisive.key} is over its limit (${spent})`;
+      headers['x-tokenledger-warning'] = reason;
+      return { kind: 'warn', status: 200, headers, reason };
+    }
+    return { kind: 'allow', status: 200, headers, reason: `within budget ${decisive.key} (${spent})` };
+  }
+
+  private verdict(b: Budget, estimate: bigint, nowMs: number): Verdict {
+    const key = budgetKey(b);
+    const status = this.snapshot!.statuses.get(key);
+    // A period that ended since the last read starts from nothing; the next read (within seconds) has its spend.
+    const current = status !== undefined && status.periodEndMs > nowMs;
+    const spentPusd = current ? status.spentPusd : 0n;
+    const periodEndMs = current ? status.periodEndMs : nowMs;
+    const committed = spentPusd + this.reservations.reservedPusd(key);
+    const projected = committed + estimate;
+    const kind: DecisionKind =
+      b.enforce === 'block' && beyond(projected, b.limitPusd, b.grace)
+        ? 'block'
+        : beyond(projected, b.limitPusd, { units: 0n, scale: 0 })
+          ? 'warn'
+          : 'allow';
+    const left = b.limitPusd - (kind === 'block' ? committed : projected);
+    return { budget: b, key, kind, remainingPusd: left > 0n ? left : 0n, spentPusd, periodEndMs };
+  }
+
+  private reserve(request: CheckRequest, estimate: bigint, covering: readonly Budget[], nowMs: number): void {
+    // Without a request id no usage record can settle it: it lasts its TTL.
+    const id = request.requestId ?? `unnamed:${randomUUID()}`;
+    this.reservations.reserve(id, estimate, covering.map(budgetKey), nowMs + this.settings.reservationTtlMs);
+  }
+
+  /** Stale or unreachable ledger state: refused when a covering blocking budget fails closed, else allowed. */
+  private failPolicy(
+    why: string,
+    covering: readonly Budget[],
+    request: CheckRequest,
+    estimate: bigint,
+    nowMs: number
+  ): Decision {
+    const failsClosed = (b: Budget) => b.enforce === 'block' && b.fail === 'closed';
+    for (const b of covering) this.count(failsClosed(b) ? 'block' : 'allow', b);
+    const closed = covering.find(failsClosed);
+    if (closed) {
+      const key = budgetKey(closed);
+      return {
+        kind: 'block',
+        status: 503,
+        headers: {
+          'retry-after': String(STALE_RETRY_AFTER_S),
+          'x-tokenledger-budget': key,
+          'x-tokenledger-decision': 'block',
+        },
+        reason: `${why}; budget ${key} fails closed`,
+      };
+    }
+    this.reserve(request, estimate, covering, nowMs);
+    const reason = `${why}; allowed (fail open)`;
+    return {
+      kind: 'allow',
+      status: 200,
+      headers: { 'x-tokenledger-decision': 'allow', 'x-tokenledger-warning': reason },
+      reason,
+    };
+  }
+
+  /** Counts one budget's verdict on a request (undefined: a request no enforced budget covers). */
+  private count(kind: DecisionKind, budget: Budget | undefined): void {
+    const key = `${kind}\0${budget ? budgetKey(budget) : ''}`;
+    const entry = this.decided.get(key);
+    if (entry) entry.n++;
+    else this.decided.set(key, { kind, budget, n: 1 });
+  }
+
+  /** tokenledger_enforcement_*: decisions, open reservations, reserved amounts, drift and the state's age. */
+  metrics(): SnapshotMetric[] {
+    const labels = (b: Budget | undefined) => ({
+      scope: b?.scope ?? '',
+      subject: b?.subject ?? '',
+      period: b?.period ?? '',
+    });
+    const perBudget = (value: (b: Budget, key: string) => number): Sample[] =>
+      this.budgets.map((b) => ({ labels: labels(b), value: value(b, budgetKey(b)) }));
+    return [
+      new SnapshotMetric(
+        'tokenledger_enforcement_decisions_total',
+        "Enforcement verdicts (allow, warn, block) of each budget on the requests it covers; a request's answer is the strictest of its budgets' (empty labels: no enforced budget covered it).",
+        'counter',
+        () => [...this.decided.values()].map((e) => ({ labels: { decision: e.kind, ...labels(e.budget) }, value: e.n }))
+      ),
+      new SnapshotMetric(
+        'tokenledger_enforcement_open_reservations',
+        'Reservations of allowed requests on a budget whose usage record has not reached the ledger (nor their TTL run out).',
+        'gauge',
+        () => perBudget((_b, key) => this.reservations.openCount(key))
+      ),
+      new SnapshotMetric(
+        'tokenledger_enforcement_reserved_usd',
+        'Estimated cost held by the open reservations on a budget, USD.',
+        'gauge',
+        () => perBudget((_b, key) => picoToUsdNumber(this.reservations.reservedPusd(key)))
+      ),
+      new SnapshotMetric(
+        'tokenledger_enforcement_drift_usd',
+        "Spend the decisions currently believe less the ledger's spend at scrape time, USD (negative: decisions lag the ledger).",
+        'gauge',
+        async () => {
+          const snapshot = this.snapshot;
+          if (!snapshot) return [];
+          let ledger: BudgetStatus[];
+          try {
+            ledger = await evaluateBudgets(this.deps.ledger, this.budgets, this.now(), this.timeZone);
+          } catch (e) {
+            // Without the ledger's answer there is nothing to compare with; the rest of the scrape goes on.
+            this.deps.log.warn(`enforcement: drift not measured, the ledger did not answer: ${(e as Error).message}`);
+            return [];
+          }
+          return ledger.map((s) => ({
+            labels: labels(s.budget),
+            value: picoToUsdNumber((snapshot.statuses.get(budgetKey(s.budget))?.spentPusd ?? 0n) - s.spentPusd),
+          }));
+        }
+      ),
+      new SnapshotMetric(
+        'tokenledger_enforcement_state_age_seconds',
+        'Age of the budget spend decisions are made from (read from the ledger after every commit and every few seconds).',
+        'gauge',
+        () => (this.snapshot ? [{ labels: {}, value: (this.now() - this.snapshot.atMs) / 1000 }] : [])
+      ),
+    ];
+  }
+}
+
+function formatGrace(b: Budget): string {
+  return `${(Number(b.grace.units) / 10 ** b.grace.scale) * 100} %`;
+}

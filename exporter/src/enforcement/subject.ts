@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { apiKeyLabel } from '../ledger/keys';
+import type { Dimension } from '../ledger/queries';
+import type { IdentityMap } from '../pricing/identityMap';
+import type { CheckRequest } from './decider';
+
+/**
+ * Who a request is for, in the ledger's own terms: the values its usage record will have in each dimension,
+ * so the budgets that will be charged are the ones checked. Missing values stay undefined.
+ */
+export type Subject = Partial<Record<Dimension, string>>;
+
+/**
+ * The headers a gateway sends identity in (docs/enforcement.md). `x-user-id`, `x-user-tier` and `x-api-key-id`
+ * are what the Envoy preset reads from access logs, so one header convention serves both sides.
+ */
+export const SUBJECT_HEADERS = {
+  user: 'x-user-id',
+  team: 'x-team-id',
+  tier: 'x-user-tier',
+  /** An API key's hash or credential id, as the usage records carry it. */
+  apiKeyId: 'x-api-key-id',
+  apiKeyAlias: 'x-api-key-alias',
+  model: 'x-model',
+} as const;
+
+/** SHA-256 (hex) of a raw API key: the hash LiteLLM logs as user_api_key_hash, so both name the key alike. */
+export function hashApiKey(raw: string): string {
+  return createHash('sha256').update(raw, 'utf8').digest('hex');
+}
+
+/**
+ * The key a request authenticates with, hashed at once: `Authorization: Bearer <key>` or `x-api-key: <key>`
+ * (Anthropic's header). The raw key is not kept anywhere, not even in the returned value.
+ */
+function hashedKeyOf(headers: CheckRequest['headers']): string | undefined {
+  const bearer = headers.authorization ? /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization)?.[1] : undefined;
+  const raw = bearer ?? headers['x-api-key'];
+  return raw ? hashApiKey(raw) : undefined;
+}
+
+const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function bodyField(body: unknown, key: string): unknown {
+  return body !== null && typeof body === 'object' && !Array.isArray(body)
+    ? (body as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/**
+ * The request's subject from its headers, else its body (OpenAI's `user` and `model`), filled through the
+ * identity map exactly as a log record is (pricing/identityMap.ts), so a key's owner, team and tier match.
+ */
+export function resolveSubject(request: CheckRequest, identities: IdentityMap): Subject {
+  const h = request.headers;
+  const id = {
+    user: nonEmpty(h[SUBJECT_HEADERS.user]) ?? nonEmpty(bodyField(request.body, 'user')),
+    apiKeyId: nonEmpty(h[SUBJECT_HEADERS.apiKeyId]) ?? hashedKeyOf(h),
+    apiKeyAlias: nonEmpty(h[SUBJECT_HEADERS.apiKeyAlias]),
+    team: nonEmpty(h[SUBJECT_HEADERS.team]),
+    tier: nonEmpty(h[SUBJECT_HEADERS.tier]),
+  };
+  identities.apply(id);
+  const subject: Subject = {};
+  if (id.user !== undefined) subject.user = id.user;
+  if (id.team !== undefined) subject.team = id.team;
+  if (id.tier !== undefined) subject.tier = id.tier;
+  if (id.apiKeyId !== undefined || id.apiKeyAlias !== undefined) subject.apiKey = apiKeyLabel(id);
+  const model = nonEmpty(bodyField(request.body, 'model')) ?? nonEmpty(h[SUBJECT_HEADERS.model]);
+  if (model !== undefined) subject.model = model;
+  return subject;
+}
+
+/** Output tokens the request's body caps its answer at (OpenAI chat, responses and Anthropic spellings). */
+export function maxOutputTokens(body: unknown): number | undefined {
+  for (const key of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
+    const v = bodyField(body, key);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  }
+  return undefined;
+}
