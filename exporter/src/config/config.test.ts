@@ -50,7 +50,7 @@ describe('config errors', () => {
     expect(configError(`${BASE}enforcement:\n  estimates:\n    gpt-4o: 500\n`)).toBe(
       'enforcement.estimates.gpt-4o: expected a mapping, got 500'
     );
-    expect(configError(`${BASE}enforcement:\n  ttl: 5m\n`)).toMatch(/^enforcement\.ttl: unknown key; expected one of estimates, reservation_ttl, stale_after$/);
+    expect(configError(`${BASE}enforcement:\n  ttl: 5m\n`)).toMatch(/^enforcement\.ttl: unknown key; expected one of estimates, grpc_listen, reservation_ttl, stale_after$/);
   });
 
   it('reads enforcement settings and defaults budgets to not enforced', () => {
