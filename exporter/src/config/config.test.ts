@@ -53,7 +53,7 @@ describe('config errors', () => {
       'enforcement.estimates.gpt-4o: expected a mapping, got 500'
     );
     expect(configError(`${BASE}enforcement:\n  ttl: 5m\n`)).toMatch(
-      /^enforcement\.ttl: unknown key; expected one of estimates, reservation_ttl, stale_after$/
+      /^enforcement\.ttl: unknown key; expected one of estimates, grpc_listen, reservation_ttl, stale_after$/
     );
   });
 
@@ -271,5 +271,22 @@ describe('typo suggestions', () => {
     expect(closestKey('tem', ['team', 'tier'])).toBe('team');
     expect(closestKey('user', ['team', 'tier'])).toBeUndefined();
     expect(closestKey('max_line_byte', ['max_line_bytes', 'batch_lines'])).toBe('max_line_bytes');
+  });
+});
+
+describe('enforcement.grpc_listen (the ext_authz gRPC door)', () => {
+  it('is off unless set, takes host:port, and says what it expects', () => {
+    const off = join(dir, 'no-grpc.yaml');
+    writeFileSync(off, BASE);
+    expect(loadConfig(off).enforcementGrpcListen).toBeUndefined();
+    const on = join(dir, 'grpc.yaml');
+    writeFileSync(on, `${BASE}enforcement:\n  grpc_listen: "0.0.0.0:9191"\n`);
+    expect(loadConfig(on).enforcementGrpcListen).toEqual({ host: '0.0.0.0', port: 9191 });
+    expect(configError(`${BASE}enforcement:\n  grpc_listen: "9191x"\n`)).toBe(
+      'enforcement.grpc_listen: expected host:port such as 127.0.0.1:9464 (port 0 to 65535), got "9191x"'
+    );
+    expect(configError(`${BASE}enforcement:\n  grpc_lisen: 9191\n`)).toMatch(
+      /^enforcement\.grpc_lisen: unknown key; did you mean grpc_listen\?/
+    );
   });
 });

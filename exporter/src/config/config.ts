@@ -90,6 +90,8 @@ export interface Config {
   budgets: Budget[];
   /** The `enforcement:` section: reservations, staleness and cost estimates of the decision endpoint. */
   enforcement: EnforcementSettings;
+  /** `enforcement.grpc_listen`: where the Envoy ext_authz gRPC door listens; undefined: no gRPC door. */
+  enforcementGrpcListen: { host: string; port: number } | undefined;
   auth: AuthConfig;
   /** Reload prices, identities, budgets and tokens when the config file changes (as on SIGHUP). */
   watchConfig: boolean;
@@ -418,7 +420,7 @@ function readTokenEstimate(r: ConfigReader, fallback: TokenEstimate): TokenEstim
 
 /**
  * `enforcement: { reservation_ttl, stale_after, estimates: { default: {...}, <model>: {...} }, grpc_listen }`.
- * grpc_listen belongs to the ext_authz gRPC door and is read there.
+ * grpc_listen belongs to the ext_authz gRPC door: readGrpcListen reads it before this ends the section.
  */
 function readEnforcement(r: ConfigReader | undefined): EnforcementSettings {
   if (!r) return DEFAULT_ENFORCEMENT;
@@ -441,6 +443,13 @@ function readEnforcement(r: ConfigReader | undefined): EnforcementSettings {
   };
   r.done();
   return settings;
+}
+
+/** The `enforcement:` keys of the ext_authz doors: `grpc_listen`. Not set, no gRPC port is opened. */
+function readGrpcListen(r: ConfigReader | undefined): Config['enforcementGrpcListen'] {
+  const text = r?.string('grpc_listen');
+  if (text === undefined) return undefined;
+  return parseListen(text, (expected) => r!.fail('grpc_listen', expected, text));
 }
 
 function readAuth(r: ConfigReader | undefined): AuthConfig {
@@ -522,6 +531,7 @@ export function loadConfig(file: string): Config {
       throw new ConfigError(`${file}: sources: two sources are named ${JSON.stringify(s.name)}; names must be unique`);
     names.add(s.name);
   }
+  const enforcement = r.child('enforcement');
   const config: Config = {
     file,
     ledger: readLedgerSpec(r, at, process.env),
@@ -543,7 +553,9 @@ export function loadConfig(file: string): Config {
     metrics: readMetrics(r.child('metrics')),
     timeZone: r.string('time_zone') ?? 'UTC',
     budgets: readBudgets(r),
-    enforcement: readEnforcement(r.child('enforcement')),
+    // grpc_listen first: readEnforcement ends the section (unknown keys are errors there).
+    enforcementGrpcListen: readGrpcListen(enforcement),
+    enforcement: readEnforcement(enforcement),
     auth: readAuth(r.child('auth')),
     watchConfig: r.boolean('watch_config', true),
     push: readPush(r.child('push')),

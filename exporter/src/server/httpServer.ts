@@ -1,6 +1,7 @@
 import express, { Express, RequestHandler, Router } from 'express';
-import type { Server } from 'node:http';
+import { createServer, RequestListener, Server } from 'node:http';
 import { AuthConfig, authenticate } from '../auth/apiTokens';
+import { ConfigError } from '../config/reader';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import { QueueFullError, Semaphore } from '../semaphore';
 
@@ -94,13 +95,15 @@ export function createApp(
   return app;
 }
 
-export function listen(app: Express, host: string, port: number): Promise<Server> {
+/** Serves `handler` (the app, or the app behind the ext_authz HTTP door) on host:port. */
+export function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
   return new Promise((resolvePromise, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(handler).listen(port, host);
     server.once('listening', () => resolvePromise(server));
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
-        new Error(
+        // A ConfigError: the user fixes it in the config, and the command says it in one line.
+        new ConfigError(
           e.code === 'EADDRINUSE'
             ? `cannot listen on ${host}:${port}: the port is in use (set listen: in the config)`
             : `cannot listen on ${host}:${port}: ${e.message}`

@@ -20,6 +20,8 @@ import type { AuthConfig } from '../auth/apiTokens';
 import { BudgetTracker } from '../budgets/budgetTracker';
 import { enforcementDoors } from '../api/enforcementDoors';
 import { BudgetEnforcer } from '../enforcement/budgetEnforcer';
+import { GrpcDoor } from '../enforcement/extAuthz/grpcDoor';
+import { withHttpDoor } from '../enforcement/extAuthz/httpDoor';
 import { createApp, listen } from '../server/httpServer';
 import { PushIngest } from './pushIngest';
 import { PrometheusSource } from '../sources/prometheusSource';
@@ -54,6 +56,8 @@ export class ExporterService {
   private loop: Promise<void> = Promise.resolve();
   private followed: FollowedSource[] = [];
   private server: Server | undefined;
+  /** Envoy's ext_authz over gRPC, when enforcement.grpc_listen is set. */
+  private grpcDoor: GrpcDoor | undefined;
   private pricer: Pricer;
   private identities: IdentityMap;
   private auth: AuthConfig;
@@ -128,8 +132,9 @@ export class ExporterService {
     if (config.ledger.engine === 'duckdb') mkdirSync(dirname(config.ledger.path), { recursive: true });
     const ledger = await openWhenReachable(config, log);
     let service: ExporterService;
+    let constructed: ExporterService | undefined;
     try {
-      service = new ExporterService(config, ledger, log);
+      service = constructed = new ExporterService(config, ledger, log);
       for (const w of service.pricer.book.warnings) log.warn(w);
       await seedMetricsFromLedger(ledger, service.metrics);
       const recovered = await service.rejectFile.recover(ledger);
@@ -153,18 +158,24 @@ export class ExporterService {
       });
       const doors = enforcementDoors({ decider: service.enforcer, auth: () => service.auth, log });
       service.enforcer.start();
-      service.server = await listen(
-        createApp(service.metrics, service, api, () => service.auth, [push.router(), doors]),
-        config.listen.host,
-        config.listen.port
-      );
+      const app = createApp(service.metrics, service, api, () => service.auth, [push.router(), doors]);
+      const askers = { decider: () => service.enforcer, auth: () => service.auth, log };
+      if (config.enforcementGrpcListen) {
+        const { host, port } = config.enforcementGrpcListen;
+        service.grpcDoor = await GrpcDoor.start({ host, port, ...askers });
+        log.info(`ext_authz gRPC door on ${host}:${service.grpcDoor.port}`);
+      }
+      service.server = await listen(withHttpDoor(app, askers), config.listen.host, config.listen.port);
       if (config.watchConfig) {
         watchFile(config.file, { interval: 1000 }, (now, before) => {
           if (now.mtimeMs !== before.mtimeMs) void service.requestReload('the config file changed');
         });
       }
     } catch (e) {
-      await ledger.close();
+      // What started before the failure (the follow loop, the parse worker) stops with it and closes the ledger:
+      // left running, it would keep the process up retrying commits instead of exiting with the error.
+      if (constructed) await constructed.stop();
+      else await ledger.close();
       throw e;
     }
     return service;
@@ -376,6 +387,7 @@ export class ExporterService {
     await this.loop;
     await this.pipeline.flush().catch((e: Error) => this.log.error(`last batch not committed: ${e.message}`));
     await this.pipeline.close();
+    await this.grpcDoor?.stop();
     await this.enforcer.stop();
     for (const f of this.followed) await f.follower.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

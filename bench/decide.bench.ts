@@ -1,0 +1,303 @@
+/**
+ * Decision latency of the Envoy ext_authz doors: a real `tokenledger serve` (budgets enforced, the gRPC door on
+ * enforcement.grpc_listen, the HTTP door under /ext_authz) next to bare no-op servers of the same protocols
+ * (bench/decideNoop.ts), both in their own processes, loaded from this one over loopback in the same run:
+ * - closed loop, 1 and 100 concurrent callers: p50, p99 and decisions/s;
+ * - open loop at a fixed rate (default 2,000 decisions/s, 100 callers' worth of requests in flight at most):
+ *   p50 and p99 when requests arrive as a gateway sends them, not as fast as answers come back.
+ * Each request is a chat completion as Envoy forwards it (headers, x-request-id, a JSON body), with its own
+ * request id, so every allowed decision opens a reservation as in production.
+ *   npm run bench:decide -- [seconds per load and server] [open-loop rate]     (default 6 s in 3 rounds; 2000/s)
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CheckRequestMessage, CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
+import { authorizationService } from '../exporter/src/enforcement/extAuthz/grpcDoor';
+import { freePort } from '../exporter/test/daemons';
+import { ServeProcess, tempDir, waitFor } from '../exporter/test/helpers';
+import { writeServeConfig } from '../exporter/test/serveConfig';
+
+const SECONDS = Number(process.argv[2] ?? 6);
+const OPEN_RATE = Number(process.argv[3] ?? 2000);
+const WARMUP_MS = 500;
+const ROUNDS = 3;
+const CONCURRENCY = [1, 100];
+
+const BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  max_tokens: 256,
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant.' },
+    { role: 'user', content: 'Summarise the attached quarterly report in three bullet points.' },
+  ],
+});
+
+const CLIENT_HEADERS = {
+  authorization: 'Bearer sk-bench-client-key',
+  'content-type': 'application/json',
+  'x-user-id': 'alice',
+  'x-team-id': 'ml',
+};
+
+let sequence = 0;
+const nextRequestId = () => `bench-${process.pid}-${++sequence}`;
+
+type CheckMethod = (
+  request: CheckRequestMessage,
+  callback: (e: grpc.ServiceError | null, response?: CheckResponseMessage) => void
+) => void;
+
+/** One decision asked, resolved when answered; throws when the answer is not the expected allow. */
+type Call = () => Promise<void>;
+
+function grpcCall(port: number): { call: Call; close: () => void } {
+  const Client = grpc.makeGenericClientConstructor(authorizationService(), 'Authorization');
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  // makeGenericClientConstructor's methods are not typed per service.
+  const check = (client as unknown as { Check: CheckMethod }).Check.bind(client);
+  const call: Call = () =>
+    new Promise((resolve, reject) => {
+      const id = nextRequestId();
+      const headers = {
+        ':authority': 'llm.example.com',
+        ':path': '/v1/chat/completions',
+        ':method': 'POST',
+        ':scheme': 'http',
+        'x-request-id': id,
+        ...CLIENT_HEADERS,
+      };
+      const req: CheckRequestMessage = {
+        attributes: {
+          request: {
+            http: { id: String(sequence), method: 'POST', path: '/v1/chat/completions', headers, body: BODY },
+          },
+        },
+      };
+      check(req, (e, res) => {
+        if (e) return reject(e);
+        if ((res!.status?.code ?? 0) !== 0) return reject(new Error(`denied: ${JSON.stringify(res!.status)}`));
+        resolve();
+      });
+    });
+  return { call, close: () => client.close() };
+}
+
+function httpCall(port: number, path: string, sockets: number): { call: Call; close: () => void } {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const call: Call = () =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          agent,
+          headers: {
+            host: 'llm.example.com',
+            'x-request-id': nextRequestId(),
+            'content-length': Buffer.byteLength(BODY),
+            ...CLIENT_HEADERS,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        }
+      );
+      req.on('error', reject);
+      req.end(BODY);
+    });
+  return { call, close: () => agent.destroy() };
+}
+
+interface Result {
+  n: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function summarise(latencies: number[], elapsedMs: number): Result {
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { n: latencies.length, perSecond: latencies.length / (elapsedMs / 1000), p50: at(0.5), p99: at(0.99) };
+}
+
+/** `concurrency` callers, each asking again as soon as it is answered, for `ms`. */
+async function closedLoop(call: Call, concurrency: number, ms: number): Promise<Result> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  const end = start + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await call();
+        latencies.push(performance.now() - t);
+      }
+    })
+  );
+  return summarise(latencies, performance.now() - start);
+}
+
+/**
+ * Requests sent at `rate` per second for `ms` whatever the answers do (a gateway's traffic does not wait for
+ * earlier decisions), latency from each request's send; at most `maxInFlight` outstanding.
+ */
+async function openLoop(
+  call: Call,
+  rate: number,
+  ms: number,
+  maxInFlight: number
+): Promise<Result & { dropped: number }> {
+  const latencies: number[] = [];
+  const pending = new Set<Promise<void>>();
+  const interval = 1000 / rate;
+  const start = performance.now();
+  let next = start;
+  let dropped = 0;
+  while (next < start + ms) {
+    const now = performance.now();
+    while (next <= now && next < start + ms) {
+      next += interval;
+      if (pending.size >= maxInFlight) {
+        dropped++;
+        continue;
+      }
+      const t = performance.now();
+      const p: Promise<void> = call().then(() => {
+        latencies.push(performance.now() - t);
+        pending.delete(p);
+      });
+      pending.add(p);
+    }
+    // A timer, not a busy loop: the load generator shares the machine with the servers it measures.
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  return { ...summarise(latencies, performance.now() - start), dropped };
+}
+
+async function startNoop(): Promise<{ child: ChildProcess; grpc: number; http: number }> {
+  const child = spawn(process.execPath, [join(__dirname, 'decideNoop.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const m = await waitFor('the no-op servers', () => /noop grpc=(\d+) http=(\d+)/.exec(out) ?? undefined, 30_000);
+  return { child, grpc: Number(m[1]), http: Number(m[2]) };
+}
+
+async function startServe(): Promise<{ serve: ServeProcess; grpcPort: number; httpPort: number }> {
+  const dir = tempDir('tl-decide-bench-');
+  writeFileSync(join(dir, 'gw.log'), '');
+  const grpcPort = await freePort();
+  const config = writeServeConfig(
+    dir,
+    join(dir, 'gw.log'),
+    `budgets:
+  - { scope: global, period: monthly, limit_usd: 1000000000, enforce: block }
+  - { scope: team, subject: ml, period: daily, limit_usd: 1000000000, enforce: warn }
+  - { scope: user, subject: alice, period: monthly, limit_usd: 1000000000, enforce: block, grace: 0.1 }
+enforcement:
+  grpc_listen: 127.0.0.1:${grpcPort}
+`
+  );
+  const serve = await ServeProcess.start(config);
+  return { serve, grpcPort, httpPort: Number(new URL(serve.baseUrl).port) };
+}
+
+const ms = (v: number) => v.toFixed(3).padStart(8);
+const perSecond = (v: number) => Math.round(v).toString().padStart(7);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Target {
+  protocol: string;
+  server: 'tokenledger' | 'no-op';
+  make: (callers: number) => { call: Call; close: () => void };
+}
+
+interface Load {
+  name: string;
+  callers: number;
+  run: (call: Call) => Promise<Result & { dropped?: number }>;
+}
+
+/**
+ * Every load on every target, ROUNDS times, tokenledger and no-op of a protocol taking turns within a round so
+ * that both see the same background load; each figure is the median over the rounds.
+ */
+async function main(): Promise<void> {
+  const { serve, grpcPort, httpPort } = await startServe();
+  const noop = await startNoop();
+  const path = '/ext_authz/v1/chat/completions';
+  const targets: Target[] = [
+    { protocol: 'gRPC', server: 'tokenledger', make: () => grpcCall(grpcPort) },
+    { protocol: 'gRPC', server: 'no-op', make: () => grpcCall(noop.grpc) },
+    { protocol: 'HTTP', server: 'tokenledger', make: (c) => httpCall(httpPort, path, c) },
+    { protocol: 'HTTP', server: 'no-op', make: (c) => httpCall(noop.http, path, c) },
+  ];
+  const runMs = (SECONDS * 1000) / ROUNDS;
+  const loads: Load[] = [
+    ...CONCURRENCY.map((c) => ({
+      name: `${c} caller(s)`,
+      callers: c,
+      run: (call: Call) => closedLoop(call, c, runMs),
+    })),
+    { name: `${OPEN_RATE}/s offered`, callers: 100, run: (call: Call) => openLoop(call, OPEN_RATE, runMs, 1000) },
+  ];
+  const rows: { target: Target; load: Load; results: (Result & { dropped?: number })[] }[] = [];
+  try {
+    for (const protocol of ['gRPC', 'HTTP'])
+      for (const load of loads) {
+        const pair = targets
+          .filter((t) => t.protocol === protocol)
+          .map((target) => ({ target, load, results: [] as Result[] }));
+        rows.push(...pair);
+        for (let round = 0; round < ROUNDS; round++)
+          for (const row of pair) {
+            const client = row.target.make(load.callers);
+            await closedLoop(client.call, load.callers, WARMUP_MS);
+            row.results.push(await load.run(client.call));
+            client.close();
+          }
+      }
+  } finally {
+    noop.child.kill('SIGTERM');
+    await serve.stop();
+  }
+  const figure = (row: (typeof rows)[number]) => ({
+    p50: median(row.results.map((r) => r.p50)),
+    p99: median(row.results.map((r) => r.p99)),
+    perSecond: median(row.results.map((r) => r.perSecond)),
+    dropped: row.results.reduce((sum, r) => sum + (r.dropped ?? 0), 0),
+  });
+  console.log(
+    `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes\n`
+  );
+  console.log('protocol  server       load              p50 ms   p99 ms  decisions/s');
+  for (const row of rows) {
+    const f = figure(row);
+    console.log(
+      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(12)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${perSecond(f.perSecond)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
+    );
+  }
+  console.log('\nratio tokenledger / no-op (same protocol and load): p50, p99, decisions/s');
+  for (const row of rows.filter((r) => r.target.server === 'tokenledger')) {
+    const base = figure(
+      rows.find((r) => r.target.server === 'no-op' && r.target.protocol === row.target.protocol && r.load === row.load)!
+    );
+    const f = figure(row);
+    console.log(
+      `${row.target.protocol.padEnd(9)} ${row.load.name.padEnd(15)} ${(f.p50 / base.p50).toFixed(2).padStart(6)} ${(f.p99 / base.p99).toFixed(2).padStart(6)} ${(f.perSecond / base.perSecond).toFixed(2).padStart(6)}`
+    );
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e);
+  process.exit(1);
+});
