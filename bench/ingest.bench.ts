@@ -97,6 +97,8 @@ async function fullPipeline(file: string, dir: string, total: number): Promise<{
       startAt: 'beginning',
       maxFiles: 1,
       otherLines: 'reject',
+      container: 'none',
+      prometheus: undefined,
     })
   );
   const follower = new FileFollower({
