@@ -6,7 +6,7 @@ import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import { parseDecimal } from '../pricing/money';
-import type { PricedRecord } from '../types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import type { Budget } from './budgets';
 import { BudgetTracker } from './budgetTracker';
 
@@ -44,7 +44,12 @@ describe('BudgetTracker', () => {
       provider: undefined,
       status: 'success',
       httpStatus: undefined,
-      tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
+      tokens: { ...NO_TOKENS, inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1 },
+      ...DEFAULT_PRICING_EXTRAS,
+      modelRequested: undefined,
+      reportedCostPusd: undefined,
+      feePusd: undefined,
+      pricedModel: undefined,
       source: 'litellm',
       costPusd: costUsd * USD,
       chargePusd: costUsd * USD,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestStatus, UsageRecord } from '../types';
+import { NO_TOOL_CALLS, RequestStatus, UsageRecord } from '../types';
 import {
   describe,
   isAbsent,
@@ -221,9 +221,18 @@ export function applyMapping(obj: Record<string, unknown>, m: Mapping, rawLine: 
     team: text(obj, f.team),
     tier: text(obj, f.tier),
     model,
+    modelRequested: undefined,
+    baseModel: undefined,
     provider: text(obj, f.provider),
     status,
     httpStatus,
     tokens: toBuckets(reported.tokens, reported.field),
+    serviceTier: undefined,
+    speed: undefined,
+    inferenceGeo: undefined,
+    toolCalls: NO_TOOL_CALLS,
+    gatewayCacheHit: false,
+    usageReported: true,
+    reportedCostPusd: undefined,
   };
 }

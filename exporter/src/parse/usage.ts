@@ -39,7 +39,19 @@ export function toBuckets(r: ReportedTokens, field: string): TokenBuckets {
       `${field}: reasoning tokens (${r.reasoning}) exceed output tokens (${r.output})`
     );
   }
-  return { inputUncached, cacheRead: r.cacheRead, cacheWrite: r.cacheWrite, output: r.output, reasoning: r.reasoning };
+  return {
+    inputUncached,
+    cacheRead: r.cacheRead,
+    cacheWrite: r.cacheWrite,
+    cacheWrite1h: 0,
+    output: r.output,
+    reasoning: r.reasoning,
+    inputAudio: 0,
+    inputImage: 0,
+    inputVideo: 0,
+    outputAudio: 0,
+    outputImage: 0,
+  };
 }
 
 function obj(v: unknown): Record<string, unknown> | undefined {

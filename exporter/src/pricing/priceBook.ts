@@ -7,7 +7,7 @@ import { Decimal, decimalToPico, parseDecimal } from './money';
  * at load. Tiers adjust what a tier is *charged* (chargeback); the provider *cost* is always list price.
  */
 
-export type Bucket = Exclude<keyof TokenBuckets, 'reasoning'>;
+export type Bucket = keyof Pick<TokenBuckets, 'inputUncached' | 'cacheRead' | 'cacheWrite' | 'output'>;
 export const BUCKETS: readonly Bucket[] = ['inputUncached', 'cacheRead', 'cacheWrite', 'output'];
 
 /** pico-USD per token for each bucket. Cache rates fall back to the input rate when the book has none. */

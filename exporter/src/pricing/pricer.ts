@@ -1,11 +1,15 @@
 import { FieldError } from '../parse/fieldError';
-import { RECORD_BOUNDS, TokenBuckets } from '../types';
+import { PricingInputs, RECORD_BOUNDS, TokenBuckets } from '../types';
 import { formatPicoUsd, multiplyByDecimal } from './money';
 import { BUCKETS, PriceBook, RatePeriod, Rates } from './priceBook';
 
+/** What a request costs. `costPusd` includes `feePusd`, the per-call fees. */
 export interface Price {
   costPusd: bigint;
+  feePusd: bigint;
   chargePusd: bigint;
+  /** The book's model it was priced as. */
+  pricedModel: string;
 }
 
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/;
@@ -80,24 +84,19 @@ export class Pricer {
    * Undefined when the model has no price in force at `startMs`: the record is kept unpriced. Throws a FieldError
    * (field `cost` or `charge`) when an amount does not fit the ledger's BIGINT column: that request is refused.
    */
-  price(
-    model: string,
-    provider: string | undefined,
-    tier: string | undefined,
-    startMs: number,
-    tokens: TokenBuckets
-  ): Price | undefined {
+  price(r: PricingInputs): Price | undefined {
+    const { model, provider, tier, startMs, tokens } = r;
     const canonical = this.resolveModel(model, provider);
     if (canonical === null) return undefined;
     const period = this.periodAt(canonical, startMs);
     if (!period) return undefined;
     const costPusd = fitsLedger(amount(tokens, period.rates), 'cost', canonical);
     const tierPricing = tier !== undefined ? this.book.tiers.get(tier) : undefined;
-    if (!tierPricing) return { costPusd, chargePusd: costPusd };
+    if (!tierPricing) return { costPusd, feePusd: 0n, chargePusd: costPusd, pricedModel: canonical };
     const override = tierPricing.overrides.get(canonical);
     let chargePusd = override ? amount(tokens, { ...period.rates, ...override }) : costPusd;
     if (tierPricing.multiplier) chargePusd = multiplyByDecimal(chargePusd, tierPricing.multiplier);
-    return { costPusd, chargePusd: fitsLedger(chargePusd, 'charge', canonical) };
+    return { costPusd, feePusd: 0n, chargePusd: fitsLedger(chargePusd, 'charge', canonical), pricedModel: canonical };
   }
 }
 
