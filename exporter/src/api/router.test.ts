@@ -11,7 +11,7 @@ import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import type { Logger } from '../log';
-import { parseDecimal } from '../pricing/money';
+import { parseDecimal } from '../money';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import { chargebackApi } from './router';
 

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
-import { parseDecimal } from '../pricing/money';
+import { parseDecimal } from '../money';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import type { Budget } from './budgets';
 import { BudgetTracker } from './budgetTracker';

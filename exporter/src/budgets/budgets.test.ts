@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
-import { parseDecimal } from '../pricing/money';
+import { parseDecimal } from '../money';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import { Budget, budgetJson, budgetState, BudgetStatus, evaluateBudgets, project } from './budgets';
 

@@ -8,7 +8,7 @@ import { PRESETS } from '../parse/presets';
 import type { ApiToken, AuthConfig } from '../auth/apiTokens';
 import { BUDGET_SCOPES, Budget, BudgetScope, THRESHOLD_NAMES } from '../budgets/budgets';
 import { isValidTimeZone, PERIODS } from '../budgets/period';
-import { decimalToPico, parseDecimal } from '../pricing/money';
+import { decimalToPico, parseDecimal } from '../money';
 import type { Identity } from '../pricing/identityMap';
 import { validatePattern } from '../sources/glob';
 import type { GatewayFormat } from '../types';
