@@ -175,7 +175,7 @@ export interface UsageRecord extends PricingInputs {
   apiKeyId: string | undefined;
   apiKeyAlias: string | undefined;
   team: string | undefined;
-  /** The model (or deployment alias) the client asked for, when the log names it apart from `model`. */
+  /** The model (or deployment alias, LiteLLM's model group) the client asked for; the log's model when it names no other. */
   modelRequested: string | undefined;
   status: RequestStatus;
   httpStatus: number | undefined;

@@ -84,7 +84,7 @@ describe('LiteLLM StandardLoggingPayload', () => {
   });
 
   it('never carries prompt or response content into the record', () => {
-    expect(JSON.stringify(first!.record)).not.toMatch(/SECRET/);
+    expect(JSON.stringify(first!.record, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toMatch(/SECRET/);
   });
 
   it('reads the pretty-printed multi-line stdout form between other log lines', () => {

@@ -12,7 +12,7 @@ describe("LiteLLM's price map", () => {
     );
   });
 
-  it('reads USD per token, with cache rates falling back to the input rate', () => {
+  it('reads USD per token, keeping only the rates the entry states', () => {
     const book = read({
       plain: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 },
       cached: {
@@ -25,7 +25,7 @@ describe("LiteLLM's price map", () => {
     expect(book.models.get('plain')).toEqual([
       {
         effectiveFromMs: 0,
-        rates: { inputUncached: 1_000_000n, output: 2_000_000n, cacheRead: 1_000_000n, cacheWrite: 1_000_000n },
+        rates: { inputUncached: 1_000_000n, output: 2_000_000n },
       },
     ]);
     expect(book.models.get('cached')![0]!.rates).toEqual({

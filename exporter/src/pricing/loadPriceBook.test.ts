@@ -42,7 +42,7 @@ describe('loadPriceBookFile', () => {
     expect(book.models.get('m')).toEqual([
       {
         effectiveFromMs: 86_400_000,
-        rates: { inputUncached: 1_000_000n, output: 2_000_000n, cacheRead: 1_000_000n, cacheWrite: 1_000_000n },
+        rates: { inputUncached: 1_000_000n, output: 2_000_000n },
       },
     ]);
   });

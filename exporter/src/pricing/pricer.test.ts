@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, TokenBuckets } from '../types';
 import { IdentityMap } from './identityMap';
 import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
-import { formatPicoUsd } from './money';
+import { formatPicoUsd } from '../money';
 import { FieldError } from '../parse/fieldError';
 import { emptyPriceBook, PriceBookError } from './priceBook';
 import { Pricer } from './pricer';
@@ -263,9 +263,11 @@ describe('price book files', () => {
       inputUncached: 150_000n,
       output: 600_000n,
       cacheRead: 75_000n,
-      cacheWrite: 150_000n,
     });
-    expect(book.models.get('claude-haiku-4-5')![0]!.rates.cacheRead).toBe(1_000_000n);
+    // No cache_read_input_token_cost: a cache read is priced at the input rate.
+    expect(priceOf(new Pricer(book), 'claude-haiku-4-5', undefined, undefined, 0, t(0, 1, 0, 0))?.costPusd).toBe(
+      1_000_000n
+    );
   });
 
   it('warns, in the unit of the book, when a rate is finer than one pico-USD per token', () => {
