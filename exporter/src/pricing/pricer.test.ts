@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, TokenBuckets } from '../types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, NO_TOOL_CALLS, TokenBuckets } from '../types';
 import { IdentityMap } from './identityMap';
 import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
 import { formatPicoUsd } from '../money';
@@ -456,5 +456,29 @@ describe('Pricer: model names', () => {
     ]);
     expect(priceOf(new Pricer(book), 'm', undefined, undefined, 0, t(1, 2, 3, 4))?.costPusd).toBe(4321n);
     expect(priceOf(new Pricer(book), 'm', undefined, undefined, 0, t(0, 0, 5, 0))?.costPusd).toBe(500n);
+  });
+});
+
+describe('per-call fees: rounding', () => {
+  it('rounds count x (USD per 1,000) / 1,000 to whole pico-USD once per request, half to even', () => {
+    // 1.5e-9 USD per 1,000 calls = 1,500 pico-USD per 1,000 = 1.5 pico-USD a call: exact for 2 calls (3),
+    // 1 call is 1.5 -> 2 and 3 calls 4.5 -> 4 (half to even).
+    const book = loadPriceBookFile(
+      file(
+        'fees.yaml',
+        'models:\n  m:\n    prices:\n      - { input: 0, output: 0, fees: { file_search: { per_1k: "0.0000000015" } } }\n'
+      )
+    );
+    const fee = (calls: number) =>
+      new Pricer(book).price({
+        ...DEFAULT_PRICING_EXTRAS,
+        model: 'm',
+        provider: undefined,
+        tier: undefined,
+        startMs: 0,
+        tokens: t(1, 0, 0, 0),
+        toolCalls: { ...NO_TOOL_CALLS, fileSearchCalls: calls },
+      })?.feePusd;
+    expect([fee(1), fee(2), fee(3)]).toEqual([2n, 3n, 4n]);
   });
 });

@@ -164,7 +164,8 @@ export class Pricer {
 
   /**
    * The canonical model a log's model name is priced as: the name under the provider the log names
-   * ("hosted_vllm/llama-3.1-70b-instruct", as LiteLLM's price map keys some models), the exact name, an alias,
+   * ("hosted_vllm/llama-3.1-70b-instruct", "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", as LiteLLM's
+   * price map keys some models), the exact name, an alias,
    * the name after its provider prefix ("openai/gpt-4o") or after its last `/` (a Bedrock ARN
    * "arn:aws:bedrock:...:inference-profile/us.anthropic.claude-...", Together's "meta-llama/Llama-3-70b"),
    * or without a snapshot date ("gpt-4o-2024-08-06"). Null: no price.
@@ -175,7 +176,7 @@ export class Pricer {
     let hit = cache.get(name);
     if (hit !== undefined) return hit;
     hit = null;
-    const qualified = provider && !name.includes('/') ? `${provider}/${name}` : undefined;
+    const qualified = provider && !name.startsWith(`${provider}/`) ? `${provider}/${name}` : undefined;
     const firstSlash = name.indexOf('/');
     const lastSlash = name.lastIndexOf('/');
     const candidates = [
