@@ -482,3 +482,26 @@ describe('per-call fees: rounding', () => {
     expect([fee(1), fee(2), fee(3)]).toEqual([2n, 3n, 4n]);
   });
 });
+
+describe('service tiers and reasoning', () => {
+  it('bills reasoning at the service tier output rate when the tier gives no reasoning rate', () => {
+    const book = loadPriceBookFile(
+      file(
+        'tier-reasoning.yaml',
+        'models:\n  m:\n    prices:\n      - { input: 1, output: 4, reasoning: 8, service_tiers: { flex: { input: 0.5, output: 2 } } }\n'
+      )
+    );
+    const at = (serviceTier: string | undefined) =>
+      new Pricer(book).price({
+        ...DEFAULT_PRICING_EXTRAS,
+        model: 'm',
+        provider: undefined,
+        tier: undefined,
+        startMs: 0,
+        tokens: { ...NO_TOKENS, output: 10, reasoning: 10 },
+        serviceTier,
+      })?.costPusd;
+    expect(at(undefined)).toBe(80_000_000n); // 10 x 8e6
+    expect(at('flex')).toBe(20_000_000n); // 10 x 2e6, flex output
+  });
+});

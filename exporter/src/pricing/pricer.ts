@@ -70,6 +70,10 @@ function resolvePeriod(period: RatePeriod): ResolvedPeriod {
   const serviceTiers = new Map<string, RateSet>();
   for (const [name, st] of period.serviceTiers ?? []) {
     const stated = { ...period.rates, ...st.rates } as Rates;
+    // A tier that prices output but not reasoning bills reasoning at its output rate, not at the standard
+    // reasoning rate (LiteLLM's _resolve_reasoning_token_cost; OpenAI's flex and priority halve and double
+    // every token type).
+    if (st.rates?.output !== undefined && st.rates.reasoning === undefined) delete stated.reasoning;
     serviceTiers.set(name, rateSet(stated, st.longContext ?? standardLong, st.multiplier));
   }
   return { period, standard: rateSet(period.rates, standardLong), serviceTiers };
