@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decimalToPico, parseDecimal } from '../money';
+import { usdToPico } from '../money';
 import { NO_TOOL_CALLS, RECORD_BOUNDS, RequestStatus, SearchContextSize, TokenBuckets, ToolCalls, UsageRecord } from '../types';
 import {
   describe,
@@ -237,7 +237,7 @@ function reportedCost(obj: unknown, spec: FieldSpec | undefined): bigint | undef
   let pico: bigint | undefined;
   if (typeof hit.value === 'number' || typeof hit.value === 'string') {
     try {
-      pico = decimalToPico(parseDecimal(hit.value)).pico;
+      pico = usdToPico(hit.value);
     } catch {
       pico = undefined;
     }
