@@ -45,7 +45,10 @@ interface ResolvedPeriod {
 /** Service tiers logs write for the standard tier (OpenAI `default`/`auto`, Anthropic `standard`, Vertex `on_demand`). */
 const STANDARD_TIERS = new Set(['standard', 'default', 'auto', 'on_demand', '']);
 
-/** Rates with every bucket the book left out filled by the bucket it falls back to. */
+/**
+ * Rates with every bucket the book left out filled by the bucket it falls back to. Fallbacks run in BUCKETS order,
+ * so a fallback's own fallback is resolved first (cacheWrite1h -> cacheWrite -> input).
+ */
 function fillRates(r: Rates): FullRates {
   const full = { ...r } as FullRates;
   for (const b of BUCKETS) {
@@ -54,7 +57,7 @@ function fillRates(r: Rates): FullRates {
   return full;
 }
 
-/** Fallbacks run in BUCKETS order, so a fallback's own fallback is resolved first (cacheWrite1h -> cacheWrite -> input). */
+/** A rate set from the rates a book states, its long-context tiers on top of them. */
 function rateSet(stated: Rates, longContext: readonly LongContextTier[], multiplier?: Decimal): RateSet {
   return {
     base: fillRates(stated),
