@@ -16,7 +16,7 @@ import type { MetricTotals } from '../exporter/src/ledger/metricTotals';
 import { DEFAULT_METRICS_CONFIG } from '../exporter/src/metrics/exporterMetrics';
 import { UsageAggregate } from '../exporter/src/metrics/usageAggregate';
 import { UsageExposition } from '../exporter/src/metrics/usageExposition';
-import { picoToUsdNumber } from '../exporter/src/pricing/money';
+import { picoToUsdNumber } from '../exporter/src/money';
 
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4-5', 'claude-sonnet-4-5', 'gemini-2.5-pro', 'o3'];
 /** Series per label tuple with the default labels: requests, 4 token buckets, cost. */

@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatPicoUsd } from '../src/pricing/money';
+import { formatPicoUsd } from '../src/money';
 import { Prometheus } from './daemons';
 import { ledgerGroups, requireBuiltCli, ServeProcess, tempDir, waitFor } from './helpers';
 

@@ -4,7 +4,7 @@ import type { Dimension, UsageTotals } from '../src/ledger/queries';
 import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../src/ledger/rows';
 import { PriceBook } from '../src/pricing/priceBook';
 import { Pricer } from '../src/pricing/pricer';
-import type { PricedRecord } from '../src/types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../src/types';
 
 /**
  * The ledger's contract: what every engine must do, asserted through the Ledger interface alone. Each engine's
@@ -29,7 +29,12 @@ export function record(id: string, startMs: number, output: number, costPusd?: b
     provider: undefined,
     status: 'success',
     httpStatus: undefined,
-    tokens: { inputUncached: 10, cacheRead: 0, cacheWrite: 0, output, reasoning: 0 },
+    tokens: { ...NO_TOKENS, inputUncached: 10, cacheRead: 0, cacheWrite: 0, output },
+    ...DEFAULT_PRICING_EXTRAS,
+    modelRequested: undefined,
+    reportedCostPusd: undefined,
+    feePusd: undefined,
+    pricedModel: undefined,
     source: 'litellm',
     costPusd,
     chargePusd: costPusd,
@@ -469,7 +474,7 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       const pricer = new Pricer(book);
       const credited: [string, bigint][] = [];
       const priced = await ledger.repriceUnpriced(
-        (r) => pricer.price(r.model, r.provider, r.tier, r.startMs, r.tokens),
+        (r) => pricer.price({ ...DEFAULT_PRICING_EXTRAS, ...r }),
         'v2',
         (labels, cost) => credited.push([labels.join('/'), cost])
       );
@@ -493,7 +498,7 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       ]);
       expect(
         await ledger.repriceUnpriced(
-          () => ({ costPusd: 1n, chargePusd: 1n }),
+          () => ({ costPusd: 1n, feePusd: 0n, chargePusd: 1n, pricedModel: 'm1' }),
           'v3',
           () => undefined
         )

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { hashToken } from '../src/auth/apiTokens';
-import { formatPicoUsd } from '../src/pricing/money';
+import { formatPicoUsd } from '../src/money';
 import { logsBody, LogInput, RESPONSE_DECODERS, SpanInput, tracesBody } from './fixtures/otlp/officialEncoder';
 import { requireBuiltCli, ServeProcess, tempDir, waitFor } from './helpers';
 import { writeServeConfig } from './serveConfig';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { hashToken } from '../src/auth/apiTokens';
 import { ledgerSpecOf, openLedger } from '../src/ledger/open';
-import { formatPicoUsd } from '../src/pricing/money';
+import { formatPicoUsd } from '../src/money';
 import { requireBuiltCli, ServeProcess, tempDir, waitFor } from './helpers';
 import { RunningPostgres, startPostgres } from './postgres';
 import { writeServeConfig } from './serveConfig';

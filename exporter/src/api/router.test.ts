@@ -11,8 +11,8 @@ import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import type { Logger } from '../log';
-import { parseDecimal } from '../pricing/money';
-import type { PricedRecord } from '../types';
+import { parseDecimal } from '../money';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import { chargebackApi } from './router';
 
 // The chargeback API in process: the real router on 127.0.0.1 over a real DuckDB ledger holding four requests
@@ -46,7 +46,12 @@ function record(
     provider: undefined,
     status,
     httpStatus: undefined,
-    tokens: { inputUncached: input, cacheRead: 0, cacheWrite: 0, output, reasoning: 0 },
+    tokens: { ...NO_TOKENS, inputUncached: input, cacheRead: 0, cacheWrite: 0, output },
+    ...DEFAULT_PRICING_EXTRAS,
+    modelRequested: undefined,
+    reportedCostPusd: undefined,
+    feePusd: undefined,
+    pricedModel: undefined,
     source: 'litellm',
     costPusd: costUsd === undefined ? undefined : costUsd * USD,
     chargePusd: chargeUsd === undefined ? undefined : chargeUsd * USD,

@@ -5,8 +5,8 @@ import { Registry } from 'prom-client';
 import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
-import { parseDecimal } from '../pricing/money';
-import type { PricedRecord } from '../types';
+import { parseDecimal } from '../money';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import { Budget, NOT_ENFORCED } from './budgets';
 import { BudgetTracker } from './budgetTracker';
 
@@ -45,7 +45,12 @@ describe('BudgetTracker', () => {
       provider: undefined,
       status: 'success',
       httpStatus: undefined,
-      tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
+      tokens: { ...NO_TOKENS, inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1 },
+      ...DEFAULT_PRICING_EXTRAS,
+      modelRequested: undefined,
+      reportedCostPusd: undefined,
+      feePusd: undefined,
+      pricedModel: undefined,
       source: 'litellm',
       costPusd: costUsd * USD,
       chargePusd: costUsd * USD,

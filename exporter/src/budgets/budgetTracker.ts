@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/ledger';
-import { picoToUsdNumber } from '../pricing/money';
+import { picoToUsdNumber } from '../money';
 import type { Sample } from '../metrics/snapshotMetric';
 import { SnapshotMetric } from '../metrics/snapshotMetric';
 import { Budget, BudgetStatus, decimalNumber, evaluateBudgets, THRESHOLD_NAMES } from './budgets';

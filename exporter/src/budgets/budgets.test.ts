@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { batchOf } from '../../test/ledgerContract';
 import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
-import { parseDecimal } from '../pricing/money';
-import type { PricedRecord } from '../types';
+import { parseDecimal } from '../money';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import { Budget, budgetJson, budgetState, BudgetStatus, evaluateBudgets, NOT_ENFORCED, project } from './budgets';
 
 const budget = (limitPusd: bigint): Budget => ({
@@ -77,7 +77,12 @@ describe('evaluateBudgets', () => {
       provider: undefined,
       status: 'success',
       httpStatus: undefined,
-      tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
+      tokens: { ...NO_TOKENS, inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1 },
+      ...DEFAULT_PRICING_EXTRAS,
+      modelRequested: undefined,
+      reportedCostPusd: undefined,
+      feePusd: undefined,
+      pricedModel: undefined,
       source: 'litellm',
       costPusd: costUsd === undefined ? undefined : costUsd * USD,
       chargePusd: costUsd === undefined ? undefined : costUsd * USD,

@@ -1,6 +1,6 @@
 import type { Ledger } from '../ledger/ledger';
 import type { Dimension } from '../ledger/queries';
-import { Decimal, formatPicoUsd, picoToUsdNumber } from '../pricing/money';
+import { Decimal, formatPicoUsd, picoToUsdNumber } from '../money';
 import { Period, periodBounds } from './period';
 
 /** What a budget caps: one user, API key, team or tier, or everything. */

@@ -18,7 +18,7 @@ import {
 } from '../budgets/budgets';
 import { DEFAULT_ENFORCEMENT, EnforcementSettings, parseDuration, TokenEstimate } from '../enforcement/settings';
 import { isValidTimeZone, PERIODS } from '../budgets/period';
-import { decimalToPico, parseDecimal } from '../pricing/money';
+import { decimalToPico, parseDecimal } from '../money';
 import type { Identity } from '../pricing/identityMap';
 import { validatePattern } from '../sources/glob';
 import type { GatewayFormat } from '../types';

@@ -8,10 +8,10 @@ import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import type { Logger } from '../log';
 import { IdentityMap } from '../pricing/identityMap';
-import { parseDecimal } from '../pricing/money';
+import { parseDecimal } from '../money';
 import { Pricer } from '../pricing/pricer';
 import { parseYamlPriceBook } from '../pricing/yamlPriceBook';
-import type { PricedRecord } from '../types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
 import { BudgetEnforcer } from './budgetEnforcer';
 import type { CheckRequest } from './decider';
 import { DEFAULT_ENFORCEMENT, EnforcementSettings } from './settings';
@@ -72,7 +72,12 @@ describe('BudgetEnforcer', () => {
       provider: undefined,
       status: 'success',
       httpStatus: undefined,
-      tokens: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
+      tokens: { ...NO_TOKENS, inputUncached: 1, output: 1 },
+      ...DEFAULT_PRICING_EXTRAS,
+      modelRequested: undefined,
+      reportedCostPusd: undefined,
+      feePusd: undefined,
+      pricedModel: undefined,
       source: 'litellm',
       costPusd,
       chargePusd: costPusd,

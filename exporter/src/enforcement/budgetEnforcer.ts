@@ -6,9 +6,9 @@ import type { Sample } from '../metrics/snapshotMetric';
 import { SnapshotMetric } from '../metrics/snapshotMetric';
 import { FieldError } from '../parse/fieldError';
 import type { IdentityMap } from '../pricing/identityMap';
-import { formatPicoUsd, picoToUsdNumber } from '../pricing/money';
+import { formatPicoUsd, picoToUsdNumber } from '../money';
 import type { Pricer } from '../pricing/pricer';
-import { RECORD_BOUNDS } from '../types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, RECORD_BOUNDS } from '../types';
 import type { CheckRequest, Decider, Decision, DecisionKind } from './decider';
 import { Reservations } from './reservations';
 import type { EnforcementSettings } from './settings';
@@ -176,14 +176,20 @@ export class BudgetEnforcer implements Decider {
     if (subject.model === undefined) return 0n;
     const estimate = this.settings.estimates.get(subject.model) ?? this.settings.defaultEstimate;
     const tokens = {
+      ...NO_TOKENS,
       inputUncached: estimate.inputTokens,
-      cacheRead: 0,
-      cacheWrite: 0,
       output: maxOutputTokens(body) ?? estimate.outputTokens,
-      reasoning: 0,
     };
     try {
-      return this.deps.pricer().price(subject.model, undefined, subject.tier, nowMs, tokens)?.costPusd ?? 0n;
+      const price = this.deps.pricer().price({
+        ...DEFAULT_PRICING_EXTRAS,
+        model: subject.model,
+        provider: undefined,
+        tier: subject.tier,
+        startMs: nowMs,
+        tokens,
+      });
+      return price?.costPusd ?? 0n;
     } catch (e) {
       // More than the ledger holds for one request: as much as it holds, which no budget lets through.
       if (e instanceof FieldError) return RECORD_BOUNDS.maxPusd;

@@ -1,4 +1,4 @@
-import { formatPicoUsd } from '../pricing/money';
+import { formatPicoUsd } from '../money';
 
 /**
  * What a chargeback query asks and what it answers, whichever engine runs it (the SQL is in sql/usageQueries.ts):

@@ -1,3 +1,4 @@
+import { DEFAULT_PRICING_EXTRAS } from '../types';
 import type { Pricer } from '../pricing/pricer';
 import type { Ledger } from './ledger';
 
@@ -11,7 +12,7 @@ export function repriceWith(
   onPriced: (labels: string[], costPusd: bigint) => void = () => undefined
 ): Promise<number> {
   return ledger.repriceUnpriced(
-    (r) => pricer.price(r.model, r.provider, r.tier, r.startMs, r.tokens),
+    (r) => pricer.price({ ...DEFAULT_PRICING_EXTRAS, ...r }),
     pricer.book.version,
     onPriced
   );

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { picoToUsdNumber } from '../pricing/money';
+import { picoToUsdNumber } from '../money';
 import { DEFAULT_METRICS_CONFIG, MetricsConfig } from './exporterMetrics';
 import { CHUNK_SERIES } from './seriesText';
 import { OTHER } from './seriesLimiter';

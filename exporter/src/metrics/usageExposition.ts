@@ -1,4 +1,4 @@
-import { picoToUsdNumber } from '../pricing/money';
+import { picoToUsdNumber } from '../money';
 import { ExpositionPart, PendingPart } from './seriesText';
 import type { MetricsConfig } from './exporterMetrics';
 import { familyHeader, formatValue, joinLabels, labelText, sampleLine } from './textExposition';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRejection, ParseRejection } from '../types';
+import { isRejection, NO_TOKENS, ParseRejection } from '../types';
 import { Framer, FramedText } from './framer';
 import { invalidJsonMessage, LineParser, ParsedLine, ParserOptions } from './lineParser';
 import { compileFieldSpec, Mapping } from './mapping';
@@ -52,6 +52,7 @@ describe('LiteLLM StandardLoggingPayload', () => {
 
   it('takes cached input from metadata.usage_object.prompt_tokens_details.cached_tokens', () => {
     expect(first!.record.tokens).toEqual({
+      ...NO_TOKENS,
       inputUncached: 500,
       cacheRead: 1000,
       cacheWrite: 0,
@@ -68,11 +69,12 @@ describe('LiteLLM StandardLoggingPayload', () => {
       apiKeyAlias: undefined,
       tier: undefined,
     });
-    expect(failed!.record.tokens).toEqual({ inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 });
+    expect(failed!.record.tokens).toEqual({ ...NO_TOKENS, inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 });
   });
 
   it('keeps reasoning tokens inside output', () => {
     expect(reasoning!.record.tokens).toEqual({
+      ...NO_TOKENS,
       inputUncached: 512,
       cacheRead: 1536,
       cacheWrite: 0,
@@ -82,7 +84,7 @@ describe('LiteLLM StandardLoggingPayload', () => {
   });
 
   it('never carries prompt or response content into the record', () => {
-    expect(JSON.stringify(first!.record)).not.toMatch(/SECRET/);
+    expect(JSON.stringify(first!.record, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toMatch(/SECRET/);
   });
 
   it('reads the pretty-printed multi-line stdout form between other log lines', () => {
@@ -90,7 +92,7 @@ describe('LiteLLM StandardLoggingPayload', () => {
     expect(out.map((o) => (isRejection(o) ? o.reason : o.format))).toEqual(['invalid_json', 'litellm', 'invalid_json']);
     const rec = (out[1] as ParsedLine).record;
     expect(rec).toMatchObject({ requestId: 'chatcmpl-pretty-0001', user: 'carol@example.com', team: 'research' });
-    expect(rec.tokens).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
+    expect(rec.tokens).toEqual({ ...NO_TOKENS, inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
   });
 });
 
@@ -198,6 +200,7 @@ describe('generic JSON mapping', () => {
 
   it('understands an Anthropic-style usage object', () => {
     expect(anthropic!.record.tokens).toEqual({
+      ...NO_TOKENS,
       inputUncached: 48,
       cacheRead: 500,
       cacheWrite: 2100,
@@ -209,6 +212,7 @@ describe('generic JSON mapping', () => {
 
   it('understands an OpenAI-style usage object', () => {
     expect(openai!.record.tokens).toEqual({
+      ...NO_TOKENS,
       inputUncached: 1024,
       cacheRead: 1024,
       cacheWrite: 0,

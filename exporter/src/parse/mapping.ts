@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RequestStatus, UsageRecord } from '../types';
+import { usdToPico } from '../money';
+import { NO_TOOL_CALLS, RECORD_BOUNDS, RequestStatus, SearchContextSize, TokenBuckets, ToolCalls, UsageRecord } from '../types';
 import {
   describe,
   isAbsent,
@@ -12,7 +13,7 @@ import {
 } from './coerce';
 import { FieldError } from './fieldError';
 import { compilePath, formatPath, getPath, JsonPath } from './jsonPath';
-import { readUsageObject, ReportedTokens, toBuckets } from './usage';
+import { ReadUsage, readUsageObject, toBuckets, UsageExtras } from './usage';
 
 /**
  * The one parsing engine: a mapping from canonical fields to JSON paths. The LiteLLM, Kong and Envoy
@@ -43,6 +44,9 @@ export const CANONICAL_FIELDS = [
   'team',
   'tier',
   'model',
+  'modelServed',
+  'modelRequested',
+  'baseModel',
   'provider',
   'status',
   'httpStatus',
@@ -52,6 +56,22 @@ export const CANONICAL_FIELDS = [
   'cacheReadTokens',
   'cacheWriteTokens',
   'reasoningTokens',
+  'cacheWrite1hTokens',
+  'inputAudioTokens',
+  'inputImageTokens',
+  'inputVideoTokens',
+  'outputAudioTokens',
+  'outputImageTokens',
+  'serviceTier',
+  'speed',
+  'inferenceGeo',
+  'webSearchQueries',
+  'webSearchContext',
+  'fileSearchCalls',
+  'codeInterpreterSessions',
+  'mapsGroundingQueries',
+  'gatewayCacheHit',
+  'reportedCost',
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
@@ -143,25 +163,111 @@ function countOf(obj: unknown, spec: FieldSpec | undefined): number | undefined 
   return hit ? toOptionalCount(hit.value, hit.field) : undefined;
 }
 
-function reportedTokens(obj: unknown, m: Mapping): { tokens: ReportedTokens; field: string } {
+/** Tokens from the mapping's usage object, else from its flat token fields; `reported`: any field held a value. */
+function reportedTokens(obj: unknown, m: Mapping): { read: ReadUsage; field: string; reported: boolean } {
   const f = m.fields;
   const usageHit = lookup(obj, f.usage);
   const fromUsage = usageHit ? readUsageObject(usageHit.value, usageHit.field) : undefined;
-  if (fromUsage) return { tokens: fromUsage, field: usageHit!.field };
-  const input = countOf(obj, f.inputTokens) ?? 0;
+  if (fromUsage) return { read: fromUsage, field: usageHit!.field, reported: true };
+  const input = countOf(obj, f.inputTokens);
+  const output = countOf(obj, f.outputTokens);
   const cacheRead = countOf(obj, f.cacheReadTokens) ?? 0;
-  const cacheWrite = countOf(obj, f.cacheWriteTokens) ?? 0;
+  const cacheWrite1h = countOf(obj, f.cacheWrite1hTokens) ?? 0;
+  // A flat cache write count is every write; a 1-hour count without it is the only write.
+  const cacheWrite = countOf(obj, f.cacheWriteTokens) ?? cacheWrite1h;
   return {
-    tokens: {
-      inputTotal: m.inputTokensIncludeCache ? input : input + cacheRead + cacheWrite,
-      cacheRead,
-      cacheWrite,
-      inputIncludesCacheWrite: true,
-      output: countOf(obj, f.outputTokens) ?? 0,
-      reasoning: countOf(obj, f.reasoningTokens) ?? 0,
+    read: {
+      tokens: {
+        inputTotal: m.inputTokensIncludeCache ? (input ?? 0) : (input ?? 0) + cacheRead + cacheWrite,
+        cacheRead,
+        cacheWrite,
+        cacheWrite1h,
+        inputIncludesCacheWrite: true,
+        output: output ?? 0,
+        reasoning: countOf(obj, f.reasoningTokens) ?? 0,
+        inputAudio: countOf(obj, f.inputAudioTokens) ?? 0,
+        inputImage: countOf(obj, f.inputImageTokens) ?? 0,
+        inputVideo: countOf(obj, f.inputVideoTokens) ?? 0,
+        outputAudio: countOf(obj, f.outputAudioTokens) ?? 0,
+        outputImage: countOf(obj, f.outputImageTokens) ?? 0,
+      },
+      extras: NO_USAGE_EXTRAS,
     },
     field: firstPath(f.inputTokens, 'inputTokens'),
+    reported: input !== undefined || output !== undefined,
   };
+}
+
+const NO_USAGE_EXTRAS: UsageExtras = {
+  webSearchQueries: undefined,
+  serviceTier: undefined,
+  inferenceGeo: undefined,
+  speed: undefined,
+};
+
+const TRUE_WORDS = new Set(['true', 'yes', '1']);
+const FALSE_WORDS = new Set(['false', 'no', '0', 'none']);
+
+/** A yes/no field: a boolean, or a word as LiteLLM's SpendLogs write `cache_hit` ("True", "False"). */
+function flag(obj: unknown, spec: FieldSpec | undefined): boolean {
+  const hit = lookup(obj, spec);
+  if (!hit) return false;
+  const v = hit.value;
+  if (typeof v === 'boolean') return v;
+  const word = typeof v === 'string' || typeof v === 'number' ? String(v).toLowerCase() : undefined;
+  if (word !== undefined && TRUE_WORDS.has(word)) return true;
+  if (word !== undefined && FALSE_WORDS.has(word)) return false;
+  throw new FieldError('invalid_field', hit.field, `${hit.field}: expected true or false, got ${describe(v)}`);
+}
+
+const CONTEXT_SIZES = new Set<string>(['low', 'medium', 'high']);
+
+function searchContext(obj: unknown, spec: FieldSpec | undefined): SearchContextSize | undefined {
+  const hit = lookup(obj, spec);
+  if (!hit) return undefined;
+  const v = toOptionalText(hit.value, hit.field)?.toLowerCase();
+  if (v === undefined || CONTEXT_SIZES.has(v)) return v as SearchContextSize | undefined;
+  throw new FieldError('invalid_field', hit.field, `${hit.field}: expected low, medium or high, got ${describe(hit.value)}`);
+}
+
+/** A cost the gateway reports, USD as a number or decimal text, to exact pico-USD (half to even past 12 decimals). */
+function reportedCost(obj: unknown, spec: FieldSpec | undefined): bigint | undefined {
+  const hit = lookup(obj, spec);
+  if (!hit) return undefined;
+  let pico: bigint | undefined;
+  if (typeof hit.value === 'number' || typeof hit.value === 'string') {
+    try {
+      pico = usdToPico(hit.value);
+    } catch {
+      pico = undefined;
+    }
+  }
+  if (pico === undefined || pico < 0n || pico > RECORD_BOUNDS.maxPusd)
+    throw new FieldError('invalid_field', hit.field, `${hit.field}: expected a cost in USD, got ${describe(hit.value)}`);
+  return pico;
+}
+
+/** Lower-cased text, for the values the pricer looks up (service tier, speed, region). */
+function key(obj: unknown, spec: FieldSpec | undefined): string | undefined {
+  return text(obj, spec)?.toLowerCase();
+}
+
+/** Billed tool calls: mapped fields first, then what the usage object says. */
+function toolCalls(obj: unknown, f: Mapping['fields'], extras: UsageExtras): ToolCalls {
+  const webSearchQueries = countOf(obj, f.webSearchQueries) ?? extras.webSearchQueries ?? 0;
+  const fileSearchCalls = countOf(obj, f.fileSearchCalls) ?? 0;
+  const codeInterpreterSessions = countOf(obj, f.codeInterpreterSessions) ?? 0;
+  const mapsGroundingQueries = countOf(obj, f.mapsGroundingQueries) ?? 0;
+  const webSearchContext = searchContext(obj, f.webSearchContext);
+  if (
+    webSearchQueries === 0 &&
+    fileSearchCalls === 0 &&
+    codeInterpreterSessions === 0 &&
+    mapsGroundingQueries === 0 &&
+    webSearchContext === undefined
+  )
+    return NO_TOOL_CALLS;
+  return { webSearchQueries, webSearchContext, fileSearchCalls, codeInterpreterSessions, mapsGroundingQueries };
 }
 
 export function sha256Hex(text: string): string {
@@ -209,6 +315,9 @@ export function applyMapping(obj: Record<string, unknown>, m: Mapping, rawLine: 
     fromStatus.status ?? (httpStatus !== undefined && httpStatus >= 400 ? 'failure' : 'success');
 
   const reported = reportedTokens(obj, m);
+  const tokens = toBuckets(reported.read.tokens, reported.field);
+  const extras = reported.read.extras;
+  const gatewayCacheHit = flag(obj, f.gatewayCacheHit);
   // A raw key is hashed at once; only the hash travels further.
   const rawKey = secret(obj, f.apiKey);
   return {
@@ -220,10 +329,31 @@ export function applyMapping(obj: Record<string, unknown>, m: Mapping, rawLine: 
     apiKeyAlias: text(obj, f.apiKeyAlias),
     team: text(obj, f.team),
     tier: text(obj, f.tier),
-    model,
+    model: text(obj, f.modelServed) ?? model,
+    modelRequested: text(obj, f.modelRequested) ?? model,
+    baseModel: text(obj, f.baseModel),
     provider: text(obj, f.provider),
     status,
     httpStatus,
-    tokens: toBuckets(reported.tokens, reported.field),
+    tokens,
+    serviceTier: key(obj, f.serviceTier) ?? extras.serviceTier,
+    speed: key(obj, f.speed) ?? extras.speed,
+    inferenceGeo: key(obj, f.inferenceGeo) ?? extras.inferenceGeo,
+    toolCalls: toolCalls(obj, f, extras),
+    gatewayCacheHit,
+    usageReported: gatewayCacheHit || usageReported(reported.reported, status, tokens),
+    reportedCostPusd: reportedCost(obj, f.reportedCost),
   };
+}
+
+/**
+ * Whether the log told what the request consumed. No token field at all is not reported; neither is a
+ * success that consumed no input and no output (an interrupted stream, a provider that omits usage: LiteLLM
+ * writes 0 then), since every answered request reads its prompt. A failure with zero tokens is reported: nothing
+ * was billed.
+ */
+function usageReported(anyField: boolean, status: RequestStatus, t: TokenBuckets): boolean {
+  if (!anyField) return false;
+  if (status === 'failure') return true;
+  return t.inputUncached + t.cacheRead + t.cacheWrite + t.cacheWrite1h + t.output > 0;
 }

@@ -29,13 +29,27 @@ const litellm = (): PresetInput => ({
     'metadata.spend_logs_metadata.tier',
     'metadata.requester_metadata.tier',
   ],
+  // The model the provider answered as (the response's `model`) is billed over the deployment's name; the
+  // key LiteLLM priced the call by (`model_map_information.model_map_key`: the deployment's
+  // `model_info.base_model` when configured) names the base model of an alias; `model_group` is what the client
+  // asked for.
   model: 'model',
+  modelServed: 'response.model',
+  baseModel: 'model_map_information.model_map_key',
+  modelRequested: 'model_group',
   provider: 'custom_llm_provider',
   status: 'status',
   httpStatus: 'error_information.error_code',
   usage: 'metadata.usage_object',
   inputTokens: 'prompt_tokens',
   outputTokens: 'completion_tokens',
+  // Service tier: what the provider answered with, else what was asked (`model_parameters` are the request's
+  // optional params); Anthropic's `service_tier`, `speed` and `inference_geo` also come from the usage object.
+  serviceTier: ['response.service_tier', 'model_parameters.service_tier'],
+  speed: 'model_parameters.speed',
+  webSearchContext: 'standard_built_in_tools_params.web_search_options.search_context_size',
+  gatewayCacheHit: 'cache_hit',
+  reportedCost: 'response_cost',
 });
 
 // Kong 3.8+ logs under ai.proxy; 3.6/3.7 used the plugin name, ai["ai-proxy"]. The docs spell the token
@@ -50,10 +64,14 @@ const kong = (): PresetInput => ({
   team: { path: 'consumer.tags', tag_prefix: 'team:' },
   tier: { path: 'consumer.tags', tag_prefix: 'tier:' },
   model: [...kongAi('meta.response_model'), ...kongAi('meta.request_model')],
+  modelRequested: kongAi('meta.request_model'),
   provider: kongAi('meta.provider_name'),
   httpStatus: 'response.status',
   inputTokens: [...kongAi('usage.prompt_tokens'), ...kongAi('usage.prompt_token')],
   outputTokens: [...kongAi('usage.completion_tokens'), ...kongAi('usage.completion_token')],
+  // Kong 3.11+ logs the cached part of prompt_tokens (OpenAI semantics: included in it).
+  cacheReadTokens: kongAi('usage.prompt_tokens_details.cached_tokens'),
+  reportedCost: kongAi('usage.cost'),
 });
 
 // Envoy AI Gateway writes whatever keys the operator puts in EnvoyProxy.spec.telemetry.accessLog; its

@@ -1,10 +1,10 @@
-import { isRejection } from '../types';
+import { isRejection, NO_TOKENS } from '../types';
 import { FieldError } from './fieldError';
 import { LineParser } from './lineParser';
 import { compileMapping } from './presets';
 import { readUsageObject, toBuckets } from './usage';
 
-const buckets = (u: unknown) => toBuckets(readUsageObject(u, 'usage')!, 'usage');
+const buckets = (u: unknown) => toBuckets(readUsageObject(u, 'usage')!.tokens, 'usage');
 
 describe('usage objects to disjoint buckets', () => {
   it('OpenAI chat: cached and reasoning tokens are inside the totals', () => {
@@ -15,13 +15,13 @@ describe('usage objects to disjoint buckets', () => {
         prompt_tokens_details: { cached_tokens: 1536 },
         completion_tokens_details: { reasoning_tokens: 640 },
       })
-    ).toEqual({ inputUncached: 512, cacheRead: 1536, cacheWrite: 0, output: 900, reasoning: 640 });
+    ).toEqual({ ...NO_TOKENS, inputUncached: 512, cacheRead: 1536, cacheWrite: 0, output: 900, reasoning: 640 });
   });
 
   it('Anthropic: input_tokens excludes cache reads and writes', () => {
     expect(
       buckets({ input_tokens: 48, output_tokens: 312, cache_creation_input_tokens: 2100, cache_read_input_tokens: 500 })
-    ).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
+    ).toEqual({ ...NO_TOKENS, inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
   });
 
   it('OpenAI Responses: input_tokens includes input_tokens_details.cached_tokens', () => {
@@ -32,7 +32,7 @@ describe('usage objects to disjoint buckets', () => {
         output_tokens: 10,
         output_tokens_details: { reasoning_tokens: 4 },
       })
-    ).toEqual({ inputUncached: 40, cacheRead: 60, cacheWrite: 0, output: 10, reasoning: 4 });
+    ).toEqual({ ...NO_TOKENS, inputUncached: 40, cacheRead: 60, cacheWrite: 0, output: 10, reasoning: 4 });
   });
 
   it('LiteLLM (current): cache writes are in prompt_tokens_details and counted in prompt_tokens', () => {
@@ -44,7 +44,7 @@ describe('usage objects to disjoint buckets', () => {
         cache_read_input_tokens: 500,
         prompt_tokens_details: { cached_tokens: 500, cache_creation_tokens: 2100 },
       })
-    ).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 10, reasoning: 0 });
+    ).toEqual({ ...NO_TOKENS, inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 10, reasoning: 0 });
   });
 
   it('LiteLLM (older): top-level cache_creation_input_tokens was not in prompt_tokens', () => {
@@ -55,7 +55,7 @@ describe('usage objects to disjoint buckets', () => {
         cache_creation_input_tokens: 2100,
         prompt_tokens_details: { cached_tokens: 500 },
       })
-    ).toEqual({ inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 10, reasoning: 0 });
+    ).toEqual({ ...NO_TOKENS, inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 10, reasoning: 0 });
   });
 
   it('numbers written as strings are accepted', () => {
@@ -78,10 +78,11 @@ describe('usage objects to disjoint buckets', () => {
 });
 
 describe('usage objects: the choices that are easy to get wrong', () => {
-  const reported = (u: unknown) => readUsageObject(u, 'usage');
+  const reported = (u: unknown) => readUsageObject(u, 'usage')?.tokens;
 
   it('OpenAI-style: a top-level cache_read_input_tokens is the cache read when the details give none', () => {
     expect(buckets({ prompt_tokens: 100, completion_tokens: 5, cache_read_input_tokens: 40 })).toEqual({
+      ...NO_TOKENS,
       inputUncached: 60,
       cacheRead: 40,
       cacheWrite: 0,
@@ -117,6 +118,7 @@ describe('usage objects: the choices that are easy to get wrong', () => {
         prompt_tokens_details: { cached_tokens: 200, cache_write_tokens: 300 },
       })
     ).toEqual({
+      ...NO_TOKENS,
       inputUncached: 500,
       cacheRead: 200,
       cacheWrite: 300,
@@ -149,6 +151,7 @@ describe('usage objects: the choices that are easy to get wrong', () => {
         prompt_tokens_details: { cached_tokens: 500, cache_creation_tokens: null },
       })
     ).toEqual({
+      ...NO_TOKENS,
       inputUncached: 48,
       cacheRead: 500,
       cacheWrite: 2100,
@@ -161,7 +164,7 @@ describe('usage objects: the choices that are easy to get wrong', () => {
   });
 
   it('one-sided usage: only input or only output is reported, the other side is zero', () => {
-    const zero = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
+    const zero = { ...NO_TOKENS, inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
     expect(buckets({ prompt_tokens: 12 })).toEqual({ ...zero, inputUncached: 12 });
     expect(buckets({ completion_tokens: 7 })).toEqual({ ...zero, output: 7 });
     expect(buckets({ completion_tokens: 7, completion_tokens_details: { reasoning_tokens: 3 } })).toEqual({
@@ -198,7 +201,7 @@ describe('usage objects: the choices that are easy to get wrong', () => {
   it('OpenAI Responses: cache writes are zero and never included', () => {
     expect(
       reported({ input_tokens: 100, input_tokens_details: { cached_tokens: 60 }, cache_creation_input_tokens: 50 })
-    ).toEqual({
+    ).toMatchObject({
       inputTotal: 100,
       cacheRead: 60,
       cacheWrite: 0,
@@ -271,6 +274,7 @@ describe('usage objects: limits', () => {
         completion_tokens_details: { reasoning_tokens: 4 },
       })
     ).toEqual({
+      ...NO_TOKENS,
       inputUncached: 0,
       cacheRead: 10,
       cacheWrite: 0,
@@ -324,6 +328,7 @@ describe('flat token fields of a mapping (no usage object)', () => {
 
   it('input that includes the cache (OpenAI semantics): uncached = input - read - write', () => {
     expect(tokens(true, { in: 100, cr: 30, cw: 20, out: 9, rs: 2 })).toEqual({
+      ...NO_TOKENS,
       inputUncached: 50,
       cacheRead: 30,
       cacheWrite: 20,
@@ -334,6 +339,7 @@ describe('flat token fields of a mapping (no usage object)', () => {
 
   it('input that excludes the cache (Anthropic semantics): uncached = input', () => {
     expect(tokens(false, { in: 100, cr: 30, cw: 20, out: 9 })).toEqual({
+      ...NO_TOKENS,
       inputUncached: 100,
       cacheRead: 30,
       cacheWrite: 20,
@@ -344,6 +350,7 @@ describe('flat token fields of a mapping (no usage object)', () => {
 
   it('one-sided flat fields', () => {
     expect(tokens(true, { out: 9 })).toEqual({
+      ...NO_TOKENS,
       inputUncached: 0,
       cacheRead: 0,
       cacheWrite: 0,
@@ -351,6 +358,7 @@ describe('flat token fields of a mapping (no usage object)', () => {
       reasoning: 0,
     });
     expect(tokens(false, { in: 4 })).toEqual({
+      ...NO_TOKENS,
       inputUncached: 4,
       cacheRead: 0,
       cacheWrite: 0,

@@ -91,13 +91,7 @@ export class BatchPart {
       if (!isRejection(parsed)) {
         identities.apply(parsed.record);
         try {
-          price = pricer.price(
-            parsed.record.model,
-            parsed.record.provider,
-            parsed.record.tier,
-            parsed.record.startMs,
-            parsed.record.tokens
-          );
+          price = pricer.price(parsed.record);
         } catch (e) {
           // A cost too large for the ledger refuses this line only (one reject), never its batch.
           if (!(e instanceof FieldError)) throw e;
@@ -138,13 +132,24 @@ export class BatchPart {
           team: r.team,
           tier: r.tier,
           model: r.model,
+          modelRequested: r.modelRequested,
+          baseModel: r.baseModel,
           provider: r.provider,
           status: r.status,
           httpStatus: r.httpStatus,
           tokens: r.tokens,
+          serviceTier: r.serviceTier,
+          speed: r.speed,
+          inferenceGeo: r.inferenceGeo,
+          toolCalls: r.toolCalls,
+          gatewayCacheHit: r.gatewayCacheHit,
+          usageReported: r.usageReported,
+          reportedCostPusd: r.reportedCostPusd,
           source: keyNamespace ?? parsed.format,
           costPusd: price?.costPusd,
+          feePusd: price?.feePusd,
           chargePusd: price?.chargePusd,
+          pricedModel: price?.pricedModel,
           priceVersion: price ? pricer.book.version : undefined,
         },
         seqBase + i

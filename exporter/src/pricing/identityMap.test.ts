@@ -1,4 +1,4 @@
-import type { UsageRecord } from '../types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, UsageRecord } from '../types';
 import { IdentityMap } from './identityMap';
 
 const rec = (over: Partial<UsageRecord>): UsageRecord => ({
@@ -14,7 +14,10 @@ const rec = (over: Partial<UsageRecord>): UsageRecord => ({
   provider: undefined,
   status: 'success',
   httpStatus: undefined,
-  tokens: { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 },
+  tokens: { ...NO_TOKENS, inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 },
+  ...DEFAULT_PRICING_EXTRAS,
+  modelRequested: undefined,
+  reportedCostPusd: undefined,
   ...over,
 });
 const applied = (ids: IdentityMap, over: Partial<UsageRecord>) => {

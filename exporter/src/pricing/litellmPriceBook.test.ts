@@ -12,7 +12,7 @@ describe("LiteLLM's price map", () => {
     );
   });
 
-  it('reads USD per token, with cache rates falling back to the input rate', () => {
+  it('reads USD per token, keeping only the rates the entry states', () => {
     const book = read({
       plain: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 },
       cached: {
@@ -25,7 +25,7 @@ describe("LiteLLM's price map", () => {
     expect(book.models.get('plain')).toEqual([
       {
         effectiveFromMs: 0,
-        rates: { inputUncached: 1_000_000n, output: 2_000_000n, cacheRead: 1_000_000n, cacheWrite: 1_000_000n },
+        rates: { inputUncached: 1_000_000n, output: 2_000_000n },
       },
     ]);
     expect(book.models.get('cached')![0]!.rates).toEqual({
@@ -62,5 +62,42 @@ describe("LiteLLM's price map", () => {
     expect(() => read({ m: { input_cost_per_token: 1e-6, output_cost_per_token: 'cheap' } })).toThrow(
       new PriceBookError('map.json: m.output_cost_per_token: "cheap" is not a decimal number')
     );
+  });
+});
+
+describe("LiteLLM's price map: keys it does not price", () => {
+  it('warns once per key not understood, naming how many entries carry it and one of them', () => {
+    const book = read({
+      a: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, input_cost_per_pixel: 1e-9, mode: 'chat' },
+      b: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, input_cost_per_pixel: 2e-9, supports_vision: true },
+      c: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, tiered_pricing: [] },
+    });
+    expect(book.warnings).toEqual([
+      'map.json: key "input_cost_per_pixel" (2 entries, e.g. a) is not understood: that price is left out',
+      'map.json: key "tiered_pricing" (1 entry, e.g. c) is not understood: that price is left out',
+    ]);
+  });
+
+  it('reads tier suffixes, thresholds before them, and provider_specific_entry multipliers', () => {
+    const period = read({
+      m: {
+        input_cost_per_token: 1e-6,
+        output_cost_per_token: 2e-6,
+        input_cost_per_token_above_128k_tokens: 3e-6,
+        input_cost_per_token_priority: 4e-6,
+        input_cost_per_token_above_128k_tokens_priority: 5e-6,
+        input_cost_per_token_batches: 5e-7,
+        provider_specific_entry: { us: 1.1, fast: 6 },
+        regional_processing_uplift_multiplier_eu: 1.1,
+      },
+    }).models.get('m')![0]!;
+    expect(period.longContext).toEqual([{ aboveInputTokens: 128_000, rates: { inputUncached: 3_000_000n } }]);
+    expect(period.serviceTiers!.get('priority')).toEqual({
+      rates: { inputUncached: 4_000_000n },
+      longContext: [{ aboveInputTokens: 128_000, rates: { inputUncached: 5_000_000n } }],
+    });
+    expect(period.serviceTiers!.get('batch')).toEqual({ rates: { inputUncached: 500_000n } });
+    expect([...period.speed!.keys()]).toEqual(['fast']);
+    expect([...period.inferenceGeo!.keys()].sort()).toEqual(['eu', 'us']);
   });
 });

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
 import { PriceBookError } from './priceBook';
+import { Pricer } from './pricer';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, NO_TOOL_CALLS } from '../types';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-load-'));
 let n = 0;
@@ -42,7 +44,7 @@ describe('loadPriceBookFile', () => {
     expect(book.models.get('m')).toEqual([
       {
         effectiveFromMs: 86_400_000,
-        rates: { inputUncached: 1_000_000n, output: 2_000_000n, cacheRead: 1_000_000n, cacheWrite: 1_000_000n },
+        rates: { inputUncached: 1_000_000n, output: 2_000_000n },
       },
     ]);
   });
@@ -103,5 +105,24 @@ describe('loadPriceBooks', () => {
     expect(book.version).toMatch(/^v1\+litellm-[0-9a-f]{12}$/);
     expect([...book.models.keys()]).toEqual(['m', 'l']);
     expect(book.models.get('l')![0]!.effectiveFromMs).toBe(5);
+  });
+});
+
+describe('examples/prices.yaml', () => {
+  it('loads without warnings and prices the dimensions it shows', () => {
+    const book = loadPriceBookFile(join(__dirname, '../../../examples/prices.yaml'));
+    expect(book.warnings).toEqual([]);
+    const pricer = new Pricer(book);
+    const price = pricer.price({
+      ...DEFAULT_PRICING_EXTRAS,
+      model: 'claude-sonnet-4-5-20250929',
+      provider: 'anthropic',
+      tier: undefined,
+      startMs: Date.parse('2025-06-01T00:00:00Z'),
+      tokens: { ...NO_TOKENS, inputUncached: 1000, cacheWrite1h: 1000, output: 100 },
+      toolCalls: { ...NO_TOOL_CALLS, webSearchQueries: 1 },
+    });
+    // 1,000 x 3e6 + 1,000 x 6e6 + 100 x 15e6 = 10,500,000,000; one search $10 / 1,000 = 10,000,000,000
+    expect(price).toMatchObject({ costPusd: 20_500_000_000n, feePusd: 10_000_000_000n });
   });
 });

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TokenBuckets } from '../types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, NO_TOOL_CALLS, TokenBuckets } from '../types';
 import { IdentityMap } from './identityMap';
 import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
-import { formatPicoUsd } from './money';
+import { formatPicoUsd } from '../money';
 import { FieldError } from '../parse/fieldError';
 import { emptyPriceBook, PriceBookError } from './priceBook';
 import { Pricer } from './pricer';
@@ -41,12 +41,21 @@ tiers:
 );
 
 const t = (inputUncached: number, cacheRead: number, cacheWrite: number, output: number): TokenBuckets => ({
+  ...NO_TOKENS,
   inputUncached,
   cacheRead,
   cacheWrite,
   output,
-  reasoning: 0,
 });
+/** A request of `model` with nothing to price but its tokens. */
+const priceOf = (
+  pricer: Pricer,
+  model: string,
+  provider: string | undefined,
+  tier: string | undefined,
+  startMs: number,
+  tokens: TokenBuckets
+) => pricer.price({ ...DEFAULT_PRICING_EXTRAS, model, provider, tier, startMs, tokens });
 const at = (iso: string) => Date.parse(iso);
 
 describe('Pricer', () => {
@@ -59,35 +68,35 @@ describe('Pricer', () => {
   it('prices each bucket at its own rate, exactly', () => {
     // 1,000,000 uncached at 2.50 + 500,000 cached at 1.25 + 100,000 output at 10.00 = 2.5 + 0.625 + 1.0
     expect(
-      usd(pricer.price('gpt-4o', undefined, undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))
+      usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))
     ).toBe('4.125000000000');
   });
 
   it('uses the rate in force at the request start', () => {
-    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe(
+    expect(usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe(
       '5.000000000000'
     );
-    expect(usd(pricer.price('gpt-4o', undefined, undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe(
+    expect(usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe(
       '2.500000000000'
     );
-    expect(pricer.price('gpt-4o', undefined, undefined, at('2024-01-01T00:00:00Z'), t(1, 0, 0, 0))).toBeUndefined();
+    expect(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-01-01T00:00:00Z'), t(1, 0, 0, 0))).toBeUndefined();
   });
 
   it('falls back to the input rate for a missing cache rate', () => {
     // Before 2024-10-01 gpt-4o has no cache_read rate: cache reads cost the input rate (5.00).
     expect(
-      usd(pricer.price('gpt-4o', undefined, undefined, at('2024-06-01T00:00:00Z'), t(0, 1_000_000, 1_000_000, 0)))
+      usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-06-01T00:00:00Z'), t(0, 1_000_000, 1_000_000, 0)))
     ).toBe('10.000000000000');
   });
 
   it('prices Anthropic cache writes and reads', () => {
     expect(
-      usd(pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-10-01T00:00:00Z'), t(48, 500, 2100, 312)))
+      usd(priceOf(pricer, 'claude-sonnet-4-5', undefined, undefined, at('2025-10-01T00:00:00Z'), t(48, 500, 2100, 312)))
     ).toBe('0.012849000000');
   });
 
   it('keeps sub-nano rates exact', () => {
-    expect(usd(pricer.price('gemini-flash', undefined, undefined, at('2025-01-01T00:00:00Z'), t(0, 1, 0, 0)))).toBe(
+    expect(usd(priceOf(pricer, 'gemini-flash', undefined, undefined, at('2025-01-01T00:00:00Z'), t(0, 1, 0, 0)))).toBe(
       '0.000000018750'
     );
   });
@@ -103,16 +112,16 @@ describe('Pricer', () => {
   it('charges tiers by multiplier or override table, keeping cost at list price', () => {
     const tokens = t(1_000_000, 0, 0, 1_000_000);
     const when = at('2025-01-01T00:00:00Z');
-    expect(pricer.price('gpt-4o', undefined, 'premium', when, tokens)).toEqual({
+    expect(priceOf(pricer, 'gpt-4o', undefined, 'premium', when, tokens)).toMatchObject({
       costPusd: 12_500_000_000_000n,
       chargePusd: 15_625_000_000_000n,
     });
     // internal: override 2.00 + 8.00 = 10.00, then x0.5
-    expect(pricer.price('gpt-4o', undefined, 'internal', when, tokens)).toEqual({
+    expect(priceOf(pricer, 'gpt-4o', undefined, 'internal', when, tokens)).toMatchObject({
       costPusd: 12_500_000_000_000n,
       chargePusd: 5_000_000_000_000n,
     });
-    expect(pricer.price('gpt-4o', undefined, 'unknown-tier', when, tokens)).toEqual({
+    expect(priceOf(pricer, 'gpt-4o', undefined, 'unknown-tier', when, tokens)).toMatchObject({
       costPusd: 12_500_000_000_000n,
       chargePusd: 12_500_000_000_000n,
     });
@@ -128,7 +137,7 @@ describe('Pricer: large amounts, aliases under tiers', () => {
 
   it('keeps a cost above 2^53 pico-USD exact, where doubles would be 16 pico-USD off', () => {
     // 9,999,999,999 x 3,000,000 + 7 x 300,000 + 3 x 3,750,000 + 9,999,999,997 x 15,000,000 pico-USD, summed by hand.
-    const price = pricer.price('claude-sonnet-4-5', undefined, undefined, when, t(9_999_999_999, 7, 3, 9_999_999_997));
+    const price = priceOf(pricer, 'claude-sonnet-4-5', undefined, undefined, when, t(9_999_999_999, 7, 3, 9_999_999_997));
     expect(price?.costPusd).toBe(179_999_999_965_350_000n);
     expect(BigInt(9_999_999_999 * 3_000_000 + 7 * 300_000 + 3 * 3_750_000 + 9_999_999_997 * 15_000_000)).toBe(
       179_999_999_965_350_016n
@@ -137,7 +146,7 @@ describe('Pricer: large amounts, aliases under tiers', () => {
 
   it('keeps the charge exact too, through an override and a multiplier', () => {
     // internal: gpt-4o override input 2.00, output 8.00 (cache reads keep list 1.25), then x0.5.
-    const price = pricer.price('gpt-4o', undefined, 'internal', when, t(9_999_999_999, 3, 0, 9_999_999_997));
+    const price = priceOf(pricer, 'gpt-4o', undefined, 'internal', when, t(9_999_999_999, 3, 0, 9_999_999_997));
     expect(price?.chargePusd).toBe(49_999_999_988_875_000n);
   });
 
@@ -145,7 +154,7 @@ describe('Pricer: large amounts, aliases under tiers', () => {
     'applies the tier override of gpt-4o to %s, a name that resolves to it',
     (name) => {
       const tokens = t(1_000_000, 0, 0, 1_000_000);
-      expect(pricer.price(name, undefined, 'internal', at('2025-01-01T00:00:00Z'), tokens)).toEqual({
+      expect(priceOf(pricer, name, undefined, 'internal', at('2025-01-01T00:00:00Z'), tokens)).toMatchObject({
         costPusd: 12_500_000_000_000n,
         chargePusd: 5_000_000_000_000n,
       });
@@ -153,9 +162,9 @@ describe('Pricer: large amounts, aliases under tiers', () => {
   );
 
   it('leaves a model without a price unpriced, and a request before its first price', () => {
-    expect(pricer.price('llama-3-70b', undefined, 'premium', when, t(1, 0, 0, 1))).toBeUndefined();
+    expect(priceOf(pricer, 'llama-3-70b', undefined, 'premium', when, t(1, 0, 0, 1))).toBeUndefined();
     expect(
-      pricer.price('claude-sonnet-4-5', undefined, undefined, at('2025-09-28T23:59:59Z'), t(1, 0, 0, 1))
+      priceOf(pricer, 'claude-sonnet-4-5', undefined, undefined, at('2025-09-28T23:59:59Z'), t(1, 0, 0, 1))
     ).toBeUndefined();
   });
 
@@ -166,7 +175,7 @@ describe('Pricer: large amounts, aliases under tiers', () => {
         'models:\n  m:\n    prices:\n      - { input: 1, output: 2 }\ntiers:\n  partner:\n    overrides:\n      m: { output: 1 }\n'
       )
     );
-    expect(new Pricer(book).price('m', undefined, 'partner', when, t(1_000_000, 0, 0, 1_000_000))).toEqual({
+    expect(priceOf(new Pricer(book), 'm', undefined, 'partner', when, t(1_000_000, 0, 0, 1_000_000))).toMatchObject({
       costPusd: 3_000_000_000_000n,
       chargePusd: 2_000_000_000_000n,
     });
@@ -179,8 +188,8 @@ describe('Pricer: large amounts, aliases under tiers', () => {
       { effectiveFromMs: 0, rates: { inputUncached: max, cacheRead: max, cacheWrite: max, output: 1n } },
     ]);
     const edge = new Pricer(book);
-    expect(edge.price('edge', undefined, undefined, when, t(1, 0, 0, 0))?.costPusd).toBe(max);
-    expect(() => edge.price('edge', undefined, undefined, when, t(1, 0, 0, 1))).toThrow(FieldError);
+    expect(priceOf(edge, 'edge', undefined, undefined, when, t(1, 0, 0, 0))?.costPusd).toBe(max);
+    expect(() => priceOf(edge, 'edge', undefined, undefined, when, t(1, 0, 0, 1))).toThrow(FieldError);
   });
 
   describe('an amount the ledger cannot hold (BIGINT: at most 9,223,372.036854775807 USD)', () => {
@@ -204,13 +213,13 @@ describe('Pricer: large amounts, aliases under tiers', () => {
 
     it('prices up to the limit', () => {
       // 1e12 USD per 1M tokens is 1e18 pico-USD per token.
-      expect(huge.price('gold-plated', undefined, undefined, when, t(9, 0, 0, 0))?.costPusd).toBe(
+      expect(priceOf(huge, 'gold-plated', undefined, undefined, when, t(9, 0, 0, 0))?.costPusd).toBe(
         9_000_000_000_000_000_000n
       );
     });
 
     it('refuses the request as invalid_field cost, naming the amount and the model', () => {
-      expect(refusal(() => huge.price('gold-plated', undefined, undefined, when, t(5, 0, 0, 5)))).toMatchObject({
+      expect(refusal(() => priceOf(huge, 'gold-plated', undefined, undefined, when, t(5, 0, 0, 5)))).toMatchObject({
         reason: 'invalid_field',
         field: 'cost',
         message:
@@ -219,8 +228,8 @@ describe('Pricer: large amounts, aliases under tiers', () => {
     });
 
     it('refuses a charge the tier takes above the limit as invalid_field charge', () => {
-      expect(refusal(() => huge.price('gold-plated', undefined, 'premium', when, t(8, 0, 0, 0))).field).toBe('charge');
-      expect(huge.price('gold-plated', undefined, 'premium', when, t(7, 0, 0, 0))?.chargePusd).toBe(
+      expect(refusal(() => priceOf(huge, 'gold-plated', undefined, 'premium', when, t(8, 0, 0, 0))).field).toBe('charge');
+      expect(priceOf(huge, 'gold-plated', undefined, 'premium', when, t(7, 0, 0, 0))?.chargePusd).toBe(
         8_750_000_000_000_000_000n
       );
     });
@@ -254,9 +263,11 @@ describe('price book files', () => {
       inputUncached: 150_000n,
       output: 600_000n,
       cacheRead: 75_000n,
-      cacheWrite: 150_000n,
     });
-    expect(book.models.get('claude-haiku-4-5')![0]!.rates.cacheRead).toBe(1_000_000n);
+    // No cache_read_input_token_cost: a cache read is priced at the input rate.
+    expect(priceOf(new Pricer(book), 'claude-haiku-4-5', undefined, undefined, 0, t(0, 1, 0, 0))?.costPusd).toBe(
+      1_000_000n
+    );
   });
 
   it('warns, in the unit of the book, when a rate is finer than one pico-USD per token', () => {
@@ -285,8 +296,8 @@ describe('price book files', () => {
     expect(pricer.resolveModel('gpt-4o', 'azure')).toBe('azure/gpt-4o');
     expect(pricer.resolveModel('gpt-4o', 'openai')).toBe('gpt-4o');
     expect(pricer.resolveModel('openai/gpt-4o', 'azure')).toBe('gpt-4o');
-    const tokens = { inputUncached: 1000, cacheRead: 0, cacheWrite: 0, output: 1000, reasoning: 0 };
-    expect(pricer.price('llama-3.1-70b-instruct', 'hosted_vllm', undefined, 0, tokens)?.costPusd).toBe(300_000_000n);
+    const tokens = t(1000, 0, 0, 1000);
+    expect(priceOf(pricer, 'llama-3.1-70b-instruct', 'hosted_vllm', undefined, 0, tokens)?.costPusd).toBe(300_000_000n);
   });
 
   it('merges books: a later file adds models and tiers', () => {
@@ -359,6 +370,9 @@ describe('IdentityMap', () => {
     status: 'success' as const,
     httpStatus: undefined,
     tokens: t(0, 0, 0, 0),
+    ...DEFAULT_PRICING_EXTRAS,
+    modelRequested: undefined,
+    reportedCostPusd: undefined,
     ...over,
   });
 
@@ -432,7 +446,7 @@ describe('Pricer: model names', () => {
     );
     expect(p.resolveModel('latest')).toBe('m');
     expect(p.resolveModel('ghost')).toBeNull();
-    expect(p.price('ghost', undefined, undefined, 0, t(1, 0, 0, 0))).toBeUndefined();
+    expect(priceOf(p, 'ghost', undefined, undefined, 0, t(1, 0, 0, 0))).toBeUndefined();
   });
 
   it('prices each bucket at its own rate, skipping buckets without tokens', () => {
@@ -440,7 +454,54 @@ describe('Pricer: model names', () => {
     book.models.set('m', [
       { effectiveFromMs: 0, rates: { inputUncached: 1n, cacheRead: 10n, cacheWrite: 100n, output: 1000n } },
     ]);
-    expect(new Pricer(book).price('m', undefined, undefined, 0, t(1, 2, 3, 4))?.costPusd).toBe(4321n);
-    expect(new Pricer(book).price('m', undefined, undefined, 0, t(0, 0, 5, 0))?.costPusd).toBe(500n);
+    expect(priceOf(new Pricer(book), 'm', undefined, undefined, 0, t(1, 2, 3, 4))?.costPusd).toBe(4321n);
+    expect(priceOf(new Pricer(book), 'm', undefined, undefined, 0, t(0, 0, 5, 0))?.costPusd).toBe(500n);
+  });
+});
+
+describe('per-call fees: rounding', () => {
+  it('rounds count x (USD per 1,000) / 1,000 to whole pico-USD once per request, half to even', () => {
+    // 1.5e-9 USD per 1,000 calls = 1,500 pico-USD per 1,000 = 1.5 pico-USD a call: exact for 2 calls (3),
+    // 1 call is 1.5 -> 2 and 3 calls 4.5 -> 4 (half to even).
+    const book = loadPriceBookFile(
+      file(
+        'fees.yaml',
+        'models:\n  m:\n    prices:\n      - { input: 0, output: 0, fees: { file_search: { per_1k: "0.0000000015" } } }\n'
+      )
+    );
+    const fee = (calls: number) =>
+      new Pricer(book).price({
+        ...DEFAULT_PRICING_EXTRAS,
+        model: 'm',
+        provider: undefined,
+        tier: undefined,
+        startMs: 0,
+        tokens: t(1, 0, 0, 0),
+        toolCalls: { ...NO_TOOL_CALLS, fileSearchCalls: calls },
+      })?.feePusd;
+    expect([fee(1), fee(2), fee(3)]).toEqual([2n, 3n, 4n]);
+  });
+});
+
+describe('service tiers and reasoning', () => {
+  it('bills reasoning at the service tier output rate when the tier gives no reasoning rate', () => {
+    const book = loadPriceBookFile(
+      file(
+        'tier-reasoning.yaml',
+        'models:\n  m:\n    prices:\n      - { input: 1, output: 4, reasoning: 8, service_tiers: { flex: { input: 0.5, output: 2 } } }\n'
+      )
+    );
+    const at = (serviceTier: string | undefined) =>
+      new Pricer(book).price({
+        ...DEFAULT_PRICING_EXTRAS,
+        model: 'm',
+        provider: undefined,
+        tier: undefined,
+        startMs: 0,
+        tokens: { ...NO_TOKENS, output: 10, reasoning: 10 },
+        serviceTier,
+      })?.costPusd;
+    expect(at(undefined)).toBe(80_000_000n); // 10 x 8e6
+    expect(at('flex')).toBe(20_000_000n); // 10 x 2e6, flex output
   });
 });

@@ -80,13 +80,11 @@ describe('models and their prices', () => {
     );
   });
 
-  it('needs input and output; cache rates default to the input rate', () => {
+  it('needs input and output; keeps only the rates stated (the pricer resolves fallbacks)', () => {
     expect(refusal(oneModel({ output: 1 }))).toBe('f.yaml: models.m.prices[0]: missing key "input"');
     expect(refusal(oneModel({ input: 1, cache_read: 1 }))).toBe('f.yaml: models.m.prices[0]: missing key "output"');
     expect(read(oneModel({ input: 2, output: 8 })).models.get('m')![0]!.rates).toEqual({
       inputUncached: 2_000_000n,
-      cacheRead: 2_000_000n,
-      cacheWrite: 2_000_000n,
       output: 8_000_000n,
     });
     expect(
@@ -95,8 +93,8 @@ describe('models and their prices', () => {
   });
 
   it('refuses an unknown rate key, listing the known ones', () => {
-    expect(refusal(oneModel({ input: 1, output: 1, reasoning: 1 }))).toBe(
-      'f.yaml: models.m.prices[0].reasoning: unknown rate; expected one of input, cache_read, cache_write, output'
+    expect(refusal(oneModel({ input: 1, output: 1, reasonig: 1 }))).toBe(
+      'f.yaml: models.m.prices[0].reasonig: unknown rate; expected one of input, cache_read, cache_write, cache_write_1h, output, reasoning, input_audio, input_image, input_video, output_audio, output_image, effective_from, long_context, service_tiers, speed, inference_geo, fees'
     );
   });
 
@@ -222,7 +220,7 @@ describe('tiers', () => {
     );
     expect(tierRefusal({ overrides: { m: 8 } })).toBe('f.yaml: tiers.t.overrides.m: expected a mapping of rates');
     expect(tierRefusal({ overrides: { m: { outptu: 8 } } })).toBe(
-      'f.yaml: tiers.t.overrides.m.outptu: unknown rate; expected one of input, cache_read, cache_write, output'
+      'f.yaml: tiers.t.overrides.m.outptu: unknown rate; expected one of input, cache_read, cache_write, cache_write_1h, output, reasoning, input_audio, input_image, input_video, output_audio, output_image'
     );
   });
 

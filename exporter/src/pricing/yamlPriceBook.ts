@@ -1,16 +1,40 @@
 import { createHash } from 'node:crypto';
-import { Bucket, emptyPriceBook, PriceBook, PriceBookError, Rates, ratePerToken, TierPricing } from './priceBook';
-import { parseDecimal } from './money';
+import type { SearchContextSize } from '../types';
+import { Decimal, parseDecimal } from '../money';
+import {
+  Bucket,
+  emptyPriceBook,
+  Fees,
+  LongContextTier,
+  PerThousand,
+  picoPer,
+  PriceBook,
+  PriceBookError,
+  RatePeriod,
+  Rates,
+  ratePerToken,
+  ServiceTierPricing,
+  TierPricing,
+} from './priceBook';
 
 /**
  * Our own price-book format (YAML or JSON), documented in docs/pricing.md:
  *   version: "2025-11"                 # optional; defaults to a hash of the content
  *   unit: per_million_tokens           # or per_token
+ *   aliases: { chat-default: gpt-4o }  # deployment alias -> model
  *   models:
  *     gpt-4o:
  *       aliases: [gpt-4o-2024-08-06]
  *       prices:
- *         - { effective_from: 2024-10-01, input: 2.50, cache_read: 1.25, output: 10.00 }
+ *         - effective_from: 2024-10-01
+ *           input: 2.50
+ *           cache_read: 1.25
+ *           output: 10.00
+ *           long_context: [{ above_input_tokens: 200000, input: 5.00, output: 15.00 }]
+ *           service_tiers: { flex: { input: 1.25, output: 5.00 }, batch: { multiplier: 0.5 } }
+ *           speed: { fast: 6 }
+ *           inference_geo: { us: 1.1 }
+ *           fees: { web_search: { per: query, per_1k: { low: 30, medium: 35, high: 50 } }, file_search: { per_1k: 2.5 } }
  *   tiers:
  *     premium: { multiplier: 1.25 }
  *     internal: { overrides: { gpt-4o: { input: 2.00, output: 8.00 } } }
@@ -20,8 +44,18 @@ const RATE_KEYS: Record<string, Bucket> = {
   input: 'inputUncached',
   cache_read: 'cacheRead',
   cache_write: 'cacheWrite',
+  cache_write_1h: 'cacheWrite1h',
   output: 'output',
+  reasoning: 'reasoning',
+  input_audio: 'inputAudio',
+  input_image: 'inputImage',
+  input_video: 'inputVideo',
+  output_audio: 'outputAudio',
+  output_image: 'outputImage',
 };
+
+/** Keys of a price entry besides its rates. */
+const PERIOD_KEYS = ['effective_from', 'long_context', 'service_tiers', 'speed', 'inference_geo', 'fees'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,29 +69,140 @@ function parseDate(v: unknown, where: string): number {
   return ms;
 }
 
-function readRates(v: unknown, perTokens: bigint, where: string, warnings: string[]): Partial<Rates> {
+function readRates(
+  v: unknown,
+  perTokens: bigint,
+  where: string,
+  warnings: string[],
+  otherKeys: readonly string[] = []
+): Partial<Rates> {
   if (!isObject(v)) throw new PriceBookError(`${where}: expected a mapping of rates`);
   const rates: Partial<Rates> = {};
   for (const [key, value] of Object.entries(v)) {
-    if (key === 'effective_from') continue;
+    if (otherKeys.includes(key)) continue;
     const bucket = RATE_KEYS[key];
     if (!bucket)
-      throw new PriceBookError(`${where}.${key}: unknown rate; expected one of ${Object.keys(RATE_KEYS).join(', ')}`);
+      throw new PriceBookError(
+        `${where}.${key}: unknown rate; expected one of ${[...Object.keys(RATE_KEYS), ...otherKeys].join(', ')}`
+      );
     rates[bucket] = ratePerToken(value, perTokens, `${where}.${key}`, warnings);
   }
   return rates;
 }
 
-/** Missing cache rates fall back to the input rate; input and output are required. */
+/** Input and output are required; every other bucket falls back as RATE_FALLBACK says, when priced. */
 function completeRates(r: Partial<Rates>, where: string): Rates {
   if (r.inputUncached === undefined) throw new PriceBookError(`${where}: missing key "input"`);
   if (r.output === undefined) throw new PriceBookError(`${where}: missing key "output"`);
-  return {
-    inputUncached: r.inputUncached,
-    output: r.output,
-    cacheRead: r.cacheRead ?? r.inputUncached,
-    cacheWrite: r.cacheWrite ?? r.inputUncached,
+  return r as Rates;
+}
+
+function readMultiplier(v: unknown, where: string): Decimal {
+  let d: Decimal;
+  try {
+    d = parseDecimal(v as string | number);
+  } catch {
+    throw new PriceBookError(`${where}: expected a decimal number, got ${JSON.stringify(v)}`);
+  }
+  if (d.units < 0n) throw new PriceBookError(`${where}: cannot be negative`);
+  return d;
+}
+
+function readMultipliers(v: unknown, where: string): Map<string, Decimal> {
+  if (!isObject(v)) throw new PriceBookError(`${where}: expected a mapping of name to multiplier`);
+  return new Map(Object.entries(v).map(([k, m]) => [k.toLowerCase(), readMultiplier(m, `${where}.${k}`)]));
+}
+
+function readLongContext(v: unknown, perTokens: bigint, where: string, warnings: string[]): LongContextTier[] {
+  if (!Array.isArray(v)) throw new PriceBookError(`${where}: expected a list of {above_input_tokens, input, ...}`);
+  return v.map((t, i) => {
+    const tw = `${where}[${i}]`;
+    if (!isObject(t)) throw new PriceBookError(`${tw}: expected a mapping`);
+    const above = t.above_input_tokens;
+    if (typeof above !== 'number' || !Number.isSafeInteger(above) || above < 0)
+      throw new PriceBookError(`${tw}.above_input_tokens: expected a whole number of tokens, got ${JSON.stringify(above)}`);
+    return { aboveInputTokens: above, rates: readRates(t, perTokens, tw, warnings, ['above_input_tokens']) };
+  });
+}
+
+function readServiceTiers(
+  v: unknown,
+  perTokens: bigint,
+  where: string,
+  warnings: string[]
+): Map<string, ServiceTierPricing> {
+  if (!isObject(v)) throw new PriceBookError(`${where}: expected a mapping of service tier to rates`);
+  const out = new Map<string, ServiceTierPricing>();
+  for (const [name, spec] of Object.entries(v)) {
+    const sw = `${where}.${name}`;
+    if (!isObject(spec)) throw new PriceBookError(`${sw}: expected rates, long_context and/or a multiplier`);
+    const tier: ServiceTierPricing = { rates: readRates(spec, perTokens, sw, warnings, ['multiplier', 'long_context']) };
+    if (spec.multiplier !== undefined) tier.multiplier = readMultiplier(spec.multiplier, `${sw}.multiplier`);
+    if (spec.long_context !== undefined)
+      tier.longContext = readLongContext(spec.long_context, perTokens, `${sw}.long_context`, warnings);
+    out.set(name.toLowerCase(), tier);
+  }
+  return out;
+}
+
+const CONTEXT_SIZES: readonly SearchContextSize[] = ['low', 'medium', 'high'];
+
+/** `{ per: query | prompt, per_1k: 10 }` or `per_1k: { low, medium, high }`: USD per 1,000 queries or prompts. */
+function readPerThousand(v: unknown, where: string, warnings: string[]): PerThousand {
+  if (!isObject(v)) throw new PriceBookError(`${where}: expected {per_1k: USD per 1,000, per: query | prompt}`);
+  for (const key of Object.keys(v))
+    if (key !== 'per_1k' && key !== 'per') throw new PriceBookError(`${where}.${key}: unknown key; expected per_1k, per`);
+  const per = v.per ?? 'query';
+  if (per !== 'query' && per !== 'prompt')
+    throw new PriceBookError(`${where}.per: expected query or prompt, got ${JSON.stringify(per)}`);
+  const price = (x: unknown, w: string) => picoPer(x, 1n, 'thousand', w, warnings);
+  const p = v.per_1k;
+  if (isObject(p)) {
+    for (const key of Object.keys(p))
+      if (!CONTEXT_SIZES.includes(key as SearchContextSize))
+        throw new PriceBookError(`${where}.per_1k.${key}: unknown search context size; expected low, medium, high`);
+    const medium = p.medium ?? p.low ?? p.high;
+    const at = (size: SearchContextSize) => price(p[size] ?? medium, `${where}.per_1k.${size}`);
+    return { per, byContext: { low: at('low'), medium: at('medium'), high: at('high') } };
+  }
+  const flat = price(p, `${where}.per_1k`);
+  return { per, byContext: { low: flat, medium: flat, high: flat } };
+}
+
+function readFees(v: unknown, where: string, warnings: string[]): Fees {
+  if (!isObject(v)) throw new PriceBookError(`${where}: expected a mapping of fees`);
+  const fees: Fees = {};
+  for (const [key, spec] of Object.entries(v)) {
+    const fw = `${where}.${key}`;
+    if (key === 'web_search') fees.webSearch = readPerThousand(spec, fw, warnings);
+    else if (key === 'maps_grounding') fees.mapsGrounding = readPerThousand(spec, fw, warnings);
+    else if (key === 'file_search') {
+      if (!isObject(spec) || spec.per_1k === undefined) throw new PriceBookError(`${fw}: expected {per_1k: USD per 1,000 calls}`);
+      fees.fileSearchPer1k = picoPer(spec.per_1k, 1n, 'thousand', `${fw}.per_1k`, warnings);
+    } else if (key === 'code_interpreter') {
+      if (!isObject(spec) || spec.per_session === undefined)
+        throw new PriceBookError(`${fw}: expected {per_session: USD per session}`);
+      fees.codeInterpreterPerSession = picoPer(spec.per_session, 1n, 'session', `${fw}.per_session`, warnings);
+    } else
+      throw new PriceBookError(`${fw}: unknown fee; expected web_search, maps_grounding, file_search, code_interpreter`);
+  }
+  return fees;
+}
+
+function readPeriod(p: unknown, perTokens: bigint, pw: string, warnings: string[]): RatePeriod {
+  if (!isObject(p)) throw new PriceBookError(`${pw}: expected a mapping`);
+  const period: RatePeriod = {
+    effectiveFromMs: p.effective_from === undefined ? 0 : parseDate(p.effective_from, `${pw}.effective_from`),
+    rates: completeRates(readRates(p, perTokens, pw, warnings, PERIOD_KEYS), pw),
   };
+  if (p.long_context !== undefined)
+    period.longContext = readLongContext(p.long_context, perTokens, `${pw}.long_context`, warnings);
+  if (p.service_tiers !== undefined)
+    period.serviceTiers = readServiceTiers(p.service_tiers, perTokens, `${pw}.service_tiers`, warnings);
+  if (p.speed !== undefined) period.speed = readMultipliers(p.speed, `${pw}.speed`);
+  if (p.inference_geo !== undefined) period.inferenceGeo = readMultipliers(p.inference_geo, `${pw}.inference_geo`);
+  if (p.fees !== undefined) period.fees = readFees(p.fees, `${pw}.fees`, warnings);
+  return period;
 }
 
 export function parseYamlPriceBook(doc: unknown, file: string, content: string): PriceBook {
@@ -79,14 +224,7 @@ export function parseYamlPriceBook(doc: unknown, file: string, content: string):
     if (!isObject(spec) || !Array.isArray(spec.prices) || spec.prices.length === 0) {
       throw new PriceBookError(`${where}.prices: expected a non-empty list of {effective_from, input, output, ...}`);
     }
-    const periods = spec.prices.map((p, i) => {
-      const pw = `${where}.prices[${i}]`;
-      if (!isObject(p)) throw new PriceBookError(`${pw}: expected a mapping`);
-      return {
-        effectiveFromMs: p.effective_from === undefined ? 0 : parseDate(p.effective_from, `${pw}.effective_from`),
-        rates: completeRates(readRates(p, perTokens, pw, book.warnings), pw),
-      };
-    });
+    const periods = spec.prices.map((p, i) => readPeriod(p, perTokens, `${where}.prices[${i}]`, book.warnings));
     periods.sort((a, b) => a.effectiveFromMs - b.effectiveFromMs);
     for (let i = 1; i < periods.length; i++) {
       if (periods[i]!.effectiveFromMs === periods[i - 1]!.effectiveFromMs)
@@ -96,6 +234,14 @@ export function parseYamlPriceBook(doc: unknown, file: string, content: string):
     if (spec.aliases !== undefined) {
       if (!Array.isArray(spec.aliases)) throw new PriceBookError(`${where}.aliases: expected a list of names`);
       for (const alias of spec.aliases) book.aliases.set(String(alias), model);
+    }
+  }
+  if (doc.aliases !== undefined) {
+    if (!isObject(doc.aliases)) throw new PriceBookError(`${file}: aliases: expected a mapping of alias to model name`);
+    for (const [alias, model] of Object.entries(doc.aliases)) {
+      if (typeof model !== 'string' || !book.models.has(model))
+        throw new PriceBookError(`${file}: aliases.${alias}: expected the name of a model of this book, got ${JSON.stringify(model)}`);
+      book.aliases.set(alias, model);
     }
   }
   if (doc.tiers !== undefined) {
@@ -113,16 +259,7 @@ function readTier(spec: unknown, perTokens: bigint, where: string, book: PriceBo
     if (key !== 'multiplier' && key !== 'overrides')
       throw new PriceBookError(`${where}.${key}: unknown key; expected multiplier or overrides`);
   }
-  if (spec.multiplier !== undefined) {
-    try {
-      pricing.multiplier = parseDecimal(spec.multiplier as string | number);
-    } catch {
-      throw new PriceBookError(
-        `${where}.multiplier: expected a decimal number, got ${JSON.stringify(spec.multiplier)}`
-      );
-    }
-    if (pricing.multiplier.units < 0n) throw new PriceBookError(`${where}.multiplier: cannot be negative`);
-  }
+  if (spec.multiplier !== undefined) pricing.multiplier = readMultiplier(spec.multiplier, `${where}.multiplier`);
   if (spec.overrides !== undefined) {
     if (!isObject(spec.overrides))
       throw new PriceBookError(`${where}.overrides: expected a mapping of model name to rates`);

@@ -1,4 +1,4 @@
-import type { TokenBuckets } from '../../types';
+import { NO_TOKENS, TokenBuckets } from '../../types';
 import type { ReadPosition, RejectedLine, UnpricedRow } from '../ledger';
 import type { StoredUsage } from '../rows';
 
@@ -65,6 +65,7 @@ export function usageFromRow(r: Record<string, unknown>): StoredUsage {
 
 function tokensFromRow(r: Record<string, unknown>): TokenBuckets {
   return {
+    ...NO_TOKENS,
     inputUncached: Number(r.input_uncached),
     cacheRead: Number(r.cache_read),
     cacheWrite: Number(r.cache_write),

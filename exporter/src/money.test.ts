@@ -5,6 +5,7 @@ import {
   multiplyByDecimal,
   parseDecimal,
   picoToUsdNumber,
+  usdToPico,
 } from './money';
 
 describe('parseDecimal', () => {
@@ -119,5 +120,25 @@ describe('money: edges', () => {
   it('formatPicoUsd prints zero and amounts below one cent', () => {
     expect(formatPicoUsd(0n)).toBe('0.000000000000');
     expect(formatPicoUsd(-5n)).toBe('-0.000000000005');
+  });
+});
+
+describe('usdToPico', () => {
+  it.each([
+    [0, 0n],
+    [0.007425, 7_425_000_000n],
+    ['0.0116', 11_600_000_000n],
+    [3.76, 3_760_000_000_000n],
+    [999.999999999999, 999_999_999_999_999n],
+    [1.5e-7, 150_000n], // exponent form: the exact path
+    ['0.0000000000015', 2n], // 13 decimals: half to even
+    [12345.5, 12_345_500_000_000_000n], // above the fast path's range
+  ])('%p USD is exactly %p pico-USD', (usd, pico) => {
+    expect(usdToPico(usd)).toBe(pico);
+  });
+
+  it('refuses what is not a decimal', () => {
+    expect(() => usdToPico('1,5')).toThrow();
+    expect(() => usdToPico('')).toThrow();
   });
 });

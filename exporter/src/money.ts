@@ -61,6 +61,25 @@ export function decimalToPico(d: Decimal): { pico: bigint; exact: boolean } {
   return { pico: divRoundHalfEven(d.units, divisor), exact: d.units % divisor === 0n };
 }
 
+/**
+ * A USD amount as a number or decimal text to pico-USD, exactly (half to even past 12 decimals). Plain decimals
+ * below 1,000 USD with at most 12 decimals, as gateways log a request's cost, take a path without BigInt
+ * arithmetic: the integer and fraction digits as one safe integer.
+ */
+export function usdToPico(input: number | string): bigint {
+  const text = typeof input === 'number' ? numberToText(input) : input.trim();
+  const dot = text.indexOf('.');
+  const whole = dot < 0 ? text : text.slice(0, dot);
+  const frac = dot < 0 ? '' : text.slice(dot + 1);
+  const plain = whole.length + frac.length > 0 && PLAIN_DIGITS.test(whole) && PLAIN_DIGITS.test(frac);
+  if (plain && whole.length <= 3 && frac.length <= PICO_DIGITS) {
+    return BigInt(Number(whole) * 1e12 + Number(frac.padEnd(PICO_DIGITS, '0')));
+  }
+  return decimalToPico(parseDecimal(text)).pico;
+}
+
+const PLAIN_DIGITS = /^\d*$/;
+
 /** Multiplies an integer amount by an exact decimal factor, rounding half to even. */
 export function multiplyByDecimal(amount: bigint, factor: Decimal): bigint {
   return divRoundHalfEven(amount * factor.units, 10n ** BigInt(factor.scale));
