@@ -128,6 +128,7 @@ const otel = (): PresetInput => ({
   apiKeyAlias: otelAttr('metadata.user_api_key_alias'),
   team: [otelAttr('metadata.user_api_key_team_alias'), otelAttr('metadata.user_api_key_team_id')],
   model: [otelAttr('gen_ai.response.model'), otelAttr('gen_ai.request.model')],
+  modelRequested: otelAttr('gen_ai.request.model'),
   provider: [otelAttr('gen_ai.provider.name'), otelAttr('gen_ai.system')],
   status: 'otel_span.status',
   httpStatus: otelAttr('http.response.status_code'),

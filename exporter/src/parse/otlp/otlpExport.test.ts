@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Encoding, logsBody, SpanInput, tracesBody } from '../../../test/fixtures/otlp/officialEncoder';
-import { isRejection } from '../../types';
+import { DEFAULT_PRICING_EXTRAS, isRejection, NO_TOKENS } from '../../types';
 import { LineParser, ParsedLine } from '../lineParser';
 import { OtlpDecodeError } from './objectForm';
 import { exportTexts, parseExport } from './otlpExport';
@@ -42,7 +42,9 @@ describe.each(ENCODINGS)('POST /v1/logs bodies in %s, built by @opentelemetry/ot
         return [p.format, p.record];
       })
     );
-    expect(out.records.map((r) => r.where)).toEqual([0, 1, 2].map((i) => `request.resourceLogs[0].scopeLogs[0].logRecords[${i}]`));
+    expect(out.records.map((r) => r.where)).toEqual(
+      [0, 1, 2].map((i) => `request.resourceLogs[0].scopeLogs[0].logRecords[${i}]`)
+    );
   });
 
   it('a record whose body is neither a line nor an object is refused by the parser as such a line is, named', () => {
@@ -155,7 +157,10 @@ describe.each(ENCODINGS)('POST /v1/traces bodies in %s, built by @opentelemetry/
       status: 'success',
       httpStatus: undefined,
       // input_tokens includes the cache reads
-      tokens: { inputUncached: 200, cacheRead: 1000, cacheWrite: 0, output: 300, reasoning: 0 },
+      tokens: { ...NO_TOKENS, inputUncached: 200, cacheRead: 1000, output: 300 },
+      ...DEFAULT_PRICING_EXTRAS,
+      modelRequested: 'gpt-4o',
+      reportedCostPusd: undefined,
     });
     expect(anthropic).toMatchObject({
       requestId: `${TRACE}:00f067aa0ba902b7`,
@@ -165,7 +170,7 @@ describe.each(ENCODINGS)('POST /v1/traces bodies in %s, built by @opentelemetry/
       apiKeyId: '5e1f0c2a9b8d7e6f',
       team: 'research',
       durationMs: 400,
-      tokens: { inputUncached: 100, cacheRead: 300, cacheWrite: 100, output: 50, reasoning: 20 },
+      tokens: { ...NO_TOKENS, inputUncached: 100, cacheRead: 300, cacheWrite: 100, output: 50, reasoning: 20 },
     });
   });
 
@@ -179,9 +184,7 @@ describe.each(ENCODINGS)('POST /v1/traces bodies in %s, built by @opentelemetry/
     expect(first.otel_span.end_time_unix_ms).toBeCloseTo(1_764_600_002_623.4568, 3);
     expect(first).toEqual({
       otel_span: first.otel_span,
-      attributes: Object.fromEntries(
-        Object.entries(openAiSpan.attributes).filter(([k]) => !k.endsWith('.messages'))
-      ),
+      attributes: Object.fromEntries(Object.entries(openAiSpan.attributes).filter(([k]) => !k.endsWith('.messages'))),
     });
   });
 
@@ -298,15 +301,25 @@ describe('bodies that are not an export request: OtlpDecodeError (a 400), nothin
     ['text that is not JSON', 'json', Buffer.from('resourceLogs=1')],
     ['a JSON array', 'json', json([])],
     ['resourceLogs that is not a list', 'json', json({ resourceLogs: {} })],
-    ['an intValue that is not an integer', 'json', json({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { intValue: '1.5' } }] }] }] })],
-    ['a stringValue that is a number', 'json', json({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 3 } }] }] }] })],
+    [
+      'an intValue that is not an integer',
+      'json',
+      json({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { intValue: '1.5' } }] }] }] }),
+    ],
+    [
+      'a stringValue that is a number',
+      'json',
+      json({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 3 } }] }] }] }),
+    ],
   ] as const)('%s', (_, encoding, body) => {
     expect(() => exportTexts('logs', encoding, body)).toThrow(OtlpDecodeError);
   });
 
   it('names where a JSON body is wrong', () => {
     const usage = [{ key: 'gen_ai.usage.input_tokens', value: { intValue: '1' } }];
-    const body = json({ resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '-5', attributes: usage }] }] }] });
+    const body = json({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '-5', attributes: usage }] }] }],
+    });
     expect(() => exportTexts('traces', 'json', body)).toThrow(
       'request.resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: expected nanoseconds since the epoch (a fixed64)'
     );
