@@ -1,4 +1,3 @@
-import { DEFAULT_PRICING_EXTRAS } from '../types';
 import type { Pricer } from '../pricing/pricer';
 import type { Ledger } from './ledger';
 
@@ -12,7 +11,7 @@ export function repriceWith(
   onPriced: (labels: string[], costPusd: bigint) => void = () => undefined
 ): Promise<number> {
   return ledger.repriceUnpriced(
-    (r) => pricer.price({ ...DEFAULT_PRICING_EXTRAS, ...r }),
+    (r) => pricer.price(r),
     pricer.book.version,
     onPriced
   );

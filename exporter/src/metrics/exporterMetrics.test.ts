@@ -13,6 +13,7 @@ function totals(n: number, requests: number, model = 'gpt-4o'): MetricTotals {
     })),
     latency: [],
     unpriced: [],
+    reconciliation: [],
   };
 }
 
