@@ -149,6 +149,10 @@ export function toReportRow(
   };
 }
 
+/** Whether totals hold anything a reconciliation reports: compared, gateway-only or unreported requests. */
+export const hasReconciliation = (t: UsageTotals): boolean =>
+  t.gatewayRequests > 0 || t.gatewayUnpricedRequests > 0 || t.unreportedRequests > 0;
+
 /**
  * A reconciliation row (per model and day, or a total): our cost against the gateway's own, over the requests
  * that have both, the difference as ours less the gateway's, and the requests neither side can compare.
