@@ -13,6 +13,7 @@ import type { Ledger } from '../ledger/ledger';
 import type { Logger } from '../log';
 import { parseDecimal } from '../pricing/money';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
+import { repriceRunJson } from '../ledger/reprice';
 import { chargebackApi } from './router';
 
 // The chargeback API in process: the real router on 127.0.0.1 over a real DuckDB ledger holding four requests
@@ -650,12 +651,65 @@ describe('chargeback API', () => {
     });
   });
 
+  it('re-prices only for an admin token of a server that re-prices, never on an open API', async () => {
+    const asked: { fromMs: number; toMs: number }[] = [];
+    const app = express();
+    app.use(
+      '/api/v1',
+      chargebackApi({
+        ledger,
+        budgets,
+        auth: () => auth,
+        log,
+        reprice: async (range) => {
+          asked.push(range);
+          return repriceRunJson({ atMs: T0, node: 'n', ...range, priceVersion: 'v', models: [] });
+        },
+      })
+    );
+    const s = await new Promise<Server>((resolve) => {
+      const x = app.listen(0, '127.0.0.1', () => resolve(x));
+    });
+    const post = async (path: string, token?: string) => {
+      const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/api/v1${path}`, {
+        method: 'POST',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    try {
+      expect(await post(`/reprice?${RANGE}`)).toEqual({
+        status: 403,
+        body: { error: 'reprice needs an admin token: configure auth.tokens (the API is open)' },
+      });
+      auth = REQUIRED_AUTH;
+      expect(await post(`/reprice?${RANGE}`, TOKENS.eng)).toEqual({
+        status: 403,
+        body: { error: 'reprice needs an admin token' },
+      });
+      expect(await post(`/reprice?${RANGE}&user=ann`, TOKENS.admin)).toMatchObject({
+        status: 400,
+        body: { parameter: 'user' },
+      });
+      expect(await post(`/reprice?${RANGE}`, TOKENS.admin)).toMatchObject({ status: 200, body: { priceVersion: 'v' } });
+      expect(asked).toEqual([{ fromMs: T0, toMs: T0 + 48 * HOUR }]);
+    } finally {
+      await new Promise((resolve) => s.close(resolve));
+    }
+    auth = REQUIRED_AUTH;
+    const r = await fetch(`${base}/reprice?${RANGE}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+    });
+    expect([r.status, await r.json()]).toEqual([404, { error: 'this server does not re-price' }]);
+  });
+
   it('answers an unknown endpoint with 404 and the list of endpoints', async () => {
     expect(await get('/reports')).toMatchObject({
       status: 404,
       body: {
         error:
-          'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /reconciliation, /dimensions/:dimension, /budgets',
+          'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /reconciliation, /dimensions/:dimension, /budgets, POST /reprice',
       },
     });
     expect((await get('/reports')).body).not.toHaveProperty('parameter');

@@ -16,6 +16,7 @@ import {
   toReportRow,
 } from '../ledger/queries';
 import type { Logger } from '../log';
+import type { RepriceRunJson } from '../ledger/reprice';
 import { toCsv } from '../csv';
 import {
   ApiError,
@@ -37,6 +38,11 @@ export interface ApiDeps {
   budgets: BudgetTracker;
   auth: () => AuthConfig;
   log: Logger;
+  /**
+   * Re-prices a range with the running book (POST /reprice): serve runs it, so that it writes the ledger it
+   * holds and its counters follow. Absent: the endpoint answers 404.
+   */
+  reprice?: (range: { fromMs: number; toMs: number }) => Promise<RepriceRunJson>;
 }
 
 /** Seconds a caller is told to wait when the ledger's server cannot be reached. */
@@ -208,6 +214,23 @@ export function chargebackApi(deps: ApiDeps): Router {
     });
   });
 
+  /**
+   * Re-prices [from, to) with the running price book and records the run (`tokenledger reprice --serve`). A
+   * write: an admin token only, and never on an open API (anyone could rewrite the ledger's costs).
+   */
+  api.post('/reprice', async (req, res) => {
+    if (!deps.reprice) throw new ApiError(404, 'this server does not re-price');
+    const token = res.locals.token as ApiToken | undefined;
+    if (!token || token.scope !== undefined)
+      throw new ApiError(
+        403,
+        token ? 'reprice needs an admin token' : 'reprice needs an admin token: configure auth.tokens (the API is open)'
+      );
+    const q = query(req);
+    checkKnown(q, ['from', 'to']);
+    res.json(await deps.reprice(parseRange(q)));
+  });
+
   api.get('/dimensions/:dimension', async (req, res) => {
     const dimension = req.params.dimension as string;
     if (!isDimension(dimension))
@@ -250,7 +273,7 @@ export function chargebackApi(deps: ApiDeps): Router {
     next(
       new ApiError(
         404,
-        'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /reconciliation, /dimensions/:dimension, /budgets'
+        'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /reconciliation, /dimensions/:dimension, /budgets, POST /reprice'
       )
     )
   );
