@@ -2,6 +2,7 @@ import {
   Column,
   ColumnType,
   ENCODED_COLUMNS,
+  MEASURES_ADDED_BY_PRICING_INPUTS,
   ROLLUP_KEY,
   ROLLUP_MEASURES,
   ROW_MEASURES,
@@ -33,7 +34,9 @@ export const DUCKDB_TYPES: Record<ColumnType, string> = {
   boolean: 'BOOLEAN',
 };
 
-const columnDdl = (c: Column) => `${c.name} ${DUCKDB_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
+/** A column added by the pricing-inputs migration defaults to its fill: a row written naming only the others reads as before. */
+const columnDdl = (c: Column) =>
+  `${c.name} ${DUCKDB_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}${c.fill !== undefined ? ` DEFAULT ${c.fill}` : ''}`;
 
 const usageTable = (table: string): string =>
   `CREATE TABLE IF NOT EXISTS ${table} (\n  ${USAGE_COLUMNS.map(columnDdl).join(',\n  ')}\n);`;
@@ -41,7 +44,7 @@ const usageTable = (table: string): string =>
 const ROLLUP_TABLE = `CREATE TABLE IF NOT EXISTS usage_hourly (
   hour TIMESTAMP NOT NULL,
   ${ROLLUP_KEY.map((k) => `${k} VARCHAR NOT NULL`).join(',\n  ')},
-  ${ROLLUP_MEASURES.map((m) => `${m} BIGINT NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} BIGINT NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
   PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
 );`;
 

@@ -22,7 +22,12 @@ export const PG_TYPES: Record<ColumnType, string> = {
   boolean: 'boolean',
 };
 
-const columnDdl = (c: Column) => `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
+/**
+ * A column added by the pricing-inputs migration defaults to its fill, in a new ledger as in a migrated one
+ * (MIGRATE_TO_V2): a row written naming only the others (a replica of version 1) reads as before.
+ */
+const columnDdl = (c: Column) =>
+  `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}${c.fill !== undefined ? ` DEFAULT ${c.fill}` : ''}`;
 
 export const CREATE_TABLES = `
 CREATE TABLE IF NOT EXISTS usage (
@@ -32,7 +37,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS usage_request ON usage (start_time, record_key
 CREATE TABLE IF NOT EXISTS usage_hourly (
   hour timestamp NOT NULL,
   ${ROLLUP_KEY.map((k) => `${k} text NOT NULL`).join(',\n  ')},
-  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
   PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
 ) PARTITION BY RANGE (hour);
 CREATE TABLE IF NOT EXISTS read_positions (
@@ -105,7 +110,7 @@ CREATE TABLE IF NOT EXISTS reprice_runs (
  */
 export const MIGRATE_TO_V2 = [
   ...USAGE_COLUMNS.filter((c) => c.fill !== undefined).map(
-    (c) => `ALTER TABLE usage ADD COLUMN IF NOT EXISTS ${columnDdl(c)} DEFAULT ${c.fill};`
+    (c) => `ALTER TABLE usage ADD COLUMN IF NOT EXISTS ${columnDdl(c)};`
   ),
   ...MEASURES_ADDED_BY_PRICING_INPUTS.map(
     (m) => `ALTER TABLE usage_hourly ADD COLUMN IF NOT EXISTS ${m} bigint NOT NULL DEFAULT 0;`
