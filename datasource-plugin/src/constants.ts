@@ -60,6 +60,8 @@ export const MEASURE_FIELDS: Record<Measure, MeasureName[]> = {
     'chargeUsd',
     'marginUsd',
     'unpricedRequests',
+    'feeUsd',
+    'unreportedRequests',
   ],
 };
 
@@ -75,4 +77,6 @@ export const FIELD_LABELS: Record<MeasureName, string> = {
   chargeUsd: 'Charge',
   marginUsd: 'Margin',
   unpricedRequests: 'Unpriced requests',
+  feeUsd: 'Per-call fees',
+  unreportedRequests: 'Requests without usage',
 };

@@ -55,9 +55,17 @@ describe('breakdownFrame', () => {
       'chargeUsd',
       'marginUsd',
       'unpricedRequests',
+      'feeUsd',
+      'unreportedRequests',
       'share',
     ]);
     expect(all.fields.find((f) => f.name === 'marginUsd')!.values).toEqual([2.4691357802, 0]);
+    // The fee is a column of its own, in USD; requests without usage are counted.
+    expect(all.fields.find((f) => f.name === 'feeUsd')).toMatchObject({
+      values: [0.35, 0],
+      config: { displayName: 'Per-call fees', unit: 'currencyUSD' },
+    });
+    expect(all.fields.find((f) => f.name === 'unreportedRequests')!.values).toEqual([2, 0]);
   });
 });
 

@@ -70,6 +70,10 @@ export interface Measures {
   chargeUsd: string;
   marginUsd: string;
   unpricedRequests: number;
+  /** The per-call fees (web search, file search, code interpreter, maps grounding) inside costUsd. */
+  feeUsd: string;
+  /** Requests whose log reported no usage: unpriced, their tokens unknown. */
+  unreportedRequests: number;
 }
 export type MeasureName = keyof Measures;
 

@@ -8,6 +8,7 @@ import { REPORT_USAGE, runReport } from './commands/report';
 import { runServe, SERVE_USAGE } from './commands/serve';
 import { HASH_TOKEN_USAGE, runHashToken } from './commands/hashToken';
 import { MIGRATE_LEDGER_USAGE, runMigrateLedger } from './commands/migrateLedger';
+import { REPRICE_USAGE, RepriceError, runReprice } from './commands/reprice';
 import { LedgerError } from './ledger/ledger';
 import { PriceBookError } from './pricing/priceBook';
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   report: { run: runReport, usage: REPORT_USAGE },
   'hash-token': { run: runHashToken, usage: HASH_TOKEN_USAGE },
   'migrate-ledger': { run: runMigrateLedger, usage: MIGRATE_LEDGER_USAGE },
+  reprice: { run: runReprice, usage: REPRICE_USAGE },
 };
 
 const HELP = `tokenledger: LLM gateway logs in, an exact priced ledger and Prometheus metrics out.
@@ -27,7 +29,7 @@ ${Object.values(COMMANDS)
 `;
 
 /** Errors the user can act on: printed as one line, exit 1. Anything else is a bug: printed with its stack. */
-const EXPECTED = [ConfigError, PriceBookError, LedgerError, IngestError];
+const EXPECTED = [ConfigError, PriceBookError, LedgerError, IngestError, RepriceError];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,5 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COLUMNS_BEFORE_PRICING_INPUTS } from '../src/ledger/schema';
 import { insertUsageDirectly } from './duckdbFile';
 import { lines, requireBuiltCli, ServeProcess, sumSamples, tempDir, waitFor } from './helpers';
 import { writeServeConfig } from './serveConfig';
@@ -20,7 +21,8 @@ const VISIBLE_BOUND_MS = 15_000;
 async function fillLedger(path: string): Promise<void> {
   await insertUsageDirectly(
     path,
-    `INSERT INTO usage
+    // The columns named: those of every schema version (the rest take their defaults).
+    `INSERT INTO usage (${COLUMNS_BEFORE_PRICING_INPUTS.map((c) => c.name).join(', ')})
         SELECT 'load:' || i, TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * 6000), 1.5,
           'user-' || (i % 500) || '@example.com', 'key-' || (i % 1000), NULL, 'team-' || (i % 20), 'standard',
           ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4-5'][(i % 3) + 1], 'openai', 'success', NULL,

@@ -2,6 +2,10 @@ import { Client } from 'pg';
 import { LedgerError, LedgerUnavailableError, LedgerVersionError } from '../src/ledger/ledger';
 import { pgTime, PostgresLedger } from '../src/ledger/postgres/postgresLedger';
 import { batchOf, describeLedgerContract, record } from './ledgerContract';
+import { monthOf } from '../src/ledger/rows';
+import { COLUMNS_BEFORE_PRICING_INPUTS, ROLLUP_KEY, ROLLUP_MEASURES } from '../src/ledger/schema';
+import { CREATE_TABLES, createPartitions, PG_TYPES, SCHEMA_VERSION } from '../src/ledger/postgres/schema';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS } from '../src/types';
 import { PG_PASSWORD, RunningPostgres, startPostgres } from './postgres';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -62,6 +66,88 @@ describe('the PostgreSQL ledger beyond the contract', () => {
       await admin.end();
     }
     await expect(open(url)).rejects.toBeInstanceOf(LedgerVersionError);
+  });
+
+  it('migrates a version 1 ledger of a running fleet in place: no stored cost changed, old replicas still write', async () => {
+    const db = 'v1_ledger';
+    const url = await pg.createDatabase(db);
+    // The ledger's own role, as a version 1 replica connected: the tables are its own.
+    const session = new Client({ connectionString: url });
+    session.on('error', () => undefined);
+    await session.connect();
+    try {
+      // The tables as version 1 made them: the columns and rollup measures before the pricing inputs.
+      const v1Measures = ROLLUP_MEASURES.slice(0, ROLLUP_MEASURES.indexOf('cache_write_1h'));
+      const oldColumns = COLUMNS_BEFORE_PRICING_INPUTS.map((c) => c.name);
+      await session.query(`
+        CREATE TABLE usage (${COLUMNS_BEFORE_PRICING_INPUTS.map((c) => `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}`).join(', ')})
+          PARTITION BY RANGE (start_time);
+        CREATE UNIQUE INDEX usage_request ON usage (start_time, record_key);
+        CREATE TABLE usage_hourly (hour timestamp NOT NULL, ${ROLLUP_KEY.map((k) => `${k} text NOT NULL`).join(', ')},
+          ${v1Measures.map((m) => `${m} bigint NOT NULL`).join(', ')}, PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')}))
+          PARTITION BY RANGE (hour);
+        ${CREATE_TABLES}
+        DROP TABLE reprice_runs;
+        INSERT INTO meta VALUES ('schema_version', '1');
+        ${createPartitions(monthOf(T0))}`);
+      // What a version 1 replica writes, naming the columns it knows: a row, then its rollup.
+      const write = async (key: string, startText: string, cost: number | null) => {
+        await session.query(
+          `INSERT INTO usage (${oldColumns.join(', ')}) VALUES
+             ($1, $2::timestamp, 1200, 'ann', 'k1', NULL, 't1', 'standard', 'm1', NULL, 'success', NULL, 10, 0, 2, 5, 0, $3::bigint, $4::bigint, 'v1', $5, 1, 'old-node')`,
+          [key, startText, cost, cost === null ? null : cost + 2, cost !== null]
+        );
+        await session.query(
+          `INSERT INTO usage_hourly (hour, ${ROLLUP_KEY.join(', ')}, ${v1Measures.join(', ')})
+             VALUES (date_trunc('hour', $1::timestamp), 'ann', 'k1', 't1', 'standard', 'm1', 1, 0, 10, 0, 2, 5, 0, $2::bigint, $3::bigint, $4)
+           ON CONFLICT (hour, ${ROLLUP_KEY.join(', ')}) DO UPDATE SET ${v1Measures.map((m) => `${m} = usage_hourly.${m} + excluded.${m}`).join(', ')}`,
+          [startText, cost ?? 0, cost === null ? 0 : cost + 2, cost === null ? 1 : 0]
+        );
+      };
+      await write('litellm:old', '2026-01-01 00:00:00', 7);
+      await write('litellm:older', '2026-01-01 01:30:00', null);
+      const costs = () =>
+        session.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key').then((r) => r.rows);
+      const before = await costs();
+
+      const ledger = await open(url);
+      try {
+        expect((await session.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).rows).toEqual([
+          { value: SCHEMA_VERSION },
+        ]);
+        expect(await costs()).toEqual(before);
+        // A version 1 replica still running writes on, its rows filled in as a log that said nothing more.
+        await write('litellm:oldest', '2026-01-01 01:40:00', 11);
+        await ledger.commitBatch(batchOf(ledger, [{ ...record('new', T0 + 1, 6, 3n), feePusd: 1n, reportedCostPusd: 4n }]));
+        const total = (await ledger.breakdown({ ...ALL, limit: undefined })).total;
+        expect(total).toMatchObject({
+          requests: 4,
+          costPusd: 21n,
+          chargePusd: 9n + 13n + 3n,
+          feePusd: 1n,
+          cacheWriteTokens: 6,
+          unpricedRequests: 1,
+          unreportedRequests: 0,
+          gatewayRequests: 1,
+          gatewayCostPusd: 4n,
+        });
+        const old = (await ledger.readUsage(undefined, 10)).rows.find((r) => r.recordKey === 'litellm:old');
+        expect(old).toMatchObject({
+          costPusd: 7n,
+          chargePusd: 9n,
+          feePusd: 0n,
+          pricedModel: undefined,
+          reportedCostPusd: undefined,
+          tokens: { ...NO_TOKENS, inputUncached: 10, cacheWrite: 2, output: 5 },
+          ...DEFAULT_PRICING_EXTRAS,
+        });
+      } finally {
+        await ledger.close();
+      }
+      expect((await costs()).filter((r) => r.record_key !== 'litellm:new' && r.record_key !== 'litellm:oldest')).toEqual(before);
+    } finally {
+      await session.end();
+    }
   });
 
   it('lets one replica at a time use a node name, and the next one in as soon as the first is gone', async () => {

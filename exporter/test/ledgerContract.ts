@@ -4,7 +4,7 @@ import type { Dimension, UsageTotals } from '../src/ledger/queries';
 import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../src/ledger/rows';
 import { PriceBook } from '../src/pricing/priceBook';
 import { Pricer } from '../src/pricing/pricer';
-import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../src/types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord, PricingInputs } from '../src/types';
 
 /**
  * The ledger's contract: what every engine must do, asserted through the Ledger interface alone. Each engine's
@@ -116,23 +116,114 @@ function random(seed: number): () => number {
 
 /** Totals of the records in [from, to) that pass `keep`, computed here, independently of any engine. */
 function expectedTotals(records: PricedRecord[], fromMs: number, toMs: number, keep: (r: PricedRecord) => boolean) {
-  const t = { requests: 0, outputTokens: 0, costPusd: 0n, unpricedRequests: 0 };
+  const t = {
+    requests: 0,
+    inputTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+    costPusd: 0n,
+    unpricedRequests: 0,
+    feePusd: 0n,
+    unreportedRequests: 0,
+    gatewayRequests: 0,
+    gatewayCostPusd: 0n,
+    gatewayOursPusd: 0n,
+    gatewayUnpricedRequests: 0,
+  };
   for (const r of records) {
     if (r.startMs < fromMs || r.startMs >= toMs || !keep(r)) continue;
+    const k = r.tokens;
     t.requests++;
-    t.outputTokens += r.tokens.output;
+    t.inputTokens += k.inputUncached + k.cacheRead + k.cacheWrite + k.cacheWrite1h;
+    t.cacheWriteTokens += k.cacheWrite + k.cacheWrite1h;
+    t.outputTokens += k.output;
     t.costPusd += r.costPusd ?? 0n;
     if (r.costPusd === undefined) t.unpricedRequests++;
+    else t.feePusd += r.feePusd ?? 0n;
+    if (!r.usageReported) t.unreportedRequests++;
+    if (r.reportedCostPusd !== undefined && r.costPusd !== undefined) {
+      t.gatewayRequests++;
+      t.gatewayCostPusd += r.reportedCostPusd;
+      t.gatewayOursPusd += r.costPusd;
+    }
+    if (r.reportedCostPusd !== undefined && r.costPusd === undefined) t.gatewayUnpricedRequests++;
   }
   return t;
 }
 
 const pick = (t: UsageTotals) => ({
   requests: t.requests,
+  inputTokens: t.inputTokens,
+  cacheWriteTokens: t.cacheWriteTokens,
   outputTokens: t.outputTokens,
   costPusd: t.costPusd,
   unpricedRequests: t.unpricedRequests,
+  feePusd: t.feePusd,
+  unreportedRequests: t.unreportedRequests,
+  gatewayRequests: t.gatewayRequests,
+  gatewayCostPusd: t.gatewayCostPusd,
+  gatewayOursPusd: t.gatewayOursPusd,
+  gatewayUnpricedRequests: t.gatewayUnpricedRequests,
 });
+
+/** A record with every pricing input, fee, priced model and gateway cost set to a value of its own. */
+export function fullRecord(id: string, startMs: number, costPusd: bigint | undefined): PricedRecord {
+  return {
+    ...record(id, startMs, 50, costPusd),
+    apiKeyId: 'sha256:abc',
+    provider: 'anthropic',
+    httpStatus: 200,
+    model: 'claude-x-20260101',
+    modelRequested: 'my-alias',
+    baseModel: 'claude-x',
+    tokens: {
+      inputUncached: 100,
+      cacheRead: 20,
+      cacheWrite: 30,
+      cacheWrite1h: 40,
+      output: 50,
+      reasoning: 11,
+      inputAudio: 7,
+      inputImage: 8,
+      inputVideo: 9,
+      outputAudio: 3,
+      outputImage: 4,
+    },
+    serviceTier: 'priority',
+    speed: 'fast',
+    inferenceGeo: 'us',
+    toolCalls: {
+      webSearchQueries: 2,
+      webSearchContext: 'high',
+      fileSearchCalls: 3,
+      codeInterpreterSessions: 1,
+      mapsGroundingQueries: 5,
+    },
+    gatewayCacheHit: true,
+    usageReported: true,
+    reportedCostPusd: 123_456_789n,
+    feePusd: costPusd === undefined ? undefined : 25_000_000n,
+    pricedModel: costPusd === undefined ? undefined : 'claude-x',
+  };
+}
+
+/** The pricing inputs of a record (types.ts PricingInputs), as the pricer gets them. */
+function inputsOf(r: PricedRecord): PricingInputs {
+  return {
+    model: r.model,
+    baseModel: r.baseModel,
+    provider: r.provider,
+    tier: r.tier,
+    startMs: r.startMs,
+    tokens: r.tokens,
+    serviceTier: r.serviceTier,
+    speed: r.speed,
+    inferenceGeo: r.inferenceGeo,
+    toolCalls: r.toolCalls,
+    gatewayCacheHit: r.gatewayCacheHit,
+    usageReported: r.usageReported,
+  };
+}
 
 /**
  * `shared`: the engine is a ledger many replicas write at once (each with its own node name); one writing
@@ -362,6 +453,10 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
         r.costPusd = rand() < 0.2 ? undefined : BigInt(Math.floor(rand() * 1e9));
         r.chargePusd = r.costPusd;
         r.status = rand() < 0.1 ? 'failure' : 'success';
+        r.tokens = { ...r.tokens, cacheWrite: Math.floor(rand() * 50), cacheWrite1h: Math.floor(rand() * 50) };
+        r.feePusd = r.costPusd === undefined || rand() < 0.5 ? undefined : r.costPusd / 3n;
+        r.usageReported = rand() < 0.9;
+        r.reportedCostPusd = rand() < 0.5 ? BigInt(Math.floor(rand() * 1e9)) : undefined;
         return r;
       });
       for (let i = 0; i < records.length; i += 100)
@@ -387,6 +482,13 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
           expect(pick(row)).toEqual(expectedTotals(records, fromMs, toMs, keep));
         }
         const failed = records.filter((r) => r.startMs >= fromMs && r.startMs < toMs && r.status === 'failure');
+        // Per model and day, as /api/v1/reconciliation asks (days are not whole-day ranges here: partial ends).
+        for (const s of await ledger.timeSeries({ ...sel, groupBy: ['model'], stepSeconds: 86_400 }))
+          for (const p of s.points) {
+            const keep = (r: PricedRecord) => r.model === s.dims.model;
+            const to = Math.min(p.timeMs + 86_400_000, toMs);
+            expect(pick(p)).toEqual(expectedTotals(records, Math.max(p.timeMs, fromMs), to, keep));
+          }
         expect(all.total.failedRequests).toBe(failed.length);
         const filtered = await ledger.breakdown({
           ...sel,
@@ -503,6 +605,159 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
           () => undefined
         )
       ).toBe(0);
+    });
+
+    it('keeps every pricing input of a row, its fee, priced model and the gateway\'s cost, as readUsage gives them back', async () => {
+      const ledger = await openAs();
+      const priced = fullRecord('p', T0, 1_000_000_000n);
+      const unreported: PricedRecord = {
+        ...fullRecord('u', T0 + 1, undefined),
+        usageReported: false,
+        gatewayCacheHit: false,
+        toolCalls: { ...fullRecord('u', T0, undefined).toolCalls, webSearchContext: undefined },
+        serviceTier: undefined,
+        reportedCostPusd: undefined,
+      };
+      await ledger.commitBatch(batchOf(ledger, [priced, unreported]));
+      const { rows } = await ledger.readUsage(undefined, 10);
+      const stored = (r: PricedRecord) => ({
+        ...inputsOf(r),
+        tier: r.tier ?? 'unknown',
+        modelRequested: r.modelRequested,
+        reportedCostPusd: r.reportedCostPusd,
+        costPusd: r.costPusd,
+        feePusd: r.feePusd,
+        chargePusd: r.chargePusd,
+        pricedModel: r.pricedModel,
+        priceVersion: r.priceVersion,
+      });
+      expect(rows.sort((a, b) => a.startMs - b.startMs)).toEqual([
+        expect.objectContaining(stored(priced)),
+        expect.objectContaining(stored(unreported)),
+      ]);
+    });
+
+    it('sums requests without reported usage and the gateway\'s cost against ours per model, for the metrics', async () => {
+      const ledger = await openAs();
+      const gw = (id: string, cost: bigint | undefined, reported: bigint | undefined): PricedRecord => ({
+        ...record(id, T0, 1, cost),
+        reportedCostPusd: reported,
+      });
+      const result = await ledger.commitBatch(
+        batchOf(ledger, [
+          gw('a', 100n, 90n),
+          gw('b', 50n, 70n),
+          gw('c', undefined, 30n), // the gateway priced it, the book did not: not compared
+          gw('d', 10n, undefined),
+          { ...record('e', T0, 0), usageReported: false },
+        ])
+      );
+      const expected = [
+        { model: 'm1', unreportedRequests: 1, gatewayRequests: 2, gatewayCostPusd: 160n, gatewayOursPusd: 150n },
+      ];
+      expect(result.added.reconciliation).toEqual(expected);
+      expect((await ledger.metricTotals()).reconciliation).toEqual(expected);
+    });
+
+    it('gives the pricer every input of an unpriced row, and stores the fee and priced model it answers', async () => {
+      const ledger = await openAs();
+      const full = fullRecord('full', T0, undefined);
+      const plain = record('plain', T0 + HOUR, 3);
+      await ledger.commitBatch(batchOf(ledger, [full, plain]));
+      const seen: PricingInputs[] = [];
+      const priced = await ledger.repriceUnpriced(
+        (inputs) => {
+          seen.push(inputs);
+          return { costPusd: 1000n, feePusd: 400n, chargePusd: 1500n, pricedModel: 'book-model' };
+        },
+        'v2',
+        () => undefined
+      );
+      expect(priced).toBe(2);
+      expect(seen.sort((a, b) => a.startMs - b.startMs)).toEqual([inputsOf(full), inputsOf(plain)]);
+      const total = (await ledger.breakdown({ ...ALL_TIME, groupBy: [], sort: 'cost', limit: undefined })).total;
+      expect(total).toMatchObject({ costPusd: 2000n, feePusd: 800n, chargePusd: 3000n, unpricedRequests: 0 });
+      // The gateway's cost of `full` is compared now that the book priced it.
+      expect(total).toMatchObject({ gatewayRequests: 1, gatewayCostPusd: full.reportedCostPusd, gatewayOursPusd: 1000n });
+      const { rows } = await ledger.readUsage(undefined, 10);
+      expect(rows.map((r) => [r.pricedModel, r.feePusd, r.priceVersion])).toEqual([
+        ['book-model', 400n, 'v2'],
+        ['book-model', 400n, 'v2'],
+      ]);
+    });
+
+    it('re-prices a range with a corrected book: changed rows and their rollup, the run recorded, the rest kept', async () => {
+      const a = await openAs('node-a');
+      const at = (r: PricedRecord, model: string, cost: bigint | undefined): PricedRecord => ({
+        ...r,
+        model,
+        pricedModel: cost === undefined ? undefined : model,
+        feePusd: cost === undefined ? undefined : 0n,
+      });
+      const records = [
+        at(record('a', T0, 4, 100n), 'm1', 100n),
+        at(record('b', T0 + HOUR + 5, 6, 200n), 'm1', 200n),
+        at(record('c', T0 + 2 * HOUR, 8, 300n), 'm2', 300n), // the corrected book prices it as before
+        at(record('d', T0 + 30 * 60_000, 2), 'm1', undefined), // unpriced until now
+        at(record('e', T0 + 10 * HOUR, 5, 50n), 'm1', 50n), // outside the range
+        at(record('f', T0 + HOUR, 1, 70n), 'm3', 70n), // no price in the corrected book: kept
+      ];
+      await a.commitBatch(batchOf(a, records));
+      if (shared) {
+        // Another replica's rows of the range are the fleet's: re-priced too.
+        const b = await openAs('node-b');
+        const g = at(record('g', T0 + 2 * HOUR + 1, 3, 9n), 'm1', 9n);
+        await b.commitBatch(batchOf(b, [g]));
+        records.push(g);
+      }
+      const corrected = (r: PricingInputs) =>
+        r.model === 'm1'
+          ? { costPusd: 10n * BigInt(r.tokens.output) + 5n, feePusd: 5n, chargePusd: 20n * BigInt(r.tokens.output), pricedModel: 'm1' }
+          : r.model === 'm2'
+            ? { costPusd: 300n, feePusd: 0n, chargePusd: 300n, pricedModel: 'm2' }
+            : undefined;
+      const fromMs = T0;
+      const toMs = T0 + 3 * HOUR;
+      const deltas: bigint[] = [];
+      const run = await a.repriceRange({ fromMs, toMs }, corrected, 'v9', (_, d) => deltas.push(d));
+
+      const inRange = (r: PricedRecord) => r.startMs >= fromMs && r.startMs < toMs;
+      const after = records.map((r) => {
+        const p = inRange(r) ? corrected(inputsOf(r)) : undefined;
+        return p ? { ...r, ...p } : r;
+      });
+      const m1 = records.filter((r) => inRange(r) && r.model === 'm1');
+      const m1After = after.filter((r) => inRange(r) && r.model === 'm1');
+      const sum = (rs: PricedRecord[], f: (r: PricedRecord) => bigint | undefined) => rs.reduce((n, r) => n + (f(r) ?? 0n), 0n);
+      expect(run).toMatchObject({ fromMs, toMs, priceVersion: 'v9', node: 'node-a' });
+      expect(run.models).toEqual([
+        {
+          model: 'm1',
+          requests: m1.length,
+          repriced: m1.length,
+          oldCostPusd: sum(m1, (r) => r.costPusd),
+          newCostPusd: sum(m1After, (r) => r.costPusd),
+          oldChargePusd: sum(m1, (r) => r.chargePusd),
+          newChargePusd: sum(m1After, (r) => r.chargePusd),
+        },
+        { model: 'm2', requests: 1, repriced: 0, oldCostPusd: 300n, newCostPusd: 300n, oldChargePusd: 300n, newChargePusd: 300n },
+        { model: 'm3', requests: 1, repriced: 0, oldCostPusd: 70n, newCostPusd: 70n, oldChargePusd: 70n, newChargePusd: 70n },
+      ]);
+      expect(deltas.reduce((n, d) => n + d, 0n)).toBe(sum(after, (r) => r.costPusd) - sum(records, (r) => r.costPusd));
+      expect(await a.repriceRuns()).toEqual([run]);
+      // Whole hours are read from the rollup, the rest from the rows: both must say what a scan of them says.
+      for (const [f, t] of [[0, Date.parse('2100-01-01T00:00:00Z')], [T0 + 17_000, T0 + 2 * HOUR + 17_000]]) {
+        const q = { fromMs: f!, toMs: t!, filters: {}, groupBy: ['model'] as Dimension[], sort: 'cost' as const, limit: undefined };
+        const got = await a.breakdown(q);
+        expect(pick(got.total)).toEqual(expectedTotals(after, f!, t!, () => true));
+        for (const row of got.rows)
+          expect(pick(row)).toEqual(expectedTotals(after, f!, t!, (r) => r.model === row.dims.model));
+      }
+      const stored = new Map((await a.readUsage(undefined, 100)).rows.map((r) => [r.recordKey, r]));
+      expect(stored.get('litellm:a')).toMatchObject({ costPusd: 45n, feePusd: 5n, chargePusd: 80n, priceVersion: 'v9' });
+      expect(stored.get('litellm:c')).toMatchObject({ costPusd: 300n, priceVersion: 'v1' });
+      expect(stored.get('litellm:e')).toMatchObject({ costPusd: 50n, priceVersion: 'v1' });
+      expect(stored.get('litellm:f')).toMatchObject({ costPusd: 70n, priceVersion: 'v1' });
     });
   });
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, tempDir, waitFor } from './helpers';
+import { COLUMNS_BEFORE_PRICING_INPUTS } from '../src/ledger/schema';
 import { insertUsageDirectly } from './duckdbFile';
 import { writeServeConfig } from './serveConfig';
 
@@ -103,7 +104,7 @@ describe('tokenledger serve under faults', () => {
     // Written straight into the ledger, as an older tokenledger could: beyond what a JavaScript Date holds.
     await insertUsageDirectly(
       join(dir, 'ledger.duckdb'),
-      `INSERT INTO usage VALUES ('litellm:far', make_timestamp(9000000000000000000), 1.5, 'faruser', 'k', NULL, 't', 'standard', 'gpt-4o',
+      `INSERT INTO usage (${COLUMNS_BEFORE_PRICING_INPUTS.map((c) => c.name).join(', ')}) VALUES ('litellm:far', make_timestamp(9000000000000000000), 1.5, 'faruser', 'k', NULL, 't', 'standard', 'gpt-4o',
         'openai', 'success', NULL, 10, 0, 0, 5, 0, 1000, 1000, 'test', true, 1, '${hostname()}')`
     );
     writeFileSync(join(dir, 'app.log'), lines(0, 20));

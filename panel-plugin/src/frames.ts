@@ -34,6 +34,7 @@ const NAMED_ROLES: Array<[Exclude<MetricRole, 'value' | 'limit' | 'spent' | 'thr
   ['outputTokens', ['outputtokens', 'completiontokens']],
   ['tokens', ['tokens', 'totaltokens']],
   ['requests', ['requests', 'requestcount']],
+  ['fee', ['feeusd', 'fee', 'fees']],
 ];
 
 /**

@@ -62,6 +62,7 @@ function toRow(subject: SubjectSamples, calculation: Calculation): RankedRow | u
     share: 0,
     tokens,
     requests: reduce(subject.metrics.requests),
+    fee: reduce(subject.metrics.fee),
     budget: toBudget(reduce(subject.metrics.limit), reduce(subject.metrics.spent) ?? value, thresholdRatios(subject)),
     trend: timed.length >= 2 ? timed.map((sample) => sample.value) : [],
     link: subject.link,

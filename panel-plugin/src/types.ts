@@ -39,7 +39,7 @@ export interface TopUsersOptions {
  * (`tokenledger_budget_threshold_ratio`), one sample per severity.
  */
 export type MetricRole =
-  'value' | 'inputTokens' | 'outputTokens' | 'tokens' | 'requests' | 'limit' | 'spent' | 'threshold';
+  'value' | 'inputTokens' | 'outputTokens' | 'tokens' | 'requests' | 'fee' | 'limit' | 'spent' | 'threshold';
 
 /** The exporter's budget threshold severities, lowest first (`severity` label of the threshold gauge). */
 export type BudgetSeverity = 'warning' | 'critical' | 'exceeded';
@@ -130,6 +130,8 @@ export interface RankedRow {
   share: number;
   tokens?: number;
   requests?: number;
+  /** The per-call fees (web search, file search, ...) inside a cost value, when the data has them (`feeUsd`). */
+  fee?: number;
   budget?: Budget;
   /** The ranked value over time, oldest first; empty unless the frame has a time field and two points. */
   trend: number[];

@@ -13,6 +13,8 @@ export function measures(costUsd: string, requests: number): Measures {
     chargeUsd: costUsd,
     marginUsd: '0.000000000000',
     unpricedRequests: 0,
+    feeUsd: '0.000000000000',
+    unreportedRequests: 0,
   };
 }
 
@@ -25,6 +27,9 @@ export const breakdown: BreakdownResponse = {
       ...measures('12.345678901000', 310),
       chargeUsd: '14.814814681200',
       marginUsd: '2.469135780200',
+      // Its cost includes 0.35 of web searches; 2 of its requests reported no usage.
+      feeUsd: '0.350000000000',
+      unreportedRequests: 2,
       share: 0.6,
     },
     { user: '__other__', model: '__other__', ...measures('8.230452600667', 90), share: 0.4 },

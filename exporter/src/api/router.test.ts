@@ -13,6 +13,7 @@ import type { Ledger } from '../ledger/ledger';
 import type { Logger } from '../log';
 import { parseDecimal } from '../money';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
+import { repriceRunJson } from '../ledger/reprice';
 import { chargebackApi } from './router';
 
 // The chargeback API in process: the real router on 127.0.0.1 over a real DuckDB ledger holding four requests
@@ -63,9 +64,12 @@ const ANN = { user: 'ann', key: 'k1', team: 't1', tier: 'standard' };
 const BOB = { user: 'bob', key: 'k2', team: 't1', tier: 'gold' };
 const CAT = { user: 'cat', key: 'k3', team: 't2', tier: 'standard' };
 const RECORDS = [
-  record('a', ANN, 'm1', T0, 10, 5, 2n, 3n),
-  record('b', BOB, 'm2', T0 + HOUR, 20, 10, 1n, 1n, 'failure'),
-  record('c', CAT, 'm1', T0 + 25 * HOUR, 30, 0, undefined, undefined),
+  // Its 2 USD include a fee of 0.50 (a web search); the gateway said 1.50.
+  { ...record('a', ANN, 'm1', T0, 10, 5, 2n, 3n), feePusd: USD / 2n, reportedCostPusd: (3n * USD) / 2n },
+  // The gateway agrees.
+  { ...record('b', BOB, 'm2', T0 + HOUR, 20, 10, 1n, 1n, 'failure'), reportedCostPusd: USD },
+  // An interrupted stream: the input it logged, no usage report, no price; the gateway priced it at 0.25.
+  { ...record('c', CAT, 'm1', T0 + 25 * HOUR, 30, 0, undefined, undefined), usageReported: false, reportedCostPusd: USD / 4n },
   record('d', ANN, 'm2', T0 + 2 * HOUR, 40, 20, 4n, 4n),
 ];
 
@@ -81,6 +85,8 @@ function row(
     charge: string;
     margin: string;
     unpriced?: number;
+    fee?: string;
+    unreported?: number;
   }
 ) {
   return {
@@ -96,6 +102,8 @@ function row(
     chargeUsd: r.charge,
     marginUsd: r.margin,
     unpricedRequests: r.unpriced ?? 0,
+    feeUsd: r.fee ?? '0.000000000000',
+    unreportedRequests: r.unreported ?? 0,
   };
 }
 
@@ -110,11 +118,21 @@ const TOTAL = row(
     charge: '8.000000000000',
     margin: '1.000000000000',
     unpriced: 1,
+    fee: '0.500000000000',
+    unreported: 1,
   }
 );
 const ANN_ROW = row(
   { user: 'ann' },
-  { requests: 2, input: 50, output: 25, cost: '6.000000000000', charge: '7.000000000000', margin: '1.000000000000' }
+  {
+    requests: 2,
+    input: 50,
+    output: 25,
+    cost: '6.000000000000',
+    charge: '7.000000000000',
+    margin: '1.000000000000',
+    fee: '0.500000000000',
+  }
 );
 const BOB_ROW = row(
   { user: 'bob' },
@@ -136,6 +154,7 @@ const CAT_SUMS = {
   charge: '0.000000000000',
   margin: '0.000000000000',
   unpriced: 1,
+  unreported: 1,
 };
 const CAT_ROW = row({ user: 'cat' }, CAT_SUMS);
 const RANGE = `from=${T0}&to=${T0 + 48 * HOUR}`;
@@ -282,6 +301,7 @@ describe('chargeback API', () => {
           charge: '1.000000000000',
           margin: '0.000000000000',
           unpriced: 1,
+          unreported: 1,
         }
       );
       expect((await get(`/breakdown?${RANGE}&groupBy=user&limit=1&other=true`)).body).toMatchObject({
@@ -321,10 +341,10 @@ describe('chargeback API', () => {
         'attachment; filename="tokenledger-chargeback-2026-01-01-2026-01-03.csv"'
       );
       expect(r.text).toBe(
-        'user,requests,failedRequests,inputTokens,cacheReadTokens,cacheWriteTokens,outputTokens,reasoningTokens,costUsd,chargeUsd,marginUsd,unpricedRequests,share\n' +
-          'ann,2,0,50,0,0,25,0,6.000000000000,7.000000000000,1.000000000000,0,0.857143\n' +
-          'bob,1,1,20,0,0,10,0,1.000000000000,1.000000000000,0.000000000000,0,0.142857\n' +
-          'cat,1,0,30,0,0,0,0,0.000000000000,0.000000000000,0.000000000000,1,0\n'
+        'user,requests,failedRequests,inputTokens,cacheReadTokens,cacheWriteTokens,outputTokens,reasoningTokens,costUsd,chargeUsd,marginUsd,unpricedRequests,feeUsd,unreportedRequests,share\n' +
+          'ann,2,0,50,0,0,25,0,6.000000000000,7.000000000000,1.000000000000,0,0.500000000000,0,0.857143\n' +
+          'bob,1,1,20,0,0,10,0,1.000000000000,1.000000000000,0.000000000000,0,0.000000000000,0,0.142857\n' +
+          'cat,1,0,30,0,0,0,0,0.000000000000,0.000000000000,0.000000000000,1,0.000000000000,1,0\n'
       );
     });
 
@@ -353,6 +373,97 @@ describe('chargeback API', () => {
     });
   });
 
+  describe('reconciliation', () => {
+    // Day 1: m1 is ann's `a` (ours 2, the gateway's 1.50), m2 bob's `b` (1 and 1; `d` has no gateway cost).
+    // Day 2: cat's `c`, unreported and unpriced, that the gateway priced at 0.25.
+    const A = {
+      model: 'm1',
+      day: '2026-01-01',
+      requests: 1,
+      costUsd: '2.000000000000',
+      gatewayCostUsd: '1.500000000000',
+      differenceUsd: '0.500000000000',
+      differenceRatio: '0.333333',
+      gatewayUnpricedRequests: 0,
+      unreportedRequests: 0,
+    };
+    const B = {
+      model: 'm2',
+      day: '2026-01-01',
+      requests: 1,
+      costUsd: '1.000000000000',
+      gatewayCostUsd: '1.000000000000',
+      differenceUsd: '0.000000000000',
+      differenceRatio: '0.000000',
+      gatewayUnpricedRequests: 0,
+      unreportedRequests: 0,
+    };
+    const C = {
+      model: 'm1',
+      day: '2026-01-02',
+      requests: 0,
+      costUsd: '0.000000000000',
+      gatewayCostUsd: '0.000000000000',
+      differenceUsd: '0.000000000000',
+      differenceRatio: '',
+      gatewayUnpricedRequests: 1,
+      unreportedRequests: 1,
+    };
+
+    it("gives our cost against the gateway's per model and day, per model and in total", async () => {
+      const r = await get(`/reconciliation?${RANGE}`);
+      expect(r.status).toBe(200);
+      const { day: _a, ...m1 } = A;
+      const { day: _b, ...m2 } = B;
+      expect(r.body).toEqual({
+        from: '2026-01-01T00:00:00.000Z',
+        to: '2026-01-03T00:00:00.000Z',
+        rows: [A, C, B],
+        models: [
+          { ...m1, gatewayUnpricedRequests: 1, unreportedRequests: 1 },
+          m2,
+        ],
+        total: {
+          requests: 2,
+          costUsd: '3.000000000000',
+          gatewayCostUsd: '2.500000000000',
+          differenceUsd: '0.500000000000',
+          differenceRatio: '0.200000',
+          gatewayUnpricedRequests: 1,
+          unreportedRequests: 1,
+        },
+      });
+    });
+
+    it('writes CSV like the chargeback CSV, filters and keeps to the scope of a token', async () => {
+      const r = await get(`/reconciliation?${RANGE}&format=csv`);
+      expect(r.headers.get('content-disposition')).toBe(
+        'attachment; filename="tokenledger-reconciliation-2026-01-01-2026-01-03.csv"'
+      );
+      expect(r.text).toBe(
+        'model,day,requests,costUsd,gatewayCostUsd,differenceUsd,differenceRatio,gatewayUnpricedRequests,unreportedRequests\n' +
+          'm1,2026-01-01,1,2.000000000000,1.500000000000,0.500000000000,0.333333,0,0\n' +
+          'm1,2026-01-02,0,0.000000000000,0.000000000000,0.000000000000,,1,1\n' +
+          'm2,2026-01-01,1,1.000000000000,1.000000000000,0.000000000000,0.000000,0,0\n'
+      );
+      expect((await get(`/reconciliation?${RANGE}&model=m2`)).body).toMatchObject({ rows: [B] });
+      auth = REQUIRED_AUTH;
+      expect((await get(`/reconciliation?${RANGE}`, TOKENS.cat)).body).toMatchObject({ rows: [C] });
+    });
+
+    it('refuses parameters it does not take and a range of more days than a series may have', async () => {
+      expect(await get(`/reconciliation?${RANGE}&groupBy=user`)).toMatchObject({
+        status: 400,
+        body: { parameter: 'groupBy' },
+      });
+      expect(await get(`/reconciliation?${RANGE}&format=xml`)).toMatchObject({ status: 400, body: { parameter: 'format' } });
+      expect(await get(`/reconciliation?from=0&to=${Date.UTC(9000, 0, 1)}`)).toMatchObject({
+        status: 400,
+        body: { parameter: 'from', error: expect.stringMatching(/^from: the range spans \d+ days; at most 11000$/) },
+      });
+    });
+  });
+
   describe('timeseries', () => {
     it('sums each group per step, at UTC-aligned bucket times', async () => {
       const r = await get(`/timeseries?${RANGE}&groupBy=team&step=1d`);
@@ -377,6 +488,7 @@ describe('chargeback API', () => {
                     cost: '7.000000000000',
                     charge: '8.000000000000',
                     margin: '1.000000000000',
+                    fee: '0.500000000000',
                   }
                 ),
               },
@@ -550,11 +662,65 @@ describe('chargeback API', () => {
     });
   });
 
+  it('re-prices only for an admin token of a server that re-prices, never on an open API', async () => {
+    const asked: { fromMs: number; toMs: number }[] = [];
+    const app = express();
+    app.use(
+      '/api/v1',
+      chargebackApi({
+        ledger,
+        budgets,
+        auth: () => auth,
+        log,
+        reprice: async (range) => {
+          asked.push(range);
+          return repriceRunJson({ atMs: T0, node: 'n', ...range, priceVersion: 'v', models: [] });
+        },
+      })
+    );
+    const s = await new Promise<Server>((resolve) => {
+      const x = app.listen(0, '127.0.0.1', () => resolve(x));
+    });
+    const post = async (path: string, token?: string) => {
+      const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/api/v1${path}`, {
+        method: 'POST',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    try {
+      expect(await post(`/reprice?${RANGE}`)).toEqual({
+        status: 403,
+        body: { error: 'reprice needs an admin token: configure auth.tokens (the API is open)' },
+      });
+      auth = REQUIRED_AUTH;
+      expect(await post(`/reprice?${RANGE}`, TOKENS.eng)).toEqual({
+        status: 403,
+        body: { error: 'reprice needs an admin token' },
+      });
+      expect(await post(`/reprice?${RANGE}&user=ann`, TOKENS.admin)).toMatchObject({
+        status: 400,
+        body: { parameter: 'user' },
+      });
+      expect(await post(`/reprice?${RANGE}`, TOKENS.admin)).toMatchObject({ status: 200, body: { priceVersion: 'v' } });
+      expect(asked).toEqual([{ fromMs: T0, toMs: T0 + 48 * HOUR }]);
+    } finally {
+      await new Promise((resolve) => s.close(resolve));
+    }
+    auth = REQUIRED_AUTH;
+    const r = await fetch(`${base}/reprice?${RANGE}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+    });
+    expect([r.status, await r.json()]).toEqual([404, { error: 'this server does not re-price' }]);
+  });
+
   it('answers an unknown endpoint with 404 and the list of endpoints', async () => {
     expect(await get('/reports')).toMatchObject({
       status: 404,
       body: {
-        error: 'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets',
+        error:
+          'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /reconciliation, /dimensions/:dimension, /budgets, POST /reprice',
       },
     });
     expect((await get('/reports')).body).not.toHaveProperty('parameter');

@@ -3,12 +3,25 @@ import { ApiToken, AuthConfig, authenticate } from '../auth/apiTokens';
 import { budgetJson } from '../budgets/budgets';
 import type { BudgetTracker } from '../budgets/budgetTracker';
 import { type Ledger, LedgerUnavailableError } from '../ledger/ledger';
-import { Dimension, DIMENSIONS, isDimension, remainder, Scope, sortMeasure, toReportRow } from '../ledger/queries';
+import {
+  Dimension,
+  DIMENSIONS,
+  hasReconciliation,
+  isDimension,
+  NO_USAGE,
+  remainder,
+  Scope,
+  sortMeasure,
+  toReconciliationRow,
+  toReportRow,
+} from '../ledger/queries';
 import type { Logger } from '../log';
+import type { RepriceRunJson } from '../ledger/reprice';
 import { toCsv } from '../csv';
 import {
   ApiError,
   checkKnown,
+  MAX_POINTS,
   parseBoolean,
   parseFilters,
   parseGroupBy,
@@ -25,6 +38,11 @@ export interface ApiDeps {
   budgets: BudgetTracker;
   auth: () => AuthConfig;
   log: Logger;
+  /**
+   * Re-prices a range with the running book (POST /reprice): serve runs it, so that it writes the ledger it
+   * holds and its counters follow. Absent: the endpoint answers 404.
+   */
+  reprice?: (range: { fromMs: number; toMs: number }) => Promise<RepriceRunJson>;
 }
 
 /** Seconds a caller is told to wait when the ledger's server cannot be reached. */
@@ -34,6 +52,23 @@ const FILTERS = DIMENSIONS as readonly string[];
 const BREAKDOWN_PARAMS = ['from', 'to', 'groupBy', 'sort', 'limit', 'other', 'format', ...FILTERS];
 const SERIES_PARAMS = ['from', 'to', 'groupBy', 'step', ...FILTERS];
 const VALUES_PARAMS = ['from', 'to', ...FILTERS];
+const RECONCILIATION_PARAMS = ['from', 'to', 'format', ...FILTERS];
+
+const DAY_SECONDS = 86_400;
+
+/** `format=json` (default) or `format=csv`. */
+function parseFormat(q: Query): 'json' | 'csv' {
+  const format = q.format ?? 'json';
+  if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'format: expected json or csv', 'format');
+  return format;
+}
+
+/** A CSV download named for its report and range. */
+function sendCsv(res: Response, report: string, range: { fromMs: number; toMs: number }, csv: string): void {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="tokenledger-${report}-${day(range.fromMs)}-${day(range.toMs)}.csv"`);
+  res.send(csv);
+}
 
 /** The scope the authenticated token restricts to (undefined: admin or open API). */
 function scopeOf(res: Response): Scope | undefined {
@@ -78,8 +113,7 @@ export function chargebackApi(deps: ApiDeps): Router {
   api.get('/breakdown', async (req, res) => {
     const q = query(req);
     checkKnown(q, BREAKDOWN_PARAMS);
-    const format = q.format ?? 'json';
-    if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'format: expected json or csv', 'format');
+    const format = parseFormat(q);
     const range = parseRange(q);
     const groupBy = parseGroupBy(q);
     const sort = parseSort(q);
@@ -109,10 +143,7 @@ export function chargebackApi(deps: ApiDeps): Router {
     }
     const total = toReportRow(result.total);
     if (format === 'csv') {
-      const columns = [...groupBy, ...Object.keys(total), 'share'];
-      const name = `tokenledger-chargeback-${new Date(range.fromMs).toISOString().slice(0, 10)}-${new Date(range.toMs).toISOString().slice(0, 10)}.csv`;
-      res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="${name}"`);
-      res.send(toCsv(rows, columns));
+      sendCsv(res, 'chargeback', range, toCsv(rows, [...groupBy, ...Object.keys(total), 'share']));
       return;
     }
     res.json({
@@ -146,6 +177,59 @@ export function chargebackApi(deps: ApiDeps): Router {
         points: s.points.map((p) => ({ time: new Date(p.timeMs).toISOString(), ...toReportRow(p) })),
       })),
     });
+  });
+
+  /**
+   * Our cost against the gateway's own reported cost, per model and UTC day, over the requests that carry both;
+   * with the requests only the gateway priced and those that reported no usage. Days with none of them are left
+   * out. Per model over the range too, and the total.
+   */
+  api.get('/reconciliation', async (req, res) => {
+    const q = query(req);
+    checkKnown(q, RECONCILIATION_PARAMS);
+    const format = parseFormat(q);
+    const range = parseRange(q);
+    const days = Math.ceil((range.toMs - range.fromMs) / 1000 / DAY_SECONDS);
+    if (days > MAX_POINTS) throw new ApiError(400, `from: the range spans ${days} days; at most ${MAX_POINTS}`, 'from');
+    const selection = { ...range, filters: parseFilters(q), scope: scopeOf(res) };
+    const series = await deps.ledger.timeSeries({ ...selection, groupBy: ['model'], stepSeconds: DAY_SECONDS });
+    const rows = series.flatMap((s) =>
+      s.points
+        .filter(hasReconciliation)
+        .map((p) => toReconciliationRow(p, { model: s.dims.model!, day: new Date(p.timeMs).toISOString().slice(0, 10) }))
+    );
+    if (format === 'csv') {
+      sendCsv(res, 'reconciliation', range, toCsv(rows, Object.keys(toReconciliationRow(NO_USAGE, { model: '', day: '' }))));
+      return;
+    }
+    const byModel = await deps.ledger.breakdown({ ...selection, groupBy: ['model'], sort: 'cost', limit: undefined });
+    res.json({
+      from: new Date(range.fromMs).toISOString(),
+      to: new Date(range.toMs).toISOString(),
+      rows,
+      models: byModel.rows
+        .filter(hasReconciliation)
+        .map((r) => toReconciliationRow(r, { model: r.dims.model! }))
+        .sort((a, b) => (a.model! < b.model! ? -1 : 1)),
+      total: toReconciliationRow(byModel.total),
+    });
+  });
+
+  /**
+   * Re-prices [from, to) with the running price book and records the run (`tokenledger reprice --serve`). A
+   * write: an admin token only, and never on an open API (anyone could rewrite the ledger's costs).
+   */
+  api.post('/reprice', async (req, res) => {
+    if (!deps.reprice) throw new ApiError(404, 'this server does not re-price');
+    const token = res.locals.token as ApiToken | undefined;
+    if (!token || token.scope !== undefined)
+      throw new ApiError(
+        403,
+        token ? 'reprice needs an admin token' : 'reprice needs an admin token: configure auth.tokens (the API is open)'
+      );
+    const q = query(req);
+    checkKnown(q, ['from', 'to']);
+    res.json(await deps.reprice(parseRange(q)));
   });
 
   api.get('/dimensions/:dimension', async (req, res) => {
@@ -190,7 +274,7 @@ export function chargebackApi(deps: ApiDeps): Router {
     next(
       new ApiError(
         404,
-        'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /dimensions/:dimension, /budgets'
+        'no such endpoint; see /api/v1/status, /breakdown, /timeseries, /reconciliation, /dimensions/:dimension, /budgets, POST /reprice'
       )
     )
   );

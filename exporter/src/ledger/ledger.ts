@@ -1,5 +1,5 @@
 import type { Price } from '../pricing/pricer';
-import type { TokenBuckets } from '../types';
+import type { PricingInputs } from '../types';
 import type { MetricTotals } from './metricTotals';
 import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Scope, Series, UsageTotals } from './queries';
 import type { EncodedRows, RowFormat, StoredUsage } from './rows';
@@ -66,6 +66,23 @@ export interface Ledger {
     priceVersion: string,
     onPriced: (labels: string[], costPusd: bigint) => void
   ): Promise<number>;
+
+  /**
+   * Prices every request that started in [fromMs, toMs) again with `price` (a corrected price book), on every
+   * node's rows: a row whose price changes is updated (cost, fee, charge, priced model, `priceVersion`) with its
+   * rollup; a row the book cannot price keeps what it has. `onRepriced` hears of each change as the cost it adds
+   * (negative when it fell), for the cost counters. The run is recorded (`repriceRuns`), chunk by chunk in the
+   * transactions that change the rows, so the record always says what was changed. Returns the run.
+   */
+  repriceRange(
+    range: { fromMs: number; toMs: number },
+    price: (row: UnpricedRow) => Price | undefined,
+    priceVersion: string,
+    onRepriced: (labels: string[], costDeltaPusd: bigint) => void
+  ): Promise<RepriceRun>;
+
+  /** The recorded re-pricing runs, newest first. */
+  repriceRuns(): Promise<RepriceRun[]>;
 
   /**
    * The stored rows in a stable order, `limit` at a time: pass the `next` of one page to get the following
@@ -166,14 +183,29 @@ export interface SpendWindow {
   subject?: { dimension: Dimension; value: string };
 }
 
-/** What re-pricing a stored row needs to know of it. */
-export interface UnpricedRow {
-  model: string;
-  provider: string | undefined;
-  tier: string;
-  startMs: number;
-  tokens: TokenBuckets;
+/** One `repriceRange` run: when, by which node, what range, with which book, and its totals per model. */
+export interface RepriceRun {
+  atMs: number;
+  node: string;
+  fromMs: number;
+  toMs: number;
+  priceVersion: string;
+  models: RepricedModel[];
 }
+
+/** A model's requests in a re-priced range: how many, how many changed, their totals before and after. */
+export interface RepricedModel {
+  model: string;
+  requests: number;
+  repriced: number;
+  oldCostPusd: bigint;
+  newCostPusd: bigint;
+  oldChargePusd: bigint;
+  newChargePusd: bigint;
+}
+
+/** What re-pricing a stored row needs to know of it: every input of the pricer, as the row's columns hold them. */
+export type UnpricedRow = PricingInputs;
 
 /** Thrown when the ledger cannot be opened or written; the message says what to do. */
 export class LedgerError extends Error {}

@@ -40,6 +40,18 @@ export interface UsageTotals {
   costPusd: bigint;
   chargePusd: bigint;
   unpricedRequests: number;
+  /** The per-call fees inside `costPusd`. */
+  feePusd: bigint;
+  /** Requests whose log reported no usage: unpriced, their tokens unknown (not 0). */
+  unreportedRequests: number;
+  /** Reconciliation: requests with both the gateway's reported cost and a price of ours... */
+  gatewayRequests: number;
+  /** ...the gateway's cost of them... */
+  gatewayCostPusd: bigint;
+  /** ...and ours. */
+  gatewayOursPusd: bigint;
+  /** Requests the gateway reported a cost for that the price book did not price. */
+  gatewayUnpricedRequests: number;
 }
 
 export interface BreakdownRow extends UsageTotals {
@@ -50,7 +62,8 @@ export function isDimension(name: string): name is Dimension {
   return (DIMENSIONS as readonly string[]).includes(name);
 }
 
-const ZERO: UsageTotals = {
+/** Totals of no request. */
+export const NO_USAGE: Readonly<UsageTotals> = Object.freeze({
   requests: 0,
   failedRequests: 0,
   inputTokens: 0,
@@ -61,12 +74,18 @@ const ZERO: UsageTotals = {
   costPusd: 0n,
   chargePusd: 0n,
   unpricedRequests: 0,
-};
+  feePusd: 0n,
+  unreportedRequests: 0,
+  gatewayRequests: 0,
+  gatewayCostPusd: 0n,
+  gatewayOursPusd: 0n,
+  gatewayUnpricedRequests: 0,
+});
 
 /** a + b or a - b, field by field. */
 function combine(a: UsageTotals, b: UsageTotals, sign: 1 | -1): UsageTotals {
   const out = { ...a };
-  for (const k of Object.keys(ZERO) as (keyof UsageTotals)[]) {
+  for (const k of Object.keys(NO_USAGE) as (keyof UsageTotals)[]) {
     const x = a[k];
     const y = b[k];
     (out as Record<string, number | bigint>)[k] =
@@ -79,7 +98,7 @@ function combine(a: UsageTotals, b: UsageTotals, sign: 1 | -1): UsageTotals {
 export function remainder(total: UsageTotals, shown: readonly UsageTotals[]): UsageTotals {
   return combine(
     total,
-    shown.reduce((acc, r) => combine(acc, r, 1), ZERO),
+    shown.reduce((acc, r) => combine(acc, r, 1), NO_USAGE),
     -1
   );
 }
@@ -125,5 +144,33 @@ export function toReportRow(
     chargeUsd: formatPicoUsd(t.chargePusd),
     marginUsd: formatPicoUsd(t.chargePusd - t.costPusd),
     unpricedRequests: t.unpricedRequests,
+    feeUsd: formatPicoUsd(t.feePusd),
+    unreportedRequests: t.unreportedRequests,
+  };
+}
+
+/** Whether totals hold anything a reconciliation reports: compared, gateway-only or unreported requests. */
+export const hasReconciliation = (t: UsageTotals): boolean =>
+  t.gatewayRequests > 0 || t.gatewayUnpricedRequests > 0 || t.unreportedRequests > 0;
+
+/**
+ * A reconciliation row (per model and day, or a total): our cost against the gateway's own, over the requests
+ * that have both, the difference as ours less the gateway's, and the requests neither side can compare.
+ */
+export function toReconciliationRow(
+  t: UsageTotals,
+  fields: Record<string, string> = {}
+): Record<string, string | number> {
+  const difference = t.gatewayOursPusd - t.gatewayCostPusd;
+  return {
+    ...fields,
+    requests: t.gatewayRequests,
+    costUsd: formatPicoUsd(t.gatewayOursPusd),
+    gatewayCostUsd: formatPicoUsd(t.gatewayCostPusd),
+    differenceUsd: formatPicoUsd(difference),
+    // Relative to the gateway's cost; empty when it is 0 (a share of nothing).
+    differenceRatio: t.gatewayCostPusd === 0n ? '' : (Number(difference) / Number(t.gatewayCostPusd)).toFixed(6),
+    gatewayUnpricedRequests: t.gatewayUnpricedRequests,
+    unreportedRequests: t.unreportedRequests,
   };
 }

@@ -1,11 +1,11 @@
-import type { PricedRecord } from '../types';
+import type { PricedRecord, TokenBuckets, ToolCalls } from '../types';
 import { apiKeyLabel, recordKey } from './keys';
 import { UNKNOWN } from './schema';
 
 /**
  * A batch's usage rows, encoded as they are read in the format the ledger's engine loads in bulk: DuckDB's
  * CSV reader (`duckdb`) or PostgreSQL's COPY text format (`postgres`). Both are one line per row, fields
- * separated by tabs, in USAGE_COLUMNS order up to `priced_on_ingest`, then the row's place in its batch
+ * separated by tabs, in ENCODED_COLUMNS order (schema.ts), then the row's place in its batch
  * (`seq`: of two repeats, the first read is kept). Times travel as epoch microseconds. The engine adds what
  * it knows only at commit (the batch number, the node). Encoding happens in the parse threads, so each
  * engine says which format it wants (`Ledger.rowFormat`), and the threads pick the encoder by that name.
@@ -55,9 +55,21 @@ export interface StoredUsage {
   provider: string | undefined;
   status: 'success' | 'failure';
   httpStatus: number | undefined;
-  tokens: { inputUncached: number; cacheRead: number; cacheWrite: number; output: number; reasoning: number };
+  tokens: TokenBuckets;
+  modelRequested: string | undefined;
+  baseModel: string | undefined;
+  serviceTier: string | undefined;
+  speed: string | undefined;
+  inferenceGeo: string | undefined;
+  toolCalls: ToolCalls;
+  gatewayCacheHit: boolean;
+  usageReported: boolean;
+  reportedCostPusd: bigint | undefined;
   costPusd: bigint | undefined;
+  /** The per-call fees inside `costPusd`; undefined while unpriced. */
+  feePusd: bigint | undefined;
   chargePusd: bigint | undefined;
+  pricedModel: string | undefined;
   priceVersion: string | undefined;
   pricedOnIngest: boolean;
 }
@@ -78,19 +90,34 @@ function storedFrom(r: PricedRecord): StoredUsage {
     status: r.status,
     httpStatus: r.httpStatus,
     tokens: r.tokens,
+    modelRequested: r.modelRequested,
+    baseModel: r.baseModel,
+    serviceTier: r.serviceTier,
+    speed: r.speed,
+    inferenceGeo: r.inferenceGeo,
+    toolCalls: r.toolCalls,
+    gatewayCacheHit: r.gatewayCacheHit,
+    usageReported: r.usageReported,
+    reportedCostPusd: r.reportedCostPusd,
     costPusd: r.costPusd,
+    feePusd: r.costPusd === undefined ? undefined : (r.feePusd ?? 0n),
     chargePusd: r.chargePusd,
+    pricedModel: r.costPusd === undefined ? undefined : r.pricedModel,
     priceVersion: r.priceVersion,
     pricedOnIngest: r.costPusd !== undefined,
   };
 }
 
-/** One row, newline-terminated. Built by concatenation, not an array join: this runs once per line. */
+/**
+ * One row, newline-terminated, in ENCODED_COLUMNS order (the fee is stored as 0 while unpriced). Built by
+ * concatenation, not an array join: this runs once per line.
+ */
 function encodeUsageRow(c: TextCodec, r: StoredUsage, seq: number): string {
   const t = r.tokens;
+  const k = r.toolCalls;
   const opt = (v: string | undefined) => (v === undefined ? c.missing : c.text(v));
   const num = (v: number | bigint | undefined) => (v === undefined ? c.missing : String(v));
-  return `${c.text(r.recordKey)}\t${Math.round(r.startMs) * 1000}\t${num(r.durationMs)}\t${c.text(r.user)}\t${c.text(r.apiKey)}\t${opt(r.apiKeyId)}\t${c.text(r.team)}\t${c.text(r.tier)}\t${c.text(r.model)}\t${opt(r.provider)}\t${r.status}\t${num(r.httpStatus)}\t${t.inputUncached}\t${t.cacheRead}\t${t.cacheWrite}\t${t.output}\t${t.reasoning}\t${num(r.costPusd)}\t${num(r.chargePusd)}\t${opt(r.priceVersion)}\t${r.pricedOnIngest}\t${seq}\n`;
+  return `${c.text(r.recordKey)}\t${Math.round(r.startMs) * 1000}\t${num(r.durationMs)}\t${c.text(r.user)}\t${c.text(r.apiKey)}\t${opt(r.apiKeyId)}\t${c.text(r.team)}\t${c.text(r.tier)}\t${c.text(r.model)}\t${opt(r.provider)}\t${r.status}\t${num(r.httpStatus)}\t${t.inputUncached}\t${t.cacheRead}\t${t.cacheWrite}\t${t.output}\t${t.reasoning}\t${num(r.costPusd)}\t${num(r.chargePusd)}\t${opt(r.priceVersion)}\t${r.pricedOnIngest}\t${opt(r.modelRequested)}\t${opt(r.baseModel)}\t${opt(r.serviceTier)}\t${opt(r.speed)}\t${opt(r.inferenceGeo)}\t${t.cacheWrite1h}\t${t.inputAudio}\t${t.inputImage}\t${t.inputVideo}\t${t.outputAudio}\t${t.outputImage}\t${k.webSearchQueries}\t${opt(k.webSearchContext)}\t${k.fileSearchCalls}\t${k.codeInterpreterSessions}\t${k.mapsGroundingQueries}\t${r.gatewayCacheHit}\t${r.usageReported}\t${num(r.reportedCostPusd)}\t${r.feePusd ?? 0n}\t${opt(r.pricedModel)}\t${seq}\n`;
 }
 
 const BUFFER_BYTES = 4 << 20;

@@ -13,6 +13,7 @@ function totals(n: number, requests: number, model = 'gpt-4o'): MetricTotals {
     })),
     latency: [],
     unpriced: [],
+    reconciliation: [],
   };
 }
 
@@ -76,6 +77,29 @@ describe('ExporterMetrics exposition', () => {
       after = await cost();
     }
     expect(after - before).toBeCloseTo(3, 9);
+  });
+
+  it('exposes requests without reported usage and the gateway\'s cost against ours per model, summed over batches', async () => {
+    const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
+    const batch = (unreported: number, gateway: bigint, ours: bigint) => ({
+      ...totals(0, 0),
+      reconciliation: [
+        { model: 'gpt-4o', unreportedRequests: unreported, gatewayRequests: 2, gatewayCostPusd: gateway, gatewayOursPusd: ours },
+      ],
+    });
+    metrics.usage.addTotals(batch(1, 1_500_000_000_000n, 2_000_000_000_000n));
+    metrics.usage.addTotals(batch(2, 250_000_000_000n, 250_000_000_000n));
+    const exposition = await text(metrics);
+    for (const [name, value] of [
+      ['tokenledger_unreported_usage_requests_total', '3'],
+      ['tokenledger_gateway_compared_requests_total', '4'],
+      ['tokenledger_gateway_reported_cost_usd_total', '1.75'],
+      ['tokenledger_gateway_compared_cost_usd_total', '2.25'],
+    ]) {
+      expect(exposition).toContain(`# HELP ${name} `);
+      expect(exposition).toContain(`# TYPE ${name} counter\n`);
+      expect(exposition).toContain(`${name}{model="gpt-4o"} ${value}\n`);
+    }
   });
 
   it('gzips the same text, as gzip members that read as one stream', async () => {

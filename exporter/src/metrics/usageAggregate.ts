@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS, type MetricTotals } from '../ledger/metricTotals';
+import { LATENCY_BUCKETS, type MetricTotals, type ModelReconciliation } from '../ledger/metricTotals';
 
 /** Every label a usage series can carry, in tuple order; families expose a configured subset. */
 export const USAGE_LABELS = ['user', 'tier', 'api_key', 'team', 'model', 'status'] as const;
@@ -55,6 +55,8 @@ export class UsageAggregate {
   readonly cells = new Map<string, UsageCell>();
   readonly latency = new Map<string, LatencyCell>();
   readonly unpriced = new Map<string, number>();
+  /** Per model: requests without reported usage, and the gateway's cost against ours (metricTotals.ts). */
+  readonly reconciliation = new Map<string, ModelReconciliation>();
   /** Changes whenever a total does: what was rendered from an earlier version is out of date. */
   version = 0;
   private readonly listeners: UsageListener[] = [];
@@ -102,6 +104,17 @@ export class UsageAggregate {
       l.count += x.count;
     }
     for (const x of t.unpriced) this.unpriced.set(x.model, (this.unpriced.get(x.model) ?? 0) + x.requests);
+    for (const x of t.reconciliation) {
+      const r = this.reconciliation.get(x.model);
+      if (!r) {
+        this.reconciliation.set(x.model, { ...x });
+        continue;
+      }
+      r.unreportedRequests += x.unreportedRequests;
+      r.gatewayRequests += x.gatewayRequests;
+      r.gatewayCostPusd += x.gatewayCostPusd;
+      r.gatewayOursPusd += x.gatewayOursPusd;
+    }
     for (const l of this.listeners) l.changed();
   }
 

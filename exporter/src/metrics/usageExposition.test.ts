@@ -177,6 +177,7 @@ describe('UsageExposition', () => {
                   cells: c.batch.map(([t, x]) => ({ labels: tuples[t]!, ...x })),
                   latency: [],
                   unpriced: [],
+                  reconciliation: [],
                 });
               else usage.addCost(tuples[c.repriced[0]]!, c.repriced[1]);
             };
@@ -213,9 +214,9 @@ describe('UsageExposition', () => {
       tokens: [1, 2, 3, 4],
       costPusd: 5n,
     });
-    usage.addTotals({ cells: Array.from({ length: 3 * CHUNK_SERIES }, (_, i) => cell(i)), latency: [], unpriced: [] });
+    usage.addTotals({ cells: Array.from({ length: 3 * CHUNK_SERIES }, (_, i) => cell(i)), latency: [], unpriced: [], reconciliation: [] });
     const first = (await exposition.render()).parts;
-    usage.addTotals({ cells: [cell(CHUNK_SERIES + 1)], latency: [], unpriced: [] });
+    usage.addTotals({ cells: [cell(CHUNK_SERIES + 1)], latency: [], unpriced: [], reconciliation: [] });
     const second = (await exposition.render()).parts;
     expect(second).toHaveLength(first.length);
     // The chunks of each family that hold that cell's samples are new; the family headers and every other

@@ -1,4 +1,5 @@
 import { picoToUsdNumber } from '../money';
+import type { ModelReconciliation } from '../ledger/metricTotals';
 import { ExpositionPart, PendingPart } from './seriesText';
 import type { MetricsConfig } from './exporterMetrics';
 import { familyHeader, formatValue, joinLabels, labelText, sampleLine } from './textExposition';
@@ -175,6 +176,43 @@ export class UsageExposition implements UsageListener {
     return { version, parts };
   }
 
+  /**
+   * Requests without reported usage, and the gateway's own cost against ours, by model (#16): the difference of
+   * the two cost counters is where the price book and the gateway disagree (the API's /reconciliation has it
+   * per day, exactly).
+   */
+  private renderReconciliation(): string[] {
+    const out: string[] = [];
+    const families = [
+      {
+        name: 'tokenledger_unreported_usage_requests_total',
+        help: 'Requests whose log reported no usage (interrupted streams, providers that omit it), by model: left unpriced, their tokens unknown.',
+        value: (r: ModelReconciliation) => r.unreportedRequests,
+      },
+      {
+        name: 'tokenledger_gateway_compared_requests_total',
+        help: "Requests that carry both the gateway's own reported cost and a price from the price book, by model.",
+        value: (r: ModelReconciliation) => r.gatewayRequests,
+      },
+      {
+        name: 'tokenledger_gateway_reported_cost_usd_total',
+        help: "The gateway's own reported cost of the compared requests in USD, by model (LiteLLM response_cost, Kong's cost).",
+        value: (r: ModelReconciliation) => picoToUsdNumber(r.gatewayCostPusd),
+      },
+      {
+        name: 'tokenledger_gateway_compared_cost_usd_total',
+        help: "TokenLedger's cost of the compared requests in USD, by model: less tokenledger_gateway_reported_cost_usd_total, the disagreement with the gateway.",
+        value: (r: ModelReconciliation) => picoToUsdNumber(r.gatewayOursPusd),
+      },
+    ];
+    for (const f of families) {
+      out.push(familyHeader(f.name, f.help, 'counter'));
+      for (const [model, r] of this.usage.reconciliation)
+        out.push(sampleLine(f.name, labelText(['model'], [model]), f.value(r)));
+    }
+    return out;
+  }
+
   /** The families with a few samples per model, and the folding gauge: rendered whole, they are small. */
   private renderSmallFamilies(): string {
     const out: string[] = [];
@@ -192,6 +230,7 @@ export class UsageExposition implements UsageListener {
     const unpriced = 'tokenledger_unpriced_requests_total';
     out.push(familyHeader(unpriced, 'Requests whose model had no price when they were recorded, by model.', 'counter'));
     for (const [model, n] of this.usage.unpriced) out.push(sampleLine(unpriced, labelText(['model'], [model]), n));
+    out.push(...this.renderReconciliation());
     const folded = 'tokenledger_folded_label_sets';
     out.push(
       familyHeader(

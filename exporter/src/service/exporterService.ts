@@ -5,7 +5,7 @@ import { Config, loadConfig } from '../config/config';
 import { retentionCutoffMs } from '../config/ledgerConfig';
 import { Ledger, LedgerError, LedgerUnavailableError } from '../ledger/ledger';
 import { ledgerLocation, openLedger } from '../ledger/open';
-import { repriceWith } from '../ledger/reprice';
+import { repriceRangeWith, repriceRunJson, RepriceRunJson, repriceWith } from '../ledger/reprice';
 import type { Logger } from '../log';
 import { ExporterMetrics, SourceLag } from '../metrics/exporterMetrics';
 import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
@@ -145,7 +145,13 @@ export class ExporterService {
       await service.reprice();
       await service.applyRetention();
       await service.startSources();
-      const api = chargebackApi({ ledger, budgets: service.budgets, auth: () => service.auth, log });
+      const api = chargebackApi({
+        ledger,
+        budgets: service.budgets,
+        auth: () => service.auth,
+        log,
+        reprice: (range) => service.repriceRange(range),
+      });
       const push = new PushIngest({
         pipeline: service.pipeline,
         metrics: service.metrics,
@@ -190,6 +196,21 @@ export class ExporterService {
   private async reprice(): Promise<void> {
     const n = await repriceWith(this.ledger, this.pricer, (labels, cost) => this.metrics.usage.addCost(labels, cost));
     if (n) this.log.info(`priced ${n} record(s) that had no price before (price book ${this.pricer.book.version})`);
+  }
+
+  /**
+   * `tokenledger reprice --serve` (POST /api/v1/reprice): prices a range again with the running book, in the
+   * process that holds the ledger; each change is added to the cost counters (a lowered cost lowers its counter,
+   * which Prometheus reads as a reset of that series). Budgets read the ledger, so they follow on their own.
+   */
+  async repriceRange(range: { fromMs: number; toMs: number }): Promise<RepriceRunJson> {
+    const run = repriceRunJson(
+      await repriceRangeWith(this.ledger, this.pricer, range, (labels, delta) => this.metrics.usage.addCost(labels, delta))
+    );
+    this.log.info(
+      `re-priced ${run.from} to ${run.to} with price book ${run.priceVersion}: ${run.total.repriced} of ${run.total.requests} record(s) changed, cost ${run.total.oldCostUsd} -> ${run.total.newCostUsd} USD`
+    );
+    return run;
   }
 
   private async startSources(): Promise<void> {

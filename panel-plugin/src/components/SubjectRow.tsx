@@ -49,7 +49,16 @@ export function SubjectRow({ row, maxValue, display, thresholds, options, compac
         <span className={styles.subject} title={row.label}>
           {row.label}
         </span>
-        <span className={styles.amount}>{formattedValueToString(shown)}</span>
+        <span
+          className={styles.amount}
+          title={
+            row.fee !== undefined
+              ? `${formattedValueToString(shown)}, of which per-call fees ${formattedValueToString(display(row.fee))}`
+              : undefined
+          }
+        >
+          {formattedValueToString(shown)}
+        </span>
         {options.showShare && <span className={styles.share}>{formatPercent(row.share)}</span>}
       </div>
       <div className={styles.track} aria-hidden>

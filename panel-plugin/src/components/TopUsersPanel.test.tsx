@@ -1,5 +1,6 @@
 import {
   EventBusSrv,
+  FieldType,
   LoadingState,
   ThresholdsMode,
   createTheme,
@@ -20,6 +21,7 @@ import {
   prometheusBudgetBurnFrames,
   prometheusMatrixFrames,
   prometheusTableFrame,
+  spenders,
 } from '../__fixtures__/frames';
 import { processFrames, registerStandardOptions } from '../__fixtures__/grafana';
 import { defaultOptions } from '../defaults';
@@ -98,6 +100,20 @@ describe('TopUsersPanel with the chargeback frame', () => {
     expect(first.getByText('119.7M tokens · 48.2K requests')).toBeInTheDocument();
     expect(screen.getByText('Top 3 of 8 users')).toBeInTheDocument();
     expect(screen.getByText('$5.39K')).toBeInTheDocument();
+  });
+
+  it("says in the amount's tooltip how much of it is per-call fees, when the data has them", () => {
+    const frame = chargebackFrame();
+    frame.fields.push({
+      name: 'feeUsd',
+      type: FieldType.number,
+      values: spenders.map((s) => Math.round(s.costUsd * 10) / 100),
+      config: { unit: 'currencyUSD' },
+    });
+    renderPanel({ frames: [frame], options: { limit: 2 } });
+    expect(within(rows()[0]).getByText('$1.84K')).toHaveAttribute('title', '$1.84K, of which per-call fees $184');
+    renderPanel({ options: { limit: 1 } });
+    expect(within(rows().at(-1)!).getByText('$1.84K')).not.toHaveAttribute('title');
   });
 
   it('hides share, tokens and requests when switched off', () => {

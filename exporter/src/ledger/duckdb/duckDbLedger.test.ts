@@ -6,7 +6,8 @@ import { batchOf, record } from '../../../test/ledgerContract';
 import { duckDbRows, withDuckDb } from '../../../test/duckdbFile';
 import { LedgerBusyError, LedgerCorruptError, LedgerVersionError } from '../ledger';
 import { noRows } from '../rows';
-import { USAGE_COLUMNS } from '../schema';
+import { COLUMNS_BEFORE_PRICING_INPUTS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS } from '../../types';
 import { DuckDbLedger } from './duckDbLedger';
 import { DUCKDB_TYPES, SCHEMA_VERSION } from './schema';
 
@@ -22,26 +23,38 @@ describe('DuckDB ledger schema versions', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /**
-   * A ledger as version 1 or 2 wrote it: the columns before `node`, record_key the primary key in version 1;
-   * two requests in two hours, one priced at 7 pico-USD, one unpriced.
+   * A ledger as version 1, 2 or 3 wrote it: the columns before the pricing inputs, without `node` before version
+   * 3, record_key the primary key in version 1, version 3's rollup with the measures it had; two requests in two
+   * hours, one priced at 7 pico-USD (charged 9), one unpriced.
    */
-  async function olderLedger(path: string, version: '1' | '2'): Promise<void> {
-    const columns = USAGE_COLUMNS.filter((c) => c.name !== 'node')
+  async function olderLedger(path: string, version: '1' | '2' | '3'): Promise<void> {
+    const columns = COLUMNS_BEFORE_PRICING_INPUTS.filter((c) => version === '3' || c.name !== 'node')
       .map(
         (c) => `${c.name} ${DUCKDB_TYPES[c.type]}${c.name === 'record_key' && version === '1' ? ' PRIMARY KEY' : ''}`
       )
       .join(', ');
+    const node = version === '3' ? ', node' : '';
+    const nodeValue = version === '3' ? ", 'node-old'" : '';
+    const v3Measures = ROLLUP_MEASURES.slice(0, ROLLUP_MEASURES.indexOf('cache_write_1h'));
+    const v3Rollup =
+      version === '3'
+        ? `CREATE TABLE usage_hourly (hour TIMESTAMP NOT NULL, ${ROLLUP_KEY.map((k) => `${k} VARCHAR NOT NULL`).join(', ')},
+             ${v3Measures.map((m) => `${m} BIGINT NOT NULL`).join(', ')}, PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')}));
+           INSERT INTO usage_hourly SELECT date_trunc('hour', start_time), ${ROLLUP_KEY.join(', ')},
+             ${v3Measures.map((m) => `coalesce(sum(${ROW_MEASURES[m]}), 0)`).join(', ')} FROM usage GROUP BY ALL;`
+        : '';
     await withDuckDb(path, (db) =>
       db.run(`CREATE TABLE usage (${columns}); CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
         INSERT INTO meta VALUES ('schema_version', '${version}');
-        INSERT INTO usage (record_key, start_time, user_id, api_key, team, tier, model, status, input_uncached, cache_read, cache_write, output, reasoning, cost_pusd, charge_pusd, priced_on_ingest, ingest_batch)
-        VALUES ('litellm:old', TIMESTAMP '2026-01-01 00:00:00', 'ann', 'k1', 't1', 'standard', 'm1', 'success', 10, 0, 0, 5, 0, 7, 7, true, 1),
-               ('litellm:older', TIMESTAMP '2026-01-01 01:30:00', 'bob', 'k1', 't1', 'standard', 'm1', 'failure', 10, 0, 0, 3, 0, NULL, NULL, false, 1)`)
+        INSERT INTO usage (record_key, start_time, user_id, api_key, team, tier, model, status, input_uncached, cache_read, cache_write, output, reasoning, cost_pusd, charge_pusd, priced_on_ingest, ingest_batch${node})
+        VALUES ('litellm:old', TIMESTAMP '2026-01-01 00:00:00', 'ann', 'k1', 't1', 'standard', 'm1', 'success', 10, 0, 2, 5, 0, 7, 9, true, 1${nodeValue}),
+               ('litellm:older', TIMESTAMP '2026-01-01 01:30:00', 'bob', 'k1', 't1', 'standard', 'm1', 'failure', 10, 0, 0, 3, 0, NULL, NULL, false, 1${nodeValue});
+        ${v3Rollup}`)
     );
   }
 
-  it.each(['1', '2'] as const)(
-    'migrate a version %s ledger when a writer opens it: node and rollup added, stored costs unchanged',
+  it.each(['1', '2', '3'] as const)(
+    'migrate a version %s ledger when a writer opens it: columns and rollup added, stored costs unchanged',
     async (version) => {
       const path = join(dir, `v${version}.duckdb`);
       await olderLedger(path, version);
@@ -64,9 +77,25 @@ describe('DuckDB ledger schema versions', () => {
         expect(all.total).toMatchObject({
           requests: 3,
           outputTokens: 14,
+          cacheWriteTokens: 2,
           costPusd: 7n,
+          chargePusd: 9n,
+          feePusd: 0n,
           failedRequests: 1,
           unpricedRequests: 2,
+          unreportedRequests: 0,
+          gatewayRequests: 0,
+        });
+        // An old row reads as a record whose log said nothing of the new inputs: the pricer gets the same.
+        const old = (await writer.readUsage(undefined, 10)).rows.find((r) => r.recordKey === 'litellm:old');
+        expect(old).toMatchObject({
+          costPusd: 7n,
+          chargePusd: 9n,
+          feePusd: 0n,
+          pricedModel: undefined,
+          reportedCostPusd: undefined,
+          tokens: { ...NO_TOKENS, inputUncached: 10, cacheWrite: 2, output: 5 },
+          ...DEFAULT_PRICING_EXTRAS,
         });
       } finally {
         await writer.close();
@@ -76,7 +105,7 @@ describe('DuckDB ledger schema versions', () => {
         'SELECT record_key, cost_pusd, charge_pusd, node FROM usage ORDER BY record_key'
       );
       expect(after.filter((r) => r.record_key !== 'litellm:new')).toEqual(
-        before.map((r) => ({ ...r, node: 'node-a' }))
+        before.map((r) => ({ ...r, node: version === '3' ? 'node-old' : 'node-a' }))
       );
       expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
         { value: SCHEMA_VERSION },
@@ -96,7 +125,7 @@ describe('DuckDB ledger schema versions', () => {
     await withDuckDb(path, (db) => db.run(`UPDATE meta SET value = '9' WHERE key = 'schema_version'`));
     const refused = open(path);
     await expect(refused).rejects.toBeInstanceOf(LedgerVersionError);
-    await expect(refused).rejects.toThrow(/schema version 9; this tokenledger reads versions 3/);
+    await expect(refused).rejects.toThrow(/schema version 9; this tokenledger reads versions 4/);
   });
 });
 

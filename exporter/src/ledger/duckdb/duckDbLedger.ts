@@ -21,6 +21,7 @@ import {
   LedgerVersionError,
   ReadPosition,
   RejectedLine,
+  RepriceRun,
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
@@ -31,8 +32,16 @@ import { addToRollupSql, SqlDialect, SqlTime, SqlValue, Statement } from '../sql
 import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
-import { repriceUnpriced } from './reprice';
-import { CREATE_TABLES, literal, migrateToV3, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema';
+import { repriceRange, repriceUnpriced } from './reprice';
+import { repriceRunsSql, runsFromRows } from '../sql/repricing';
+import {
+  CREATE_TABLES,
+  literal,
+  MIGRATED_SCHEMA_VERSIONS,
+  migrateToV4,
+  READABLE_SCHEMA_VERSIONS,
+  SCHEMA_VERSION,
+} from './schema';
 
 /**
  * DuckDB's buffer memory when `ledger_memory_limit` does not say. At 1GB it kept filling during `ingest`
@@ -165,7 +174,8 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     await this.writer.run(CREATE_TABLES);
     const version = await this.schemaVersion();
     if (version === undefined) await this.writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
-    else if (version === '1' || version === '2') await this.transaction((db) => db.run(migrateToV3(this.node)));
+    else if (MIGRATED_SCHEMA_VERSIONS.includes(version))
+      await this.transaction((db) => db.run(migrateToV4(version, this.node)));
     else if (version !== SCHEMA_VERSION) throw this.versionError(version);
     await this.writer.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
     this.batchSeq = Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM usage'));
@@ -430,15 +440,25 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     priceVersion: string,
     onPriced: (labels: string[], costPusd: bigint) => void
   ): Promise<number> {
-    return repriceUnpriced(
-      {
-        rows: (sql, params) => this.rows(sql, params),
-        transaction: (work) => this.transaction(work),
-      },
+    return repriceUnpriced({ transaction: (work) => this.transaction(work) }, price, priceVersion, onPriced);
+  }
+
+  repriceRange(
+    range: { fromMs: number; toMs: number },
+    price: (row: UnpricedRow) => Price | undefined,
+    priceVersion: string,
+    onRepriced: (labels: string[], costDeltaPusd: bigint) => void
+  ): Promise<RepriceRun> {
+    return repriceRange(
+      { transaction: (work) => this.transaction(work) },
+      { atMs: Date.now(), node: this.node, ...range, priceVersion },
       price,
-      priceVersion,
-      onPriced
+      onRepriced
     );
+  }
+
+  async repriceRuns(): Promise<RepriceRun[]> {
+    return runsFromRows(await this.rows(repriceRunsSql(DIALECT.epochMs)));
   }
 
   /** By rowid: rows are never moved, and only retention deletes them. */

@@ -1,23 +1,93 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { Price } from '../../pricing/pricer';
-import type { UnpricedRow } from '../ledger';
-import { ROLLUP_KEY } from '../schema';
-import { unpricedFromRow } from '../sql/storedRows';
+import type { RepriceRun, UnpricedRow } from '../ledger';
+import {
+  chunkTotals,
+  labelsOf,
+  recordRunParams,
+  RECORD_RUN_CHUNK,
+  REPRICE_CHUNK,
+  REPRICE_COLUMNS,
+  RowUpdate,
+  rowUpdates,
+  RunTally,
+  runIdOf,
+  shiftRollupSql,
+} from '../sql/repricing';
 
-const CHUNK = 10000;
-
-/** What re-pricing needs of the DuckDB ledger: queries, and one transaction at a time. */
+/** What re-pricing needs of the DuckDB ledger: one transaction at a time on its writer. */
 export interface RepriceAccess {
-  rows(sql: string, params: DuckDBValue[]): Promise<Record<string, unknown>[]>;
   transaction<T>(work: (db: DuckDBConnection) => Promise<T>): Promise<T>;
 }
 
+const ts = (ms: number) => new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+
 /**
- * Prices the ledger's unpriced records that `price` now prices. Works in chunks of rows (by rowid: rows are
- * only deleted by retention, never while this runs, so it is stable), each chunk's prices staged and applied
- * with one UPDATE of `usage` and one of `usage_hourly`, in one transaction. Returns how many records were priced.
+ * Re-prices the rows `where` selects, in chunks by rowid (rows are only deleted by retention, and every write
+ * goes through the one writer, so it is stable). Each chunk is read, priced and applied in one transaction:
+ * the rows' measures taken from the rollup, the rows updated, their measures added back; `onChunk` adds to it
+ * (the run's record). `onUpdated` hears of each chunk's updates once committed.
  */
+async function repriceChunks(
+  ledger: RepriceAccess,
+  where: string,
+  params: DuckDBValue[],
+  price: (row: UnpricedRow) => Price | undefined,
+  priceVersion: string,
+  onChunk: (db: DuckDBConnection, rows: Record<string, unknown>[], updates: RowUpdate[]) => Promise<void>,
+  onUpdated: (rows: Record<string, unknown>[], updates: RowUpdate[]) => void
+): Promise<void> {
+  let afterRow = -1n;
+  for (;;) {
+    const { read, updates } = await ledger.transaction(async (db) => {
+      const result = await db.runAndReadAll(
+        `SELECT rowid AS rid, epoch_ms(start_time) AS start_ms, ${REPRICE_COLUMNS}
+         FROM usage WHERE ${where} AND rowid > $${params.length + 1} ORDER BY rowid LIMIT ${REPRICE_CHUNK}`,
+        [...params, afterRow]
+      );
+      const rows = result.getRowObjectsJS() as Record<string, unknown>[];
+      const changes = rowUpdates(rows, price);
+      if (changes.length) await applyUpdates(db, changes, priceVersion);
+      if (rows.length) await onChunk(db, rows, changes);
+      return { read: rows, updates: changes };
+    });
+    if (read.length === 0) return;
+    afterRow = BigInt(read[read.length - 1]!.rid as bigint);
+    onUpdated(read, updates);
+  }
+}
+
+async function applyUpdates(db: DuckDBConnection, updates: RowUpdate[], priceVersion: string): Promise<void> {
+  await db.run(
+    'CREATE OR REPLACE TEMP TABLE reprice_staging (rid BIGINT, cost BIGINT, fee BIGINT, charge BIGINT, priced_model VARCHAR)'
+  );
+  const appender = await db.createAppender('reprice_staging', 'main', 'temp');
+  try {
+    for (const { row, price: p } of updates) {
+      appender.appendBigInt(BigInt(row.rid as bigint));
+      appender.appendBigInt(p.costPusd);
+      appender.appendBigInt(p.feePusd);
+      appender.appendBigInt(p.chargePusd);
+      appender.appendVarchar(p.pricedModel);
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+  const staged = '(SELECT * FROM usage WHERE rowid IN (SELECT rid FROM reprice_staging)) r';
+  await db.run(shiftRollupSql('-', staged));
+  await db.run(
+    `UPDATE usage SET cost_pusd = s.cost, fee_pusd = s.fee, charge_pusd = s.charge, priced_model = s.priced_model,
+       price_version = $version
+     FROM reprice_staging s WHERE usage.rowid = s.rid`,
+    { version: priceVersion }
+  );
+  await db.run(shiftRollupSql('+', staged));
+  await db.run('DROP TABLE reprice_staging');
+}
+
+/** Prices the ledger's unpriced records that `price` now prices. Returns how many were priced. */
 export async function repriceUnpriced(
   ledger: RepriceAccess,
   price: (row: UnpricedRow) => Price | undefined,
@@ -25,54 +95,44 @@ export async function repriceUnpriced(
   onPriced: (labels: string[], costPusd: bigint) => void
 ): Promise<number> {
   let priced = 0;
-  let afterRow = -1n;
-  for (;;) {
-    const rows = await ledger.rows(
-      `SELECT rowid AS rid, user_id, tier, api_key, team, model, provider, status, epoch_ms(start_time) AS start_ms,
-              input_uncached, cache_read, cache_write, output, reasoning
-       FROM usage WHERE cost_pusd IS NULL AND rowid > $1 ORDER BY rowid LIMIT ${CHUNK}`,
-      [afterRow]
-    );
-    if (rows.length === 0) return priced;
-    afterRow = BigInt(rows[rows.length - 1]!.rid as bigint);
-    const updates: { row: Record<string, unknown>; price: Price }[] = [];
-    for (const r of rows) {
-      const p = price(unpricedFromRow(r));
-      if (p) updates.push({ row: r, price: p });
+  await repriceChunks(
+    ledger,
+    'cost_pusd IS NULL',
+    [],
+    price,
+    priceVersion,
+    async () => undefined,
+    (_, updates) => {
+      for (const u of updates) onPriced(labelsOf(u.row), u.price.costPusd);
+      priced += updates.length;
     }
-    if (!updates.length) continue;
-    await ledger.transaction(async (db) => {
-      await db.run(
-        `CREATE OR REPLACE TEMP TABLE reprice_staging (rid BIGINT, cost BIGINT, charge BIGINT, hour TIMESTAMP, ${ROLLUP_KEY.map((k) => `${k} VARCHAR`).join(', ')})`
-      );
-      const appender = await db.createAppender('reprice_staging', 'main', 'temp');
-      try {
-        for (const { row, price: p } of updates) {
-          appender.appendBigInt(BigInt(row.rid as bigint));
-          appender.appendBigInt(p.costPusd);
-          appender.appendBigInt(p.chargePusd);
-          const hourMs = Math.floor(Number(row.start_ms) / 3_600_000) * 3_600_000;
-          appender.appendTimestamp(new DuckDBTimestampValue(BigInt(hourMs) * 1000n));
-          for (const k of ROLLUP_KEY) appender.appendVarchar(String(row[k]));
-          appender.endRow();
-        }
-      } finally {
-        appender.closeSync();
-      }
-      await db.run(
-        'UPDATE usage SET cost_pusd = s.cost, charge_pusd = s.charge, price_version = $version FROM reprice_staging s WHERE usage.rowid = s.rid AND usage.cost_pusd IS NULL',
-        { version: priceVersion }
-      );
-      const key = ROLLUP_KEY.join(', ');
-      await db.run(
-        `UPDATE usage_hourly h SET cost_pusd = h.cost_pusd + s.cost, charge_pusd = h.charge_pusd + s.charge, unpriced_requests = h.unpriced_requests - s.n
-         FROM (SELECT hour, ${key}, sum(cost) AS cost, sum(charge) AS charge, count(*) AS n FROM reprice_staging GROUP BY hour, ${key}) s
-         WHERE ${['hour', ...ROLLUP_KEY].map((k) => `h.${k} = s.${k}`).join(' AND ')}`
-      );
-      await db.run('DROP TABLE reprice_staging');
-    });
-    for (const { row, price: p } of updates)
-      onPriced([row.user_id, row.tier, row.api_key, row.team, row.model, row.status].map(String), p.costPusd);
-    priced += updates.length;
-  }
+  );
+  return priced;
+}
+
+/** Prices every record of a time range again, and records the run (Ledger.repriceRange). */
+export async function repriceRange(
+  ledger: RepriceAccess,
+  run: Omit<RepriceRun, 'models'>,
+  price: (row: UnpricedRow) => Price | undefined,
+  onRepriced: (labels: string[], costDeltaPusd: bigint) => void
+): Promise<RepriceRun> {
+  const tally = new RunTally();
+  const runId = runIdOf(run);
+  await repriceChunks(
+    ledger,
+    'start_time >= $1 AND start_time < $2',
+    [ts(run.fromMs), ts(run.toMs)],
+    price,
+    run.priceVersion,
+    async (db, rows, updates) => {
+      for (const m of chunkTotals(rows, updates))
+        await db.run(RECORD_RUN_CHUNK, recordRunParams(run, runId, m, ts) as DuckDBValue[]);
+    },
+    (rows, updates) => {
+      tally.add(chunkTotals(rows, updates));
+      for (const u of updates) onRepriced(labelsOf(u.row), u.price.costPusd - (u.oldCostPusd ?? 0n));
+    }
+  );
+  return tally.run(run);
 }

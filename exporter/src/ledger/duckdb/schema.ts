@@ -2,6 +2,7 @@ import {
   Column,
   ColumnType,
   ENCODED_COLUMNS,
+  MEASURES_ADDED_BY_PRICING_INPUTS,
   ROLLUP_KEY,
   ROLLUP_MEASURES,
   ROW_MEASURES,
@@ -13,10 +14,14 @@ import {
  *
  * Version 2 dropped the primary key on `usage.record_key`: repeats are left out by the batch insert
  * (batchLoad.ts), which is 3-4x cheaper than a unique index on random request ids and does not slow down as
- * the ledger grows. Version 3 added `usage.node` and the hourly rollup `usage_hourly`. Older ledgers read
- * the same and are migrated when a writer opens them, in one transaction, never changing a stored cost.
+ * the ledger grows. Version 3 added `usage.node` and the hourly rollup `usage_hourly`. Version 4 added every
+ * other pricing input of a request, its fee, priced model and the gateway's own cost (#16), the rollup's
+ * measures of them, and `reprice_runs`. Older ledgers read the same and are migrated when a writer opens them,
+ * in one transaction, never changing a stored cost.
  */
-export const SCHEMA_VERSION = '3';
+export const SCHEMA_VERSION = '4';
+/** Versions a writer migrates to SCHEMA_VERSION. */
+export const MIGRATED_SCHEMA_VERSIONS: readonly string[] = ['1', '2', '3'];
 /** Versions whose tables a read-only open can query as they are. */
 export const READABLE_SCHEMA_VERSIONS: readonly string[] = [SCHEMA_VERSION];
 
@@ -29,7 +34,9 @@ export const DUCKDB_TYPES: Record<ColumnType, string> = {
   boolean: 'BOOLEAN',
 };
 
-const columnDdl = (c: Column) => `${c.name} ${DUCKDB_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
+/** A column added by the pricing-inputs migration defaults to its fill: a row written naming only the others reads as before. */
+const columnDdl = (c: Column) =>
+  `${c.name} ${DUCKDB_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}${c.fill !== undefined ? ` DEFAULT ${c.fill}` : ''}`;
 
 const usageTable = (table: string): string =>
   `CREATE TABLE IF NOT EXISTS ${table} (\n  ${USAGE_COLUMNS.map(columnDdl).join(',\n  ')}\n);`;
@@ -37,7 +44,7 @@ const usageTable = (table: string): string =>
 const ROLLUP_TABLE = `CREATE TABLE IF NOT EXISTS usage_hourly (
   hour TIMESTAMP NOT NULL,
   ${ROLLUP_KEY.map((k) => `${k} VARCHAR NOT NULL`).join(',\n  ')},
-  ${ROLLUP_MEASURES.map((m) => `${m} BIGINT NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} BIGINT NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
   PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
 );`;
 
@@ -78,30 +85,54 @@ CREATE TABLE IF NOT EXISTS rejects (
   PRIMARY KEY (source, path, byte_offset)
 );
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS reprice_runs (
+  run_id          VARCHAR NOT NULL,
+  run_at          TIMESTAMP NOT NULL,
+  node            VARCHAR NOT NULL,
+  from_time       TIMESTAMP NOT NULL,
+  to_time         TIMESTAMP NOT NULL,
+  price_version   VARCHAR NOT NULL,
+  model           VARCHAR NOT NULL,
+  requests        BIGINT NOT NULL,   -- in the range
+  repriced        BIGINT NOT NULL,   -- whose price changed
+  old_cost_pusd   BIGINT NOT NULL,
+  new_cost_pusd   BIGINT NOT NULL,
+  old_charge_pusd BIGINT NOT NULL,
+  new_charge_pusd BIGINT NOT NULL,
+  PRIMARY KEY (run_id, model)
+);
 `;
 
 /** A text as a SQL literal (for DDL and multi-statement scripts, which take no parameters). */
 export const literal = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
-/** The v2 columns of `usage`: the v1 ones too (v2 only dropped a constraint). */
-const V2_COLUMNS = USAGE_COLUMNS.filter((c) => c.name !== 'node');
-
 /**
- * Rebuilds a version 1 or 2 `usage` table as version 3: the primary key of version 1 gone (DuckDB cannot
- * drop a constraint in place), `node` added (the rows were stored by the one process that wrote this file:
- * they are given the name of the node migrating it), ordered by start time so each row group covers a
- * narrow time range for the duplicate check; then the hourly rollup built from it. Costs are copied as they
- * are. Run inside one transaction: a crash leaves the old table and version in place.
+ * Rebuilds a version 1, 2 or 3 `usage` table as version 4 (DuckDB cannot drop a constraint, nor add a NOT NULL
+ * column, in place): version 1's primary key gone; `node` added to a version 1 or 2 table (the rows were stored
+ * by the one process that wrote this file: they are given the name of the node migrating it); the pricing
+ * inputs added with their fill (schema.ts: what a record whose log said nothing of them gets). Ordered by start
+ * time so each row group covers a narrow time range for the duplicate check; then the hourly rollup built anew
+ * from it. Costs and charges are copied as they are. Run inside one transaction: a crash leaves the old tables
+ * and version in place.
  */
-export const migrateToV3 = (node: string): string => `
-${usageTable('usage_v3')}
-INSERT INTO usage_v3 SELECT ${V2_COLUMNS.map((c) => c.name).join(', ')}, ${literal(node)} FROM usage ORDER BY start_time;
+export const migrateToV4 = (from: string, node: string): string => {
+  const hadNode = from === '3';
+  const select = USAGE_COLUMNS.map((c) => {
+    if (c.fill !== undefined) return `${c.fill} AS ${c.name}`;
+    if (c.name === 'node' && !hadNode) return `${literal(node)} AS node`;
+    return c.name;
+  });
+  return `
+${usageTable('usage_v4')}
+INSERT INTO usage_v4 SELECT ${select.join(', ')} FROM usage ORDER BY start_time;
 DROP TABLE usage;
-ALTER TABLE usage_v3 RENAME TO usage;
+ALTER TABLE usage_v4 RENAME TO usage;
+DROP TABLE IF EXISTS usage_hourly;
 ${ROLLUP_TABLE}
 ${rebuildRollupSql()}
 UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';
 `;
+};
 
 /** Refills `usage_hourly` from `usage`. */
 export function rebuildRollupSql(): string {

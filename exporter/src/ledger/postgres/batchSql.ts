@@ -1,5 +1,6 @@
 import { LATENCY_BUCKETS } from '../metricTotals';
-import { ENCODED_COLUMNS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES, USAGE_COLUMNS } from '../schema';
+import { ENCODED_COLUMNS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
+import { RECONCILIATION_SUMS } from '../sql/metricTotalsSql';
 import { addToRollupSql, SUMMED_ROWS } from '../sql/usageQueries';
 import { PG_TYPES } from './schema';
 
@@ -52,7 +53,7 @@ export const INSERT_NEW_ROWS = (() => {
     'coalesce(sum(duration_ms), 0)',
   ];
   return `WITH ins AS (
-    INSERT INTO usage (${USAGE_COLUMNS.map((c) => c.name).join(', ')})
+    INSERT INTO usage (${[...ENCODED_COLUMNS.map((c) => c.name), 'ingest_batch', 'node'].join(', ')})
     SELECT * FROM (
       SELECT DISTINCT ON (start_us, record_key) ${encoded}, $1::bigint AS ingest_batch, $2::text AS node
       FROM staging ORDER BY start_us, record_key, seq) s
@@ -66,10 +67,11 @@ export const BATCH_TOTALS = (() => {
   const labels = 'user_id, tier, api_key, team, model, status';
   return {
     cells: `SELECT ${labels}, sum(requests) AS requests, sum(input_uncached) AS t0, sum(cache_read) AS t1,
-        sum(cache_write) AS t2, sum(output) AS t3, sum(cost_pusd) AS cost
+        sum(cache_write + cache_write_1h) AS t2, sum(output) AS t3, sum(cost_pusd) AS cost
       FROM batch_groups GROUP BY ${labels} ORDER BY ${labels}`,
     byModel: `SELECT model, sum(unpriced_on_ingest) AS unpriced, ${LATENCY.map((b) => `sum(${b.name}) AS ${b.name}`).join(', ')},
-        sum(timed) AS n, sum(duration_ms) AS total_ms
+        sum(timed) AS n, sum(duration_ms) AS total_ms,
+        ${RECONCILIATION_SUMS.map(([name, measure]) => `sum(${measure}) AS ${name}`).join(', ')}
       FROM batch_groups GROUP BY model`,
   };
 })();

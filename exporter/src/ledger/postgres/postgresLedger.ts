@@ -13,11 +13,11 @@ import {
   LedgerVersionError,
   ReadPosition,
   RejectedLine,
+  RepriceRun,
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
 import { monthOf, RowFormat, StoredUsage } from '../rows';
-import { ROLLUP_KEY } from '../schema';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import {
@@ -25,13 +25,34 @@ import {
   rejectFromRow,
   rejectsAmong,
   STORED_USAGE_COLUMNS,
-  unpricedFromRow,
   usageFromRow,
 } from '../sql/storedRows';
+import {
+  chunkTotals,
+  labelsOf,
+  recordRunParams,
+  RECORD_RUN_CHUNK,
+  REPRICE_CHUNK,
+  REPRICE_COLUMNS,
+  repriceRunsSql,
+  RowUpdate,
+  rowUpdates,
+  RunTally,
+  runIdOf,
+  runsFromRows,
+  shiftRollupSql,
+} from '../sql/repricing';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { classify, isMissingPartition, isRetryableConflict } from './errors';
 import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, INSERT_NEW_ROWS } from './batchSql';
-import { CREATE_TABLES, createPartitions, monthPartition, partitionMonth, SCHEMA_VERSION } from './schema';
+import {
+  CREATE_TABLES,
+  createPartitions,
+  MIGRATE_TO_V2,
+  monthPartition,
+  partitionMonth,
+  SCHEMA_VERSION,
+} from './schema';
 
 export interface PostgresOptions {
   /** postgres://user[:password]@host:port/database (the password may come from `password` instead). */
@@ -55,6 +76,35 @@ export function pgTime(ms: number): string {
 }
 const bindValue = (v: SqlValue): unknown =>
   v instanceof SqlTime ? pgTime(v.ms) : typeof v === 'bigint' ? String(v) : v;
+
+const bindPg = (v: unknown): unknown => (typeof v === 'bigint' ? String(v) : v);
+
+/** A chunk's new prices applied to `usage` and its rollup, in the chunk's transaction (rows locked). */
+async function applyUpdates(c: PoolClient, updates: RowUpdate[], priceVersion: string): Promise<void> {
+  await c.query(
+    'CREATE TEMP TABLE IF NOT EXISTS reprice_rows (k text, t timestamp, cost bigint, fee bigint, charge bigint, priced_model text) ON COMMIT DELETE ROWS'
+  );
+  await c.query(
+    `INSERT INTO reprice_rows SELECT * FROM unnest($1::text[], $2::timestamp[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])`,
+    [
+      updates.map((u) => String(u.row.record_key)),
+      updates.map((u) => String(u.row.start_text)),
+      updates.map((u) => String(u.price.costPusd)),
+      updates.map((u) => String(u.price.feePusd)),
+      updates.map((u) => String(u.price.chargePusd)),
+      updates.map((u) => u.price.pricedModel),
+    ]
+  );
+  const staged = '(SELECT u.* FROM usage u JOIN reprice_rows s ON u.record_key = s.k AND u.start_time = s.t) r';
+  await c.query(shiftRollupSql('-', staged));
+  await c.query(
+    `UPDATE usage SET cost_pusd = s.cost, fee_pusd = s.fee, charge_pusd = s.charge, priced_model = s.priced_model,
+       price_version = $1
+     FROM reprice_rows s WHERE usage.record_key = s.k AND usage.start_time = s.t`,
+    [priceVersion]
+  );
+  await c.query(shiftRollupSql('+', staged));
+}
 
 /** A URL without its password, for messages. */
 function redactedUrl(url: string): string {
@@ -178,6 +228,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       const meta = await c.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`);
       const version = meta.rows[0]?.value;
       if (version === undefined) await c.query(`INSERT INTO meta VALUES ('schema_version', $1)`, [SCHEMA_VERSION]);
+      else if (version === '1') await c.query(MIGRATE_TO_V2);
       else if (version !== SCHEMA_VERSION)
         throw new LedgerVersionError(
           `${this.location}: ledger schema version ${version}; this tokenledger reads version ${SCHEMA_VERSION} (a newer tokenledger wrote it?)`
@@ -407,60 +458,104 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     }
   }
 
-  /**
-   * This node's unpriced rows, in chunks by (start_time, record_key); each chunk's new prices applied to
-   * `usage` (only where no price is set yet: the update says which rows it changed) and to the rollup in one
-   * transaction.
-   */
+  /** This node's unpriced rows (another replica prices its own), in chunks (`repriceChunks`). */
   async repriceUnpriced(
     price: (row: UnpricedRow) => Price | undefined,
     priceVersion: string,
     onPriced: (labels: string[], costPusd: bigint) => void
   ): Promise<number> {
-    const CHUNK = 10_000;
     let priced = 0;
+    await this.repriceChunks(
+      'node = $1 AND cost_pusd IS NULL',
+      [this.node],
+      price,
+      priceVersion,
+      async () => undefined,
+      (_, updates) => {
+        for (const u of updates) onPriced(labelsOf(u.row), u.price.costPusd);
+        priced += updates.length;
+      }
+    );
+    return priced;
+  }
+
+  /** Every node's rows of the range: a corrected book applies to the fleet's ledger, once. */
+  async repriceRange(
+    range: { fromMs: number; toMs: number },
+    price: (row: UnpricedRow) => Price | undefined,
+    priceVersion: string,
+    onRepriced: (labels: string[], costDeltaPusd: bigint) => void
+  ): Promise<RepriceRun> {
+    const run = { atMs: Date.now(), node: this.node, ...range, priceVersion };
+    const runId = runIdOf(run);
+    const tally = new RunTally();
+    await this.repriceChunks(
+      'start_time >= $1::timestamp AND start_time < $2::timestamp',
+      [pgTime(range.fromMs), pgTime(range.toMs)],
+      price,
+      priceVersion,
+      async (c, rows, updates) => {
+        for (const m of chunkTotals(rows, updates))
+          await c.query(RECORD_RUN_CHUNK, recordRunParams(run, runId, m, pgTime).map(bindPg));
+      },
+      (rows, updates) => {
+        tally.add(chunkTotals(rows, updates));
+        for (const u of updates) onRepriced(labelsOf(u.row), u.price.costPusd - (u.oldCostPusd ?? 0n));
+      }
+    );
+    return tally.run(run);
+  }
+
+  async repriceRuns(): Promise<RepriceRun[]> {
+    return runsFromRows(await this.rows(repriceRunsSql(DIALECT.epochMs)));
+  }
+
+  /**
+   * Re-prices the rows `where` selects, in chunks by (start_time, record_key), each read (locked: FOR UPDATE),
+   * priced and applied in one transaction: the rows' measures taken from the rollup, the rows updated, their
+   * measures added back; `onChunk` adds to it (the run's record). A chunk PostgreSQL picked as a deadlock's
+   * victim (its rollup rows against a replica's commit) is tried again. `onUpdated` hears of each committed chunk.
+   */
+  private async repriceChunks(
+    where: string,
+    params: unknown[],
+    price: (row: UnpricedRow) => Price | undefined,
+    priceVersion: string,
+    onChunk: (c: PoolClient, rows: Record<string, unknown>[], updates: RowUpdate[]) => Promise<void>,
+    onUpdated: (rows: Record<string, unknown>[], updates: RowUpdate[]) => void
+  ): Promise<void> {
     let after: [string, string] = ['-infinity', ''];
+    const n = params.length;
     for (;;) {
-      const rows = await this.rows(
-        `SELECT record_key, start_time::text AS start_text, ${DIALECT.epochMs('start_time')} AS start_ms, user_id, tier,
-                api_key, team, model, provider, status, input_uncached, cache_read, cache_write, output, reasoning
-         FROM usage WHERE node = $1 AND cost_pusd IS NULL AND (start_time, record_key) > ($2::timestamp, $3)
-         ORDER BY start_time, record_key LIMIT ${CHUNK}`,
-        [this.node, ...after]
-      );
-      if (rows.length === 0) return priced;
-      const lastRow = rows[rows.length - 1]!;
-      after = [String(lastRow.start_text), String(lastRow.record_key)];
-      const updates = rows.flatMap((r) => {
-        const p = price(unpricedFromRow(r));
-        return p ? [{ row: r, price: p }] : [];
-      });
-      if (!updates.length) continue;
-      const changed = await this.inTransaction(async (c) => {
-        const result = await c.query(
-          `WITH s AS (SELECT * FROM unnest($1::text[], $2::timestamp[], $3::bigint[], $4::bigint[]) AS s(k, t, cost, charge)),
-           u AS (UPDATE usage SET cost_pusd = s.cost, charge_pusd = s.charge, price_version = $5
-                 FROM s WHERE usage.record_key = s.k AND usage.start_time = s.t AND usage.cost_pusd IS NULL
-                 RETURNING usage.record_key, usage.start_time, ${ROLLUP_KEY.map((k) => `usage.${k}`).join(', ')}, usage.status, s.cost, s.charge),
-           h AS (UPDATE usage_hourly SET cost_pusd = usage_hourly.cost_pusd + g.cost, charge_pusd = usage_hourly.charge_pusd + g.charge,
-                   unpriced_requests = usage_hourly.unpriced_requests - g.n
-                 FROM (SELECT date_trunc('hour', start_time) AS hour, ${ROLLUP_KEY.join(', ')}, sum(cost) AS cost, sum(charge) AS charge, count(*) AS n
-                       FROM u GROUP BY 1, ${ROLLUP_KEY.map((_, i) => i + 2).join(', ')}) g
-                 WHERE ${['hour', ...ROLLUP_KEY].map((k) => `usage_hourly.${k} = g.${k}`).join(' AND ')})
-           SELECT user_id, tier, api_key, team, model, status, cost FROM u`,
-          [
-            updates.map((u) => String(u.row.record_key)),
-            updates.map((u) => String(u.row.start_text)),
-            updates.map((u) => String(u.price.costPusd)),
-            updates.map((u) => String(u.price.chargePusd)),
-            priceVersion,
-          ]
+      const chunk = async (c: PoolClient) => {
+        const read = await c.query(
+          `SELECT record_key, start_time::text AS start_text, ${DIALECT.epochMs('start_time')} AS start_ms, ${REPRICE_COLUMNS}
+           FROM usage WHERE ${where} AND (start_time, record_key) > ($${n + 1}::timestamp, $${n + 2})
+           ORDER BY start_time, record_key LIMIT ${REPRICE_CHUNK} FOR UPDATE`,
+          [...params, ...after]
         );
-        return result.rows as Record<string, unknown>[];
-      });
-      for (const r of changed)
-        onPriced([r.user_id, r.tier, r.api_key, r.team, r.model, r.status].map(String), BigInt(r.cost as string));
-      priced += changed.length;
+        const rows = read.rows as Record<string, unknown>[];
+        const updates = rowUpdates(rows, price);
+        if (updates.length) await applyUpdates(c, updates, priceVersion);
+        if (rows.length) await onChunk(c, rows, updates);
+        return { rows, updates };
+      };
+      const { rows, updates } = await this.withConflictRetries(() => this.inTransaction(chunk));
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      after = [String(last.start_text), String(last.record_key)];
+      onUpdated(rows, updates);
+    }
+  }
+
+  private async withConflictRetries<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (e) {
+        if (attempt < CONFLICT_RETRIES && isRetryableConflict(e)) continue;
+        throw classify(this.location, 'cannot re-price', e);
+      }
     }
   }
 

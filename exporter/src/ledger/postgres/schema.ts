@@ -1,4 +1,4 @@
-import { Column, ColumnType, ROLLUP_KEY, ROLLUP_MEASURES, USAGE_COLUMNS } from '../schema';
+import { Column, ColumnType, MEASURES_ADDED_BY_PRICING_INPUTS, ROLLUP_KEY, ROLLUP_MEASURES, USAGE_COLUMNS } from '../schema';
 
 /**
  * The shared ledger's tables on PostgreSQL (the columns are schema.ts's). `usage` and its hourly rollup are
@@ -8,8 +8,10 @@ import { Column, ColumnType, ROLLUP_KEY, ROLLUP_MEASURES, USAGE_COLUMNS } from '
  * random request ids first, each insert landed on a random page: 2-3x slower), and the same index serves
  * every time-range read of `usage`. Everything a node writes about itself (read positions, counters, rejects, its last
  * batch) is keyed by node.
+ * Version 2 added every other pricing input of a request, its fee, priced model and the gateway's own cost
+ * (#16), the rollup's measures of them, and `reprice_runs` (MIGRATE_TO_V2).
  */
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 
 export const PG_TYPES: Record<ColumnType, string> = {
   text: 'text',
@@ -20,7 +22,12 @@ export const PG_TYPES: Record<ColumnType, string> = {
   boolean: 'boolean',
 };
 
-const columnDdl = (c: Column) => `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}`;
+/**
+ * A column added by the pricing-inputs migration defaults to its fill, in a new ledger as in a migrated one
+ * (MIGRATE_TO_V2): a row written naming only the others (a replica of version 1) reads as before.
+ */
+const columnDdl = (c: Column) =>
+  `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}${c.fill !== undefined ? ` DEFAULT ${c.fill}` : ''}`;
 
 export const CREATE_TABLES = `
 CREATE TABLE IF NOT EXISTS usage (
@@ -30,7 +37,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS usage_request ON usage (start_time, record_key
 CREATE TABLE IF NOT EXISTS usage_hourly (
   hour timestamp NOT NULL,
   ${ROLLUP_KEY.map((k) => `${k} text NOT NULL`).join(',\n  ')},
-  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
   PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
 ) PARTITION BY RANGE (hour);
 CREATE TABLE IF NOT EXISTS read_positions (
@@ -76,7 +83,40 @@ CREATE TABLE IF NOT EXISTS nodes (
 );
 CREATE SEQUENCE IF NOT EXISTS ledger_batch;
 CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS reprice_runs (
+  run_id          text NOT NULL,
+  run_at          timestamp NOT NULL,
+  node            text NOT NULL,
+  from_time       timestamp NOT NULL,
+  to_time         timestamp NOT NULL,
+  price_version   text NOT NULL,
+  model           text NOT NULL,
+  requests        bigint NOT NULL,   -- in the range
+  repriced        bigint NOT NULL,   -- whose price changed
+  old_cost_pusd   bigint NOT NULL,
+  new_cost_pusd   bigint NOT NULL,
+  old_charge_pusd bigint NOT NULL,
+  new_charge_pusd bigint NOT NULL,
+  PRIMARY KEY (run_id, model)
+);
 `;
+
+/**
+ * Version 1 to 2, in the schema's transaction (under its advisory lock): the new columns are added with their
+ * fill as DEFAULT (schema.ts), which PostgreSQL records without rewriting a row, and the new rollup measures as
+ * 0, which is their sum over rows stored before (every fill sums to 0). No stored cost is touched. The defaults
+ * stay: replicas of version 1 still running (a rolling upgrade) keep inserting rows that name only the columns
+ * they know, and those rows get the same fill, their rollup rows the same 0.
+ */
+export const MIGRATE_TO_V2 = [
+  ...USAGE_COLUMNS.filter((c) => c.fill !== undefined).map(
+    (c) => `ALTER TABLE usage ADD COLUMN IF NOT EXISTS ${columnDdl(c)};`
+  ),
+  ...MEASURES_ADDED_BY_PRICING_INPUTS.map(
+    (m) => `ALTER TABLE usage_hourly ADD COLUMN IF NOT EXISTS ${m} bigint NOT NULL DEFAULT 0;`
+  ),
+  `UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';`,
+].join('\n');
 
 /** A month (year * 12 + month 0-11) as a partition suffix and its range. */
 export function monthPartition(month: number): { suffix: string; from: string; to: string } {

@@ -1,4 +1,5 @@
 import { LATENCY_BUCKETS, MetricTotals } from '../metricTotals';
+import { ROW_MEASURES } from '../schema';
 
 /** A result's columns by name: far cheaper to convert than row objects, per batch. */
 type Columns = Record<string, unknown[]>;
@@ -18,15 +19,24 @@ export function metricTotalsQueries(table: string, where = 'TRUE'): { cells: str
   );
   return {
     cells: `SELECT user_id, tier, api_key, team, model, status, count(*) AS requests,
-        sum(input_uncached)::BIGINT AS t0, sum(cache_read)::BIGINT AS t1, sum(cache_write)::BIGINT AS t2, sum(output)::BIGINT AS t3,
+        sum(input_uncached)::BIGINT AS t0, sum(cache_read)::BIGINT AS t1, sum(cache_write + cache_write_1h)::BIGINT AS t2, sum(output)::BIGINT AS t3,
         coalesce(sum(cost_pusd), 0) AS cost, min(ingest_batch) AS first_batch
       FROM ${table} WHERE ${where} GROUP BY user_id, tier, api_key, team, model, status
       ORDER BY first_batch, user_id, tier, api_key, team, model, status`,
     byModel: `SELECT model, count(*) FILTER (WHERE NOT priced_on_ingest) AS unpriced,
-        ${buckets}, count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS total_ms
+        ${buckets}, count(duration_ms) AS n, coalesce(sum(duration_ms), 0) AS total_ms,
+        ${RECONCILIATION_SUMS.map(([name, measure]) => `coalesce(sum(${ROW_MEASURES[measure]}), 0) AS ${name}`).join(', ')}
       FROM ${table} WHERE ${where} GROUP BY model ORDER BY model`,
   };
 }
+
+/** The per-model reconciliation columns of `byModel`, and the rollup measure each sums. */
+export const RECONCILIATION_SUMS = [
+  ['unreported', 'unreported_requests'],
+  ['gw_requests', 'gateway_requests'],
+  ['gw_cost', 'gateway_cost_pusd'],
+  ['gw_ours', 'gateway_ours_pusd'],
+] as const;
 
 /** The totals from the columns of the two queries' results. */
 export function metricTotalsFrom(cells: Columns, byModel: Columns): MetricTotals {
@@ -51,5 +61,14 @@ export function metricTotalsFrom(cells: Columns, byModel: Columns): MetricTotals
     unpriced: models
       .filter((i) => num(byModel, 'unpriced', i) > 0)
       .map((i) => ({ model: str(byModel, 'model', i), requests: num(byModel, 'unpriced', i) })),
+    reconciliation: models
+      .filter((i) => num(byModel, 'unreported', i) > 0 || num(byModel, 'gw_requests', i) > 0)
+      .map((i) => ({
+        model: str(byModel, 'model', i),
+        unreportedRequests: num(byModel, 'unreported', i),
+        gatewayRequests: num(byModel, 'gw_requests', i),
+        gatewayCostPusd: BigInt(byModel.gw_cost![i] as bigint | string),
+        gatewayOursPusd: BigInt(byModel.gw_ours![i] as bigint | string),
+      })),
   };
 }

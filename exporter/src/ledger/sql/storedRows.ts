@@ -1,5 +1,5 @@
-import { NO_TOKENS, TokenBuckets } from '../../types';
-import type { ReadPosition, RejectedLine, UnpricedRow } from '../ledger';
+import type { PricingInputs, SearchContextSize, TokenBuckets, ToolCalls } from '../../types';
+import type { ReadPosition, RejectedLine } from '../ledger';
 import type { StoredUsage } from '../rows';
 
 /** Stored rows of `rejects` and `read_positions` as the domain's types (the column names every engine uses). */
@@ -37,11 +37,15 @@ const optNumber = (v: unknown): number | undefined => (v === null || v === undef
 const optBigint = (v: unknown): bigint | undefined =>
   v === null || v === undefined ? undefined : BigInt(v as bigint | string);
 
+/** The columns `pricingInputsFromRow` reads, besides the start time as epoch ms (`start_ms`). */
+export const PRICING_INPUT_COLUMNS =
+  'model, base_model, provider, tier, service_tier, speed, inference_geo, input_uncached, cache_read, cache_write, cache_write_1h, output, reasoning, input_audio, input_image, input_video, output_audio, output_image, web_search_queries, web_search_context, file_search_calls, code_interpreter_sessions, maps_grounding_queries, gateway_cache_hit, usage_reported';
+
 /** The columns `usageFromRow` reads, with the start time as epoch ms (`start_ms`), selected by each engine. */
-export const STORED_USAGE_COLUMNS =
-  'record_key, duration_ms, user_id, api_key, api_key_id, team, tier, model, provider, status, http_status, input_uncached, cache_read, cache_write, output, reasoning, cost_pusd, charge_pusd, price_version, priced_on_ingest';
+export const STORED_USAGE_COLUMNS = `record_key, duration_ms, user_id, api_key, api_key_id, team, status, http_status, model_requested, reported_cost_pusd, cost_pusd, fee_pusd, charge_pusd, priced_model, price_version, priced_on_ingest, ${PRICING_INPUT_COLUMNS}`;
 
 export function usageFromRow(r: Record<string, unknown>): StoredUsage {
+  const costPusd = optBigint(r.cost_pusd);
   return {
     recordKey: String(r.record_key),
     startMs: Number(r.start_ms),
@@ -56,8 +60,20 @@ export function usageFromRow(r: Record<string, unknown>): StoredUsage {
     status: r.status === 'failure' ? 'failure' : 'success',
     httpStatus: optNumber(r.http_status),
     tokens: tokensFromRow(r),
-    costPusd: optBigint(r.cost_pusd),
+    modelRequested: optText(r.model_requested),
+    baseModel: optText(r.base_model),
+    serviceTier: optText(r.service_tier),
+    speed: optText(r.speed),
+    inferenceGeo: optText(r.inference_geo),
+    toolCalls: toolCallsFromRow(r),
+    gatewayCacheHit: r.gateway_cache_hit === true,
+    usageReported: r.usage_reported === true,
+    reportedCostPusd: optBigint(r.reported_cost_pusd),
+    costPusd,
+    // Stored as 0 while unpriced: no fee is known of a request without a price.
+    feePusd: costPusd === undefined ? undefined : BigInt(r.fee_pusd as bigint | string),
     chargePusd: optBigint(r.charge_pusd),
+    pricedModel: optText(r.priced_model),
     priceVersion: optText(r.price_version),
     pricedOnIngest: r.priced_on_ingest === true,
   };
@@ -65,23 +81,48 @@ export function usageFromRow(r: Record<string, unknown>): StoredUsage {
 
 function tokensFromRow(r: Record<string, unknown>): TokenBuckets {
   return {
-    ...NO_TOKENS,
     inputUncached: Number(r.input_uncached),
     cacheRead: Number(r.cache_read),
     cacheWrite: Number(r.cache_write),
+    cacheWrite1h: Number(r.cache_write_1h),
     output: Number(r.output),
     reasoning: Number(r.reasoning),
+    inputAudio: Number(r.input_audio),
+    inputImage: Number(r.input_image),
+    inputVideo: Number(r.input_video),
+    outputAudio: Number(r.output_audio),
+    outputImage: Number(r.output_image),
   };
 }
 
-/** What re-pricing a row needs of it, from its columns (`start_ms` the start time in epoch ms). */
-export function unpricedFromRow(r: Record<string, unknown>): UnpricedRow {
+function toolCallsFromRow(r: Record<string, unknown>): ToolCalls {
+  return {
+    webSearchQueries: Number(r.web_search_queries),
+    webSearchContext: optText(r.web_search_context) as SearchContextSize | undefined,
+    fileSearchCalls: Number(r.file_search_calls),
+    codeInterpreterSessions: Number(r.code_interpreter_sessions),
+    mapsGroundingQueries: Number(r.maps_grounding_queries),
+  };
+}
+
+/**
+ * Every input of the pricer, from a row's PRICING_INPUT_COLUMNS (`start_ms` the start time in epoch ms): a
+ * row priced again gets every rule it got, or would have got, at ingest.
+ */
+export function pricingInputsFromRow(r: Record<string, unknown>): PricingInputs {
   return {
     model: String(r.model),
+    baseModel: optText(r.base_model),
     provider: optText(r.provider),
     tier: String(r.tier),
     startMs: Number(r.start_ms),
     tokens: tokensFromRow(r),
+    serviceTier: optText(r.service_tier),
+    speed: optText(r.speed),
+    inferenceGeo: optText(r.inference_geo),
+    toolCalls: toolCallsFromRow(r),
+    gatewayCacheHit: r.gateway_cache_hit === true,
+    usageReported: r.usage_reported === true,
   };
 }
 

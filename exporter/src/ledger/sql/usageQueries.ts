@@ -104,14 +104,20 @@ function facts(q: RowSelection, p: Params, hourly = true): string {
 const MEASURE_SUMS: Record<string, string> = {
   requests: 'requests',
   failed_requests: 'failed_requests',
-  input_tokens: 'input_uncached + cache_read + cache_write',
+  input_tokens: 'input_uncached + cache_read + cache_write + cache_write_1h',
   cache_read_tokens: 'cache_read',
-  cache_write_tokens: 'cache_write',
+  cache_write_tokens: 'cache_write + cache_write_1h',
   output_tokens: 'output',
   reasoning_tokens: 'reasoning',
   cost_pusd: 'cost_pusd',
   charge_pusd: 'charge_pusd',
   unpriced_requests: 'unpriced_requests',
+  fee_pusd: 'fee_pusd',
+  unreported_requests: 'unreported_requests',
+  gateway_requests: 'gateway_requests',
+  gateway_cost_pusd: 'gateway_cost_pusd',
+  gateway_ours_pusd: 'gateway_ours_pusd',
+  gateway_unpriced_requests: 'gateway_unpriced_requests',
 };
 
 const MEASURES = Object.entries(MEASURE_SUMS)
@@ -143,6 +149,12 @@ export function readTotals(r: Row): UsageTotals {
     costPusd: BigInt(r.cost_pusd as bigint | string),
     chargePusd: BigInt(r.charge_pusd as bigint | string),
     unpricedRequests: Number(r.unpriced_requests),
+    feePusd: BigInt(r.fee_pusd as bigint | string),
+    unreportedRequests: Number(r.unreported_requests),
+    gatewayRequests: Number(r.gateway_requests),
+    gatewayCostPusd: BigInt(r.gateway_cost_pusd as bigint | string),
+    gatewayOursPusd: BigInt(r.gateway_ours_pusd as bigint | string),
+    gatewayUnpricedRequests: Number(r.gateway_unpriced_requests),
   };
 }
 
