@@ -5,6 +5,8 @@ import { rebuildRollupSql } from '../exporter/src/ledger/duckdb/schema';
 import { PostgresLedger } from '../exporter/src/ledger/postgres/postgresLedger';
 import { createPartitions } from '../exporter/src/ledger/postgres/schema';
 import { monthOf, StoredUsage } from '../exporter/src/ledger/rows';
+import { COLUMNS_BEFORE_PRICING_INPUTS } from '../exporter/src/ledger/schema';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS } from '../exporter/src/types';
 import { addToRollupSql } from '../exporter/src/ledger/sql/usageQueries';
 
 const DAY_MS = 86_400_000;
@@ -37,8 +39,13 @@ export function benchUsage(i: number, recordKey: string, startMs: number): Store
     provider: 'openai',
     status: i % 25 === 0 ? 'failure' : 'success',
     httpStatus: undefined,
-    tokens: { inputUncached: input, cacheRead: (i * 17) % 1000, cacheWrite: 0, output, reasoning: 0 },
+    tokens: { ...NO_TOKENS, inputUncached: input, cacheRead: (i * 17) % 1000, output },
+    ...DEFAULT_PRICING_EXTRAS,
+    modelRequested: undefined,
+    reportedCostPusd: undefined,
     costPusd: cost,
+    feePusd: 0n,
+    pricedModel: undefined,
     chargePusd: cost,
     priceVersion: 'bench',
     pricedOnIngest: true,
@@ -60,6 +67,9 @@ function benchUsageSql(startTime: string): string {
       'bench', true, 1, 'bench'`;
 }
 
+/** The columns benchUsageSql gives, those of every schema version: the pricing inputs take their defaults. */
+const BENCH_COLUMNS = `(${COLUMNS_BEFORE_PRICING_INPUTS.map((c) => c.name).join(', ')})`;
+
 const stepMs = (records: number) => Math.floor((TO - FROM) / records);
 
 /** Makes a DuckDB ledger file and fills it inside DuckDB, rollup included. */
@@ -68,7 +78,7 @@ export async function fillDuckDbLedger(path: string, records: number): Promise<v
   await withDuckDb(path, async (db) => {
     await db.run(`
     BEGIN TRANSACTION;
-    INSERT INTO usage
+    INSERT INTO usage ${BENCH_COLUMNS}
     SELECT ${benchUsageSql(`TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * ${stepMs(records)})`)}
     FROM range(${records}) t(i);
     ${rebuildRollupSql()}
@@ -86,7 +96,7 @@ export async function fillPostgresLedger(url: string, records: number): Promise<
   await withPostgres(url, async (c) => {
     await c.query('BEGIN');
     for (let month = monthOf(FROM); month <= monthOf(TO - 1); month++) await c.query(createPartitions(month));
-    await c.query(`INSERT INTO usage
+    await c.query(`INSERT INTO usage ${BENCH_COLUMNS}
       SELECT ${benchUsageSql(`timestamp '2025-01-01 00:00:00' + i * ${stepMs(records)} * interval '1 millisecond'`)}
       FROM generate_series(0::bigint, ${records - 1}) i`);
     await c.query(addToRollupSql('usage'));

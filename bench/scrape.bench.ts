@@ -45,6 +45,7 @@ function batch(tuples: number, requests: number): MetricTotals {
       sumSeconds: 97.5,
     })),
     unpriced: [],
+    reconciliation: [],
   };
 }
 

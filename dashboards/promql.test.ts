@@ -147,14 +147,17 @@ describe('budget filters and the budget subject link, on the demo budgets (one o
     BUDGET_FILTERS.filter((f) => ['user', 'apiKey'].includes(f.scope)).flatMap((f) =>
       enforcementQueries.map((q) => ({ ...f, ...q }))
     )
-  )('$name shows the enforced $scope budget, hidden when $variable names nobody', async ({ variable: name, scope, expr }) => {
-    const scopes = async (vars?: Record<string, string>) =>
-      (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE, vars), at)).map((s) => s.metric['scope']);
-    expect(await scopes()).toContain(scope);
-    const filtered = await scopes(allBut(budgets, name, escapeRegexValue('nobody@nowhere')));
-    expect(filtered).not.toContain(scope);
-    expect(filtered.length).toBeGreaterThan(0);
-  });
+  )(
+    '$name shows the enforced $scope budget, hidden when $variable names nobody',
+    async ({ variable: name, scope, expr }) => {
+      const scopes = async (vars?: Record<string, string>) =>
+        (await stack.prometheus.query(substitute(expr, budgets, 'all', ONE, vars), at)).map((s) => s.metric['scope']);
+      expect(await scopes()).toContain(scope);
+      const filtered = await scopes(allBut(budgets, name, escapeRegexValue('nobody@nowhere')));
+      expect(filtered).not.toContain(scope);
+      expect(filtered.length).toBeGreaterThan(0);
+    }
+  );
 
   it.each(BUDGET_FILTERS)(
     '$variable set to the subject of the $scope budget keeps it',

@@ -56,7 +56,8 @@ function thresholdAlert(severity: Severity): AlertSpec {
 }
 
 /** Requests an enforcing budget refused (429, or 503 when failing closed) over the last 5 minutes, all replicas summed. */
-const BLOCKED_5M = 'sum by (job, scope, subject, period) (increase(tokenledger_enforcement_decisions_total{decision="block"}[5m]))';
+const BLOCKED_5M =
+  'sum by (job, scope, subject, period) (increase(tokenledger_enforcement_decisions_total{decision="block"}[5m]))';
 
 /**
  * A budget with `enforce: block` has started refusing requests (docs/enforcement.md). Each replica counts its

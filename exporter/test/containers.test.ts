@@ -49,9 +49,7 @@ class Container {
   line(stream: Stream, text: string, between = ''): string {
     const parts: string[] = [];
     for (let at = 0; at < text.length || parts.length === 0; at += PART) parts.push(text.slice(at, at + PART));
-    return parts
-      .map((p, i) => this.record(stream, p, i === parts.length - 1) + (i === 0 ? between : ''))
-      .join('');
+    return parts.map((p, i) => this.record(stream, p, i === parts.length - 1) + (i === 0 ? between : '')).join('');
   }
 
   private record(stream: Stream, part: string, final: boolean): string {
@@ -200,9 +198,11 @@ describe('container logs (CRI and Docker json-file)', () => {
       writeFileSync(pod.file, first.text);
       serve = await ServeProcess.start(config);
       // Killed as soon as the first batch is committed: well before the end of the file.
-      await waitFor('a first batch committed', async () =>
-        (await serve!.metricSum('tokenledger_requests_total')) > 0 ? true : undefined
-      , 60_000);
+      await waitFor(
+        'a first batch committed',
+        async () => ((await serve!.metricSum('tokenledger_requests_total')) > 0 ? true : undefined),
+        60_000
+      );
       await serve.stop('SIGKILL');
       // The next line's first part only: a restart must not commit it half-read.
       const split = c.line('stdout', litellmLine(1500));
@@ -307,4 +307,3 @@ describe("LiteLLM's stdout and stderr in one file, unwrapped (`litellm ... > pro
     expect(await ledgerTotals(db)).toEqual(expected);
   }, 180_000);
 });
-

@@ -23,7 +23,12 @@ function budgets(extra = ''): string[] {
   return [`{ scope: team, subject: eng, period: monthly, limit_usd: "${LIMIT_USD}", enforce: block${extra} }`];
 }
 
-function metricReaches(serve: ServeProcess, name: string, labels: Record<string, string>, value: number): Promise<true> {
+function metricReaches(
+  serve: ServeProcess,
+  name: string,
+  labels: Record<string, string>,
+  value: number
+): Promise<true> {
   return waitFor(
     `${name} ${JSON.stringify(labels)} to be ${value}`,
     async () => (Math.abs((await serve.metricSum(name, labels)) - value) < 1e-9 ? true : undefined),
@@ -57,10 +62,21 @@ describe('enforcement on a shared PostgreSQL ledger', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function replica(url: string, node: string, budgetLines: string[], enforcement?: string): Promise<{ serve: ServeProcess; log: string }> {
+  async function replica(
+    url: string,
+    node: string,
+    budgetLines: string[],
+    enforcement?: string
+  ): Promise<{ serve: ServeProcess; log: string }> {
     const log = join(dir, `gw-${node}.log`);
     writeFileSync(log, '');
-    const config = writeServeConfig(dir, `${node}.yaml`, { ledger: url, node, logFile: `gw-${node}.log`, budgets: budgetLines, enforcement });
+    const config = writeServeConfig(dir, `${node}.yaml`, {
+      ledger: url,
+      node,
+      logFile: `gw-${node}.log`,
+      budgets: budgetLines,
+      enforcement,
+    });
     const serve = await ServeProcess.start(config);
     serves.push(serve);
     return { serve, log };
@@ -89,7 +105,8 @@ describe('enforcement on a shared PostgreSQL ledger', () => {
     const allowed = answers.filter((x) => x.answer.decision === 'allow');
     const fits = Math.floor(ROOM_USD / ESTIMATE_USD + 1e-9); // estimates that fit the room each replica sees
     // No request was refused while the budget plainly had room: each replica let through all that fit.
-    for (let r = 0; r < REPLICAS; r++) expect(allowed.filter((x) => x.replica === r).length).toBeGreaterThanOrEqual(fits);
+    for (let r = 0; r < REPLICAS; r++)
+      expect(allowed.filter((x) => x.replica === r).length).toBeGreaterThanOrEqual(fits);
     // The bound: at most N × R of estimates got through.
     expect(allowed.length * ESTIMATE_USD).toBeLessThanOrEqual(REPLICAS * ROOM_USD + 1e-9);
 
@@ -131,7 +148,11 @@ describe('enforcement on a shared PostgreSQL ledger', () => {
     } finally {
       await pg.restart();
     }
-    await waitFor('decisions from the ledger again', async () => ((await check(serve.baseUrl, 'e3')).status === 200 ? true : undefined), 60_000);
+    await waitFor(
+      'decisions from the ledger again',
+      async () => ((await check(serve.baseUrl, 'e3')).status === 200 ? true : undefined),
+      60_000
+    );
   }, 180_000);
 
   it('fails by policy when the state is older than stale_after', async () => {

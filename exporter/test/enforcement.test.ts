@@ -25,7 +25,12 @@ async function spentReaches(serve: ServeProcess, usd: number): Promise<void> {
 }
 
 /** Waits until a metric's samples matching `labels` sum to `value` (/metrics renders at most every 500 ms). */
-function metricReaches(serve: ServeProcess, name: string, labels: Record<string, string>, value: number): Promise<true> {
+function metricReaches(
+  serve: ServeProcess,
+  name: string,
+  labels: Record<string, string>,
+  value: number
+): Promise<true> {
   return waitFor(`${name} ${JSON.stringify(labels)} to be ${value}`, async () =>
     Math.abs((await serve.metricSum(name, labels)) - value) < 1e-9 ? true : undefined
   );
@@ -48,7 +53,13 @@ describe('budget enforcement through a real serve', () => {
   async function start(budgets: string[], enforcement?: string, auth = AUTH): Promise<{ log: string; config: string }> {
     const log = join(dir, 'gw.log');
     writeFileSync(log, '');
-    const config = writeServeConfig(dir, 'tokenledger.yaml', { ledger: 'ledger.duckdb', logFile: 'gw.log', budgets, enforcement, auth });
+    const config = writeServeConfig(dir, 'tokenledger.yaml', {
+      ledger: 'ledger.duckdb',
+      logFile: 'gw.log',
+      budgets,
+      enforcement,
+      auth,
+    });
     serve = await ServeProcess.start(config);
     return { log, config };
   }
@@ -88,7 +99,7 @@ describe('budget enforcement through a real serve', () => {
     await metricReaches(serve!, 'tokenledger_enforcement_drift_usd', { subject: 'eng' }, 0);
   });
 
-  it('answers LiteLLM\'s Generic Guardrail API with NONE, then BLOCKED, from the payload LiteLLM sends', async () => {
+  it("answers LiteLLM's Generic Guardrail API with NONE, then BLOCKED, from the payload LiteLLM sends", async () => {
     const { log } = await start([TEAM_BUDGET('0.005')]);
     logSpend(log, 'seed', 0.002);
     await spentReaches(serve!, 0.002);
@@ -150,8 +161,12 @@ describe('budget enforcement through a real serve', () => {
     expect((await check(serve!.baseUrl, 'r1', undefined, ADMIN)).decision).toBe('block');
     writeFileSync(config, readFileSync(config, 'utf8').replace('limit_usd: "0.004"', 'limit_usd: "0.01"'));
     process.kill(serve!.child.pid!, 'SIGHUP');
-    await waitFor('the raised limit', async () => ((await check(serve!.baseUrl, 'r1', undefined, ADMIN)).decision === 'allow' ? true : undefined));
-    expect((await check(serve!.baseUrl, 'r2', undefined, ADMIN)).headers.get('x-ratelimit-limit')).toBe('0.010000000000');
+    await waitFor('the raised limit', async () =>
+      (await check(serve!.baseUrl, 'r1', undefined, ADMIN)).decision === 'allow' ? true : undefined
+    );
+    expect((await check(serve!.baseUrl, 'r2', undefined, ADMIN)).headers.get('x-ratelimit-limit')).toBe(
+      '0.010000000000'
+    );
   });
 
   it('lets admin tokens ask, refuses scoped tokens (403) and callers without a token (401)', async () => {
@@ -160,7 +175,11 @@ describe('budget enforcement through a real serve', () => {
     expect((await check(base, 'r1', undefined, ADMIN)).status).toBe(200);
     expect((await check(base, 'r2', undefined, SCOPED)).status).toBe(403);
     expect((await check(base, 'r3')).status).toBe(401);
-    const bad = await fetch(`${base}/api/v1/check`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{"headers": 5}' });
+    const bad = await fetch(`${base}/api/v1/check`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: '{"headers": 5}',
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'headers: expected an object of header names to strings' });
   });

@@ -34,7 +34,8 @@ export function writeServeConfig(dir: string, file: string, c: ServeConfig): str
       'poll_interval_ms: 50',
       `sources:\n  - { name: gw, paths: ${c.logFile}, format: litellm }`,
       `budgets:\n${c.budgets.map((b) => `  - ${b}`).join('\n')}`,
-      c.enforcement ?? 'enforcement:\n  reservation_ttl: 5m\n  stale_after: 30s\n  estimates:\n    default: { input_tokens: 1000, output_tokens: 1000 }',
+      c.enforcement ??
+        'enforcement:\n  reservation_ttl: 5m\n  stale_after: 30s\n  estimates:\n    default: { input_tokens: 1000, output_tokens: 1000 }',
       c.auth ?? 'auth:\n  api: open',
       '',
     ].join('\n')
@@ -60,14 +61,18 @@ export function litellmLine(id: string, inputTokens: number, outputTokens: numbe
       user_api_key_alias: 'k1',
       user_api_key_user_id: user,
       user_api_key_team_alias: team,
-      usage_object: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+      usage_object: {
+        prompt_tokens: inputTokens,
+        completion_tokens: outputTokens,
+        total_tokens: inputTokens + outputTokens,
+      },
     },
   })}\n`;
 }
 
 /** Logs spend of `usd` (a multiple of 0.000002) for team eng as one request. */
 export function logSpend(logFile: string, id: string, usd: number): void {
-  const tokens = Math.round(usd * 1_000_000 / 2);
+  const tokens = Math.round((usd * 1_000_000) / 2);
   appendFileSync(logFile, litellmLine(id, tokens, tokens));
 }
 

@@ -181,10 +181,10 @@ sources:
     }
     const byUserModel = await ledgerGroups(join(dir, 'ledger.duckdb'), ['user', 'model']);
     expect(
-      Object.fromEntries(byUserModel.rows.map((r) => [`${r.user} ${r.model}`, [r.inputTokens, r.outputTokens, r.chargeUsd]]))
-    ).toEqual(
-      Object.fromEntries([...want].map(([k, w]) => [k, [w.inputTokens, 0, formatPicoUsd(w.charge)]]))
-    );
+      Object.fromEntries(
+        byUserModel.rows.map((r) => [`${r.user} ${r.model}`, [r.inputTokens, r.outputTokens, r.chargeUsd]])
+      )
+    ).toEqual(Object.fromEntries([...want].map(([k, w]) => [k, [w.inputTokens, 0, formatPicoUsd(w.charge)]])));
     const byUser = await ledgerGroups(join(dir, 'ledger.duckdb'), ['user']);
     const callsBy = (user: string) => expected.filter((u) => u.user === user).reduce((a, u) => a + u.calls, 0);
     expect(Object.fromEntries(byUser.rows.map((r) => [r.user, r.requests]))).toEqual({

@@ -118,7 +118,9 @@ describe('the PostgreSQL ledger beyond the contract', () => {
         expect(await costs()).toEqual(before);
         // A version 1 replica still running writes on, its rows filled in as a log that said nothing more.
         await write('litellm:oldest', '2026-01-01 01:40:00', 11);
-        await ledger.commitBatch(batchOf(ledger, [{ ...record('new', T0 + 1, 6, 3n), feePusd: 1n, reportedCostPusd: 4n }]));
+        await ledger.commitBatch(
+          batchOf(ledger, [{ ...record('new', T0 + 1, 6, 3n), feePusd: 1n, reportedCostPusd: 4n }])
+        );
         const total = (await ledger.breakdown({ ...ALL, limit: undefined })).total;
         expect(total).toMatchObject({
           requests: 4,
@@ -144,7 +146,9 @@ describe('the PostgreSQL ledger beyond the contract', () => {
       } finally {
         await ledger.close();
       }
-      expect((await costs()).filter((r) => r.record_key !== 'litellm:new' && r.record_key !== 'litellm:oldest')).toEqual(before);
+      expect(
+        (await costs()).filter((r) => r.record_key !== 'litellm:new' && r.record_key !== 'litellm:oldest')
+      ).toEqual(before);
     } finally {
       await session.end();
     }

@@ -607,7 +607,7 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       ).toBe(0);
     });
 
-    it('keeps every pricing input of a row, its fee, priced model and the gateway\'s cost, as readUsage gives them back', async () => {
+    it("keeps every pricing input of a row, its fee, priced model and the gateway's cost, as readUsage gives them back", async () => {
       const ledger = await openAs();
       const priced = fullRecord('p', T0, 1_000_000_000n);
       const unreported: PricedRecord = {
@@ -637,7 +637,7 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       ]);
     });
 
-    it('sums requests without reported usage and the gateway\'s cost against ours per model, for the metrics', async () => {
+    it("sums requests without reported usage and the gateway's cost against ours per model, for the metrics", async () => {
       const ledger = await openAs();
       const gw = (id: string, cost: bigint | undefined, reported: bigint | undefined): PricedRecord => ({
         ...record(id, T0, 1, cost),
@@ -678,7 +678,11 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       const total = (await ledger.breakdown({ ...ALL_TIME, groupBy: [], sort: 'cost', limit: undefined })).total;
       expect(total).toMatchObject({ costPusd: 2000n, feePusd: 800n, chargePusd: 3000n, unpricedRequests: 0 });
       // The gateway's cost of `full` is compared now that the book priced it.
-      expect(total).toMatchObject({ gatewayRequests: 1, gatewayCostPusd: full.reportedCostPusd, gatewayOursPusd: 1000n });
+      expect(total).toMatchObject({
+        gatewayRequests: 1,
+        gatewayCostPusd: full.reportedCostPusd,
+        gatewayOursPusd: 1000n,
+      });
       const { rows } = await ledger.readUsage(undefined, 10);
       expect(rows.map((r) => [r.pricedModel, r.feePusd, r.priceVersion])).toEqual([
         ['book-model', 400n, 'v2'],
@@ -712,7 +716,12 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       }
       const corrected = (r: PricingInputs) =>
         r.model === 'm1'
-          ? { costPusd: 10n * BigInt(r.tokens.output) + 5n, feePusd: 5n, chargePusd: 20n * BigInt(r.tokens.output), pricedModel: 'm1' }
+          ? {
+              costPusd: 10n * BigInt(r.tokens.output) + 5n,
+              feePusd: 5n,
+              chargePusd: 20n * BigInt(r.tokens.output),
+              pricedModel: 'm1',
+            }
           : r.model === 'm2'
             ? { costPusd: 300n, feePusd: 0n, chargePusd: 300n, pricedModel: 'm2' }
             : undefined;
@@ -728,7 +737,8 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       });
       const m1 = records.filter((r) => inRange(r) && r.model === 'm1');
       const m1After = after.filter((r) => inRange(r) && r.model === 'm1');
-      const sum = (rs: PricedRecord[], f: (r: PricedRecord) => bigint | undefined) => rs.reduce((n, r) => n + (f(r) ?? 0n), 0n);
+      const sum = (rs: PricedRecord[], f: (r: PricedRecord) => bigint | undefined) =>
+        rs.reduce((n, r) => n + (f(r) ?? 0n), 0n);
       expect(run).toMatchObject({ fromMs, toMs, priceVersion: 'v9', node: 'node-a' });
       expect(run.models).toEqual([
         {
@@ -740,21 +750,52 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
           oldChargePusd: sum(m1, (r) => r.chargePusd),
           newChargePusd: sum(m1After, (r) => r.chargePusd),
         },
-        { model: 'm2', requests: 1, repriced: 0, oldCostPusd: 300n, newCostPusd: 300n, oldChargePusd: 300n, newChargePusd: 300n },
-        { model: 'm3', requests: 1, repriced: 0, oldCostPusd: 70n, newCostPusd: 70n, oldChargePusd: 70n, newChargePusd: 70n },
+        {
+          model: 'm2',
+          requests: 1,
+          repriced: 0,
+          oldCostPusd: 300n,
+          newCostPusd: 300n,
+          oldChargePusd: 300n,
+          newChargePusd: 300n,
+        },
+        {
+          model: 'm3',
+          requests: 1,
+          repriced: 0,
+          oldCostPusd: 70n,
+          newCostPusd: 70n,
+          oldChargePusd: 70n,
+          newChargePusd: 70n,
+        },
       ]);
       expect(deltas.reduce((n, d) => n + d, 0n)).toBe(sum(after, (r) => r.costPusd) - sum(records, (r) => r.costPusd));
       expect(await a.repriceRuns()).toEqual([run]);
       // Whole hours are read from the rollup, the rest from the rows: both must say what a scan of them says.
-      for (const [f, t] of [[0, Date.parse('2100-01-01T00:00:00Z')], [T0 + 17_000, T0 + 2 * HOUR + 17_000]]) {
-        const q = { fromMs: f!, toMs: t!, filters: {}, groupBy: ['model'] as Dimension[], sort: 'cost' as const, limit: undefined };
+      for (const [f, t] of [
+        [0, Date.parse('2100-01-01T00:00:00Z')],
+        [T0 + 17_000, T0 + 2 * HOUR + 17_000],
+      ]) {
+        const q = {
+          fromMs: f!,
+          toMs: t!,
+          filters: {},
+          groupBy: ['model'] as Dimension[],
+          sort: 'cost' as const,
+          limit: undefined,
+        };
         const got = await a.breakdown(q);
         expect(pick(got.total)).toEqual(expectedTotals(after, f!, t!, () => true));
         for (const row of got.rows)
           expect(pick(row)).toEqual(expectedTotals(after, f!, t!, (r) => r.model === row.dims.model));
       }
       const stored = new Map((await a.readUsage(undefined, 100)).rows.map((r) => [r.recordKey, r]));
-      expect(stored.get('litellm:a')).toMatchObject({ costPusd: 45n, feePusd: 5n, chargePusd: 80n, priceVersion: 'v9' });
+      expect(stored.get('litellm:a')).toMatchObject({
+        costPusd: 45n,
+        feePusd: 5n,
+        chargePusd: 80n,
+        priceVersion: 'v9',
+      });
       expect(stored.get('litellm:c')).toMatchObject({ costPusd: 300n, priceVersion: 'v1' });
       expect(stored.get('litellm:e')).toMatchObject({ costPusd: 50n, priceVersion: 'v1' });
       expect(stored.get('litellm:f')).toMatchObject({ costPusd: 70n, priceVersion: 'v1' });

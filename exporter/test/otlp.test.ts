@@ -169,7 +169,17 @@ function expectedRows(usages: Usage[]): Record<string, string | number>[] {
     .sort(byUserModel);
 }
 
-const COMPARED = ['user', 'model', 'requests', 'failedRequests', 'inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'outputTokens', 'costUsd'];
+const COMPARED = [
+  'user',
+  'model',
+  'requests',
+  'failedRequests',
+  'inputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'outputTokens',
+  'costUsd',
+];
 
 async function ledgerRows(serve: ServeProcess, users: string[]): Promise<Record<string, string | number>[]> {
   const res = await fetch(
@@ -219,7 +229,10 @@ async function otlpPost(
   path: string,
   encoding: Encoding,
   body: Uint8Array,
-  { token = TOKENS.collector, contentType = CONTENT_TYPE[encoding] }: { token?: string | null; contentType?: string } = {}
+  {
+    token = TOKENS.collector,
+    contentType = CONTENT_TYPE[encoding],
+  }: { token?: string | null; contentType?: string } = {}
 ): Promise<OtlpReply> {
   const headers: Record<string, string> = {
     'content-type': contentType,
@@ -258,7 +271,7 @@ describe('OTLP/HTTP to serve, as the Collector sends it', () => {
   });
   afterAll(async () => serve?.stop());
 
-  it('POST /v1/logs: a pod\'s lines in JSON, then protobuf; noise refused as a partial success; a retried export counted once', async () => {
+  it("POST /v1/logs: a pod's lines in JSON, then protobuf; noise refused as a partial success; a retried export counted once", async () => {
     const json = readFileSync(join(FIXTURES, 'collector-filelog-logs.json'));
     const first = await otlpPost(serve, '/v1/logs', 'json', json);
     expect(first.status).toBe(200);
@@ -267,7 +280,9 @@ describe('OTLP/HTTP to serve, as the Collector sends it', () => {
     expect(first.contentType).toBe('application/json');
     const answer = RESPONSE_DECODERS.logs.json.deserializeResponse(first.body);
     expect(Number(answer.partialSuccess?.rejectedLogRecords)).toBe(1);
-    expect(answer.partialSuccess?.errorMessage).toMatch(/request\.resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[1\]: invalid_json/);
+    expect(answer.partialSuccess?.errorMessage).toMatch(
+      /request\.resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[1\]: invalid_json/
+    );
 
     // The Collector's retry of the same export (its sending queue after a timeout): the same answer, nothing again.
     const retry = await otlpPost(serve, '/v1/logs', 'json', json);
@@ -278,13 +293,18 @@ describe('OTLP/HTTP to serve, as the Collector sends it', () => {
     const proto = await otlpPost(serve, '/v1/logs', 'protobuf', logsBody('protobuf', logInputs()));
     expect(proto.status).toBe(200);
     expect(proto.contentType).toBe('application/x-protobuf');
-    expect(Number(RESPONSE_DECODERS.logs.protobuf.deserializeResponse(proto.body).partialSuccess?.rejectedLogRecords)).toBe(1);
+    expect(
+      Number(RESPONSE_DECODERS.logs.protobuf.deserializeResponse(proto.body).partialSuccess?.rejectedLogRecords)
+    ).toBe(1);
 
     const usages = logRecords.map(logUsage).filter((u): u is Usage => u !== undefined);
     expect(usages).toHaveLength(4);
     expect(await ledgerRows(serve, ['otlp-alice', 'otlp-bob', 'otlp-dave'])).toEqual(expectedRows(usages));
     // The uvicorn line quarantined like a refused line, named by its record, without its content.
-    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rejects.filter((r) => r.source === 'push:otlp_logs').map((r) => [r.reason, r.line])).toEqual([
       ['invalid_json', 2],
       ['invalid_json', 2],
@@ -297,7 +317,12 @@ describe('OTLP/HTTP to serve, as the Collector sends it', () => {
     expect(proto.contentType).toBe('application/x-protobuf');
     // Full success: partial_success unset, an empty message.
     expect(proto.body.length).toBe(0);
-    const json = await otlpPost(serve, '/v1/traces', 'json', readFileSync(join(FIXTURES, 'collector-genai-traces.json')));
+    const json = await otlpPost(
+      serve,
+      '/v1/traces',
+      'json',
+      readFileSync(join(FIXTURES, 'collector-genai-traces.json'))
+    );
     expect(json.status).toBe(200);
     expect(RESPONSE_DECODERS.traces.json.deserializeResponse(json.body)).toEqual({});
 
@@ -305,9 +330,15 @@ describe('OTLP/HTTP to serve, as the Collector sends it', () => {
     expect(usages).toHaveLength(3);
     expect(await ledgerRows(serve, ['otlp-carol', 'otlp-erin'])).toEqual(expectedRows(usages));
     // The HTTP span of each export skipped, counted; the second export's calls repeats of the first's.
-    const records = (result: string) => serve.metricSum('tokenledger_push_records_total', { endpoint: 'otlp_traces', result });
+    const records = (result: string) =>
+      serve.metricSum('tokenledger_push_records_total', { endpoint: 'otlp_traces', result });
     await waitFor('the second export counted', async () => ((await records('repeat')) === 3 ? true : undefined), 5000);
-    expect([await records('stored'), await records('repeat'), await records('skipped'), await records('refused')]).toEqual([3, 3, 2, 0]);
+    expect([
+      await records('stored'),
+      await records('repeat'),
+      await records('skipped'),
+      await records('refused'),
+    ]).toEqual([3, 3, 2, 0]);
   });
 
   it('answers failures with a google.rpc.Status the exporter reads, retryable or not as the specification says', async () => {
@@ -320,7 +351,10 @@ describe('OTLP/HTTP to serve, as the Collector sends it', () => {
 
     const badJson = await otlpPost(serve, '/v1/traces', 'json', Buffer.from('{"resourceSpans": 3}'));
     expect(badJson.status).toBe(400);
-    expect(JSON.parse(badJson.body.toString())).toEqual({ code: 3, message: 'request.resourceSpans: expected an array' });
+    expect(JSON.parse(badJson.body.toString())).toEqual({
+      code: 3,
+      message: 'request.resourceSpans: expected an array',
+    });
 
     const other = await otlpPost(serve, '/v1/logs', 'json', Buffer.from('x'), { contentType: 'text/plain' });
     expect(other.status).toBe(415);

@@ -86,7 +86,9 @@ function kongUsage(e: KongEntry): Usage {
 /** The records of a LiteLLM body in any of its three log formats (nulls are not records). */
 function litellmRecords(body: Buffer): LiteLlmPayload[] {
   const text = body.toString('utf8').trim();
-  const all = (text.startsWith('[') ? JSON.parse(text) : text.split('\n').map((l) => JSON.parse(l))) as (LiteLlmPayload | null)[];
+  const all = (
+    text.startsWith('[') ? JSON.parse(text) : text.split('\n').map((l) => JSON.parse(l))
+  ) as (LiteLlmPayload | null)[];
   return all.filter((p): p is LiteLlmPayload => p !== null);
 }
 
@@ -104,7 +106,8 @@ function expectedRows(usages: Usage[]): Record<string, string | number>[] {
       const price = PRICES[us[0]!.model]!;
       const sum = (f: (u: Usage) => number) => us.reduce((n, u) => n + f(u), 0);
       const cost = us.reduce(
-        (c, u) => c + BigInt(u.input) * price.input + BigInt(u.cacheRead) * price.cacheRead + BigInt(u.output) * price.output,
+        (c, u) =>
+          c + BigInt(u.input) * price.input + BigInt(u.cacheRead) * price.cacheRead + BigInt(u.output) * price.output,
         0n
       );
       return {
@@ -188,9 +191,11 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
  */
 async function expectPushCount(serve: ServeProcess, endpoint: string, outcome: string, n: number): Promise<void> {
   const count = () => serve.metricSum('tokenledger_push_requests_total', { endpoint, outcome });
-  await waitFor(`${n} push(es) to ${endpoint} counted as ${outcome}`, async () => ((await count()) === n ? true : undefined), 5000).catch(
-    () => undefined
-  );
+  await waitFor(
+    `${n} push(es) to ${endpoint} counted as ${outcome}`,
+    async () => ((await count()) === n ? true : undefined),
+    5000
+  ).catch(() => undefined);
   expect(await count()).toBe(n);
 }
 
@@ -253,7 +258,10 @@ push:
     await expectPushCount(serve, 'litellm', 'stored', 3);
     await expectPushCount(serve, 'litellm', 'replayed', 1);
     expect(await serve.metricSum('tokenledger_push_records_total', { endpoint: 'litellm', result: 'refused' })).toBe(1);
-    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rejects).toEqual([
       expect.objectContaining({
         source: 'push:litellm',
@@ -270,7 +278,10 @@ push:
     const gzipped = gzipSync(queue);
     const first = await push(serve, '/ingest/v1/kong', gzipped, { 'content-encoding': 'gzip' });
     expect(first).toMatchObject({ status: 200, body: { received: 4, stored: 4, refused: 0, replayed: false } });
-    expect(await push(serve, '/ingest/v1/kong', single)).toMatchObject({ status: 200, body: { received: 1, stored: 1 } });
+    expect(await push(serve, '/ingest/v1/kong', single)).toMatchObject({
+      status: 200,
+      body: { received: 1, stored: 1 },
+    });
     // Kong's queue sends a failed batch again, same body; not compressed this time: the same push all the same.
     expect(await push(serve, '/ingest/v1/kong', queue)).toMatchObject({
       status: 200,
@@ -290,8 +301,13 @@ push:
     const first = await push(serve, '/ingest/v1/kong', body, key);
     expect(first).toMatchObject({ status: 200, body: { received: 3, stored: 3, replayed: false } });
     // Another push in between: the retry is not the ledger's last batch any more.
-    expect((await push(serve, '/ingest/v1/kong', JSON.stringify(kongEntry('idem-x', 'erin', 'gpt-4o', 5, 5)))).status).toBe(200);
-    expect(await push(serve, '/ingest/v1/kong', body, key)).toMatchObject({ status: 200, body: { ...first.body, replayed: true } });
+    expect(
+      (await push(serve, '/ingest/v1/kong', JSON.stringify(kongEntry('idem-x', 'erin', 'gpt-4o', 5, 5)))).status
+    ).toBe(200);
+    expect(await push(serve, '/ingest/v1/kong', body, key)).toMatchObject({
+      status: 200,
+      body: { ...first.body, replayed: true },
+    });
     // The same key with another body is a sender's mistake, not a retry.
     const other = await push(serve, '/ingest/v1/kong', `${body}\n`, key);
     expect(other.status).toBe(422);
@@ -364,14 +380,23 @@ push:
           cacheRead: 0,
           output: 40 + i,
         })),
-        ...[0, 1].map((i) => ({ user: 'grace', model: 'claude-haiku-4-5', failed: false, input: 70 + i, cacheRead: 0, output: 7 + i })),
+        ...[0, 1].map((i) => ({
+          user: 'grace',
+          model: 'claude-haiku-4-5',
+          failed: false,
+          input: 70 + i,
+          cacheRead: 0,
+          output: 7 + i,
+        })),
       ])
     );
   });
 
   it('refuses a body beyond push.max_body_bytes, sent or decompressed, with 413 and stores none of it', async () => {
     const before = await ledgerRows(serve);
-    const many = Array.from({ length: 400 }, (_, i) => JSON.stringify(kongEntry(`big-${i}`, 'heidi', 'gpt-4o', 1, 1))).join('\n');
+    const many = Array.from({ length: 400 }, (_, i) =>
+      JSON.stringify(kongEntry(`big-${i}`, 'heidi', 'gpt-4o', 1, 1))
+    ).join('\n');
     expect(Buffer.byteLength(many)).toBeGreaterThan(65536);
     const plain = await push(serve, '/ingest/v1/kong', many);
     expect(plain.status).toBe(413);
@@ -392,7 +417,10 @@ push:
     const cut = await push(serve, '/ingest/v1/kong', body.subarray(0, body.length - 1));
     expect(cut).toMatchObject({ status: 400, body: { error: 'the JSON array is cut short (no closing bracket)' } });
     const notGzip = await push(serve, '/ingest/v1/kong', body, { 'content-encoding': 'gzip' });
-    expect(notGzip).toMatchObject({ status: 400, body: { error: 'the body is not valid gzip (Content-Encoding: gzip)' } });
+    expect(notGzip).toMatchObject({
+      status: 400,
+      body: { error: 'the body is not valid gzip (Content-Encoding: gzip)' },
+    });
     const truncatedGzip = gzipSync(body).subarray(0, 200);
     expect((await push(serve, '/ingest/v1/kong', truncatedGzip, { 'content-encoding': 'gzip' })).status).toBe(400);
     expect(await ledgerRows(serve)).toEqual(before);
@@ -418,7 +446,9 @@ push:
     });
     expect(rejectLines()).toBe(rejectsBefore);
     expect((await ledgerRows(serve)).filter((r) => r.user === 'ivan')).toEqual(
-      expectedRows([0, 1].map(() => ({ user: 'ivan', model: 'gpt-4o', failed: false, input: 50, cacheRead: 0, output: 5 })))
+      expectedRows(
+        [0, 1].map(() => ({ user: 'ivan', model: 'gpt-4o', failed: false, input: 50, cacheRead: 0, output: 5 }))
+      )
     );
   });
 
@@ -482,9 +512,11 @@ describe('push with tokens configured', () => {
     expect(await ledgerRows(serve, TOKENS.admin)).toEqual(expectedRows(litellmRecords(body).map(litellmUsage)));
     const metrics = async () => (await fetch(`${serve.baseUrl}/metrics`, { headers: bearer(TOKENS.admin) })).text();
     const refusals = 'tokenledger_push_requests_total{endpoint="litellm",outcome="unauthorized"} 2';
-    await waitFor('the refused pushes counted', async () => ((await metrics()).includes(refusals) ? true : undefined), 5000).catch(
-      () => undefined
-    );
+    await waitFor(
+      'the refused pushes counted',
+      async () => ((await metrics()).includes(refusals) ? true : undefined),
+      5000
+    ).catch(() => undefined);
     const text = await metrics();
     expect(text).toContain(refusals);
     expect(text).toContain('tokenledger_push_requests_total{endpoint="litellm",outcome="forbidden"} 2');
@@ -496,7 +528,9 @@ describe('push with tokens configured', () => {
     expect(await api.json()).toEqual({ error: 'an ingest token cannot read the API (it only pushes usage)' });
     const metrics = await fetch(`${serve.baseUrl}/metrics`, { headers: bearer(TOKENS.gateway) });
     expect(metrics.status).toBe(403);
-    expect(await metrics.json()).toEqual({ error: 'a token of role ingest cannot read /metrics (it shows every user)' });
+    expect(await metrics.json()).toEqual({
+      error: 'a token of role ingest cannot read /metrics (it shows every user)',
+    });
   });
 });
 
@@ -516,7 +550,10 @@ describe('push to serve on PostgreSQL', () => {
     writeFileSync(join(dir, 'app.log'), '');
     const config = writeServeConfig(dir, join(dir, 'app.log'), 'node: replica-1\n');
     const url = await pg.createDatabase('push');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('ledger: ledger.duckdb', `ledger: ${JSON.stringify(url)}`));
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('ledger: ledger.duckdb', `ledger: ${JSON.stringify(url)}`)
+    );
     serve = await ServeProcess.start(config);
 
     const litellm = fixture('litellm-generic-api.ndjson');

@@ -114,7 +114,17 @@ describe('tokenledger reprice', () => {
       const costCounter = async () => serve.metricSum('tokenledger_cost_usd_total');
       expect(await costCounter()).toBeCloseTo(Number(total) / 1e12, 9);
 
-      const direct = runCli(['reprice', '--db', db, '--prices', join(dir, 'corrected.yaml'), '--from', FROM, '--to', TO]);
+      const direct = runCli([
+        'reprice',
+        '--db',
+        db,
+        '--prices',
+        join(dir, 'corrected.yaml'),
+        '--from',
+        FROM,
+        '--to',
+        TO,
+      ]);
       expect(direct.status).toBe(1);
       expect(direct.stderr).toMatch(/a running `tokenledger serve` holds this ledger; re-price through it.*--serve/);
 
@@ -123,11 +133,15 @@ describe('tokenledger reprice', () => {
       expect(noToken.stderr).toMatch(/--serve needs an admin API token in \$TOKENLEDGER_API_TOKEN/);
 
       // The token goes in the child's environment (jest's process.env is not the one a child inherits).
-      const through = spawnSync(process.execPath, [CLI, 'reprice', '--serve', serve.baseUrl, '--from', FROM, '--to', TO], {
-        encoding: 'utf8',
-        env: { ...process.env, TOKENLEDGER_API_TOKEN: admin },
-        timeout: 120_000,
-      });
+      const through = spawnSync(
+        process.execPath,
+        [CLI, 'reprice', '--serve', serve.baseUrl, '--from', FROM, '--to', TO],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, TOKENLEDGER_API_TOKEN: admin },
+          timeout: 120_000,
+        }
+      );
       expect(through.stderr).toBe('');
       expect(through.status).toBe(0);
       expect(through.stdout).toMatch(/^total +\d+ +\d+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
@@ -136,7 +150,9 @@ describe('tokenledger reprice', () => {
       await waitFor('the cost counter to follow', async () =>
         Math.abs((await costCounter()) - raised) < 1e-9 ? true : undefined
       );
-      expect(serve.log).toMatch(/re-priced 2025-01-01T10:00:00.000Z to 2025-01-01T10:00:15.000Z with price book test: 10 of 30 record\(s\) changed/);
+      expect(serve.log).toMatch(
+        /re-priced 2025-01-01T10:00:00.000Z to 2025-01-01T10:00:15.000Z with price book test: 10 of 30 record\(s\) changed/
+      );
     } finally {
       await serve.stop();
     }

@@ -140,11 +140,9 @@ export function enforcementDoors(deps: DoorDeps): Router {
     }
     const parseError = err as { type?: string; status?: number };
     if (parseError.type === 'entity.parse.failed' || parseError.type === 'entity.too.large') {
-      res
-        .status(parseError.status ?? 400)
-        .json({
-          error: parseError.type === 'entity.too.large' ? `body larger than ${MAX_BODY}` : 'body is not valid JSON',
-        });
+      res.status(parseError.status ?? 400).json({
+        error: parseError.type === 'entity.too.large' ? `body larger than ${MAX_BODY}` : 'body is not valid JSON',
+      });
       return;
     }
     deps.log.error(`enforcement door error: ${(err as Error).stack ?? String(err)}`);

@@ -69,7 +69,11 @@ const RECORDS = [
   // The gateway agrees.
   { ...record('b', BOB, 'm2', T0 + HOUR, 20, 10, 1n, 1n, 'failure'), reportedCostPusd: USD },
   // An interrupted stream: the input it logged, no usage report, no price; the gateway priced it at 0.25.
-  { ...record('c', CAT, 'm1', T0 + 25 * HOUR, 30, 0, undefined, undefined), usageReported: false, reportedCostPusd: USD / 4n },
+  {
+    ...record('c', CAT, 'm1', T0 + 25 * HOUR, 30, 0, undefined, undefined),
+    usageReported: false,
+    reportedCostPusd: USD / 4n,
+  },
   record('d', ANN, 'm2', T0 + 2 * HOUR, 40, 20, 4n, 4n),
 ];
 
@@ -419,10 +423,7 @@ describe('chargeback API', () => {
         from: '2026-01-01T00:00:00.000Z',
         to: '2026-01-03T00:00:00.000Z',
         rows: [A, C, B],
-        models: [
-          { ...m1, gatewayUnpricedRequests: 1, unreportedRequests: 1 },
-          m2,
-        ],
+        models: [{ ...m1, gatewayUnpricedRequests: 1, unreportedRequests: 1 }, m2],
         total: {
           requests: 2,
           costUsd: '3.000000000000',
@@ -456,7 +457,10 @@ describe('chargeback API', () => {
         status: 400,
         body: { parameter: 'groupBy' },
       });
-      expect(await get(`/reconciliation?${RANGE}&format=xml`)).toMatchObject({ status: 400, body: { parameter: 'format' } });
+      expect(await get(`/reconciliation?${RANGE}&format=xml`)).toMatchObject({
+        status: 400,
+        body: { parameter: 'format' },
+      });
       expect(await get(`/reconciliation?from=0&to=${Date.UTC(9000, 0, 1)}`)).toMatchObject({
         status: 400,
         body: { parameter: 'from', error: expect.stringMatching(/^from: the range spans \d+ days; at most 11000$/) },

@@ -66,7 +66,12 @@ function parseFormat(q: Query): 'json' | 'csv' {
 /** A CSV download named for its report and range. */
 function sendCsv(res: Response, report: string, range: { fromMs: number; toMs: number }, csv: string): void {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="tokenledger-${report}-${day(range.fromMs)}-${day(range.toMs)}.csv"`);
+  res
+    .type('text/csv')
+    .setHeader(
+      'Content-Disposition',
+      `attachment; filename="tokenledger-${report}-${day(range.fromMs)}-${day(range.toMs)}.csv"`
+    );
   res.send(csv);
 }
 
@@ -100,7 +105,8 @@ export function chargebackApi(deps: ApiDeps): Router {
       res.setHeader('WWW-Authenticate', 'Bearer realm="tokenledger"');
       return next(new ApiError(401, 'missing or invalid API token (send Authorization: Bearer <token>)'));
     }
-    if (token.role === 'ingest') return next(new ApiError(403, 'an ingest token cannot read the API (it only pushes usage)'));
+    if (token.role === 'ingest')
+      return next(new ApiError(403, 'an ingest token cannot read the API (it only pushes usage)'));
     res.locals.token = token;
     next();
   });
@@ -196,10 +202,17 @@ export function chargebackApi(deps: ApiDeps): Router {
     const rows = series.flatMap((s) =>
       s.points
         .filter(hasReconciliation)
-        .map((p) => toReconciliationRow(p, { model: s.dims.model!, day: new Date(p.timeMs).toISOString().slice(0, 10) }))
+        .map((p) =>
+          toReconciliationRow(p, { model: s.dims.model!, day: new Date(p.timeMs).toISOString().slice(0, 10) })
+        )
     );
     if (format === 'csv') {
-      sendCsv(res, 'reconciliation', range, toCsv(rows, Object.keys(toReconciliationRow(NO_USAGE, { model: '', day: '' }))));
+      sendCsv(
+        res,
+        'reconciliation',
+        range,
+        toCsv(rows, Object.keys(toReconciliationRow(NO_USAGE, { model: '', day: '' })))
+      );
       return;
     }
     const byModel = await deps.ledger.breakdown({ ...selection, groupBy: ['model'], sort: 'cost', limit: undefined });

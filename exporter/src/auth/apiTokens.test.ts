@@ -3,7 +3,12 @@ import { ApiToken, AuthConfig, authenticate, decisionRefusal, hashToken, pushRef
 describe('API tokens', () => {
   const tokens: ApiToken[] = [
     { name: 'admin', sha256: Buffer.from(hashToken('s3cret-admin'), 'hex'), role: 'admin', scope: undefined },
-    { name: 'eng', sha256: Buffer.from(hashToken('s3cret-eng'), 'hex'), role: 'scoped', scope: { team: 'engineering' } },
+    {
+      name: 'eng',
+      sha256: Buffer.from(hashToken('s3cret-eng'), 'hex'),
+      role: 'scoped',
+      scope: { team: 'engineering' },
+    },
     { name: 'gw', sha256: Buffer.from(hashToken('s3cret-gw'), 'hex'), role: 'ingest', scope: undefined },
   ];
 

@@ -97,7 +97,8 @@ function runTable(run: RepriceRunJson): string {
   const columns = ['model', 'requests', 'repriced', 'oldCostUsd', 'newCostUsd', 'differenceUsd'] as const;
   const rows: RepricedModelJson[] = [...run.models, { model: 'total', ...run.total }];
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const rule = line(widths.map((w) => '-'.repeat(w)));
   const body = rows.map((r) => line(columns.map((c) => String(r[c]))));
   return [

@@ -265,7 +265,8 @@ function readSource(r: ConfigReader, index: number, at: (p: string) => string): 
     r.fail('mapping', 'a mapping of canonical fields to JSON paths (format: generic)', undefined);
   // `fields` replaces some fields of the forced preset (or of every preset in auto mode).
   if (r.has('fields')) {
-    const targets = format === 'auto' ? (['litellm', 'kong', 'envoy', 'otel'] as const) : format === 'generic' ? [] : [format];
+    const targets =
+      format === 'auto' ? (['litellm', 'kong', 'envoy', 'otel'] as const) : format === 'generic' ? [] : [format];
     if (!targets.length) r.fail('fields', 'nothing with format: generic (put the paths in mapping)', r.raw('fields'));
     for (const t of targets) mappings[t] = readMapping(r, 'fields', PRESETS[t])!;
   }

@@ -39,7 +39,10 @@ describe('resolveSubject', () => {
       tier: 'standard',
       model: 'gpt-4o',
     });
-    expect(subject({ 'x-user-id': 'carol', 'x-model': 'm2' }, { user: 'bob' })).toMatchObject({ user: 'carol', model: 'm2' });
+    expect(subject({ 'x-user-id': 'carol', 'x-model': 'm2' }, { user: 'bob' })).toMatchObject({
+      user: 'carol',
+      model: 'm2',
+    });
   });
 });
 

@@ -79,12 +79,18 @@ describe('ExporterMetrics exposition', () => {
     expect(after - before).toBeCloseTo(3, 9);
   });
 
-  it('exposes requests without reported usage and the gateway\'s cost against ours per model, summed over batches', async () => {
+  it("exposes requests without reported usage and the gateway's cost against ours per model, summed over batches", async () => {
     const metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
     const batch = (unreported: number, gateway: bigint, ours: bigint) => ({
       ...totals(0, 0),
       reconciliation: [
-        { model: 'gpt-4o', unreportedRequests: unreported, gatewayRequests: 2, gatewayCostPusd: gateway, gatewayOursPusd: ours },
+        {
+          model: 'gpt-4o',
+          unreportedRequests: unreported,
+          gatewayRequests: 2,
+          gatewayCostPusd: gateway,
+          gatewayOursPusd: ours,
+        },
       ],
     });
     metrics.usage.addTotals(batch(1, 1_500_000_000_000n, 2_000_000_000_000n));

@@ -214,7 +214,12 @@ describe('UsageExposition', () => {
       tokens: [1, 2, 3, 4],
       costPusd: 5n,
     });
-    usage.addTotals({ cells: Array.from({ length: 3 * CHUNK_SERIES }, (_, i) => cell(i)), latency: [], unpriced: [], reconciliation: [] });
+    usage.addTotals({
+      cells: Array.from({ length: 3 * CHUNK_SERIES }, (_, i) => cell(i)),
+      latency: [],
+      unpriced: [],
+      reconciliation: [],
+    });
     const first = (await exposition.render()).parts;
     usage.addTotals({ cells: [cell(CHUNK_SERIES + 1)], latency: [], unpriced: [], reconciliation: [] });
     const second = (await exposition.render()).parts;

@@ -68,7 +68,10 @@ describe('container records', () => {
 describe('container log framing', () => {
   it('joins CRI partial records up to the final one: one text with the raw offsets and line', () => {
     const bytes = Buffer.from(
-      cri('stdout', 'F', 'INFO one') + cri('stdout', 'P', '{"a":') + cri('stdout', 'P', '"b') + cri('stdout', 'F', 'c"}')
+      cri('stdout', 'F', 'INFO one') +
+        cri('stdout', 'P', '{"a":') +
+        cri('stdout', 'P', '"b') +
+        cri('stdout', 'F', 'c"}')
     );
     const out = frameAll('cri', bytes);
     const second = Buffer.byteLength(cri('stdout', 'F', 'INFO one'));
@@ -90,7 +93,7 @@ describe('container log framing', () => {
     expect(f.heldBytes).toBe(0);
   });
 
-  it('reads a pretty-printed object whose lines have another stream\'s lines between them', () => {
+  it("reads a pretty-printed object whose lines have another stream's lines between them", () => {
     const pretty = JSON.stringify({ id: 'r1', usage: { prompt_tokens: 3 } }, null, 4).split('\n');
     const lines = [
       cri('stdout', 'F', pretty[0]!),
@@ -166,7 +169,12 @@ const lineArb = fc.oneof(
     .map((o) => ({ kind: 'pretty', lines: JSON.stringify(o, null, 4).split('\n') }))
 );
 
-function generate(wrapper: 'cri' | 'docker', streams: { lines: string[] }[][], cuts: number[], order: boolean[]): Generated {
+function generate(
+  wrapper: 'cri' | 'docker',
+  streams: { lines: string[] }[][],
+  cuts: number[],
+  order: boolean[]
+): Generated {
   const names = ['stdout', 'stderr'];
   const queues = streams.map((entries, s) => {
     const records: string[] = [];

@@ -69,7 +69,14 @@ describe('LiteLLM StandardLoggingPayload', () => {
       apiKeyAlias: undefined,
       tier: undefined,
     });
-    expect(failed!.record.tokens).toEqual({ ...NO_TOKENS, inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 });
+    expect(failed!.record.tokens).toEqual({
+      ...NO_TOKENS,
+      inputUncached: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      output: 0,
+      reasoning: 0,
+    });
   });
 
   it('keeps reasoning tokens inside output', () => {
@@ -84,7 +91,9 @@ describe('LiteLLM StandardLoggingPayload', () => {
   });
 
   it('never carries prompt or response content into the record', () => {
-    expect(JSON.stringify(first!.record, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toMatch(/SECRET/);
+    expect(JSON.stringify(first!.record, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toMatch(
+      /SECRET/
+    );
   });
 
   it('reads the pretty-printed multi-line stdout form between other log lines', () => {
@@ -92,7 +101,14 @@ describe('LiteLLM StandardLoggingPayload', () => {
     expect(out.map((o) => (isRejection(o) ? o.reason : o.format))).toEqual(['invalid_json', 'litellm', 'invalid_json']);
     const rec = (out[1] as ParsedLine).record;
     expect(rec).toMatchObject({ requestId: 'chatcmpl-pretty-0001', user: 'carol@example.com', team: 'research' });
-    expect(rec.tokens).toEqual({ ...NO_TOKENS, inputUncached: 48, cacheRead: 500, cacheWrite: 2100, output: 312, reasoning: 0 });
+    expect(rec.tokens).toEqual({
+      ...NO_TOKENS,
+      inputUncached: 48,
+      cacheRead: 500,
+      cacheWrite: 2100,
+      output: 312,
+      reasoning: 0,
+    });
   });
 });
 

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { usdToPico } from '../money';
-import { NO_TOOL_CALLS, RECORD_BOUNDS, RequestStatus, SearchContextSize, TokenBuckets, ToolCalls, UsageRecord } from '../types';
+import {
+  NO_TOOL_CALLS,
+  RECORD_BOUNDS,
+  RequestStatus,
+  SearchContextSize,
+  TokenBuckets,
+  ToolCalls,
+  UsageRecord,
+} from '../types';
 import {
   describe,
   isAbsent,
@@ -227,7 +235,11 @@ function searchContext(obj: unknown, spec: FieldSpec | undefined): SearchContext
   if (!hit) return undefined;
   const v = toOptionalText(hit.value, hit.field)?.toLowerCase();
   if (v === undefined || CONTEXT_SIZES.has(v)) return v as SearchContextSize | undefined;
-  throw new FieldError('invalid_field', hit.field, `${hit.field}: expected low, medium or high, got ${describe(hit.value)}`);
+  throw new FieldError(
+    'invalid_field',
+    hit.field,
+    `${hit.field}: expected low, medium or high, got ${describe(hit.value)}`
+  );
 }
 
 /** A cost the gateway reports, USD as a number or decimal text, to exact pico-USD (half to even past 12 decimals). */
@@ -243,7 +255,11 @@ function reportedCost(obj: unknown, spec: FieldSpec | undefined): bigint | undef
     }
   }
   if (pico === undefined || pico < 0n || pico > RECORD_BOUNDS.maxPusd)
-    throw new FieldError('invalid_field', hit.field, `${hit.field}: expected a cost in USD, got ${describe(hit.value)}`);
+    throw new FieldError(
+      'invalid_field',
+      hit.field,
+      `${hit.field}: expected a cost in USD, got ${describe(hit.value)}`
+    );
   return pico;
 }
 

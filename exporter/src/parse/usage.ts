@@ -124,7 +124,11 @@ const NO_EXTRAS: UsageExtras = {
 };
 
 /** `server_tool_use.web_search_requests`, `service_tier`, `inference_geo`, `speed` of a usage object. */
-function extrasOf(u: Record<string, unknown>, field: string, details: Record<string, unknown> | undefined): UsageExtras {
+function extrasOf(
+  u: Record<string, unknown>,
+  field: string,
+  details: Record<string, unknown> | undefined
+): UsageExtras {
   const tools = obj(u.server_tool_use);
   if (!tools && u.service_tier === undefined && u.inference_geo === undefined && u.speed === undefined && !details)
     return NO_EXTRAS;
@@ -213,7 +217,9 @@ export function readUsageObject(value: unknown, field: string): ReadUsage | unde
     const cacheRead = count(u.cache_read_input_tokens, f('cache_read_input_tokens'));
     const ttl = obj(u.cache_creation);
     const oneHour = count(ttl?.ephemeral_1h_input_tokens, f('cache_creation.ephemeral_1h_input_tokens'));
-    const byTtl = ttl ? count(ttl.ephemeral_5m_input_tokens, f('cache_creation.ephemeral_5m_input_tokens')) + oneHour : 0;
+    const byTtl = ttl
+      ? count(ttl.ephemeral_5m_input_tokens, f('cache_creation.ephemeral_5m_input_tokens')) + oneHour
+      : 0;
     const cacheWrite = isAbsent(u.cache_creation_input_tokens)
       ? byTtl
       : count(u.cache_creation_input_tokens, f('cache_creation_input_tokens'));

@@ -68,17 +68,19 @@ describe('Pricer', () => {
   it('prices each bucket at its own rate, exactly', () => {
     // 1,000,000 uncached at 2.50 + 500,000 cached at 1.25 + 100,000 output at 10.00 = 2.5 + 0.625 + 1.0
     expect(
-      usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000)))
+      usd(
+        priceOf(pricer, 'gpt-4o', undefined, undefined, at('2025-01-01T00:00:00Z'), t(1_000_000, 500_000, 0, 100_000))
+      )
     ).toBe('4.125000000000');
   });
 
   it('uses the rate in force at the request start', () => {
-    expect(usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))).toBe(
-      '5.000000000000'
-    );
-    expect(usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))).toBe(
-      '2.500000000000'
-    );
+    expect(
+      usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-09-30T23:59:59Z'), t(1_000_000, 0, 0, 0)))
+    ).toBe('5.000000000000');
+    expect(
+      usd(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-10-01T00:00:00Z'), t(1_000_000, 0, 0, 0)))
+    ).toBe('2.500000000000');
     expect(priceOf(pricer, 'gpt-4o', undefined, undefined, at('2024-01-01T00:00:00Z'), t(1, 0, 0, 0))).toBeUndefined();
   });
 
@@ -137,7 +139,14 @@ describe('Pricer: large amounts, aliases under tiers', () => {
 
   it('keeps a cost above 2^53 pico-USD exact, where doubles would be 16 pico-USD off', () => {
     // 9,999,999,999 x 3,000,000 + 7 x 300,000 + 3 x 3,750,000 + 9,999,999,997 x 15,000,000 pico-USD, summed by hand.
-    const price = priceOf(pricer, 'claude-sonnet-4-5', undefined, undefined, when, t(9_999_999_999, 7, 3, 9_999_999_997));
+    const price = priceOf(
+      pricer,
+      'claude-sonnet-4-5',
+      undefined,
+      undefined,
+      when,
+      t(9_999_999_999, 7, 3, 9_999_999_997)
+    );
     expect(price?.costPusd).toBe(179_999_999_965_350_000n);
     expect(BigInt(9_999_999_999 * 3_000_000 + 7 * 300_000 + 3 * 3_750_000 + 9_999_999_997 * 15_000_000)).toBe(
       179_999_999_965_350_016n
@@ -228,7 +237,9 @@ describe('Pricer: large amounts, aliases under tiers', () => {
     });
 
     it('refuses a charge the tier takes above the limit as invalid_field charge', () => {
-      expect(refusal(() => priceOf(huge, 'gold-plated', undefined, 'premium', when, t(8, 0, 0, 0))).field).toBe('charge');
+      expect(refusal(() => priceOf(huge, 'gold-plated', undefined, 'premium', when, t(8, 0, 0, 0))).field).toBe(
+        'charge'
+      );
       expect(priceOf(huge, 'gold-plated', undefined, 'premium', when, t(7, 0, 0, 0))?.chargePusd).toBe(
         8_750_000_000_000_000_000n
       );

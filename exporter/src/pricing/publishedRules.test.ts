@@ -446,10 +446,7 @@ describe.each(BOOKS)('published rules, priced with %s', (_name, file) => {
   });
 
   it('drops the gateway cost of a LiteLLM cache hit to zero and keeps what LiteLLM reported', () => {
-    const r = litellm(
-      { cache_hit: true, response_cost: 0.0116 },
-      { prompt_tokens: 1000, completion_tokens: 1000 }
-    );
+    const r = litellm({ cache_hit: true, response_cost: 0.0116 }, { prompt_tokens: 1000, completion_tokens: 1000 });
     expect(r).toMatchObject({ gatewayCacheHit: true, reportedCostPusd: 11_600_000_000n });
     expect(price(r)).toEqual({ costPusd: 0n, feePusd: 0n, chargePusd: 0n, pricedModel: 'gpt-5' });
   });
@@ -478,7 +475,11 @@ describe.each(BOOKS)('published rules, priced with %s', (_name, file) => {
         },
       })
     );
-    expect(r).toMatchObject({ model: 'gpt-4o-2024-08-06', modelRequested: 'gpt-4o', reportedCostPusd: 3_760_000_000_000n });
+    expect(r).toMatchObject({
+      model: 'gpt-4o-2024-08-06',
+      modelRequested: 'gpt-4o',
+      reportedCostPusd: 3_760_000_000_000n,
+    });
     // 500,000 x 2.5e6 + 1,000,000 x 1.25e6 + 1,000 x 10e6 = 1,250,000,000,000 + 1,250,000,000,000 + 10,000,000,000
     expect(cost(r)).toBe(2_510_000_000_000n);
   });

@@ -120,7 +120,9 @@ function readLongContext(v: unknown, perTokens: bigint, where: string, warnings:
     if (!isObject(t)) throw new PriceBookError(`${tw}: expected a mapping`);
     const above = t.above_input_tokens;
     if (typeof above !== 'number' || !Number.isSafeInteger(above) || above < 0)
-      throw new PriceBookError(`${tw}.above_input_tokens: expected a whole number of tokens, got ${JSON.stringify(above)}`);
+      throw new PriceBookError(
+        `${tw}.above_input_tokens: expected a whole number of tokens, got ${JSON.stringify(above)}`
+      );
     return { aboveInputTokens: above, rates: readRates(t, perTokens, tw, warnings, ['above_input_tokens']) };
   });
 }
@@ -136,7 +138,9 @@ function readServiceTiers(
   for (const [name, spec] of Object.entries(v)) {
     const sw = `${where}.${name}`;
     if (!isObject(spec)) throw new PriceBookError(`${sw}: expected rates, long_context and/or a multiplier`);
-    const tier: ServiceTierPricing = { rates: readRates(spec, perTokens, sw, warnings, ['multiplier', 'long_context']) };
+    const tier: ServiceTierPricing = {
+      rates: readRates(spec, perTokens, sw, warnings, ['multiplier', 'long_context']),
+    };
     if (spec.multiplier !== undefined) tier.multiplier = readMultiplier(spec.multiplier, `${sw}.multiplier`);
     if (spec.long_context !== undefined)
       tier.longContext = readLongContext(spec.long_context, perTokens, `${sw}.long_context`, warnings);
@@ -151,7 +155,8 @@ const CONTEXT_SIZES: readonly SearchContextSize[] = ['low', 'medium', 'high'];
 function readPerThousand(v: unknown, where: string, warnings: string[]): PerThousand {
   if (!isObject(v)) throw new PriceBookError(`${where}: expected {per_1k: USD per 1,000, per: query | prompt}`);
   for (const key of Object.keys(v))
-    if (key !== 'per_1k' && key !== 'per') throw new PriceBookError(`${where}.${key}: unknown key; expected per_1k, per`);
+    if (key !== 'per_1k' && key !== 'per')
+      throw new PriceBookError(`${where}.${key}: unknown key; expected per_1k, per`);
   const per = v.per ?? 'query';
   if (per !== 'query' && per !== 'prompt')
     throw new PriceBookError(`${where}.per: expected query or prompt, got ${JSON.stringify(per)}`);
@@ -177,14 +182,17 @@ function readFees(v: unknown, where: string, warnings: string[]): Fees {
     if (key === 'web_search') fees.webSearch = readPerThousand(spec, fw, warnings);
     else if (key === 'maps_grounding') fees.mapsGrounding = readPerThousand(spec, fw, warnings);
     else if (key === 'file_search') {
-      if (!isObject(spec) || spec.per_1k === undefined) throw new PriceBookError(`${fw}: expected {per_1k: USD per 1,000 calls}`);
+      if (!isObject(spec) || spec.per_1k === undefined)
+        throw new PriceBookError(`${fw}: expected {per_1k: USD per 1,000 calls}`);
       fees.fileSearchPer1k = picoPer(spec.per_1k, 1n, 'thousand', `${fw}.per_1k`, warnings);
     } else if (key === 'code_interpreter') {
       if (!isObject(spec) || spec.per_session === undefined)
         throw new PriceBookError(`${fw}: expected {per_session: USD per session}`);
       fees.codeInterpreterPerSession = picoPer(spec.per_session, 1n, 'session', `${fw}.per_session`, warnings);
     } else
-      throw new PriceBookError(`${fw}: unknown fee; expected web_search, maps_grounding, file_search, code_interpreter`);
+      throw new PriceBookError(
+        `${fw}: unknown fee; expected web_search, maps_grounding, file_search, code_interpreter`
+      );
   }
   return fees;
 }
@@ -240,7 +248,9 @@ export function parseYamlPriceBook(doc: unknown, file: string, content: string):
     if (!isObject(doc.aliases)) throw new PriceBookError(`${file}: aliases: expected a mapping of alias to model name`);
     for (const [alias, model] of Object.entries(doc.aliases)) {
       if (typeof model !== 'string' || !book.models.has(model))
-        throw new PriceBookError(`${file}: aliases.${alias}: expected the name of a model of this book, got ${JSON.stringify(model)}`);
+        throw new PriceBookError(
+          `${file}: aliases.${alias}: expected the name of a model of this book, got ${JSON.stringify(model)}`
+        );
       book.aliases.set(alias, model);
     }
   }

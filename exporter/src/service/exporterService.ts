@@ -205,7 +205,9 @@ export class ExporterService {
    */
   async repriceRange(range: { fromMs: number; toMs: number }): Promise<RepriceRunJson> {
     const run = repriceRunJson(
-      await repriceRangeWith(this.ledger, this.pricer, range, (labels, delta) => this.metrics.usage.addCost(labels, delta))
+      await repriceRangeWith(this.ledger, this.pricer, range, (labels, delta) =>
+        this.metrics.usage.addCost(labels, delta)
+      )
     );
     this.log.info(
       `re-priced ${run.from} to ${run.to} with price book ${run.priceVersion}: ${run.total.repriced} of ${run.total.requests} record(s) changed, cost ${run.total.oldCostUsd} -> ${run.total.newCostUsd} USD`

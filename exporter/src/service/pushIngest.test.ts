@@ -22,7 +22,11 @@ const callsRoute: PushRoute = {
   endpoint: 'calls',
   defaultSource: 'push:calls',
   mappings: {
-    generic: compileMapping({ requestId: 'call', startTime: 'at', model: 'llm', user: 'by', usage: 'usage' }, 's', true),
+    generic: compileMapping(
+      { requestId: 'call', startTime: 'at', model: 'llm', user: 'by', usage: 'usage' },
+      's',
+      true
+    ),
   },
   decode: (body) => ({
     format: 'generic',
@@ -56,7 +60,13 @@ describe('PushIngest', () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-push-ingest-'));
     ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
     metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
-    const pricer = new Pricer({ version: 'empty', models: new Map(), aliases: new Map(), tiers: new Map(), warnings: [] });
+    const pricer = new Pricer({
+      version: 'empty',
+      models: new Map(),
+      aliases: new Map(),
+      tiers: new Map(),
+      warnings: [],
+    });
     pipeline = new Pipeline({
       ledger,
       pricer: () => pricer,

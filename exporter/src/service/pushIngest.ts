@@ -15,7 +15,11 @@ import { DecodedPush, formatRoute, PUSH_FORMATS, PushRoute, RouteAnswer } from '
 import type { GatewayFormat } from '../types';
 
 /** Every push endpoint serve answers: a new kind of sender is one more PushRoute here. */
-export const PUSH_ROUTES: readonly PushRoute[] = [...PUSH_FORMATS.map(formatRoute), otlpRoute('logs'), otlpRoute('traces')];
+export const PUSH_ROUTES: readonly PushRoute[] = [
+  ...PUSH_FORMATS.map(formatRoute),
+  otlpRoute('logs'),
+  otlpRoute('traces'),
+];
 
 /** Seconds a pusher is told to wait when the ledger cannot commit. */
 const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -91,7 +95,9 @@ export class PushIngest {
   router(routes: readonly PushRoute[] = PUSH_ROUTES): Router {
     const router = Router();
     for (const route of routes) router.post(route.path, (req, res, next) => this.handle(route, req, res).catch(next));
-    const formats = routes.filter((r) => r.path.startsWith('/ingest/v1/')).map((r) => r.path.slice('/ingest/v1/'.length));
+    const formats = routes
+      .filter((r) => r.path.startsWith('/ingest/v1/'))
+      .map((r) => r.path.slice('/ingest/v1/'.length));
     router.post('/ingest/v1/:format', (req, res) => {
       discardRest(req, this.d.push.maxBodyBytes);
       res.status(404).json({
@@ -149,7 +155,11 @@ export class PushIngest {
     const { id, bodySha256 } = push;
     const earlier = this.remembered.get(id);
     if (earlier && earlier.bodySha256 !== bodySha256)
-      return failed(422, 'bad_request', 'this Idempotency-Key was sent before with a different body; use a new key for a new push');
+      return failed(
+        422,
+        'bad_request',
+        'this Idempotency-Key was sent before with a different body; use a new key for a new push'
+      );
     const first = !earlier;
     const pending = earlier?.answer ?? this.commit(route, push);
     if (first) this.remember(id, { bodySha256, answer: pending });
@@ -163,7 +173,11 @@ export class PushIngest {
         // Its message (the ledger's location, what failed) stays in the log, as the API's does.
         this.d.log.warn(`push to ${route.path} not stored: ${e.message}`);
         res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
-        return failed(503, 'unavailable', 'the ledger cannot commit now; nothing of this push was stored, send it again');
+        return failed(
+          503,
+          'unavailable',
+          'the ledger cannot commit now; nothing of this push was stored, send it again'
+        );
       }
       fail(e as Error);
     }
@@ -174,7 +188,11 @@ export class PushIngest {
     const named = sourceParameter(req);
     const key = idempotencyKey(req);
     const body = await readPushBody(req, this.d.push.maxBodyBytes);
-    const decoded = route.decode(body, { contentType: req.headers['content-type'] }, { maxRecordBytes: this.d.maxRecordBytes });
+    const decoded = route.decode(
+      body,
+      { contentType: req.headers['content-type'] },
+      { maxRecordBytes: this.d.maxRecordBytes }
+    );
     const source = this.sourceFor(route, decoded.format, named);
     const bodySha256 = createHash('sha256').update(body).digest('hex');
     const id = `push:${createHash('sha256')
@@ -249,7 +267,12 @@ export class PushIngest {
           400,
           `format generic needs a field mapping: name a configured source that has one (?source=<name>)`
         );
-      context = { name: route.defaultSource, parser: { format, mappings }, keyNamespace: undefined, otherLines: 'reject' };
+      context = {
+        name: route.defaultSource,
+        parser: { format, mappings },
+        keyNamespace: undefined,
+        otherLines: 'reject',
+      };
     }
     this.contexts.set(cacheKey, context);
     return context;

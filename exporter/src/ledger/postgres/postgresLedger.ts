@@ -20,13 +20,7 @@ import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
 import { monthOf, RowFormat, StoredUsage } from '../rows';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
-import {
-  positionFromRow,
-  rejectFromRow,
-  rejectsAmong,
-  STORED_USAGE_COLUMNS,
-  usageFromRow,
-} from '../sql/storedRows';
+import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import {
   chunkTotals,
   labelsOf,

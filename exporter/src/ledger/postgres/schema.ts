@@ -1,4 +1,11 @@
-import { Column, ColumnType, MEASURES_ADDED_BY_PRICING_INPUTS, ROLLUP_KEY, ROLLUP_MEASURES, USAGE_COLUMNS } from '../schema';
+import {
+  Column,
+  ColumnType,
+  MEASURES_ADDED_BY_PRICING_INPUTS,
+  ROLLUP_KEY,
+  ROLLUP_MEASURES,
+  USAGE_COLUMNS,
+} from '../schema';
 
 /**
  * The shared ledger's tables on PostgreSQL (the columns are schema.ts's). `usage` and its hourly rollup are

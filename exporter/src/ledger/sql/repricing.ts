@@ -34,7 +34,10 @@ export interface RowUpdate {
  * The rows whose stored price `price` changes: a price where there was none, or a different cost, fee, charge
  * or priced model. A row the book cannot price (now) keeps what it has: a corrected book never erases a cost.
  */
-export function rowUpdates(rows: Record<string, unknown>[], price: (row: UnpricedRow) => Price | undefined): RowUpdate[] {
+export function rowUpdates(
+  rows: Record<string, unknown>[],
+  price: (row: UnpricedRow) => Price | undefined
+): RowUpdate[] {
   const out: RowUpdate[] = [];
   for (const row of rows) {
     const p = price(pricingInputsFromRow(row));
@@ -157,7 +160,8 @@ export function recordRunParams<T>(
 }
 
 /** The run's id: when and where it ran (a node runs one at a time). */
-export const runIdOf = (run: Pick<RepriceRun, 'atMs' | 'node'>): string => `${new Date(run.atMs).toISOString()} ${run.node}`;
+export const runIdOf = (run: Pick<RepriceRun, 'atMs' | 'node'>): string =>
+  `${new Date(run.atMs).toISOString()} ${run.node}`;
 
 /** The recorded runs, newest first, from `reprice_runs` rows (times as epoch ms: `at_ms`, `from_ms`, `to_ms`). */
 export function runsFromRows(rows: Record<string, unknown>[]): RepriceRun[] {

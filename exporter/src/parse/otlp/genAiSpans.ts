@@ -68,7 +68,8 @@ function keptAttributes(all: Record<string, unknown>): { attributes: Record<stri
 function statusWord(span: Record<string, unknown>, where: string): string | undefined {
   const code = messageAt(span, 'status', where)?.code;
   if (code === undefined || code === null) return undefined;
-  if (typeof code !== 'number') throw new OtlpDecodeError(`${where}.status.code: expected a number (OTLP JSON writes enums as numbers)`);
+  if (typeof code !== 'number')
+    throw new OtlpDecodeError(`${where}.status.code: expected a number (OTLP JSON writes enums as numbers)`);
   return STATUS_WORDS[code];
 }
 

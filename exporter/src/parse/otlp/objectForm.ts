@@ -22,11 +22,7 @@ export function listAt(o: Record<string, unknown>, key: string, where: string): 
 }
 
 /** A message field: absent is undefined. */
-export function messageAt(
-  o: Record<string, unknown>,
-  key: string,
-  where: string
-): Record<string, unknown> | undefined {
+export function messageAt(o: Record<string, unknown>, key: string, where: string): Record<string, unknown> | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) throw new OtlpDecodeError(`${where}.${key}: expected an object`);
@@ -34,7 +30,11 @@ export function messageAt(
 }
 
 /** Each element of a repeated message field, with the path that names it in messages. */
-export function messagesAt(o: Record<string, unknown>, key: string, where: string): [Record<string, unknown>, string][] {
+export function messagesAt(
+  o: Record<string, unknown>,
+  key: string,
+  where: string
+): [Record<string, unknown>, string][] {
   return listAt(o, key, where).map((item, i) => {
     const at = `${where}.${key}[${i}]`;
     if (!isObject(item)) throw new OtlpDecodeError(`${at}: expected an object`);

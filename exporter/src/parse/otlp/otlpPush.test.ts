@@ -5,7 +5,12 @@ const MAX = 1 << 20;
 
 describe('otlpPush: an export as numbered texts and its OTLP answers', () => {
   it('numbers each log record as a line, with its index standing for an offset', () => {
-    const push = otlpPush('logs', 'application/x-protobuf', logsBody('protobuf', [{ body: '{"a":1}' }, { body: 'b' }]), MAX);
+    const push = otlpPush(
+      'logs',
+      'application/x-protobuf',
+      logsBody('protobuf', [{ body: '{"a":1}' }, { body: 'b' }]),
+      MAX
+    );
     expect(push.format).toBe('auto');
     expect(push.texts).toEqual([
       { line: 1, startOffset: 0, endOffset: 1, text: '{"a":1}', tooLong: false },
@@ -34,12 +39,18 @@ describe('otlpPush: an export as numbered texts and its OTLP answers', () => {
   });
 
   it('answers a commit in the encoding of the request, naming refused records by their place', () => {
-    const push = otlpPush('logs', 'application/json; charset=utf-8', logsBody('json', [{ body: 'a' }, { body: 'b' }]), MAX);
+    const push = otlpPush(
+      'logs',
+      'application/json; charset=utf-8',
+      logsBody('json', [{ body: 'a' }, { body: 'b' }]),
+      MAX
+    );
     const answer = push.answer({ refused: 1, refusals: [{ line: 2, reason: 'invalid_json', message: 'not JSON' }] });
     expect(answer.headers['Content-Type']).toBe('application/json');
     expect(RESPONSE_DECODERS.logs.json.deserializeResponse(answer.body).partialSuccess).toEqual({
       rejectedLogRecords: '1',
-      errorMessage: '1 log records refused (quarantined): request.resourceLogs[0].scopeLogs[0].logRecords[1]: invalid_json: not JSON',
+      errorMessage:
+        '1 log records refused (quarantined): request.resourceLogs[0].scopeLogs[0].logRecords[1]: invalid_json: not JSON',
     });
     expect(push.answer({ refused: 0, refusals: [] }).body.toString()).toBe('{}');
   });

@@ -53,7 +53,9 @@ export function decodeRequest(signal: OtlpSignal, encoding: OtlpEncoding, body: 
     message = type.decode(body);
   } catch (e) {
     // protobufjs names the wire problem ("index out of range: 12 + 10 > 15", "invalid wire type 7 at offset 3").
-    throw new OtlpDecodeError(`the body is not a protobuf ${type.name}: ${e instanceof Error ? e.message : 'undecodable'}`);
+    throw new OtlpDecodeError(
+      `the body is not a protobuf ${type.name}: ${e instanceof Error ? e.message : 'undecodable'}`
+    );
   }
   // int64 and fixed64 as decimal text and bytes as base64, as in OTLP JSON; enums stay numbers.
   const request = type.toObject(message, { longs: String, bytes: String });

@@ -16,7 +16,9 @@ describe('exportAnswer, read back by @opentelemetry/otlp-transformer as an SDK e
     const logs = RESPONSE_DECODERS.logs[encoding].deserializeResponse(exportAnswer('logs', encoding, partial).body);
     expect(Number(logs.partialSuccess?.rejectedLogRecords)).toBe(3);
     expect(logs.partialSuccess?.errorMessage).toBe('3 log records refused');
-    const traces = RESPONSE_DECODERS.traces[encoding].deserializeResponse(exportAnswer('traces', encoding, partial).body);
+    const traces = RESPONSE_DECODERS.traces[encoding].deserializeResponse(
+      exportAnswer('traces', encoding, partial).body
+    );
     expect(Number(traces.partialSuccess?.rejectedSpans)).toBe(3);
   });
 
@@ -56,13 +58,17 @@ describe('partialSuccessOf', () => {
   it('counts every refusal and names the first five', () => {
     const partial = partialSuccessOf('logs', 7, [0, 1, 2, 3, 4, 5, 6].map(refusal))!;
     expect(partial.rejected).toBe(7);
-    expect(partial.message).toMatch(/^7 log records refused \(quarantined\): request\.resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]: missing_field: missing model \(model\); /);
+    expect(partial.message).toMatch(
+      /^7 log records refused \(quarantined\): request\.resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]: missing_field: missing model \(model\); /
+    );
     expect(partial.message).toContain('logRecords[4]');
     expect(partial.message).not.toContain('logRecords[5]');
     expect(partial.message).toMatch(/; and 2 more$/);
   });
 
   it('counts refusals it was not given the details of', () => {
-    expect(partialSuccessOf('traces', 30, [refusal(0)])!.message).toMatch(/^30 spans refused .*logRecords\[0\]: .*; and 29 more$/);
+    expect(partialSuccessOf('traces', 30, [refusal(0)])!.message).toMatch(
+      /^30 spans refused .*logRecords\[0\]: .*; and 29 more$/
+    );
   });
 });

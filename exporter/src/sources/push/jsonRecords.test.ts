@@ -11,7 +11,11 @@ describe('jsonRecords', () => {
     // Python's json.dumps separators, as LiteLLM's safe_dumps writes its json_array batches.
     const body = '[{"id": "a", "s": "x, ] } [ \\" y"}, null,\n  {"id": "b", "n": [1, [2]]}]\n';
     const out = jsonRecords(Buffer.from(body), MAX);
-    expect(out.map((t) => t.text)).toEqual(['{"id": "a", "s": "x, ] } [ \\" y"}', 'null', '{"id": "b", "n": [1, [2]]}']);
+    expect(out.map((t) => t.text)).toEqual([
+      '{"id": "a", "s": "x, ] } [ \\" y"}',
+      'null',
+      '{"id": "b", "n": [1, [2]]}',
+    ]);
     expect(out.map((t) => [t.line, t.startOffset, t.endOffset])).toEqual([
       [1, 1, 34],
       [1, 36, 40],
@@ -23,7 +27,9 @@ describe('jsonRecords', () => {
     fc.assert(
       fc.property(fc.array(fc.jsonValue()), fc.constantFrom('', ' ', '\n', ' \n  '), (values, space) => {
         const body = `${space}[${space}${values.map((v) => JSON.stringify(v, null, space ? 1 : undefined)).join(`${space},${space}`)}${space}]${space}`;
-        expect(texts(body).map((t) => JSON.parse(t) as unknown)).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))));
+        expect(texts(body).map((t) => JSON.parse(t) as unknown)).toEqual(
+          values.map((v) => JSON.parse(JSON.stringify(v)))
+        );
       })
     );
   });
