@@ -458,7 +458,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   }
 
   async repriceRuns(): Promise<RepriceRun[]> {
-    return runsFromRows(await this.rows(repriceRunsSql(DIALECT.epochMs)));
+    return runsFromRows(await this.rows(repriceRunsSql(DIALECT)));
   }
 
   /** By rowid: rows are never moved, and only retention deletes them. */

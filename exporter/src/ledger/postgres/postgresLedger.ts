@@ -501,7 +501,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
   }
 
   async repriceRuns(): Promise<RepriceRun[]> {
-    return runsFromRows(await this.rows(repriceRunsSql(DIALECT.epochMs)));
+    return runsFromRows(await this.rows(repriceRunsSql(DIALECT)));
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Price } from '../../pricing/pricer';
 import type { RepricedModel, RepriceRun, UnpricedRow } from '../ledger';
 import { ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 import { PRICING_INPUT_COLUMNS, pricingInputsFromRow } from './storedRows';
+import type { SqlDialect } from './usageQueries';
 
 /**
  * What both SQL engines share of re-pricing stored rows, whether the unpriced ones (a book extended) or every
@@ -193,8 +194,8 @@ export function runsFromRows(rows: Record<string, unknown>[]): RepriceRun[] {
   return [...runs.values()];
 }
 
-/** The SELECT of recorded runs (ORDER BY newest run first, then model), with `epochMs` the engine's dialect. */
-export const repriceRunsSql = (epochMs: (expr: string) => string): string =>
-  `SELECT run_id, ${epochMs('run_at')} AS at_ms, node, ${epochMs('from_time')} AS from_ms, ${epochMs('to_time')} AS to_ms,
+/** The SELECT of recorded runs (ORDER BY newest run first, then model), in the engine's dialect. */
+export const repriceRunsSql = (d: SqlDialect): string =>
+  `SELECT run_id, ${d.epochMs('run_at')} AS at_ms, node, ${d.epochMs('from_time')} AS from_ms, ${d.epochMs('to_time')} AS to_ms,
      price_version, model, requests, repriced, old_cost_pusd, new_cost_pusd, old_charge_pusd, new_charge_pusd
    FROM reprice_runs ORDER BY run_at DESC, run_id, model`;
