@@ -6,6 +6,7 @@ import { USAGE_LABELS, UsageLabel } from '../metrics/usageAggregate';
 import { CANONICAL_FIELDS, CanonicalField, compileFieldSpec, FieldSpecInput, Mapping } from '../parse/mapping';
 import { PRESETS } from '../parse/presets';
 import { CONTAINER_MODES, ContainerMode } from '../parse/containerLog';
+import type { PrometheusSourceOptions } from '../sources/prometheusSource';
 import { ApiToken, AuthConfig, TOKEN_ROLES } from '../auth/apiTokens';
 import {
   BUDGET_SCOPES,
@@ -52,16 +53,8 @@ export interface SourceConfig {
   prometheus: PrometheusConfig | undefined;
 }
 
-export interface PrometheusConfig {
-  url: string;
-  stepMs: number;
-  tokensMetric: string;
-  requestsMetric: string | undefined;
-  labels: { user: string; tier: string; model: string };
-  sinceMs: number | undefined;
-  lookbackMs: number;
-  delayMs: number;
-}
+/** A `prometheus:` source as configured: what its reader needs, but for what serve gives it. */
+export type PrometheusConfig = Omit<PrometheusSourceOptions, 'source' | 'clock' | 'maxStepsPerPoll' | 'onError'>;
 
 export const OTHER_LINES = ['reject', 'ignore'] as const;
 export type OtherLines = (typeof OTHER_LINES)[number];
