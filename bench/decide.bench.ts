@@ -228,6 +228,8 @@ enforcement:
   grpc_listen: 127.0.0.1:${grpcPort}
 `
   );
+  // The test helper's 50 ms ingest poll keeps tests quick; serve runs with the default (500 ms) where it decides.
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^poll_interval_ms: .*$/m, 'poll_interval_ms: 500'));
   const serve = await ServeProcess.start(config);
   return { serve, grpcPort, httpPort: Number(new URL(serve.baseUrl).port) };
 }
