@@ -13,7 +13,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { connect } from 'node:http2';
+import { connect, IncomingHttpHeaders } from 'node:http2';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { CheckRequestMessage, CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
@@ -90,7 +90,7 @@ function grpcCall(port: number): { call: Call; close: () => void } {
       let grpcStatus: string | undefined;
       // A trailers-only answer (an error) carries grpc-status in its headers.
       stream.on('response', (h) => (grpcStatus = h['grpc-status'] as string | undefined));
-      stream.on('trailers', (h) => (grpcStatus = h['grpc-status'] as string | undefined));
+      stream.on('trailers', (h: IncomingHttpHeaders) => (grpcStatus = h['grpc-status'] as string | undefined));
       stream.on('data', (d: Buffer) => chunks.push(d));
       stream.on('error', reject);
       stream.on('end', () => {

@@ -97,7 +97,7 @@ function indexBudgets(budgets: readonly Budget[], counts: (key: string, b: Budge
       return;
     }
     let bySubject = index.byScope.get(budget.scope);
-    if (!bySubject) index.byScope.set(budget.scope, (bySubject = new Map()));
+    if (!bySubject) index.byScope.set(budget.scope, (bySubject = new Map<string, EnforcedBudget[]>()));
     const list = bySubject.get(budget.subject);
     if (list) list.push(enforced);
     else bySubject.set(budget.subject, [enforced]);
