@@ -7,22 +7,26 @@
  *   p50 and p99 when requests arrive as a gateway sends them, not as fast as answers come back.
  * Each request is a chat completion as Envoy forwards it (headers, x-request-id, a JSON body), with its own
  * request id, so every allowed decision opens a reservation as in production.
- *   npm run bench:decide -- [seconds per load and server] [open-loop rate]     (default 6 s in 3 rounds; 2000/s)
+ *   npm run bench:decide -- [seconds per load and server] [open-loop rate] [gRPC|HTTP]
+ *   (default 6 s in 3 rounds; 2000/s; both protocols)
  */
-import * as grpc from '@grpc/grpc-js';
 import { ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect, IncomingHttpHeaders } from 'node:http2';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { CheckRequestMessage, CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
-import { authorizationService } from '../exporter/src/enforcement/extAuthz/grpcDoor';
+import { CHECK_METHOD_PATH, extAuthzTypes } from '../exporter/src/enforcement/extAuthz/protos';
 import { freePort } from '../exporter/test/daemons';
 import { ServeProcess, tempDir, waitFor } from '../exporter/test/helpers';
 import { writeServeConfig } from '../exporter/test/serveConfig';
+import { grpcFrame, grpcUnframe } from './grpcFrame';
 
 const SECONDS = Number(process.argv[2] ?? 6);
 const OPEN_RATE = Number(process.argv[3] ?? 2000);
+/** Which doors to measure: `gRPC`, `HTTP` or both (`gRPC,HTTP`, the default). */
+const PROTOCOLS = (process.argv[4] ?? 'gRPC,HTTP').split(',');
 const WARMUP_MS = 500;
 const ROUNDS = 3;
 const CONCURRENCY = [1, 100];
@@ -46,19 +50,18 @@ const CLIENT_HEADERS = {
 let sequence = 0;
 const nextRequestId = () => `bench-${process.pid}-${++sequence}`;
 
-type CheckMethod = (
-  request: CheckRequestMessage,
-  callback: (e: grpc.ServiceError | null, response?: CheckResponseMessage) => void
-) => void;
-
 /** One decision asked, resolved when answered; throws when the answer is not the expected allow. */
 type Call = () => Promise<void>;
 
+/**
+ * A cheap gRPC client: node:http2 with gRPC's framing, the CheckRequest encoded with protobufjs over the door's
+ * own protos, the answer read from the status message and the trailers' grpc-status. grpc-js as a client costs
+ * several times what the servers measured do (bench/README.md), and this process is the load generator of both.
+ */
 function grpcCall(port: number): { call: Call; close: () => void } {
-  const Client = grpc.makeGenericClientConstructor(authorizationService(), 'Authorization');
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  // makeGenericClientConstructor's methods are not typed per service.
-  const check = (client as unknown as { Check: CheckMethod }).Check.bind(client);
+  const { CheckRequest, CheckResponse } = extAuthzTypes();
+  const session = connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {}); // each call's stream reports its own failure
   const call: Call = () =>
     new Promise((resolve, reject) => {
       const id = nextRequestId();
@@ -70,20 +73,35 @@ function grpcCall(port: number): { call: Call; close: () => void } {
         'x-request-id': id,
         ...CLIENT_HEADERS,
       };
-      const req: CheckRequestMessage = {
+      const message: CheckRequestMessage = {
         attributes: {
           request: {
             http: { id: String(sequence), method: 'POST', path: '/v1/chat/completions', headers, body: BODY },
           },
         },
       };
-      check(req, (e, res) => {
-        if (e) return reject(e);
-        if ((res!.status?.code ?? 0) !== 0) return reject(new Error(`denied: ${JSON.stringify(res!.status)}`));
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': CHECK_METHOD_PATH,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      const chunks: Buffer[] = [];
+      let grpcStatus: string | undefined;
+      // A trailers-only answer (an error) carries grpc-status in its headers.
+      stream.on('response', (h) => (grpcStatus = h['grpc-status'] as string | undefined));
+      stream.on('trailers', (h: IncomingHttpHeaders) => (grpcStatus = h['grpc-status'] as string | undefined));
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      stream.on('error', reject);
+      stream.on('end', () => {
+        if (grpcStatus !== '0') return reject(new Error(`grpc-status ${grpcStatus}`));
+        const res = CheckResponse.decode(grpcUnframe(Buffer.concat(chunks))) as unknown as CheckResponseMessage;
+        if ((res.status?.code ?? 0) !== 0) return reject(new Error(`denied: ${JSON.stringify(res.status)}`));
         resolve();
       });
+      stream.end(grpcFrame(CheckRequest.encode(message).finish()));
     });
-  return { call, close: () => client.close() };
+  return { call, close: () => session.close() };
 }
 
 function httpCall(port: number, path: string, sockets: number): { call: Call; close: () => void } {
@@ -183,12 +201,16 @@ async function openLoop(
   return { ...summarise(latencies, performance.now() - start), dropped };
 }
 
-async function startNoop(): Promise<{ child: ChildProcess; grpc: number; http: number }> {
+async function startNoop(): Promise<{ child: ChildProcess; grpc: number; grpcRaw: number; http: number }> {
   const child = spawn(process.execPath, [join(__dirname, 'decideNoop.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const m = await waitFor('the no-op servers', () => /noop grpc=(\d+) http=(\d+)/.exec(out) ?? undefined, 30_000);
-  return { child, grpc: Number(m[1]), http: Number(m[2]) };
+  const m = await waitFor(
+    'the no-op servers',
+    () => /noop grpc=(\d+) grpcraw=(\d+) http=(\d+)/.exec(out) ?? undefined,
+    30_000
+  );
+  return { child, grpc: Number(m[1]), grpcRaw: Number(m[2]), http: Number(m[3]) };
 }
 
 async function startServe(): Promise<{ serve: ServeProcess; grpcPort: number; httpPort: number }> {
@@ -206,6 +228,8 @@ enforcement:
   grpc_listen: 127.0.0.1:${grpcPort}
 `
   );
+  // The test helper's 50 ms ingest poll keeps tests quick; serve runs with the default (500 ms) where it decides.
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^poll_interval_ms: .*$/m, 'poll_interval_ms: 500'));
   const serve = await ServeProcess.start(config);
   return { serve, grpcPort, httpPort: Number(new URL(serve.baseUrl).port) };
 }
@@ -216,8 +240,22 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 interface Target {
   protocol: string;
-  server: 'tokenledger' | 'no-op';
+  /** tokenledger, or a no-op server named by what it runs on. */
+  server: string;
   make: (callers: number) => { call: Call; close: () => void };
+  /** The server's process, whose CPU time per decision the bench reports. */
+  pid: number;
+}
+
+type Measured = Result & { dropped?: number; clientLagP99: number; serverCpuUs: number };
+
+/** A process's CPU time so far (user + system), ms, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  // Fields after the parenthesised command name: state is the 3rd field, utime the 14th and stime the 15th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 interface Load {
@@ -234,12 +272,15 @@ async function main(): Promise<void> {
   const { serve, grpcPort, httpPort } = await startServe();
   const noop = await startNoop();
   const path = '/ext_authz/v1/chat/completions';
-  const targets: Target[] = [
-    { protocol: 'gRPC', server: 'tokenledger', make: () => grpcCall(grpcPort) },
-    { protocol: 'gRPC', server: 'no-op', make: () => grpcCall(noop.grpc) },
-    { protocol: 'HTTP', server: 'tokenledger', make: (c) => httpCall(httpPort, path, c) },
-    { protocol: 'HTTP', server: 'no-op', make: (c) => httpCall(noop.http, path, c) },
-  ];
+  const targets = (
+    [
+      { protocol: 'gRPC', server: 'tokenledger', make: () => grpcCall(grpcPort), pid: serve.child.pid! },
+      { protocol: 'gRPC', server: 'no-op grpc-js', make: () => grpcCall(noop.grpc), pid: noop.child.pid! },
+      { protocol: 'gRPC', server: 'no-op http2', make: () => grpcCall(noop.grpcRaw), pid: noop.child.pid! },
+      { protocol: 'HTTP', server: 'tokenledger', make: (c) => httpCall(httpPort, path, c), pid: serve.child.pid! },
+      { protocol: 'HTTP', server: 'no-op http', make: (c) => httpCall(noop.http, path, c), pid: noop.child.pid! },
+    ] satisfies Target[]
+  ).filter((t) => PROTOCOLS.includes(t.protocol));
   const runMs = (SECONDS * 1000) / ROUNDS;
   const loads: Load[] = [
     ...CONCURRENCY.map((c) => ({
@@ -249,19 +290,29 @@ async function main(): Promise<void> {
     })),
     { name: `${OPEN_RATE}/s offered`, callers: 100, run: (call: Call) => openLoop(call, OPEN_RATE, runMs, 1000) },
   ];
-  const rows: { target: Target; load: Load; results: (Result & { dropped?: number })[] }[] = [];
+  const rows: { target: Target; load: Load; results: Measured[] }[] = [];
   try {
-    for (const protocol of ['gRPC', 'HTTP'])
+    for (const protocol of PROTOCOLS)
       for (const load of loads) {
         const pair = targets
           .filter((t) => t.protocol === protocol)
-          .map((target) => ({ target, load, results: [] as Result[] }));
+          .map((target) => ({ target, load, results: [] as Measured[] }));
         rows.push(...pair);
         for (let round = 0; round < ROUNDS; round++)
           for (const row of pair) {
             const client = row.target.make(load.callers);
             await closedLoop(client.call, load.callers, WARMUP_MS);
-            row.results.push(await load.run(client.call));
+            const lag = monitorEventLoopDelay({ resolution: 1 });
+            lag.enable();
+            const cpuBefore = cpuMs(row.target.pid);
+            const result = await load.run(client.call);
+            const serverCpuMs = cpuMs(row.target.pid) - cpuBefore;
+            lag.disable();
+            row.results.push({
+              ...result,
+              clientLagP99: lag.percentile(99) / 1e6,
+              serverCpuUs: (serverCpuMs * 1000) / result.n,
+            });
             client.close();
           }
       }
@@ -274,27 +325,33 @@ async function main(): Promise<void> {
     p99: median(row.results.map((r) => r.p99)),
     perSecond: median(row.results.map((r) => r.perSecond)),
     dropped: row.results.reduce((sum, r) => sum + (r.dropped ?? 0), 0),
+    clientLagP99: median(row.results.map((r) => r.clientLagP99)),
+    serverCpuUs: median(row.results.map((r) => r.serverCpuUs)),
   });
   console.log(
-    `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes\n`
+    `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes;\n` +
+      "server CPU: the server process's CPU time per decision (user + system; what the server costs whatever\n" +
+      "else runs); client lag: this process's event-loop delay p99 (the load generator's own queueing)\n"
   );
-  console.log('protocol  server       load              p50 ms   p99 ms  decisions/s');
+  console.log(
+    'protocol  server         load              p50 ms   p99 ms  decisions/s  server CPU us  client lag p99 ms'
+  );
   for (const row of rows) {
     const f = figure(row);
     console.log(
-      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(12)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${perSecond(f.perSecond)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
+      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${perSecond(f.perSecond)}  ${perSecond(f.serverCpuUs)}       ${ms(f.clientLagP99)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
     );
   }
   console.log('\nratio tokenledger / no-op (same protocol and load): p50, p99, decisions/s');
-  for (const row of rows.filter((r) => r.target.server === 'tokenledger')) {
-    const base = figure(
-      rows.find((r) => r.target.server === 'no-op' && r.target.protocol === row.target.protocol && r.load === row.load)!
-    );
-    const f = figure(row);
-    console.log(
-      `${row.target.protocol.padEnd(9)} ${row.load.name.padEnd(15)} ${(f.p50 / base.p50).toFixed(2).padStart(6)} ${(f.p99 / base.p99).toFixed(2).padStart(6)} ${(f.perSecond / base.perSecond).toFixed(2).padStart(6)}`
-    );
-  }
+  for (const row of rows.filter((r) => r.target.server === 'tokenledger'))
+    for (const noopRow of rows.filter(
+      (r) => r.target.server !== 'tokenledger' && r.target.protocol === row.target.protocol && r.load === row.load
+    )) {
+      const [f, base] = [figure(row), figure(noopRow)];
+      console.log(
+        `${row.target.protocol.padEnd(9)} ${noopRow.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${(f.p50 / base.p50).toFixed(2).padStart(6)} ${(f.p99 / base.p99).toFixed(2).padStart(6)} ${(f.perSecond / base.perSecond).toFixed(2).padStart(6)}`
+      );
+    }
 }
 
 main().catch((e: Error) => {

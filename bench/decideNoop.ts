@@ -1,16 +1,34 @@
 /**
  * The baseline of bench:decide, run as its own process as serve is: a bare server of each protocol that does
  * nothing but answer. gRPC: grpc-js with the same ext_authz service definition (so it decodes the same
- * CheckRequest and encodes a CheckResponse), answering status OK. HTTP: node:http reading the body and answering
- * 200. Prints `noop grpc=<port> http=<port>` once both listen; stops on SIGTERM.
+ * CheckRequest and encodes a CheckResponse), answering status OK; and the same on node:http2 with gRPC's framing
+ * (./grpcFrame.ts), which tells grpc-js's own cost as a server. HTTP: node:http reading the body and answering
+ * 200. Prints `noop grpc=<port> grpcraw=<port> http=<port>` once all listen; stops on SIGTERM.
  */
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
+import { constants, createServer as createHttp2Server, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
 import { authorizationService } from '../exporter/src/enforcement/extAuthz/grpcDoor';
+import { extAuthzTypes } from '../exporter/src/enforcement/extAuthz/protos';
+import { grpcFrame, grpcUnframe } from './grpcFrame';
 
 const OK: CheckResponseMessage = { status: { code: 0 } };
+
+/** The raw no-op's answer to one Check stream: decodes the request as grpc-js would, answers OK. */
+function answerRaw(stream: ServerHttp2Stream): void {
+  const { CheckRequest, CheckResponse } = extAuthzTypes();
+  const chunks: Buffer[] = [];
+  stream.on('data', (d: Buffer) => chunks.push(d));
+  stream.on('end', () => {
+    CheckRequest.decode(grpcUnframe(Buffer.concat(chunks)));
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.end(grpcFrame(CheckResponse.encode(OK).finish()));
+  });
+  stream.on('error', () => stream.close(constants.NGHTTP2_INTERNAL_ERROR));
+}
 
 async function main(): Promise<void> {
   const grpcServer = new grpc.Server();
@@ -23,15 +41,20 @@ async function main(): Promise<void> {
       e ? reject(e) : resolve(port)
     )
   );
+  const rawServer = createHttp2Server();
+  rawServer.on('stream', answerRaw);
+  await new Promise<void>((r) => rawServer.listen(0, '127.0.0.1', r));
   const httpServer = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-length': '0' }).end());
   });
   httpServer.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
-  process.stdout.write(`noop grpc=${grpcPort} http=${(httpServer.address() as AddressInfo).port}\n`);
+  const port = (s: { address(): AddressInfo | string | null }) => (s.address() as AddressInfo).port;
+  process.stdout.write(`noop grpc=${grpcPort} grpcraw=${port(rawServer)} http=${port(httpServer)}\n`);
   process.once('SIGTERM', () => {
     grpcServer.forceShutdown();
+    rawServer.close();
     httpServer.close();
     httpServer.closeAllConnections();
   });

@@ -192,6 +192,47 @@ describe('BudgetEnforcer', () => {
     expect(e.estimatePusd({ model: 'unpriced' }, {}, now)).toBe(0n);
   });
 
+  it('prices an estimate once per request shape, and again with the prices a reload brings', async () => {
+    class CountingPricer extends Pricer {
+      calls = 0;
+      override price(...args: Parameters<Pricer['price']>): ReturnType<Pricer['price']> {
+        this.calls++;
+        return super.price(...args);
+      }
+    }
+    const book = (text: string) => parseYamlPriceBook(parseYaml(text), 'prices.yaml', text);
+    let current = new CountingPricer(book(PRICES));
+    const e = new BudgetEnforcer(
+      { ledger, pricer: () => current, identities: () => identities, log: quiet, now: () => now },
+      [budget({})],
+      'UTC',
+      SETTINGS
+    );
+    await e.refresh();
+    expect(e.estimatePusd({ model: 'm1' }, { max_tokens: 1000 }, now)).toBe(2n * MILLI);
+    expect(e.estimatePusd({ model: 'm1' }, { max_tokens: 1000 }, now)).toBe(2n * MILLI);
+    expect(current.calls).toBe(1);
+    expect(e.estimatePusd({ model: 'm1' }, { max_tokens: 3000 }, now)).toBe(4n * MILLI);
+    expect(e.estimatePusd({ model: 'm1', tier: 'batch' }, { max_tokens: 1000 }, now)).toBe(2n * MILLI);
+    expect(current.calls).toBe(3);
+    current = new CountingPricer(book('models:\n  m1: { prices: [{ input: 2.00, output: 2.00 }] }\n'));
+    expect(e.estimatePusd({ model: 'm1' }, { max_tokens: 1000 }, now)).toBe(4n * MILLI);
+    expect(current.calls).toBe(1);
+  });
+
+  it('answers ties between equally strict budgets with the first configured, whatever its scope', async () => {
+    const global = budget({ scope: 'global', subject: 'global' });
+    const user = budget({ scope: 'user', subject: 'ann' });
+    const team = budget({});
+    const ask = async (budgets: Budget[]) =>
+      (await (await enforcer(budgets)).check(request('r1', { 'x-team-id': 'eng', 'x-user-id': 'ann' }))).headers[
+        'x-tokenledger-budget'
+      ];
+    expect(await ask([user, global, team])).toBe('user/ann/monthly');
+    expect(await ask([team, user, global])).toBe('team/eng/monthly');
+    expect(await ask([global, team, user])).toBe('global/global/monthly');
+  });
+
   it('keeps a reservation until a read that started after its record was committed, so no moment counts neither', async () => {
     await spend('old', 4n * MILLI);
     const e = await enforcer([budget({})]);

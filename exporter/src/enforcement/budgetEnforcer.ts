@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Budget, budgetKey, BudgetStatus, evaluateBudgets } from '../budgets/budgets';
+import { Budget, budgetKey, BudgetScope, BudgetStatus, evaluateBudgets } from '../budgets/budgets';
 import { Ledger, LedgerUnavailableError } from '../ledger/ledger';
 import type { Logger } from '../log';
 import type { Sample } from '../metrics/snapshotMetric';
@@ -33,10 +33,44 @@ interface SpendSnapshot {
   statuses: ReadonlyMap<string, BudgetStatus>;
 }
 
-/** One covering budget's verdict on one request. */
-interface Verdict {
+/**
+ * An enforced budget with what every decision needs of it worked out once, when the config is (re)loaded:
+ * its key, its limit in words, and its verdict counters (kept across reloads by key, so the counter never drops).
+ */
+interface EnforcedBudget {
   budget: Budget;
   key: string;
+  limitText: string;
+  /** Config order: of two equally strict verdicts, the first budget's answer is given. */
+  index: number;
+  counts: VerdictCounts;
+}
+
+/** Verdicts so far of one budget (budget undefined: requests no enforced budget covers). */
+interface VerdictCounts {
+  budget: Budget | undefined;
+  n: Record<DecisionKind, number>;
+}
+
+/**
+ * The enforced budgets by what they cover: global ones, and per scope a map from subject to budgets, so a
+ * decision looks up the few budgets of its subject instead of testing every configured budget.
+ */
+interface BudgetIndex {
+  global: EnforcedBudget[];
+  byScope: Map<Exclude<BudgetScope, 'global'>, Map<string, EnforcedBudget[]>>;
+}
+
+/**
+ * Estimated costs remembered per model, tier and output tokens: pricing the same request shape again gives the
+ * same figure. Emptied on every periodic refresh (a price that changes in effect at a date is taken within
+ * REFRESH_INTERVAL_MS) and when the pricer is replaced (a reload); bounded, emptied when full.
+ */
+const MAX_REMEMBERED_ESTIMATES = 4096;
+
+/** One covering budget's verdict on one request. */
+interface Verdict {
+  budget: EnforcedBudget;
   kind: DecisionKind;
   /** Limit less spend and reservations, this request's included when it is let through; never below 0. */
   remainingPusd: bigint;
@@ -45,6 +79,7 @@ interface Verdict {
 }
 
 const SEVERITY: Record<DecisionKind, number> = { allow: 0, warn: 1, block: 2 };
+const DECISION_KINDS = Object.keys(SEVERITY) as DecisionKind[];
 
 /** Whether `amount` > limit × (1 + fraction), exactly. */
 function beyond(amount: bigint, limit: bigint, fraction: Budget['grace']): boolean {
@@ -52,8 +87,38 @@ function beyond(amount: bigint, limit: bigint, fraction: Budget['grace']): boole
   return amount * one > limit * (one + fraction.units);
 }
 
-function covers(b: Budget, subject: Subject): boolean {
-  return b.scope === 'global' || subject[b.scope] === b.subject;
+function indexBudgets(budgets: readonly Budget[], counts: (key: string, b: Budget) => VerdictCounts): BudgetIndex {
+  const index: BudgetIndex = { global: [], byScope: new Map() };
+  budgets.forEach((budget, i) => {
+    const key = budgetKey(budget);
+    const enforced = { budget, key, limitText: formatPicoUsd(budget.limitPusd), index: i, counts: counts(key, budget) };
+    if (budget.scope === 'global') {
+      index.global.push(enforced);
+      return;
+    }
+    let bySubject = index.byScope.get(budget.scope);
+    if (!bySubject) index.byScope.set(budget.scope, (bySubject = new Map<string, EnforcedBudget[]>()));
+    const list = bySubject.get(budget.subject);
+    if (list) list.push(enforced);
+    else bySubject.set(budget.subject, [enforced]);
+  });
+  return index;
+}
+
+/** The enforced budgets that cover a request of this subject, in config order (shared arrays: read only). */
+function coveringBudgets(index: BudgetIndex, subject: Subject): readonly EnforcedBudget[] {
+  let covering = index.global;
+  let merged = false;
+  for (const [scope, bySubject] of index.byScope) {
+    const value = subject[scope];
+    const found = value === undefined ? undefined : bySubject.get(value);
+    if (!found) continue;
+    if (covering.length) {
+      covering = [...covering, ...found];
+      merged = true;
+    } else covering = found;
+  }
+  return merged ? covering.sort((a, b) => a.index - b.index) : covering;
 }
 
 const secondsUntil = (endMs: number, nowMs: number): string => String(Math.max(0, Math.ceil((endMs - nowMs) / 1000)));
@@ -67,6 +132,7 @@ const secondsUntil = (endMs: number, nowMs: number): string => String(Math.max(0
  */
 export class BudgetEnforcer implements Decider {
   private budgets: Budget[] = [];
+  private index: BudgetIndex = { global: [], byScope: new Map() };
   private timeZone = 'UTC';
   private settings!: EnforcementSettings;
   private snapshot: SpendSnapshot | undefined;
@@ -79,10 +145,13 @@ export class BudgetEnforcer implements Decider {
   private readonly now: () => number;
   readonly reservations = new Reservations();
   /**
-   * Verdicts so far by budget: a request counts once for every enforced budget that covers it, with that
-   * budget's own verdict (its answer is the strictest of them); once with empty labels when none covers it.
+   * Verdicts so far by budget key: a request counts once for every enforced budget that covers it, with that
+   * budget's own verdict (its answer is the strictest of them); under '' (empty labels) when none covers it.
    */
-  private readonly decided = new Map<string, { kind: DecisionKind; budget: Budget | undefined; n: number }>();
+  private readonly decided = new Map<string, VerdictCounts>();
+  private readonly uncovered = this.verdictCounts('', undefined);
+  private estimates = new Map<string, bigint>();
+  private estimatesPricer: Pricer | undefined;
 
   constructor(
     private readonly deps: EnforcerDeps,
@@ -97,6 +166,7 @@ export class BudgetEnforcer implements Decider {
   /** Takes a (re)loaded config's budgets and settings; spend is read again at once. Reservations stay. */
   configure(budgets: readonly Budget[], timeZone: string, settings: EnforcementSettings): void {
     this.budgets = budgets.filter((b) => b.enforce !== 'off' && b.limitPusd > 0n);
+    this.index = indexBudgets(this.budgets, (key, b) => this.verdictCounts(key, b));
     this.timeZone = timeZone;
     this.settings = settings;
     void this.refresh();
@@ -105,6 +175,7 @@ export class BudgetEnforcer implements Decider {
   /** Reads spend every REFRESH_INTERVAL_MS and expires reservations, until stop(). */
   start(): void {
     this.timer = setInterval(() => {
+      this.estimates.clear();
       this.reservations.expire(this.now());
       void this.refresh();
     }, REFRESH_INTERVAL_MS);
@@ -175,15 +246,25 @@ export class BudgetEnforcer implements Decider {
   estimatePusd(subject: Subject, body: unknown, nowMs: number): bigint {
     if (subject.model === undefined) return 0n;
     const estimate = this.settings.estimates.get(subject.model) ?? this.settings.defaultEstimate;
-    const tokens = {
-      ...NO_TOKENS,
-      inputUncached: estimate.inputTokens,
-      output: maxOutputTokens(body) ?? estimate.outputTokens,
-    };
+    const output = maxOutputTokens(body) ?? estimate.outputTokens;
+    const pricer = this.deps.pricer();
+    if (pricer !== this.estimatesPricer || this.estimates.size >= MAX_REMEMBERED_ESTIMATES) {
+      this.estimates = new Map();
+      this.estimatesPricer = pricer;
+    }
+    const shape = `${subject.model}\0${subject.tier ?? ''}\0${estimate.inputTokens}\0${output}`;
+    let pusd = this.estimates.get(shape);
+    if (pusd === undefined)
+      this.estimates.set(shape, (pusd = this.priceEstimate(pricer, subject, estimate.inputTokens, output, nowMs)));
+    return pusd;
+  }
+
+  private priceEstimate(pricer: Pricer, subject: Subject, input: number, output: number, nowMs: number): bigint {
+    const tokens = { ...NO_TOKENS, inputUncached: input, output };
     try {
-      const price = this.deps.pricer().price({
+      const price = pricer.price({
         ...DEFAULT_PRICING_EXTRAS,
-        model: subject.model,
+        model: subject.model!,
         provider: undefined,
         tier: subject.tier,
         startMs: nowMs,
@@ -200,50 +281,51 @@ export class BudgetEnforcer implements Decider {
   async check(request: CheckRequest): Promise<Decision> {
     const nowMs = this.now();
     const subject = resolveSubject(request, this.deps.identities());
-    const covering = this.budgets.filter((b) => covers(b, subject));
+    const covering = coveringBudgets(this.index, subject);
     if (!covering.length) {
-      this.count('allow', undefined);
+      this.uncovered.n.allow++;
       return { kind: 'allow', status: 200, headers: {}, reason: 'no enforced budget covers the request' };
     }
     // A budget configured since the last read (a reload) has no spend yet: the read under way brings it.
-    if (this.snapshot && covering.some((b) => !this.snapshot!.statuses.has(budgetKey(b)))) await this.refreshing;
+    if (this.snapshot && covering.some((b) => !this.snapshot!.statuses.has(b.key))) await this.refreshing;
     const estimate = this.estimatePusd(subject, request.body, nowMs);
     const stale = this.staleness(nowMs);
     if (stale !== undefined) return this.failPolicy(stale, covering, request, estimate, nowMs);
 
     const verdicts = covering.map((b) => this.verdict(b, estimate, nowMs));
-    for (const v of verdicts) this.count(v.kind, v.budget);
+    for (const v of verdicts) v.budget.counts.n[v.kind]++;
     const decisive = verdicts.reduce((a, b) =>
       SEVERITY[b.kind] > SEVERITY[a.kind] || (b.kind === a.kind && b.remainingPusd < a.remainingPusd) ? b : a
     );
     if (decisive.kind !== 'block') this.reserve(request, estimate, covering, nowMs);
+    const { key, limitText, budget } = decisive.budget;
     const headers: Record<string, string> = {
-      'x-ratelimit-limit': formatPicoUsd(decisive.budget.limitPusd),
+      'x-ratelimit-limit': limitText,
       'x-ratelimit-remaining': formatPicoUsd(decisive.remainingPusd),
       'x-ratelimit-reset': secondsUntil(decisive.periodEndMs, nowMs),
-      'x-tokenledger-budget': decisive.key,
+      'x-tokenledger-budget': key,
       'x-tokenledger-decision': decisive.kind,
     };
-    const spent = `spent ${formatPicoUsd(decisive.spentPusd)} of ${formatPicoUsd(decisive.budget.limitPusd)} USD`;
+    const spent = `spent ${formatPicoUsd(decisive.spentPusd)} of ${limitText} USD`;
     if (decisive.kind === 'block') {
       headers['retry-after'] = secondsUntil(decisive.periodEndMs, nowMs);
       return {
         kind: 'block',
         status: 429,
         headers,
-        reason: `budget ${decisive.key} is exhausted (${spent}, grace ${formatGrace(decisive.budget)}); this request is estimated at ${formatPicoUsd(estimate)} USD`,
+        reason: `budget ${key} is exhausted (${spent}, grace ${formatGrace(budget)}); this request is estimated at ${formatPicoUsd(estimate)} USD`,
       };
     }
     if (decisive.kind === 'warn') {
-      const reason = `budget ${decisive.key} is over its limit (${spent})`;
+      const reason = `budget ${key} is over its limit (${spent})`;
       headers['x-tokenledger-warning'] = reason;
       return { kind: 'warn', status: 200, headers, reason };
     }
-    return { kind: 'allow', status: 200, headers, reason: `within budget ${decisive.key} (${spent})` };
+    return { kind: 'allow', status: 200, headers, reason: `within budget ${key} (${spent})` };
   }
 
-  private verdict(b: Budget, estimate: bigint, nowMs: number): Verdict {
-    const key = budgetKey(b);
+  private verdict(enforced: EnforcedBudget, estimate: bigint, nowMs: number): Verdict {
+    const { budget: b, key } = enforced;
     const status = this.snapshot!.statuses.get(key);
     // A period that ended since the last read starts from nothing; the next read (within seconds) has its spend.
     const current = status !== undefined && status.periodEndMs > nowMs;
@@ -258,28 +340,29 @@ export class BudgetEnforcer implements Decider {
           ? 'warn'
           : 'allow';
     const left = b.limitPusd - (kind === 'block' ? committed : projected);
-    return { budget: b, key, kind, remainingPusd: left > 0n ? left : 0n, spentPusd, periodEndMs };
+    return { budget: enforced, kind, remainingPusd: left > 0n ? left : 0n, spentPusd, periodEndMs };
   }
 
-  private reserve(request: CheckRequest, estimate: bigint, covering: readonly Budget[], nowMs: number): void {
+  private reserve(request: CheckRequest, estimate: bigint, covering: readonly EnforcedBudget[], nowMs: number): void {
     // Without a request id no usage record can settle it: it lasts its TTL.
     const id = request.requestId ?? `unnamed:${randomUUID()}`;
-    this.reservations.reserve(id, estimate, covering.map(budgetKey), nowMs + this.settings.reservationTtlMs);
+    const keys = covering.map((b) => b.key);
+    this.reservations.reserve(id, estimate, keys, nowMs + this.settings.reservationTtlMs);
   }
 
   /** Stale or unreachable ledger state: refused when a covering blocking budget fails closed, else allowed. */
   private failPolicy(
     why: string,
-    covering: readonly Budget[],
+    covering: readonly EnforcedBudget[],
     request: CheckRequest,
     estimate: bigint,
     nowMs: number
   ): Decision {
-    const failsClosed = (b: Budget) => b.enforce === 'block' && b.fail === 'closed';
-    for (const b of covering) this.count(failsClosed(b) ? 'block' : 'allow', b);
+    const failsClosed = ({ budget: b }: EnforcedBudget) => b.enforce === 'block' && b.fail === 'closed';
+    for (const b of covering) b.counts.n[failsClosed(b) ? 'block' : 'allow']++;
     const closed = covering.find(failsClosed);
     if (closed) {
-      const key = budgetKey(closed);
+      const key = closed.key;
       return {
         kind: 'block',
         status: 503,
@@ -301,12 +384,11 @@ export class BudgetEnforcer implements Decider {
     };
   }
 
-  /** Counts one budget's verdict on a request (undefined: a request no enforced budget covers). */
-  private count(kind: DecisionKind, budget: Budget | undefined): void {
-    const key = `${kind}\0${budget ? budgetKey(budget) : ''}`;
-    const entry = this.decided.get(key);
-    if (entry) entry.n++;
-    else this.decided.set(key, { kind, budget, n: 1 });
+  /** The verdict counters of a budget key, made at its first configure; '' for requests no budget covers. */
+  private verdictCounts(key: string, budget: Budget | undefined): VerdictCounts {
+    let counts = this.decided.get(key);
+    if (!counts) this.decided.set(key, (counts = { budget, n: { allow: 0, warn: 0, block: 0 } }));
+    return counts;
   }
 
   /** tokenledger_enforcement_*: decisions, open reservations, reserved amounts, drift and the state's age. */
@@ -323,7 +405,12 @@ export class BudgetEnforcer implements Decider {
         'tokenledger_enforcement_decisions_total',
         "Enforcement verdicts (allow, warn, block) of each budget on the requests it covers; a request's answer is the strictest of its budgets' (empty labels: no enforced budget covered it).",
         'counter',
-        () => [...this.decided.values()].map((e) => ({ labels: { decision: e.kind, ...labels(e.budget) }, value: e.n }))
+        () =>
+          DECISION_KINDS.flatMap((kind) =>
+            [...this.decided.values()]
+              .filter((e) => e.n[kind] > 0)
+              .map((e) => ({ labels: { decision: kind, ...labels(e.budget) }, value: e.n[kind] }))
+          )
       ),
       new SnapshotMetric(
         'tokenledger_enforcement_open_reservations',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { apiKeyLabel } from '../ledger/keys';
 import type { Dimension } from '../ledger/queries';
 import type { IdentityMap } from '../pricing/identityMap';
@@ -24,10 +24,16 @@ export const SUBJECT_HEADERS = {
   model: 'x-model',
 } as const;
 
-/** SHA-256 (hex) of a raw API key: the hash LiteLLM logs as user_api_key_hash, so both name the key alike. */
-export function hashApiKey(raw: string): string {
-  return createHash('sha256').update(raw, 'utf8').digest('hex');
-}
+/**
+ * SHA-256 (hex) of a raw API key: the hash LiteLLM logs as user_api_key_hash, so both name the key alike.
+ * Hashed again on every request rather than remembered: a cache would have to be looked up by the raw key (or
+ * a weaker hash of it) and keep it in memory; one-shot `crypto.hash` (Node 20.12+) costs ~0.5 µs, a Hash
+ * object ~4 µs (bench/README.md, "Decisions").
+ */
+export const hashApiKey: (raw: string) => string =
+  typeof crypto.hash === 'function'
+    ? (raw) => crypto.hash('sha256', raw, 'hex')
+    : (raw) => crypto.createHash('sha256').update(raw, 'utf8').digest('hex');
 
 /**
  * The key a request authenticates with, hashed at once: `Authorization: Bearer <key>` or `x-api-key: <key>`
