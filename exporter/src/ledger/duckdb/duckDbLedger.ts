@@ -313,10 +313,10 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
             await db.run('ROLLBACK');
             return;
           }
-          const last = !push && (await db.runAndReadAll(`SELECT value FROM meta WHERE key = 'last_batch_id'`));
-          if (last && last.getRowsJS()[0]?.[0] === id) {
+          const last = push ? undefined : await this.lastBatch(db);
+          if (last?.id === id) {
             // This batch committed before (its answer was lost): nothing more to store; answered as it was then.
-            result = await this.replayed(db, this.batchSeq, rejects);
+            result = await this.replayed(db, last.batch ?? this.batchSeq, rejects);
             await db.run('ROLLBACK');
             return;
           }
@@ -355,7 +355,10 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
             if (push.forgetBeforeMs !== undefined) await runStatement(db, forgetReceiptsStatement(push.forgetBeforeMs));
             receipt = storedReceipt(id, this.node, push, rows, inserted);
             await runStatement(db, insertReceiptStatement(receipt, batch));
-          } else await db.run(`INSERT OR REPLACE INTO meta VALUES ('last_batch_id', ${literal(id)})`);
+          } else
+            await db.run(
+              `INSERT OR REPLACE INTO meta VALUES ('last_batch_id', ${literal(id)}), ('last_batch', '${batch}')`
+            );
           await db.run(rows ? 'DROP TABLE batch_rows; COMMIT' : 'COMMIT');
           this.batchSeq = batch;
           result = { inserted, added, freshRejects, batch, ...(receipt ? { push: receipt } : {}) };
@@ -394,6 +397,19 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     );
     const byModel = await db.runAndReadAll(totals.byModel);
     return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
+  }
+
+  /**
+   * The id and number of the last batch that was not a push (pushes are recognised by their receipts, and may
+   * commit between a file batch's attempts). A ledger of version 4 or earlier has no number: its last batch
+   * was the last of all.
+   */
+  private async lastBatch(db: DuckDBConnection): Promise<{ id: string; batch: number | undefined } | undefined> {
+    const meta = await db.runAndReadAll(`SELECT key, value FROM meta WHERE key IN ('last_batch_id', 'last_batch')`);
+    const values = new Map(meta.getRowsJS().map(([k, v]) => [String(k), String(v)]));
+    const id = values.get('last_batch_id');
+    const batch = values.get('last_batch');
+    return id === undefined ? undefined : { id, batch: batch === undefined ? undefined : Number(batch) };
   }
 
   /** What batch `batch` stored, read back: the answer to a commit of it that is tried again. */
