@@ -307,11 +307,12 @@ describe('Pipeline.commitPush', () => {
       expect(first).toMatchObject({
         receipt: { id: 'push:a', received: 3, stored: 2, repeats: 0, skipped: 0, refused: 1 },
         replayed: false,
+        counted: true,
       });
       expect(first.receipt.refusals.map((r) => [r.line, r.reason])).toEqual([[2, 'missing_field']]);
       expect(quarantined.map((r) => [r.path, r.line])).toEqual([['push:a', 2]]);
       const again = await pipeline.commitPush(source, pushOf('push:a'));
-      expect(again).toEqual({ ...first, replayed: true });
+      expect(again).toEqual({ ...first, replayed: true, counted: false });
       expect(requests()).toBe(2);
       expect([...metrics.linesRead]).toEqual([['push:litellm', 3]]);
       expect(quarantined.map((r) => r.line)).toEqual([2]);
@@ -345,7 +346,7 @@ describe('Pipeline.commitPush', () => {
       await expect(pipeline.commitPush(source, pushOf('push:b'))).rejects.toThrow('connection lost after the commit');
       expect(requests()).toBe(0);
       const retry = await pipeline.commitPush(source, pushOf('push:b'));
-      expect(retry).toMatchObject({ receipt: { stored: 2 }, replayed: true });
+      expect(retry).toMatchObject({ receipt: { stored: 2 }, replayed: true, counted: true });
       expect(requests()).toBe(2);
       expect([...metrics.linesRead]).toEqual([['push:litellm', 3]]);
       expect(quarantined.map((r) => r.line)).toEqual([2]);

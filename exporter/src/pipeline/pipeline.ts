@@ -105,8 +105,10 @@ export interface Push {
 /** A push's receipt, and whether it had been committed before (see Pipeline.commitPush). */
 export interface PushCommit {
   receipt: PushReceipt;
-  /** Committed before, by this replica or another: nothing was stored, and nothing counted, now. */
+  /** Committed before, by this replica or another: nothing was stored now. */
   replayed: boolean;
+  /** Whether what it stored was counted (metrics, reject file) now: its commit, or the replay of a lost one. */
+  counted: boolean;
 }
 
 /** Refused records a push's receipt lists (its answer's `refusals`): all are counted, and all quarantined. */
@@ -270,7 +272,7 @@ export class Pipeline {
    */
   async commitPush(source: SourceContext, push: Push): Promise<PushCommit> {
     const known = await this.o.ledger.pushReceipt(push.id);
-    if (known && !this.uncountedHere(known, push)) return { receipt: known, replayed: true };
+    if (known && !this.uncountedHere(known, push)) return { receipt: known, replayed: true, counted: false };
     const b = newBatch(this.o.ledger, push.id);
     let parsing = this.pushSources.get(source);
     if (!parsing) this.pushSources.set(source, (parsing = parsingSource(source)));
@@ -293,9 +295,10 @@ export class Pipeline {
       throw e;
     }
     const receipt = result.push!;
-    if (!result.replayed || this.uncountedHere(receipt, push)) this.applyCommitted(b, all, result);
+    const counted = !result.replayed || this.uncountedHere(receipt, push);
+    if (counted) this.applyCommitted(b, all, result);
     this.uncertainPushes.delete(push.id);
-    return { receipt, replayed: result.replayed === true };
+    return { receipt, replayed: result.replayed === true, counted };
   }
 
   /** Whether a push the ledger holds was stored by a commit of this process whose answer was lost (commitPush). */

@@ -204,7 +204,7 @@ export class PushIngest {
       atMs,
       ...this.retention(atMs),
     });
-    if (!c.replayed) {
+    if (c.counted) {
       const m = this.d.metrics;
       m.countPushRecords(route.endpoint, 'stored', c.receipt.stored);
       m.countPushRecords(route.endpoint, 'repeat', c.receipt.repeats);
