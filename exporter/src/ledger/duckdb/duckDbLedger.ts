@@ -406,7 +406,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
    */
   private async lastBatch(db: DuckDBConnection): Promise<{ id: string; batch: number | undefined } | undefined> {
     const meta = await db.runAndReadAll(`SELECT key, value FROM meta WHERE key IN ('last_batch_id', 'last_batch')`);
-    const values = new Map(meta.getRowsJS().map(([k, v]) => [String(k), String(v)]));
+    const values = new Map((meta.getRowObjectsJS() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
     const id = values.get('last_batch_id');
     const batch = values.get('last_batch');
     return id === undefined ? undefined : { id, batch: batch === undefined ? undefined : Number(batch) };
