@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { LedgerError, LedgerUnavailableError, LedgerVersionError } from '../src/ledger/ledger';
 import { pgTime, PostgresLedger } from '../src/ledger/postgres/postgresLedger';
-import { batchOf, describeLedgerContract, record } from './ledgerContract';
+import { batchOf, describeLedgerContract, pushToCommit, record } from './ledgerContract';
 import { monthOf } from '../src/ledger/rows';
 import { COLUMNS_BEFORE_PRICING_INPUTS, ROLLUP_KEY, ROLLUP_MEASURES } from '../src/ledger/schema';
 import { CREATE_TABLES, createPartitions, PG_TYPES, SCHEMA_VERSION } from '../src/ledger/postgres/schema';
@@ -151,6 +151,35 @@ describe('the PostgreSQL ledger beyond the contract', () => {
       ).toEqual(before);
     } finally {
       await session.end();
+    }
+  });
+
+  it('migrates a version 2 ledger in place: the push receipts table added, no stored cost changed', async () => {
+    const url = await pg.createDatabase('v2_ledger');
+    const v2 = await open(url);
+    await v2.commitBatch(batchOf(v2, [record('old', T0, 5, 7n)]));
+    await v2.close();
+    const admin = new Client(pg.adminConfig('v2_ledger'));
+    admin.on('error', () => undefined);
+    await admin.connect();
+    try {
+      await admin.query(`DROP TABLE pushes; UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+      const costs = () => admin.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY 1').then((r) => r.rows);
+      const before = await costs();
+      const ledger = await open(url);
+      try {
+        expect((await admin.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).rows).toEqual([
+          { value: SCHEMA_VERSION },
+        ]);
+        const result = await ledger.commitBatch({ ...batchOf(ledger, [record('new', T0, 6)]), push: pushToCommit() });
+        expect(result).toMatchObject({ inserted: 1, push: { node: 'node-a', stored: 1 } });
+        expect(await ledger.pushReceipt(result.push!.id)).toEqual(result.push);
+      } finally {
+        await ledger.close();
+      }
+      expect((await costs()).filter((r) => r.record_key !== 'litellm:new')).toEqual(before);
+    } finally {
+      await admin.end();
     }
   });
 

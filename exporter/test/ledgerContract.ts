@@ -1,4 +1,4 @@
-import { Ledger, LedgerBatch, ReadPosition, RejectedLine } from '../src/ledger/ledger';
+import { Ledger, LedgerBatch, PushToCommit, ReadPosition, RejectedLine } from '../src/ledger/ledger';
 import { LedgerSpec, openLedger } from '../src/ledger/open';
 import type { Dimension, UsageTotals } from '../src/ledger/queries';
 import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../src/ledger/rows';
@@ -62,6 +62,36 @@ export function batchOf(
     counters: [],
     ...extra,
   };
+}
+
+/** A push's receipt as the pipeline hands it over (Pipeline.commitPush), committed at `committedMs`. */
+export function pushToCommit(committedMs = T0, extra: Partial<PushToCommit> = {}): PushToCommit {
+  return {
+    receipt: {
+      bodySha256: 'c'.repeat(64),
+      committedMs,
+      received: 4,
+      skipped: 0,
+      refused: 1,
+      refusedByReason: { invalid_json: 1 },
+      refusals: [{ line: 3, offset: 300, reason: 'invalid_json', field: undefined, message: 'not JSON at line 3' }],
+    },
+    ...extra,
+  };
+}
+
+let pushIds = 0;
+/** A push of `records` and one refused line, as its own batch: its id the push's. */
+function pushOf(ledger: Ledger, records: PricedRecord[], push: PushToCommit = pushToCommit()): LedgerBatch {
+  return batchOf(ledger, records, {
+    id: `push:${++pushIds}`,
+    rejects: [reject(3, `push:${pushIds}`)],
+    counters: [
+      { name: 'lines_read', label: 'push:gw', delta: records.length + 1 },
+      { name: 'lines_rejected', label: 'invalid_json', delta: 1 },
+    ],
+    push,
+  });
 }
 
 const ALL_TIME = { fromMs: 0, toMs: Date.parse('2100-01-01T00:00:00Z'), filters: {} };
@@ -335,6 +365,101 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 6, old: 1 });
       expect(await ledger.rejectsAfter(0)).toHaveLength(2);
     });
+
+    it("keeps a push's receipt with it, and answers the push again from it, storing and counting nothing more", async () => {
+      const a = await openAs('node-a');
+      await a.commitBatch(batchOf(a, [record('old', T0, 1)]));
+      const push = pushOf(a, [record('p1', T0, 5, 7n), record('old', T0, 1), record('p2', T0 + HOUR, 6)]);
+      const first = await a.commitBatch(push);
+      const receipt = {
+        ...pushToCommit().receipt,
+        id: push.id,
+        node: 'node-a',
+        stored: 2,
+        repeats: 1,
+      };
+      expect(first).toMatchObject({ inserted: 2, freshRejects: push.rejects, push: receipt });
+      expect(first.replayed).toBeUndefined();
+      expect(await a.pushReceipt(push.id)).toEqual(receipt);
+      expect(await a.pushReceipt('push:never')).toBeUndefined();
+      // Sent again, after other batches (a push is not recognised as the last batch, but by its receipt): the
+      // answer the first commit had, to count it if it was lost.
+      await a.commitBatch(batchOf(a, [record('later', T0, 1)]));
+      expect(await a.commitBatch(push)).toEqual({ ...first, replayed: true });
+      const counters = [
+        { name: 'lines_read', label: 'push:gw', value: 4 },
+        { name: 'lines_rejected', label: 'invalid_json', value: 1 },
+      ];
+      const sorted = async (l: Ledger) => (await l.counters()).sort((x, y) => x.name.localeCompare(y.name));
+      expect(await sorted(a)).toEqual(counters);
+      expect(await a.rejectsAfter(0)).toHaveLength(1);
+      expect(await outputsByUser(a)).toEqual({ later: 1, old: 1, p1: 5, p2: 6 });
+      if (shared) {
+        // Sent to another replica: the receipt answers it there too; what it stored is node-a's to count.
+        const b = await openAs('node-b');
+        expect(await b.pushReceipt(push.id)).toEqual(receipt);
+        expect(await b.commitBatch({ ...push, rows: rowsOf(b.rowFormat, record('p1', T0, 5, 7n)) })).toEqual({
+          inserted: 0,
+          added: { cells: [], latency: [], unpriced: [], reconciliation: [] },
+          freshRejects: [],
+          batch: first.batch,
+          replayed: true,
+          push: receipt,
+        });
+        expect(await b.counters()).toEqual([]);
+        expect(await sorted(a)).toEqual(counters);
+      }
+    });
+
+    it("keeps a file batch's retry recognised when a push committed in between", async () => {
+      const a = await openAs();
+      const batch = batchOf(a, [record('f', T0, 2)], { counters: [{ name: 'lines_read', label: 'gw', delta: 1 }] });
+      const first = await a.commitBatch(batch);
+      await a.commitBatch(pushOf(a, [record('p', T0, 3)]));
+      expect(await a.commitBatch(batch)).toEqual({ ...first, replayed: true });
+      expect((await a.counters()).find((c) => c.label === 'gw')).toEqual({ name: 'lines_read', label: 'gw', value: 1 });
+    });
+
+    it('forgets the receipts committed before a cutoff with a push, never a younger one', async () => {
+      const a = await openAs();
+      const old = pushOf(a, [record('o', T0, 1)], pushToCommit(T0));
+      const young = pushOf(a, [record('y', T0, 1)], pushToCommit(T0 + 2 * HOUR));
+      await a.commitBatch(old);
+      await a.commitBatch(young);
+      const cutoff = T0 + 2 * HOUR;
+      const now = pushOf(a, [record('n', T0, 1)], pushToCommit(T0 + 26 * HOUR, { forgetBeforeMs: cutoff }));
+      await a.commitBatch(now);
+      expect(await a.pushReceipt(old.id)).toBeUndefined();
+      expect(await a.pushReceipt(young.id)).toMatchObject({ committedMs: T0 + 2 * HOUR });
+      expect(await a.pushReceipt(now.id)).toMatchObject({ committedMs: T0 + 26 * HOUR });
+      // Forgotten, the push is a new one: its records are repeats, its refused line is quarantined already.
+      expect(await a.commitBatch(old)).toMatchObject({ inserted: 0, freshRejects: [], push: { stored: 0, repeats: 1 } });
+    });
+
+    if (shared)
+      it('commits a push once when two replicas commit it at the same moment; the other gets its receipt', async () => {
+        const a = await openAs('node-a');
+        const b = await openAs('node-b');
+        const records = Array.from({ length: 200 }, (_, i) => record(`r${i}`, T0 + i * 1000, 1, 10n, 'u'));
+        const push = pushOf(a, records);
+        const results = await Promise.all([a.commitBatch(push), b.commitBatch({ ...push, rows: rowsOf(b.rowFormat, ...[...records].reverse()) })]);
+        const winner = results.findIndex((r) => !r.replayed);
+        expect(results.map((r) => r.replayed === true).sort()).toEqual([false, true]);
+        const node = winner === 0 ? 'node-a' : 'node-b';
+        const receipt = { ...pushToCommit().receipt, id: push.id, node, stored: 200, repeats: 0 };
+        expect(results.map((r) => r.push)).toEqual([receipt, receipt]);
+        expect(results[1 - winner]).toMatchObject({ inserted: 0, freshRejects: [] });
+        expect((await a.breakdown({ ...ALL_TIME, groupBy: [], sort: 'cost', limit: undefined })).total).toMatchObject({
+          requests: 200,
+          costPusd: 2000n,
+        });
+        const counted = [...(await a.counters()), ...(await b.counters())];
+        expect(counted.sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+          { name: 'lines_read', label: 'push:gw', value: 201 },
+          { name: 'lines_rejected', label: 'invalid_json', value: 1 },
+        ]);
+        expect([...(await a.rejectsAfter(0)), ...(await b.rejectsAfter(0))]).toHaveLength(1);
+      });
 
     it('commits read positions, counters and rejects with the batch, for its node only', async () => {
       const a = await openAs('node-a');

@@ -1,11 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { hashToken } from '../src/auth/apiTokens';
 import { ledgerSpecOf, openLedger } from '../src/ledger/open';
 import { formatPicoUsd } from '../src/money';
-import { requireBuiltCli, ServeProcess, tempDir, waitFor } from './helpers';
+import { requireBuiltCli, ServeProcess, sumSamples, tempDir, waitFor } from './helpers';
 import { RunningPostgres, startPostgres } from './postgres';
 import { writeServeConfig } from './serveConfig';
 
@@ -197,6 +197,24 @@ async function expectPushCount(serve: ServeProcess, endpoint: string, outcome: s
     5000
   ).catch(() => undefined);
   expect(await count()).toBe(n);
+}
+
+/** /metrics once it shows the last commit: the small families are rendered again at most every 500 ms. */
+async function settledMetrics(serve: ServeProcess): Promise<string> {
+  await new Promise((r) => setTimeout(r, 600));
+  return serve.metrics();
+}
+
+/** What a replica counted of what it read: the counters it seeds from the ledger at start. */
+async function settledSelfCounters(serve: ServeProcess): Promise<Record<string, number>> {
+  const text = await settledMetrics(serve);
+  return Object.fromEntries(
+    [
+      'tokenledger_lines_read_total',
+      'tokenledger_lines_rejected_total',
+      'tokenledger_requests_total',
+    ].map((name) => [name, sumSamples(text, name)])
+  );
 }
 
 beforeAll(() => requireBuiltCli());
@@ -426,25 +444,32 @@ push:
     expect(await ledgerRows(serve)).toEqual(before);
   });
 
-  it('after a restart, stores nothing of a retried push again and quarantines none of it twice', async () => {
+  it('after kill -9 and a restart, answers a retried push from its receipt: nothing stored, quarantined or counted again', async () => {
     const body = [
       JSON.stringify(kongEntry('restart-0', 'ivan', 'gpt-4o', 50, 5)),
       '{"request":{"id":"restart-bad"},"started_at":"soon"}',
       JSON.stringify(kongEntry('restart-1', 'ivan', 'gpt-4o', 50, 5)),
     ].join('\n');
-    const first = await push(serve, '/ingest/v1/kong', body);
-    expect(first).toMatchObject({ status: 200, body: { stored: 2, refused: 1 } });
-    const rejectLines = () => readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').length;
+    const key = { 'idempotency-key': 'kong-restart-0001' };
+    const first = await push(serve, '/ingest/v1/kong', body, key);
+    expect(first).toMatchObject({ status: 200, body: { received: 3, stored: 2, refused: 1, replayed: false } });
+    const rejectLines = () => readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n');
     const rejectsBefore = rejectLines();
+    const counted = await settledSelfCounters(serve);
     await serve.stop('SIGKILL');
     serve = await ServeProcess.start(join(dir, 'tokenledger.yaml'));
-    // This process has not seen the push, and the ledger has committed other batches since (the restart's):
-    // its records are repeats, its refused record is already quarantined.
-    expect(await push(serve, '/ingest/v1/kong', body)).toMatchObject({
+    // This process has not seen the push, and the ledger has committed other batches since (the restart's).
+    expect(await push(serve, '/ingest/v1/kong', body, key)).toEqual({
       status: 200,
-      body: { pushId: first.body.pushId, received: 3, stored: 0, repeats: 2, refused: 1 },
+      retryAfter: null,
+      body: { ...first.body, replayed: true },
     });
-    expect(rejectLines()).toBe(rejectsBefore);
+    expect(await settledSelfCounters(serve)).toEqual(counted);
+    expect(await serve.metricSum('tokenledger_push_records_total')).toBe(0);
+    expect(rejectLines()).toEqual(rejectsBefore);
+    expect(rejectLines().filter((l) => l.includes(first.body.pushId!))).toHaveLength(1);
+    // The same key with another body is still refused, by the receipt's body hash.
+    expect((await push(serve, '/ingest/v1/kong', `${body}\n`, key)).status).toBe(422);
     expect((await ledgerRows(serve)).filter((r) => r.user === 'ivan')).toEqual(
       expectedRows(
         [0, 1].map(() => ({ user: 'ivan', model: 'gpt-4o', failed: false, input: 50, cacheRead: 0, output: 5 }))
@@ -537,24 +562,68 @@ describe('push with tokens configured', () => {
 describe('push to serve on PostgreSQL', () => {
   let pg: RunningPostgres;
   let serve: ServeProcess | undefined;
+  let replicas: ServeProcess[] = [];
   beforeAll(async () => {
     pg = await startPostgres();
   });
   afterAll(async () => {
     await serve?.stop();
+    for (const r of replicas) await r.stop();
     await pg?.stop();
   });
 
-  it('answers 503 with Retry-After while the ledger cannot commit, stores nothing of it, and takes it whole when sent again', async () => {
+  /** A serve config of its own directory, replica `node` of the ledger `url`; returns its path. */
+  const replicaConfig = (url: string, node: string): string => {
     const dir = tempDir('tl-push-pg-');
     writeFileSync(join(dir, 'app.log'), '');
-    const config = writeServeConfig(dir, join(dir, 'app.log'), 'node: replica-1\n');
-    const url = await pg.createDatabase('push');
+    const config = writeServeConfig(dir, join(dir, 'app.log'), `node: ${node}\n`);
     writeFileSync(
       config,
       readFileSync(config, 'utf8').replace('ledger: ledger.duckdb', `ledger: ${JSON.stringify(url)}`)
     );
-    serve = await ServeProcess.start(config);
+    return config;
+  };
+
+  it('stores and counts a push sent to two replicas at once, and again to each, once over the fleet', async () => {
+    const url = await pg.createDatabase('push_replicas');
+    const configs = ['replica-a', 'replica-b'].map((node) => replicaConfig(url, node));
+    replicas = await Promise.all(configs.map((c) => ServeProcess.start(c)));
+    const entries = [0, 1, 2, 3].map((i) => kongEntry(`fleet-${i}`, 'judy', i % 2 ? 'gpt-4o' : 'gpt-4o-mini', 90 + i, 9 + i));
+    const body = [
+      ...entries.map((e) => JSON.stringify(e)),
+      '{"request":{"id":"fleet-bad"},"started_at":"soon"}',
+    ].join('\n');
+    const key = { 'idempotency-key': 'kong-fleet-0001' };
+    const both = await Promise.all(replicas.map((r) => push(r, '/ingest/v1/kong', body, key)));
+    expect(both.map((a) => a.status)).toEqual([200, 200]);
+    expect(both.map((a) => a.body.replayed).sort()).toEqual([false, true]);
+    const first = both.find((a) => !a.body.replayed)!;
+    expect(first.body).toMatchObject({ received: 5, stored: 4, repeats: 0, refused: 1 });
+    for (const a of both) expect(a.body).toEqual({ ...first.body, replayed: a.body.replayed });
+    // Retried to each replica, the one that committed it and the other.
+    for (const r of replicas)
+      expect(await push(r, '/ingest/v1/kong', body, key)).toMatchObject({
+        status: 200,
+        body: { ...first.body, replayed: true },
+      });
+
+    const texts = await Promise.all(replicas.map(settledMetrics));
+    const fleetSum = (name: string, labels: Record<string, string> = {}) =>
+      texts.reduce((n, text) => n + sumSamples(text, name, labels), 0);
+    expect(fleetSum('tokenledger_lines_read_total', { source: 'push:kong' })).toBe(5);
+    expect(fleetSum('tokenledger_lines_rejected_total')).toBe(1);
+    expect(fleetSum('tokenledger_requests_total')).toBe(4);
+    expect(fleetSum('tokenledger_push_records_total', { result: 'stored' })).toBe(4);
+    expect(fleetSum('tokenledger_push_records_total', { result: 'refused' })).toBe(1);
+    expect(fleetSum('tokenledger_push_requests_total', { outcome: 'replayed' })).toBe(3);
+    const rejectFiles = configs.map((c) => join(c, '..', 'rejects.jsonl'));
+    const quarantined = rejectFiles.flatMap((f) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n') : []));
+    expect(quarantined).toEqual([expect.stringContaining(first.body.pushId!)]);
+    for (const r of replicas) expect(await ledgerRows(r)).toEqual(expectedRows(entries.map(kongUsage)));
+  });
+
+  it('answers 503 with Retry-After while the ledger cannot commit, stores nothing of it, and takes it whole when sent again', async () => {
+    serve = await ServeProcess.start(replicaConfig(await pg.createDatabase('push'), 'replica-1'));
 
     const litellm = fixture('litellm-generic-api.ndjson');
     expect(await push(serve, '/ingest/v1/litellm', litellm)).toMatchObject({ status: 200, body: { stored: 4 } });

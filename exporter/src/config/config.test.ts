@@ -227,13 +227,26 @@ describe('push and ingest tokens', () => {
   };
 
   it('reads push.max_body_bytes (10 MiB by default) and refuses what is not a size', () => {
-    expect(load(BASE).push).toEqual({ maxBodyBytes: 10 * 1024 * 1024 });
-    expect(load(`${BASE}push:\n  max_body_bytes: 65536\n`).push).toEqual({ maxBodyBytes: 65536 });
+    expect(load(BASE).push).toEqual({ maxBodyBytes: 10 * 1024 * 1024, rememberMs: 24 * 3_600_000 });
+    expect(load(`${BASE}push:\n  max_body_bytes: 65536\n`).push).toEqual({
+      maxBodyBytes: 65536,
+      rememberMs: 24 * 3_600_000,
+    });
     expect(configError(`${BASE}push:\n  max_body_bytes: 10\n`)).toBe(
       'push.max_body_bytes: expected an integer >= 1024, got 10'
     );
     expect(configError(`${BASE}push:\n  max_body: 65536\n`)).toBe(
-      'push.max_body: unknown key; expected one of max_body_bytes'
+      'push.max_body: unknown key; expected one of max_body_bytes, remember'
+    );
+  });
+
+  it('reads push.remember, how long push receipts are kept (24h by default), as a duration', () => {
+    expect(load(`${BASE}push:\n  remember: 90m\n`).push.rememberMs).toBe(90 * 60_000);
+    expect(configError(`${BASE}push:\n  remember: 1 day\n`)).toBe(
+      'push.remember: expected a duration such as 500ms, 30s, 5m or 1h (more than 0), got "1 day"'
+    );
+    expect(configError(`${BASE}push:\n  remember: 0s\n`)).toBe(
+      'push.remember: expected a duration such as 500ms, 30s, 5m or 1h (more than 0), got "0s"'
     );
   });
 

@@ -95,6 +95,11 @@ export interface Config {
 export interface PushConfig {
   /** Largest push body, as sent and once decompressed: beyond it a push is answered 413. */
   maxBodyBytes: number;
+  /**
+   * `push.remember`: how long the ledger keeps a push's receipt, answering its retries as the first time
+   * (docs/push.md); a retry later than that is a repeat of its records.
+   */
+  rememberMs: number;
 }
 
 export const DEFAULTS = {
@@ -106,11 +111,15 @@ export const DEFAULTS = {
   batchLines: 125000,
   maxLineBytes: 8 * 1024 * 1024,
   pushMaxBodyBytes: 10 * 1024 * 1024,
+  pushRememberMs: 24 * 3_600_000,
 };
 
 function readPush(r: ConfigReader | undefined): PushConfig {
-  if (!r) return { maxBodyBytes: DEFAULTS.pushMaxBodyBytes };
-  const push = { maxBodyBytes: r.integer('max_body_bytes', DEFAULTS.pushMaxBodyBytes, 1024) };
+  if (!r) return { maxBodyBytes: DEFAULTS.pushMaxBodyBytes, rememberMs: DEFAULTS.pushRememberMs };
+  const push = {
+    maxBodyBytes: r.integer('max_body_bytes', DEFAULTS.pushMaxBodyBytes, 1024),
+    rememberMs: readDuration(r, 'remember', DEFAULTS.pushRememberMs),
+  };
   r.done();
   return push;
 }

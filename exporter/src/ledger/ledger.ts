@@ -25,9 +25,16 @@ export interface Ledger {
    * Stores a batch in one transaction: its new rows (a request already stored, by idempotency key and start
    * time, is left out, whichever replica stored it), its rejects, the read positions of the files it came
    * from and its counter deltas. Either all of it is stored or none. Committing the same `batch.id` again (a
-   * retry after a commit whose answer was lost) stores nothing more.
+   * retry after a commit whose answer was lost) stores nothing more. A push's batch (`batch.push`) is
+   * committed with its receipt, once for the whole ledger: see LedgerBatch.push.
    */
   commitBatch(batch: LedgerBatch): Promise<BatchResult>;
+
+  /**
+   * The receipt of push `id`, committed by any node of this ledger, or undefined when none was (or it was
+   * forgotten: LedgerBatch.push.forgetBeforeMs).
+   */
+  pushReceipt(id: string): Promise<PushReceipt | undefined>;
 
   /** Where this node last committed reading each file of `source` (of every source when not given). */
   readPositions(source?: string): Promise<ReadPosition[]>;
@@ -110,6 +117,50 @@ export interface LedgerBatch {
   rejects: readonly RejectedLine[];
   positions: readonly ReadPosition[];
   counters: readonly CounterDelta[];
+  /**
+   * Set when the batch is one push (its `id` the push's): its receipt is stored in the same transaction, keyed
+   * by the id, the database enforcing that key, so the push is committed once whichever replicas commit it,
+   * however often and at once. A push already committed stores nothing, counts nothing and is answered with
+   * the stored receipt (`replayed`). No last batch id is kept for a push: its receipt is what recognises it.
+   */
+  push?: PushToCommit;
+}
+
+/** A push's answer, kept in the ledger to answer its retries (from any replica, after any restart) the same. */
+export interface PushReceipt {
+  /** The push's id, also its batch's id. */
+  id: string;
+  /** SHA-256 of its body: the same id with another body is another push, refused. */
+  bodySha256: string;
+  /** The node that committed it. */
+  node: string;
+  /** When it was committed, epoch ms (that node's clock): what retention goes by. */
+  committedMs: number;
+  received: number;
+  /** Records new to the ledger, and records of requests it held already. */
+  stored: number;
+  repeats: number;
+  skipped: number;
+  refused: number;
+  refusedByReason: Record<string, number>;
+  /** The refused records its answer lists (the first ones; all are counted in `refused` and quarantined). */
+  refusals: PushRefusal[];
+}
+
+/** A refused record of a push, as its answer lists it. */
+export interface PushRefusal {
+  line: number;
+  offset: number;
+  reason: string;
+  field: string | undefined;
+  message: string;
+}
+
+/** A push's receipt before its commit (which fills in stored and repeats), and its retention. */
+export interface PushToCommit {
+  receipt: Omit<PushReceipt, 'id' | 'node' | 'stored' | 'repeats'>;
+  /** When set, the receipts of every node committed before it are deleted in the same transaction. */
+  forgetBeforeMs?: number;
 }
 
 export interface BatchResult {
@@ -129,6 +180,12 @@ export interface BatchResult {
    * in the ledger (and, if the process that committed it got its answer, in its metrics and reject file).
    */
   replayed?: true;
+  /**
+   * A push's receipt (LedgerBatch.push): the one stored by this commit, or, `replayed`, the one stored before.
+   * A replay of another node's push answers `inserted` 0, `added` nothing and no `freshRejects`: what it
+   * stored is that node's to count.
+   */
+  push?: PushReceipt;
 }
 
 /** Where one source file has been read to; committed with the rows read from it. */

@@ -271,6 +271,9 @@ describe('Pipeline.commitPush', () => {
   const pushOf = (id: string): Push => ({
     id,
     path: id,
+    bodySha256: 'b'.repeat(64),
+    leftOut: 0,
+    atMs: Date.now(),
     texts: [line('r1', 'ann', 'm1', 1), '{"id":"bad","model":"m1"}', line('r2', 'bob', 'm1', 1)].map((text, i) => ({
       text,
       line: i + 1,
@@ -301,10 +304,15 @@ describe('Pipeline.commitPush', () => {
     const { pipeline, metrics, quarantined, requests } = pipelineOn(ledger);
     try {
       const first = await pipeline.commitPush(source, pushOf('push:a'));
-      expect(first).toMatchObject({ received: 3, stored: 2, repeats: 0, skipped: 0, replayed: false });
-      expect(first.refused.map((r) => [r.path, r.line, r.reason])).toEqual([['push:a', 2, 'missing_field']]);
+      expect(first).toMatchObject({
+        receipt: { id: 'push:a', received: 3, stored: 2, repeats: 0, skipped: 0, refused: 1 },
+        replayed: false,
+        counted: true,
+      });
+      expect(first.receipt.refusals.map((r) => [r.line, r.reason])).toEqual([[2, 'missing_field']]);
+      expect(quarantined.map((r) => [r.path, r.line])).toEqual([['push:a', 2]]);
       const again = await pipeline.commitPush(source, pushOf('push:a'));
-      expect(again).toEqual({ ...first, replayed: true });
+      expect(again).toEqual({ ...first, replayed: true, counted: false });
       expect(requests()).toBe(2);
       expect([...metrics.linesRead]).toEqual([['push:litellm', 3]]);
       expect(quarantined.map((r) => r.line)).toEqual([2]);
@@ -338,7 +346,7 @@ describe('Pipeline.commitPush', () => {
       await expect(pipeline.commitPush(source, pushOf('push:b'))).rejects.toThrow('connection lost after the commit');
       expect(requests()).toBe(0);
       const retry = await pipeline.commitPush(source, pushOf('push:b'));
-      expect(retry).toMatchObject({ stored: 2, replayed: true });
+      expect(retry).toMatchObject({ receipt: { stored: 2 }, replayed: true, counted: true });
       expect(requests()).toBe(2);
       expect([...metrics.linesRead]).toEqual([['push:litellm', 3]]);
       expect(quarantined.map((r) => r.line)).toEqual([2]);

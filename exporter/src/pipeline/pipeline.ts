@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { BatchResult, CounterDelta, Ledger, ReadPosition, RejectedLine } from '../ledger/ledger';
+import type {
+  BatchResult,
+  CounterDelta,
+  Ledger,
+  PushReceipt,
+  PushToCommit,
+  ReadPosition,
+  RejectedLine,
+} from '../ledger/ledger';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import type { IdentityMap } from '../pricing/identityMap';
 import type { Pricer } from '../pricing/pricer';
@@ -84,20 +92,30 @@ export interface Push {
   /** What its rejects name as their file: unique per push, so that a retry's rejects are not quarantined twice. */
   path: string;
   texts: FramedText[];
+  /** SHA-256 of its body, kept in its receipt: the same id with another body is another push. */
+  bodySha256: string;
+  /** Records its route left out before parsing: received and skipped, never parsed. */
+  leftOut: number;
+  /** When it is committed, epoch ms. */
+  atMs: number;
+  /** When set, the receipts of pushes committed before it are forgotten in its transaction (retention). */
+  forgetBeforeMs?: number;
 }
 
-/** What a committed push stored; `replayed` when it had been committed before (see Pipeline.commitPush). */
+/** A push's receipt, and whether it had been committed before (see Pipeline.commitPush). */
 export interface PushCommit {
-  received: number;
-  stored: number;
-  repeats: number;
-  skipped: number;
-  refused: RejectedLine[];
+  receipt: PushReceipt;
+  /** Committed before, by this replica or another: nothing was stored now. */
   replayed: boolean;
+  /** Whether what it stored was counted (metrics, reject file) now: its commit, or the replay of a lost one. */
+  counted: boolean;
 }
 
-/** Push batch ids whose commit failed, kept to tell whether a later replay of one was ever counted here. */
-const MAX_UNANSWERED_PUSHES = 10_000;
+/** Refused records a push's receipt lists (its answer's `refusals`): all are counted, and all quarantined. */
+const LISTED_REFUSALS = 20;
+
+/** Pushes whose commit failed here, kept to tell whether a later replay of one was ever counted here. */
+const MAX_UNCERTAIN_PUSHES = 10_000;
 
 /** Backoff between attempts to commit a batch: doubling from the first to the longest. */
 const FIRST_RETRY_MS = 250;
@@ -118,8 +136,8 @@ export class Pipeline {
   private storing: Promise<unknown> = Promise.resolve();
   /** Each push source's parser, built once. */
   private readonly pushSources = new WeakMap<SourceContext, ParsingSource>();
-  /** Pushes whose commit failed in this process: if the ledger stored one after all, its replay is counted here. */
-  private readonly unansweredPushes = new Set<string>();
+  /** Pushes whose commit failed in this process: the ledger may have stored one after all (see commitPush). */
+  private readonly uncertainPushes = new Set<string>();
   /** The batch being committed, until its commit succeeds. */
   private committing: Batch | undefined;
   /** Set by stopRetrying: a failing commit gives up at its next attempt. */
@@ -222,7 +240,7 @@ export class Pipeline {
   }
 
   /** One attempt to commit a batch, after the commit under way (a file batch's or a push's). */
-  private commitOnce(b: Batch, all: PartResult): Promise<BatchResult> {
+  private commitOnce(b: Batch, all: PartResult, push?: PushToCommit): Promise<BatchResult> {
     const attempt = this.storing.then(() =>
       this.o.ledger.commitBatch({
         id: b.id,
@@ -230,6 +248,7 @@ export class Pipeline {
         rejects: all.rejects,
         positions: [...b.positions.values()],
         counters: counterDeltas(b),
+        ...(push ? { push } : {}),
       })
     );
     this.storing = attempt.catch(() => undefined);
@@ -238,15 +257,22 @@ export class Pipeline {
 
   /**
    * Parses, prices and commits one push as a batch of its own, between the file batches' commits (which go on
-   * meanwhile), and resolves once it is stored: its records, rejects and counters in one transaction, never
-   * half. A failed commit is not retried here: the error (a LedgerError) goes to the pusher, who tries again.
+   * meanwhile), and resolves once it is stored: its records, rejects, counters and receipt in one transaction,
+   * never half. A failed commit is not retried here: the error (a LedgerError) goes to the pusher, who tries
+   * again.
    *
-   * A push whose batch id the ledger committed last is answered as that commit was (commitBatch): what it
-   * stored is counted (metrics, reject file) only if this process never counted it, i.e. its first commit here
-   * failed after all; a commit by an earlier process was counted by the metrics' seeding and the reject file's
-   * recovery at start.
+   * A push the ledger holds a receipt of (committed by any replica, before a restart or not) is answered with
+   * it, `replayed`, without parsing it again or counting it. What a push stored is counted (metrics, reject
+   * file) once: by the replica whose commit stored it, when that commit answers; by a later start of that
+   * replica, from the ledger (the metrics' seeding, the reject file's recovery), when it stopped first. One case
+   * is left, which the ledger cannot tell: this process committed the push, and the answer was lost after the
+   * ledger committed it (a connection cut after COMMIT). Only this process knows its commit failed, so it keeps
+   * the ids of the pushes whose commit failed here (`uncertainPushes`, bounded): a replay of such a push, of this
+   * node and this body, is counted here, once, from what the ledger read back of its batch.
    */
   async commitPush(source: SourceContext, push: Push): Promise<PushCommit> {
+    const known = await this.o.ledger.pushReceipt(push.id);
+    if (known && !this.uncountedHere(known, push)) return { receipt: known, replayed: true, counted: false };
     const b = newBatch(this.o.ledger, push.id);
     let parsing = this.pushSources.get(source);
     if (!parsing) this.pushSources.set(source, (parsing = parsingSource(source)));
@@ -258,26 +284,28 @@ export class Pipeline {
     countOutcomes(b, all);
     let result: BatchResult;
     try {
-      result = await this.commitOnce(b, all);
+      result = await this.commitOnce(b, all, {
+        receipt: pushReceiptOf(push, all),
+        ...(push.forgetBeforeMs !== undefined ? { forgetBeforeMs: push.forgetBeforeMs } : {}),
+      });
     } catch (e) {
-      if (this.unansweredPushes.size >= MAX_UNANSWERED_PUSHES)
-        this.unansweredPushes.delete(this.unansweredPushes.values().next().value!);
-      this.unansweredPushes.add(push.id);
+      if (this.uncertainPushes.size >= MAX_UNCERTAIN_PUSHES)
+        this.uncertainPushes.delete(this.uncertainPushes.values().next().value!);
+      this.uncertainPushes.add(push.id);
       throw e;
     }
-    const countedBefore = result.replayed && !this.unansweredPushes.has(push.id);
-    this.unansweredPushes.delete(push.id);
-    if (!countedBefore) this.applyCommitted(b, all, result);
-    let skipped = 0;
-    for (const n of all.skipped.values()) skipped += n;
-    return {
-      received: push.texts.length,
-      stored: result.inserted,
-      repeats: all.rows.rows - result.inserted,
-      skipped,
-      refused: all.rejects,
-      replayed: result.replayed === true,
-    };
+    const receipt = result.push!;
+    const counted = !result.replayed || this.uncountedHere(receipt, push);
+    if (counted) this.applyCommitted(b, all, result);
+    this.uncertainPushes.delete(push.id);
+    return { receipt, replayed: result.replayed === true, counted };
+  }
+
+  /** Whether a push the ledger holds was stored by a commit of this process whose answer was lost (commitPush). */
+  private uncountedHere(receipt: PushReceipt, push: Push): boolean {
+    return (
+      receipt.node === this.o.ledger.node && receipt.bodySha256 === push.bodySha256 && this.uncertainPushes.has(push.id)
+    );
   }
 
   /** A commit being retried fails at its next attempt (on stop: what was not committed is read again next time). */
@@ -333,6 +361,29 @@ export class Pipeline {
     if (freshRejects.length) this.o.onRejects(freshRejects, batch);
     if (all.requestIds.length) this.o.onCommitted?.(all.requestIds);
   }
+}
+
+/** A parsed push's receipt, as its commit stores it (the commit adds what was stored and what repeated). */
+function pushReceiptOf(push: Push, all: PartResult): PushToCommit['receipt'] {
+  let skipped = push.leftOut;
+  for (const n of all.skipped.values()) skipped += n;
+  const refusedByReason: Record<string, number> = {};
+  for (const r of all.rejects) refusedByReason[r.reason] = (refusedByReason[r.reason] ?? 0) + 1;
+  return {
+    bodySha256: push.bodySha256,
+    committedMs: push.atMs,
+    received: push.texts.length + push.leftOut,
+    skipped,
+    refused: all.rejects.length,
+    refusedByReason,
+    refusals: all.rejects.slice(0, LISTED_REFUSALS).map((r) => ({
+      line: r.line,
+      offset: r.byteOffset,
+      reason: r.reason,
+      field: r.field,
+      message: r.message,
+    })),
+  };
 }
 
 /** A batch's rejects per reason and skipped lines per source, for its self-counters. */

@@ -48,6 +48,8 @@ const call = (id: string, user: string) => ({
   usage: { prompt_tokens: 10, completion_tokens: 2 },
 });
 
+const DAY_MS = 24 * 3_600_000;
+
 describe('PushIngest', () => {
   let dir: string;
   let ledger: DuckDbLedger;
@@ -55,9 +57,12 @@ describe('PushIngest', () => {
   let metrics: ExporterMetrics;
   let server: Server;
   let base: string;
+  /** The clock pushes are committed and forgotten by. */
+  let nowMs: number;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tl-push-ingest-'));
+    nowMs = Date.parse('2026-12-01T00:00:00Z');
     ledger = await DuckDbLedger.open(join(dir, 'l.duckdb'), { node: 'test' });
     metrics = new ExporterMetrics(DEFAULT_METRICS_CONFIG, () => []);
     const pricer = new Pricer({
@@ -80,10 +85,11 @@ describe('PushIngest', () => {
       metrics,
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
       auth: () => OPEN_AUTH,
-      push: { maxBodyBytes: 1 << 20 },
+      push: { maxBodyBytes: 1 << 20, rememberMs: DAY_MS },
       sources: [],
       maxRecordBytes: 1 << 20,
       unavailable: () => undefined,
+      now: () => nowMs,
     });
     const app = express();
     app.use(push.router([callsRoute]));
@@ -130,5 +136,24 @@ describe('PushIngest', () => {
       limit: undefined,
     });
     expect(total.requests).toBe(3);
+  });
+
+  it('answers a retry from the receipt for push.remember, then forgets it: a later one is a repeat', async () => {
+    const first = { calls: [call('c1', 'ann'), call('c2', 'bob')] };
+    expect(await send(first)).toMatchObject({ status: 200, body: { stored: 2, replayed: false } });
+    nowMs += DAY_MS - 3_600_000;
+    const second = { calls: [call('c3', 'cy')] };
+    const secondAnswer = await send(second);
+    expect(secondAnswer).toMatchObject({ status: 200, body: { stored: 1, replayed: false } });
+    // Within the window: answered as the first time, counted once.
+    expect(await send(first)).toMatchObject({ status: 200, body: { stored: 2, repeats: 0, replayed: true } });
+    expect([...metrics.linesRead]).toEqual([['push:calls', 3]]);
+
+    // The next commit after the window forgets the first receipt, never the second (younger than the window).
+    nowMs += 3_600_000 + 120_000;
+    expect(await send({ calls: [call('c4', 'dee')] })).toMatchObject({ status: 200, body: { replayed: false } });
+    expect(await ledger.pushReceipt(secondAnswer.body.pushId as string)).toMatchObject({ stored: 1 });
+    expect(await send(second)).toMatchObject({ status: 200, body: { stored: 1, replayed: true } });
+    expect(await send(first)).toMatchObject({ status: 200, body: { stored: 0, repeats: 2, replayed: false } });
   });
 });

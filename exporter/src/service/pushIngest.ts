@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { Request, Response, Router } from 'express';
 import { AuthConfig, pushRefusal } from '../auth/apiTokens';
 import type { PushConfig, SourceConfig } from '../config/config';
-import { LedgerError } from '../ledger/ledger';
+import { LedgerError, PushRefusal } from '../ledger/ledger';
 import type { Logger } from '../log';
 import type { ExporterMetrics, PushOutcome } from '../metrics/exporterMetrics';
 import type { FramedText } from '../parse/framer';
-import type { Pipeline } from '../pipeline/pipeline';
+import type { Pipeline, PushCommit } from '../pipeline/pipeline';
 import { SourceContext, sourceContext } from '../pipeline/sourceContext';
 import { discardRest, readPushBody } from '../sources/push/pushBody';
 import { PushAbortedError, PushRequestError } from '../sources/push/pushErrors';
@@ -24,11 +24,8 @@ export const PUSH_ROUTES: readonly PushRoute[] = [
 /** Seconds a pusher is told to wait when the ledger cannot commit. */
 const UNAVAILABLE_RETRY_AFTER_S = 5;
 
-/** Recent pushes' answers kept to answer their retries (oldest forgotten first). */
-const MAX_REMEMBERED_PUSHES = 10_000;
-
-/** Refused records an answer lists one by one (all are counted, and all are in the reject file). */
-const MAX_LISTED_REFUSALS = 20;
+/** How often receipts older than `push.remember` are forgotten, with the next push's commit. */
+const FORGET_EVERY_MS = 60_000;
 
 /** Longest `Idempotency-Key` taken. */
 const MAX_KEY_LENGTH = 256;
@@ -44,7 +41,8 @@ export interface PushAnswer {
   skipped: number;
   refused: number;
   refusedByReason: Record<string, number>;
-  refusals: { line: number; offset: number; reason: string; field: string | undefined; message: string }[];
+  /** The first refused records (Pipeline's LISTED_REFUSALS). */
+  refusals: PushRefusal[];
   /** A retry of a push already committed: answered as it was then; nothing was stored again. */
   replayed: boolean;
 }
@@ -59,6 +57,8 @@ export interface PushDeps {
   maxRecordBytes: number;
   /** Why pushes cannot be taken now (shutting down), or undefined. */
   unavailable: () => string | undefined;
+  /** The clock pushes are committed and forgotten by; Date.now unless a test sets its own. */
+  now?: () => number;
 }
 
 /** A push read and decoded, not committed yet. */
@@ -69,24 +69,21 @@ interface PreparedPush {
   source: SourceContext;
   texts: FramedText[];
   /** Records the route left out before parsing (DecodedPush.skipped). */
-  skipped: number;
+  leftOut: number;
   answer: DecodedPush['answer'];
-}
-
-interface Remembered {
-  bodySha256: string;
-  answer: Promise<PushAnswer>;
 }
 
 /**
  * The push endpoints: each route's body decoded into texts of one source, committed as one batch through the
  * pipeline (parse, price, ledger), answered only once committed. Exactly once by idempotency key: the
- * `Idempotency-Key` header, or the body's SHA-256. A retry of a push remembered here (the last
- * MAX_REMEMBERED_PUSHES) or the ledger's last batch is answered as the first time, nothing stored again; any
- * other repeat of a record stores nothing either (the ledger keeps one row per source key and request id).
+ * `Idempotency-Key` header, or the body's SHA-256. The ledger keeps each push's receipt, with its body's
+ * SHA-256, for `push.remember`: a retry within it, to this replica or another, after a restart or not, is
+ * answered from the receipt as the first time, nothing stored or counted again (Pipeline.commitPush). A repeat
+ * of a record in another push stores nothing either (the ledger keeps one row per source key and request id).
  */
 export class PushIngest {
-  private readonly remembered = new Map<string, Remembered>();
+  /** When the next push's commit forgets the receipts older than `push.remember`. */
+  private nextForgetMs = 0;
   /** Source contexts built once per (named source, format): the pipeline keeps a parser per context. */
   private readonly contexts = new Map<string, SourceContext>();
 
@@ -152,23 +149,17 @@ export class PushIngest {
       if (e.status === 413) res.setHeader('Connection', 'close');
       return refuse(e.status, e.status === 413 ? 'too_large' : 'unsupported_encoding', e.message);
     }
-    const { id, bodySha256 } = push;
-    const earlier = this.remembered.get(id);
-    if (earlier && earlier.bodySha256 !== bodySha256)
-      return failed(
-        422,
-        'bad_request',
-        'this Idempotency-Key was sent before with a different body; use a new key for a new push'
-      );
-    const first = !earlier;
-    const pending = earlier?.answer ?? this.commit(route, push);
-    if (first) this.remember(id, { bodySha256, answer: pending });
     try {
-      const a = await pending;
-      const replayed = a.replayed || !first;
-      answer(200, replayed ? 'replayed' : 'stored', { ...a, replayed }, push.answer?.(a));
+      const c = await this.commit(route, push);
+      if (c.receipt.bodySha256 !== push.bodySha256)
+        return failed(
+          422,
+          'bad_request',
+          'this Idempotency-Key was sent before with a different body; use a new key for a new push'
+        );
+      const a = answerOf(c);
+      answer(200, c.replayed ? 'replayed' : 'stored', a, push.answer?.(a));
     } catch (e) {
-      if (first) this.remembered.delete(id);
       if (e instanceof LedgerError) {
         // Its message (the ledger's location, what failed) stays in the log, as the API's does.
         this.d.log.warn(`push to ${route.path} not stored: ${e.message}`);
@@ -199,43 +190,39 @@ export class PushIngest {
       .update(`${route.endpoint}\0${source.name}\0${key ?? bodySha256}`)
       .digest('hex')
       .slice(0, 32)}`;
-    return { id, bodySha256, source, texts: decoded.texts, skipped: decoded.skipped ?? 0, answer: decoded.answer };
+    return { id, bodySha256, source, texts: decoded.texts, leftOut: decoded.skipped ?? 0, answer: decoded.answer };
   }
 
-  private async commit(route: PushRoute, { id, source, texts, skipped: leftOut }: PreparedPush): Promise<PushAnswer> {
-    const c = await this.d.pipeline.commitPush(source, { id, path: id, texts });
-    const skipped = c.skipped + leftOut;
-    if (!c.replayed) {
+  private async commit(route: PushRoute, p: PreparedPush): Promise<PushCommit> {
+    const atMs = (this.d.now ?? Date.now)();
+    const c = await this.d.pipeline.commitPush(p.source, {
+      id: p.id,
+      path: p.id,
+      texts: p.texts,
+      bodySha256: p.bodySha256,
+      leftOut: p.leftOut,
+      atMs,
+      ...this.retention(atMs),
+    });
+    if (c.counted) {
       const m = this.d.metrics;
-      m.countPushRecords(route.endpoint, 'stored', c.stored);
-      m.countPushRecords(route.endpoint, 'repeat', c.repeats);
-      m.countPushRecords(route.endpoint, 'refused', c.refused.length);
-      m.countPushRecords(route.endpoint, 'skipped', skipped);
+      m.countPushRecords(route.endpoint, 'stored', c.receipt.stored);
+      m.countPushRecords(route.endpoint, 'repeat', c.receipt.repeats);
+      m.countPushRecords(route.endpoint, 'refused', c.receipt.refused);
+      m.countPushRecords(route.endpoint, 'skipped', c.receipt.skipped);
     }
-    const refusedByReason: Record<string, number> = {};
-    for (const r of c.refused) refusedByReason[r.reason] = (refusedByReason[r.reason] ?? 0) + 1;
-    return {
-      pushId: id,
-      received: c.received + leftOut,
-      stored: c.stored,
-      repeats: c.repeats,
-      skipped,
-      refused: c.refused.length,
-      refusedByReason,
-      refusals: c.refused.slice(0, MAX_LISTED_REFUSALS).map((r) => ({
-        line: r.line,
-        offset: r.byteOffset,
-        reason: r.reason,
-        field: r.field,
-        message: r.message,
-      })),
-      replayed: c.replayed,
-    };
+    return c;
   }
 
-  private remember(id: string, entry: Remembered): void {
-    if (this.remembered.size >= MAX_REMEMBERED_PUSHES) this.remembered.delete(this.remembered.keys().next().value!);
-    this.remembered.set(id, entry);
+  /**
+   * What a push committed at `nowMs` forgets: every receipt older than `push.remember`, at most once per
+   * FORGET_EVERY_MS (a cheap delete with a commit under way). A receipt younger than the window is never
+   * forgotten; an older one may answer a retry until then.
+   */
+  private retention(nowMs: number): { forgetBeforeMs?: number } {
+    if (nowMs < this.nextForgetMs) return {};
+    this.nextForgetMs = nowMs + FORGET_EVERY_MS;
+    return { forgetBeforeMs: nowMs - this.d.push.rememberMs };
   }
 
   /**
@@ -277,6 +264,21 @@ export class PushIngest {
     this.contexts.set(cacheKey, context);
     return context;
   }
+}
+
+/** A push's answer, from its receipt. */
+function answerOf({ receipt: r, replayed }: PushCommit): PushAnswer {
+  return {
+    pushId: r.id,
+    received: r.received,
+    stored: r.stored,
+    repeats: r.repeats,
+    skipped: r.skipped,
+    refused: r.refused,
+    refusedByReason: r.refusedByReason,
+    refusals: r.refusals,
+    replayed,
+  };
 }
 
 /** `?source=<name>`, the only query parameter a push takes. */

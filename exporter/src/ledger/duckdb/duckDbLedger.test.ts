@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchOf, record } from '../../../test/ledgerContract';
+import { batchOf, pushToCommit, record } from '../../../test/ledgerContract';
 import { duckDbRows, withDuckDb } from '../../../test/duckdbFile';
 import { LedgerBusyError, LedgerCorruptError, LedgerVersionError } from '../ledger';
 import { noRows } from '../rows';
@@ -119,13 +119,37 @@ describe('DuckDB ledger schema versions', () => {
     }
   );
 
+  it('migrate a version 4 ledger when a writer opens it: the push receipts table added, stored rows unchanged', async () => {
+    const path = join(dir, 'v4.duckdb');
+    const v4 = await open(path);
+    await v4.commitBatch(batchOf(v4, [record('old', T0, 5, 7n)]));
+    await v4.close();
+    await withDuckDb(path, (db) =>
+      db.run(`DROP TABLE pushes; UPDATE meta SET value = '4' WHERE key = 'schema_version'`)
+    );
+    const before = await duckDbRows(path, 'SELECT record_key, cost_pusd, charge_pusd, node FROM usage');
+    await expect(open(path, true)).rejects.toThrow(/run `tokenledger serve` or `tokenledger ingest` on it once/);
+    const writer = await open(path);
+    try {
+      const result = await writer.commitBatch({ ...batchOf(writer, [record('new', T0, 6)]), push: pushToCommit() });
+      expect(result).toMatchObject({ inserted: 1, batch: 2, push: { node: 'node-a', stored: 1 } });
+      expect(await writer.pushReceipt(result.push!.id)).toEqual(result.push);
+    } finally {
+      await writer.close();
+    }
+    expect(await duckDbRows(path, `SELECT record_key, cost_pusd, charge_pusd, node FROM usage WHERE record_key <> 'litellm:new'`)).toEqual(before);
+    expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
+      { value: SCHEMA_VERSION },
+    ]);
+  });
+
   it('refuse a ledger written by a newer version, saying so', async () => {
     const path = join(dir, 'v9.duckdb');
     await (await open(path)).close();
     await withDuckDb(path, (db) => db.run(`UPDATE meta SET value = '9' WHERE key = 'schema_version'`));
     const refused = open(path);
     await expect(refused).rejects.toBeInstanceOf(LedgerVersionError);
-    await expect(refused).rejects.toThrow(/schema version 9; this tokenledger reads versions 4/);
+    await expect(refused).rejects.toThrow(/schema version 9; this tokenledger reads versions 5/);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   LedgerCounter,
   LedgerError,
   LedgerVersionError,
+  PushReceipt,
   ReadPosition,
   RejectedLine,
   RepriceRun,
@@ -32,13 +33,20 @@ import { addToRollupSql, SqlDialect, SqlTime, SqlValue, Statement } from '../sql
 import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
+import {
+  forgetReceiptsStatement,
+  insertReceiptStatement,
+  pushReceiptSql,
+  receiptFromRow,
+  storedReceipt,
+} from '../sql/pushReceipts';
 import { repriceRange, repriceUnpriced } from './reprice';
 import { repriceRunsSql, runsFromRows } from '../sql/repricing';
 import {
   CREATE_TABLES,
   literal,
   MIGRATED_SCHEMA_VERSIONS,
-  migrateToV4,
+  migrationFrom,
   READABLE_SCHEMA_VERSIONS,
   SCHEMA_VERSION,
 } from './schema';
@@ -175,7 +183,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     const version = await this.schemaVersion();
     if (version === undefined) await this.writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     else if (MIGRATED_SCHEMA_VERSIONS.includes(version))
-      await this.transaction((db) => db.run(migrateToV4(version, this.node)));
+      await this.transaction((db) => db.run(migrationFrom(version, this.node)));
     else if (version !== SCHEMA_VERSION) throw this.versionError(version);
     await this.writer.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
     this.batchSeq = Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM usage'));
@@ -278,7 +286,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     });
   }
 
-  async commitBatch({ id, rows: usage, rejects, positions, counters }: LedgerBatch): Promise<BatchResult> {
+  async commitBatch({ id, rows: usage, rejects, positions, counters, push }: LedgerBatch): Promise<BatchResult> {
     if (usage.rows && usage.format !== this.rowFormat)
       throw new LedgerError(`${this.location}: rows encoded for ${usage.format}, not ${this.rowFormat}`);
     const batch = this.batchSeq + 1;
@@ -298,10 +306,17 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
         }
         try {
           await db.run('BEGIN TRANSACTION');
-          const last = await db.runAndReadAll(`SELECT value FROM meta WHERE key = 'last_batch_id'`);
-          if (last.getRowsJS()[0]?.[0] === id) {
+          const known = push && (await db.runAndReadAll(pushReceiptSql(DIALECT), [id])).getRowObjectsJS()[0];
+          if (known) {
+            // This push committed before (its answer was lost, or it was sent again): answered with its receipt.
+            result = await this.replayedPush(db, receiptFromRow(known), rejects);
+            await db.run('ROLLBACK');
+            return;
+          }
+          const last = push ? undefined : await this.lastBatch(db);
+          if (last?.id === id) {
             // This batch committed before (its answer was lost): nothing more to store; answered as it was then.
-            result = await this.replayed(db, this.batchSeq, rejects);
+            result = await this.replayed(db, last.batch ?? this.batchSeq, rejects);
             await db.run('ROLLBACK');
             return;
           }
@@ -334,10 +349,19 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
               { name: c.name, label: c.label, delta: BigInt(c.delta) }
             );
           }
-          await db.run(`INSERT OR REPLACE INTO meta VALUES ('last_batch_id', ${literal(id)})`);
+          const inserted = added.cells.reduce((n, c) => n + c.requests, 0);
+          let receipt: PushReceipt | undefined;
+          if (push) {
+            if (push.forgetBeforeMs !== undefined) await runStatement(db, forgetReceiptsStatement(push.forgetBeforeMs));
+            receipt = storedReceipt(id, this.node, push, rows, inserted);
+            await runStatement(db, insertReceiptStatement(receipt, batch));
+          } else
+            await db.run(
+              `INSERT OR REPLACE INTO meta VALUES ('last_batch_id', ${literal(id)}), ('last_batch', '${batch}')`
+            );
           await db.run(rows ? 'DROP TABLE batch_rows; COMMIT' : 'COMMIT');
           this.batchSeq = batch;
-          result = { inserted: added.cells.reduce((n, c) => n + c.requests, 0), added, freshRejects, batch };
+          result = { inserted, added, freshRejects, batch, ...(receipt ? { push: receipt } : {}) };
         } catch (e) {
           await db.run('ROLLBACK').catch(() => undefined);
           throw e;
@@ -375,6 +399,19 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
   }
 
+  /**
+   * The id and number of the last batch that was not a push (pushes are recognised by their receipts, and may
+   * commit between a file batch's attempts). A ledger of version 4 or earlier has no number: its last batch
+   * was the last of all.
+   */
+  private async lastBatch(db: DuckDBConnection): Promise<{ id: string; batch: number | undefined } | undefined> {
+    const meta = await db.runAndReadAll(`SELECT key, value FROM meta WHERE key IN ('last_batch_id', 'last_batch')`);
+    const values = new Map((meta.getRowObjectsJS() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+    const id = values.get('last_batch_id');
+    const batch = values.get('last_batch');
+    return id === undefined ? undefined : { id, batch: batch === undefined ? undefined : Number(batch) };
+  }
+
   /** What batch `batch` stored, read back: the answer to a commit of it that is tried again. */
   private async replayed(db: DuckDBConnection, batch: number, rejects: readonly RejectedLine[]): Promise<BatchResult> {
     const totals = metricTotalsQueries('usage', `ingest_batch = ${Math.trunc(batch)}`);
@@ -388,6 +425,25 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
       batch,
       replayed: true,
     };
+  }
+
+  /**
+   * The answer to a push committed before, with its receipt. Committed by this node (its answer was lost, or it
+   * was sent again): what it stored, read back from its batch, as `replayed` gives it; by another: nothing here.
+   */
+  private async replayedPush(
+    db: DuckDBConnection,
+    { receipt, batch }: { receipt: PushReceipt; batch: number },
+    rejects: readonly RejectedLine[]
+  ): Promise<BatchResult> {
+    if (receipt.node !== this.node)
+      return { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch, replayed: true, push: receipt };
+    return { ...(await this.replayed(db, batch, rejects)), push: receipt };
+  }
+
+  async pushReceipt(id: string): Promise<PushReceipt | undefined> {
+    const row = (await this.rows(pushReceiptSql(DIALECT), [id]))[0];
+    return row && receiptFromRow(row).receipt;
   }
 
   /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */
@@ -503,6 +559,10 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     this.instance.closeSync();
     rmSync(this.batchFile, { force: true });
   }
+}
+
+function runStatement(db: DuckDBConnection, s: Statement): Promise<unknown> {
+  return db.run(s.sql, s.params.map(bindValue));
 }
 
 function appendReject(a: DuckDBAppender, r: RejectedLine, batch: number): void {

@@ -8,6 +8,7 @@ import {
   ROW_MEASURES,
   USAGE_COLUMNS,
 } from '../schema';
+import { pushesTableDdl } from '../sql/pushReceipts';
 
 /**
  * The DuckDB ledger's tables (the columns are schema.ts's), and the migrations from earlier versions.
@@ -16,12 +17,13 @@ import {
  * (batchLoad.ts), which is 3-4x cheaper than a unique index on random request ids and does not slow down as
  * the ledger grows. Version 3 added `usage.node` and the hourly rollup `usage_hourly`. Version 4 added every
  * other pricing input of a request, its fee, priced model and the gateway's own cost (#16), the rollup's
- * measures of them, and `reprice_runs`. Older ledgers read the same and are migrated when a writer opens them,
- * in one transaction, never changing a stored cost.
+ * measures of them, and `reprice_runs`. Version 5 added `pushes`, the receipts of committed pushes (#15). Older
+ * ledgers read the same and are migrated when a writer opens them, in one transaction, step by step
+ * (`migrationFrom`), never changing a stored cost.
  */
-export const SCHEMA_VERSION = '4';
+export const SCHEMA_VERSION = '5';
 /** Versions a writer migrates to SCHEMA_VERSION. */
-export const MIGRATED_SCHEMA_VERSIONS: readonly string[] = ['1', '2', '3'];
+export const MIGRATED_SCHEMA_VERSIONS: readonly string[] = ['1', '2', '3', '4'];
 /** Versions whose tables a read-only open can query as they are. */
 export const READABLE_SCHEMA_VERSIONS: readonly string[] = [SCHEMA_VERSION];
 
@@ -47,6 +49,8 @@ const ROLLUP_TABLE = `CREATE TABLE IF NOT EXISTS usage_hourly (
   ${ROLLUP_MEASURES.map((m) => `${m} BIGINT NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
   PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
 );`;
+
+const PUSHES_TABLE = pushesTableDdl({ text: 'VARCHAR', bigint: 'BIGINT', timestamp: 'TIMESTAMP' });
 
 export const CREATE_TABLES = `
 ${usageTable('usage')}
@@ -101,6 +105,7 @@ CREATE TABLE IF NOT EXISTS reprice_runs (
   new_charge_pusd BIGINT NOT NULL,
   PRIMARY KEY (run_id, model)
 );
+${PUSHES_TABLE}
 `;
 
 /** A text as a SQL literal (for DDL and multi-statement scripts, which take no parameters). */
@@ -130,9 +135,19 @@ ALTER TABLE usage_v4 RENAME TO usage;
 DROP TABLE IF EXISTS usage_hourly;
 ${ROLLUP_TABLE}
 ${rebuildRollupSql()}
-UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';
+UPDATE meta SET value = '4' WHERE key = 'schema_version';
 `;
 };
+
+/** Version 4 to 5: the receipts of committed pushes, a new table (no stored row changes). */
+export const MIGRATE_TO_V5 = `
+${PUSHES_TABLE}
+UPDATE meta SET value = '5' WHERE key = 'schema_version';
+`;
+
+/** The steps from version `from` (one of MIGRATED_SCHEMA_VERSIONS) to SCHEMA_VERSION, as one script. */
+export const migrationFrom = (from: string, node: string): string =>
+  [Number(from) < 4 ? migrateToV4(from, node) : '', MIGRATE_TO_V5].join('\n');
 
 /** Refills `usage_hourly` from `usage`. */
 export function rebuildRollupSql(): string {

@@ -11,6 +11,7 @@ import {
   LedgerError,
   LedgerUnavailableError,
   LedgerVersionError,
+  PushReceipt,
   ReadPosition,
   RejectedLine,
   RepriceRun,
@@ -37,12 +38,19 @@ import {
   shiftRollupSql,
 } from '../sql/repricing';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
+import {
+  forgetReceiptsStatement,
+  insertReceiptStatement,
+  pushReceiptSql,
+  receiptFromRow,
+  storedReceipt,
+} from '../sql/pushReceipts';
 import { classify, isMissingPartition, isRetryableConflict } from './errors';
 import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, INSERT_NEW_ROWS } from './batchSql';
 import {
   CREATE_TABLES,
   createPartitions,
-  MIGRATE_TO_V2,
+  migrationFrom,
   monthPartition,
   partitionMonth,
   SCHEMA_VERSION,
@@ -222,7 +230,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       const meta = await c.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`);
       const version = meta.rows[0]?.value;
       if (version === undefined) await c.query(`INSERT INTO meta VALUES ('schema_version', $1)`, [SCHEMA_VERSION]);
-      else if (version === '1') await c.query(MIGRATE_TO_V2);
+      else if (migrationFrom(version)) await c.query(migrationFrom(version)!);
       else if (version !== SCHEMA_VERSION)
         throw new LedgerVersionError(
           `${this.location}: ledger schema version ${version}; this tokenledger reads version ${SCHEMA_VERSION} (a newer tokenledger wrote it?)`
@@ -299,7 +307,13 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       'SELECT last_batch_id, last_batch FROM nodes WHERE node = $1 FOR UPDATE',
       [this.node]
     );
-    if (last.rows[0]?.last_batch_id === b.id) {
+    if (b.push) {
+      // Replicas committing the same push take turns here: the later one reads the earlier one's receipt (each
+      // statement sees what committed before it), and stores nothing. The primary key enforces it regardless.
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('tokenledger push'), hashtext($1))`, [b.id]);
+      const known = await c.query(pushReceiptSql(DIALECT), [b.id]);
+      if (known.rows[0]) return this.replayedPush(c, b, receiptFromRow(known.rows[0] as Record<string, unknown>));
+    } else if (last.rows[0]?.last_batch_id === b.id) {
       // This batch committed before (its answer was lost): nothing more to store; answered as it was then.
       return this.replayed(c, b, Number(last.rows[0].last_batch));
     }
@@ -330,15 +344,45 @@ export class PostgresLedger extends SqlLedger implements Ledger {
         [this.node, k.name, k.label, k.delta]
       );
     }
-    await c.query(
-      `INSERT INTO nodes VALUES ($1, $2, $3)
-       ON CONFLICT (node) DO UPDATE SET last_batch_id = excluded.last_batch_id, last_batch = excluded.last_batch`,
-      [this.node, b.id, batch]
-    );
+    const inserted = added.cells.reduce((n, x) => n + x.requests, 0);
+    let receipt: PushReceipt | undefined;
+    if (b.push) {
+      if (b.push.forgetBeforeMs !== undefined) await this.runIn(c, forgetReceiptsStatement(b.push.forgetBeforeMs));
+      receipt = storedReceipt(b.id, this.node, b.push, b.rows.rows, inserted);
+      await this.runIn(c, insertReceiptStatement(receipt, batch));
+    } else
+      await c.query(
+        `INSERT INTO nodes VALUES ($1, $2, $3)
+         ON CONFLICT (node) DO UPDATE SET last_batch_id = excluded.last_batch_id, last_batch = excluded.last_batch`,
+        [this.node, b.id, batch]
+      );
     // Last: replicas storing the same hours add to the same rollup rows, and each waits for the other's
     // commit there, so the rows stay locked only for the commit itself.
     if (b.rows.rows) await c.query(ADD_BATCH_TO_ROLLUP);
-    return { inserted: added.cells.reduce((n, x) => n + x.requests, 0), added, freshRejects, batch };
+    return { inserted, added, freshRejects, batch, ...(receipt ? { push: receipt } : {}) };
+  }
+
+  private async runIn(c: PoolClient, s: Statement): Promise<void> {
+    await c.query(s.sql, s.params.map(bindValue));
+  }
+
+  /**
+   * The answer to a push committed before, with its receipt. Committed by this node (its answer was lost, or it
+   * was sent again): what it stored, read back from its batch, as `replayed` gives it; by another: nothing here.
+   */
+  private async replayedPush(
+    c: PoolClient,
+    b: LedgerBatch,
+    { receipt, batch }: { receipt: PushReceipt; batch: number }
+  ): Promise<BatchResult> {
+    if (receipt.node !== this.node)
+      return { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch, replayed: true, push: receipt };
+    return { ...(await this.replayed(c, b, batch)), push: receipt };
+  }
+
+  async pushReceipt(id: string): Promise<PushReceipt | undefined> {
+    const row = (await this.rows(pushReceiptSql(DIALECT), [id]))[0];
+    return row && receiptFromRow(row).receipt;
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   ROLLUP_MEASURES,
   USAGE_COLUMNS,
 } from '../schema';
+import { pushesTableDdl } from '../sql/pushReceipts';
 
 /**
  * The shared ledger's tables on PostgreSQL (the columns are schema.ts's). `usage` and its hourly rollup are
@@ -16,9 +17,10 @@ import {
  * every time-range read of `usage`. Everything a node writes about itself (read positions, counters, rejects, its last
  * batch) is keyed by node.
  * Version 2 added every other pricing input of a request, its fee, priced model and the gateway's own cost
- * (#16), the rollup's measures of them, and `reprice_runs` (MIGRATE_TO_V2).
+ * (#16), the rollup's measures of them, and `reprice_runs` (MIGRATE_TO_V2). Version 3 added `pushes`, the
+ * receipts of committed pushes, shared by every node (#15, MIGRATE_TO_V3).
  */
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
 
 export const PG_TYPES: Record<ColumnType, string> = {
   text: 'text',
@@ -35,6 +37,10 @@ export const PG_TYPES: Record<ColumnType, string> = {
  */
 const columnDdl = (c: Column) =>
   `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}${c.fill !== undefined ? ` DEFAULT ${c.fill}` : ''}`;
+
+/** With an index for retention, which deletes the receipts older than a time (LedgerBatch.push.forgetBeforeMs). */
+const PUSHES_TABLE = `${pushesTableDdl({ text: 'text', bigint: 'bigint', timestamp: 'timestamp' })}
+CREATE INDEX IF NOT EXISTS pushes_committed ON pushes (committed_at);`;
 
 export const CREATE_TABLES = `
 CREATE TABLE IF NOT EXISTS usage (
@@ -106,6 +112,7 @@ CREATE TABLE IF NOT EXISTS reprice_runs (
   new_charge_pusd bigint NOT NULL,
   PRIMARY KEY (run_id, model)
 );
+${PUSHES_TABLE}
 `;
 
 /**
@@ -122,8 +129,24 @@ export const MIGRATE_TO_V2 = [
   ...MEASURES_ADDED_BY_PRICING_INPUTS.map(
     (m) => `ALTER TABLE usage_hourly ADD COLUMN IF NOT EXISTS ${m} bigint NOT NULL DEFAULT 0;`
   ),
-  `UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';`,
+  `UPDATE meta SET value = '2' WHERE key = 'schema_version';`,
 ].join('\n');
+
+/**
+ * Version 2 to 3, in the schema's transaction: the receipts of committed pushes, a new table (no stored row
+ * changes). Replicas of version 2 still running commit their pushes without a receipt, as before.
+ */
+export const MIGRATE_TO_V3 = `
+${PUSHES_TABLE}
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
+`;
+
+/** The steps from `from` (an earlier version) to SCHEMA_VERSION, as one script; undefined for any other version. */
+export function migrationFrom(from: string): string | undefined {
+  if (from === '1') return `${MIGRATE_TO_V2}\n${MIGRATE_TO_V3}`;
+  if (from === '2') return MIGRATE_TO_V3;
+  return undefined;
+}
 
 /** A month (year * 12 + month 0-11) as a partition suffix and its range. */
 export function monthPartition(month: number): { suffix: string; from: string; to: string } {
