@@ -40,7 +40,7 @@ function fileRows(path: string, short: boolean, batch: number, node: string): st
  * the batch's start-time range can match, and DuckDB skips the rest of the ledger by its zone maps, so the cost
  * does not grow with the ledger as a unique index on random request ids did. One writer at a time (the file lock
  * and `DuckDbLedger.write`) keeps the check and the insert together. The rows keep `seq` for
- * `reloadWithoutRepeats`. The paths are ours (the ledger's own), never input.
+ * DROP_LATER_REPEATS. The paths are ours (the ledger's own), never input.
  */
 export function newUsageRows(
   files: BatchFiles,
@@ -64,21 +64,10 @@ export function newUsageRows(
 }
 
 /**
- * Repeats within a batch (a line logged twice) are rare, so they are looked for among the batch's rows in
- * `usage` (the view `batch_rows`; cheap: one hash aggregate) once they are in. A batch that has some is loaded
- * again (`reloadWithoutRepeats`).
+ * Repeats within a batch (a line logged twice) are rare, so they are looked for (cheap: one hash
+ * aggregate) before they are removed (a self-join): of each, the first one read stays.
  */
 export const COUNT_REPEATS =
   'SELECT count(*) AS n FROM (SELECT 1 FROM batch_rows GROUP BY record_key, start_time HAVING count(*) > 1)';
-
-/**
- * Takes batch `batch`'s rows out of `usage` and inserts `fresh` (newUsageRows) again, staged first so that of
- * each repeat only the first one read (lowest `seq`) goes in. In the batch's transaction.
- */
-export const reloadWithoutRepeats = (fresh: string, batch: number): string => `
-  DELETE FROM usage WHERE ingest_batch = ${Math.trunc(batch)};
-  CREATE OR REPLACE TEMP TABLE batch_read AS ${fresh};
-  DELETE FROM batch_read b WHERE EXISTS (
-    SELECT 1 FROM batch_read e WHERE e.record_key = b.record_key AND e.start_time = b.start_time AND e.seq < b.seq);
-  INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_read;
-  DROP TABLE batch_read`;
+export const DROP_LATER_REPEATS = `DELETE FROM batch_rows b WHERE EXISTS (
+  SELECT 1 FROM batch_rows e WHERE e.record_key = b.record_key AND e.start_time = b.start_time AND e.seq < b.seq)`;

@@ -29,7 +29,7 @@ import type { EncodedRows, RowFormat, StoredUsage } from '../rows';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { addToRollupSql, SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
-import { BatchFiles, COUNT_REPEATS, newUsageRows, reloadWithoutRepeats } from './batchLoad';
+import { BatchFiles, COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
 import { repriceRange, repriceUnpriced } from './reprice';
@@ -339,7 +339,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
             );
           }
           await db.run(`INSERT OR REPLACE INTO meta VALUES ('last_batch_id', ${literal(id)})`);
-          await db.run(rows ? 'DROP VIEW batch_rows; COMMIT' : 'COMMIT');
+          await db.run(rows ? 'DROP TABLE batch_rows; COMMIT' : 'COMMIT');
           this.batchSeq = batch;
           result = { inserted: added.cells.reduce((n, c) => n + c.requests, 0), added, freshRejects, batch };
         } catch (e) {
@@ -357,26 +357,23 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
 
   /**
    * Adds the batch files' new rows, and their sums to the rollup, in the open transaction; returns what they
-   * add to the metrics. Leaves the temp view `batch_rows` (this batch's rows in `usage`) for the commit to drop.
-   * The rows go straight from the files into `usage` (staging them in a temp table first cost as much again as
-   * the insert), and are summed there by their batch number: the ledger's older rows are skipped by zone maps.
-   * A batch that turns out to hold a request twice is loaded again through a staging table that leaves out the
-   * later repeats (rare: a line logged twice). Statements go to DuckDB several at a time: each round trip waits
-   * for this thread, which is busy reading the next batch.
+   * add to the metrics. Leaves the temp table `batch_rows` for the commit to drop.
+   * The rows are staged first so their totals are summed over them alone, not found in the ledger. Statements
+   * go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the next batch.
    */
   private async addUsageRows(db: DuckDBConnection, usage: EncodedRows, batch: number): Promise<MetricTotals> {
     const files: BatchFiles = {
       whole: usage.rows > usage.shortRows ? this.batchFiles.whole : undefined,
       short: usage.shortRows ? this.batchFiles.short : undefined,
     };
-    const fresh = newUsageRows(files, batch, this.node, usage.minStartMs, usage.maxStartMs);
-    const loaded = await db.runAndReadAll(`
-      CREATE OR REPLACE TEMP VIEW batch_rows AS SELECT * FROM usage WHERE ingest_batch = ${Math.trunc(batch)};
-      INSERT INTO usage SELECT * EXCLUDE (seq) FROM (${fresh});
+    const staged = await db.runAndReadAll(`
+      CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(files, batch, this.node, usage.minStartMs, usage.maxStartMs)};
       ${COUNT_REPEATS}`);
-    if (Number(loaded.getColumnsJS()[0]![0])) await db.run(reloadWithoutRepeats(fresh, batch));
+    if (Number(staged.getColumnsJS()[0]![0])) await db.run(DROP_LATER_REPEATS);
     const totals = metricTotalsQueries('batch_rows');
-    const cells = await db.runAndReadAll(`${addToRollupSql('batch_rows')}; ${totals.cells}`);
+    const cells = await db.runAndReadAll(
+      `INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_rows; ${addToRollupSql('batch_rows')}; ${totals.cells}`
+    );
     const byModel = await db.runAndReadAll(totals.byModel);
     return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
   }
