@@ -51,12 +51,14 @@ describe('tokenledger serve under faults', () => {
     writeFileSync(log, lines(0, 100));
     serve = await ServeProcess.start(config);
     await requestsSeen(100);
-    // The fault: the batch file cannot be written (a directory in its place), as on a full disk; the commit
-    // fails before its transaction, like ENOSPC there. Real and portable: no root, no small file system.
-    const batchFile = join(dir, 'ledger.duckdb.batch.tsv');
-    rmSync(batchFile, { force: true });
-    mkdirSync(batchFile);
-    writeFileSync(join(batchFile, 'in-the-way'), '');
+    // The fault: the batch files cannot be written (a directory in place of each), as on a full disk; the
+    // commit fails before its transaction, like ENOSPC there. Real and portable: no root, no small file system.
+    const batchFiles = ['ledger.duckdb.batch.tsv', 'ledger.duckdb.batch-short.tsv'].map((f) => join(dir, f));
+    for (const batchFile of batchFiles) {
+      rmSync(batchFile, { force: true });
+      mkdirSync(batchFile);
+      writeFileSync(join(batchFile, 'in-the-way'), '');
+    }
     appendFileSync(log, lines(100, 200));
     const readyz = async () => {
       const res = await fetch(`${serve!.baseUrl}/readyz`);
@@ -79,7 +81,7 @@ describe('tokenledger serve under faults', () => {
     expect(failures()).toHaveLength(1);
     expect(failures()[0]).toContain('EISDIR');
 
-    rmSync(batchFile, { recursive: true });
+    for (const batchFile of batchFiles) rmSync(batchFile, { recursive: true });
     await requestsSeen(200);
     await waitFor('/readyz ready again', async () => ((await readyz()).status === 200 ? true : undefined));
     expect(serve.log).toMatch(/ledger commits succeed again after \d+\.\d s/);

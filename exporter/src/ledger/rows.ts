@@ -113,11 +113,85 @@ function storedFrom(r: PricedRecord): StoredUsage {
  * concatenation, not an array join: this runs once per line.
  */
 function encodeUsageRow(c: TextCodec, r: StoredUsage, seq: number): string {
+  return `${encodeUsualColumns(c, r)}\t${encodeRareColumns(c, r)}\t${encodeLastColumns(c, r)}\t${seq}\n`;
+}
+
+/** The columns of ENCODED_COLUMNS up to `model_requested`. */
+function encodeUsualColumns(c: TextCodec, r: StoredUsage): string {
+  const t = r.tokens;
+  const opt = (v: string | undefined) => (v === undefined ? c.missing : c.text(v));
+  const num = (v: number | bigint | undefined) => (v === undefined ? c.missing : String(v));
+  return `${c.text(r.recordKey)}\t${Math.round(r.startMs) * 1000}\t${num(r.durationMs)}\t${c.text(r.user)}\t${c.text(r.apiKey)}\t${opt(r.apiKeyId)}\t${c.text(r.team)}\t${c.text(r.tier)}\t${c.text(r.model)}\t${opt(r.provider)}\t${r.status}\t${num(r.httpStatus)}\t${t.inputUncached}\t${t.cacheRead}\t${t.cacheWrite}\t${t.output}\t${t.reasoning}\t${num(r.costPusd)}\t${num(r.chargePusd)}\t${opt(r.priceVersion)}\t${r.pricedOnIngest}\t${opt(r.modelRequested)}`;
+}
+
+/** RARE_COLUMNS, in their ENCODED_COLUMNS order. */
+function encodeRareColumns(c: TextCodec, r: StoredUsage): string {
   const t = r.tokens;
   const k = r.toolCalls;
   const opt = (v: string | undefined) => (v === undefined ? c.missing : c.text(v));
+  return `${opt(r.baseModel)}\t${opt(r.serviceTier)}\t${opt(r.speed)}\t${opt(r.inferenceGeo)}\t${t.cacheWrite1h}\t${t.inputAudio}\t${t.inputImage}\t${t.inputVideo}\t${t.outputAudio}\t${t.outputImage}\t${k.webSearchQueries}\t${opt(k.webSearchContext)}\t${k.fileSearchCalls}\t${k.codeInterpreterSessions}\t${k.mapsGroundingQueries}\t${r.gatewayCacheHit}\t${r.usageReported}`;
+}
+
+/** The columns of ENCODED_COLUMNS after RARE_COLUMNS. */
+function encodeLastColumns(c: TextCodec, r: StoredUsage): string {
   const num = (v: number | bigint | undefined) => (v === undefined ? c.missing : String(v));
-  return `${c.text(r.recordKey)}\t${Math.round(r.startMs) * 1000}\t${num(r.durationMs)}\t${c.text(r.user)}\t${c.text(r.apiKey)}\t${opt(r.apiKeyId)}\t${c.text(r.team)}\t${c.text(r.tier)}\t${c.text(r.model)}\t${opt(r.provider)}\t${r.status}\t${num(r.httpStatus)}\t${t.inputUncached}\t${t.cacheRead}\t${t.cacheWrite}\t${t.output}\t${t.reasoning}\t${num(r.costPusd)}\t${num(r.chargePusd)}\t${opt(r.priceVersion)}\t${r.pricedOnIngest}\t${opt(r.modelRequested)}\t${opt(r.baseModel)}\t${opt(r.serviceTier)}\t${opt(r.speed)}\t${opt(r.inferenceGeo)}\t${t.cacheWrite1h}\t${t.inputAudio}\t${t.inputImage}\t${t.inputVideo}\t${t.outputAudio}\t${t.outputImage}\t${k.webSearchQueries}\t${opt(k.webSearchContext)}\t${k.fileSearchCalls}\t${k.codeInterpreterSessions}\t${k.mapsGroundingQueries}\t${r.gatewayCacheHit}\t${r.usageReported}\t${num(r.reportedCostPusd)}\t${r.feePusd ?? 0n}\t${opt(r.pricedModel)}\t${seq}\n`;
+  return `${num(r.reportedCostPusd)}\t${r.feePusd ?? 0n}\t${r.pricedModel === undefined ? c.missing : c.text(r.pricedModel)}`;
+}
+
+/**
+ * The pricing inputs few requests carry (a 1-hour cache write, audio, a service tier, a web search, ...): a row
+ * whose values of these are all their columns' fill is written to DuckDB without them (`encodeShortRow`), and the
+ * batch load fills them in (batchLoad.ts). Reading 17 more columns of every row through the CSV reader, the
+ * staging and the insert cost more than the rest of the commit had grown by (bench/README.md, #16).
+ */
+export const RARE_COLUMNS: readonly string[] = [
+  'base_model',
+  'service_tier',
+  'speed',
+  'inference_geo',
+  'cache_write_1h',
+  'input_audio',
+  'input_image',
+  'input_video',
+  'output_audio',
+  'output_image',
+  'web_search_queries',
+  'web_search_context',
+  'file_search_calls',
+  'code_interpreter_sessions',
+  'maps_grounding_queries',
+  'gateway_cache_hit',
+  'usage_reported',
+];
+
+/** Whether every one of the row's RARE_COLUMNS holds its column's fill (schema.ts). */
+function rareColumnsAtFill(r: StoredUsage): boolean {
+  const t = r.tokens;
+  const k = r.toolCalls;
+  return (
+    r.baseModel === undefined &&
+    r.serviceTier === undefined &&
+    r.speed === undefined &&
+    r.inferenceGeo === undefined &&
+    t.cacheWrite1h === 0 &&
+    t.inputAudio === 0 &&
+    t.inputImage === 0 &&
+    t.inputVideo === 0 &&
+    t.outputAudio === 0 &&
+    t.outputImage === 0 &&
+    k.webSearchQueries === 0 &&
+    k.webSearchContext === undefined &&
+    k.fileSearchCalls === 0 &&
+    k.codeInterpreterSessions === 0 &&
+    k.mapsGroundingQueries === 0 &&
+    !r.gatewayCacheHit &&
+    r.usageReported
+  );
+}
+
+/** A row without RARE_COLUMNS, newline-terminated: ENCODED_COLUMNS' order, then `seq`. */
+function encodeShortRow(c: TextCodec, r: StoredUsage, seq: number): string {
+  return `${encodeUsualColumns(c, r)}\t${encodeLastColumns(c, r)}\t${seq}\n`;
 }
 
 const BUFFER_BYTES = 4 << 20;
@@ -129,8 +203,14 @@ const BUFFER_BYTES = 4 << 20;
  */
 export interface EncodedRows {
   format: RowFormat;
+  /** Rows with every column; for `duckdb`, only those whose RARE_COLUMNS are not all at their fill. */
   chunks: Buffer[];
+  /** `duckdb` only: the rows without RARE_COLUMNS (encodeShortRow). */
+  shortChunks: Buffer[];
+  /** Rows in both. */
   rows: number;
+  /** Rows in `shortChunks`. */
+  shortRows: number;
   /** Epoch ms. */
   minStartMs: number;
   maxStartMs: number;
@@ -141,7 +221,9 @@ export interface EncodedRows {
 export const noRows = (format: RowFormat): EncodedRows => ({
   format,
   chunks: [],
+  shortChunks: [],
   rows: 0,
+  shortRows: 0,
   minStartMs: Infinity,
   maxStartMs: -Infinity,
   months: [],
@@ -155,7 +237,9 @@ export function joinRows(a: EncodedRows, b: EncodedRows): EncodedRows {
   return {
     format: a.format,
     chunks: [...a.chunks, ...b.chunks],
+    shortChunks: [...a.shortChunks, ...b.shortChunks],
     rows: a.rows + b.rows,
+    shortRows: a.shortRows + b.shortRows,
     minStartMs: Math.min(a.minStartMs, b.minStartMs),
     maxStartMs: Math.max(a.maxStartMs, b.maxStartMs),
     months: [...new Set([...a.months, ...b.months])],
@@ -168,18 +252,41 @@ export function monthOf(ms: number): number {
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
 }
 
-/**
- * Rows encoded into buffers as the records arrive, so no record outlives its line: holding a batch of
- * records (or of row strings) until the commit made the garbage collector copy and promote them all, which
- * cost more than the encoding itself. The buffers are a list, never copied to grow. Repeats are not looked
- * for here: the ledger leaves them out when it loads the batch.
- */
-export class UsageBatch {
-  private readonly codec: TextCodec;
+/** Text appended to a list of buffers, never copied to grow. */
+class ChunkList {
   private readonly full: Buffer[] = [];
   private buf: Buffer | undefined;
   private used = 0;
-  private rows = 0;
+  rows = 0;
+
+  append(row: string): void {
+    const worst = row.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    if (!this.buf || this.buf.length - this.used < worst) {
+      if (this.buf) this.full.push(this.buf.subarray(0, this.used));
+      this.buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, worst));
+      this.used = 0;
+    }
+    this.used += this.buf.write(row, this.used);
+    this.rows++;
+  }
+
+  chunks(): Buffer[] {
+    return this.buf ? [...this.full, this.buf.subarray(0, this.used)] : [];
+  }
+}
+
+/**
+ * Rows encoded into buffers as the records arrive, so no record outlives its line: holding a batch of
+ * records (or of row strings) until the commit made the garbage collector copy and promote them all, which
+ * cost more than the encoding itself. Repeats are not looked for here: the ledger leaves them out when it
+ * loads the batch. For DuckDB, rows whose RARE_COLUMNS are all at their fill go to a list of their own,
+ * without them.
+ */
+export class UsageBatch {
+  private readonly codec: TextCodec;
+  private readonly whole = new ChunkList();
+  private readonly short = new ChunkList();
+  private readonly shortRowsApart: boolean;
   private minStartMs = Infinity;
   private maxStartMs = -Infinity;
   private readonly months = new Set<number>();
@@ -189,6 +296,7 @@ export class UsageBatch {
 
   constructor(readonly format: RowFormat) {
     this.codec = CODECS[format];
+    this.shortRowsApart = format === 'duckdb';
   }
 
   /** `seq`: the record's place among the lines of its batch, in the order read. */
@@ -198,15 +306,8 @@ export class UsageBatch {
 
   /** A row as another ledger holds it (`Ledger.readUsage`), to copy it as it is. */
   addStored(r: StoredUsage, seq: number): void {
-    const row = encodeUsageRow(this.codec, r, seq);
-    const worst = row.length * 3; // UTF-8 bytes per UTF-16 unit, at most
-    if (!this.buf || this.buf.length - this.used < worst) {
-      if (this.buf) this.full.push(this.buf.subarray(0, this.used));
-      this.buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, worst));
-      this.used = 0;
-    }
-    this.used += this.buf.write(row, this.used);
-    this.rows++;
+    if (this.shortRowsApart && rareColumnsAtFill(r)) this.short.append(encodeShortRow(this.codec, r, seq));
+    else this.whole.append(encodeUsageRow(this.codec, r, seq));
     if (r.startMs < this.minStartMs) this.minStartMs = r.startMs;
     if (r.startMs > this.maxStartMs) this.maxStartMs = r.startMs;
     if (r.startMs < this.monthFromMs || r.startMs >= this.monthToMs) this.enterMonth(r.startMs);
@@ -222,8 +323,10 @@ export class UsageBatch {
   encoded(): EncodedRows {
     return {
       format: this.format,
-      chunks: this.buf ? [...this.full, this.buf.subarray(0, this.used)] : [],
-      rows: this.rows,
+      chunks: this.whole.chunks(),
+      shortChunks: this.short.chunks(),
+      rows: this.whole.rows + this.short.rows,
+      shortRows: this.short.rows,
       minStartMs: this.minStartMs,
       maxStartMs: this.maxStartMs,
       months: [...this.months],

@@ -36,7 +36,7 @@ const texts = (...ids: string[]): FramedText[] =>
 
 /** Request id and `seq` (the last column) of each encoded row. */
 const idsAndPlaces = (part: PartResult): string[] =>
-  Buffer.concat(part.rows.chunks)
+  Buffer.concat([...part.rows.chunks, ...part.rows.shortChunks])
     .toString('utf8')
     .split('\n')
     .filter(Boolean)

@@ -106,7 +106,9 @@ export class ParseThread {
       }
       const { rows } = m.part;
       // Buffers arrive as plain Uint8Arrays over the same memory.
-      rows.chunks = rows.chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      const asBuffer = (c: Uint8Array) => Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      rows.chunks = rows.chunks.map(asBuffer);
+      rows.shortChunks = rows.shortChunks.map(asBuffer);
       this.waiting.shift()!.resolve(m.part);
       if (!this.waiting.length) w.unref();
     });

@@ -39,7 +39,8 @@ port.on('message', (m: ToWorker) => {
       const done = part.done();
       part = new BatchPart(part.format);
       // The row buffers move to the main thread without a copy.
-      reply({ kind: 'part', part: done }, [...new Set(done.rows.chunks.map((c) => c.buffer as ArrayBuffer))]);
+      const buffers = [...done.rows.chunks, ...done.rows.shortChunks].map((c) => c.buffer as ArrayBuffer);
+      reply({ kind: 'part', part: done }, [...new Set(buffers)]);
       break;
     }
   }

@@ -26,11 +26,11 @@ import {
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
-import type { RowFormat, StoredUsage } from '../rows';
+import type { EncodedRows, RowFormat, StoredUsage } from '../rows';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { addToRollupSql, SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
-import { COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
+import { BatchFiles, COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
 import {
@@ -127,8 +127,11 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   readonly rowFormat: RowFormat = 'duckdb';
   private batchSeq = 0;
   private writing: Promise<unknown> = Promise.resolve();
-  /** Each batch of rows goes to DuckDB as a TSV file read by its C++ CSV reader: far cheaper than one native call per value. */
-  private readonly batchFile: string;
+  /**
+   * Each batch of rows goes to DuckDB as TSV files read by its C++ CSV reader: far cheaper than one native call
+   * per value. Two files: rows with every column, and rows without the rare ones (rows.ts RARE_COLUMNS).
+   */
+  private readonly batchFiles: { whole: string; short: string };
   /** Query connections not in use; `readSlots` hands them out, one query each. */
   private readonly idleReaders: DuckDBConnection[];
   private readonly readSlots: Semaphore;
@@ -147,7 +150,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     private readonly readers: DuckDBConnection[]
   ) {
     super();
-    this.batchFile = `${location}.batch.tsv`;
+    this.batchFiles = { whole: `${location}.batch.tsv`, short: `${location}.batch-short.tsv` };
     this.idleReaders = [...readers];
     this.readSlots = new Semaphore(readers.length);
   }
@@ -294,7 +297,8 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     let result: BatchResult = { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch };
     try {
       await this.write(async (db) => {
-        if (rows) await writeFile(this.batchFile, usage.chunks);
+        if (rows > usage.shortRows) await writeFile(this.batchFiles.whole, usage.chunks);
+        if (usage.shortRows) await writeFile(this.batchFiles.short, usage.shortChunks);
         if (rejects.length) {
           await db.run('DELETE FROM staging_rejects'); // left over if an earlier attempt could not clear it
           const appender = await db.createAppender('staging_rejects', 'main', 'temp');
@@ -321,7 +325,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
             return;
           }
           let added = NO_METRIC_TOTALS;
-          if (rows) added = await this.addUsageRows(db, usage.minStartMs, usage.maxStartMs, batch);
+          if (rows) added = await this.addUsageRows(db, usage, batch);
           let freshRejects: RejectedLine[] = [];
           if (rejects.length) {
             const changed = (await db.run('INSERT OR IGNORE INTO rejects SELECT * FROM staging_rejects')).rowsChanged;
@@ -376,19 +380,18 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   }
 
   /**
-   * Adds the batch file's new rows, and their sums to the rollup, in the open transaction; returns what they
+   * Adds the batch files' new rows, and their sums to the rollup, in the open transaction; returns what they
    * add to the metrics. Leaves the temp table `batch_rows` for the commit to drop.
    * The rows are staged first so their totals are summed over them alone, not found in the ledger. Statements
    * go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the next batch.
    */
-  private async addUsageRows(
-    db: DuckDBConnection,
-    minStartMs: number,
-    maxStartMs: number,
-    batch: number
-  ): Promise<MetricTotals> {
+  private async addUsageRows(db: DuckDBConnection, usage: EncodedRows, batch: number): Promise<MetricTotals> {
+    const files: BatchFiles = {
+      whole: usage.rows > usage.shortRows ? this.batchFiles.whole : undefined,
+      short: usage.shortRows ? this.batchFiles.short : undefined,
+    };
     const staged = await db.runAndReadAll(`
-      CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(this.batchFile, batch, this.node, minStartMs, maxStartMs)};
+      CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(files, batch, this.node, usage.minStartMs, usage.maxStartMs)};
       ${COUNT_REPEATS}`);
     if (Number(staged.getColumnsJS()[0]![0])) await db.run(DROP_LATER_REPEATS);
     const totals = metricTotalsQueries('batch_rows');
@@ -557,7 +560,8 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     for (const r of this.readers) r.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
-    rmSync(this.batchFile, { force: true });
+    rmSync(this.batchFiles.whole, { force: true });
+    rmSync(this.batchFiles.short, { force: true });
   }
 }
 

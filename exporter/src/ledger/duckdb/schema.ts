@@ -1,7 +1,6 @@
 import {
   Column,
   ColumnType,
-  ENCODED_COLUMNS,
   MEASURES_ADDED_BY_PRICING_INPUTS,
   ROLLUP_KEY,
   ROLLUP_MEASURES,
@@ -156,9 +155,3 @@ export function rebuildRollupSql(): string {
   return `DELETE FROM usage_hourly;
 INSERT INTO usage_hourly SELECT date_trunc('hour', start_time), ${key}, ${sums} FROM usage GROUP BY ALL;`;
 }
-
-/** The types of a batch file's columns, as DuckDB's CSV reader declares them (times as epoch microseconds). */
-export const BATCH_FILE_COLUMNS = [
-  ...ENCODED_COLUMNS.map((c) => `'${c.name}': '${c.name === 'start_time' ? 'BIGINT' : DUCKDB_TYPES[c.type]}'`),
-  `'seq': 'INTEGER'`,
-].join(', ');
