@@ -259,7 +259,7 @@ describe('PrometheusSource over the HTTP API', () => {
   });
 
   it('reads up to 60 steps in a poll by default', async () => {
-    const src = source();
+    const src = source({ requestsMetric: undefined });
     src.init([]);
     now = T + 61 * MIN + 10_000;
     expect(await src.poll(handler)).toBe(true);
