@@ -147,6 +147,8 @@ class FakePrometheus {
 }
 
 describe('PrometheusSource over the HTTP API', () => {
+  // Real HTTP round trips (up to 60 in one test): more than Jest's default 5 s on a loaded machine.
+  jest.setTimeout(30_000);
   const MIN = 60_000;
   const T = Date.parse('2026-01-01T00:00:00Z');
   let prom: FakePrometheus;
