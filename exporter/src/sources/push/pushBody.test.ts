@@ -35,7 +35,13 @@ describe('readPushBody', () => {
     port = (server.address() as AddressInfo).port;
   });
 
-  afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterEach(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a request a failing test left open must not hold the server
+      })
+  );
 
   /** Sends `chunks` as one body (chunked unless a Content-Length is given) and gives the status and answer. */
   function send(chunks: Buffer[], headers: Record<string, string> = {}): Promise<[number, string]> {
@@ -76,6 +82,25 @@ describe('readPushBody', () => {
     expect(await send([bytes(MAX + 1)], { 'content-length': String(MAX + 1) })).toEqual([413, tooLarge]);
     expect(await send([bytes(MAX), bytes(1)])).toEqual([413, tooLarge]);
     expect(await send([bytes(MAX)], { 'content-length': String(MAX) })).toEqual([200, String(MAX)]);
+  });
+
+  it('refuses a body announced larger than the limit before it arrives', async () => {
+    const answer = await new Promise<[number, string]>((resolve, reject) => {
+      const req = request(
+        { port, host: '127.0.0.1', method: 'POST', path: '/', headers: { 'content-length': String(MAX + 1) } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => {
+            resolve([res.statusCode!, text]);
+            req.destroy();
+          });
+        }
+      );
+      req.on('error', reject);
+      req.write(bytes(1)); // and nothing more: the answer must not wait for the rest
+    });
+    expect(answer).toEqual([413, `the body is larger than push.max_body_bytes (${MAX} bytes)`]);
   });
 
   it('refuses a body larger than the limit once decompressed with 413, and broken gzip with 400', async () => {
