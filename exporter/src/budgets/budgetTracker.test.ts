@@ -101,6 +101,38 @@ describe('BudgetTracker', () => {
     expect((await tracker.statuses())[0]!.spentPusd).toBe(2n * USD);
   });
 
+  /** The spent gauge's samples, as a scrape sees them: subject and USD. */
+  async function scrapeSpent(tracker: BudgetTracker): Promise<[string | number, number][]> {
+    const spent = tracker.metrics().find((m) => m.name === 'tokenledger_budget_spent_usd')!;
+    return (await spent.get()).values.map((s) => [s.labels.subject!, s.value]);
+  }
+
+  it('a scrape gets the last finished evaluation at once, and the refreshed one once it has finished', async () => {
+    let now = T0 + 12 * HOUR;
+    const tracker = new BudgetTracker(ledger, [teamBudget('t1', 10n * USD)], 'UTC', () => now);
+    expect(await scrapeSpent(tracker)).toEqual([['t1', 2]]); // the first scrape waits for the first evaluation
+    await spend(3n, T0 + 2 * HOUR);
+    now += 1001;
+    // The cached evaluation is stale: this scrape starts a new one and does not wait for it.
+    expect(await scrapeSpent(tracker)).toEqual([['t1', 2]]);
+    await tracker.statuses(); // the evaluation that scrape started
+    expect(await scrapeSpent(tracker)).toEqual([['t1', 5]]);
+  });
+
+  it('after a reload, a scrape shows the new budgets, even when an evaluation of the old ones finishes later', async () => {
+    const now = T0 + 12 * HOUR;
+    const tracker = new BudgetTracker(ledger, [teamBudget('t1', 10n * USD)], 'UTC', () => now);
+    expect(await scrapeSpent(tracker)).toEqual([['t1', 2]]);
+    tracker.replace([teamBudget('t2', 1n * USD)], 'UTC');
+    expect(await scrapeSpent(tracker)).toEqual([['t2', 0]]);
+
+    const old = new BudgetTracker(ledger, [teamBudget('t1', 10n * USD)], 'UTC', () => now);
+    const oldEvaluation = old.statuses();
+    old.replace([teamBudget('t2', 1n * USD)], 'UTC');
+    await oldEvaluation; // finishes after the reload: not what a scrape shows now
+    expect(await scrapeSpent(old)).toEqual([['t2', 0]]);
+  });
+
   it('gives twin limit and spent gauges per budget, the ratio only for a non-zero limit', async () => {
     const tracker = new BudgetTracker(
       ledger,

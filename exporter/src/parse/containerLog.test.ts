@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { containerFramer, ContainerMode, detectWrapper, unwrapCri, unwrapDocker } from './containerLog';
-import type { FramedText, TextFramer } from './framer';
+import { FramedText, Framer, TextFramer } from './framer';
 
 // Record shapes as the runtimes write them: CRI per kubelet's parseCRILog examples
 // (kubernetes/kubernetes pkg/kubelet/kuberuntime/logs/logs.go), Docker per moby's jsonfilelog marshalMessage
@@ -141,6 +141,45 @@ describe('container log framing', () => {
     const wrapped = Buffer.from(docker('stdout', '{"a":', false) + docker('stdout', '1}', true));
     expect(frameAll('auto', wrapped, [5]).map((t) => t.text)).toEqual(['{"a":1}']);
     expect(frameAll('none', wrapped).map((t) => t.text)).toHaveLength(2);
+  });
+
+  it('auto: holds the bytes of a first line not yet whole, says where reading stands, and can still take it', () => {
+    const f = containerFramer('auto', 100, 7, MAX);
+    const out: FramedText[] = [];
+    f.push(Buffer.from('{"a":'), out);
+    expect([f.readOffset, f.resumeOffset, f.resumeLine, f.heldBytes]).toEqual([105, 100, 7, 5]);
+    f.push(Buffer.from('1}'), out);
+    expect(out).toEqual([]);
+    // A plain file whose writer stopped on a whole JSON text without its newline: taken as it is.
+    expect(f.takeUnterminated(out)).toBe(true);
+    expect(out.map(view)).toEqual([['{"a":1}', 7, 100, 107]]);
+    // From then on it stands where a plain file's framer stands.
+    const plain = new Framer(100, 7, MAX);
+    plain.push(Buffer.from('{"a":1}'), []);
+    plain.takeUnterminated([]);
+    expect([f.readOffset, f.resumeOffset, f.resumeLine, f.heldBytes]).toEqual([
+      107,
+      107,
+      plain.resumeLine,
+      0,
+    ]);
+  });
+
+  it('a wrapped file never takes a record without its newline: it is cut short, and stays held', () => {
+    const whole = docker('stdout', '{"a":1}', true);
+    const cut = docker('stdout', '{"b":2}', true).slice(0, -1);
+    const f = containerFramer('docker', 0, 1, MAX);
+    const out: FramedText[] = [];
+    f.push(Buffer.from(whole + cut), out);
+    expect(f.takeUnterminated(out)).toBe(false);
+    expect(out.map((t) => t.text)).toEqual(['{"a":1}']);
+    const end = Buffer.byteLength(whole);
+    expect([f.readOffset, f.resumeOffset, f.resumeLine, f.heldBytes]).toEqual([
+      end + Buffer.byteLength(cut),
+      end,
+      2,
+      Buffer.byteLength(cut),
+    ]);
   });
 
   it('auto: a file resumed past its start is decided on its first bytes', () => {

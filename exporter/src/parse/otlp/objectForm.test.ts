@@ -10,10 +10,12 @@ describe('plainValue: an AnyValue as the value it stands for', () => {
     [{ intValue: '9007199254740993' }, '9007199254740993'], // beyond 2^53: its text, not a rounded number
     [{ doubleValue: 0.5 }, 0.5],
     [{ doubleValue: 'NaN' }, 'NaN'],
+    [{ doubleValue: '2.5' }, '2.5'], // a double written as text stays text, as the parser reads numbers in text
     [{ bytesValue: 'AAE=' }, 'AAE='],
     [{}, null],
     [{ arrayValue: { values: [{ intValue: '1' }, { stringValue: 'x' }, {}] } }, [1, 'x', null]],
     [{ arrayValue: {} }, []],
+    [{ arrayValue: { values: null } }, []],
   ])('%j is %j', (any, value) => {
     expect(plainValue(any, 'v')).toEqual(value);
   });
@@ -53,6 +55,9 @@ describe('plainValue: an AnyValue as the value it stands for', () => {
     [{ intValue: '1e3' }, 'v.intValue: expected an int64'],
     [{ intValue: 1.5 }, 'v.intValue: expected an int64'],
     [{ boolValue: 'true' }, 'v.boolValue: expected a boolean'],
+    [{ doubleValue: 'fast' }, 'v.doubleValue: expected a number'],
+    [{ doubleValue: true }, 'v.doubleValue: expected a number'],
+    [{ arrayValue: { values: 'x' } }, 'v.arrayValue.values: expected an array'],
     [{ arrayValue: { values: [3] } }, 'v.arrayValue.values[0]: expected an AnyValue object'],
     ['text', 'v: expected an AnyValue object'],
   ])('refuses %j: %s', (any, message) => {

@@ -41,6 +41,9 @@ describe('failureAnswer: a google.rpc.Status', () => {
     expect(answer.status).toBe(503);
     expect(JSON.parse(answer.body.toString())).toEqual({ code: 14, message: 'the ledger cannot commit' });
     expect(answer.headers).toEqual({ 'Content-Type': 'application/json', 'Retry-After': '3' });
+    // Retry-After is delay-seconds, a non-negative integer (RFC 9110 10.2.3): a moment is one second, never 0.
+    expect(failureAnswer(429, 'json', 'busy', 0.2).headers['Retry-After']).toBe('1');
+    expect(failureAnswer(429, 'json', 'busy', 0).headers['Retry-After']).toBe('1');
   });
 });
 
