@@ -164,7 +164,8 @@ describe('the PostgreSQL ledger beyond the contract', () => {
     await admin.connect();
     try {
       await admin.query(`DROP TABLE pushes; UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
-      const costs = () => admin.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY 1').then((r) => r.rows);
+      const costs = () =>
+        admin.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY 1').then((r) => r.rows);
       const before = await costs();
       const ledger = await open(url);
       try {

@@ -433,7 +433,11 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       expect(await a.pushReceipt(young.id)).toMatchObject({ committedMs: T0 + 2 * HOUR });
       expect(await a.pushReceipt(now.id)).toMatchObject({ committedMs: T0 + 26 * HOUR });
       // Forgotten, the push is a new one: its records are repeats, its refused line is quarantined already.
-      expect(await a.commitBatch(old)).toMatchObject({ inserted: 0, freshRejects: [], push: { stored: 0, repeats: 1 } });
+      expect(await a.commitBatch(old)).toMatchObject({
+        inserted: 0,
+        freshRejects: [],
+        push: { stored: 0, repeats: 1 },
+      });
     });
 
     if (shared)
@@ -442,7 +446,10 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
         const b = await openAs('node-b');
         const records = Array.from({ length: 200 }, (_, i) => record(`r${i}`, T0 + i * 1000, 1, 10n, 'u'));
         const push = pushOf(a, records);
-        const results = await Promise.all([a.commitBatch(push), b.commitBatch({ ...push, rows: rowsOf(b.rowFormat, ...[...records].reverse()) })]);
+        const results = await Promise.all([
+          a.commitBatch(push),
+          b.commitBatch({ ...push, rows: rowsOf(b.rowFormat, ...[...records].reverse()) }),
+        ]);
         const winner = results.findIndex((r) => !r.replayed);
         expect(results.map((r) => r.replayed === true).sort()).toEqual([false, true]);
         const node = winner === 0 ? 'node-a' : 'node-b';

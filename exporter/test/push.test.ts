@@ -209,11 +209,10 @@ async function settledMetrics(serve: ServeProcess): Promise<string> {
 async function settledSelfCounters(serve: ServeProcess): Promise<Record<string, number>> {
   const text = await settledMetrics(serve);
   return Object.fromEntries(
-    [
-      'tokenledger_lines_read_total',
-      'tokenledger_lines_rejected_total',
-      'tokenledger_requests_total',
-    ].map((name) => [name, sumSamples(text, name)])
+    ['tokenledger_lines_read_total', 'tokenledger_lines_rejected_total', 'tokenledger_requests_total'].map((name) => [
+      name,
+      sumSamples(text, name),
+    ])
   );
 }
 
@@ -588,11 +587,12 @@ describe('push to serve on PostgreSQL', () => {
     const url = await pg.createDatabase('push_replicas');
     const configs = ['replica-a', 'replica-b'].map((node) => replicaConfig(url, node));
     replicas = await Promise.all(configs.map((c) => ServeProcess.start(c)));
-    const entries = [0, 1, 2, 3].map((i) => kongEntry(`fleet-${i}`, 'judy', i % 2 ? 'gpt-4o' : 'gpt-4o-mini', 90 + i, 9 + i));
-    const body = [
-      ...entries.map((e) => JSON.stringify(e)),
-      '{"request":{"id":"fleet-bad"},"started_at":"soon"}',
-    ].join('\n');
+    const entries = [0, 1, 2, 3].map((i) =>
+      kongEntry(`fleet-${i}`, 'judy', i % 2 ? 'gpt-4o' : 'gpt-4o-mini', 90 + i, 9 + i)
+    );
+    const body = [...entries.map((e) => JSON.stringify(e)), '{"request":{"id":"fleet-bad"},"started_at":"soon"}'].join(
+      '\n'
+    );
     const key = { 'idempotency-key': 'kong-fleet-0001' };
     const both = await Promise.all(replicas.map((r) => push(r, '/ingest/v1/kong', body, key)));
     expect(both.map((a) => a.status)).toEqual([200, 200]);

@@ -157,12 +157,7 @@ describe('container log framing', () => {
     const plain = new Framer(100, 7, MAX);
     plain.push(Buffer.from('{"a":1}'), []);
     plain.takeUnterminated([]);
-    expect([f.readOffset, f.resumeOffset, f.resumeLine, f.heldBytes]).toEqual([
-      107,
-      107,
-      plain.resumeLine,
-      0,
-    ]);
+    expect([f.readOffset, f.resumeOffset, f.resumeLine, f.heldBytes]).toEqual([107, 107, plain.resumeLine, 0]);
   });
 
   it('a wrapped file never takes a record without its newline: it is cut short, and stays held', () => {

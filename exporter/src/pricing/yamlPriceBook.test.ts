@@ -239,32 +239,98 @@ describe('pricing dimensions: what a period refuses, naming where', () => {
   const base = { input: 1, output: 1 };
   const at = 'f.yaml: models.m.prices[0]';
   it.each<[string, Record<string, unknown>, string]>([
-    ['long_context not a list', { long_context: { above_input_tokens: 1 } }, `${at}.long_context: expected a list of {above_input_tokens, input, ...}`],
+    [
+      'long_context not a list',
+      { long_context: { above_input_tokens: 1 } },
+      `${at}.long_context: expected a list of {above_input_tokens, input, ...}`,
+    ],
     ['a long_context tier not a mapping', { long_context: [3] }, `${at}.long_context[0]: expected a mapping`],
-    ['a threshold that is not a number', { long_context: [{ above_input_tokens: '200k', input: 2 }] }, `${at}.long_context[0].above_input_tokens: expected a whole number of tokens, got "200k"`],
-    ['a fractional threshold', { long_context: [{ above_input_tokens: 1.5, input: 2 }] }, `${at}.long_context[0].above_input_tokens: expected a whole number of tokens, got 1.5`],
-    ['a negative threshold', { long_context: [{ above_input_tokens: -1, input: 2 }] }, `${at}.long_context[0].above_input_tokens: expected a whole number of tokens, got -1`],
-    ['service_tiers not a mapping', { service_tiers: ['flex'] }, `${at}.service_tiers: expected a mapping of service tier to rates`],
-    ['a service tier not a mapping', { service_tiers: { flex: 0.5 } }, `${at}.service_tiers.flex: expected rates, long_context and/or a multiplier`],
-    ['a multiplier that is not a number', { service_tiers: { flex: { multiplier: 'half' } } }, `${at}.service_tiers.flex.multiplier: expected a decimal number, got "half"`],
+    [
+      'a threshold that is not a number',
+      { long_context: [{ above_input_tokens: '200k', input: 2 }] },
+      `${at}.long_context[0].above_input_tokens: expected a whole number of tokens, got "200k"`,
+    ],
+    [
+      'a fractional threshold',
+      { long_context: [{ above_input_tokens: 1.5, input: 2 }] },
+      `${at}.long_context[0].above_input_tokens: expected a whole number of tokens, got 1.5`,
+    ],
+    [
+      'a negative threshold',
+      { long_context: [{ above_input_tokens: -1, input: 2 }] },
+      `${at}.long_context[0].above_input_tokens: expected a whole number of tokens, got -1`,
+    ],
+    [
+      'service_tiers not a mapping',
+      { service_tiers: ['flex'] },
+      `${at}.service_tiers: expected a mapping of service tier to rates`,
+    ],
+    [
+      'a service tier not a mapping',
+      { service_tiers: { flex: 0.5 } },
+      `${at}.service_tiers.flex: expected rates, long_context and/or a multiplier`,
+    ],
+    [
+      'a multiplier that is not a number',
+      { service_tiers: { flex: { multiplier: 'half' } } },
+      `${at}.service_tiers.flex.multiplier: expected a decimal number, got "half"`,
+    ],
     ['a negative multiplier', { speed: { fast: -2 } }, `${at}.speed.fast: cannot be negative`],
     ['speed not a mapping', { speed: 6 }, `${at}.speed: expected a mapping of name to multiplier`],
     ['fees not a mapping', { fees: 10 }, `${at}.fees: expected a mapping of fees`],
-    ['an unknown fee', { fees: { image_gen: { per_1k: 1 } } }, `${at}.fees.image_gen: unknown fee; expected web_search, maps_grounding, file_search, code_interpreter`],
-    ['web_search not a mapping', { fees: { web_search: 10 } }, `${at}.fees.web_search: expected {per_1k: USD per 1,000, per: query | prompt}`],
-    ['an unknown key of web_search', { fees: { web_search: { per_1k: 10, per_call: 1 } } }, `${at}.fees.web_search.per_call: unknown key; expected per_1k, per`],
-    ['web_search per something else', { fees: { web_search: { per_1k: 10, per: 'call' } } }, `${at}.fees.web_search.per: expected query or prompt, got "call"`],
-    ['an unknown search context size', { fees: { web_search: { per_1k: { huge: 50 } } } }, `${at}.fees.web_search.per_1k.huge: unknown search context size; expected low, medium, high`],
-    ['file_search without per_1k', { fees: { file_search: {} } }, `${at}.fees.file_search: expected {per_1k: USD per 1,000 calls}`],
-    ['file_search not a mapping', { fees: { file_search: 2.5 } }, `${at}.fees.file_search: expected {per_1k: USD per 1,000 calls}`],
-    ['code_interpreter without per_session', { fees: { code_interpreter: { per_1k: 1 } } }, `${at}.fees.code_interpreter: expected {per_session: USD per session}`],
-    ['code_interpreter not a mapping', { fees: { code_interpreter: 0.03 } }, `${at}.fees.code_interpreter: expected {per_session: USD per session}`],
+    [
+      'an unknown fee',
+      { fees: { image_gen: { per_1k: 1 } } },
+      `${at}.fees.image_gen: unknown fee; expected web_search, maps_grounding, file_search, code_interpreter`,
+    ],
+    [
+      'web_search not a mapping',
+      { fees: { web_search: 10 } },
+      `${at}.fees.web_search: expected {per_1k: USD per 1,000, per: query | prompt}`,
+    ],
+    [
+      'an unknown key of web_search',
+      { fees: { web_search: { per_1k: 10, per_call: 1 } } },
+      `${at}.fees.web_search.per_call: unknown key; expected per_1k, per`,
+    ],
+    [
+      'web_search per something else',
+      { fees: { web_search: { per_1k: 10, per: 'call' } } },
+      `${at}.fees.web_search.per: expected query or prompt, got "call"`,
+    ],
+    [
+      'an unknown search context size',
+      { fees: { web_search: { per_1k: { huge: 50 } } } },
+      `${at}.fees.web_search.per_1k.huge: unknown search context size; expected low, medium, high`,
+    ],
+    [
+      'file_search without per_1k',
+      { fees: { file_search: {} } },
+      `${at}.fees.file_search: expected {per_1k: USD per 1,000 calls}`,
+    ],
+    [
+      'file_search not a mapping',
+      { fees: { file_search: 2.5 } },
+      `${at}.fees.file_search: expected {per_1k: USD per 1,000 calls}`,
+    ],
+    [
+      'code_interpreter without per_session',
+      { fees: { code_interpreter: { per_1k: 1 } } },
+      `${at}.fees.code_interpreter: expected {per_session: USD per session}`,
+    ],
+    [
+      'code_interpreter not a mapping',
+      { fees: { code_interpreter: 0.03 } },
+      `${at}.fees.code_interpreter: expected {per_session: USD per session}`,
+    ],
   ])('%s', (_, dimension, message) => {
     expect(refusal(oneModel({ ...base, ...dimension }))).toBe(message);
   });
 
   it('aliases must be a mapping of alias to a model of the book', () => {
-    expect(refusal(oneModel(base, { aliases: ['m'] }))).toBe('f.yaml: aliases: expected a mapping of alias to model name');
+    expect(refusal(oneModel(base, { aliases: ['m'] }))).toBe(
+      'f.yaml: aliases: expected a mapping of alias to model name'
+    );
     expect(refusal(oneModel(base, { aliases: { a: 'other' } }))).toBe(
       'f.yaml: aliases.a: expected the name of a model of this book, got "other"'
     );

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReadPosition } from '../ledger/ledger';
-import { increaseOver, PrometheusError, PrometheusSource, PrometheusSourceOptions, Series, stepRecords } from './prometheusSource';
+import {
+  increaseOver,
+  PrometheusError,
+  PrometheusSource,
+  PrometheusSourceOptions,
+  Series,
+  stepRecords,
+} from './prometheusSource';
 import type { SourceRead } from './types';
 
 const s = (pairs: [number, number][]) => pairs.map(([t, v]) => ({ t, v }));

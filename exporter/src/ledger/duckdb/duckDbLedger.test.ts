@@ -137,7 +137,12 @@ describe('DuckDB ledger schema versions', () => {
     } finally {
       await writer.close();
     }
-    expect(await duckDbRows(path, `SELECT record_key, cost_pusd, charge_pusd, node FROM usage WHERE record_key <> 'litellm:new'`)).toEqual(before);
+    expect(
+      await duckDbRows(
+        path,
+        `SELECT record_key, cost_pusd, charge_pusd, node FROM usage WHERE record_key <> 'litellm:new'`
+      )
+    ).toEqual(before);
     expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
       { value: SCHEMA_VERSION },
     ]);

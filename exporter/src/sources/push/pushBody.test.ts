@@ -74,7 +74,10 @@ describe('readPushBody', () => {
   });
 
   it('refuses another encoding with 415', async () => {
-    expect(await send([bytes(5)], { 'content-encoding': 'br' })).toEqual([415, 'Content-Encoding br: expected gzip or none']);
+    expect(await send([bytes(5)], { 'content-encoding': 'br' })).toEqual([
+      415,
+      'Content-Encoding br: expected gzip or none',
+    ]);
   });
 
   it('refuses a body larger than the limit with 413, announced or not, and the sender gets the answer', async () => {
