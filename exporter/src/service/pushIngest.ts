@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Request, Response, Router } from 'express';
 import { AuthConfig, pushRefusal } from '../auth/apiTokens';
 import type { PushConfig, SourceConfig } from '../config/config';
-import { LedgerError, PushRefusal } from '../ledger/ledger';
+import { LedgerError, PushReceipt } from '../ledger/ledger';
 import type { Logger } from '../log';
 import type { ExporterMetrics, PushOutcome } from '../metrics/exporterMetrics';
 import type { FramedText } from '../parse/framer';
@@ -30,19 +30,13 @@ const FORGET_EVERY_MS = 60_000;
 /** Longest `Idempotency-Key` taken. */
 const MAX_KEY_LENGTH = 256;
 
-/** What a push is answered, once it is committed. */
-export interface PushAnswer {
+/** What a push is answered, once it is committed: its receipt's counts (Ledger's PushReceipt). */
+export interface PushAnswer extends Pick<
+  PushReceipt,
+  'received' | 'stored' | 'repeats' | 'skipped' | 'refused' | 'refusedByReason' | 'refusals'
+> {
   /** The push's id: its rejects name it as their file (`push:...`), in the reject file and the ledger. */
   pushId: string;
-  received: number;
-  stored: number;
-  /** Records of requests the ledger already held (from an earlier push, a file, another replica). */
-  repeats: number;
-  skipped: number;
-  refused: number;
-  refusedByReason: Record<string, number>;
-  /** The first refused records (Pipeline's LISTED_REFUSALS). */
-  refusals: PushRefusal[];
   /** A retry of a push already committed: answered as it was then; nothing was stored again. */
   replayed: boolean;
 }

@@ -38,6 +38,7 @@ import {
   insertReceiptStatement,
   pushReceiptSql,
   receiptFromRow,
+  replayedPush,
   storedReceipt,
 } from '../sql/pushReceipts';
 import { repriceRange, repriceUnpriced } from './reprice';
@@ -313,7 +314,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
           const known = push && (await db.runAndReadAll(pushReceiptSql(DIALECT), [id])).getRowObjectsJS()[0];
           if (known) {
             // This push committed before (its answer was lost, or it was sent again): answered with its receipt.
-            result = await this.replayedPush(db, receiptFromRow(known), rejects);
+            result = await replayedPush(this.node, receiptFromRow(known), (batch) => this.replayed(db, batch, rejects));
             await db.run('ROLLBACK');
             return;
           }
@@ -428,25 +429,6 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
       batch,
       replayed: true,
     };
-  }
-
-  /**
-   * The answer to a push committed before, with its receipt. Committed by this node (its answer was lost, or it
-   * was sent again): what it stored, read back from its batch, as `replayed` gives it; by another: nothing here.
-   */
-  private async replayedPush(
-    db: DuckDBConnection,
-    { receipt, batch }: { receipt: PushReceipt; batch: number },
-    rejects: readonly RejectedLine[]
-  ): Promise<BatchResult> {
-    if (receipt.node !== this.node)
-      return { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch, replayed: true, push: receipt };
-    return { ...(await this.replayed(db, batch, rejects)), push: receipt };
-  }
-
-  async pushReceipt(id: string): Promise<PushReceipt | undefined> {
-    const row = (await this.rows(pushReceiptSql(DIALECT), [id]))[0];
-    return row && receiptFromRow(row).receipt;
   }
 
   /** Which of a batch's rejects were new (a line re-read after a crash is not quarantined twice). Inside the batch's transaction. */

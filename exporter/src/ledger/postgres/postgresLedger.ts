@@ -43,6 +43,7 @@ import {
   insertReceiptStatement,
   pushReceiptSql,
   receiptFromRow,
+  replayedPush,
   storedReceipt,
 } from '../sql/pushReceipts';
 import { classify, isMissingPartition, isRetryableConflict } from './errors';
@@ -312,7 +313,10 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       // statement sees what committed before it), and stores nothing. The primary key enforces it regardless.
       await c.query(`SELECT pg_advisory_xact_lock(hashtext('tokenledger push'), hashtext($1))`, [b.id]);
       const known = await c.query(pushReceiptSql(DIALECT), [b.id]);
-      if (known.rows[0]) return this.replayedPush(c, b, receiptFromRow(known.rows[0] as Record<string, unknown>));
+      if (known.rows[0])
+        return replayedPush(this.node, receiptFromRow(known.rows[0] as Record<string, unknown>), (batch) =>
+          this.replayed(c, b, batch)
+        );
     } else if (last.rows[0]?.last_batch_id === b.id) {
       // This batch committed before (its answer was lost): nothing more to store; answered as it was then.
       return this.replayed(c, b, Number(last.rows[0].last_batch));
@@ -364,25 +368,6 @@ export class PostgresLedger extends SqlLedger implements Ledger {
 
   private async runIn(c: PoolClient, s: Statement): Promise<void> {
     await c.query(s.sql, s.params.map(bindValue));
-  }
-
-  /**
-   * The answer to a push committed before, with its receipt. Committed by this node (its answer was lost, or it
-   * was sent again): what it stored, read back from its batch, as `replayed` gives it; by another: nothing here.
-   */
-  private async replayedPush(
-    c: PoolClient,
-    b: LedgerBatch,
-    { receipt, batch }: { receipt: PushReceipt; batch: number }
-  ): Promise<BatchResult> {
-    if (receipt.node !== this.node)
-      return { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch, replayed: true, push: receipt };
-    return { ...(await this.replayed(c, b, batch)), push: receipt };
-  }
-
-  async pushReceipt(id: string): Promise<PushReceipt | undefined> {
-    const row = (await this.rows(pushReceiptSql(DIALECT), [id]))[0];
-    return row && receiptFromRow(row).receipt;
   }
 
   /**

@@ -1,4 +1,5 @@
-import type { PushReceipt, PushRefusal, PushToCommit } from '../ledger';
+import type { BatchResult, PushReceipt, PushRefusal, PushToCommit } from '../ledger';
+import { NO_METRIC_TOTALS } from '../metricTotals';
 import { SqlDialect, SqlTime, Statement } from './usageQueries';
 
 /**
@@ -93,4 +94,19 @@ VALUES (${PUSHES_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
 /** Retention: the receipts committed before `beforeMs`, of every node. */
 export function forgetReceiptsStatement(beforeMs: number): Statement {
   return { sql: 'DELETE FROM pushes WHERE committed_at < $1', params: [new SqlTime(beforeMs)] };
+}
+
+/**
+ * The answer to a push committed before, with its receipt. Committed by `node` (its answer was lost, or it was
+ * sent again): what it stored, read back from its batch (`readBack`), as `replayed` gives it; by another node:
+ * nothing to count here.
+ */
+export async function replayedPush(
+  node: string,
+  { receipt, batch }: { receipt: PushReceipt; batch: number },
+  readBack: (batch: number) => Promise<BatchResult>
+): Promise<BatchResult> {
+  if (receipt.node !== node)
+    return { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch, replayed: true, push: receipt };
+  return { ...(await readBack(batch)), push: receipt };
 }

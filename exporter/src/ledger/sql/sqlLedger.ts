@@ -1,4 +1,5 @@
-import type { LedgerSpan, SpendWindow } from '../ledger';
+import type { LedgerSpan, PushReceipt, SpendWindow } from '../ledger';
+import { pushReceiptSql, receiptFromRow } from './pushReceipts';
 import type { BreakdownQuery, BreakdownRow, Dimension, RowSelection, Series, UsageTotals } from '../queries';
 import {
   breakdownStatement,
@@ -18,7 +19,8 @@ import {
 
 /**
  * The chargeback queries of an engine that runs usageQueries.ts's SQL: it says how a statement runs and what
- * its dialect is, and gets breakdown, timeSeries, dimensionValues, span and spend of the Ledger interface.
+ * its dialect is, and gets breakdown, timeSeries, dimensionValues, span, spend and pushReceipt of the Ledger
+ * interface.
  */
 export abstract class SqlLedger {
   protected abstract readonly dialect: SqlDialect;
@@ -47,5 +49,10 @@ export abstract class SqlLedger {
       spendStatements(windows).map(async (s) => ({ indexes: s.indexes, rows: await this.run(s.statement) }))
     );
     return readSpend(windows.length, results);
+  }
+
+  async pushReceipt(id: string): Promise<PushReceipt | undefined> {
+    const row = (await this.run({ sql: pushReceiptSql(this.dialect), params: [id] }))[0];
+    return row && receiptFromRow(row).receipt;
   }
 }
