@@ -5,6 +5,7 @@ import type { RepriceRun, UnpricedRow } from '../ledger';
 import {
   chunkTotals,
   labelsOf,
+  PricedTally,
   recordRunParams,
   RECORD_RUN_CHUNK,
   REPRICE_CHUNK,
@@ -94,20 +95,9 @@ export async function repriceUnpriced(
   priceVersion: string,
   onPriced: (labels: string[], costPusd: bigint) => void
 ): Promise<number> {
-  let priced = 0;
-  await repriceChunks(
-    ledger,
-    'cost_pusd IS NULL',
-    [],
-    price,
-    priceVersion,
-    async () => undefined,
-    (_, updates) => {
-      for (const u of updates) onPriced(labelsOf(u.row), u.price.costPusd);
-      priced += updates.length;
-    }
-  );
-  return priced;
+  const priced = new PricedTally(onPriced);
+  await repriceChunks(ledger, 'cost_pusd IS NULL', [], price, priceVersion, async () => undefined, priced.add);
+  return priced.count;
 }
 
 /** Prices every record of a time range again, and records the run (Ledger.repriceRange). */

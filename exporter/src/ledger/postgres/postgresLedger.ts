@@ -25,6 +25,7 @@ import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usa
 import {
   chunkTotals,
   labelsOf,
+  PricedTally,
   recordRunParams,
   RECORD_RUN_CHUNK,
   REPRICE_CHUNK,
@@ -487,19 +488,16 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     priceVersion: string,
     onPriced: (labels: string[], costPusd: bigint) => void
   ): Promise<number> {
-    let priced = 0;
+    const priced = new PricedTally(onPriced);
     await this.repriceChunks(
       'node = $1 AND cost_pusd IS NULL',
       [this.node],
       price,
       priceVersion,
       async () => undefined,
-      (_, updates) => {
-        for (const u of updates) onPriced(labelsOf(u.row), u.price.costPusd);
-        priced += updates.length;
-      }
+      priced.add
     );
-    return priced;
+    return priced.count;
   }
 
   /** Every node's rows of the range: a corrected book applies to the fleet's ledger, once. */

@@ -31,6 +31,18 @@ export interface RowUpdate {
   price: Price;
 }
 
+/** What re-pricing a ledger's unpriced records priced: each reported as it is, and counted (Ledger.repriceUnpriced). */
+export class PricedTally {
+  count = 0;
+  constructor(private readonly onPriced: (labels: string[], costPusd: bigint) => void) {}
+
+  /** A chunk's updates, as repriceChunks reports them. */
+  readonly add = (_rows: Record<string, unknown>[], updates: readonly RowUpdate[]): void => {
+    for (const u of updates) this.onPriced(labelsOf(u.row), u.price.costPusd);
+    this.count += updates.length;
+  };
+}
+
 /**
  * The rows whose stored price `price` changes: a price where there was none, or a different cost, fee, charge
  * or priced model. A row the book cannot price (now) keeps what it has: a corrected book never erases a cost.
