@@ -236,8 +236,10 @@ class FaultRun {
         try {
           const state = await this.s.catchUp(8_000);
           if (state === 'still reading') {
-            // Not now (serve has unread lines, maybe in this file): later, three times at most.
-            if ((this.s.counts.truncations_skipped ?? 0) < 3) plan.push('truncate');
+            // Not now (serve has unread lines, maybe in this file): later. Three times at most once one truncation
+            // has happened; ten while none has, since the run claims one (a loaded machine catches up slowly).
+            const tries = this.s.counts.truncations ? 3 : 10;
+            if ((this.s.counts.truncations_skipped ?? 0) < tries) plan.push('truncate');
             this.s.count('truncations_skipped');
             return;
           }
