@@ -2,10 +2,10 @@ import {
   Column,
   ColumnType,
   MEASURES_ADDED_BY_PRICING_INPUTS,
-  ROLLUP_KEY,
   ROLLUP_MEASURES,
   USAGE_COLUMNS,
 } from '../schema';
+import { COARSE_LEVELS, fillFromHourlySql, ROLLUP_LEVELS, RollupLevel } from '../rollups';
 
 /**
  * The shared ledger's tables on PostgreSQL (the columns are schema.ts's). `usage` and its hourly rollup are
@@ -16,9 +16,10 @@ import {
  * every time-range read of `usage`. Everything a node writes about itself (read positions, counters, rejects, its last
  * batch) is keyed by node.
  * Version 2 added every other pricing input of a request, its fee, priced model and the gateway's own cost
- * (#16), the rollup's measures of them, and `reprice_runs` (MIGRATE_TO_V2).
+ * (#16), the rollup's measures of them, and `reprice_runs` (MIGRATE_TO_V2). Version 3 added the coarse rollup
+ * levels `usage_daily` and `usage_hourly_teams` (rollups.ts, migrateToV3).
  */
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
 
 export const PG_TYPES: Record<ColumnType, string> = {
   text: 'text',
@@ -36,17 +37,20 @@ export const PG_TYPES: Record<ColumnType, string> = {
 const columnDdl = (c: Column) =>
   `${c.name} ${PG_TYPES[c.type]}${c.notNull ? ' NOT NULL' : ''}${c.fill !== undefined ? ` DEFAULT ${c.fill}` : ''}`;
 
+/** A rollup level's table (rollups.ts), partitioned by month as `usage` is. */
+const rollupTable = (l: RollupLevel): string => `CREATE TABLE IF NOT EXISTS ${l.table} (
+  ${l.time} timestamp NOT NULL,
+  ${l.key.map((k) => `${k} text NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
+  PRIMARY KEY (${[l.time, ...l.key].join(', ')})
+) PARTITION BY RANGE (${l.time});`;
+
 export const CREATE_TABLES = `
 CREATE TABLE IF NOT EXISTS usage (
   ${USAGE_COLUMNS.map(columnDdl).join(',\n  ')}
 ) PARTITION BY RANGE (start_time);
 CREATE UNIQUE INDEX IF NOT EXISTS usage_request ON usage (start_time, record_key);
-CREATE TABLE IF NOT EXISTS usage_hourly (
-  hour timestamp NOT NULL,
-  ${ROLLUP_KEY.map((k) => `${k} text NOT NULL`).join(',\n  ')},
-  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
-  PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
-) PARTITION BY RANGE (hour);
+${ROLLUP_LEVELS.map(rollupTable).join('\n')}
 CREATE TABLE IF NOT EXISTS read_positions (
   node            text NOT NULL,
   source          text NOT NULL,
@@ -122,8 +126,58 @@ export const MIGRATE_TO_V2 = [
   ...MEASURES_ADDED_BY_PRICING_INPUTS.map(
     (m) => `ALTER TABLE usage_hourly ADD COLUMN IF NOT EXISTS ${m} bigint NOT NULL DEFAULT 0;`
   ),
-  `UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';`,
+  `UPDATE meta SET value = '2' WHERE key = 'schema_version';`,
 ].join('\n');
+
+/**
+ * Set in each transaction of this version that writes `usage_hourly` (a batch's commit, a re-pricing's chunk):
+ * it adds to the coarse levels itself, set-based, so the trigger of HOURLY_TO_COARSE_LEVELS stays out of it.
+ */
+export const COARSE_LEVELS_KEPT = `SET LOCAL tokenledger.coarse_levels = 'kept'`;
+
+/**
+ * What a replica of version 1 or 2 still running after the migration (a rolling upgrade) adds to or shifts in
+ * `usage_hourly`, added to the coarse levels row by row: a trigger, for writers that do not set
+ * COARSE_LEVELS_KEPT, so the levels equal the hourly rollup whoever wrote it. Row by row is slow next to this
+ * version's set-based additions, but only old replicas take that path, until they are replaced.
+ */
+const HOURLY_TO_COARSE_LEVELS = (() => {
+  const upsert = (l: RollupLevel, delta: (m: string) => string) => {
+    const cols = [l.time, ...l.key, ...ROLLUP_MEASURES];
+    const values = [`date_trunc('${l.time}', NEW.hour)`, ...l.key.map((k) => `NEW.${k}`), ...ROLLUP_MEASURES.map(delta)];
+    const sets = ROLLUP_MEASURES.map((m) => `${m} = ${l.table}.${m} + excluded.${m}`).join(', ');
+    return `INSERT INTO ${l.table} (${cols.join(', ')}) VALUES (${values.join(', ')})
+      ON CONFLICT (${[l.time, ...l.key].join(', ')}) DO UPDATE SET ${sets};`;
+  };
+  const each = (delta: (m: string) => string) => COARSE_LEVELS.map((l) => upsert(l, delta)).join('\n    ');
+  return `CREATE OR REPLACE FUNCTION tokenledger_hourly_to_coarse_levels() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    ${each((m) => `NEW.${m}`)}
+  ELSE
+    ${each((m) => `NEW.${m} - OLD.${m}`)}
+  END IF;
+  RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS hourly_to_coarse_levels ON usage_hourly;
+CREATE TRIGGER hourly_to_coarse_levels AFTER INSERT OR UPDATE ON usage_hourly FOR EACH ROW
+  WHEN (current_setting('tokenledger.coarse_levels', true) IS DISTINCT FROM 'kept')
+  EXECUTE FUNCTION tokenledger_hourly_to_coarse_levels();`;
+})();
+
+/**
+ * Version 2 to 3, in the schema's transaction: the coarse rollup levels (rollups.ts; their parents made by
+ * CREATE_TABLES), a partition of each for every month the hourly rollup has (`months`), filled from
+ * `usage_hourly` (not from `usage`: a few rows per hour and key instead of every request), and the trigger
+ * that keeps them for replicas of version 1 or 2 still writing. No stored cost changes.
+ */
+export const migrateToV3 = (months: readonly number[]): string =>
+  [
+    ...months.map(createPartitions),
+    ...COARSE_LEVELS.map((l) => `${fillFromHourlySql(l)};`),
+    HOURLY_TO_COARSE_LEVELS,
+    `UPDATE meta SET value = '3' WHERE key = 'schema_version';`,
+  ].join('\n');
 
 /** A month (year * 12 + month 0-11) as a partition suffix and its range. */
 export function monthPartition(month: number): { suffix: string; from: string; to: string } {
@@ -144,10 +198,13 @@ export function partitionMonth(name: string): number | undefined {
   return m ? Number(m[1]) * 12 + Number(m[2]) - 1 : undefined;
 }
 
-/** The partitions of both partitioned tables for one month. */
+/** Every partitioned table: `usage` and each rollup level, partitioned by month alike. */
+export const PARTITIONED_TABLES: readonly string[] = ['usage', ...ROLLUP_LEVELS.map((l) => l.table)];
+
+/** The partitions of every partitioned table for one month. */
 export function createPartitions(month: number): string {
   const p = monthPartition(month);
-  return ['usage', 'usage_hourly']
+  return PARTITIONED_TABLES
     .map(
       (t) =>
         `CREATE TABLE IF NOT EXISTS ${t}_${p.suffix} PARTITION OF ${t} FOR VALUES FROM ('${p.from}') TO ('${p.to}');`
