@@ -7,7 +7,7 @@ import { createPartitions } from '../exporter/src/ledger/postgres/schema';
 import { monthOf, StoredUsage } from '../exporter/src/ledger/rows';
 import { COLUMNS_BEFORE_PRICING_INPUTS } from '../exporter/src/ledger/schema';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS } from '../exporter/src/types';
-import { addToRollupSql } from '../exporter/src/ledger/sql/usageQueries';
+import { addToLevelSql, COARSE_LEVELS, fillFromHourlySql, HOURLY, ROLLUP_LEVELS, USAGE_ROWS } from '../exporter/src/ledger/rollups';
 
 const DAY_MS = 86_400_000;
 /** The 30 days the benchmark ledgers cover. */
@@ -72,7 +72,10 @@ const BENCH_COLUMNS = `(${COLUMNS_BEFORE_PRICING_INPUTS.map((c) => c.name).join(
 
 const stepMs = (records: number) => Math.floor((TO - FROM) / records);
 
-/** Makes a DuckDB ledger file and fills it inside DuckDB, rollup included. */
+/** The coarse rollup levels filled from the hourly one, each with one INSERT ... SELECT ... GROUP BY. */
+const FILL_COARSE_LEVELS = COARSE_LEVELS.map((l) => `${fillFromHourlySql(l)};`).join('\n');
+
+/** Makes a DuckDB ledger file and fills it inside DuckDB, rollups included. */
 export async function fillDuckDbLedger(path: string, records: number): Promise<void> {
   await (await DuckDbLedger.open(path, { node: 'bench' })).close();
   await withDuckDb(path, async (db) => {
@@ -82,14 +85,15 @@ export async function fillDuckDbLedger(path: string, records: number): Promise<v
     SELECT ${benchUsageSql(`TIMESTAMP '2025-01-01 00:00:00' + to_milliseconds(i * ${stepMs(records)})`)}
     FROM range(${records}) t(i);
     ${rebuildRollupSql()}
+    ${FILL_COARSE_LEVELS}
     COMMIT`);
   });
 }
 
 /**
  * Fills an empty PostgreSQL database as a ledger: the schema and the month partitions as the engine makes
- * them, the rows made inside PostgreSQL, the rollup summed from them, then VACUUM ANALYZE (what autovacuum
- * does to a ledger that stopped growing: statistics and the visibility map).
+ * them, the rows made inside PostgreSQL, the hourly rollup summed from them and the coarser levels from it,
+ * then VACUUM ANALYZE (what autovacuum does to a ledger that stopped growing: statistics and the visibility map).
  */
 export async function fillPostgresLedger(url: string, records: number): Promise<void> {
   await (await PostgresLedger.open({ url, pool: 1, node: 'bench' })).close();
@@ -99,10 +103,11 @@ export async function fillPostgresLedger(url: string, records: number): Promise<
     await c.query(`INSERT INTO usage ${BENCH_COLUMNS}
       SELECT ${benchUsageSql(`timestamp '2025-01-01 00:00:00' + i * ${stepMs(records)} * interval '1 millisecond'`)}
       FROM generate_series(0::bigint, ${records - 1}) i`);
-    await c.query(addToRollupSql('usage'));
+    await c.query(addToLevelSql(HOURLY, 'usage', USAGE_ROWS));
+    await c.query(FILL_COARSE_LEVELS);
     await c.query('COMMIT');
     await c.query('VACUUM ANALYZE usage');
-    await c.query('VACUUM ANALYZE usage_hourly');
+    for (const l of ROLLUP_LEVELS) await c.query(`VACUUM ANALYZE ${l.table}`);
   });
 }
 

@@ -14,6 +14,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { LedgerBatch } from '../exporter/src/ledger/ledger';
 import { PostgresLedger } from '../exporter/src/ledger/postgres/postgresLedger';
 import { EncodedRows, UsageBatch } from '../exporter/src/ledger/rows';
+import { PG_TYPES } from '../exporter/src/ledger/postgres/schema';
+import { ENCODED_COLUMNS } from '../exporter/src/ledger/schema';
 import { startPostgres, RunningPostgres } from '../exporter/test/postgres';
 import { benchUsage, withPostgres } from './benchLedger';
 
@@ -50,12 +52,9 @@ function encodeBatches(records: number, writers: number, batchRows: number, ids:
 /** Seconds to COPY every writer's rows, each writer on its own connection, into one table without indexes. */
 async function plainCopySeconds(url: string, batches: EncodedRows[][]): Promise<number> {
   await withPostgres(url, (c) =>
+    // The columns of the ledger's own staging table: every column a batch encodes (its rows' shape), and `seq`.
     c.query(`DROP TABLE IF EXISTS plain_copy;
-      CREATE TABLE plain_copy (record_key text, start_us bigint, duration_ms double precision, user_id text,
-        api_key text, api_key_id text, team text, tier text, model text, provider text, status text,
-        http_status smallint, input_uncached bigint, cache_read bigint, cache_write bigint, output bigint,
-        reasoning bigint, cost_pusd bigint, charge_pusd bigint, price_version text, priced_on_ingest boolean,
-        seq integer)`)
+      CREATE TABLE plain_copy (${[...ENCODED_COLUMNS.map((col) => (col.name === 'start_time' ? 'start_us bigint' : `${col.name} ${PG_TYPES[col.type]}`)), 'seq integer'].join(', ')})`)
   );
   const t0 = process.hrtime.bigint();
   await Promise.all(

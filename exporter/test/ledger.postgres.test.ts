@@ -184,6 +184,91 @@ describe('the PostgreSQL ledger beyond the contract', () => {
     }
   });
 
+  it('migrates a version 2 ledger: the coarse levels filled from the hourly rollup, kept for version 2 replicas still writing', async () => {
+    const url = await pg.createDatabase('v2_ledger_levels');
+    const HOUR = 3_600_000;
+    const v2 = await open(url);
+    await v2.commitBatch(
+      batchOf(v2, [
+        record('a', T0, 5, 7n),
+        record('b', T0 + 25 * HOUR + 5, 6, 11n, 'bob'),
+        record('c', T0 + 3 * HOUR, 2),
+      ])
+    );
+    await v2.close();
+    const session = new Client({ connectionString: url });
+    session.on('error', () => undefined);
+    await session.connect();
+    try {
+      // Version 2's tables: no coarse level. Its hourly rollup says one more output token than the rows of
+      // 01:00 on day 2: the levels are filled from it, never from `usage`, so they say it too.
+      await session.query(`DROP TABLE usage_daily, usage_hourly_teams;
+        UPDATE meta SET value = '2' WHERE key = 'schema_version';
+        UPDATE usage_hourly SET output = output + 1 WHERE hour = '2026-01-02 01:00:00'`);
+      const costs = () =>
+        session.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key').then((r) => r.rows);
+      const before = await costs();
+      const ledger = await open(url);
+      try {
+        expect((await session.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).rows).toEqual([
+          { value: SCHEMA_VERSION },
+        ]);
+        expect(await costs()).toEqual(before);
+        // A version 2 replica still running adds to the hourly rollup alone, as it did: the trigger adds it to
+        // the levels too (an insert, then an update of the same row).
+        for (const cost of [3, 4])
+          await session.query(
+            `INSERT INTO usage_hourly (hour, ${ROLLUP_KEY.join(', ')}, ${ROLLUP_MEASURES.join(', ')})
+               VALUES ('2026-01-02 01:00:00', 'cy', 'k1', 't1', 'standard', 'm1',
+                 ${ROLLUP_MEASURES.map((m) => ({ requests: '1', output: '10', cost_pusd: '$1' })[m as string] ?? '0').join(', ')})
+             ON CONFLICT (hour, ${ROLLUP_KEY.join(', ')}) DO UPDATE SET requests = usage_hourly.requests + excluded.requests,
+               output = usage_hourly.output + excluded.output, cost_pusd = usage_hourly.cost_pusd + excluded.cost_pusd`,
+            [cost]
+          );
+        const span = { fromMs: T0, toMs: T0 + 2 * 86_400_000, filters: {} };
+        const days = await ledger.timeSeries({ ...span, groupBy: ['user'], stepSeconds: 86_400 });
+        const hours = await ledger.timeSeries({ ...span, groupBy: ['model'], stepSeconds: 3600 });
+        const byHourAndUser = await ledger.timeSeries({ ...span, groupBy: ['user'], stepSeconds: 3600 });
+        const points = (series: typeof days) =>
+          series.map((x) => [
+            x.dims.user ?? x.dims.model,
+            x.points.map((p) => [p.timeMs, p.requests, p.outputTokens, p.costPusd]),
+          ]);
+        expect(points(days)).toEqual([
+          ['a', [[T0, 1, 5, 7n]]],
+          ['bob', [[T0 + 86_400_000, 1, 7, 11n]]],
+          ['c', [[T0, 1, 2, 0n]]],
+          ['cy', [[T0 + 86_400_000, 2, 20, 7n]]],
+        ]);
+        expect(points(hours)).toEqual([
+          [
+            'm1',
+            [
+              [T0, 1, 5, 7n],
+              [T0 + 3 * HOUR, 1, 2, 0n],
+              [T0 + 25 * HOUR, 3, 27, 18n],
+            ],
+          ],
+        ]);
+        // The full-key hourly rollup, read for hourly series by user, says the same.
+        expect(byHourAndUser.map((x) => x.points.reduce((n, p) => n + p.outputTokens, 0))).toEqual([5, 7, 2, 20]);
+        // A re-pricing by this version keeps every level right, the trigger staying out of it (no double count).
+        await ledger.repriceRange(
+          { fromMs: T0, toMs: T0 + HOUR },
+          () => ({ costPusd: 100n, feePusd: 0n, chargePusd: 100n, pricedModel: 'm1' }),
+          'v2',
+          () => undefined
+        );
+        const repriced = await ledger.breakdown({ ...span, groupBy: [], sort: 'cost', limit: undefined });
+        expect(repriced.total).toMatchObject({ requests: 5, outputTokens: 34, costPusd: 100n + 11n + 7n });
+      } finally {
+        await ledger.close();
+      }
+    } finally {
+      await session.end();
+    }
+  });
+
   it('lets one replica at a time use a node name, and the next one in as soon as the first is gone', async () => {
     const url = await pg.createDatabase('one_node');
     const first = await open(url, 'gw-1');

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { Ledger, LedgerBatch, PushToCommit, ReadPosition, RejectedLine } from '../src/ledger/ledger';
 import { LedgerSpec, openLedger } from '../src/ledger/open';
-import type { Dimension, UsageTotals } from '../src/ledger/queries';
+import { Dimension, DIMENSIONS, RowSelection, UsageTotals } from '../src/ledger/queries';
 import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../src/ledger/rows';
 import { PriceBook } from '../src/pricing/priceBook';
 import { Pricer } from '../src/pricing/pricer';
@@ -195,6 +196,81 @@ const pick = (t: UsageTotals) => ({
   gatewayOursPusd: t.gatewayOursPusd,
   gatewayUnpricedRequests: t.gatewayUnpricedRequests,
 });
+
+/** Every total of `records` (none, when empty), summed here as a plain scan of them would: independent of any engine. */
+function scanTotals(records: readonly PricedRecord[]): UsageTotals {
+  const t: UsageTotals = {
+    requests: 0,
+    failedRequests: 0,
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    costPusd: 0n,
+    chargePusd: 0n,
+    unpricedRequests: 0,
+    feePusd: 0n,
+    unreportedRequests: 0,
+    gatewayRequests: 0,
+    gatewayCostPusd: 0n,
+    gatewayOursPusd: 0n,
+    gatewayUnpricedRequests: 0,
+  };
+  for (const r of records) {
+    const k = r.tokens;
+    t.requests++;
+    if (r.status === 'failure') t.failedRequests++;
+    t.inputTokens += k.inputUncached + k.cacheRead + k.cacheWrite + k.cacheWrite1h;
+    t.cacheReadTokens += k.cacheRead;
+    t.cacheWriteTokens += k.cacheWrite + k.cacheWrite1h;
+    t.outputTokens += k.output;
+    t.reasoningTokens += k.reasoning;
+    t.costPusd += r.costPusd ?? 0n;
+    t.chargePusd += r.chargePusd ?? 0n;
+    t.feePusd += r.feePusd ?? 0n;
+    if (r.costPusd === undefined) t.unpricedRequests++;
+    if (!r.usageReported) t.unreportedRequests++;
+    if (r.reportedCostPusd !== undefined && r.costPusd !== undefined) {
+      t.gatewayRequests++;
+      t.gatewayCostPusd += r.reportedCostPusd;
+      t.gatewayOursPusd += r.costPusd;
+    }
+    if (r.reportedCostPusd !== undefined && r.costPusd === undefined) t.gatewayUnpricedRequests++;
+  }
+  return t;
+}
+
+/** A record's value of each dimension, as the ledger stores it. */
+const DIMENSION_OF: Record<Dimension, (r: PricedRecord) => string> = {
+  user: (r) => r.user!,
+  apiKey: (r) => r.apiKeyAlias!,
+  team: (r) => r.team!,
+  tier: (r) => r.tier!,
+  model: (r) => r.model,
+};
+
+/** Whether a record is in a selection: its range, filters and scope. */
+function selects(q: RowSelection, r: PricedRecord): boolean {
+  if (r.startMs < q.fromMs || r.startMs >= q.toMs) return false;
+  return DIMENSIONS.every(
+    (d) =>
+      (!q.filters[d]?.length || q.filters[d]!.includes(DIMENSION_OF[d](r))) &&
+      (q.scope?.[d] === undefined || q.scope[d] === DIMENSION_OF[d](r))
+  );
+}
+
+/** Records grouped by `key`, each group's scan totals. */
+function totalsBy(records: readonly PricedRecord[], key: (r: PricedRecord) => string): Map<string, UsageTotals> {
+  const groups = new Map<string, PricedRecord[]>();
+  for (const r of records) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  return new Map([...groups].map(([k, rs]) => [k, scanTotals(rs)]));
+}
+
+const totalsOf = <T extends UsageTotals>(row: T): UsageTotals => {
+  const { dims: _dims, timeMs: _timeMs, ...totals } = row as T & { dims?: unknown; timeMs?: unknown };
+  return totals;
+};
 
 /** A record with every pricing input, fee, priced model and gateway cost set to a value of its own. */
 export function fullRecord(id: string, startMs: number, costPusd: bigint | undefined): PricedRecord {
@@ -660,6 +736,140 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
           expect(points).toBe(inRange.length);
         }
       }
+    });
+
+    it('answers from every rollup level exactly as a scan: random ranges, groupings and filters, and after a re-price', async () => {
+      const ledger = await openAs();
+      const rand = random(20261214);
+      const DAY = 24 * HOUR;
+      const values: Record<Dimension, string[]> = {
+        user: ['ann', 'bob', 'cy', 'dee'],
+        apiKey: ['k1', 'k2', 'k3'],
+        team: ['red', 'blue'],
+        tier: ['free', 'paid'],
+        model: ['m1', 'm2', 'm3'],
+      };
+      const any = (xs: readonly string[]) => xs[Math.floor(rand() * xs.length)]!;
+      // Five UTC days, and a few requests on whole-hour and whole-day boundaries (an off-by-one there shows).
+      let records: PricedRecord[] = Array.from({ length: 600 }, (_, i) => {
+        const at =
+          i % 20 === 0
+            ? T0 + Math.floor(rand() * 5) * DAY + Math.floor(rand() * 24) * HOUR
+            : T0 + Math.floor(rand() * 5 * DAY);
+        const r = record(`p${i}`, at, Math.floor(rand() * 100));
+        r.user = any(values.user);
+        r.apiKeyAlias = any(values.apiKey);
+        r.team = any(values.team);
+        r.tier = any(values.tier);
+        r.model = any(values.model);
+        r.costPusd = rand() < 0.15 ? undefined : BigInt(Math.floor(rand() * 1e12));
+        r.chargePusd = r.costPusd === undefined ? undefined : r.costPusd * 2n;
+        r.feePusd = r.costPusd === undefined || rand() < 0.5 ? undefined : r.costPusd / 7n;
+        r.status = rand() < 0.1 ? 'failure' : 'success';
+        r.tokens = {
+          ...r.tokens,
+          cacheRead: Math.floor(rand() * 30),
+          cacheWrite1h: Math.floor(rand() * 30),
+          reasoning: Math.floor(rand() * 20),
+        };
+        r.usageReported = rand() < 0.9;
+        r.reportedCostPusd = rand() < 0.5 ? BigInt(Math.floor(rand() * 1e12)) : undefined;
+        return r;
+      });
+      for (let i = 0; i < records.length; i += 150)
+        await ledger.commitBatch(batchOf(ledger, records.slice(i, i + 150)));
+
+      // Ends on day or hour boundaries, or anywhere: whole days, whole hours and partial hours in every mix.
+      const instant = fc
+        .tuple(fc.integer({ min: -1, max: 6 * 24 }), fc.constantFrom('hour', 'minute', 'ms'))
+        .map(([h, unit]) => {
+          const at = T0 + h * HOUR;
+          return unit === 'hour' ? at : unit === 'minute' ? at + 17 * 60_000 : at + 123_457;
+        });
+      const dayAligned = fc.integer({ min: -1, max: 6 }).map((d) => T0 + d * DAY);
+      const filtersOf = fc.dictionary(
+        fc.constantFrom(...DIMENSIONS),
+        fc.constantFrom(...DIMENSIONS).chain((d) => fc.subarray(values[d], { minLength: 1 })),
+        { maxKeys: 2 }
+      );
+      const query = fc.record({
+        ends: fc.tuple(fc.oneof(instant, dayAligned), fc.oneof(instant, dayAligned)),
+        groupBy: fc.subarray([...DIMENSIONS], { maxLength: 2 }),
+        filters: filtersOf,
+        scope: fc.option(
+          fc.oneof(
+            fc.constantFrom(...values.team).map((team) => ({ team })),
+            fc.constantFrom(...values.user).map((user) => ({ user }))
+          ),
+          { nil: undefined }
+        ),
+        stepSeconds: fc.constantFrom(1800, 3600, 7200, 86_400, 2 * 86_400),
+        subject: fc
+          .constantFrom(...DIMENSIONS)
+          .chain((dimension) => fc.constantFrom(...values[dimension]).map((value) => ({ dimension, value }))),
+      });
+      const check = (runs: number, seed: number) =>
+        fc.assert(
+          fc.asyncProperty(query, async ({ ends: [a, b], groupBy, filters, scope, stepSeconds, subject }) => {
+            const sel: RowSelection = { fromMs: Math.min(a, b), toMs: Math.max(a, b), filters, scope };
+            const chosen = records.filter((r) => selects(sel, r));
+            const dimsKey = (r: PricedRecord) => JSON.stringify(groupBy.map((d) => DIMENSION_OF[d](r)));
+
+            const got = await ledger.breakdown({ ...sel, groupBy, sort: 'cost', limit: undefined });
+            expect(got.total).toEqual(scanTotals(chosen));
+            if (groupBy.length)
+              expect(
+                new Map(got.rows.map((row) => [JSON.stringify(groupBy.map((d) => row.dims[d])), totalsOf(row)]))
+              ).toEqual(totalsBy(chosen, dimsKey));
+
+            const stepMs = stepSeconds * 1000;
+            const series = await ledger.timeSeries({ ...sel, groupBy, stepSeconds });
+            const points = new Map(
+              series.flatMap((s) =>
+                s.points.map(
+                  (pt) => [`${JSON.stringify(groupBy.map((d) => s.dims[d]))} ${pt.timeMs}`, totalsOf(pt)] as const
+                )
+              )
+            );
+            expect(points).toEqual(totalsBy(chosen, (r) => `${dimsKey(r)} ${r.startMs - (r.startMs % stepMs)}`));
+
+            const [all, ofSubject] = await ledger.spend([
+              { fromMs: sel.fromMs, toMs: sel.toMs },
+              { fromMs: sel.fromMs, toMs: sel.toMs, subject },
+            ]);
+            const inRange = records.filter((r) => selects({ ...sel, filters: {}, scope: undefined }, r));
+            expect(all).toBe(scanTotals(inRange).costPusd);
+            expect(ofSubject).toBe(
+              scanTotals(inRange.filter((r) => DIMENSION_OF[subject.dimension](r) === subject.value)).costPusd
+            );
+
+            const dimension = groupBy[0] ?? 'model';
+            expect(await ledger.dimensionValues(dimension, sel)).toEqual(
+              [...new Set(chosen.map(DIMENSION_OF[dimension]))].sort()
+            );
+          }),
+          { numRuns: runs, seed }
+        );
+      await check(60, 14);
+
+      // A corrected book for m1 over a range that starts and ends inside an hour: every level follows.
+      const from = T0 + DAY + 5 * HOUR + 1_000;
+      const to = T0 + 3 * DAY + 7 * HOUR + 29 * 60_000;
+      const corrected = (r: PricingInputs) =>
+        r.model === 'm1'
+          ? {
+              costPusd: 11n * BigInt(r.tokens.output) + 1n,
+              feePusd: 1n,
+              chargePusd: 13n * BigInt(r.tokens.output),
+              pricedModel: 'm1',
+            }
+          : undefined;
+      await ledger.repriceRange({ fromMs: from, toMs: to }, corrected, 'v2', () => undefined);
+      records = records.map((r) => {
+        const p = r.startMs >= from && r.startMs < to ? corrected(inputsOf(r)) : undefined;
+        return p ? { ...r, ...p } : r;
+      });
+      await check(40, 15);
     });
 
     it('drops whole months before a cutoff (retention), rollup and all, and takes a late row of one again', async () => {

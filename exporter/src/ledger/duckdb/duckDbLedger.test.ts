@@ -66,14 +66,15 @@ describe('DuckDB ledger schema versions', () => {
         // The old row still refuses its repeat; the batch numbers carry on.
         const result = await writer.commitBatch(batchOf(writer, [record('old', T0, 5), record('new', T0, 6)]));
         expect(result).toMatchObject({ inserted: 1, batch: 2 });
-        const all = await writer.breakdown({
+        const selection = {
           fromMs: T0,
           toMs: T0 + 2 * 3_600_000,
           filters: {},
-          groupBy: ['user'],
-          sort: 'requests',
+          groupBy: ['user'] as const,
+          sort: 'requests' as const,
           limit: undefined,
-        });
+        };
+        const all = { ...(await writer.breakdown(selection)), selection };
         expect(all.total).toMatchObject({
           requests: 3,
           outputTokens: 14,
@@ -86,6 +87,21 @@ describe('DuckDB ledger schema versions', () => {
           unreportedRequests: 0,
           gatewayRequests: 0,
         });
+        // Whole days are read from the daily level, an unfiltered hourly series from the one without users:
+        // both made by the migration, both saying what the rows say.
+        const day = await writer.breakdown({ ...all.selection, toMs: T0 + 86_400_000 });
+        expect(day.total).toEqual(all.total);
+        const series = await writer.timeSeries({
+          fromMs: T0,
+          toMs: T0 + 86_400_000,
+          filters: {},
+          groupBy: [],
+          stepSeconds: 3600,
+        });
+        expect(series[0]!.points.map((p) => [p.timeMs, p.requests, p.outputTokens])).toEqual([
+          [T0, 2, 11],
+          [T0 + 3_600_000, 1, 3],
+        ]);
         // An old row reads as a record whose log said nothing of the new inputs: the pricer gets the same.
         const old = (await writer.readUsage(undefined, 10)).rows.find((r) => r.recordKey === 'litellm:old');
         expect(old).toMatchObject({
@@ -143,6 +159,64 @@ describe('DuckDB ledger schema versions', () => {
         `SELECT record_key, cost_pusd, charge_pusd, node FROM usage WHERE record_key <> 'litellm:new'`
       )
     ).toEqual(before);
+    expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
+      { value: SCHEMA_VERSION },
+    ]);
+  });
+
+  it('migrate a version 5 ledger: the coarse rollup levels filled from the hourly one, stored costs unchanged', async () => {
+    const path = join(dir, 'v5.duckdb');
+    const HOUR = 3_600_000;
+    const v5 = await open(path);
+    await v5.commitBatch(
+      batchOf(v5, [
+        record('a', T0, 5, 7n),
+        record('b', T0 + 25 * HOUR + 5, 6, 11n, 'bob'),
+        record('c', T0 + 3 * HOUR, 2),
+      ])
+    );
+    await v5.close();
+    // Version 5's tables: no coarse level. Its hourly rollup says one more output token than the rows of
+    // 01:00 on day 2: the levels are filled from it, never from `usage`, so they say it too.
+    await withDuckDb(path, (db) =>
+      db.run(`DROP TABLE usage_daily; DROP TABLE usage_hourly_teams;
+        UPDATE meta SET value = '5' WHERE key = 'schema_version';
+        UPDATE usage_hourly SET output = output + 1 WHERE hour = TIMESTAMP '2026-01-02 01:00:00'`)
+    );
+    const costs = () => duckDbRows(path, 'SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key');
+    const before = await costs();
+    const ledger = await open(path);
+    try {
+      const days = await ledger.timeSeries({
+        fromMs: T0,
+        toMs: T0 + 2 * 86_400_000,
+        filters: {},
+        groupBy: ['user'],
+        stepSeconds: 86_400,
+      });
+      expect(
+        days.map((s) => [s.dims.user, s.points.map((p) => [p.timeMs, p.requests, p.outputTokens, p.costPusd])])
+      ).toEqual([
+        ['a', [[T0, 1, 5, 7n]]],
+        ['bob', [[T0 + 86_400_000, 1, 7, 11n]]],
+        ['c', [[T0, 1, 2, 0n]]],
+      ]);
+      const hours = await ledger.timeSeries({
+        fromMs: T0,
+        toMs: T0 + 2 * 86_400_000,
+        filters: {},
+        groupBy: ['model'],
+        stepSeconds: 3600,
+      });
+      expect(hours[0]!.points.map((p) => [p.timeMs, p.outputTokens])).toEqual([
+        [T0, 5],
+        [T0 + 3 * HOUR, 2],
+        [T0 + 25 * HOUR, 7],
+      ]);
+    } finally {
+      await ledger.close();
+    }
+    expect(await costs()).toEqual(before);
     expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
       { value: SCHEMA_VERSION },
     ]);

@@ -29,7 +29,8 @@ import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
 import type { EncodedRows, RowFormat, StoredUsage } from '../rows';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
-import { addToRollupSql, SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
+import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
+import { ROLLUP_LEVELS } from '../rollups';
 import { BatchFiles, COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
@@ -44,6 +45,7 @@ import {
 import { repriceRange, repriceUnpriced } from './reprice';
 import { repriceRunsSql, runsFromRows } from '../sql/repricing';
 import {
+  ADD_BATCH_TO_ROLLUPS,
   CREATE_TABLES,
   literal,
   MIGRATED_SCHEMA_VERSIONS,
@@ -397,7 +399,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     if (Number(staged.getColumnsJS()[0]![0])) await db.run(DROP_LATER_REPEATS);
     const totals = metricTotalsQueries('batch_rows');
     const cells = await db.runAndReadAll(
-      `INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_rows; ${addToRollupSql('batch_rows')}; ${totals.cells}`
+      `INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_rows; ${ADD_BATCH_TO_ROLLUPS}; ${totals.cells}`
     );
     const byModel = await db.runAndReadAll(totals.byModel);
     return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
@@ -517,7 +519,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     };
   }
 
-  /** Deletes the rows (DuckDB has no partitions to drop), in one transaction with their rollup. */
+  /** Deletes the rows (DuckDB has no partitions to drop), in one transaction with their rows of every rollup level. */
   async dropMonthsBefore(cutoffMs: number): Promise<string[]> {
     const months = await this.rows(
       `SELECT DISTINCT strftime(hour, '%Y-%m') AS m FROM usage_hourly WHERE hour < $1 ORDER BY m`,
@@ -526,7 +528,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     if (!months.length) return [];
     await this.transaction(async (db) => {
       await db.run('DELETE FROM usage WHERE start_time < $1', [ts(cutoffMs)]);
-      await db.run('DELETE FROM usage_hourly WHERE hour < $1', [ts(cutoffMs)]);
+      for (const l of ROLLUP_LEVELS) await db.run(`DELETE FROM ${l.table} WHERE ${l.time} < $1`, [ts(cutoffMs)]);
     });
     return months.map((r) => String(r.m));
   }

@@ -14,8 +14,8 @@ import {
   rowUpdates,
   RunTally,
   runIdOf,
-  shiftRollupSql,
 } from '../sql/repricing';
+import { shiftRollupsSql } from '../rollups';
 
 /** What re-pricing needs of the DuckDB ledger: one transaction at a time on its writer. */
 export interface RepriceAccess {
@@ -77,14 +77,14 @@ async function applyUpdates(db: DuckDBConnection, updates: RowUpdate[], priceVer
     appender.closeSync();
   }
   const staged = '(SELECT * FROM usage WHERE rowid IN (SELECT rid FROM reprice_staging)) r';
-  await db.run(shiftRollupSql('-', staged));
+  await db.run(shiftRollupsSql('-', staged));
   await db.run(
     `UPDATE usage SET cost_pusd = s.cost, fee_pusd = s.fee, charge_pusd = s.charge, priced_model = s.priced_model,
        price_version = $version
      FROM reprice_staging s WHERE usage.rowid = s.rid`,
     { version: priceVersion }
   );
-  await db.run(shiftRollupSql('+', staged));
+  await db.run(shiftRollupsSql('+', staged));
   await db.run('DROP TABLE reprice_staging');
 }
 

@@ -1,12 +1,14 @@
+import { Column, ColumnType, MEASURES_ADDED_BY_PRICING_INPUTS, ROLLUP_MEASURES, USAGE_COLUMNS } from '../schema';
 import {
-  Column,
-  ColumnType,
-  MEASURES_ADDED_BY_PRICING_INPUTS,
-  ROLLUP_KEY,
-  ROLLUP_MEASURES,
-  ROW_MEASURES,
-  USAGE_COLUMNS,
-} from '../schema';
+  addToRollupsSql,
+  COARSE_LEVELS,
+  fillFromHourlySql,
+  HOURLY,
+  hourlySumsSql,
+  ROLLUP_LEVELS,
+  RollupLevel,
+  SUMMED_ROWS,
+} from '../rollups';
 import { pushesTableDdl } from '../sql/pushReceipts';
 
 /**
@@ -16,13 +18,14 @@ import { pushesTableDdl } from '../sql/pushReceipts';
  * (batchLoad.ts), which is 3-4x cheaper than a unique index on random request ids and does not slow down as
  * the ledger grows. Version 3 added `usage.node` and the hourly rollup `usage_hourly`. Version 4 added every
  * other pricing input of a request, its fee, priced model and the gateway's own cost (#16), the rollup's
- * measures of them, and `reprice_runs`. Version 5 added `pushes`, the receipts of committed pushes (#15). Older
- * ledgers read the same and are migrated when a writer opens them, in one transaction, step by step
- * (`migrationFrom`), never changing a stored cost.
+ * measures of them, and `reprice_runs`. Version 5 added `pushes`, the receipts of committed pushes (#15). Version 6
+ * added the coarse rollup levels `usage_daily` and `usage_hourly_teams` (rollups.ts, MIGRATE_TO_V6). Older ledgers
+ * read the same and are migrated when a writer opens them, in one transaction, step by step (`migrationFrom`),
+ * never changing a stored cost.
  */
-export const SCHEMA_VERSION = '5';
+export const SCHEMA_VERSION = '6';
 /** Versions a writer migrates to SCHEMA_VERSION. */
-export const MIGRATED_SCHEMA_VERSIONS: readonly string[] = ['1', '2', '3', '4'];
+export const MIGRATED_SCHEMA_VERSIONS: readonly string[] = ['1', '2', '3', '4', '5'];
 /** Versions whose tables a read-only open can query as they are. */
 export const READABLE_SCHEMA_VERSIONS: readonly string[] = [SCHEMA_VERSION];
 
@@ -42,18 +45,20 @@ const columnDdl = (c: Column) =>
 const usageTable = (table: string): string =>
   `CREATE TABLE IF NOT EXISTS ${table} (\n  ${USAGE_COLUMNS.map(columnDdl).join(',\n  ')}\n);`;
 
-const ROLLUP_TABLE = `CREATE TABLE IF NOT EXISTS usage_hourly (
-  hour TIMESTAMP NOT NULL,
-  ${ROLLUP_KEY.map((k) => `${k} VARCHAR NOT NULL`).join(',\n  ')},
+/** A rollup level's table (rollups.ts). */
+const rollupTable = (l: RollupLevel): string => `CREATE TABLE IF NOT EXISTS ${l.table} (
+  ${l.time} TIMESTAMP NOT NULL,
+  ${l.key.map((k) => `${k} VARCHAR NOT NULL`).join(',\n  ')},
   ${ROLLUP_MEASURES.map((m) => `${m} BIGINT NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
-  PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
+  PRIMARY KEY (${[l.time, ...l.key].join(', ')})
 );`;
+const ROLLUP_TABLE = rollupTable(HOURLY);
 
 const PUSHES_TABLE = pushesTableDdl({ text: 'VARCHAR', bigint: 'BIGINT', timestamp: 'TIMESTAMP' });
 
 export const CREATE_TABLES = `
 ${usageTable('usage')}
-${ROLLUP_TABLE}
+${ROLLUP_LEVELS.map(rollupTable).join('\n')}
 CREATE TABLE IF NOT EXISTS read_positions (
   source          VARCHAR NOT NULL,
   file_key        VARCHAR NOT NULL,   -- device:inode
@@ -144,14 +149,30 @@ ${PUSHES_TABLE}
 UPDATE meta SET value = '5' WHERE key = 'schema_version';
 `;
 
+/**
+ * Version 5 to 6: the coarse rollup levels (rollups.ts), made by CREATE_TABLES, filled from `usage_hourly`
+ * (not from `usage`: a few rows per hour and key instead of every request), in the migration's transaction.
+ * No stored cost changes.
+ */
+export const MIGRATE_TO_V6 = `
+${COARSE_LEVELS.map((l) => `DELETE FROM ${l.table};\n${fillFromHourlySql(l)};`).join('\n')}
+UPDATE meta SET value = '6' WHERE key = 'schema_version';
+`;
+
 /** The steps from version `from` (one of MIGRATED_SCHEMA_VERSIONS) to SCHEMA_VERSION, as one script. */
 export const migrationFrom = (from: string, node: string): string =>
-  [Number(from) < 4 ? migrateToV4(from, node) : '', MIGRATE_TO_V5].join('\n');
+  [Number(from) < 4 ? migrateToV4(from, node) : '', Number(from) < 5 ? MIGRATE_TO_V5 : '', MIGRATE_TO_V6].join('\n');
 
 /** Refills `usage_hourly` from `usage`. */
 export function rebuildRollupSql(): string {
-  const key = ROLLUP_KEY.join(', ');
-  const sums = ROLLUP_MEASURES.map((m) => `coalesce(sum(${ROW_MEASURES[m]}), 0)`).join(', ');
   return `DELETE FROM usage_hourly;
-INSERT INTO usage_hourly SELECT date_trunc('hour', start_time), ${key}, ${sums} FROM usage GROUP BY ALL;`;
+INSERT INTO usage_hourly ${hourlySumsSql('usage')};`;
 }
+
+/**
+ * A batch's new rows (`batch_rows`) added to every rollup level: summed per hour and key once, into a table of
+ * a few thousand rows, from which each level is added (the rows are not read once per level).
+ */
+export const ADD_BATCH_TO_ROLLUPS = `CREATE OR REPLACE TEMP TABLE batch_hours AS ${hourlySumsSql('batch_rows')};
+${addToRollupsSql('batch_hours', SUMMED_ROWS)};
+DROP TABLE batch_hours`;

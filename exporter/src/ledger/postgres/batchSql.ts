@@ -1,14 +1,14 @@
 import { LATENCY_BUCKETS } from '../metricTotals';
 import { ENCODED_COLUMNS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 import { RECONCILIATION_SUMS } from '../sql/metricTotalsSql';
-import { addToRollupSql, SUMMED_ROWS } from '../sql/usageQueries';
-import { PG_TYPES } from './schema';
+import { addToRollupsSql, SUMMED_ROWS } from '../rollups';
+import { COARSE_LEVELS_KEPT, PG_TYPES } from './schema';
 
 /**
  * How a batch is stored on PostgreSQL, in one transaction: its rows are copied into `staging`, inserted into
  * `usage` with the unique index deciding what is new, and the new rows are summed in the same statement into
  * `batch_groups` (per hour, rollup key and status: a few thousand rows for a batch of 100,000), from which the
- * metric totals and the hourly rollup are read. Only one pass over the rows after the insert, and none over a
+ * metric totals and the rollups are read. Only one pass over the rows after the insert, and none over a
  * copy of them: a temporary table of every new row, scanned three times, cost as much as the insert.
  */
 
@@ -76,5 +76,5 @@ export const BATCH_TOTALS = (() => {
   };
 })();
 
-/** The batch's groups added to `usage_hourly`. */
-export const ADD_BATCH_TO_ROLLUP = addToRollupSql('batch_groups', SUMMED_ROWS);
+/** The batch's groups added to every rollup level (rollups.ts), the hourly one first. */
+export const ADD_BATCH_TO_ROLLUP = `${COARSE_LEVELS_KEPT};\n${addToRollupsSql('batch_groups', SUMMED_ROWS)}`;

@@ -18,6 +18,7 @@ import {
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
+import { shiftRollupsSql } from '../rollups';
 import { monthOf, RowFormat, StoredUsage } from '../rows';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
@@ -36,7 +37,6 @@ import {
   RunTally,
   runIdOf,
   runsFromRows,
-  shiftRollupSql,
 } from '../sql/repricing';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import {
@@ -52,7 +52,10 @@ import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, INSERT_NEW_ROWS
 import {
   CREATE_TABLES,
   createPartitions,
+  COARSE_LEVELS_KEPT,
+  MIGRATED_SCHEMA_VERSIONS,
   migrationFrom,
+  PARTITIONED_TABLES,
   monthPartition,
   partitionMonth,
   SCHEMA_VERSION,
@@ -100,14 +103,14 @@ async function applyUpdates(c: PoolClient, updates: RowUpdate[], priceVersion: s
     ]
   );
   const staged = '(SELECT u.* FROM usage u JOIN reprice_rows s ON u.record_key = s.k AND u.start_time = s.t) r';
-  await c.query(shiftRollupSql('-', staged));
+  await c.query(`${COARSE_LEVELS_KEPT}; ${shiftRollupsSql('-', staged)}`);
   await c.query(
     `UPDATE usage SET cost_pusd = s.cost, fee_pusd = s.fee, charge_pusd = s.charge, priced_model = s.priced_model,
        price_version = $1
      FROM reprice_rows s WHERE usage.record_key = s.k AND usage.start_time = s.t`,
     [priceVersion]
   );
-  await c.query(shiftRollupSql('+', staged));
+  await c.query(shiftRollupsSql('+', staged));
 }
 
 /** A URL without its password, for messages. */
@@ -232,12 +235,23 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       const meta = await c.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`);
       const version = meta.rows[0]?.value;
       if (version === undefined) await c.query(`INSERT INTO meta VALUES ('schema_version', $1)`, [SCHEMA_VERSION]);
-      else if (migrationFrom(version)) await c.query(migrationFrom(version)!);
+      else if (MIGRATED_SCHEMA_VERSIONS.includes(version))
+        await c.query(migrationFrom(version, await this.partitionMonths(c, ['usage_hourly'])));
       else if (version !== SCHEMA_VERSION)
         throw new LedgerVersionError(
           `${this.location}: ledger schema version ${version}; this tokenledger reads version ${SCHEMA_VERSION} (a newer tokenledger wrote it?)`
         );
     });
+  }
+
+  /** The months any of `tables` has a partition of, in order. */
+  private async partitionMonths(c: Pool | PoolClient, tables: readonly string[]): Promise<number[]> {
+    const parts = await c.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       WHERE p.relname = ANY($1) AND p.relnamespace = to_regnamespace(current_schema())::oid`,
+      [tables]
+    );
+    return [...new Set(parts.rows.flatMap((r) => partitionMonth(r.name) ?? []))].sort((a, b) => a - b);
   }
 
   get queuedQueries(): number {
@@ -599,23 +613,23 @@ export class PostgresLedger extends SqlLedger implements Ledger {
   }
 
   /**
-   * Drops the monthly partitions of `usage` and `usage_hourly` that end at or before the cutoff, each pair in
-   * one transaction; replicas doing it at once take turns (the partitions' advisory lock).
+   * Drops the monthly partitions of `usage` and of every rollup level that end at or before the cutoff, each
+   * month's in one transaction; replicas doing it at once take turns (the partitions' advisory lock).
    */
   async dropMonthsBefore(cutoffMs: number): Promise<string[]> {
     const cutoff = monthOf(cutoffMs);
-    const parts = await this.rows(
-      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-       WHERE p.relname = 'usage' AND p.relnamespace = to_regnamespace(current_schema())::oid`
+    // Of every partitioned table: a replica of version 2 dropped only `usage` and `usage_hourly` partitions.
+    const months = await this.partitionMonths(this.pool, PARTITIONED_TABLES).catch((e: unknown) =>
+      Promise.reject(classify(this.location, 'query failed', e))
     );
     const dropped: string[] = [];
-    for (const month of parts.map((r) => partitionMonth(String(r.name))).filter((m) => m !== undefined && m < cutoff)) {
-      const p = monthPartition(month!);
+    for (const month of months.filter((m) => m < cutoff)) {
+      const p = monthPartition(month);
       await this.inTransaction(async (c) => {
         await c.query(`SELECT pg_advisory_xact_lock(hashtext('tokenledger partitions'))`);
-        await c.query(`DROP TABLE IF EXISTS usage_${p.suffix}; DROP TABLE IF EXISTS usage_hourly_${p.suffix}`);
+        await c.query(PARTITIONED_TABLES.map((t) => `DROP TABLE IF EXISTS ${t}_${p.suffix};`).join(' '));
       });
-      this.months.delete(month!);
+      this.months.delete(month);
       dropped.push(p.from.slice(0, 7));
     }
     return dropped.sort();

@@ -1,11 +1,5 @@
-import {
-  Column,
-  ColumnType,
-  MEASURES_ADDED_BY_PRICING_INPUTS,
-  ROLLUP_KEY,
-  ROLLUP_MEASURES,
-  USAGE_COLUMNS,
-} from '../schema';
+import { Column, ColumnType, MEASURES_ADDED_BY_PRICING_INPUTS, ROLLUP_MEASURES, USAGE_COLUMNS } from '../schema';
+import { COARSE_LEVELS, fillFromHourlySql, ROLLUP_LEVELS, RollupLevel } from '../rollups';
 import { pushesTableDdl } from '../sql/pushReceipts';
 
 /**
@@ -19,8 +13,9 @@ import { pushesTableDdl } from '../sql/pushReceipts';
  * Version 2 added every other pricing input of a request, its fee, priced model and the gateway's own cost
  * (#16), the rollup's measures of them, and `reprice_runs` (MIGRATE_TO_V2). Version 3 added `pushes`, the
  * receipts of committed pushes, shared by every node (#15, MIGRATE_TO_V3).
+ * Version 4 added the coarse rollup levels `usage_daily` and `usage_hourly_teams` (rollups.ts, migrateToV4).
  */
-export const SCHEMA_VERSION = '3';
+export const SCHEMA_VERSION = '4';
 
 export const PG_TYPES: Record<ColumnType, string> = {
   text: 'text',
@@ -42,17 +37,20 @@ const columnDdl = (c: Column) =>
 const PUSHES_TABLE = `${pushesTableDdl({ text: 'text', bigint: 'bigint', timestamp: 'timestamp' })}
 CREATE INDEX IF NOT EXISTS pushes_committed ON pushes (committed_at);`;
 
+/** A rollup level's table (rollups.ts), partitioned by month as `usage` is. */
+const rollupTable = (l: RollupLevel): string => `CREATE TABLE IF NOT EXISTS ${l.table} (
+  ${l.time} timestamp NOT NULL,
+  ${l.key.map((k) => `${k} text NOT NULL`).join(',\n  ')},
+  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
+  PRIMARY KEY (${[l.time, ...l.key].join(', ')})
+) PARTITION BY RANGE (${l.time});`;
+
 export const CREATE_TABLES = `
 CREATE TABLE IF NOT EXISTS usage (
   ${USAGE_COLUMNS.map(columnDdl).join(',\n  ')}
 ) PARTITION BY RANGE (start_time);
 CREATE UNIQUE INDEX IF NOT EXISTS usage_request ON usage (start_time, record_key);
-CREATE TABLE IF NOT EXISTS usage_hourly (
-  hour timestamp NOT NULL,
-  ${ROLLUP_KEY.map((k) => `${k} text NOT NULL`).join(',\n  ')},
-  ${ROLLUP_MEASURES.map((m) => `${m} bigint NOT NULL${MEASURES_ADDED_BY_PRICING_INPUTS.includes(m) ? ' DEFAULT 0' : ''}`).join(',\n  ')},
-  PRIMARY KEY (hour, ${ROLLUP_KEY.join(', ')})
-) PARTITION BY RANGE (hour);
+${ROLLUP_LEVELS.map(rollupTable).join('\n')}
 CREATE TABLE IF NOT EXISTS read_positions (
   node            text NOT NULL,
   source          text NOT NULL,
@@ -141,12 +139,69 @@ ${PUSHES_TABLE}
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
 `;
 
-/** The steps from `from` (an earlier version) to SCHEMA_VERSION, as one script; undefined for any other version. */
-export function migrationFrom(from: string): string | undefined {
-  if (from === '1') return `${MIGRATE_TO_V2}\n${MIGRATE_TO_V3}`;
-  if (from === '2') return MIGRATE_TO_V3;
-  return undefined;
-}
+/**
+ * Set in each transaction of this version that writes `usage_hourly` (a batch's commit, a re-pricing's chunk):
+ * it adds to the coarse levels itself, set-based, so the trigger of HOURLY_TO_COARSE_LEVELS stays out of it.
+ */
+export const COARSE_LEVELS_KEPT = `SET LOCAL tokenledger.coarse_levels = 'kept'`;
+
+/**
+ * What a replica of version 1, 2 or 3 still running after the migration (a rolling upgrade) adds to or shifts in
+ * `usage_hourly`, added to the coarse levels row by row: a trigger, for writers that do not set
+ * COARSE_LEVELS_KEPT, so the levels equal the hourly rollup whoever wrote it. Row by row is slow next to this
+ * version's set-based additions, but only old replicas take that path, until they are replaced.
+ */
+const HOURLY_TO_COARSE_LEVELS = (() => {
+  const upsert = (l: RollupLevel, delta: (m: string) => string) => {
+    const cols = [l.time, ...l.key, ...ROLLUP_MEASURES];
+    const values = [
+      `date_trunc('${l.time}', NEW.hour)`,
+      ...l.key.map((k) => `NEW.${k}`),
+      ...ROLLUP_MEASURES.map(delta),
+    ];
+    const sets = ROLLUP_MEASURES.map((m) => `${m} = ${l.table}.${m} + excluded.${m}`).join(', ');
+    return `INSERT INTO ${l.table} (${cols.join(', ')}) VALUES (${values.join(', ')})
+      ON CONFLICT (${[l.time, ...l.key].join(', ')}) DO UPDATE SET ${sets};`;
+  };
+  const each = (delta: (m: string) => string) => COARSE_LEVELS.map((l) => upsert(l, delta)).join('\n    ');
+  return `CREATE OR REPLACE FUNCTION tokenledger_hourly_to_coarse_levels() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    ${each((m) => `NEW.${m}`)}
+  ELSE
+    ${each((m) => `NEW.${m} - OLD.${m}`)}
+  END IF;
+  RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS hourly_to_coarse_levels ON usage_hourly;
+CREATE TRIGGER hourly_to_coarse_levels AFTER INSERT OR UPDATE ON usage_hourly FOR EACH ROW
+  WHEN (current_setting('tokenledger.coarse_levels', true) IS DISTINCT FROM 'kept')
+  EXECUTE FUNCTION tokenledger_hourly_to_coarse_levels();`;
+})();
+
+/**
+ * Version 3 to 4, in the schema's transaction: the coarse rollup levels (rollups.ts; their parents made by
+ * CREATE_TABLES), a partition of each for every month the hourly rollup has (`months`), filled from
+ * `usage_hourly` (not from `usage`: a few rows per hour and key instead of every request), and the trigger
+ * that keeps them for replicas of versions 1 to 3 still writing. No stored cost changes.
+ */
+export const migrateToV4 = (months: readonly number[]): string =>
+  [
+    ...months.map(createPartitions),
+    ...COARSE_LEVELS.map((l) => `${fillFromHourlySql(l)};`),
+    HOURLY_TO_COARSE_LEVELS,
+    `UPDATE meta SET value = '4' WHERE key = 'schema_version';`,
+  ].join('\n');
+
+/** Versions a writer migrates to SCHEMA_VERSION. */
+export const MIGRATED_SCHEMA_VERSIONS: readonly string[] = ['1', '2', '3'];
+
+/**
+ * The steps from `from` (one of MIGRATED_SCHEMA_VERSIONS) to SCHEMA_VERSION, as one script; `months`: those the
+ * hourly rollup has (the coarse levels get a partition of each).
+ */
+export const migrationFrom = (from: string, months: readonly number[]): string =>
+  [from === '1' ? MIGRATE_TO_V2 : '', from !== '3' ? MIGRATE_TO_V3 : '', migrateToV4(months)].join('\n');
 
 /** A month (year * 12 + month 0-11) as a partition suffix and its range. */
 export function monthPartition(month: number): { suffix: string; from: string; to: string } {
@@ -167,13 +222,13 @@ export function partitionMonth(name: string): number | undefined {
   return m ? Number(m[1]) * 12 + Number(m[2]) - 1 : undefined;
 }
 
-/** The partitions of both partitioned tables for one month. */
+/** Every partitioned table: `usage` and each rollup level, partitioned by month alike. */
+export const PARTITIONED_TABLES: readonly string[] = ['usage', ...ROLLUP_LEVELS.map((l) => l.table)];
+
+/** The partitions of every partitioned table for one month. */
 export function createPartitions(month: number): string {
   const p = monthPartition(month);
-  return ['usage', 'usage_hourly']
-    .map(
-      (t) =>
-        `CREATE TABLE IF NOT EXISTS ${t}_${p.suffix} PARTITION OF ${t} FOR VALUES FROM ('${p.from}') TO ('${p.to}');`
-    )
-    .join('\n');
+  return PARTITIONED_TABLES.map(
+    (t) => `CREATE TABLE IF NOT EXISTS ${t}_${p.suffix} PARTITION OF ${t} FOR VALUES FROM ('${p.from}') TO ('${p.to}');`
+  ).join('\n');
 }

@@ -1,13 +1,12 @@
 import type { Price } from '../../pricing/pricer';
 import type { RepricedModel, RepriceRun, UnpricedRow } from '../ledger';
-import { ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 import { PRICING_INPUT_COLUMNS, pricingInputsFromRow } from './storedRows';
 import type { SqlDialect } from './usageQueries';
 
 /**
  * What both SQL engines share of re-pricing stored rows, whether the unpriced ones (a book extended) or every
  * one of a time range (`reprice --from --to`, a corrected book): the columns read, which rows change and to
- * what, the rollup kept equal to a scan of `usage`, and the record of a run. An engine reads a chunk of rows
+ * what, the rollups kept equal to a scan of `usage` (rollups.ts: shiftRollupsSql), and the record of a run. An engine reads a chunk of rows
  * and applies their updates in one transaction, so a crash leaves every row, its rollup and the run's record
  * consistent.
  */
@@ -64,22 +63,6 @@ export function rowUpdates(
     if (!same) out.push({ row, oldCostPusd, price: p });
   }
   return out;
-}
-
-/**
- * Adds (`+`) or takes away (`-`) the measures of the usage rows `rows` (a FROM item) to or from their rollup
- * rows, which exist (a row's rollup row is added with it). A re-pricing takes its rows' measures away before it
- * updates them and adds them back after: every measure that depends on a price (cost, charge, fee, unpriced
- * and the reconciliation's) follows, whatever rule changed it.
- */
-export function shiftRollupSql(sign: '+' | '-', rows: string): string {
-  const key = ROLLUP_KEY.join(', ');
-  const sums = ROLLUP_MEASURES.map((m) => `coalesce(sum(${ROW_MEASURES[m]}), 0) AS ${m}`).join(', ');
-  const sets = ROLLUP_MEASURES.map((m) => `${m} = usage_hourly.${m} ${sign} s.${m}`).join(', ');
-  return `UPDATE usage_hourly SET ${sets}
-    FROM (SELECT date_trunc('hour', start_time) AS hour, ${key}, ${sums} FROM ${rows}
-          GROUP BY date_trunc('hour', start_time), ${key}) s
-    WHERE ${['hour', ...ROLLUP_KEY].map((k) => `usage_hourly.${k} = s.${k}`).join(' AND ')}`;
 }
 
 /** A chunk's totals per model: every row read, and the updates of those that change. */

@@ -9,7 +9,8 @@ import {
   SortKey,
   UsageTotals,
 } from '../queries';
-import { DIMENSION_COLUMNS, HOUR_MS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
+import { levelsFor, RangePart, rangeParts } from '../rollups';
+import { DIMENSION_COLUMNS, HOUR_MS, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 
 /**
  * The chargeback queries, as SQL both engines run: what DuckDB and PostgreSQL both speak (FILTER, `$n`
@@ -18,8 +19,9 @@ import { DIMENSION_COLUMNS, HOUR_MS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES }
  * matching reader here. Dimension and sort names are checked against fixed lists before they shape SQL;
  * every value a caller sends is a bound parameter.
  *
- * Every query reads `usage_hourly` (schema.ts) for the whole hours of its range and `usage` itself only for
- * the partial hours at its ends, so a 30-day query sums at most 720 rows per group instead of every request.
+ * Every query reads the coarsest rollup level (rollups.ts) its grouping and filters allow for the whole days
+ * or hours of its range and `usage` itself only for the partial hours at its ends, so a 30-day breakdown sums
+ * at most 30 rows per group instead of every request.
  */
 
 /** A bound parameter: a text, a number, or a time, which each engine binds in its own type. */
@@ -71,33 +73,36 @@ export function rowWhere(q: RowSelection, p: Params): string {
   ].join(' AND ');
 }
 
-/** The whole hours inside [fromMs, toMs), if there are any. */
-export function wholeHours(fromMs: number, toMs: number): { fromMs: number; toMs: number } | undefined {
-  const first = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
-  const last = Math.floor(toMs / HOUR_MS) * HOUR_MS;
-  return last > first ? { fromMs: first, toMs: last } : undefined;
+/** The dimensions a selection filters or is scoped by: a level must hold them to answer it. */
+function filteredDimensions(q: RowSelection): Dimension[] {
+  return DIMENSIONS.filter((dim) => (q.filters[dim]?.length ?? 0) > 0 || q.scope?.[dim] !== undefined);
 }
 
 /**
- * The rows of a selection as facts of one shape (dimensions, time `t`, ROLLUP_MEASURES): rollup rows for its
- * whole hours, usage rows for the rest. `hourly` is false when the grouping needs finer times than hours.
+ * The rows of a selection as facts of one shape (the columns of `dims`, time `t`, ROLLUP_MEASURES): for each
+ * part of its range, the rows of the coarsest rollup level that holds every dimension it groups (`dims`),
+ * filters or is scoped by, and whose grain divides `stepMs` (a series' step, if any); `usage` rows for the
+ * parts no level covers whole (rollups.ts: rangeParts).
  */
-function facts(q: RowSelection, p: Params, hourly = true): string {
-  const dims = ROLLUP_KEY.join(', ');
-  const rowMeasures = ROLLUP_MEASURES.map((m) => `${ROW_MEASURES[m]} AS ${m}`).join(', ');
-  const rows = (fromMs: number, toMs: number) =>
-    `SELECT ${dims}, start_time AS t, ${rowMeasures} FROM usage WHERE ${rowWhere({ ...q, fromMs, toMs }, p)}`;
-  const hours = hourly ? wholeHours(q.fromMs, q.toMs) : undefined;
-  if (!hours) return rows(q.fromMs, q.toMs);
-  const rollupWhere = [
-    `hour >= ${p.bind(new SqlTime(hours.fromMs))}`,
-    `hour < ${p.bind(new SqlTime(hours.toMs))}`,
-    ...dimensionFilter(q, p),
-  ].join(' AND ');
-  const parts = [`SELECT ${dims}, hour AS t, ${ROLLUP_MEASURES.join(', ')} FROM usage_hourly WHERE ${rollupWhere}`];
-  if (q.fromMs < hours.fromMs) parts.push(rows(q.fromMs, hours.fromMs));
-  if (hours.toMs < q.toMs) parts.push(rows(hours.toMs, q.toMs));
-  return parts.join('\nUNION ALL\n');
+function facts(q: RowSelection, p: Params, dims: readonly Dimension[], stepMs?: number): string {
+  const columns = [...new Set(dims)].map((d) => DIMENSION_COLUMNS[d]);
+  const levels = levelsFor([...dims, ...filteredDimensions(q)], stepMs);
+  const rowMeasures = ROLLUP_MEASURES.map((m) => `${ROW_MEASURES[m]} AS ${m}`);
+  const part = ({ fromMs, toMs, level }: RangePart): string => {
+    if (!level)
+      return `SELECT ${[...columns, 'start_time AS t', ...rowMeasures].join(', ')} FROM usage WHERE ${rowWhere({ ...q, fromMs, toMs }, p)}`;
+    const where = [
+      `${level.time} >= ${p.bind(new SqlTime(fromMs))}`,
+      `${level.time} < ${p.bind(new SqlTime(toMs))}`,
+      ...dimensionFilter(q, p),
+    ].join(' AND ');
+    return `SELECT ${[...columns, `${level.time} AS t`, ...ROLLUP_MEASURES].join(', ')} FROM ${level.table} WHERE ${where}`;
+  };
+  const parts = rangeParts(q.fromMs, q.toMs, levels);
+  // An empty range still needs a statement of the facts' shape: it reads no row.
+  return (parts.length ? parts : [{ fromMs: q.fromMs, toMs: q.toMs, level: undefined }])
+    .map(part)
+    .join('\nUNION ALL\n');
 }
 
 /** Each measure an answer has, and the facts' expression it sums. */
@@ -167,7 +172,7 @@ const dimsOf = (groupBy: readonly Dimension[], r: Row) => Object.fromEntries(gro
  */
 export function breakdownStatement(q: BreakdownQuery): Statement {
   const p = new Params();
-  const from = facts(q, p);
+  const from = facts(q, p, q.groupBy);
   if (q.groupBy.length === 0) return { sql: `SELECT ${MEASURES} FROM (${from}) f`, params: p.values };
   const dims = q.groupBy.map((d) => DIMENSION_COLUMNS[d]).join(', ');
   const dimSql = q.groupBy.map((d) => `${DIMENSION_COLUMNS[d]} AS "${d}"`).join(', ');
@@ -204,9 +209,8 @@ export function timeSeriesStatement(q: SeriesQuery, d: SqlDialect): Statement {
   const bucket = `(${epoch} - ${epoch} % ${stepMs})`;
   const dimSql = q.groupBy.map((dim) => `${DIMENSION_COLUMNS[dim]} AS "${dim}"`);
   const group = [...q.groupBy.map((dim) => `"${dim}"`), 'bucket'].join(', ');
-  const hourly = stepMs % HOUR_MS === 0;
-  let from = facts(q, p, hourly);
-  if (hourly) {
+  let from = facts(q, p, q.groupBy, stepMs);
+  if (stepMs % HOUR_MS === 0) {
     const perHour = [...q.groupBy.map((dim) => DIMENSION_COLUMNS[dim]), 't'].join(', ');
     from = `SELECT ${perHour}, ${ROLLUP_MEASURES.map((m) => `sum(${m}) AS ${m}`).join(', ')} FROM (${from}) h GROUP BY ${perHour}`;
   }
@@ -234,7 +238,7 @@ export function readTimeSeries(q: SeriesQuery, rows: Row[]): Series[] {
 export function dimensionValuesStatement(dimension: Dimension, q: RowSelection): Statement {
   const p = new Params();
   const col = DIMENSION_COLUMNS[dimension];
-  return { sql: `SELECT DISTINCT ${col} AS v FROM (${facts(q, p)}) f ORDER BY v`, params: p.values };
+  return { sql: `SELECT DISTINCT ${col} AS v FROM (${facts(q, p, [dimension])}) f ORDER BY v`, params: p.values };
 }
 
 export const readDimensionValues = (rows: Row[]): string[] => rows.map((r) => String(r.v));
@@ -268,7 +272,8 @@ export function spendStatements(windows: readonly SpendWindow[]): { statement: S
   return [...byRange.values()].map((indexes) => {
     const p = new Params();
     const first = windows[indexes[0]!]!;
-    const from = facts({ fromMs: first.fromMs, toMs: first.toMs, filters: {} }, p);
+    const subjects = indexes.flatMap((i) => windows[i]!.subject?.dimension ?? []);
+    const from = facts({ fromMs: first.fromMs, toMs: first.toMs, filters: {} }, p, subjects);
     const sums = indexes.map((i, n) => {
       const subject = windows[i]!.subject;
       if (!subject) return `coalesce(sum(cost_pusd), 0) AS s${n}`;
@@ -284,33 +289,4 @@ export function readSpend(windows: number, results: { indexes: number[]; rows: R
   for (const { indexes, rows } of results)
     indexes.forEach((i, n) => (out[i] = BigInt(rows[0]![`s${n}`] as bigint | string)));
   return out;
-}
-
-/** What a table to add to the rollup holds: its rows' hour, and each rollup measure of a row. */
-export interface RollupSource {
-  hour: string;
-  measures: Record<(typeof ROLLUP_MEASURES)[number], string>;
-}
-
-/** Usage rows. */
-export const USAGE_ROWS: RollupSource = { hour: `date_trunc('hour', start_time)`, measures: ROW_MEASURES };
-
-/** Rows summed already, with an `hour` and a column per rollup measure (PostgreSQL's batch groups). */
-export const SUMMED_ROWS: RollupSource = {
-  hour: 'hour',
-  measures: Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, m])) as RollupSource['measures'],
-};
-
-/**
- * Adds the rows of `table` (a batch's new rows) to `usage_hourly`, in key order so that two writers adding to
- * the same rollup rows lock them in the same order (PostgreSQL: no deadlock, one waits).
- */
-export function addToRollupSql(table: string, rows: RollupSource = USAGE_ROWS): string {
-  const key = ROLLUP_KEY.join(', ');
-  const sums = ROLLUP_MEASURES.map((m) => `coalesce(sum(${rows.measures[m]}), 0) AS ${m}`).join(', ');
-  const updates = ROLLUP_MEASURES.map((m) => `${m} = usage_hourly.${m} + excluded.${m}`).join(', ');
-  return `INSERT INTO usage_hourly (hour, ${key}, ${ROLLUP_MEASURES.join(', ')})
-    SELECT ${rows.hour} AS hour, ${key}, ${sums} FROM ${table}
-    GROUP BY ${rows.hour}, ${key} ORDER BY hour, ${key}
-    ON CONFLICT (hour, ${key}) DO UPDATE SET ${updates}`;
 }
