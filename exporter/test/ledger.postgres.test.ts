@@ -163,7 +163,10 @@ describe('the PostgreSQL ledger beyond the contract', () => {
     admin.on('error', () => undefined);
     await admin.connect();
     try {
-      await admin.query(`DROP TABLE pushes; UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+      // Version 2's tables: no receipts, no coarse rollup levels.
+      await admin.query(
+        `DROP TABLE pushes, usage_daily, usage_hourly_teams; UPDATE meta SET value = '2' WHERE key = 'schema_version'`
+      );
       const costs = () =>
         admin.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY 1').then((r) => r.rows);
       const before = await costs();
