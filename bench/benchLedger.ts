@@ -7,7 +7,14 @@ import { createPartitions } from '../exporter/src/ledger/postgres/schema';
 import { monthOf, StoredUsage } from '../exporter/src/ledger/rows';
 import { COLUMNS_BEFORE_PRICING_INPUTS } from '../exporter/src/ledger/schema';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS } from '../exporter/src/types';
-import { addToLevelSql, COARSE_LEVELS, fillFromHourlySql, HOURLY, ROLLUP_LEVELS, USAGE_ROWS } from '../exporter/src/ledger/rollups';
+import {
+  addToLevelSql,
+  COARSE_LEVELS,
+  fillFromHourlySql,
+  HOURLY,
+  ROLLUP_LEVELS,
+  USAGE_ROWS,
+} from '../exporter/src/ledger/rollups';
 
 const DAY_MS = 86_400_000;
 /** The 30 days the benchmark ledgers cover. */
