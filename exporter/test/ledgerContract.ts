@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Ledger, LedgerBatch, PushToCommit, ReadPosition, RejectedLine } from '../src/ledger/ledger';
 import { LedgerSpec, openLedger } from '../src/ledger/open';
-import { Dimension, DIMENSIONS, RowSelection, UsageTotals } from '../src/ledger/queries';
+import { Dimension, DIMENSIONS, NO_USAGE, RowSelection, UsageTotals } from '../src/ledger/queries';
 import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../src/ledger/rows';
 import { PriceBook } from '../src/pricing/priceBook';
 import { Pricer } from '../src/pricing/pricer';
@@ -145,43 +145,6 @@ function random(seed: number): () => number {
   };
 }
 
-/** Totals of the records in [from, to) that pass `keep`, computed here, independently of any engine. */
-function expectedTotals(records: PricedRecord[], fromMs: number, toMs: number, keep: (r: PricedRecord) => boolean) {
-  const t = {
-    requests: 0,
-    inputTokens: 0,
-    cacheWriteTokens: 0,
-    outputTokens: 0,
-    costPusd: 0n,
-    unpricedRequests: 0,
-    feePusd: 0n,
-    unreportedRequests: 0,
-    gatewayRequests: 0,
-    gatewayCostPusd: 0n,
-    gatewayOursPusd: 0n,
-    gatewayUnpricedRequests: 0,
-  };
-  for (const r of records) {
-    if (r.startMs < fromMs || r.startMs >= toMs || !keep(r)) continue;
-    const k = r.tokens;
-    t.requests++;
-    t.inputTokens += k.inputUncached + k.cacheRead + k.cacheWrite + k.cacheWrite1h;
-    t.cacheWriteTokens += k.cacheWrite + k.cacheWrite1h;
-    t.outputTokens += k.output;
-    t.costPusd += r.costPusd ?? 0n;
-    if (r.costPusd === undefined) t.unpricedRequests++;
-    else t.feePusd += r.feePusd ?? 0n;
-    if (!r.usageReported) t.unreportedRequests++;
-    if (r.reportedCostPusd !== undefined && r.costPusd !== undefined) {
-      t.gatewayRequests++;
-      t.gatewayCostPusd += r.reportedCostPusd;
-      t.gatewayOursPusd += r.costPusd;
-    }
-    if (r.reportedCostPusd !== undefined && r.costPusd === undefined) t.gatewayUnpricedRequests++;
-  }
-  return t;
-}
-
 const pick = (t: UsageTotals) => ({
   requests: t.requests,
   inputTokens: t.inputTokens,
@@ -199,24 +162,7 @@ const pick = (t: UsageTotals) => ({
 
 /** Every total of `records` (none, when empty), summed here as a plain scan of them would: independent of any engine. */
 function scanTotals(records: readonly PricedRecord[]): UsageTotals {
-  const t: UsageTotals = {
-    requests: 0,
-    failedRequests: 0,
-    inputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    outputTokens: 0,
-    reasoningTokens: 0,
-    costPusd: 0n,
-    chargePusd: 0n,
-    unpricedRequests: 0,
-    feePusd: 0n,
-    unreportedRequests: 0,
-    gatewayRequests: 0,
-    gatewayCostPusd: 0n,
-    gatewayOursPusd: 0n,
-    gatewayUnpricedRequests: 0,
-  };
+  const t: UsageTotals = { ...NO_USAGE };
   for (const r of records) {
     const k = r.tokens;
     t.requests++;
@@ -240,6 +186,14 @@ function scanTotals(records: readonly PricedRecord[]): UsageTotals {
   }
   return t;
 }
+
+/** Totals of the records in [from, to) that pass `keep`, computed here, independently of any engine. */
+const expectedTotals = (
+  records: readonly PricedRecord[],
+  fromMs: number,
+  toMs: number,
+  keep: (r: PricedRecord) => boolean
+) => pick(scanTotals(records.filter((r) => r.startMs >= fromMs && r.startMs < toMs && keep(r))));
 
 /** A record's value of each dimension, as the ledger stores it. */
 const DIMENSION_OF: Record<Dimension, (r: PricedRecord) => string> = {
