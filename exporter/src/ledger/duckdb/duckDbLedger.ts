@@ -31,7 +31,7 @@ import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { ROLLUP_LEVELS } from '../rollups';
-import { BatchFiles, COUNT_REPEATS, DROP_LATER_REPEATS, newUsageRows } from './batchLoad';
+import { BatchFiles, insertNewUsageRows, keepFirstRead, repeatedInBatch, storedBatchRows } from './batchLoad';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
 import {
@@ -45,7 +45,7 @@ import {
 import { repriceRange, repriceUnpriced } from './reprice';
 import { repriceRunsSql, runsFromRows } from '../sql/repricing';
 import {
-  ADD_BATCH_TO_ROLLUPS,
+  addBatchToRollups,
   CREATE_TABLES,
   literal,
   MIGRATED_SCHEMA_VERSIONS,
@@ -366,7 +366,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
             await db.run(
               `INSERT OR REPLACE INTO meta VALUES ('last_batch_id', ${literal(id)}), ('last_batch', '${batch}')`
             );
-          await db.run(rows ? 'DROP TABLE batch_rows; COMMIT' : 'COMMIT');
+          await db.run('COMMIT');
           this.batchSeq = batch;
           result = { inserted, added, freshRejects, batch, ...(receipt ? { push: receipt } : {}) };
         } catch (e) {
@@ -383,24 +383,28 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   }
 
   /**
-   * Adds the batch files' new rows, and their sums to the rollup, in the open transaction; returns what they
-   * add to the metrics. Leaves the temp table `batch_rows` for the commit to drop.
-   * The rows are staged first so their totals are summed over them alone, not found in the ledger. Statements
-   * go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the next batch.
+   * Adds the batch files' new rows, and their sums to every rollup level, in the open transaction; returns what
+   * they add to the metrics, summed over the batch's rows in `usage` (its number is the batch's alone).
+   * Statements go to DuckDB several at a time: each round trip waits for this thread, which is busy reading the
+   * next batch.
    */
   private async addUsageRows(db: DuckDBConnection, usage: EncodedRows, batch: number): Promise<MetricTotals> {
     const files: BatchFiles = {
       whole: usage.rows > usage.shortRows ? this.batchFiles.whole : undefined,
       short: usage.shortRows ? this.batchFiles.short : undefined,
     };
-    const staged = await db.runAndReadAll(`
-      CREATE OR REPLACE TEMP TABLE batch_rows AS ${newUsageRows(files, batch, this.node, usage.minStartMs, usage.maxStartMs)};
-      ${COUNT_REPEATS}`);
-    if (Number(staged.getColumnsJS()[0]![0])) await db.run(DROP_LATER_REPEATS);
-    const totals = metricTotalsQueries('batch_rows');
-    const cells = await db.runAndReadAll(
-      `INSERT INTO usage SELECT * EXCLUDE (seq) FROM batch_rows; ${ADD_BATCH_TO_ROLLUPS}; ${totals.cells}`
-    );
+    const repeated = await db.runAndReadAll(`
+      ${insertNewUsageRows(files, batch, this.node, usage.minStartMs, usage.maxStartMs)};
+      ${repeatedInBatch(batch)}`);
+    if (Number(repeated.getColumnsJS()[0]![0])) await db.run(keepFirstRead(files, batch, this.node));
+    await db.run(addBatchToRollups(storedBatchRows(batch)));
+    return this.batchTotals(db, batch);
+  }
+
+  /** What batch `batch`'s rows in `usage` add to the metrics. */
+  private async batchTotals(db: DuckDBConnection, batch: number): Promise<MetricTotals> {
+    const totals = metricTotalsQueries(storedBatchRows(batch));
+    const cells = await db.runAndReadAll(totals.cells);
     const byModel = await db.runAndReadAll(totals.byModel);
     return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
   }
@@ -420,10 +424,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
 
   /** What batch `batch` stored, read back: the answer to a commit of it that is tried again. */
   private async replayed(db: DuckDBConnection, batch: number, rejects: readonly RejectedLine[]): Promise<BatchResult> {
-    const totals = metricTotalsQueries('usage', `ingest_batch = ${Math.trunc(batch)}`);
-    const cells = await db.runAndReadAll(totals.cells);
-    const byModel = await db.runAndReadAll(totals.byModel);
-    const added = metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
+    const added = await this.batchTotals(db, batch);
     return {
       inserted: added.cells.reduce((n, c) => n + c.requests, 0),
       added,

@@ -170,9 +170,11 @@ INSERT INTO usage_hourly ${hourlySumsSql('usage')};`;
 }
 
 /**
- * A batch's new rows (`batch_rows`) added to every rollup level: summed per hour and key once, into a table of
- * a few thousand rows, from which each level is added (the rows are not read once per level).
+ * A batch's new rows (`rows`, a FROM item) added to every rollup level: summed per hour and key once, into a
+ * table of a few thousand rows, from which each level is added (the rows are not read once per level).
  */
-export const ADD_BATCH_TO_ROLLUPS = `CREATE OR REPLACE TEMP TABLE batch_hours AS ${hourlySumsSql('batch_rows')};
+export const addBatchToRollups = (
+  rows: string
+): string => `CREATE OR REPLACE TEMP TABLE batch_hours AS ${hourlySumsSql(rows)};
 ${addToRollupsSql('batch_hours', SUMMED_ROWS)};
 DROP TABLE batch_hours`;
