@@ -37,6 +37,11 @@ export function isRetryableConflict(e: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/** A unique index refused a row (23505, unique_violation): the row, or one with its key, is stored already. */
+export function isUniqueViolation(e: unknown): boolean {
+  return (e as PgLikeError).code === '23505';
+}
+
 /** A row for a month whose partition is not there (23514, "no partition of relation ... found for row"). */
 export function isMissingPartition(e: unknown): boolean {
   const err = e as PgLikeError;

@@ -47,8 +47,8 @@ import {
   replayedPush,
   storedReceipt,
 } from '../sql/pushReceipts';
-import { classify, isMissingPartition, isRetryableConflict } from './errors';
-import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, INSERT_NEW_ROWS } from './batchSql';
+import { classify, isMissingPartition, isRetryableConflict, isUniqueViolation } from './errors';
+import { ADD_BATCH_TO_ROLLUP, BATCH_TOTALS, CREATE_BATCH_TABLES, insertNewRowsSql } from './batchSql';
 import {
   CREATE_TABLES,
   createPartitions,
@@ -130,6 +130,10 @@ const QUERY_TIMEOUT_MS = 120_000;
 /** Memory for a batch's sorts and sums (a session setting, for its transaction only). */
 const BATCH_WORK_MEM = '64MB';
 
+/** A batch's insert into `usage` when none of its rows is expected to be stored already, and when some are. */
+const INSERT_ALL_NEW = insertNewRowsSql(false);
+const INSERT_NEW_AMONG_REPEATS = insertNewRowsSql(true);
+
 /** How many times a batch is tried again, at once, when PostgreSQL picked it as a deadlock's victim. */
 const CONFLICT_RETRIES = 5;
 
@@ -145,6 +149,12 @@ export class PostgresLedger extends SqlLedger implements Ledger {
   readonly rowFormat: RowFormat = 'postgres';
   /** Months whose partitions are known to exist. */
   private readonly months = new Set<number>();
+
+  /**
+   * Whether this node's last batch held rows the ledger had stored already (a file re-read after a crash, a push
+   * that another replica stored too): its next one is inserted expecting repeats (`insertRows`).
+   */
+  private metRepeats = false;
 
   /** The session that holds this node's lock (see `lockNode`); undefined once it ended. */
   private nodeLock: Client | undefined;
@@ -342,7 +352,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       // A batch's sorts and sums fit in memory (4 MB, the default, made them spill to disk).
       await c.query(`SET LOCAL work_mem = '${BATCH_WORK_MEM}'; ${CREATE_BATCH_TABLES}`);
       await pipeline(Readable.from(b.rows.chunks), c.query(copyFrom('COPY staging FROM STDIN')));
-      await c.query(INSERT_NEW_ROWS, [batch, this.node]);
+      await this.insertRows(c, batch);
       added = metricTotalsFrom(await this.columns(c, BATCH_TOTALS.cells), await this.columns(c, BATCH_TOTALS.byModel));
     }
     const freshRejects = b.rejects.length ? await this.storeRejects(c, b.rejects, batch) : [];
@@ -364,6 +374,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
       );
     }
     const inserted = added.cells.reduce((n, x) => n + x.requests, 0);
+    this.metRepeats = inserted < b.rows.rows;
     let receipt: PushReceipt | undefined;
     if (b.push) {
       if (b.push.forgetBeforeMs !== undefined) await this.runIn(c, forgetReceiptsStatement(b.push.forgetBeforeMs));
@@ -379,6 +390,29 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     // commit there, so the rows stay locked only for the commit itself.
     if (b.rows.rows) await c.query(ADD_BATCH_TO_ROLLUP);
     return { inserted, added, freshRejects, batch, ...(receipt ? { push: receipt } : {}) };
+  }
+
+  /**
+   * The staged rows into `usage` (insertNewRowsSql): a plain insert first, in a savepoint, unless the last batch
+   * met repeats; a repeat fails it, and the rows go in again with repeats expected. The unique index decides
+   * what is new either way, also against a replica inserting the same request at the same moment (the insert
+   * waits for its commit, then fails or skips the row).
+   */
+  private async insertRows(c: PoolClient, batch: number): Promise<void> {
+    const params = [batch, this.node];
+    if (this.metRepeats) {
+      await c.query(INSERT_NEW_AMONG_REPEATS, params);
+      return;
+    }
+    await c.query('SAVEPOINT all_new');
+    try {
+      await c.query(INSERT_ALL_NEW, params);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      await c.query('ROLLBACK TO SAVEPOINT all_new');
+      await c.query(INSERT_NEW_AMONG_REPEATS, params);
+    }
+    await c.query('RELEASE SAVEPOINT all_new');
   }
 
   private async runIn(c: PoolClient, s: Statement): Promise<void> {
