@@ -11,7 +11,7 @@
  *   (default 6 s in 3 rounds; 2000/s; both protocols)
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, IncomingHttpHeaders } from 'node:http2';
 import { join } from 'node:path';
@@ -21,12 +21,19 @@ import { CHECK_METHOD_PATH, extAuthzTypes } from '../exporter/src/enforcement/ex
 import { freePort } from '../exporter/test/daemons';
 import { ServeProcess, tempDir, waitFor } from '../exporter/test/helpers';
 import { writeServeConfig } from '../exporter/test/serveConfig';
+import type { ProbeReport } from './decideProbe';
 import { grpcFrame, grpcUnframe } from './grpcFrame';
 
 const SECONDS = Number(process.argv[2] ?? 6);
 const OPEN_RATE = Number(process.argv[3] ?? 2000);
 /** Which doors to measure: `gRPC`, `HTTP` or both (`gRPC,HTTP`, the default). */
 const PROTOCOLS = (process.argv[4] ?? 'gRPC,HTTP').split(',');
+/**
+ * serve's enforcement.reservation_ttl (default: serve's, 5m). No usage record ever reaches the bench's serve, so
+ * every reservation lives its whole TTL: a short one (`TL_DECIDE_RESERVATION_TTL=5s`) stands for a gateway whose
+ * records arrive within seconds, where open reservations are rate x log delay, not rate x TTL.
+ */
+const RESERVATION_TTL = process.env.TL_DECIDE_RESERVATION_TTL;
 const WARMUP_MS = 500;
 const ROUNDS = 3;
 const CONCURRENCY = [1, 100];
@@ -46,6 +53,26 @@ const CLIENT_HEADERS = {
   'x-user-id': 'alice',
   'x-team-id': 'ml',
 };
+
+/** Where the servers' probes (./decideProbe.ts, preloaded into serve and the no-op) write their reports. */
+const PROBE_DIR = tempDir('tl-decide-probe-');
+const PROBE_ENV = { NODE_OPTIONS: `--require ${join(__dirname, 'decideProbe.js')}`, TL_DECIDE_PROBE_DIR: PROBE_DIR };
+
+/** What the server `pid` saw since it was last asked (SIGUSR2 to its probe). */
+async function probe(pid: number): Promise<ProbeReport> {
+  const file = join(PROBE_DIR, `${pid}.json`);
+  const last = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProbeReport).seq : 0;
+  process.kill(pid, 'SIGUSR2');
+  return waitFor(
+    `the probe of ${pid}`,
+    () => {
+      const r = JSON.parse(readFileSync(file, 'utf8')) as ProbeReport;
+      return r.seq > last ? r : undefined;
+    },
+    10_000,
+    5
+  );
+}
 
 let sequence = 0;
 const nextRequestId = () => `bench-${process.pid}-${++sequence}`;
@@ -202,7 +229,10 @@ async function openLoop(
 }
 
 async function startNoop(): Promise<{ child: ChildProcess; grpc: number; grpcRaw: number; http: number }> {
-  const child = spawn(process.execPath, [join(__dirname, 'decideNoop.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, 'decideNoop.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...PROBE_ENV },
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const m = await waitFor(
@@ -226,11 +256,11 @@ async function startServe(): Promise<{ serve: ServeProcess; grpcPort: number; ht
   - { scope: user, subject: alice, period: monthly, limit_usd: 1000000000, enforce: block, grace: 0.1 }
 enforcement:
   grpc_listen: 127.0.0.1:${grpcPort}
-`
+${RESERVATION_TTL ? `  reservation_ttl: ${RESERVATION_TTL}\n` : ''}`
   );
   // The test helper's 50 ms ingest poll keeps tests quick; serve runs with the default (500 ms) where it decides.
   writeFileSync(config, readFileSync(config, 'utf8').replace(/^poll_interval_ms: .*$/m, 'poll_interval_ms: 500'));
-  const serve = await ServeProcess.start(config);
+  const serve = await ServeProcess.start(config, undefined, PROBE_ENV);
   return { serve, grpcPort, httpPort: Number(new URL(serve.baseUrl).port) };
 }
 
@@ -247,12 +277,23 @@ interface Target {
   pid: number;
 }
 
-type Measured = Result & { dropped?: number; clientLagP99: number; serverCpuUs: number };
+type Measured = Result & {
+  dropped?: number;
+  clientLagP99: number;
+  serverCpuUs: number;
+  /** Of serverCpuUs, the main thread's (JavaScript, the event loop); the rest is V8's GC helpers, DuckDB, libuv. */
+  serverMainCpuUs: number;
+  server: ProbeReport;
+  ms: number;
+};
 
-/** A process's CPU time so far (user + system), ms, from /proc (Linux; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
+/**
+ * CPU time so far (user + system), ms, from /proc (Linux; clock ticks of 10 ms): of the process `pid`, or with
+ * `thread` of that one thread (the main thread's id is the process id).
+ */
+function cpuMs(pid: number, thread?: number): number {
   // Fields after the parenthesised command name: state is the 3rd field, utime the 14th and stime the 15th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
     .replace(/^.*\) /s, '')
     .split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -304,14 +345,20 @@ async function main(): Promise<void> {
             await closedLoop(client.call, load.callers, WARMUP_MS);
             const lag = monitorEventLoopDelay({ resolution: 1 });
             lag.enable();
-            const cpuBefore = cpuMs(row.target.pid);
+            const pid = row.target.pid;
+            await probe(pid);
+            const [cpuBefore, mainBefore, start] = [cpuMs(pid), cpuMs(pid, pid), performance.now()];
             const result = await load.run(client.call);
-            const serverCpuMs = cpuMs(row.target.pid) - cpuBefore;
+            const [serverCpuMs, mainCpuMs] = [cpuMs(pid) - cpuBefore, cpuMs(pid, pid) - mainBefore];
+            const elapsed = performance.now() - start;
             lag.disable();
             row.results.push({
               ...result,
               clientLagP99: lag.percentile(99) / 1e6,
               serverCpuUs: (serverCpuMs * 1000) / result.n,
+              serverMainCpuUs: (mainCpuMs * 1000) / result.n,
+              server: await probe(pid),
+              ms: elapsed,
             });
             client.close();
           }
@@ -327,19 +374,27 @@ async function main(): Promise<void> {
     dropped: row.results.reduce((sum, r) => sum + (r.dropped ?? 0), 0),
     clientLagP99: median(row.results.map((r) => r.clientLagP99)),
     serverCpuUs: median(row.results.map((r) => r.serverCpuUs)),
+    serverMainCpuUs: median(row.results.map((r) => r.serverMainCpuUs)),
+    serverLoopP99: median(row.results.map((r) => r.server.loopDelayP99Ms)),
+    serverLoopMax: Math.max(...row.results.map((r) => r.server.loopDelayMaxMs)),
+    gcMsPerS: median(row.results.map((r) => (r.server.gcMs * 1000) / r.ms)),
+    gcMax: Math.max(...row.results.map((r) => r.server.gcMaxMs)),
   });
   console.log(
     `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes;\n` +
       "server CPU: the server process's CPU time per decision (user + system; what the server costs whatever\n" +
-      "else runs); client lag: this process's event-loop delay p99 (the load generator's own queueing)\n"
+      'else runs), all threads and its main thread alone; client lag: this process\'s event-loop delay p99 (the load\n' +
+      "generator's own queueing); in the server (./decideProbe.ts): its event-loop delay p99 (median of rounds) and\n" +
+      'max (of all rounds), its GC pauses in ms per second of run (median) and the longest pause (of all rounds)\n'
   );
   console.log(
-    'protocol  server         load              p50 ms   p99 ms  decisions/s  server CPU us  client lag p99 ms'
+    'protocol  server         load              p50 ms   p99 ms  decisions/s  server CPU us (main)  client lag p99 ms' +
+      '  server loop p99 / max ms  GC ms/s / max ms'
   );
   for (const row of rows) {
     const f = figure(row);
     console.log(
-      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${perSecond(f.perSecond)}  ${perSecond(f.serverCpuUs)}       ${ms(f.clientLagP99)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
+      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${perSecond(f.perSecond)}  ${perSecond(f.serverCpuUs)} ${perSecond(f.serverMainCpuUs)}     ${ms(f.clientLagP99)}       ${ms(f.serverLoopP99)} ${ms(f.serverLoopMax)}   ${ms(f.gcMsPerS)} ${ms(f.gcMax)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
     );
   }
   console.log('\nratio tokenledger / no-op (same protocol and load): p50, p99, decisions/s');
