@@ -6,7 +6,16 @@ import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import { parseDecimal } from '../money';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
-import { Budget, budgetJson, budgetState, BudgetStatus, evaluateBudgets, NOT_ENFORCED, project } from './budgets';
+import {
+  Budget,
+  budgetJson,
+  budgetKey,
+  budgetState,
+  BudgetStatus,
+  evaluateBudgets,
+  NOT_ENFORCED,
+  project,
+} from './budgets';
 
 const budget = (limitPusd: bigint): Budget => ({
   scope: 'team',
@@ -30,6 +39,15 @@ describe('budget state', () => {
 
   it('a zero limit never alerts', () => {
     expect(budgetState(5n, budget(0n))).toBe('ok');
+  });
+});
+
+describe('budgetKey', () => {
+  it('is one per scope, subject and period, whatever the limit', () => {
+    const b = budget(1n);
+    expect(budgetKey(b)).toBe(budgetKey(budget(2n)));
+    const others = [{ ...b, scope: 'user' as const }, { ...b, subject: 'ops' }, { ...b, period: 'daily' as const }];
+    expect(new Set([b, ...others].map(budgetKey)).size).toBe(4);
   });
 });
 

@@ -318,9 +318,27 @@ describe('rows whose rare pricing inputs are all at their fill', () => {
 describe('a batch', () => {
   const MONTH = (y: number, m: number) => y * 12 + m;
 
-  it('is empty until a row is added', () => {
-    const e = new UsageBatch('duckdb').encoded();
-    expect(e).toEqual({ ...noRows('duckdb'), chunks: [], shortChunks: [] });
+  it('is empty until a row is added: no buffer, no month, no range', () => {
+    for (const format of ['duckdb', 'postgres'] as const)
+      expect(new UsageBatch(format).encoded()).toEqual({
+        format,
+        chunks: [],
+        shortChunks: [],
+        rows: 0,
+        shortRows: 0,
+        minStartMs: Infinity,
+        maxStartMs: -Infinity,
+        months: [],
+      });
+    expect(noRows('postgres')).toEqual(new UsageBatch('postgres').encoded());
+  });
+
+  it('writes small rows into one buffer', () => {
+    const b = new UsageBatch('postgres');
+    for (let i = 0; i < 1000; i++) b.add(record({ requestId: `r${i}` }), i);
+    const e = b.encoded();
+    expect([e.rows, e.chunks.length]).toEqual([1000, 1]);
+    expect(decoded(b).map((r) => r.record_key)).toEqual(Array.from({ length: 1000 }, (_, i) => `litellm:r${i}`));
   });
 
   it('knows the range of its start times and every UTC month they fall in, in any order', () => {
@@ -380,14 +398,15 @@ describe('joinRows', () => {
   it('puts the rows of two parts of a batch together', () => {
     const a = batch('duckdb', [T, APRIL]);
     const b = batch('duckdb', [T - 5, APRIL + 5], true);
-    const j = joinRows(a, b);
+    const c = batch('duckdb', [T - 7]);
+    const j = joinRows(joinRows(a, b), c);
     expect(j).toEqual({
       format: 'duckdb',
-      chunks: [...a.chunks, ...b.chunks],
-      shortChunks: [...a.shortChunks, ...b.shortChunks],
-      rows: 4,
-      shortRows: 2,
-      minStartMs: T - 5,
+      chunks: [...a.chunks, ...b.chunks, ...c.chunks],
+      shortChunks: [...a.shortChunks, ...b.shortChunks, ...c.shortChunks],
+      rows: 5,
+      shortRows: 3,
+      minStartMs: T - 7,
       maxStartMs: APRIL + 5,
       months: [monthOf(T), monthOf(APRIL)],
     });
