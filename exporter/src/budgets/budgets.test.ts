@@ -61,6 +61,10 @@ describe('projection', () => {
   it('takes the rate over at least an hour, and is the spend itself once the period is over', () => {
     expect(project(1_000n, 0, 7_200_000, 60_000)).toBe(2_000n);
     expect(project(1_000n, 0, 7_200_000, 9_000_000)).toBe(1_000n);
+    // The same for a period that starts at a real time, not at 0.
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    expect(project(1_000n, start, start + 7_200_000, start + 9_000_000)).toBe(1_000n);
+    expect(project(1_000n, start, start + 7_200_000, start + 3_600_000)).toBe(2_000n);
   });
 });
 
