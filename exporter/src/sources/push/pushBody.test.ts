@@ -132,10 +132,6 @@ describe('readPushBody', () => {
     expect((e as Error).message).toBe('the sender left before its whole body arrived');
   });
 
-  /** Resolves once the server's side of `req` is closed: its whole body read, or cut off. */
-  const closed = (req: IncomingMessage) =>
-    new Promise<void>((resolve) => (req.closed ? resolve() : req.once('close', () => resolve())));
-
   /**
    * Over one raw connection: a POST of `body` refused for its encoding (415, before any of it is read, so all of
    * it goes to discardRest), then, once its answer is in, a valid POST of 5 bytes. Gives the status line of each
