@@ -101,6 +101,18 @@ describe('BudgetTracker', () => {
     expect((await tracker.statuses())[0]!.spentPusd).toBe(2n * USD);
   });
 
+  it('a failed evaluation of budgets replaced since does not drop the evaluation of the new ones', async () => {
+    // The first clock reading no calendar can place fails the evaluation of the old budgets, after the reload.
+    const readings = [Number.NaN];
+    const tracker = new BudgetTracker(ledger, [teamBudget('t1', 10n * USD)], 'UTC', () => readings.shift() ?? T0);
+    const failed = tracker.statuses();
+    tracker.replace([teamBudget('t2', 1n * USD)], 'UTC');
+    const current = tracker.statuses();
+    await expect(failed).rejects.toThrow(RangeError);
+    await current;
+    expect(tracker.statuses()).toBe(current); // still the one evaluation: no second ledger query
+  });
+
   /** The spent gauge's samples, as a scrape sees them: subject and USD. */
   async function scrapeSpent(tracker: BudgetTracker): Promise<[string | number, number][]> {
     const spent = tracker.metrics().find((m) => m.name === 'tokenledger_budget_spent_usd')!;

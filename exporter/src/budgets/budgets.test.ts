@@ -6,7 +6,16 @@ import { DuckDbLedger } from '../ledger/duckdb/duckDbLedger';
 import type { Ledger } from '../ledger/ledger';
 import { parseDecimal } from '../money';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
-import { Budget, budgetJson, budgetState, BudgetStatus, evaluateBudgets, NOT_ENFORCED, project } from './budgets';
+import {
+  Budget,
+  budgetJson,
+  budgetKey,
+  budgetState,
+  BudgetStatus,
+  evaluateBudgets,
+  NOT_ENFORCED,
+  project,
+} from './budgets';
 
 const budget = (limitPusd: bigint): Budget => ({
   scope: 'team',
@@ -33,6 +42,15 @@ describe('budget state', () => {
   });
 });
 
+describe('budgetKey', () => {
+  it('is one per scope, subject and period, whatever the limit', () => {
+    const b = budget(1n);
+    expect(budgetKey(b)).toBe(budgetKey(budget(2n)));
+    const others = [{ ...b, scope: 'user' as const }, { ...b, subject: 'ops' }, { ...b, period: 'daily' as const }];
+    expect(new Set([b, ...others].map(budgetKey)).size).toBe(4);
+  });
+});
+
 describe('projection', () => {
   it('extrapolates the period average to the period end', () => {
     // 10 USD spent in the first 10 of 30 days -> 30 USD.
@@ -43,6 +61,10 @@ describe('projection', () => {
   it('takes the rate over at least an hour, and is the spend itself once the period is over', () => {
     expect(project(1_000n, 0, 7_200_000, 60_000)).toBe(2_000n);
     expect(project(1_000n, 0, 7_200_000, 9_000_000)).toBe(1_000n);
+    // The same for a period that starts at a real time, not at 0.
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    expect(project(1_000n, start, start + 7_200_000, start + 9_000_000)).toBe(1_000n);
+    expect(project(1_000n, start, start + 7_200_000, start + 3_600_000)).toBe(2_000n);
   });
 });
 

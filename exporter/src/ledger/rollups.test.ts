@@ -43,6 +43,10 @@ describe('rangeParts', () => {
     ]);
     expect(rangeParts(D0 + 1, D0 + 2, [DAILY, HOURLY])).toEqual([{ fromMs: D0 + 1, toMs: D0 + 2, level: undefined }]);
     expect(rangeParts(D0, D0, [DAILY, HOURLY])).toEqual([]);
+    // Across an hour boundary without a whole hour: both halves from usage, no empty hourly part between them.
+    expect(rangeParts(D0 + HOUR_MS / 2, D0 + (3 * HOUR_MS) / 2, [DAILY, HOURLY])).toEqual([
+      { fromMs: D0 + HOUR_MS / 2, toMs: D0 + (3 * HOUR_MS) / 2, level: undefined },
+    ]);
   });
 });
 

@@ -15,6 +15,10 @@ const genericMapping = () =>
       tier: [{ path: 'tags', tag_prefix: 'tier:' }, 'plan'],
       outputTokens: 'out',
       cacheReadTokens: 'cached',
+      gatewayCacheHit: 'hit',
+      webSearchQueries: 'searches',
+      webSearchContext: 'context',
+      reportedCost: 'cost',
     },
     'auto',
     true
@@ -95,4 +99,70 @@ describe('flat token fields', () => {
       message: 'inputTokens: input tokens (0) are fewer than the cached tokens they include (5)',
     });
   });
+});
+
+describe('yes/no fields', () => {
+  it.each([
+    [true, true],
+    ['True', true],
+    ['yes', true],
+    [1, true],
+    ['FALSE', false],
+    ['none', false],
+    [0, false],
+  ])('%j is %s', (hit, expected) => {
+    expect(read({ hit })).toMatchObject({ gatewayCacheHit: expected });
+  });
+
+  it('anything else is refused naming the field', () => {
+    expect(read({ hit: 'maybe' })).toMatchObject({
+      reason: 'invalid_field',
+      field: 'hit',
+      message: 'hit: expected true or false, got "maybe"',
+    });
+    expect(read({ hit: {} })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an object' });
+  });
+});
+
+describe('web search context', () => {
+  it('is low, medium or high, in any case, with the searches it applies to', () => {
+    expect(read({ searches: 2, context: 'HIGH' })).toMatchObject({
+      toolCalls: {
+        webSearchQueries: 2,
+        webSearchContext: 'high',
+        fileSearchCalls: 0,
+        codeInterpreterSessions: 0,
+        mapsGroundingQueries: 0,
+      },
+    });
+    expect(read({ context: 'low' })).toMatchObject({ toolCalls: { webSearchQueries: 0, webSearchContext: 'low' } });
+  });
+
+  it('anything else is refused naming the field', () => {
+    expect(read({ context: 'huge' })).toMatchObject({
+      reason: 'invalid_field',
+      field: 'context',
+      message: 'context: expected low, medium or high, got "huge"',
+    });
+  });
+});
+
+describe("the gateway's own cost", () => {
+  it('is USD as a number or decimal text, to exact pico-USD', () => {
+    expect(read({ cost: 0.5 })).toMatchObject({ reportedCostPusd: 500_000_000_000n });
+    expect(read({ cost: '0.000000000001' })).toMatchObject({ reportedCostPusd: 1n });
+    expect(read({ cost: 0 })).toMatchObject({ reportedCostPusd: 0n });
+    expect(read({})).toMatchObject({ reportedCostPusd: undefined });
+  });
+
+  it.each([[-1, '-1'], ['abc', '"abc"'], [true, 'true'], [[1], 'an array']])(
+    '%j is refused naming the field',
+    (cost, shown) => {
+      expect(read({ cost })).toMatchObject({
+        reason: 'invalid_field',
+        field: 'cost',
+        message: `cost: expected a cost in USD, got ${shown}`,
+      });
+    }
+  );
 });

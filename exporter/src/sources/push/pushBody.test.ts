@@ -1,5 +1,5 @@
 import { createServer, request, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { AddressInfo, connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { discardRest, readPushBody } from './pushBody';
 import { PushAbortedError, PushRequestError } from './pushErrors';
@@ -130,5 +130,54 @@ describe('readPushBody', () => {
     const e = await outcome;
     expect(e).toBeInstanceOf(PushAbortedError);
     expect((e as Error).message).toBe('the sender left before its whole body arrived');
+  });
+
+  /**
+   * Over one raw connection: a POST of `body` refused for its encoding (415, before any of it is read, so all of
+   * it goes to discardRest), then, once its answer is in, a valid POST of 5 bytes. Gives the status line of each
+   * answer the connection gave before it closed.
+   */
+  function refusedThenValid(body: Buffer): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      let second = false;
+      const statusLines = () => received.split('\r\n').filter((l) => l.startsWith('HTTP/1.1'));
+      socket.on('data', (c: Buffer) => {
+        received += c.toString();
+        if (!second && received.includes('expected gzip or none')) {
+          second = true;
+          socket.write('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello');
+        } else if (statusLines().length === 2) socket.end();
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(statusLines()));
+      socket.write(`POST / HTTP/1.1\r\nHost: t\r\nContent-Encoding: br\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body);
+    });
+  }
+
+  it('after a refusal, reads up to the limit more without keeping it, and cuts off a sender that goes on', async () => {
+    // Read to its end: the connection stays usable for the next request.
+    expect(await refusedThenValid(bytes(MAX))).toEqual(['HTTP/1.1 415 Unsupported Media Type', 'HTTP/1.1 200 OK']);
+    // One byte more than the limit after the refusal: the connection is cut, the next request gets no answer.
+    expect(await refusedThenValid(bytes(MAX + 1))).toEqual(['HTTP/1.1 415 Unsupported Media Type']);
+  });
+
+  it('a sender that leaves in the middle of a gzip body is told apart from broken gzip', async () => {
+    const gz = gzipSync(Buffer.from(Array.from({ length: 600 }, (_, i) => i % 251))); // hardly compressible
+    await new Promise<void>((resolve) => {
+      const req = request({
+        port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/',
+        headers: { 'content-length': String(gz.length), 'content-encoding': 'gzip' },
+      });
+      req.on('error', () => resolve());
+      req.write(gz.subarray(0, 100), () => setTimeout(() => req.destroy(), 50));
+      req.on('close', () => resolve());
+    });
+    expect(await outcome).toBeInstanceOf(PushAbortedError);
   });
 });
