@@ -9,6 +9,7 @@ import { repriceRangeWith, repriceRunJson, RepriceRunJson, repriceWith } from '.
 import type { Logger } from '../log';
 import { ExporterMetrics, SourceLag } from '../metrics/exporterMetrics';
 import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
+import { HeapTrimmer } from './releaseHeap';
 import { Pipeline } from '../pipeline/pipeline';
 import { RejectFile } from '../pipeline/rejectFile';
 import { sourceContext } from '../pipeline/sourceContext';
@@ -68,6 +69,8 @@ export class ExporterService {
   readonly pipeline: Pipeline;
   private loopError: Error | undefined;
   private readonly rejectFile: RejectFile;
+  /** Gives back the garbage of a burst of work (the start, a reload) once serve is idle. */
+  private readonly heapTrimmer = new HeapTrimmer();
   /** Since when the commits of a batch have been failing (retried meanwhile), or undefined. */
   private commitsFailingSinceMs: number | undefined;
   /** Since when the ledger's server has not answered a ping (checkLedger), or undefined. */
@@ -172,6 +175,8 @@ export class ExporterService {
         log.info(`ext_authz gRPC door on ${host}:${service.grpcDoor.port}`);
       }
       service.server = await listen(withHttpDoor(app, askers), config.listen.host, config.listen.port);
+      // Seeding and re-pricing are done: what they allocated is garbage that an idle serve would keep (releaseHeap.ts).
+      service.heapTrimmer.start();
       if (config.watchConfig) {
         watchFile(config.file, { interval: 1000 }, (now, before) => {
           if (now.mtimeMs !== before.mtimeMs) void service.requestReload('the config file changed');
@@ -404,6 +409,7 @@ export class ExporterService {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.heapTrimmer.stop();
     this.pipeline.stopRetrying();
     unwatchFile(this.config.file);
     await this.reloading;
