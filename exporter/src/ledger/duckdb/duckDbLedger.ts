@@ -56,12 +56,11 @@ import {
 
 /**
  * DuckDB's buffer memory when `ledger_memory_limit` does not say. At 1GB it kept filling during `ingest`
- * (1M lines peaked at 804 MB of RSS on DuckDB, 251 MB on PostgreSQL with the same JavaScript side). At 256MB,
- * `duckdb_memory()` sampled through an ingest reached 244 MB, most of it the batch's temp table
- * (IN_MEMORY_TABLE) and its staging (COLUMN_DATA, CSV_READER): the limit is what it uses. 128MB took ~80 MB
- * off the ingest peak (bench/README.md "Footprint"); beyond it DuckDB spills to the ledger's .tmp directory.
+ * (1M lines peaked at 804 MB of RSS on DuckDB, 251 MB on PostgreSQL with the same JavaScript side); at
+ * 256MB the same run peaked at 615 MB, the batches staying well inside it (bench/footprint.bench.ts,
+ * bench/README.md "Footprint").
  */
-export const DEFAULT_MEMORY_LIMIT = '128MB';
+export const DEFAULT_MEMORY_LIMIT = '256MB';
 
 /**
  * DuckDB's allocator (its own jemalloc) keeps what a query freed for the next one: after a batch, or the
