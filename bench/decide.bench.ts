@@ -383,7 +383,7 @@ async function main(): Promise<void> {
   console.log(
     `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes;\n` +
       "server CPU: the server process's CPU time per decision (user + system; what the server costs whatever\n" +
-      'else runs), all threads and its main thread alone; client lag: this process\'s event-loop delay p99 (the load\n' +
+      "else runs), all threads and its main thread alone; client lag: this process's event-loop delay p99 (the load\n" +
       "generator's own queueing); in the server (./decideProbe.ts): its event-loop delay p99 (median of rounds) and\n" +
       'max (of all rounds), its GC pauses in ms per second of run (median) and the longest pause (of all rounds)\n'
   );

@@ -46,7 +46,11 @@ describe('budgetKey', () => {
   it('is one per scope, subject and period, whatever the limit', () => {
     const b = budget(1n);
     expect(budgetKey(b)).toBe(budgetKey(budget(2n)));
-    const others = [{ ...b, scope: 'user' as const }, { ...b, subject: 'ops' }, { ...b, period: 'daily' as const }];
+    const others = [
+      { ...b, scope: 'user' as const },
+      { ...b, subject: 'ops' },
+      { ...b, period: 'daily' as const },
+    ];
     expect(new Set([b, ...others].map(budgetKey)).size).toBe(4);
   });
 });

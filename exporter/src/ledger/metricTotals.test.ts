@@ -8,6 +8,7 @@ describe('metric totals', () => {
   it('sum latencies into histogram bounds Prometheus accepts: strictly ascending, from 100 ms to 5 minutes', () => {
     expect(LATENCY_BUCKETS[0]).toBe(0.1);
     expect(LATENCY_BUCKETS.at(-1)).toBe(300);
-    for (let i = 1; i < LATENCY_BUCKETS.length; i++) expect(LATENCY_BUCKETS[i]!).toBeGreaterThan(LATENCY_BUCKETS[i - 1]!);
+    for (let i = 1; i < LATENCY_BUCKETS.length; i++)
+      expect(LATENCY_BUCKETS[i]!).toBeGreaterThan(LATENCY_BUCKETS[i - 1]!);
   });
 });

@@ -18,8 +18,10 @@ function duckdbFields(line: string): Field[] {
     let value = '';
     if (line[i] === '"') {
       for (i++; ; i++) {
-        if (line[i] === '"' && line[i + 1] === '"') (value += '"'), i++;
-        else if (line[i] === '"') break;
+        if (line[i] === '"' && line[i + 1] === '"') {
+          value += '"';
+          i++;
+        } else if (line[i] === '"') break;
         else value += line[i];
       }
       i++;
@@ -46,7 +48,10 @@ function linesOf(chunks: Buffer[], format: RowFormat): string[] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '"' && format === 'duckdb') quoted = !quoted;
-    else if (text[i] === '\n' && !quoted) lines.push(text.slice(start, i)), (start = i + 1);
+    else if (text[i] === '\n' && !quoted) {
+      lines.push(text.slice(start, i));
+      start = i + 1;
+    }
   }
   expect(text.slice(start)).toBe(''); // every row ends with its newline
   return lines;
@@ -262,7 +267,15 @@ describe.each<RowFormat>(['duckdb', 'postgres'])('rows encoded for %s', (format)
   it('carries text with tabs, newlines, carriage returns, quotes and backslashes through unchanged', () => {
     const odd = 'a\tb\nc\rd"e\\f';
     const [row] = one(
-      record({ user: odd, team: '"', tier: '\\', model: 'm\n', provider: 'p\t', priceVersion: 'v"1', pricedModel: 'x\r' })
+      record({
+        user: odd,
+        team: '"',
+        tier: '\\',
+        model: 'm\n',
+        provider: 'p\t',
+        priceVersion: 'v"1',
+        pricedModel: 'x\r',
+      })
     );
     expect(row).toMatchObject({ user_id: odd, team: '"', tier: '\\', model: 'm\n', provider: 'p\t' });
     expect(row).toMatchObject({ price_version: 'v"1', priced_model: 'x\r' });
@@ -356,7 +369,10 @@ describe('a batch', () => {
     times.forEach((startMs, i) => b.add(record({ requestId: `r${i}`, startMs }), i));
     const e = b.encoded();
     expect(e.rows).toBe(times.length);
-    expect([e.minStartMs, e.maxStartMs]).toEqual([Date.parse('2025-12-31T23:59:59.999Z'), Date.parse('2026-05-01T00:00:00Z')]);
+    expect([e.minStartMs, e.maxStartMs]).toEqual([
+      Date.parse('2025-12-31T23:59:59.999Z'),
+      Date.parse('2026-05-01T00:00:00Z'),
+    ]);
     expect([...e.months].sort((a, b) => a - b)).toEqual([
       MONTH(2025, 11),
       MONTH(2026, 0),

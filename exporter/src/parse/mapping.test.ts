@@ -155,14 +155,16 @@ describe("the gateway's own cost", () => {
     expect(read({})).toMatchObject({ reportedCostPusd: undefined });
   });
 
-  it.each([[-1, '-1'], ['abc', '"abc"'], [true, 'true'], [[1], 'an array']])(
-    '%j is refused naming the field',
-    (cost, shown) => {
-      expect(read({ cost })).toMatchObject({
-        reason: 'invalid_field',
-        field: 'cost',
-        message: `cost: expected a cost in USD, got ${shown}`,
-      });
-    }
-  );
+  it.each([
+    [-1, '-1'],
+    ['abc', '"abc"'],
+    [true, 'true'],
+    [[1], 'an array'],
+  ])('%j is refused naming the field', (cost, shown) => {
+    expect(read({ cost })).toMatchObject({
+      reason: 'invalid_field',
+      field: 'cost',
+      message: `cost: expected a cost in USD, got ${shown}`,
+    });
+  });
 });
