@@ -332,18 +332,13 @@ describe('a batch', () => {
   const MONTH = (y: number, m: number) => y * 12 + m;
 
   it('is empty until a row is added: no buffer, no month, no range', () => {
-    for (const format of ['duckdb', 'postgres'] as const)
-      expect(new UsageBatch(format).encoded()).toEqual({
-        format,
-        chunks: [],
-        shortChunks: [],
-        rows: 0,
-        shortRows: 0,
-        minStartMs: Infinity,
-        maxStartMs: -Infinity,
-        months: [],
-      });
-    expect(noRows('postgres')).toEqual(new UsageBatch('postgres').encoded());
+    for (const format of ['duckdb', 'postgres'] as const) {
+      const empty = new UsageBatch(format).encoded();
+      expect(empty).toEqual(noRows(format));
+      expect([empty.chunks, empty.shortChunks, empty.months]).toEqual([[], [], []]);
+      expect([empty.format, empty.rows, empty.shortRows]).toEqual([format, 0, 0]);
+      expect([empty.minStartMs, empty.maxStartMs]).toEqual([Infinity, -Infinity]);
+    }
   });
 
   it('writes small rows into one buffer', () => {
