@@ -54,7 +54,7 @@ function batchFileRows(files: BatchFiles, batch: number, node: string): string {
  * anti join: the ledger's rows in range are the hash table (usually none: new lines are later than what is
  * stored), and the batch streams through it into `usage` (NOT EXISTS made DuckDB buffer every column of the
  * batch first). One writer at a time (the file lock and `DuckDbLedger.write`) keeps the check and the insert
- * together. Repeats within the batch are all stored here; REPEATED_IN_BATCH finds them and KEEP_FIRST_READ
+ * together. Repeats within the batch are all stored here; `repeatedInBatch` finds them and `keepFirstRead`
  * mends them. The paths are ours (the ledger's own), never input.
  */
 export function insertNewUsageRows(
