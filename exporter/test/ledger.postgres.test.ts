@@ -27,6 +27,11 @@ describeLedgerContract(
 
 describe('the PostgreSQL ledger beyond the contract', () => {
   const open = (url: string, node = 'node-a') => PostgresLedger.open({ url, pool: 2, node });
+  /** Every row's stored cost, by key: what a migration must leave as it was. */
+  const storedCosts = (c: Client) =>
+    c.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key').then((r) => r.rows);
+  const schemaVersion = async (c: Client) =>
+    (await c.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).rows.map((r: { value: string }) => r.value);
   const ALL = { fromMs: 0, toMs: Date.parse('2100-01-01T00:00:00Z'), filters: {}, groupBy: [], sort: 'cost' } as const;
 
   it('refuses a wrong password, a missing database or an unknown host in one clear line, and waits for nothing', async () => {
@@ -106,15 +111,12 @@ describe('the PostgreSQL ledger beyond the contract', () => {
       };
       await write('litellm:old', '2026-01-01 00:00:00', 7);
       await write('litellm:older', '2026-01-01 01:30:00', null);
-      const costs = () =>
-        session.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key').then((r) => r.rows);
+      const costs = () => storedCosts(session);
       const before = await costs();
 
       const ledger = await open(url);
       try {
-        expect((await session.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).rows).toEqual([
-          { value: SCHEMA_VERSION },
-        ]);
+        expect(await schemaVersion(session)).toEqual([SCHEMA_VERSION]);
         expect(await costs()).toEqual(before);
         // A version 1 replica still running writes on, its rows filled in as a log that said nothing more.
         await write('litellm:oldest', '2026-01-01 01:40:00', 11);
@@ -167,14 +169,11 @@ describe('the PostgreSQL ledger beyond the contract', () => {
       await admin.query(
         `DROP TABLE pushes, usage_daily, usage_hourly_teams; UPDATE meta SET value = '2' WHERE key = 'schema_version'`
       );
-      const costs = () =>
-        admin.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY 1').then((r) => r.rows);
+      const costs = () => storedCosts(admin);
       const before = await costs();
       const ledger = await open(url);
       try {
-        expect((await admin.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).rows).toEqual([
-          { value: SCHEMA_VERSION },
-        ]);
+        expect(await schemaVersion(admin)).toEqual([SCHEMA_VERSION]);
         const result = await ledger.commitBatch({ ...batchOf(ledger, [record('new', T0, 6)]), push: pushToCommit() });
         expect(result).toMatchObject({ inserted: 1, push: { node: 'node-a', stored: 1 } });
         expect(await ledger.pushReceipt(result.push!.id)).toEqual(result.push);
@@ -208,14 +207,11 @@ describe('the PostgreSQL ledger beyond the contract', () => {
       await session.query(`DROP TABLE usage_daily, usage_hourly_teams;
         UPDATE meta SET value = '2' WHERE key = 'schema_version';
         UPDATE usage_hourly SET output = output + 1 WHERE hour = '2026-01-02 01:00:00'`);
-      const costs = () =>
-        session.query('SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key').then((r) => r.rows);
+      const costs = () => storedCosts(session);
       const before = await costs();
       const ledger = await open(url);
       try {
-        expect((await session.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).rows).toEqual([
-          { value: SCHEMA_VERSION },
-        ]);
+        expect(await schemaVersion(session)).toEqual([SCHEMA_VERSION]);
         expect(await costs()).toEqual(before);
         // A version 2 replica still running adds to the hourly rollup alone, as it did: the trigger adds it to
         // the levels too (an insert, then an update of the same row).
