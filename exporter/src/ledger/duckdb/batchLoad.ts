@@ -76,18 +76,20 @@ export function insertNewUsageRows(
 export const storedBatchRows = (batch: number): string =>
   `(SELECT * FROM usage WHERE ingest_batch = ${batchNumber(batch)}) batch_rows`;
 
+/** The keys batch `batch` stored more than once. */
+const repeatedKeys = (batch: number): string =>
+  `SELECT record_key, start_time FROM ${storedBatchRows(batch)} GROUP BY record_key, start_time HAVING count(*) > 1`;
+
 /**
  * How many requests batch `batch` stored more than once (a line logged twice in one batch). Rare, so they are
  * looked for (cheap: one hash aggregate over the batch's rows) before they are mended.
  */
-export const repeatedInBatch = (batch: number): string =>
-  `SELECT count(*) AS n FROM (SELECT 1 FROM ${storedBatchRows(batch)} GROUP BY record_key, start_time HAVING count(*) > 1)`;
+export const repeatedInBatch = (batch: number): string => `SELECT count(*) AS n FROM (${repeatedKeys(batch)})`;
 
 /** Of each request batch `batch` stored more than once, keeps the first read: all copies go, the first comes back. */
 export function keepFirstRead(files: BatchFiles, batch: number, node: string): string {
   const n = batchNumber(batch);
-  return `CREATE OR REPLACE TEMP TABLE repeated AS
-      SELECT record_key, start_time FROM usage WHERE ingest_batch = ${n} GROUP BY record_key, start_time HAVING count(*) > 1;
+  return `CREATE OR REPLACE TEMP TABLE repeated AS ${repeatedKeys(batch)};
     DELETE FROM usage USING repeated r
       WHERE usage.ingest_batch = ${n} AND usage.record_key = r.record_key AND usage.start_time = r.start_time;
     INSERT INTO usage SELECT * EXCLUDE (seq) FROM ${batchFileRows(files, batch, node)}
