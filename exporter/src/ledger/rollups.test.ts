@@ -6,7 +6,7 @@ import { breakdownStatement, spendStatements, timeSeriesStatement } from './sql/
 // contract's (test/ledgerContract.ts); this is what makes them fast.
 
 const D0 = Date.parse('2026-03-01T00:00:00Z');
-const dialect = { epochMs: (e: string) => `epoch_ms(${e})` };
+const dialect = { epochMs: (e: string) => `epoch_ms(${e})`, usageRows: 'usage' };
 const tables = (sql: string) => [...sql.matchAll(/FROM (usage\w*)/g)].map((m) => m[1]).sort();
 
 describe('levelsFor', () => {
@@ -54,7 +54,7 @@ describe('the level a chargeback query reads', () => {
   const days30 = { fromMs: D0, toMs: D0 + 30 * DAY_MS, filters: {} };
 
   it('reads a 30-day breakdown by user from the daily level alone', () => {
-    const s = breakdownStatement({ ...days30, groupBy: ['user'], sort: 'cost', limit: undefined });
+    const s = breakdownStatement({ ...days30, groupBy: ['user'], sort: 'cost', limit: undefined }, dialect);
     expect(tables(s.sql)).toEqual(['usage_daily']);
   });
 
@@ -78,7 +78,8 @@ describe('the level a chargeback query reads', () => {
     const from = D0 + 90 * 60_000;
     const spend = (dimension: 'user' | 'team') =>
       tables(
-        spendStatements([{ fromMs: from, toMs: D0 + 3 * DAY_MS, subject: { dimension, value: 'x' } }])[0]!.statement.sql
+        spendStatements([{ fromMs: from, toMs: D0 + 3 * DAY_MS, subject: { dimension, value: 'x' } }], dialect)[0]!
+          .statement.sql
       );
     expect(spend('user')).toEqual(['usage', 'usage_daily', 'usage_hourly']);
     expect(spend('team')).toEqual(['usage', 'usage_daily', 'usage_hourly_teams']);

@@ -103,6 +103,19 @@ describe('DuckDB batch load', () => {
     expect(rows.get('litellm:a')!.serviceTier).toBeUndefined();
     expect(rows.get('litellm:b')!.serviceTier).toBe('priority');
     expect(result.added.cells.reduce((n, c) => n + c.requests, 0)).toBe(2);
+    expect((await ledger.readUsage(undefined, 1000)).rows).toHaveLength(2);
+  });
+
+  it('keeps the rare inputs of the first read when both reads of a repeat had some', async () => {
+    const b = new UsageBatch(ledger.rowFormat);
+    b.add({ ...fullRecord('a', T0, 100n), serviceTier: 'flex' }, 3);
+    b.add(fullRecord('a', T0, 100n), 9); // read second: left out, its rare inputs too
+    const result = await ledger.commitBatch({ ...batchOf(ledger, []), rows: b.encoded() });
+    expect(result.inserted).toBe(1);
+    const rows = (await ledger.readUsage(undefined, 1000)).rows;
+    expect(rows.map((r) => [r.recordKey, r.serviceTier])).toEqual([['litellm:a', 'flex']]);
+    // The metrics' cache-write tokens (tokens[2]) count the 1-hour writes, read from the rare inputs.
+    expect(result.added.cells.map((c) => c.tokens[2])).toEqual([FULL.tokens.cacheWrite + FULL.tokens.cacheWrite1h]);
   });
 
   it('leaves out a row of either file whose request an earlier batch stored', async () => {

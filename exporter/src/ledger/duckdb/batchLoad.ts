@@ -1,6 +1,6 @@
-import { Column, ENCODED_COLUMNS, USAGE_COLUMNS } from '../schema';
+import { Column, ENCODED_COLUMNS } from '../schema';
 import { RARE_COLUMNS } from '../rows';
-import { DUCKDB_TYPES, literal } from './schema';
+import { DUCKDB_TYPES, fullUsageRows, literal, RARE_USAGE_COLUMNS, USAGE_TABLE_COLUMNS } from './schema';
 
 /** The batch files of one commit (rows.ts, format `duckdb`): rows with every column, rows without RARE_COLUMNS. */
 export interface BatchFiles {
@@ -8,8 +8,6 @@ export interface BatchFiles {
   whole: string | undefined;
   short: string | undefined;
 }
-
-const isRare = (c: Column) => RARE_COLUMNS.includes(c.name);
 
 /** The types of a batch file's columns, as DuckDB's CSV reader declares them (times as epoch microseconds). */
 const fileColumns = (columns: readonly Column[]): string =>
@@ -19,23 +17,31 @@ const fileColumns = (columns: readonly Column[]): string =>
   ].join(', ');
 
 const WHOLE_FILE_COLUMNS = fileColumns(ENCODED_COLUMNS);
-const SHORT_FILE_COLUMNS = fileColumns(ENCODED_COLUMNS.filter((c) => !isRare(c)));
+const SHORT_FILE_COLUMNS = fileColumns(ENCODED_COLUMNS.filter((c) => !RARE_COLUMNS.includes(c.name)));
 
 /** Batch numbers are ours, made integers before they go into SQL. */
 const batchNumber = (batch: number) => Math.trunc(batch);
 
-/** A batch file's rows as `usage` rows (USAGE_COLUMNS' order) and their `seq`; a short file's rare columns at their fill. */
+const readFile = (path: string, short: boolean): string =>
+  `read_csv(${literal(path)}, delim = '\\t', header = false, quote = '"', escape = '"', new_line = '\\n', auto_detect = false, columns = {${short ? SHORT_FILE_COLUMNS : WHOLE_FILE_COLUMNS}})`;
+
+/** A batch file's rows as `usage` rows (its columns, in order) and their `seq`. */
 function fileRows(path: string, short: boolean, batch: number, node: string): string {
-  const select = USAGE_COLUMNS.map((c) => {
+  const select = USAGE_TABLE_COLUMNS.map((c) => {
     if (c.name === 'start_time') return 'make_timestamp(start_time) AS start_time';
     if (c.name === 'ingest_batch') return `${batchNumber(batch)}::BIGINT AS ingest_batch`;
     if (c.name === 'node') return `${literal(node)} AS node`;
-    if (short && isRare(c)) return `${c.fill}::${DUCKDB_TYPES[c.type]} AS ${c.name}`;
     return c.name;
   }).join(', ');
   return `SELECT ${select}, seq
-      FROM read_csv(${literal(path)}, delim = '\\t', header = false, quote = '"', escape = '"', new_line = '\\n', auto_detect = false, columns = {${short ? SHORT_FILE_COLUMNS : WHOLE_FILE_COLUMNS}})`;
+      FROM ${readFile(path, short)}`;
 }
+
+/** The whole file's rows as `usage_rare` rows, and their `seq`. */
+const rareFileRows = (whole: string, batch: number): string =>
+  `(SELECT record_key, make_timestamp(start_time) AS start_time, ${batchNumber(batch)}::BIGINT AS ingest_batch,
+      ${RARE_USAGE_COLUMNS.map((c) => c.name).join(', ')}, seq
+    FROM ${readFile(whole, false)}) w`;
 
 /** A batch's rows from both files, as `usage` rows with their `seq`. */
 function batchFileRows(files: BatchFiles, batch: number, node: string): string {
@@ -45,6 +51,9 @@ function batchFileRows(files: BatchFiles, batch: number, node: string): string {
   if (!parts.length) throw new Error('a batch load without a batch file');
   return `(\n      ${parts.join('\n      UNION ALL\n      ')}\n    ) b`;
 }
+
+/** Batch `batch`'s rows of `usage` alone (they sit at the table's end). */
+const batchUsage = (batch: number): string => `(SELECT * FROM usage WHERE ingest_batch = ${batchNumber(batch)})`;
 
 /**
  * Stores a batch's rows (both files) that are new to `usage`, straight from the files: it leaves out every row
@@ -72,13 +81,29 @@ export function insertNewUsageRows(
     ) u ON u.record_key = b.record_key AND u.start_time = b.start_time`;
 }
 
-/** Batch `batch`'s rows in `usage`, as a FROM item named `batch_rows` (the batch's rows sit at the table's end). */
-export const storedBatchRows = (batch: number): string =>
-  `(SELECT * FROM usage WHERE ingest_batch = ${batchNumber(batch)}) batch_rows`;
+/**
+ * Stores the rare pricing inputs of the whole file's rows that `insertNewUsageRows` stored (a row left out as
+ * a repeat of a stored request leaves its inputs out too). After it, in the same transaction.
+ */
+export const insertRareRows = (whole: string, batch: number): string =>
+  `INSERT INTO usage_rare SELECT * EXCLUDE (seq) FROM ${rareFileRows(whole, batch)}
+    SEMI JOIN ${batchUsage(batch)} u ON u.record_key = w.record_key AND u.start_time = w.start_time`;
+
+/**
+ * Batch `batch`'s rows with every column, as a FROM item named `batch_rows`. `rare`: whether the batch may have
+ * rows in `usage_rare` (false when it had no whole file: its rows are read with the fills, without a join).
+ */
+export function storedBatchRows(batch: number, rare = true): string {
+  const n = batchNumber(batch);
+  if (rare)
+    return `(${fullUsageRows(batchUsage(batch), `(SELECT * FROM usage_rare WHERE ingest_batch = ${n})`)}) batch_rows`;
+  const fills = RARE_USAGE_COLUMNS.map((c) => `${c.fill}::${DUCKDB_TYPES[c.type]} AS ${c.name}`).join(', ');
+  return `(SELECT *, ${fills} FROM usage WHERE ingest_batch = ${n}) batch_rows`;
+}
 
 /** The keys batch `batch` stored more than once. */
 const repeatedKeys = (batch: number): string =>
-  `SELECT record_key, start_time FROM ${storedBatchRows(batch)} GROUP BY record_key, start_time HAVING count(*) > 1`;
+  `SELECT record_key, start_time FROM ${batchUsage(batch)} GROUP BY record_key, start_time HAVING count(*) > 1`;
 
 /**
  * How many requests batch `batch` stored more than once (a line logged twice in one batch). Rare, so they are
@@ -86,14 +111,28 @@ const repeatedKeys = (batch: number): string =>
  */
 export const repeatedInBatch = (batch: number): string => `SELECT count(*) AS n FROM (${repeatedKeys(batch)})`;
 
-/** Of each request batch `batch` stored more than once, keeps the first read: all copies go, the first comes back. */
+/**
+ * Of each request batch `batch` stored more than once, keeps the first read: all copies go (and their rare
+ * inputs), the first comes back (with its rare inputs, if it was a whole row).
+ */
 export function keepFirstRead(files: BatchFiles, batch: number, node: string): string {
   const n = batchNumber(batch);
+  const ofRepeated = (table: string) =>
+    `DELETE FROM ${table} USING repeated r
+      WHERE ${table}.ingest_batch = ${n} AND ${table}.record_key = r.record_key AND ${table}.start_time = r.start_time;`;
+  const rare =
+    files.whole === undefined
+      ? ''
+      : `INSERT INTO usage_rare SELECT * EXCLUDE (seq) FROM ${rareFileRows(files.whole, batch)}
+      SEMI JOIN first_reads f ON f.record_key = w.record_key AND f.start_time = w.start_time AND f.seq = w.seq;`;
   return `CREATE OR REPLACE TEMP TABLE repeated AS ${repeatedKeys(batch)};
-    DELETE FROM usage USING repeated r
-      WHERE usage.ingest_batch = ${n} AND usage.record_key = r.record_key AND usage.start_time = r.start_time;
-    INSERT INTO usage SELECT * EXCLUDE (seq) FROM ${batchFileRows(files, batch, node)}
+    ${ofRepeated('usage')}
+    ${ofRepeated('usage_rare')}
+    CREATE OR REPLACE TEMP TABLE first_reads AS SELECT b.* FROM ${batchFileRows(files, batch, node)}
       SEMI JOIN repeated r ON r.record_key = b.record_key AND r.start_time = b.start_time
       QUALIFY row_number() OVER (PARTITION BY b.record_key, b.start_time ORDER BY b.seq) = 1;
-    DROP TABLE repeated`;
+    INSERT INTO usage SELECT * EXCLUDE (seq) FROM first_reads;
+    ${rare}
+    DROP TABLE repeated;
+    DROP TABLE first_reads`;
 }

@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchOf, pushToCommit, record } from '../../../test/ledgerContract';
+import { batchOf, fullRecord, pushToCommit, record } from '../../../test/ledgerContract';
 import { duckDbRows, withDuckDb } from '../../../test/duckdbFile';
 import { LedgerBusyError, LedgerCorruptError, LedgerVersionError } from '../ledger';
 import { noRows } from '../rows';
 import { COLUMNS_BEFORE_PRICING_INPUTS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS } from '../../types';
 import { DuckDbLedger } from './duckDbLedger';
-import { DUCKDB_TYPES, SCHEMA_VERSION } from './schema';
+import { DUCKDB_TYPES, RARE_USAGE_COLUMNS, SCHEMA_VERSION } from './schema';
 
 // What the DuckDB engine does beyond the ledger contract (test/ledgerContract.ts): its file, its migrations,
 // its refusals, its one writer among queries.
@@ -52,6 +52,20 @@ describe('DuckDB ledger schema versions', () => {
         ${v3Rollup}`)
     );
   }
+
+  /**
+   * A ledger of this version turned back into version 6's layout (the rare pricing inputs in `usage`, no
+   * `usage_rare`), then called `version` (4, 5 or 6): what an earlier tokenledger left, as far as `usage` goes.
+   */
+  const asVersion6Layout = (path: string, version: string) =>
+    withDuckDb(path, (db) =>
+      db.run(`DROP VIEW usage_full;
+        ${RARE_USAGE_COLUMNS.map((c) => `ALTER TABLE usage ADD COLUMN ${c.name} ${DUCKDB_TYPES[c.type]} DEFAULT ${c.fill};`).join('\n')}
+        UPDATE usage SET ${RARE_USAGE_COLUMNS.map((c) => `${c.name} = r.${c.name}`).join(', ')}
+          FROM usage_rare r WHERE r.record_key = usage.record_key AND r.start_time = usage.start_time;
+        DROP TABLE usage_rare;
+        UPDATE meta SET value = '${version}' WHERE key = 'schema_version'`)
+    );
 
   it.each(['1', '2', '3'] as const)(
     'migrate a version %s ledger when a writer opens it: columns and rollup added, stored costs unchanged',
@@ -140,9 +154,8 @@ describe('DuckDB ledger schema versions', () => {
     const v4 = await open(path);
     await v4.commitBatch(batchOf(v4, [record('old', T0, 5, 7n)]));
     await v4.close();
-    await withDuckDb(path, (db) =>
-      db.run(`DROP TABLE pushes; UPDATE meta SET value = '4' WHERE key = 'schema_version'`)
-    );
+    await asVersion6Layout(path, '4');
+    await withDuckDb(path, (db) => db.run(`DROP TABLE pushes`));
     const before = await duckDbRows(path, 'SELECT record_key, cost_pusd, charge_pusd, node FROM usage');
     await expect(open(path, true)).rejects.toThrow(/run `tokenledger serve` or `tokenledger ingest` on it once/);
     const writer = await open(path);
@@ -178,9 +191,9 @@ describe('DuckDB ledger schema versions', () => {
     await v5.close();
     // Version 5's tables: no coarse level. Its hourly rollup says one more output token than the rows of
     // 01:00 on day 2: the levels are filled from it, never from `usage`, so they say it too.
+    await asVersion6Layout(path, '5');
     await withDuckDb(path, (db) =>
       db.run(`DROP TABLE usage_daily; DROP TABLE usage_hourly_teams;
-        UPDATE meta SET value = '5' WHERE key = 'schema_version';
         UPDATE usage_hourly SET output = output + 1 WHERE hour = TIMESTAMP '2026-01-02 01:00:00'`)
     );
     const costs = () => duckDbRows(path, 'SELECT record_key, cost_pusd, charge_pusd FROM usage ORDER BY record_key');
@@ -217,6 +230,45 @@ describe('DuckDB ledger schema versions', () => {
       await ledger.close();
     }
     expect(await costs()).toEqual(before);
+    expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
+      { value: SCHEMA_VERSION },
+    ]);
+  });
+
+  it('migrate a version 6 ledger: the rare pricing inputs moved out of usage, every record read as before', async () => {
+    const path = join(dir, 'v6.duckdb');
+    const v6 = await open(path);
+    await v6.commitBatch(
+      batchOf(v6, [fullRecord('rare', T0, 1000n), record('plain', T0, 5, 7n), fullRecord('rare2', T0 + 5, 30n)])
+    );
+    const records = async (ledger: DuckDbLedger) =>
+      (await ledger.readUsage(undefined, 10)).rows.sort((a, b) => a.recordKey.localeCompare(b.recordKey));
+    const before = await records(v6);
+    await v6.close();
+    await asVersion6Layout(path, '6');
+    const costs = () =>
+      duckDbRows(path, 'SELECT record_key, cost_pusd, charge_pusd, fee_pusd FROM usage ORDER BY record_key');
+    const storedCosts = await costs();
+    expect(await duckDbRows(path, `SELECT count(*) AS n FROM usage WHERE service_tier IS NOT NULL`)).toEqual([
+      { n: 2n },
+    ]);
+    const ledger = await open(path);
+    try {
+      expect(await records(ledger)).toEqual(before);
+      // The same request again, whole: still left out as a repeat, its inputs too.
+      const again = await ledger.commitBatch(batchOf(ledger, [fullRecord('rare', T0, 1000n)]));
+      expect(again.inserted).toBe(0);
+      expect(await records(ledger)).toEqual(before);
+    } finally {
+      await ledger.close();
+    }
+    expect(await costs()).toEqual(storedCosts);
+    expect(await duckDbRows(path, 'SELECT record_key FROM usage_rare ORDER BY record_key')).toEqual([
+      { record_key: 'litellm:rare' },
+      { record_key: 'litellm:rare2' },
+    ]);
+    const usageColumns = await duckDbRows(path, `SELECT column_name FROM duckdb_columns() WHERE table_name = 'usage'`);
+    expect(usageColumns.map((c) => c.column_name)).not.toContain('service_tier');
     expect(await duckDbRows(path, `SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([
       { value: SCHEMA_VERSION },
     ]);

@@ -31,7 +31,14 @@ import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { ROLLUP_LEVELS } from '../rollups';
-import { BatchFiles, insertNewUsageRows, keepFirstRead, repeatedInBatch, storedBatchRows } from './batchLoad';
+import {
+  BatchFiles,
+  insertNewUsageRows,
+  insertRareRows,
+  keepFirstRead,
+  repeatedInBatch,
+  storedBatchRows,
+} from './batchLoad';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
 import { withoutData } from './errorText';
 import {
@@ -52,6 +59,7 @@ import {
   migrationFrom,
   READABLE_SCHEMA_VERSIONS,
   SCHEMA_VERSION,
+  USAGE_FULL_VIEW,
 } from './schema';
 
 /**
@@ -108,7 +116,7 @@ function ts(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
 }
 
-const DIALECT: SqlDialect = { epochMs: (expr) => `epoch_ms(${expr})` };
+const DIALECT: SqlDialect = { epochMs: (expr) => `epoch_ms(${expr})`, usageRows: 'usage_full' };
 
 const bindValue = (v: SqlValue): DuckDBValue => (v instanceof SqlTime ? ts(v.ms) : v);
 
@@ -191,6 +199,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     else if (MIGRATED_SCHEMA_VERSIONS.includes(version))
       await this.transaction((db) => db.run(migrationFrom(version, this.node)));
     else if (version !== SCHEMA_VERSION) throw this.versionError(version);
+    await this.writer.run(USAGE_FULL_VIEW);
     await this.writer.run('CREATE OR REPLACE TEMP TABLE staging_rejects AS SELECT * FROM rejects LIMIT 0');
     this.batchSeq = Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM usage'));
     const lastRejects = Number(await this.scalar('SELECT coalesce(max(ingest_batch), 0) FROM rejects'));
@@ -393,17 +402,19 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
       whole: usage.rows > usage.shortRows ? this.batchFiles.whole : undefined,
       short: usage.shortRows ? this.batchFiles.short : undefined,
     };
+    const rare = files.whole !== undefined;
     const repeated = await db.runAndReadAll(`
       ${insertNewUsageRows(files, batch, this.node, usage.minStartMs, usage.maxStartMs)};
+      ${files.whole !== undefined ? `${insertRareRows(files.whole, batch)};` : ''}
       ${repeatedInBatch(batch)}`);
     if (Number(repeated.getColumnsJS()[0]![0])) await db.run(keepFirstRead(files, batch, this.node));
-    await db.run(addBatchToRollups(storedBatchRows(batch)));
-    return this.batchTotals(db, batch);
+    await db.run(addBatchToRollups(storedBatchRows(batch, rare)));
+    return this.batchTotals(db, batch, rare);
   }
 
-  /** What batch `batch`'s rows in `usage` add to the metrics. */
-  private async batchTotals(db: DuckDBConnection, batch: number): Promise<MetricTotals> {
-    const totals = metricTotalsQueries(storedBatchRows(batch));
+  /** What batch `batch`'s rows add to the metrics (`rare`: storedBatchRows). */
+  private async batchTotals(db: DuckDBConnection, batch: number, rare = true): Promise<MetricTotals> {
+    const totals = metricTotalsQueries(storedBatchRows(batch, rare));
     const cells = await db.runAndReadAll(totals.cells);
     const byModel = await db.runAndReadAll(totals.byModel);
     return metricTotalsFrom(cells.getColumnsObjectJS(), byModel.getColumnsObjectJS());
@@ -474,7 +485,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
 
   /** The whole ledger: one process writes this file, so all of it is this node's. */
   async metricTotals(): Promise<MetricTotals> {
-    const q = metricTotalsQueries('usage');
+    const q = metricTotalsQueries('usage_full');
     const columns = (sql: string) => this.query(sql, [], (r) => r.getColumnsObjectJS());
     return metricTotalsFrom(await columns(q.cells), await columns(q.byModel));
   }
@@ -505,13 +516,13 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     return runsFromRows(await this.rows(repriceRunsSql(DIALECT)));
   }
 
-  /** By rowid: rows are never moved, and only retention deletes them. */
+  /** By `usage`'s rowid: rows are never moved, and only retention deletes them. */
   async readUsage(
     after: string | undefined,
     limit: number
   ): Promise<{ rows: StoredUsage[]; next: string | undefined }> {
     const rows = await this.rows(
-      `SELECT rowid AS rid, epoch_ms(start_time) AS start_ms, ${STORED_USAGE_COLUMNS} FROM usage WHERE rowid > $1 ORDER BY rowid LIMIT ${Math.trunc(limit)}`,
+      `SELECT rid, epoch_ms(start_time) AS start_ms, ${STORED_USAGE_COLUMNS} FROM usage_full WHERE rid > $1 ORDER BY rid LIMIT ${Math.trunc(limit)}`,
       [BigInt(after ?? -1)]
     );
     return {
@@ -528,7 +539,8 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     );
     if (!months.length) return [];
     await this.transaction(async (db) => {
-      await db.run('DELETE FROM usage WHERE start_time < $1', [ts(cutoffMs)]);
+      for (const table of ['usage', 'usage_rare'])
+        await db.run(`DELETE FROM ${table} WHERE start_time < $1`, [ts(cutoffMs)]);
       for (const l of ROLLUP_LEVELS) await db.run(`DELETE FROM ${l.table} WHERE ${l.time} < $1`, [ts(cutoffMs)]);
     });
     return months.map((r) => String(r.m));

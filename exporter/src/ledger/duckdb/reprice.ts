@@ -25,7 +25,7 @@ export interface RepriceAccess {
 const ts = (ms: number) => new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
 
 /**
- * Re-prices the rows `where` selects, in chunks by rowid (rows are only deleted by retention, and every write
+ * Re-prices the rows `where` selects (of `usage_full`: every column), in chunks by `usage`'s rowid (rows are only deleted by retention, and every write
  * goes through the one writer, so it is stable). Each chunk is read, priced and applied in one transaction:
  * the rows' measures taken from the rollup, the rows updated, their measures added back; `onChunk` adds to it
  * (the run's record). `onUpdated` hears of each chunk's updates once committed.
@@ -43,8 +43,8 @@ async function repriceChunks(
   for (;;) {
     const { read, updates } = await ledger.transaction(async (db) => {
       const result = await db.runAndReadAll(
-        `SELECT rowid AS rid, epoch_ms(start_time) AS start_ms, ${REPRICE_COLUMNS}
-         FROM usage WHERE ${where} AND rowid > $${params.length + 1} ORDER BY rowid LIMIT ${REPRICE_CHUNK}`,
+        `SELECT rid, epoch_ms(start_time) AS start_ms, ${REPRICE_COLUMNS}
+         FROM usage_full WHERE ${where} AND rid > $${params.length + 1} ORDER BY rid LIMIT ${REPRICE_CHUNK}`,
         [...params, afterRow]
       );
       const rows = result.getRowObjectsJS() as Record<string, unknown>[];
@@ -76,7 +76,7 @@ async function applyUpdates(db: DuckDBConnection, updates: RowUpdate[], priceVer
   } finally {
     appender.closeSync();
   }
-  const staged = '(SELECT * FROM usage WHERE rowid IN (SELECT rid FROM reprice_staging)) r';
+  const staged = '(SELECT * FROM usage_full WHERE rid IN (SELECT rid FROM reprice_staging)) r';
   await db.run(shiftRollupsSql('-', staged));
   await db.run(
     `UPDATE usage SET cost_pusd = s.cost, fee_pusd = s.fee, charge_pusd = s.charge, priced_model = s.priced_model,

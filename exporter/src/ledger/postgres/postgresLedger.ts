@@ -70,7 +70,10 @@ export interface PostgresOptions {
   node: string;
 }
 
-const DIALECT: SqlDialect = { epochMs: (expr) => `(extract(epoch from ${expr}) * 1000)::bigint` };
+const DIALECT: SqlDialect = {
+  epochMs: (expr) => `(extract(epoch from ${expr}) * 1000)::bigint`,
+  usageRows: 'usage',
+};
 
 /**
  * A time as PostgreSQL reads a `timestamp` (UTC, no zone). Not toISOString: past year 9999 (the end of the

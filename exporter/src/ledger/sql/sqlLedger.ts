@@ -29,7 +29,7 @@ export abstract class SqlLedger {
   protected abstract run(statement: Statement): Promise<Record<string, unknown>[]>;
 
   async breakdown(q: BreakdownQuery): Promise<{ rows: BreakdownRow[]; total: UsageTotals }> {
-    return readBreakdown(q, await this.run(breakdownStatement(q)));
+    return readBreakdown(q, await this.run(breakdownStatement(q, this.dialect)));
   }
 
   async timeSeries(q: SeriesQuery): Promise<Series[]> {
@@ -37,7 +37,7 @@ export abstract class SqlLedger {
   }
 
   async dimensionValues(dimension: Dimension, q: RowSelection): Promise<string[]> {
-    return readDimensionValues(await this.run(dimensionValuesStatement(dimension, q)));
+    return readDimensionValues(await this.run(dimensionValuesStatement(dimension, q, this.dialect)));
   }
 
   async span(q: Pick<RowSelection, 'fromMs' | 'toMs' | 'scope'>): Promise<LedgerSpan> {
@@ -46,7 +46,10 @@ export abstract class SqlLedger {
 
   async spend(windows: readonly SpendWindow[]): Promise<bigint[]> {
     const results = await Promise.all(
-      spendStatements(windows).map(async (s) => ({ indexes: s.indexes, rows: await this.run(s.statement) }))
+      spendStatements(windows, this.dialect).map(async (s) => ({
+        indexes: s.indexes,
+        rows: await this.run(s.statement),
+      }))
     );
     return readSpend(windows.length, results);
   }

@@ -34,6 +34,11 @@ export class SqlTime {
 export interface SqlDialect {
   /** The epoch milliseconds of a timestamp expression, as a BIGINT. */
   epochMs(expr: string): string;
+  /**
+   * The table or view of usage rows with every column of schema.ts's USAGE_COLUMNS (`usage` itself holds only
+   * some of them in DuckDB): what a query that sums rows reads.
+   */
+  usageRows: string;
 }
 
 export interface Statement {
@@ -84,13 +89,13 @@ function filteredDimensions(q: RowSelection): Dimension[] {
  * filters or is scoped by, and whose grain divides `stepMs` (a series' step, if any); `usage` rows for the
  * parts no level covers whole (rollups.ts: rangeParts).
  */
-function facts(q: RowSelection, p: Params, dims: readonly Dimension[], stepMs?: number): string {
+function facts(q: RowSelection, p: Params, d: SqlDialect, dims: readonly Dimension[], stepMs?: number): string {
   const columns = [...new Set(dims)].map((d) => DIMENSION_COLUMNS[d]);
   const levels = levelsFor([...dims, ...filteredDimensions(q)], stepMs);
   const rowMeasures = ROLLUP_MEASURES.map((m) => `${ROW_MEASURES[m]} AS ${m}`);
   const part = ({ fromMs, toMs, level }: RangePart): string => {
     if (!level)
-      return `SELECT ${[...columns, 'start_time AS t', ...rowMeasures].join(', ')} FROM usage WHERE ${rowWhere({ ...q, fromMs, toMs }, p)}`;
+      return `SELECT ${[...columns, 'start_time AS t', ...rowMeasures].join(', ')} FROM ${d.usageRows} WHERE ${rowWhere({ ...q, fromMs, toMs }, p)}`;
     const where = [
       `${level.time} >= ${p.bind(new SqlTime(fromMs))}`,
       `${level.time} < ${p.bind(new SqlTime(toMs))}`,
@@ -170,9 +175,9 @@ const dimsOf = (groupBy: readonly Dimension[], r: Row) => Object.fromEntries(gro
  * groups only. A plain GROUP BY, not GROUPING SETS with the total: PostgreSQL aggregates it in parallel
  * (never GROUPING SETS), which roughly halved a 30-day breakdown over two million rollup rows.
  */
-export function breakdownStatement(q: BreakdownQuery): Statement {
+export function breakdownStatement(q: BreakdownQuery, d: SqlDialect): Statement {
   const p = new Params();
-  const from = facts(q, p, q.groupBy);
+  const from = facts(q, p, d, q.groupBy);
   if (q.groupBy.length === 0) return { sql: `SELECT ${MEASURES} FROM (${from}) f`, params: p.values };
   const dims = q.groupBy.map((d) => DIMENSION_COLUMNS[d]).join(', ');
   const dimSql = q.groupBy.map((d) => `${DIMENSION_COLUMNS[d]} AS "${d}"`).join(', ');
@@ -209,7 +214,7 @@ export function timeSeriesStatement(q: SeriesQuery, d: SqlDialect): Statement {
   const bucket = `(${epoch} - ${epoch} % ${stepMs})`;
   const dimSql = q.groupBy.map((dim) => `${DIMENSION_COLUMNS[dim]} AS "${dim}"`);
   const group = [...q.groupBy.map((dim) => `"${dim}"`), 'bucket'].join(', ');
-  let from = facts(q, p, q.groupBy, stepMs);
+  let from = facts(q, p, d, q.groupBy, stepMs);
   if (stepMs % HOUR_MS === 0) {
     const perHour = [...q.groupBy.map((dim) => DIMENSION_COLUMNS[dim]), 't'].join(', ');
     from = `SELECT ${perHour}, ${ROLLUP_MEASURES.map((m) => `sum(${m}) AS ${m}`).join(', ')} FROM (${from}) h GROUP BY ${perHour}`;
@@ -235,10 +240,10 @@ export function readTimeSeries(q: SeriesQuery, rows: Row[]): Series[] {
   return [...series.values()];
 }
 
-export function dimensionValuesStatement(dimension: Dimension, q: RowSelection): Statement {
+export function dimensionValuesStatement(dimension: Dimension, q: RowSelection, d: SqlDialect): Statement {
   const p = new Params();
   const col = DIMENSION_COLUMNS[dimension];
-  return { sql: `SELECT DISTINCT ${col} AS v FROM (${facts(q, p, [dimension])}) f ORDER BY v`, params: p.values };
+  return { sql: `SELECT DISTINCT ${col} AS v FROM (${facts(q, p, d, [dimension])}) f ORDER BY v`, params: p.values };
 }
 
 export const readDimensionValues = (rows: Row[]): string[] => rows.map((r) => String(r.v));
@@ -263,7 +268,10 @@ export function readSpan(rows: Row[]): LedgerSpan {
 }
 
 /** The spend windows that share one time range: each a filtered sum over it (one pass per range). */
-export function spendStatements(windows: readonly SpendWindow[]): { statement: Statement; indexes: number[] }[] {
+export function spendStatements(
+  windows: readonly SpendWindow[],
+  d: SqlDialect
+): { statement: Statement; indexes: number[] }[] {
   const byRange = new Map<string, number[]>();
   windows.forEach((w, i) => {
     const key = `${w.fromMs}:${w.toMs}`;
@@ -273,7 +281,7 @@ export function spendStatements(windows: readonly SpendWindow[]): { statement: S
     const p = new Params();
     const first = windows[indexes[0]!]!;
     const subjects = indexes.flatMap((i) => windows[i]!.subject?.dimension ?? []);
-    const from = facts({ fromMs: first.fromMs, toMs: first.toMs, filters: {} }, p, subjects);
+    const from = facts({ fromMs: first.fromMs, toMs: first.toMs, filters: {} }, p, d, subjects);
     const sums = indexes.map((i, n) => {
       const subject = windows[i]!.subject;
       if (!subject) return `coalesce(sum(cost_pusd), 0) AS s${n}`;
