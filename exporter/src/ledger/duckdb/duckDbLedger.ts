@@ -32,6 +32,7 @@ import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
 import { ROLLUP_LEVELS } from '../rollups';
 import {
+  anyStoredInRange,
   BatchFiles,
   insertNewUsageRows,
   insertRareRows,
@@ -403,8 +404,10 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
       short: usage.shortRows ? this.batchFiles.short : undefined,
     };
     const rare = files.whole !== undefined;
+    const stored = await db.runAndReadAll(anyStoredInRange(usage.minStartMs, usage.maxStartMs));
+    const range = { ...usage, storedInRange: Number(stored.getColumnsJS()[0]![0]) > 0 };
     const repeated = await db.runAndReadAll(`
-      ${insertNewUsageRows(files, batch, this.node, usage.minStartMs, usage.maxStartMs)};
+      ${insertNewUsageRows(files, batch, this.node, range)};
       ${files.whole !== undefined ? `${insertRareRows(files.whole, batch)};` : ''}
       ${repeatedInBatch(batch)}`);
     if (Number(repeated.getColumnsJS()[0]![0])) await db.run(keepFirstRead(files, batch, this.node));
