@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { batchOf, fullRecord, pushToCommit, record } from '../../../test/ledgerContract';
 import { duckDbRows, withDuckDb } from '../../../test/duckdbFile';
 import { LedgerBusyError, LedgerCorruptError, LedgerVersionError } from '../ledger';
-import { noRows } from '../rows';
+import { noRows, UsageBatch } from '../rows';
 import { COLUMNS_BEFORE_PRICING_INPUTS, ROLLUP_KEY, ROLLUP_MEASURES, ROW_MEASURES } from '../schema';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS } from '../../types';
 import { DuckDbLedger } from './duckDbLedger';
@@ -360,6 +360,34 @@ describe('DuckDB ledger queries and writes', () => {
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('DuckDB ledger retention', () => {
+  it('gives the space of a dropped month back: its full row groups leave the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-ledger-retention-'));
+    const path = join(dir, 'l.duckdb');
+    const MAR = Date.parse('2026-03-01T00:00:00Z');
+    // More than a row group (122,880 rows) in January, in one batch: stored whole, not merged with the next.
+    const JANUARY = 123_000;
+    const ledger = await open(path);
+    try {
+      const january = new UsageBatch(ledger.rowFormat);
+      for (let i = 0; i < JANUARY; i++) january.add(record(`jan-${i}`, T0 + i, 1), i);
+      const stored = await ledger.commitBatch({ ...batchOf(ledger, []), rows: january.encoded() });
+      expect(stored.inserted).toBe(JANUARY);
+      await ledger.commitBatch(batchOf(ledger, [record('mar', MAR, 1)]));
+      expect(await ledger.dropMonthsBefore(MAR)).toEqual(['2026-01']);
+    } finally {
+      await ledger.close();
+    }
+    // The rows the file's row groups hold, deleted ones included: January's full row group is gone.
+    const stored = await duckDbRows(
+      path,
+      `SELECT sum(count) AS n FROM pragma_storage_info('usage') WHERE column_name = 'record_key' AND segment_type <> 'VALIDITY'`
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(Number(stored[0]!.n)).toBeLessThan(JANUARY - 122_880 + 10);
   });
 });
 

@@ -82,6 +82,16 @@ const ALLOCATOR_SETTINGS: Record<string, string> = {
 };
 
 /**
+ * DuckDB writes a large insert's full row groups (122,880 rows) straight to the file, and checkpoints at a commit
+ * of more than 100,000 rows; a checkpoint merges each batch's last, partial row group with the next batch's rows,
+ * which rewrites (reads, compresses and writes again) nearly every row a batch stored: as much work as storing
+ * it, and most of the ledger's commit memory (bench/README.md, #16, session 10). Without these merges ("vacuum
+ * tasks") each batch keeps one small row group of its own, which reads as fast. A checkpoint still drops the row
+ * groups whose rows were all deleted (retention's months), with or without them.
+ */
+const NO_ROW_GROUP_MERGES: Record<string, string> = { max_vacuum_tasks: '0' };
+
+/**
  * Connections for queries, and so queries running at once. @duckdb/node-api runs every statement as a task on
  * libuv's thread pool, and a statement for a busy connection waits for it inside its pool thread: were queries
  * not held back here, a burst of API requests would fill the pool (4 threads unless UV_THREADPOOL_SIZE says
@@ -172,6 +182,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     let instance: DuckDBInstance;
     const settings: Record<string, string> = {
       ...ALLOCATOR_SETTINGS,
+      ...NO_ROW_GROUP_MERGES,
       memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     };
     if (options.readOnly) settings.access_mode = 'READ_ONLY';
