@@ -603,6 +603,16 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       );
     });
 
+    it('answers and commits as before once it has released its caches', async () => {
+      const ledger = await openAs();
+      await ledger.commitBatch(batchOf(ledger, [record('a', T0, 5, 7n), record('b', T0 + HOUR, 3)]));
+      const before = await outputsByUser(ledger);
+      await ledger.releaseCaches();
+      expect(await outputsByUser(ledger)).toEqual(before);
+      expect((await ledger.commitBatch(batchOf(ledger, [record('c', T0 + 2 * HOUR, 2)]))).inserted).toBe(1);
+      expect(await outputsByUser(ledger)).toEqual({ ...before, c: 2 });
+    });
+
     it('answers every query over any range exactly as a scan of the records would', async () => {
       const ledger = await openAs();
       const rand = random(20261201);

@@ -106,6 +106,13 @@ export interface Ledger {
   /** Resolves when the ledger answers; LedgerUnavailableError when its server cannot be reached. */
   ping(): Promise<void>;
 
+  /**
+   * Hands back the memory this process keeps only to read faster (DuckDB's cached table blocks, ~30-50 MB after
+   * the scans of a start on a 1M-record ledger); the next queries read from the file again. For a process that
+   * goes idle after a burst of reads. An engine whose memory is a server's does nothing.
+   */
+  releaseCaches(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -175,7 +175,9 @@ export class ExporterService {
         log.info(`ext_authz gRPC door on ${host}:${service.grpcDoor.port}`);
       }
       service.server = await listen(withHttpDoor(app, askers), config.listen.host, config.listen.port);
-      // Seeding and re-pricing are done: what they allocated is garbage that an idle serve would keep (releaseHeap.ts).
+      // Seeding and re-pricing are done: what they allocated is garbage that an idle serve would keep (releaseHeap.ts),
+      // and the ledger's blocks they read are cached for nothing.
+      await ledger.releaseCaches();
       service.heapTrimmer.start();
       if (config.watchConfig) {
         watchFile(config.file, { interval: 1000 }, (now, before) => {

@@ -169,7 +169,9 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     /** Every write goes through this connection, one transaction at a time (`write`). */
     private readonly writer: DuckDBConnection,
     /** Queries use their own connections: they see committed data only, never a batch half-way. */
-    private readonly readers: DuckDBConnection[]
+    private readonly readers: DuckDBConnection[],
+    /** DuckDB's `memory_limit`, as set at open. */
+    private readonly memoryLimit: string
   ) {
     super();
     this.batchFiles = { whole: `${location}.batch.tsv`, short: `${location}.batch-short.tsv` };
@@ -180,10 +182,11 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   /** Opens (creating if needed, migrating if older) a ledger file. */
   static async open(path: string, options: DuckDbOptions): Promise<DuckDbLedger> {
     let instance: DuckDBInstance;
+    const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     const settings: Record<string, string> = {
       ...ALLOCATOR_SETTINGS,
       ...NO_ROW_GROUP_MERGES,
-      memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      memory_limit: memoryLimit,
     };
     if (options.readOnly) settings.access_mode = 'READ_ONLY';
     try {
@@ -193,7 +196,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     }
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < READ_CONNECTIONS; i++) readers.push(await instance.connect());
-    const ledger = new DuckDbLedger(path, options.node, instance, await instance.connect(), readers);
+    const ledger = new DuckDbLedger(path, options.node, instance, await instance.connect(), readers, memoryLimit);
     try {
       if (!options.readOnly) await ledger.init();
       else await ledger.checkSchema();
@@ -562,6 +565,26 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
 
   /** An embedded file is always there once open. */
   async ping(): Promise<void> {}
+
+  /**
+   * DuckDB evicts what its buffer pool holds beyond its memory limit, so the limit is brought down to nothing and
+   * back, after a checkpoint (what was committed since the last one is held in memory until it is written). What
+   * cannot be evicted (a block a running query reads) stays, and DuckDB refuses the low limit: then nothing is
+   * released, which is only memory. Between writes, so a commit never runs under the low limit.
+   */
+  async releaseCaches(): Promise<void> {
+    if (this.closed) return;
+    await this.write(async (db) => {
+      try {
+        await db.run('CHECKPOINT');
+        await db.run(`SET memory_limit = '0MB'`);
+      } catch {
+        // Kept in use: see above.
+      } finally {
+        await db.run(`SET memory_limit = ${literal(this.memoryLimit)}`);
+      }
+    });
+  }
 
   /** Closes the ledger; closing it again does nothing. */
   async close(): Promise<void> {

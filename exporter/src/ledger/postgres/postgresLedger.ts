@@ -672,6 +672,9 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     return dropped.sort();
   }
 
+  /** The cache is the server's (shared_buffers), not this process's. */
+  async releaseCaches(): Promise<void> {}
+
   /** Also takes this node's lock again when its session ended (PostgreSQL restarted). */
   async ping(): Promise<void> {
     await this.rows('SELECT 1');
