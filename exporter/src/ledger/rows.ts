@@ -140,9 +140,9 @@ function encodeLastColumns(c: TextCodec, r: StoredUsage): string {
 
 /**
  * The pricing inputs few requests carry (a 1-hour cache write, audio, a service tier, a web search, ...): a row
- * whose values of these are all their columns' fill is written to DuckDB without them (`encodeShortRow`), and the
- * batch load fills them in (batchLoad.ts). Reading 17 more columns of every row through the CSV reader, the
- * staging and the insert cost more than the rest of the commit had grown by (bench/README.md, #16).
+ * whose values of these are all their columns' fill is written to DuckDB without them (`encodeShortRow`). DuckDB's
+ * `usage` does not hold them: the rows that have any keep them in `usage_rare` (duckdb/schema.ts). Reading and
+ * storing 17 more columns of every row cost more than the rest of the commit had grown by (bench/README.md, #16).
  */
 export const RARE_COLUMNS: readonly string[] = [
   'base_model',
