@@ -142,9 +142,11 @@ describe('what a field holds instead', () => {
     expect(errorOf(() => toOptionalString({ raw: 'k' }, 'metadata.key')).message).toBe(
       'metadata.key: expected a string, got an object'
     );
-    expect(errorOf(() => toOptionalDurationMs('soon', 'duration')).message).toBe(
-      'duration: expected a number, got "soon"'
-    );
+    expect(errorOf(() => toOptionalDurationMs('soon', 'duration')).toRejection()).toEqual({
+      reason: 'invalid_field',
+      field: 'duration',
+      message: 'duration: expected a number, got "soon"',
+    });
   });
 });
 

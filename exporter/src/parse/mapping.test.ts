@@ -121,6 +121,8 @@ describe('yes/no fields', () => {
       message: 'hit: expected true or false, got "maybe"',
     });
     expect(read({ hit: {} })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an object' });
+    expect(read({ hit: ['True'] })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an array' });
+    expect(read({ hit: [1] })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an array' });
   });
 });
 
