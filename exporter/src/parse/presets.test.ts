@@ -1,19 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRejection } from '../types';
-import type { LineParser, ParserOptions } from './lineParser';
-
-// A preset is compiled once per module instance, on its first use. Each test loads the parser afresh and so
-// compiles the presets it reads itself: a preset's field list is then tied to every test that checks it, not only
-// to the first test of the file that happened to use it (mutation testing runs, for a changed line, the tests
-// that ran it).
-let newParser: (options: ParserOptions) => LineParser;
-beforeEach(() => {
-  jest.isolateModules(() => {
-    const fresh = jest.requireActual<typeof import('./lineParser')>('./lineParser');
-    newParser = (options) => new fresh.LineParser(options);
-  });
-});
+import { LineParser } from './lineParser';
 
 describe('envoy preset: Red Hat MaaS identity', () => {
   // An Istio JSON access log line with the keys of MaaS's own usage log (opendatahub-io/models-as-a-service
@@ -36,10 +24,10 @@ describe('envoy preset: Red Hat MaaS identity', () => {
     tokens_completion: 48,
     tokens_total: 168,
   };
-  const parser = () => newParser({ format: 'envoy', mappings: {} });
+  const parser = new LineParser({ format: 'envoy', mappings: {} });
 
   it('reads user, subscription (as the tier), API key, model and tokens', () => {
-    const parsed = parser().parse(JSON.stringify(line));
+    const parsed = parser.parse(JSON.stringify(line));
     if (isRejection(parsed)) throw new Error(parsed.message);
     const r = parsed.record;
     expect([r.requestId, r.startMs, r.durationMs, r.httpStatus]).toEqual([
@@ -60,7 +48,7 @@ describe('envoy preset: Red Hat MaaS identity', () => {
 
   it('takes the header names as keys when the log names them so', () => {
     const { user_id, subscription, ...rest } = line;
-    const parsed = parser().parse(
+    const parsed = parser.parse(
       JSON.stringify({ ...rest, 'x-maas-username': user_id, 'x-maas-subscription': subscription })
     );
     if (isRejection(parsed)) throw new Error(parsed.message);
@@ -73,9 +61,9 @@ describe('envoy preset: cache tokens and the backend', () => {
   // the cache counts under the names docs/formats.md gives: genai_tokens_cached_input / _cache_creation_input and
   // the GenAI semantic conventions' gen_ai.usage.cache_read.input_tokens / cache_creation.input_tokens
   // (open-telemetry/semantic-conventions model/gen-ai/registry.yaml). The input count includes both.
-  const parser = () => newParser({ format: 'envoy', mappings: {} });
+  const parser = new LineParser({ format: 'envoy', mappings: {} });
   const recordOf = (line: Record<string, unknown>) => {
-    const parsed = parser().parse(JSON.stringify({ start_time: '2025-01-01T10:00:00.123Z', duration: 1874, ...line }));
+    const parsed = parser.parse(JSON.stringify({ start_time: '2025-01-01T10:00:00.123Z', duration: 1874, ...line }));
     if (isRejection(parsed)) throw new Error(parsed.message);
     return parsed.record;
   };
@@ -111,9 +99,9 @@ describe('litellm preset: service tier', () => {
   // StandardLoggingPayload (BerriAI/litellm litellm/types/utils.py): `response` is the provider's answer (OpenAI
   // writes the tier it served in `service_tier`), `model_parameters` the request's optional params.
   const base = JSON.parse(readFileSync(join(__dirname, '../../test/fixtures/litellm.jsonl'), 'utf8').split('\n')[0]!);
-  const parser = () => newParser({ format: 'litellm', mappings: {} });
+  const parser = new LineParser({ format: 'litellm', mappings: {} });
   const tierOf = (extra: Record<string, unknown>): string | undefined => {
-    const parsed = parser().parse(JSON.stringify({ ...base, ...extra }));
+    const parsed = parser.parse(JSON.stringify({ ...base, ...extra }));
     if (isRejection(parsed)) throw new Error(parsed.message);
     return parsed.record.serviceTier;
   };
@@ -134,7 +122,7 @@ describe('otel preset: GenAI spans', () => {
       attributes: { 'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 50, ...attributes },
     });
   const recordOf = (text: string) => {
-    const parsed = newParser({ format: 'auto', mappings: {} }).parse(text);
+    const parsed = new LineParser({ format: 'auto', mappings: {} }).parse(text);
     if (isRejection(parsed)) throw new Error(parsed.message);
     expect(parsed.format).toBe('otel');
     return parsed.record;
