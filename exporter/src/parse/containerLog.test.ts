@@ -390,6 +390,18 @@ describe('container log framing: where a file ends', () => {
       [true, 1, 0, Buffer.byteLength(long)],
       [false, 2, Buffer.byteLength(long), Buffer.byteLength(long) + Buffer.byteLength(cri('stdout', 'F', '{"a":1}'))],
     ]);
+    // refused as too long, not as a record of another format
+    expect(out[0]!.wrapperError).toBeUndefined();
+  });
+
+  it('lines that are not records are refused one by one, even when together they make a JSON object', () => {
+    const out = frameAll('docker', Buffer.from(`{\n  "a": 1\n}\n${docker('stdout', '{"b":2}', true)}`));
+    expect(out.map((t) => [t.text, t.line, t.wrapperError !== undefined])).toEqual([
+      ['{', 1, true],
+      ['  "a": 1', 2, true],
+      ['}', 3, true],
+      ['{"b":2}', 4, false],
+    ]);
   });
 
   it('a Docker record whose escapes double its text is read while its text fits', () => {
