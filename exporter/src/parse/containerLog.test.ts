@@ -394,6 +394,15 @@ describe('container log framing: where a file ends', () => {
     expect(out[0]!.wrapperError).toBeUndefined();
   });
 
+  it('a lone "{" then a whole JSON line: two texts, each ending where its own records end', () => {
+    const first = cri('stdout', 'F', '{');
+    const bytes = Buffer.from(first + cri('stdout', 'F', '{"a":1}'));
+    expect(frameAll('cri', bytes).map(view)).toEqual([
+      ['{', 1, 0, Buffer.byteLength(first)],
+      ['{"a":1}', 2, Buffer.byteLength(first), bytes.length],
+    ]);
+  });
+
   it('lines that are not records are refused one by one, even when together they make a JSON object', () => {
     const out = frameAll('docker', Buffer.from(`{\n  "a": 1\n}\n${docker('stdout', '{"b":2}', true)}`));
     expect(out.map((t) => [t.text, t.line, t.wrapperError !== undefined])).toEqual([
