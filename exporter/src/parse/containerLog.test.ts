@@ -403,6 +403,21 @@ describe('container log framing: where a file ends', () => {
     ]);
   });
 
+  it("one stream's line left pending holds the other's lines back only up to maxBytes, then is handed over as it is", () => {
+    // stdout's line never ends; stderr writes 3 lines of about 90 bytes of records each, over maxBytes (128)
+    const pending = cri('stdout', 'P', '{"a":');
+    const others = [1, 2, 3].map((n) => cri('stderr', 'F', `INFO ${n} ${'x'.repeat(40)}`));
+    const f = containerFramer('cri', 0, 1, 128);
+    const out: FramedText[] = [];
+    f.push(Buffer.from(pending + others.join('')), out);
+    expect(out.map((t) => [t.text.slice(0, 6), t.line])).toEqual([
+      ['{"a":', 1],
+      ['INFO 1', 2],
+      ['INFO 2', 3],
+      ['INFO 3', 4],
+    ]);
+  });
+
   it('lines that are not records are refused one by one, even when together they make a JSON object', () => {
     const out = frameAll('docker', Buffer.from(`{\n  "a": 1\n}\n${docker('stdout', '{"b":2}', true)}`));
     expect(out.map((t) => [t.text, t.line, t.wrapperError !== undefined])).toEqual([
