@@ -1,4 +1,11 @@
-import { describe as describeValue, toEpochMs, toOptionalCount, toOptionalDurationMs, toOptionalText } from './coerce';
+import {
+  describe as describeValue,
+  toEpochMs,
+  toOptionalCount,
+  toOptionalDurationMs,
+  toOptionalString,
+  toOptionalText,
+} from './coerce';
 import { FieldError } from './fieldError';
 
 function errorOf(fn: () => unknown): FieldError {
@@ -127,5 +134,30 @@ describe('describe: edges', () => {
     expect(describeValue(null)).toBe('null');
     const forty = 'y'.repeat(38);
     expect(describeValue(forty)).toBe(JSON.stringify(forty));
+  });
+});
+
+describe('what a field holds instead', () => {
+  it('names the field and what was expected', () => {
+    expect(errorOf(() => toOptionalString({ raw: 'k' }, 'metadata.key')).message).toBe(
+      'metadata.key: expected a string, got an object'
+    );
+    expect(errorOf(() => toOptionalDurationMs('soon', 'duration')).toRejection()).toEqual({
+      reason: 'invalid_field',
+      field: 'duration',
+      message: 'duration: expected a number, got "soon"',
+    });
+  });
+});
+
+describe('toEpochMs: the unit decides', () => {
+  it('a unit given is never second-guessed by magnitude', () => {
+    // 5e10 ms is 1971-08-2x: small, yet milliseconds because the format says so (auto would read seconds).
+    expect(toEpochMs(5e10, 'ms', 't')).toBe(5e10);
+    expect(toEpochMs(5e10, 'auto', 't')).toBe(5e13);
+  });
+
+  it('an ISO time without a zone is read as UTC, blanks around it ignored', () => {
+    expect(toEpochMs(' 2025-01-01 10:00:00 ', 'iso', 't')).toBe(Date.parse('2025-01-01T10:00:00Z'));
   });
 });

@@ -291,3 +291,159 @@ describe('container log framing, over arbitrary chunkings and restarts', () => {
     );
   });
 });
+
+describe('container records: edges of the formats', () => {
+  it('a CRI record that ends after its stream has no tag: refused, not read as a line "stdout"', () => {
+    // kubelet's parseCRILog refuses it ("log tag is not found"); so does an empty tag between two spaces.
+    expect(unwrapCri(`${TIME} stdout`)).toMatch(/: no P or F tag$/);
+    expect(unwrapCri(`${TIME} stderr  {"a":1}`)).toMatch(/: no P or F tag$/);
+  });
+
+  it('a CRI time glued to what follows is no time; a stream name is quoted cut to 20 characters', () => {
+    expect(unwrapCri(`${TIME}x`)).toMatch(/it does not start with an RFC 3339 time$/);
+    expect(unwrapCri(`${TIME} ${'s'.repeat(30)} F x`)).toMatch(
+      new RegExp(`: stream "${'s'.repeat(20)}" is not stdout or stderr$`)
+    );
+  });
+
+  it('only the tag P is a part: any other first tag ends the line (kubelet keeps new tags forward compatible)', () => {
+    expect(unwrapCri(`${TIME} stdout PX x`)).toEqual({ stream: 'stdout', content: 'x', final: true });
+  });
+
+  it('a Docker entry without `log` is an empty part (moby writes it with omitempty); a `log` not text is refused', () => {
+    expect(unwrapDocker(JSON.stringify({ stream: 'stdout', time: TIME }))).toEqual({
+      stream: 'stdout',
+      content: '',
+      final: false,
+    });
+    expect(unwrapDocker(JSON.stringify({ log: 5, stream: 'stdout', time: TIME }))).toMatch(
+      /not a Docker json-file log record/
+    );
+  });
+
+  it('detects CRI from a first line with several tags or no text, with or without its newline', () => {
+    expect(detectWrapper(Buffer.from(`${TIME} stdout F:x {"a":1}\n`))).toBe('cri');
+    expect(detectWrapper(Buffer.from(`${TIME} stdout F\n`))).toBe('cri');
+    expect(detectWrapper(Buffer.from(`${TIME} stdout F`))).toBe('cri');
+    // a CRI record whose text looks like a Docker entry is CRI
+    expect(detectWrapper(Buffer.from(cri('stdout', 'F', '{"log":"x"}')))).toBe('cri');
+  });
+
+  it('decides on the first line alone: an empty one, or one without a tag, is no wrapper whatever follows', () => {
+    expect(detectWrapper(Buffer.from(`\n${cri('stdout', 'F', 'x')}`))).toBe('none');
+    expect(detectWrapper(Buffer.from(`${TIME} stdout \nF x\n`))).toBe('none');
+    expect(detectWrapper(Buffer.from(`INFO ${cri('stdout', 'F', 'x')}`))).toBe('none');
+  });
+});
+
+describe('container log framing: where a file ends', () => {
+  it('a line whose final record never came is taken as ended when the file ends for good', () => {
+    const out = frameAll('cri', Buffer.from(cri('stdout', 'F', 'INFO a') + cri('stdout', 'P', '{"a":1}')));
+    expect(out.map((t) => [t.text, t.line])).toEqual([
+      ['INFO a', 1],
+      ['{"a":1}', 2],
+    ]);
+  });
+
+  it('an object cut short by the end of the file is handed over as it is, for the parser to refuse', () => {
+    const out = frameAll('cri', Buffer.from(cri('stdout', 'F', '{') + cri('stdout', 'F', '    "a": 1,')));
+    expect(out.map((t) => [t.text, t.line])).toEqual([['{\n    "a": 1,', 1]]);
+  });
+
+  it('a one-shot read of a file that may grow keeps a line without its final record held', () => {
+    const bytes = Buffer.from(cri('stdout', 'F', '{"a":1}') + cri('stdout', 'P', '{"b":'));
+    const f = containerFramer('cri', 0, 1, MAX);
+    const out: FramedText[] = [];
+    f.push(bytes, out);
+    f.finish(out, () => true);
+    expect(out.map((t) => t.text)).toEqual(['{"a":1}']);
+    expect(f.resumeOffset).toBe(Buffer.byteLength(cri('stdout', 'F', '{"a":1}')));
+  });
+
+  it('auto: a file of one line without its newline is read at its end', () => {
+    expect(frameAll('auto', Buffer.from('{"a":1}')).map((t) => t.text)).toEqual(['{"a":1}']);
+  });
+
+  it('auto: a whole first line is handed over as soon as it is read, an empty one leaves nothing held', () => {
+    const f = containerFramer('auto', 0, 1, MAX);
+    const out: FramedText[] = [];
+    f.push(Buffer.from('\n'), out);
+    expect([f.resumeOffset, f.heldBytes]).toEqual([1, 0]);
+    f.push(Buffer.from('{"a":1}\n'), out);
+    expect(out.map((t) => t.text)).toEqual(['{"a":1}']);
+  });
+
+  it('auto: a plain file resumed past its start stays plain, even at a line that looks like a CRI record', () => {
+    const first = '{"a":1}\n';
+    const bytes = Buffer.from(first + cri('stdout', 'F', '{"b":2}'));
+    const f = containerFramer('auto', first.length, 2, MAX, bytes.subarray(0, 256));
+    const out: FramedText[] = [];
+    f.push(bytes.subarray(first.length), out);
+    expect(out.map((t) => t.text)).toEqual([cri('stdout', 'F', '{"b":2}').trimEnd()]);
+  });
+
+  it('a record longer than any line can be is refused by itself, and the next is read', () => {
+    // maxBytes 64: a record is held up to 2 * 64 + 4096 bytes (its wrapper, and JSON escapes that double its text).
+    const long = cri('stdout', 'F', 'x'.repeat(5000));
+    const out = frameAll('cri', Buffer.from(long + cri('stdout', 'F', '{"a":1}')), [], 64);
+    expect(out.map((t) => [t.tooLong, t.line, t.startOffset, t.endOffset])).toEqual([
+      [true, 1, 0, Buffer.byteLength(long)],
+      [false, 2, Buffer.byteLength(long), Buffer.byteLength(long) + Buffer.byteLength(cri('stdout', 'F', '{"a":1}'))],
+    ]);
+    // refused as too long, not as a record of another format
+    expect(out[0]!.wrapperError).toBeUndefined();
+  });
+
+  it('a lone "{" then a whole JSON line: two texts, each ending where its own records end', () => {
+    const first = cri('stdout', 'F', '{');
+    const bytes = Buffer.from(first + cri('stdout', 'F', '{"a":1}'));
+    expect(frameAll('cri', bytes).map(view)).toEqual([
+      ['{', 1, 0, Buffer.byteLength(first)],
+      ['{"a":1}', 2, Buffer.byteLength(first), bytes.length],
+    ]);
+  });
+
+  it("one stream's line left pending holds the other's lines back only up to maxBytes, then is handed over as it is", () => {
+    // stdout's line never ends; stderr writes 3 lines of about 90 bytes of records each, over maxBytes (128)
+    const pending = cri('stdout', 'P', '{"a":');
+    const others = [1, 2, 3].map((n) => cri('stderr', 'F', `INFO ${n} ${'x'.repeat(40)}`));
+    const f = containerFramer('cri', 0, 1, 128);
+    const out: FramedText[] = [];
+    f.push(Buffer.from(pending + others.join('')), out);
+    expect(out.map((t) => [t.text.slice(0, 6), t.line])).toEqual([
+      ['{"a":', 1],
+      ['INFO 1', 2],
+      ['INFO 2', 3],
+      ['INFO 3', 4],
+    ]);
+  });
+
+  it('lines that are not records are refused one by one, even when together they make a JSON object', () => {
+    const out = frameAll('docker', Buffer.from(`{\n  "a": 1\n}\n${docker('stdout', '{"b":2}', true)}`));
+    expect(out.map((t) => [t.text, t.line, t.wrapperError !== undefined])).toEqual([
+      ['{', 1, true],
+      ['  "a": 1', 2, true],
+      ['}', 3, true],
+      ['{"b":2}', 4, false],
+    ]);
+  });
+
+  it('a Docker record whose escapes double its text is read while its text fits', () => {
+    // 3,000 quotes: a 3,000-byte line, a record of more than 6,000 bytes (each quote escaped as \").
+    const quotes = '"'.repeat(3000);
+    const out = frameAll('docker', Buffer.from(docker('stdout', quotes, true)), [], 4096);
+    expect(out.map((t) => [t.text.length, t.tooLong])).toEqual([[3000, false]]);
+  });
+
+  it('flags invalid UTF-8 of a pretty-printed object by its bad byte, in whichever record it is', () => {
+    const before = Buffer.from(cri('stdout', 'F', '{') + `${TIME} stdout F     "u": "`);
+    const bytes = Buffer.concat([
+      before,
+      Buffer.from([0xff]),
+      Buffer.from('",\n'),
+      Buffer.from(cri('stdout', 'F', '    "v": 1') + cri('stdout', 'F', '}')),
+    ]);
+    const out = frameAll('cri', bytes);
+    expect(out.map((t) => [t.line, t.invalidUtf8At])).toEqual([[1, before.length]]);
+  });
+});

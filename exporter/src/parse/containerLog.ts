@@ -46,6 +46,8 @@ export function unwrapCri(line: string): ContainerRecord | string {
   const stream = afterStream < 0 ? line.slice(afterTime + 1) : line.slice(afterTime + 1, afterStream);
   if (stream !== 'stdout' && stream !== 'stderr')
     return `not a CRI log record (${CRI_SHAPE}): stream ${JSON.stringify(stream.slice(0, 20))} is not stdout or stderr`;
+  // A record that ends after its stream has no tag, as kubelet says ("log tag is not found"): not a line "stdout".
+  if (afterStream < 0) return `not a CRI log record (${CRI_SHAPE}): no P or F tag`;
   let afterTags = line.indexOf(' ', afterStream + 1);
   if (afterTags < 0) afterTags = line.length; // an empty line whose writer left out the space after the tag
   const tags = line.slice(afterStream + 1, afterTags);

@@ -254,6 +254,21 @@ describe('generic JSON mapping', () => {
     expect((out as ParsedLine).record.startMs).toBe(1735725600000);
   });
 
+  it('a forced generic format reads every line through its mapping, even a complete LiteLLM one', () => {
+    // The mapping of a user who reads LiteLLM's log with their own field choices: the model asked for, not served.
+    const own = compileMapping({ startTime: 'startTime', model: 'model_group' }, 's', true);
+    const line = readFileSync(join(FIXTURES, 'litellm.jsonl'), 'utf8').split('\n')[0]!;
+    const out = new LineParser({ format: 'generic', mappings: { generic: own } }).parse(line);
+    expect(out).toMatchObject({ format: 'generic', record: { model: 'claude-sonnet', startMs: 1735725600123 } });
+  });
+
+  it('a forced generic format without a mapping refuses every line, saying what is missing', () => {
+    expect(new LineParser({ format: 'generic', mappings: {} }).parse('{"ts":1735725600,"model":"m"}')).toEqual({
+      reason: 'unrecognized_format',
+      message: 'format generic needs a mapping in the source config',
+    });
+  });
+
   it('in auto mode, reads a line that only resembles a gateway (a key LiteLLM also writes) before any preset does', () => {
     const line = '{"ts":1735725600,"model":"m","custom_llm_provider":"vllm","req":{"id":"r1"}}';
     expect((new LineParser({ format: 'auto', mappings: { generic: mapping } }).parse(line) as ParsedLine).format).toBe(
@@ -339,6 +354,12 @@ describe('invalid JSON messages', () => {
     expect(messageOf('{"a":sk-live-SECRET1}')).toBe('not valid JSON: unexpected character');
   });
 
+  it('tell a line that starts like JSON from one that does not, after leading blanks', () => {
+    expect(messageOf('[sk-live-SECRET1]')).toBe('not valid JSON: unexpected character');
+    expect(messageOf('  {"a":sk-live-SECRET1}')).toBe('not valid JSON: unexpected character');
+    expect(messageOf('  sk-live-SECRET1')).toBe('not valid JSON: the line does not start with "{"');
+  });
+
   it('describe a V8 error it does not know by its position only', () => {
     expect(invalidJsonMessage('{"k":"SECRET"}', new SyntaxError('Weird "SECRET" thing in JSON at position 5'))).toBe(
       'not valid JSON at byte offset 5 of the line'
@@ -414,6 +435,21 @@ describe('auto-detection of incomplete gateway lines', () => {
     expect(rejectionOf(envoyNoModel)).toMatchObject({ reason: 'missing_field', field: 'genai_model_name' });
     const { start_time: _t, ...envoyNoStart } = fixtureObject('envoy.jsonl', 1);
     expect(rejectionOf(envoyNoStart)).toMatchObject({ reason: 'missing_field', field: 'start_time' });
+  });
+
+  it.each(['[{"model":"m"}]', 'null', '42', '"text"'])('refuses %s: a usage line is a JSON object', (text) => {
+    expect(auto.parse(text)).toEqual({ reason: 'invalid_json', message: 'a usage line must be a JSON object' });
+  });
+
+  it('says which formats were tried when a line is of none', () => {
+    expect(rejectionOf({ message: 'LiteLLM proxy started', level: 'INFO' })).toEqual({
+      reason: 'unrecognized_format',
+      message: 'not a LiteLLM, Kong or Envoy AI Gateway usage record, and no generic mapping is configured',
+    });
+    expect(rejectionOf(fixtureObject('kong.jsonl'), new LineParser({ format: 'litellm', mappings: {} }))).toEqual({
+      reason: 'unrecognized_format',
+      message: 'not a litellm usage record',
+    });
   });
 
   it("keeps lines of no known shape unrecognized_format, and other gateways' lines out of a forced format", () => {

@@ -1,4 +1,4 @@
-import { isRejection, ParseRejection, UsageRecord } from '../types';
+import { isRejection, NO_TOOL_CALLS, ParseRejection, UsageRecord } from '../types';
 import { LineParser } from './lineParser';
 import { compileMapping } from './presets';
 
@@ -121,6 +121,8 @@ describe('yes/no fields', () => {
       message: 'hit: expected true or false, got "maybe"',
     });
     expect(read({ hit: {} })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an object' });
+    expect(read({ hit: ['True'] })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an array' });
+    expect(read({ hit: [1] })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an array' });
   });
 });
 
@@ -166,5 +168,173 @@ describe("the gateway's own cost", () => {
       field: 'cost',
       message: `cost: expected a cost in USD, got ${shown}`,
     });
+  });
+});
+
+describe('status codes are exactly three digits', () => {
+  it.each([[[429]], [' 429'], ['429 '], ['0429']])('a status of %j is refused', (status) => {
+    expect(read({ status })).toMatchObject({ reason: 'invalid_field', field: 'status' });
+  });
+
+  it.each([[[503]], [' 503'], ['503 '], ['0503']])('an error detail code of %j is no HTTP status', (code) => {
+    expect(read({ code })).toMatchObject({ status: 'success', httpStatus: undefined });
+  });
+});
+
+describe('limits of the fields read', () => {
+  it('a line without the yes/no field is not a cache hit', () => {
+    expect(read({})).toMatchObject({ gatewayCacheHit: false });
+  });
+
+  it('the largest cost the ledger holds (2^63 - 1 pico-USD) is read, one pico-USD more is refused', () => {
+    expect(read({ cost: '9223372.036854775807' })).toMatchObject({ reportedCostPusd: (1n << 63n) - 1n });
+    expect(read({ cost: '9223372.036854775808' })).toMatchObject({ reason: 'invalid_field', field: 'cost' });
+  });
+
+  it('names a nested path with its dots', () => {
+    const nested = new LineParser({
+      format: 'generic',
+      mappings: { generic: compileMapping({ startTime: 'ts', model: 'request.model' }, 'auto', true) },
+    });
+    expect(nested.parse(JSON.stringify({ ts: 1735725600, request: { model: {} } }))).toMatchObject({
+      reason: 'invalid_field',
+      field: 'request.model',
+    });
+  });
+});
+
+describe('required fields', () => {
+  const parserFor = (fields: Parameters<typeof compileMapping>[0]) =>
+    new LineParser({ format: 'generic', mappings: { generic: compileMapping(fields, 'auto', true) } });
+
+  it('a missing start time or model names the mapped path', () => {
+    expect(read({ ts: undefined })).toMatchObject({
+      reason: 'missing_field',
+      field: 'ts',
+      message: 'missing start time (ts)',
+    });
+    expect(read({ model: '' })).toMatchObject({ reason: 'missing_field', field: 'model', message: 'missing model (model)' });
+  });
+
+  it('a mapping without them names the canonical field', () => {
+    expect(parserFor({ model: 'model' }).parse('{"model":"m"}')).toMatchObject({
+      reason: 'missing_field',
+      field: 'startTime',
+      message: 'missing start time (startTime)',
+    });
+    expect(parserFor({ startTime: 'ts' }).parse('{"ts":1735725600}')).toMatchObject({
+      reason: 'missing_field',
+      field: 'model',
+      message: 'missing model (model)',
+    });
+  });
+});
+
+/**
+ * Whether a line told what the request consumed (`usageReported`), which tokens and tool calls it bills, and which
+ * field wins when a mapped field and the usage object both say: a generic mapping with flat token fields beside a
+ * usage object (OpenAI semantics: the input count includes cache reads and writes).
+ */
+describe('accounting fields', () => {
+  let accounting: LineParser;
+  beforeEach(() => {
+    accounting = new LineParser({
+      format: 'generic',
+      mappings: {
+        generic: compileMapping(
+          {
+            startTime: 'ts',
+            model: 'model',
+            modelRequested: 'asked',
+            status: 'status',
+            usage: 'usage',
+            inputTokens: 'in',
+            outputTokens: 'out',
+            cacheReadTokens: 'cached',
+            cacheWriteTokens: 'written',
+            cacheWrite1hTokens: 'written_1h',
+            gatewayCacheHit: 'hit',
+            serviceTier: 'service_tier',
+            speed: 'speed',
+            inferenceGeo: 'geo',
+            webSearchQueries: 'searches',
+            fileSearchCalls: 'file_searches',
+            codeInterpreterSessions: 'sessions',
+            mapsGroundingQueries: 'maps',
+          },
+          'auto',
+          true
+        ),
+      },
+    });
+  });
+  const account = (extra: Record<string, unknown>): UsageRecord | ParseRejection => {
+    const r = accounting.parse(JSON.stringify({ ts: 1735725600, model: 'claude-sonnet-4-5', ...extra }));
+    return isRejection(r) ? r : r.record;
+  };
+
+  it.each([
+    ['no token field', false, {}],
+    ['a failure without any token field', false, { status: 'failure' }],
+    ['a success that read and wrote nothing (an interrupted stream)', false, { in: 0, out: 0 }],
+    ['a failure with zero tokens (nothing billed)', true, { status: 'failure', in: 0, out: 0 }],
+    ['input only', true, { in: 12 }],
+    ['output only', true, { out: 3 }],
+    ['a prompt read entirely from the cache', true, { in: 40, cached: 40 }],
+    ['a prompt written entirely to the cache', true, { in: 40, written: 40 }],
+    ['a prompt written entirely to the 1-hour cache', true, { in: 40, written_1h: 40 }],
+    ['a usage object', true, { usage: { input_tokens: 10, output_tokens: 2 } }],
+    ["the gateway's own cache answered, without tokens", true, { hit: 'True' }],
+  ])('%s: usage reported is %s', (_what, expected, extra) => {
+    expect(account(extra)).toMatchObject({ usageReported: expected });
+  });
+
+  it('one-sided flat usage counts the side given and zero for the other', () => {
+    expect(account({ out: 3 })).toMatchObject({ tokens: { inputUncached: 0, output: 3 } });
+    expect(account({ in: 12 })).toMatchObject({ tokens: { inputUncached: 12, output: 0 } });
+  });
+
+  it('the requested model is read, else the billed model is taken for it', () => {
+    expect(account({ asked: 'sonnet' })).toMatchObject({ model: 'claude-sonnet-4-5', modelRequested: 'sonnet' });
+    expect(account({})).toMatchObject({ modelRequested: 'claude-sonnet-4-5' });
+  });
+
+  it('service tier, speed and region: the mapped field, lower-cased, wins over the usage object', () => {
+    // Anthropic's usage object carries service_tier, inference_geo and speed (read by usage.ts).
+    const usage = { input_tokens: 10, output_tokens: 2, service_tier: 'standard', inference_geo: 'global', speed: 'standard' };
+    expect(account({ usage })).toMatchObject({ serviceTier: 'standard', inferenceGeo: 'global', speed: 'standard' });
+    expect(account({ usage, service_tier: 'Priority', geo: 'US', speed: 'Fast' })).toMatchObject({
+      serviceTier: 'priority',
+      inferenceGeo: 'us',
+      speed: 'fast',
+    });
+  });
+
+  it('web searches: the mapped count wins over the usage object, which counts when unmapped', () => {
+    const usage = { input_tokens: 10, output_tokens: 2, server_tool_use: { web_search_requests: 2 } };
+    expect(account({ usage })).toMatchObject({ toolCalls: { webSearchQueries: 2 } });
+    expect(account({ usage, searches: 5 })).toMatchObject({ toolCalls: { webSearchQueries: 5 } });
+  });
+
+  it.each([
+    ['searches', 'webSearchQueries'],
+    ['file_searches', 'fileSearchCalls'],
+    ['sessions', 'codeInterpreterSessions'],
+    ['maps', 'mapsGroundingQueries'],
+  ])('a single billed tool call (%s) is kept, the others zero', (field, name) => {
+    expect(account({ [field]: 1 })).toMatchObject({
+      toolCalls: {
+        webSearchQueries: 0,
+        fileSearchCalls: 0,
+        codeInterpreterSessions: 0,
+        mapsGroundingQueries: 0,
+        webSearchContext: undefined,
+        [name]: 1,
+      },
+    });
+  });
+
+  it('without tool calls, none are billed', () => {
+    expect(account({ in: 1 })).toMatchObject({ toolCalls: NO_TOOL_CALLS });
   });
 });

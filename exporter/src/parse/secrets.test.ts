@@ -16,6 +16,10 @@ describe('looksLikeSecret', () => {
     'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig',
     'Zx9Qm2LpR7vT4kWn8sYb3HcJ',
     'k8s9x7q2w4e5r6t1y3u8i9o0p2a4s6d8',
+    // exactly 16 characters mixing cases and digits
+    'Zx9Qm2LpR7vT4kWn',
+    // a header value logged with its leading blank
+    ' hf_abcdefghij',
   ])('flags %s', (s) => expect(looksLikeSecret(s)).toBe(true));
 
   it.each([
@@ -33,5 +37,9 @@ describe('looksLikeSecret', () => {
     'default/openai/route/chat-route/rule/0/ref/0',
     'skeleton-key',
     'yesterday',
+    // short runs mixing cases and digits (Qwen2, 72B) are model names, not keys
+    'Qwen2.5-VL-72B-Instruct',
+    // a run of 16 to 31 letters and digits in one case is a name, not a key
+    'deployment7gpt4omini2024',
   ])('passes %s', (s) => expect(looksLikeSecret(s)).toBe(false));
 });

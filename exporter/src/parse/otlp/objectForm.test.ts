@@ -1,4 +1,13 @@
-import { attributeObject, idAt, nanosToMs, OtlpDecodeError, plainValue, unixNanoAt } from './objectForm';
+import {
+  attributeObject,
+  idAt,
+  messageAt,
+  messagesAt,
+  nanosToMs,
+  OtlpDecodeError,
+  plainValue,
+  unixNanoAt,
+} from './objectForm';
 
 describe('plainValue: an AnyValue as the value it stands for', () => {
   it.each([
@@ -87,5 +96,57 @@ describe('times and ids', () => {
     expect(idAt({ i: Buffer.from(id, 'hex').toString('base64') }, 'i', 's', 'base64')).toBe(id);
     expect(idAt({ i: '' }, 'i', 's', 'hex')).toBeUndefined();
     expect(() => idAt({ i: 'xyz0' }, 'i', 's', 'hex')).toThrow('s.i: expected an id in hex');
+  });
+});
+
+describe('what OTLP JSON may leave out, and what it may not hold', () => {
+  const refusal = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      // only a decode error becomes a 400 naming the place; anything else would be a 500
+      if (e instanceof OtlpDecodeError) return e.message;
+      throw e;
+    }
+    throw new Error('expected an OtlpDecodeError');
+  };
+
+  it('a message or a list left out or null is none', () => {
+    expect(messageAt({ status: null }, 'status', 's')).toBeUndefined();
+    expect(messageAt({}, 'status', 's')).toBeUndefined();
+    expect(messagesAt({ spans: null }, 'spans', 's')).toEqual([]);
+  });
+
+  it('a message that is not an object is refused by its place', () => {
+    expect(refusal(() => messageAt({ status: [] }, 'status', 'span'))).toBe('span.status: expected an object');
+    expect(refusal(() => messageAt({ status: 'ok' }, 'status', 'span'))).toBe('span.status: expected an object');
+    expect(refusal(() => messagesAt({ spans: [{}, 3] }, 'spans', 's'))).toBe('s.spans[1]: expected an object');
+  });
+
+  it('times: null or 0 is none; a fraction, an array or a text not a number is refused as a decode error', () => {
+    expect(unixNanoAt({ t: null }, 't', 's')).toBeUndefined();
+    for (const t of [1.5, [5], 'abc', true])
+      expect(refusal(() => unixNanoAt({ t }, 't', 's'))).toBe('s.t: expected nanoseconds since the epoch (a fixed64)');
+  });
+
+  it('ids: null, left out or empty is none; one not text is refused as such', () => {
+    for (const traceId of [null, undefined, '']) expect(idAt({ traceId }, 'traceId', 's', 'hex')).toBeUndefined();
+    expect(refusal(() => idAt({ traceId: 5 }, 'traceId', 's', 'hex'))).toBe('s.traceId: expected an id as a string');
+  });
+
+  it('values: an int64 in an array, bytes not text, a key not text are refused naming the place', () => {
+    expect(refusal(() => plainValue({ intValue: [5] }, 'v'))).toBe('v.intValue: expected an int64');
+    expect(refusal(() => plainValue({ bytesValue: 5 }, 'v'))).toBe('v.bytesValue: expected base64 text');
+    expect(refusal(() => attributeObject({ attrs: [{ key: 5 }] }, 'attrs', 'w'))).toBe('w.attrs[0].key: expected a string');
+    expect(
+      refusal(() => plainValue({ kvlistValue: { values: [{ key: 'a', value: { boolValue: 'yes' } }] } }, 'v'))
+    ).toBe('v.kvlistValue.values[0].value.boolValue: expected a boolean');
+  });
+
+  it('an attribute without a key is the empty key; one with a null value is null', () => {
+    expect({ ...attributeObject({ attrs: [{ value: { stringValue: 'x' } }, { key: 'a', value: null }] }, 'attrs', 'w') }).toEqual({
+      '': 'x',
+      a: null,
+    });
   });
 });

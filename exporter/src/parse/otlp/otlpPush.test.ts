@@ -26,6 +26,36 @@ describe('otlpPush: an export as numbered texts and its OTLP answers', () => {
     ]);
   });
 
+  it('reads a record of exactly the longest length read', () => {
+    const push = otlpPush('logs', 'application/json', logsBody('json', [{ body: 'x'.repeat(10) }]), 10);
+    expect(push.texts.map((t) => [t.text.length, t.tooLong])).toEqual([[10, false]]);
+  });
+
+  it('answers 415 naming the Content-Type it cannot read, and 400 with the reason for a body not a request', () => {
+    const statusAndMessage = (fn: () => unknown): [number, string] => {
+      try {
+        fn();
+      } catch (e) {
+        if (e instanceof OtlpRequestError) return [e.status, e.message];
+        throw e;
+      }
+      throw new Error('expected an OtlpRequestError');
+    };
+    const body = logsBody('json', [{ body: 'x' }]);
+    expect(statusAndMessage(() => otlpPush('logs', 'text/plain', body, MAX))).toEqual([
+      415,
+      'Content-Type text/plain: expected application/x-protobuf or application/json (OTLP/HTTP)',
+    ]);
+    expect(statusAndMessage(() => otlpPush('logs', undefined, body, MAX))).toEqual([
+      415,
+      'Content-Type (none): expected application/x-protobuf or application/json (OTLP/HTTP)',
+    ]);
+    expect(statusAndMessage(() => otlpPush('logs', 'application/json', Buffer.from('{'), MAX))).toEqual([
+      400,
+      'the body is not valid JSON',
+    ]);
+  });
+
   it('reads spans as otel texts and counts the skipped ones', () => {
     const span = { traceId: '0af7651916cd43dd8448eb211c80319c', startNs: 1n, endNs: 2n };
     const body = tracesBody('json', [

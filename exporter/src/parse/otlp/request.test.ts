@@ -1,3 +1,4 @@
+import { OtlpDecodeError } from './objectForm';
 import { decodeRequest, encodingOf } from './request';
 
 describe('encodingOf: the Content-Type of an OTLP/HTTP request', () => {
@@ -22,5 +23,38 @@ describe('decodeRequest', () => {
   it('reads a JSON body that is a slice of a larger buffer', () => {
     const whole = Buffer.from('xx{"resourceSpans":[]}yy');
     expect(decodeRequest('traces', 'json', whole.subarray(2, whole.length - 2)).request).toEqual({ resourceSpans: [] });
+  });
+});
+
+describe('encodingOf: blanks around the media type', () => {
+  it('reads a media type with a blank before its parameters (RFC 9110 allows it)', () => {
+    expect(encodingOf('application/json ; charset=utf-8')).toBe('json');
+  });
+});
+
+describe('decodeRequest: a body that is not a request', () => {
+  const refusal = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof OtlpDecodeError) return e.message;
+      throw e;
+    }
+    throw new Error('expected an OtlpDecodeError');
+  };
+
+  it('a JSON body: not JSON, or not an object, is refused saying which; an object keeps hex ids', () => {
+    expect(refusal(() => decodeRequest('logs', 'json', Buffer.from('{"resourceLogs":')))).toBe(
+      'the body is not valid JSON'
+    );
+    expect(refusal(() => decodeRequest('logs', 'json', Buffer.from('[]')))).toBe('the body is not a JSON object');
+    expect(decodeRequest('logs', 'json', Buffer.from('{}'))).toEqual({ request: {}, ids: 'hex' });
+  });
+
+  it("a protobuf body the decoder cannot read is refused with the message type and the decoder's reason", () => {
+    // field 1 (resource_logs), wire type 2, a length of 10 with 1 byte left
+    expect(refusal(() => decodeRequest('logs', 'protobuf', Uint8Array.from([0x0a, 0x0a, 0x01])))).toMatch(
+      /^the body is not a protobuf ExportLogsServiceRequest: index out of range/
+    );
   });
 });
