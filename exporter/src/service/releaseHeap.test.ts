@@ -32,26 +32,22 @@ describe('HeapTrimmer', () => {
     expect(trimmer.collections).toBe(2);
   });
 
-  test('gives back the young generation a burst grew, once the process has been quiet a while', async () => {
-    trimmer = new HeapTrimmer({ ...OPTIONS, idleNewSpaceBytes: 4 * MB });
+  test('collects for the young generation twice at most while quiet, and again after the heap was busy', () => {
+    // Whether a collection shrinks the young generation is V8's call (it does once allocation has been slow for
+    // seconds: bench/README.md "Footprint"); what is the trimmer's is when it asks. With a bound of 0 the young
+    // generation is always "large".
+    trimmer = new HeapTrimmer({ ...OPTIONS, idleNewSpaceBytes: 0 });
     trimmer.start();
-    // Many short-lived objects: V8 grows its young generation to its most (32 MB) and keeps it.
-    let kept = 0;
-    for (let i = 0; i < 20; i++) kept += burst(200_000).length;
-    expect(kept).toBe(4_000_000);
-    trimmer.check(); // busy
-    const grown = newSpaceBytes();
-    expect(grown).toBeGreaterThan(4 * MB);
-    // V8 shrinks it in a full collection only once allocation has been slow for seconds.
-    await new Promise((r) => setTimeout(r, 6_000));
+    expect(newSpaceBytes()).toBeGreaterThan(0);
+    for (let i = 0; i < 4; i++) trimmer.check(); // one quiet stretch
+    expect(trimmer.collections).toBe(1 + 2);
+    const kept = burst(100_000); // ~7 MB: busy, and under the 16 MB of garbage that would be collected anyway
     trimmer.check();
-    trimmer.check();
-    expect(trimmer.collections).toBeGreaterThanOrEqual(2);
-    expect(newSpaceBytes()).toBeLessThanOrEqual(4 * MB);
-    const collections = trimmer.collections;
-    trimmer.check(); // small and quiet: nothing more
-    expect(trimmer.collections).toBe(collections);
-  }, 20_000);
+    expect(trimmer.collections).toBe(3);
+    for (let i = 0; i < 3; i++) trimmer.check(); // quiet again
+    expect(kept.length).toBe(100_000);
+    expect(trimmer.collections).toBe(3 + 2);
+  });
 
   test('leaves a heap that keeps growing to V8', () => {
     trimmer = new HeapTrimmer(OPTIONS);
