@@ -320,7 +320,7 @@ class Samples {
 let firstError: Error | undefined;
 const noteError = (e: Error) => (firstError ??= e);
 function throwIfFailed(): void {
-  throwIfFailed();
+  if (firstError) throw firstError;
 }
 
 /** `callers` callers, each asking again as soon as it is answered, for `ms`; latencies from each send. */
