@@ -1,28 +1,25 @@
 /**
  * Decision latency of the Envoy ext_authz doors: a real `tokenledger serve` (budgets enforced, the gRPC door on
  * enforcement.grpc_listen, the HTTP door under /ext_authz) next to bare no-op servers of the same protocols
- * (bench/decideNoop.ts), both in their own processes, loaded from this one over loopback in the same run:
+ * (bench/decideNoop.ts), both in their own processes, loaded over loopback in the same run by a load generator
+ * forked for each measured run (bench/decideLoad.ts: requests encoded before the run, raw HTTP/1.1 and HTTP/2
+ * clients, a fixed schedule):
  * - closed loop, 1 and 100 concurrent callers: p50, p99 and decisions/s;
- * - open loop at a fixed rate (default 2,000 decisions/s, 100 callers' worth of requests in flight at most):
- *   p50 and p99 when requests arrive as a gateway sends them, not as fast as answers come back.
+ * - open loop at a fixed rate (default 2,000 decisions/s, at most 1,000 in flight): p50 and p99 when requests
+ *   arrive as a gateway sends them, not as fast as answers come back.
  * Each request is a chat completion as Envoy forwards it (headers, x-request-id, a JSON body), with its own
  * request id, so every allowed decision opens a reservation as in production.
  *   npm run bench:decide -- [seconds per load and server] [open-loop rate] [gRPC|HTTP]
  *   (default 6 s in 3 rounds; 2000/s; both protocols)
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { connect, IncomingHttpHeaders } from 'node:http2';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { CheckRequestMessage, CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
-import { CHECK_METHOD_PATH, extAuthzTypes } from '../exporter/src/enforcement/extAuthz/protos';
 import { freePort } from '../exporter/test/daemons';
 import { ServeProcess, tempDir, waitFor } from '../exporter/test/helpers';
 import { writeServeConfig } from '../exporter/test/serveConfig';
+import type { LoadResult, LoadSpec } from './decideLoad';
 import type { ProbeReport } from './decideProbe';
-import { grpcFrame, grpcUnframe } from './grpcFrame';
 
 const SECONDS = Number(process.argv[2] ?? 6);
 const OPEN_RATE = Number(process.argv[3] ?? 2000);
@@ -37,22 +34,6 @@ const RESERVATION_TTL = process.env.TL_DECIDE_RESERVATION_TTL;
 const WARMUP_MS = 500;
 const ROUNDS = 3;
 const CONCURRENCY = [1, 100];
-
-const BODY = JSON.stringify({
-  model: 'gpt-4o-mini',
-  max_tokens: 256,
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'Summarise the attached quarterly report in three bullet points.' },
-  ],
-});
-
-const CLIENT_HEADERS = {
-  authorization: 'Bearer sk-bench-client-key',
-  'content-type': 'application/json',
-  'x-user-id': 'alice',
-  'x-team-id': 'ml',
-};
 
 /** Where the servers' probes (./decideProbe.ts, preloaded into serve and the no-op) write their reports. */
 const PROBE_DIR = tempDir('tl-decide-probe-');
@@ -72,160 +53,6 @@ async function probe(pid: number): Promise<ProbeReport> {
     10_000,
     5
   );
-}
-
-let sequence = 0;
-const nextRequestId = () => `bench-${process.pid}-${++sequence}`;
-
-/** One decision asked, resolved when answered; throws when the answer is not the expected allow. */
-type Call = () => Promise<void>;
-
-/**
- * A cheap gRPC client: node:http2 with gRPC's framing, the CheckRequest encoded with protobufjs over the door's
- * own protos, the answer read from the status message and the trailers' grpc-status. grpc-js as a client costs
- * several times what the servers measured do (bench/README.md), and this process is the load generator of both.
- */
-function grpcCall(port: number): { call: Call; close: () => void } {
-  const { CheckRequest, CheckResponse } = extAuthzTypes();
-  const session = connect(`http://127.0.0.1:${port}`);
-  session.on('error', () => {}); // each call's stream reports its own failure
-  const call: Call = () =>
-    new Promise((resolve, reject) => {
-      const id = nextRequestId();
-      const headers = {
-        ':authority': 'llm.example.com',
-        ':path': '/v1/chat/completions',
-        ':method': 'POST',
-        ':scheme': 'http',
-        'x-request-id': id,
-        ...CLIENT_HEADERS,
-      };
-      const message: CheckRequestMessage = {
-        attributes: {
-          request: {
-            http: { id: String(sequence), method: 'POST', path: '/v1/chat/completions', headers, body: BODY },
-          },
-        },
-      };
-      const stream = session.request({
-        ':method': 'POST',
-        ':path': CHECK_METHOD_PATH,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      const chunks: Buffer[] = [];
-      let grpcStatus: string | undefined;
-      // A trailers-only answer (an error) carries grpc-status in its headers.
-      stream.on('response', (h) => (grpcStatus = h['grpc-status'] as string | undefined));
-      stream.on('trailers', (h: IncomingHttpHeaders) => (grpcStatus = h['grpc-status'] as string | undefined));
-      stream.on('data', (d: Buffer) => chunks.push(d));
-      stream.on('error', reject);
-      stream.on('end', () => {
-        if (grpcStatus !== '0') return reject(new Error(`grpc-status ${grpcStatus}`));
-        const res = CheckResponse.decode(grpcUnframe(Buffer.concat(chunks))) as unknown as CheckResponseMessage;
-        if ((res.status?.code ?? 0) !== 0) return reject(new Error(`denied: ${JSON.stringify(res.status)}`));
-        resolve();
-      });
-      stream.end(grpcFrame(CheckRequest.encode(message).finish()));
-    });
-  return { call, close: () => session.close() };
-}
-
-function httpCall(port: number, path: string, sockets: number): { call: Call; close: () => void } {
-  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
-  const call: Call = () =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path,
-          method: 'POST',
-          agent,
-          headers: {
-            host: 'llm.example.com',
-            'x-request-id': nextRequestId(),
-            'content-length': Buffer.byteLength(BODY),
-            ...CLIENT_HEADERS,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-        }
-      );
-      req.on('error', reject);
-      req.end(BODY);
-    });
-  return { call, close: () => agent.destroy() };
-}
-
-interface Result {
-  n: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
-function summarise(latencies: number[], elapsedMs: number): Result {
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { n: latencies.length, perSecond: latencies.length / (elapsedMs / 1000), p50: at(0.5), p99: at(0.99) };
-}
-
-/** `concurrency` callers, each asking again as soon as it is answered, for `ms`. */
-async function closedLoop(call: Call, concurrency: number, ms: number): Promise<Result> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  const end = start + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        await call();
-        latencies.push(performance.now() - t);
-      }
-    })
-  );
-  return summarise(latencies, performance.now() - start);
-}
-
-/**
- * Requests sent at `rate` per second for `ms` whatever the answers do (a gateway's traffic does not wait for
- * earlier decisions), latency from each request's send; at most `maxInFlight` outstanding.
- */
-async function openLoop(
-  call: Call,
-  rate: number,
-  ms: number,
-  maxInFlight: number
-): Promise<Result & { dropped: number }> {
-  const latencies: number[] = [];
-  const pending = new Set<Promise<void>>();
-  const interval = 1000 / rate;
-  const start = performance.now();
-  let next = start;
-  let dropped = 0;
-  while (next < start + ms) {
-    const now = performance.now();
-    while (next <= now && next < start + ms) {
-      next += interval;
-      if (pending.size >= maxInFlight) {
-        dropped++;
-        continue;
-      }
-      const t = performance.now();
-      const p: Promise<void> = call().then(() => {
-        latencies.push(performance.now() - t);
-        pending.delete(p);
-      });
-      pending.add(p);
-    }
-    // A timer, not a busy loop: the load generator shares the machine with the servers it measures.
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(pending);
-  return { ...summarise(latencies, performance.now() - start), dropped };
 }
 
 async function startNoop(): Promise<{ child: ChildProcess; grpc: number; grpcRaw: number; http: number }> {
@@ -269,22 +96,19 @@ const perSecond = (v: number) => Math.round(v).toString().padStart(7);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Target {
-  protocol: string;
+  protocol: LoadSpec['protocol'];
   /** tokenledger, or a no-op server named by what it runs on. */
   server: string;
-  make: (callers: number) => { call: Call; close: () => void };
+  port: number;
   /** The server's process, whose CPU time per decision the bench reports. */
   pid: number;
 }
 
-type Measured = Result & {
-  dropped?: number;
-  clientLagP99: number;
+type Measured = LoadResult & {
   serverCpuUs: number;
   /** Of serverCpuUs, the main thread's (JavaScript, the event loop); the rest is V8's GC helpers, DuckDB, libuv. */
   serverMainCpuUs: number;
   server: ProbeReport;
-  ms: number;
 };
 
 /**
@@ -301,8 +125,55 @@ function cpuMs(pid: number, thread?: number): number {
 
 interface Load {
   name: string;
-  callers: number;
-  run: (call: Call) => Promise<Result & { dropped?: number }>;
+  spec: Pick<LoadSpec, 'mode' | 'callers' | 'rate' | 'maxInFlight'>;
+}
+
+const HTTP_PATH = '/ext_authz/v1/chat/completions';
+
+/**
+ * One measured run of `load` on `target`: the generator (./decideLoad.ts) in its own process warms up, then the
+ * server's CPU and probe are read around its run alone.
+ */
+async function measure(target: Target, load: Load, runMs: number): Promise<Measured> {
+  const spec: LoadSpec = {
+    protocol: target.protocol,
+    port: target.port,
+    path: HTTP_PATH,
+    warmupMs: WARMUP_MS,
+    runMs,
+    ...load.spec,
+  };
+  const generator = fork(join(__dirname, 'decideLoad.js'), [JSON.stringify(spec)], { stdio: 'inherit' });
+  const messages: unknown[] = [];
+  let wake: () => void = () => {};
+  generator.on('message', (m) => {
+    messages.push(m);
+    wake();
+  });
+  const exited = new Promise<number | null>((resolve) => generator.once('exit', resolve));
+  const nextMessage = async (): Promise<unknown> => {
+    while (!messages.length) {
+      const arrived = new Promise<void>((r) => (wake = r));
+      const code = await Promise.race([arrived.then(() => undefined), exited]);
+      if (code !== undefined && !messages.length) throw new Error(`the load generator exited (${code})`);
+    }
+    return messages.shift();
+  };
+  await nextMessage(); // 'ready': warmed up
+  const pid = target.pid;
+  await probe(pid);
+  const [cpuBefore, mainBefore] = [cpuMs(pid), cpuMs(pid, pid)];
+  generator.send('go');
+  const result = (await nextMessage()) as LoadResult;
+  const [serverCpuMs, mainCpuMs] = [cpuMs(pid) - cpuBefore, cpuMs(pid, pid) - mainBefore];
+  const server = await probe(pid);
+  await exited;
+  return {
+    ...result,
+    serverCpuUs: (serverCpuMs * 1000) / result.n,
+    serverMainCpuUs: (mainCpuMs * 1000) / result.n,
+    server,
+  };
 }
 
 /**
@@ -312,24 +183,23 @@ interface Load {
 async function main(): Promise<void> {
   const { serve, grpcPort, httpPort } = await startServe();
   const noop = await startNoop();
-  const path = '/ext_authz/v1/chat/completions';
+  const [servePid, noopPid] = [serve.child.pid!, noop.child.pid!];
   const targets = (
     [
-      { protocol: 'gRPC', server: 'tokenledger', make: () => grpcCall(grpcPort), pid: serve.child.pid! },
-      { protocol: 'gRPC', server: 'no-op grpc-js', make: () => grpcCall(noop.grpc), pid: noop.child.pid! },
-      { protocol: 'gRPC', server: 'no-op http2', make: () => grpcCall(noop.grpcRaw), pid: noop.child.pid! },
-      { protocol: 'HTTP', server: 'tokenledger', make: (c) => httpCall(httpPort, path, c), pid: serve.child.pid! },
-      { protocol: 'HTTP', server: 'no-op http', make: (c) => httpCall(noop.http, path, c), pid: noop.child.pid! },
+      { protocol: 'gRPC', server: 'tokenledger', port: grpcPort, pid: servePid },
+      { protocol: 'gRPC', server: 'no-op grpc-js', port: noop.grpc, pid: noopPid },
+      { protocol: 'gRPC', server: 'no-op http2', port: noop.grpcRaw, pid: noopPid },
+      { protocol: 'HTTP', server: 'tokenledger', port: httpPort, pid: servePid },
+      { protocol: 'HTTP', server: 'no-op http', port: noop.http, pid: noopPid },
     ] satisfies Target[]
   ).filter((t) => PROTOCOLS.includes(t.protocol));
   const runMs = (SECONDS * 1000) / ROUNDS;
   const loads: Load[] = [
     ...CONCURRENCY.map((c) => ({
       name: `${c} caller(s)`,
-      callers: c,
-      run: (call: Call) => closedLoop(call, c, runMs),
+      spec: { mode: 'closed' as const, callers: c, rate: 0, maxInFlight: c },
     })),
-    { name: `${OPEN_RATE}/s offered`, callers: 100, run: (call: Call) => openLoop(call, OPEN_RATE, runMs, 1000) },
+    { name: `${OPEN_RATE}/s offered`, spec: { mode: 'open', callers: 100, rate: OPEN_RATE, maxInFlight: 1000 } },
   ];
   const rows: { target: Target; load: Load; results: Measured[] }[] = [];
   try {
@@ -340,28 +210,7 @@ async function main(): Promise<void> {
           .map((target) => ({ target, load, results: [] as Measured[] }));
         rows.push(...pair);
         for (let round = 0; round < ROUNDS; round++)
-          for (const row of pair) {
-            const client = row.target.make(load.callers);
-            await closedLoop(client.call, load.callers, WARMUP_MS);
-            const lag = monitorEventLoopDelay({ resolution: 1 });
-            lag.enable();
-            const pid = row.target.pid;
-            await probe(pid);
-            const [cpuBefore, mainBefore, start] = [cpuMs(pid), cpuMs(pid, pid), performance.now()];
-            const result = await load.run(client.call);
-            const [serverCpuMs, mainCpuMs] = [cpuMs(pid) - cpuBefore, cpuMs(pid, pid) - mainBefore];
-            const elapsed = performance.now() - start;
-            lag.disable();
-            row.results.push({
-              ...result,
-              clientLagP99: lag.percentile(99) / 1e6,
-              serverCpuUs: (serverCpuMs * 1000) / result.n,
-              serverMainCpuUs: (mainCpuMs * 1000) / result.n,
-              server: await probe(pid),
-              ms: elapsed,
-            });
-            client.close();
-          }
+          for (const row of pair) row.results.push(await measure(row.target, load, runMs));
       }
   } finally {
     noop.child.kill('SIGTERM');
@@ -370,31 +219,40 @@ async function main(): Promise<void> {
   const figure = (row: (typeof rows)[number]) => ({
     p50: median(row.results.map((r) => r.p50)),
     p99: median(row.results.map((r) => r.p99)),
-    perSecond: median(row.results.map((r) => r.perSecond)),
-    dropped: row.results.reduce((sum, r) => sum + (r.dropped ?? 0), 0),
-    clientLagP99: median(row.results.map((r) => r.clientLagP99)),
+    scheduledP99: median(row.results.map((r) => r.scheduledP99)),
+    latenessP99: median(row.results.map((r) => r.latenessP99)),
+    perSecond: median(row.results.map((r) => (r.n * 1000) / r.elapsedMs)),
+    dropped: row.results.reduce((sum, r) => sum + r.dropped, 0),
+    clientLagP99: median(row.results.map((r) => r.lagP99)),
+    clientGcMsPerS: median(row.results.map((r) => r.gcMsPerS)),
+    clientCpuUs: median(row.results.map((r) => r.cpuUs)),
     serverCpuUs: median(row.results.map((r) => r.serverCpuUs)),
     serverMainCpuUs: median(row.results.map((r) => r.serverMainCpuUs)),
     serverLoopP99: median(row.results.map((r) => r.server.loopDelayP99Ms)),
     serverLoopMax: Math.max(...row.results.map((r) => r.server.loopDelayMaxMs)),
-    gcMsPerS: median(row.results.map((r) => (r.server.gcMs * 1000) / r.ms)),
+    gcMsPerS: median(row.results.map((r) => (r.server.gcMs * 1000) / r.elapsedMs)),
+    gcMajorMsPerS: median(row.results.map((r) => (r.server.gcMajorMs * 1000) / r.elapsedMs)),
     gcMax: Math.max(...row.results.map((r) => r.server.gcMaxMs)),
   });
   console.log(
-    `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve and the no-op servers in their own processes;\n` +
-      "server CPU: the server process's CPU time per decision (user + system; what the server costs whatever\n" +
-      "else runs), all threads and its main thread alone; client lag: this process's event-loop delay p99 (the load\n" +
-      "generator's own queueing); in the server (./decideProbe.ts): its event-loop delay p99 (median of rounds) and\n" +
-      'max (of all rounds), its GC pauses in ms per second of run (median) and the longest pause (of all rounds)\n'
+    `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve, the no-op servers and the load generator\n` +
+      "in their own processes. Latency from each request's send to its answer; in the open loop (a fixed schedule,\n" +
+      "rate / 1000 requests each ms) also the p99 from each request's scheduled time (sch p99: coordinated-omission\n" +
+      "aware, and it holds the ~1 ms of the generator's timer) and how late the generator sent (late p99).\n" +
+      "server CPU: the server process's CPU time per decision (user + system; what the server costs whatever else\n" +
+      "runs), all threads and its main thread alone. gen CPU / lag / GC: the generator's own CPU time per request\n" +
+      '(all its threads), event-loop delay p99 (1 ms resolution: 1 ms is an idle loop) and GC ms a second. In the\n' +
+      'server (./decideProbe.ts): its event-loop delay p99 (median of rounds) and max (of all rounds), its GC pauses\n' +
+      'in ms per second of run (median; of which mark-compact) and the longest pause (of all rounds)\n'
   );
   console.log(
-    'protocol  server         load              p50 ms   p99 ms  decisions/s  server CPU us (main)  client lag p99 ms' +
-      '  server loop p99 / max ms  GC ms/s / max ms'
+    'protocol  server         load              p50 ms   p99 ms  sch p99  late p99  decisions/s  server CPU us (main)' +
+      '  gen CPU us / lag p99 / GC ms/s  server loop p99 / max ms  GC ms/s (major) / max ms'
   );
   for (const row of rows) {
     const f = figure(row);
     console.log(
-      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${perSecond(f.perSecond)}  ${perSecond(f.serverCpuUs)} ${perSecond(f.serverMainCpuUs)}     ${ms(f.clientLagP99)}       ${ms(f.serverLoopP99)} ${ms(f.serverLoopMax)}   ${ms(f.gcMsPerS)} ${ms(f.gcMax)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
+      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${ms(f.scheduledP99)}  ${ms(f.latenessP99)}  ${perSecond(f.perSecond)}  ${perSecond(f.serverCpuUs)} ${perSecond(f.serverMainCpuUs)}     ${perSecond(f.clientCpuUs)} ${ms(f.clientLagP99)} ${ms(f.clientGcMsPerS)}       ${ms(f.serverLoopP99)} ${ms(f.serverLoopMax)}   ${ms(f.gcMsPerS)} ${ms(f.gcMajorMsPerS)} ${ms(f.gcMax)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
     );
   }
   console.log('\nratio tokenledger / no-op (same protocol and load): p50, p99, decisions/s');

@@ -1,7 +1,7 @@
 /**
  * The baseline of bench:decide, run as its own process as serve is: a bare server of each protocol that does
- * nothing but answer. gRPC: grpc-js with the same ext_authz service definition (so it decodes the same
- * CheckRequest and encodes a CheckResponse), answering status OK; and the same on node:http2 with gRPC's framing
+ * nothing but answer. gRPC: grpc-js with the same ext_authz service definition and server options (so it decodes
+ * the same CheckRequest and encodes a CheckResponse), answering status OK; and the same on node:http2 with gRPC's framing
  * (./grpcFrame.ts), which tells grpc-js's own cost as a server. HTTP: node:http reading the body and answering
  * 200. Prints `noop grpc=<port> grpcraw=<port> http=<port>` once all listen; stops on SIGTERM.
  */
@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { constants, createServer as createHttp2Server, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
-import { authorizationService } from '../exporter/src/enforcement/extAuthz/grpcDoor';
+import { authorizationService, GRPC_SERVER_OPTIONS } from '../exporter/src/enforcement/extAuthz/grpcDoor';
 import { extAuthzTypes } from '../exporter/src/enforcement/extAuthz/protos';
 import { grpcFrame, grpcUnframe } from './grpcFrame';
 
@@ -31,7 +31,7 @@ function answerRaw(stream: ServerHttp2Stream): void {
 }
 
 async function main(): Promise<void> {
-  const grpcServer = new grpc.Server();
+  const grpcServer = new grpc.Server(GRPC_SERVER_OPTIONS);
   grpcServer.addService(authorizationService(), {
     Check: (_call: grpc.ServerUnaryCall<unknown, CheckResponseMessage>, cb: grpc.sendUnaryData<CheckResponseMessage>) =>
       cb(null, OK),

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 
 /** What one server saw between two SIGUSR2s. */
 export interface ProbeReport {
@@ -19,18 +19,23 @@ export interface ProbeReport {
   gcCount: number;
   gcMs: number;
   gcMaxMs: number;
+  /** Of gcMs, mark-compact (major) pauses; the rest is scavenges (minor), incremental marking steps and weak callbacks. */
+  gcMajorMs: number;
 }
 
 const dir = process.env.TL_DECIDE_PROBE_DIR;
 if (dir) {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
-  let gc = { count: 0, ms: 0, maxMs: 0 };
+  let gc = { count: 0, ms: 0, maxMs: 0, majorMs: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gc.count++;
       gc.ms += e.duration;
       gc.maxMs = Math.max(gc.maxMs, e.duration);
+      // A 'gc' entry's detail.kind (Node 16+) tells the collector; PerformanceEntry's type does not declare it.
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.majorMs += e.duration;
     }
   }).observe({ entryTypes: ['gc'] });
   let seq = 0;
@@ -42,9 +47,10 @@ if (dir) {
       gcCount: gc.count,
       gcMs: gc.ms,
       gcMaxMs: gc.maxMs,
+      gcMajorMs: gc.majorMs,
     };
     writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(report));
     delay.reset();
-    gc = { count: 0, ms: 0, maxMs: 0 };
+    gc = { count: 0, ms: 0, maxMs: 0, majorMs: 0 };
   });
 }

@@ -166,6 +166,47 @@ describe('BudgetEnforcer', () => {
     expect(bob.headers['x-tokenledger-budget']).toBe('user/bob/monthly');
   });
 
+  it('reserves on exactly the budgets covering each subject, however subjects interleave and reloads change them', async () => {
+    // The covering sets are remembered per combination of subjects met (coveringBudgets): asked in turns, each
+    // request must still hold its own budgets, and a reload must not answer from the old config's sets.
+    const global = budget({ scope: 'global', subject: 'global', limitPusd: USD });
+    const eng = budget({ limitPusd: USD });
+    const ops = budget({ subject: 'ops', limitPusd: USD });
+    const ann = budget({ scope: 'user', subject: 'ann', limitPusd: USD, enforce: 'warn' });
+    const e = await enforcer([global, eng, ops, ann]);
+    const asks: [string, Record<string, string>][] = [
+      ['a', { 'x-team-id': 'eng', 'x-user-id': 'ann' }],
+      ['b', { 'x-team-id': 'ops', 'x-user-id': 'bob' }],
+      ['c', { 'x-team-id': 'ops', 'x-user-id': 'ann' }],
+      ['d', { 'x-user-id': 'carl' }],
+      ['e', { 'x-team-id': 'eng', 'x-user-id': 'ann' }],
+      ['f', { 'x-team-id': 'ops', 'x-user-id': 'bob' }],
+    ];
+    for (const [id, headers] of asks) expect((await e.check(request(id, headers))).kind).toBe('allow');
+    const each = 2n * MILLI;
+    const held = () =>
+      ['global/global/monthly', 'team/eng/monthly', 'team/ops/monthly', 'user/ann/monthly'].map((k) => [
+        e.reservations.openCount(k),
+        e.reservations.reservedPusd(k),
+      ]);
+    expect(held()).toEqual([
+      [6, 6n * each],
+      [2, 2n * each],
+      [3, 3n * each],
+      [3, 3n * each],
+    ]);
+    // Team eng's budget goes, user ann's stays: ann in eng is now covered by global and ann only.
+    e.configure([global, ops, ann], 'UTC', SETTINGS);
+    await e.refresh();
+    expect((await e.check(request('g', { 'x-team-id': 'eng', 'x-user-id': 'ann' }))).kind).toBe('allow');
+    expect(held()).toEqual([
+      [7, 7n * each],
+      [2, 2n * each],
+      [3, 3n * each],
+      [4, 4n * each],
+    ]);
+  });
+
   it('allows without headers when no enforced budget covers the request', async () => {
     const e = await enforcer([budget({}), budget({ scope: 'team', subject: 'ops', enforce: 'off' })]);
     const d = await e.check(request('r1', { 'x-team-id': 'ops' }));

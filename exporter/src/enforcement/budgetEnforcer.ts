@@ -41,6 +41,12 @@ interface EnforcedBudget {
   budget: Budget;
   key: string;
   limitText: string;
+  /**
+   * The grace bound as an exact comparison without a division: amount > limit × (1 + grace) when
+   * amount × graceScale > graceBound (graceScale = 10^scale of the grace fraction).
+   */
+  graceScale: bigint;
+  graceBound: bigint;
   /** Config order: of two equally strict verdicts, the first budget's answer is given. */
   index: number;
   counts: VerdictCounts;
@@ -58,8 +64,32 @@ interface VerdictCounts {
  */
 interface BudgetIndex {
   global: EnforcedBudget[];
-  byScope: Map<Exclude<BudgetScope, 'global'>, Map<string, EnforcedBudget[]>>;
+  byScope: { scope: Exclude<BudgetScope, 'global'>; bySubject: Map<string, EnforcedBudget[]> }[];
+  /** The covering sets met so far (coveringBudgets), found again without building them per request. */
+  coverings: CoveringNode;
+  coveringCount: number;
 }
+
+/**
+ * The budgets that cover a request, in config order, and their keys: what a reservation holds. One object per
+ * combination of budgets met, shared by every request of that combination (read only).
+ */
+interface Covering {
+  budgets: readonly EnforcedBudget[];
+  keys: readonly string[];
+}
+
+/** A trie over the per-scope budget lists a request's subject finds, in scope order, to its Covering. */
+interface CoveringNode {
+  covering?: Covering;
+  next?: Map<readonly EnforcedBudget[], CoveringNode>;
+}
+
+/**
+ * Covering sets remembered at most (one per combination of subjects with budgets seen, e.g. user × team); beyond
+ * it the trie starts again empty. Emptied on every reload, when the index is rebuilt.
+ */
+const MAX_REMEMBERED_COVERINGS = 65_536;
 
 /**
  * Estimated costs remembered per model, tier and output tokens: pricing the same request shape again gives the
@@ -81,44 +111,70 @@ interface Verdict {
 const SEVERITY: Record<DecisionKind, number> = { allow: 0, warn: 1, block: 2 };
 const DECISION_KINDS = Object.keys(SEVERITY) as DecisionKind[];
 
-/** Whether `amount` > limit × (1 + fraction), exactly. */
-function beyond(amount: bigint, limit: bigint, fraction: Budget['grace']): boolean {
-  const one = 10n ** BigInt(fraction.scale);
-  return amount * one > limit * (one + fraction.units);
-}
+const emptyIndex = (): BudgetIndex => ({ global: [], byScope: [], coverings: {}, coveringCount: 0 });
 
 function indexBudgets(budgets: readonly Budget[], counts: (key: string, b: Budget) => VerdictCounts): BudgetIndex {
-  const index: BudgetIndex = { global: [], byScope: new Map() };
+  const index = emptyIndex();
   budgets.forEach((budget, i) => {
     const key = budgetKey(budget);
-    const enforced = { budget, key, limitText: formatPicoUsd(budget.limitPusd), index: i, counts: counts(key, budget) };
+    const graceScale = 10n ** BigInt(budget.grace.scale);
+    const enforced: EnforcedBudget = {
+      budget,
+      key,
+      limitText: formatPicoUsd(budget.limitPusd),
+      graceScale,
+      graceBound: budget.limitPusd * (graceScale + budget.grace.units),
+      index: i,
+      counts: counts(key, budget),
+    };
     if (budget.scope === 'global') {
       index.global.push(enforced);
       return;
     }
-    let bySubject = index.byScope.get(budget.scope);
-    if (!bySubject) index.byScope.set(budget.scope, (bySubject = new Map<string, EnforcedBudget[]>()));
-    const list = bySubject.get(budget.subject);
+    let scoped = index.byScope.find((s) => s.scope === budget.scope);
+    if (!scoped) index.byScope.push((scoped = { scope: budget.scope, bySubject: new Map() }));
+    const list = scoped.bySubject.get(budget.subject);
     if (list) list.push(enforced);
-    else bySubject.set(budget.subject, [enforced]);
+    else scoped.bySubject.set(budget.subject, [enforced]);
   });
   return index;
 }
 
-/** The enforced budgets that cover a request of this subject, in config order (shared arrays: read only). */
-function coveringBudgets(index: BudgetIndex, subject: Subject): readonly EnforcedBudget[] {
-  let covering = index.global;
-  let merged = false;
-  for (const [scope, bySubject] of index.byScope) {
+/** The enforced budgets that cover a request of this subject, in config order, built anew. */
+function buildCovering(index: BudgetIndex, subject: Subject): Covering {
+  let budgets: readonly EnforcedBudget[] = index.global;
+  for (const { scope, bySubject } of index.byScope) {
+    const value = subject[scope];
+    const found = value === undefined ? undefined : bySubject.get(value);
+    if (found) budgets = budgets.length ? [...budgets, ...found].sort((a, b) => a.index - b.index) : found;
+  }
+  return { budgets, keys: budgets.map((b) => b.key) };
+}
+
+/**
+ * The enforced budgets that cover a request of this subject: looked up through the trie of the per-scope lists
+ * its subject finds (no allocation once the combination was met), built the first time.
+ */
+function coveringBudgets(index: BudgetIndex, subject: Subject): Covering {
+  let node = index.coverings;
+  for (let i = 0; i < index.byScope.length; i++) {
+    const { scope, bySubject } = index.byScope[i]!;
     const value = subject[scope];
     const found = value === undefined ? undefined : bySubject.get(value);
     if (!found) continue;
-    if (covering.length) {
-      covering = [...covering, ...found];
-      merged = true;
-    } else covering = found;
+    let next = node.next?.get(found);
+    if (!next) {
+      if (index.coveringCount >= MAX_REMEMBERED_COVERINGS) {
+        index.coverings = {};
+        index.coveringCount = 0;
+        return coveringBudgets(index, subject);
+      }
+      (node.next ??= new Map()).set(found, (next = {}));
+      index.coveringCount++;
+    }
+    node = next;
   }
-  return merged ? covering.sort((a, b) => a.index - b.index) : covering;
+  return (node.covering ??= buildCovering(index, subject));
 }
 
 const secondsUntil = (endMs: number, nowMs: number): string => String(Math.max(0, Math.ceil((endMs - nowMs) / 1000)));
@@ -132,7 +188,7 @@ const secondsUntil = (endMs: number, nowMs: number): string => String(Math.max(0
  */
 export class BudgetEnforcer implements Decider {
   private budgets: Budget[] = [];
-  private index: BudgetIndex = { global: [], byScope: new Map() };
+  private index: BudgetIndex = emptyIndex();
   private timeZone = 'UTC';
   private settings!: EnforcementSettings;
   private snapshot: SpendSnapshot | undefined;
@@ -282,21 +338,38 @@ export class BudgetEnforcer implements Decider {
     const nowMs = this.now();
     const subject = resolveSubject(request, this.deps.identities());
     const covering = coveringBudgets(this.index, subject);
-    if (!covering.length) {
+    if (!covering.budgets.length) {
       this.uncovered.n.allow++;
       return { kind: 'allow', status: 200, headers: {}, reason: 'no enforced budget covers the request' };
     }
     // A budget configured since the last read (a reload) has no spend yet: the read under way brings it.
-    if (this.snapshot && covering.some((b) => !this.snapshot!.statuses.has(b.key))) await this.refreshing;
+    if (this.snapshot && covering.budgets.some((b) => !this.snapshot!.statuses.has(b.key))) await this.refreshing;
     const estimate = this.estimatePusd(subject, request.body, nowMs);
     const stale = this.staleness(nowMs);
     if (stale !== undefined) return this.failPolicy(stale, covering, request, estimate, nowMs);
 
-    const verdicts = covering.map((b) => this.verdict(b, estimate, nowMs));
-    for (const v of verdicts) v.budget.counts.n[v.kind]++;
-    const decisive = verdicts.reduce((a, b) =>
-      SEVERITY[b.kind] > SEVERITY[a.kind] || (b.kind === a.kind && b.remainingPusd < a.remainingPusd) ? b : a
-    );
+    let decisive: Verdict | undefined;
+    for (const b of covering.budgets) {
+      const v = this.verdict(b, estimate, nowMs);
+      b.counts.n[v.kind]++;
+      if (
+        !decisive ||
+        SEVERITY[v.kind] > SEVERITY[decisive.kind] ||
+        (v.kind === decisive.kind && v.remainingPusd < decisive.remainingPusd)
+      )
+        decisive = v;
+    }
+    return this.answer(decisive!, covering, request, estimate, nowMs);
+  }
+
+  /** The decisive verdict as the decision's answer; an allowed request's reservation opened. */
+  private answer(
+    decisive: Verdict,
+    covering: Covering,
+    request: CheckRequest,
+    estimate: bigint,
+    nowMs: number
+  ): Decision {
     if (decisive.kind !== 'block') this.reserve(request, estimate, covering, nowMs);
     const { key, limitText, budget } = decisive.budget;
     const headers: Record<string, string> = {
@@ -334,33 +407,32 @@ export class BudgetEnforcer implements Decider {
     const committed = spentPusd + this.reservations.reservedPusd(key);
     const projected = committed + estimate;
     const kind: DecisionKind =
-      b.enforce === 'block' && beyond(projected, b.limitPusd, b.grace)
+      b.enforce === 'block' && projected * enforced.graceScale > enforced.graceBound
         ? 'block'
-        : beyond(projected, b.limitPusd, { units: 0n, scale: 0 })
+        : projected > b.limitPusd
           ? 'warn'
           : 'allow';
     const left = b.limitPusd - (kind === 'block' ? committed : projected);
     return { budget: enforced, kind, remainingPusd: left > 0n ? left : 0n, spentPusd, periodEndMs };
   }
 
-  private reserve(request: CheckRequest, estimate: bigint, covering: readonly EnforcedBudget[], nowMs: number): void {
+  private reserve(request: CheckRequest, estimate: bigint, covering: Covering, nowMs: number): void {
     // Without a request id no usage record can settle it: it lasts its TTL.
     const id = request.requestId ?? `unnamed:${randomUUID()}`;
-    const keys = covering.map((b) => b.key);
-    this.reservations.reserve(id, estimate, keys, nowMs + this.settings.reservationTtlMs);
+    this.reservations.reserve(id, estimate, covering.keys, nowMs + this.settings.reservationTtlMs);
   }
 
   /** Stale or unreachable ledger state: refused when a covering blocking budget fails closed, else allowed. */
   private failPolicy(
     why: string,
-    covering: readonly EnforcedBudget[],
+    covering: Covering,
     request: CheckRequest,
     estimate: bigint,
     nowMs: number
   ): Decision {
     const failsClosed = ({ budget: b }: EnforcedBudget) => b.enforce === 'block' && b.fail === 'closed';
-    for (const b of covering) b.counts.n[failsClosed(b) ? 'block' : 'allow']++;
-    const closed = covering.find(failsClosed);
+    for (const b of covering.budgets) b.counts.n[failsClosed(b) ? 'block' : 'allow']++;
+    const closed = covering.budgets.find(failsClosed);
     if (closed) {
       const key = closed.key;
       return {

@@ -47,9 +47,10 @@ export interface CheckResponseMessage {
  * with `encode_raw_headers: true`, `header_map` (repeated entries with `raw_value` bytes), joined here with a
  * comma as RFC 9110 5.3 combines field lines.
  */
-function headersOf(http: HttpRequestAttributes): Record<string, string> {
+function headersOf(http: HttpRequestAttributes): Readonly<Record<string, string>> {
   const entries = http.header_map?.headers;
-  if (!entries?.length) return { ...(http.headers ?? {}) };
+  // The decoded message's own map, read only from here on: not copied for every decision.
+  if (!entries?.length) return http.headers ?? {};
   const out: Record<string, string> = {};
   for (const h of entries) {
     if (!h.key) continue;

@@ -53,7 +53,10 @@ function readBody(req: IncomingMessage, max: number): Promise<string | undefined
  */
 function forwardedHeaders(req: IncomingMessage, path: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  const headers = req.headers;
+  // for-in over node's own header object: no [name, value] array per header and request (Object.entries).
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || NOT_FORWARDED.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(',') : value;
   }
