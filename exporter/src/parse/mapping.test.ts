@@ -121,7 +121,10 @@ describe('yes/no fields', () => {
       message: 'hit: expected true or false, got "maybe"',
     });
     expect(read({ hit: {} })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an object' });
-    expect(read({ hit: ['True'] })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an array' });
+    expect(read({ hit: ['True'] })).toMatchObject({
+      field: 'hit',
+      message: 'hit: expected true or false, got an array',
+    });
     expect(read({ hit: [1] })).toMatchObject({ field: 'hit', message: 'hit: expected true or false, got an array' });
   });
 });
@@ -213,7 +216,11 @@ describe('required fields', () => {
       field: 'ts',
       message: 'missing start time (ts)',
     });
-    expect(read({ model: '' })).toMatchObject({ reason: 'missing_field', field: 'model', message: 'missing model (model)' });
+    expect(read({ model: '' })).toMatchObject({
+      reason: 'missing_field',
+      field: 'model',
+      message: 'missing model (model)',
+    });
   });
 
   it('a mapping without them names the canonical field', () => {
@@ -301,7 +308,13 @@ describe('accounting fields', () => {
 
   it('service tier, speed and region: the mapped field, lower-cased, wins over the usage object', () => {
     // Anthropic's usage object carries service_tier, inference_geo and speed (read by usage.ts).
-    const usage = { input_tokens: 10, output_tokens: 2, service_tier: 'standard', inference_geo: 'global', speed: 'standard' };
+    const usage = {
+      input_tokens: 10,
+      output_tokens: 2,
+      service_tier: 'standard',
+      inference_geo: 'global',
+      speed: 'standard',
+    };
     expect(account({ usage })).toMatchObject({ serviceTier: 'standard', inferenceGeo: 'global', speed: 'standard' });
     expect(account({ usage, service_tier: 'Priority', geo: 'US', speed: 'Fast' })).toMatchObject({
       serviceTier: 'priority',

@@ -170,7 +170,17 @@ describe('otel preset: GenAI spans', () => {
 
   it('falls back field by field: span id, request model, gen_ai.system, enduser.id, LiteLLM metadata', () => {
     expect(
-      recordOf(span({ 'gen_ai.request.model': 'gpt-4.1', 'gen_ai.system': 'openai', 'enduser.id': 'bob', 'metadata.user_api_key_team_id': 'team-7' }, 'error'))
+      recordOf(
+        span(
+          {
+            'gen_ai.request.model': 'gpt-4.1',
+            'gen_ai.system': 'openai',
+            'enduser.id': 'bob',
+            'metadata.user_api_key_team_id': 'team-7',
+          },
+          'error'
+        )
+      )
     ).toMatchObject({
       requestId: 'trace1:span1',
       model: 'gpt-4.1',
@@ -180,14 +190,24 @@ describe('otel preset: GenAI spans', () => {
       status: 'failure',
     });
     expect(
-      recordOf(span({ 'gen_ai.request.model': 'gpt-4.1', 'metadata.user_api_key_user_id': 'carol', 'gen_ai.usage.prompt_tokens': 7 }))
+      recordOf(
+        span({
+          'gen_ai.request.model': 'gpt-4.1',
+          'metadata.user_api_key_user_id': 'carol',
+          'gen_ai.usage.prompt_tokens': 7,
+        })
+      )
     ).toMatchObject({ user: 'carol', status: 'success', tokens: { inputUncached: 1000 } });
   });
 
   it('reads the older prompt_tokens / completion_tokens names', () => {
     const text = JSON.stringify({
       otel_span: { id: 'trace1:span2', start_time_unix_ms: 1764600000123 },
-      attributes: { 'gen_ai.request.model': 'gpt-4.1', 'gen_ai.usage.prompt_tokens': 7, 'gen_ai.usage.completion_tokens': 3 },
+      attributes: {
+        'gen_ai.request.model': 'gpt-4.1',
+        'gen_ai.usage.prompt_tokens': 7,
+        'gen_ai.usage.completion_tokens': 3,
+      },
     });
     expect(recordOf(text).tokens).toMatchObject({ inputUncached: 7, output: 3 });
   });

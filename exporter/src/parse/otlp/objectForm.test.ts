@@ -137,14 +137,18 @@ describe('what OTLP JSON may leave out, and what it may not hold', () => {
   it('values: an int64 in an array, bytes not text, a key not text are refused naming the place', () => {
     expect(refusal(() => plainValue({ intValue: [5] }, 'v'))).toBe('v.intValue: expected an int64');
     expect(refusal(() => plainValue({ bytesValue: 5 }, 'v'))).toBe('v.bytesValue: expected base64 text');
-    expect(refusal(() => attributeObject({ attrs: [{ key: 5 }] }, 'attrs', 'w'))).toBe('w.attrs[0].key: expected a string');
+    expect(refusal(() => attributeObject({ attrs: [{ key: 5 }] }, 'attrs', 'w'))).toBe(
+      'w.attrs[0].key: expected a string'
+    );
     expect(
       refusal(() => plainValue({ kvlistValue: { values: [{ key: 'a', value: { boolValue: 'yes' } }] } }, 'v'))
     ).toBe('v.kvlistValue.values[0].value.boolValue: expected a boolean');
   });
 
   it('an attribute without a key is the empty key; one with a null value is null', () => {
-    expect({ ...attributeObject({ attrs: [{ value: { stringValue: 'x' } }, { key: 'a', value: null }] }, 'attrs', 'w') }).toEqual({
+    expect({
+      ...attributeObject({ attrs: [{ value: { stringValue: 'x' } }, { key: 'a', value: null }] }, 'attrs', 'w'),
+    }).toEqual({
       '': 'x',
       a: null,
     });
