@@ -8,6 +8,7 @@ import {
   plainValue,
   unixNanoAt,
 } from './objectForm';
+import { otlpRefusal } from '../../../test/otlpRefusal';
 
 describe('plainValue: an AnyValue as the value it stands for', () => {
   it.each([
@@ -100,16 +101,7 @@ describe('times and ids', () => {
 });
 
 describe('what OTLP JSON may leave out, and what it may not hold', () => {
-  const refusal = (fn: () => unknown): string => {
-    try {
-      fn();
-    } catch (e) {
-      // only a decode error becomes a 400 naming the place; anything else would be a 500
-      if (e instanceof OtlpDecodeError) return e.message;
-      throw e;
-    }
-    throw new Error('expected an OtlpDecodeError');
-  };
+  const refusal = otlpRefusal;
 
   it('a message or a list left out or null is none', () => {
     expect(messageAt({ status: null }, 'status', 's')).toBeUndefined();

@@ -1,5 +1,5 @@
-import { OtlpDecodeError } from './objectForm';
 import { decodeRequest, encodingOf } from './request';
+import { otlpRefusal } from '../../../test/otlpRefusal';
 
 describe('encodingOf: the Content-Type of an OTLP/HTTP request', () => {
   it.each([
@@ -33,15 +33,7 @@ describe('encodingOf: blanks around the media type', () => {
 });
 
 describe('decodeRequest: a body that is not a request', () => {
-  const refusal = (fn: () => unknown): string => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof OtlpDecodeError) return e.message;
-      throw e;
-    }
-    throw new Error('expected an OtlpDecodeError');
-  };
+  const refusal = otlpRefusal;
 
   it('a JSON body: not JSON, or not an object, is refused saying which; an object keeps hex ids', () => {
     expect(refusal(() => decodeRequest('logs', 'json', Buffer.from('{"resourceLogs":')))).toBe(
