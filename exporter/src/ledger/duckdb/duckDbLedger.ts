@@ -418,11 +418,12 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
       short: usage.shortRows ? this.batchFiles.short : undefined,
     };
     const rare = files.whole !== undefined;
-    const stored = await db.runAndReadAll(anyStoredInRange(usage.minStartMs, usage.maxStartMs));
-    const range = { ...usage, storedInRange: Number(stored.getColumnsJS()[0]![0]) > 0 };
+    const { minStartMs, maxStartMs } = usage;
+    const stored = await db.runAndReadAll(anyStoredInRange(minStartMs, maxStartMs));
+    const range = { minStartMs, maxStartMs, storedInRange: Number(stored.getColumnsJS()[0]![0]) > 0 };
     const repeated = await db.runAndReadAll(`
       ${insertNewUsageRows(files, batch, this.node, range)};
-      ${files.whole !== undefined ? `${insertRareRows(files.whole, batch)};` : ''}
+      ${files.whole === undefined ? '' : `${insertRareRows(files.whole, batch)};`}
       ${repeatedInBatch(batch)}`);
     if (Number(repeated.getColumnsJS()[0]![0])) await db.run(keepFirstRead(files, batch, this.node));
     await db.run(addBatchToRollups(storedBatchRows(batch, rare)));
