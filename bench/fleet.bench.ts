@@ -12,13 +12,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { LedgerBatch } from '../exporter/src/ledger/ledger';
 import { PostgresLedger } from '../exporter/src/ledger/postgres/postgresLedger';
-import { EncodedRows, UsageBatch } from '../exporter/src/ledger/rows';
+import { EncodedRows, spooledText, UsageBatch } from '../exporter/src/ledger/rows';
 import { PG_TYPES } from '../exporter/src/ledger/postgres/schema';
 import { ENCODED_COLUMNS } from '../exporter/src/ledger/schema';
 import { startPostgres, RunningPostgres } from '../exporter/test/postgres';
@@ -30,6 +32,8 @@ const ROUNDS = 3;
 /** Live traffic: every writer stores rows of the same minutes, so they add to the same rollup rows. */
 const ARRIVALS_PER_SECOND = 50_000;
 const START_MS = Date.parse('2026-12-01T10:00:00Z');
+/** Where the batches' encoded rows wait, as in the pipeline (Ledger.rowSpool): made once, read by every run. */
+const SPOOL = mkdtempSync(join(tmpdir(), 'tokenledger-fleet-bench-'));
 
 /** The cores the issue's target is for. */
 const CORES = 2;
@@ -86,13 +90,13 @@ async function measured(pg: RunningPostgres, run: () => Promise<void>): Promise<
 function encodeBatches(records: number, writers: number, batchRows: number, ids: string[]): EncodedRows[][] {
   const perWriter: EncodedRows[][] = Array.from({ length: writers }, () => []);
   for (let w = 0; w < writers; w++) {
-    let batch = new UsageBatch('postgres');
+    let batch = new UsageBatch('postgres', SPOOL);
     let seq = 0;
     for (let i = w; i < records; i += writers) {
       batch.addStored(benchUsage(i, ids[i]!, START_MS + Math.floor((i * 1000) / ARRIVALS_PER_SECOND)), seq++);
       if (seq === batchRows) {
         perWriter[w]!.push(batch.encoded());
-        batch = new UsageBatch('postgres');
+        batch = new UsageBatch('postgres', SPOOL);
         seq = 0;
       }
     }
@@ -115,7 +119,7 @@ async function plainCopy(pg: RunningPostgres, url: string, batches: EncodedRows[
           for (const b of mine) {
             // A transaction per batch, as the ledger's commits.
             await c.query('BEGIN');
-            await pipeline(Readable.from(b.chunks), c.query(copyFrom('COPY plain_copy FROM STDIN')));
+            await pipeline(Readable.from(spooledText(b)), c.query(copyFrom('COPY plain_copy FROM STDIN')));
             await c.query('COMMIT');
           }
         })
@@ -137,7 +141,7 @@ async function ledgerRun(
   try {
     // Partitions are made once per month by the first batch that needs them: not what is measured here.
     await Promise.all(
-      ledgers.map((l) => l.commitBatch(batchOf(l.node, 0, { ...batches[0]![0]!, chunks: [], rows: 0 })))
+      ledgers.map((l) => l.commitBatch(batchOf(l.node, 0, { ...batches[0]![0]!, files: [], rows: 0 })))
     );
     let stored = 0;
     const run = await measured(pg, async () => {
@@ -237,6 +241,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await pg.stop();
+    rmSync(SPOOL, { recursive: true, force: true });
   }
 }
 

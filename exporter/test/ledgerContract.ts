@@ -1,8 +1,10 @@
 import fc from 'fast-check';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Ledger, LedgerBatch, PushToCommit, ReadPosition, RejectedLine } from '../src/ledger/ledger';
 import { LedgerSpec, openLedger } from '../src/ledger/open';
 import { Dimension, DIMENSIONS, NO_USAGE, RowSelection, UsageTotals } from '../src/ledger/queries';
-import { EncodedRows, joinRows, RowFormat, UsageBatch } from '../src/ledger/rows';
+import { EncodedRows, joinRows, UsageBatch } from '../src/ledger/rows';
 import { PriceBook } from '../src/pricing/priceBook';
 import { Pricer } from '../src/pricing/pricer';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord, PricingInputs } from '../src/types';
@@ -43,8 +45,9 @@ export function record(id: string, startMs: number, output: number, costPusd?: b
   };
 }
 
-export function rowsOf(format: RowFormat, ...records: PricedRecord[]): EncodedRows {
-  const b = new UsageBatch(format);
+/** A batch's rows, encoded into the ledger's spool as the pipeline's threads do. */
+export function rowsOf(ledger: Ledger, ...records: PricedRecord[]): EncodedRows {
+  const b = new UsageBatch(ledger.rowFormat, ledger.rowSpool);
   records.forEach((r, seq) => b.add(r, seq));
   return b.encoded();
 }
@@ -57,7 +60,7 @@ export function batchOf(
 ): LedgerBatch {
   return {
     id: `test-batch-${++batchIds}`,
-    rows: rowsOf(ledger.rowFormat, ...records),
+    rows: rowsOf(ledger, ...records),
     rejects: [],
     positions: [],
     counters: [],
@@ -323,10 +326,10 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
     it('keeps the repeat read first when a batch was encoded in two parts', async () => {
       const ledger = await openAs();
       // Two threads encode one batch (pipeline/parseThread.ts); `seq` is the place read, not the place in the file.
-      const worker = new UsageBatch(ledger.rowFormat);
+      const worker = new UsageBatch(ledger.rowFormat, ledger.rowSpool);
       worker.add(record('a', T0, 9), 4);
       worker.add(record('b', T0, 2), 1);
-      const main = new UsageBatch(ledger.rowFormat);
+      const main = new UsageBatch(ledger.rowFormat, ledger.rowSpool);
       main.add(record('a', T0, 5), 3);
       main.add(record('b', T0, 8), 6);
       const result = await ledger.commitBatch({
@@ -428,7 +431,7 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
         // Sent to another replica: the receipt answers it there too; what it stored is node-a's to count.
         const b = await openAs('node-b');
         expect(await b.pushReceipt(push.id)).toEqual(receipt);
-        expect(await b.commitBatch({ ...push, rows: rowsOf(b.rowFormat, record('p1', T0, 5, 7n)) })).toEqual({
+        expect(await b.commitBatch({ ...push, rows: rowsOf(b, record('p1', T0, 5, 7n)) })).toEqual({
           inserted: 0,
           added: { cells: [], latency: [], unpriced: [], reconciliation: [] },
           freshRejects: [],
@@ -478,7 +481,7 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
         const push = pushOf(a, records);
         const results = await Promise.all([
           a.commitBatch(push),
-          b.commitBatch({ ...push, rows: rowsOf(b.rowFormat, ...[...records].reverse()) }),
+          b.commitBatch({ ...push, rows: rowsOf(b, ...[...records].reverse()) }),
         ]);
         const winner = results.findIndex((r) => !r.replayed);
         expect(results.map((r) => r.replayed === true).sort()).toEqual([false, true]);
@@ -554,6 +557,22 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       const next = await ledger.commitBatch(batchOf(ledger, [record('b', T0, 1)], { rejects: [reject(2)] }));
       expect(next.batch).toBeGreaterThan(first.batch);
       expect((await ledger.metricTotals()).cells.map((c) => c.requests)).toEqual([1, 1]);
+    });
+
+    it('gives the pipeline a spool of its own: empty when opened, gone when closed', async () => {
+      const ledger = await openAs();
+      expect(readdirSync(ledger.rowSpool)).toEqual([]);
+      const rows = rowsOf(ledger, record('a', T0, 5));
+      expect([...rows.files, ...rows.shortFiles].map((f) => dirname(f.path))).toEqual([ledger.rowSpool]);
+      // A batch that was never committed (read before a stop): its lines are read again by the next process.
+      writeFileSync(join(ledger.rowSpool, 'never-committed.tsv'), 'x\n');
+      await ledger.commitBatch({ ...batchOf(ledger, []), rows });
+      await ledger.close();
+      open.splice(open.indexOf(ledger), 1);
+      expect(existsSync(ledger.rowSpool)).toBe(false);
+      const again = await openAs();
+      expect(readdirSync(again.rowSpool)).toEqual([]);
+      expect(await outputsByUser(again)).toEqual({ a: 5 });
     });
 
     it('seeds the metrics with what its node stored, equal to what the batches added', async () => {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ledgerTotals, lines, requireBuiltCli, runCli, ServeProcess, tempDir, waitFor } from './helpers';
 import { COLUMNS_BEFORE_PRICING_INPUTS } from '../src/ledger/schema';
@@ -51,14 +51,12 @@ describe('tokenledger serve under faults', () => {
     writeFileSync(log, lines(0, 100));
     serve = await ServeProcess.start(config);
     await requestsSeen(100);
-    // The fault: the batch files cannot be written (a directory in place of each), as on a full disk; the
-    // commit fails before its transaction, like ENOSPC there. Real and portable: no root, no small file system.
-    const batchFiles = ['ledger.duckdb.batch.tsv', 'ledger.duckdb.batch-short.tsv'].map((f) => join(dir, f));
-    for (const batchFile of batchFiles) {
-      rmSync(batchFile, { force: true });
-      mkdirSync(batchFile);
-      writeFileSync(join(batchFile, 'in-the-way'), '');
-    }
+    // The fault: no spool file can be written (a file in place of the spool's directory), as on a full disk:
+    // the rows wait in memory, and the commit fails before its transaction, like ENOSPC there. Real and
+    // portable: no root, no small file system.
+    const spool = join(dir, 'ledger.duckdb.spool');
+    rmSync(spool, { recursive: true, force: true });
+    writeFileSync(spool, 'in the way');
     appendFileSync(log, lines(100, 200));
     const readyz = async () => {
       const res = await fetch(`${serve!.baseUrl}/readyz`);
@@ -79,9 +77,9 @@ describe('tokenledger serve under faults', () => {
     // Several retries later, still one line in the log for the whole outage.
     const failures = () => serve!.log.split('\n').filter((l) => /commits are failing/.test(l));
     expect(failures()).toHaveLength(1);
-    expect(failures()[0]).toContain('EISDIR');
+    expect(failures()[0]).toContain('EEXIST');
 
-    for (const batchFile of batchFiles) rmSync(batchFile, { recursive: true });
+    rmSync(spool);
     await requestsSeen(200);
     await waitFor('/readyz ready again', async () => ((await readyz()).status === 200 ? true : undefined));
     expect(serve.log).toMatch(/ledger commits succeed again after \d+\.\d s/);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Ledger } from '../ledger/ledger';
 import { ledgerLocation, ledgerSpecOf, LedgerSpec, openLedger } from '../ledger/open';
 import { toReportRow, UsageTotals } from '../ledger/queries';
-import { UsageBatch } from '../ledger/rows';
+import { noRows, removeSpool, UsageBatch } from '../ledger/rows';
 import { asUsage, UsageError } from './args';
 
 export const MIGRATE_LEDGER_USAGE = `Usage: tokenledger migrate-ledger --from LEDGER --to LEDGER [--node NAME] [--password-env VAR]
@@ -71,15 +71,18 @@ async function migrate(source: Ledger, target: Ledger): Promise<number> {
   while (first || after !== undefined) {
     first = false;
     const page = await source.readUsage(after, CHUNK_ROWS);
-    const rows = new UsageBatch(target.rowFormat);
-    page.rows.forEach((r, seq) => rows.addStored(r, seq));
-    const result = await target.commitBatch({
-      id: `migrate ${source.location} ${after ?? 'start'}`,
-      rows: rows.encoded(),
-      rejects: [],
-      positions: [],
-      counters: [],
-    });
+    const batch = new UsageBatch(target.rowFormat, target.rowSpool);
+    page.rows.forEach((r, seq) => batch.addStored(r, seq));
+    const rows = batch.encoded();
+    const result = await target
+      .commitBatch({
+        id: `migrate ${source.location} ${after ?? 'start'}`,
+        rows,
+        rejects: [],
+        positions: [],
+        counters: [],
+      })
+      .finally(() => removeSpool(rows));
     read += page.rows.length;
     copied += result.inserted;
     after = page.next;
@@ -89,7 +92,7 @@ async function migrate(source: Ledger, target: Ledger): Promise<number> {
   const targetCounters = new Map((await target.counters()).map((c) => [`${c.name}\u0000${c.label}`, c.value]));
   await target.commitBatch({
     id: `migrate ${source.location} state`,
-    rows: new UsageBatch(target.rowFormat).encoded(),
+    rows: noRows(target.rowFormat),
     rejects: (await source.rejectsAfter(0)).map((r) => r.reject),
     positions: await source.readPositions(),
     // Counters are raised to the source's values, never past them: a re-run adds nothing.

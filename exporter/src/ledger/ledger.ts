@@ -18,6 +18,11 @@ export interface Ledger {
   readonly node: string;
   /** How the pipeline's threads must encode a batch's rows for this engine (rows.ts). */
   readonly rowFormat: RowFormat;
+  /**
+   * The directory where the pipeline's threads write a batch's encoded rows until its commit (rows.ts
+   * EncodedRows, spool.ts): the ledger's own, emptied when it opens and removed when it closes.
+   */
+  readonly rowSpool: string;
   /** Queries waiting for a connection: a sign of API load, for /metrics. */
   readonly queuedQueries: number;
 

@@ -1,6 +1,24 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, NO_TOOL_CALLS, PricedRecord } from '../types';
-import { joinRows, monthOf, noRows, RARE_COLUMNS, RowFormat, UsageBatch } from './rows';
+import {
+  finishSpool,
+  joinRows,
+  monthOf,
+  noRows,
+  RARE_COLUMNS,
+  removeSpool,
+  RowFormat,
+  SpooledFile,
+  UsageBatch,
+} from './rows';
 import { ENCODED_COLUMNS } from './schema';
+
+/** The spool the batches of this file write to (a ledger's rowSpool). */
+let SPOOL = '';
+beforeAll(() => (SPOOL = mkdtempSync(join(tmpdir(), 'tokenledger-rows-test-'))));
+afterAll(() => rmSync(SPOOL, { recursive: true, force: true }));
 
 // The rows a batch sends to its engine, read back here the way each engine reads them: DuckDB's CSV reader
 // (tab-separated, a value with a tab, newline or quote in double quotes, quotes doubled, an empty field NULL) and
@@ -40,9 +58,12 @@ const UNESCAPE: Record<string, string> = { t: '\t', n: '\n', r: '\r', '\\': '\\'
 const postgresFields = (line: string): Field[] =>
   line.split('\t').map((f) => (f === '\\N' ? NULL : f.replace(/\\(.)/g, (_, c: string) => UNESCAPE[c]!)));
 
-/** Lines of buffers; a quoted DuckDB value may hold a newline, so its lines are cut where no quote is open. */
-function linesOf(chunks: Buffer[], format: RowFormat): string[] {
-  const text = Buffer.concat(chunks).toString();
+/** The text of spool files, one after the other. */
+const textOf = (files: SpooledFile[]): string => files.map((f) => readFileSync(f.path, 'utf8')).join('');
+
+/** Lines of spool files; a quoted DuckDB value may hold a newline, so its lines are cut where no quote is open. */
+function linesOf(files: SpooledFile[], format: RowFormat): string[] {
+  const text = textOf(files);
   const lines: string[] = [];
   let start = 0;
   let quoted = false;
@@ -64,15 +85,15 @@ const SHORT = WHOLE.filter((c) => !RARE_COLUMNS.includes(c));
 function decoded(batch: UsageBatch): Record<string, Field>[] {
   const e = batch.encoded();
   const fields = e.format === 'duckdb' ? duckdbFields : postgresFields;
-  const rows = (chunks: Buffer[], columns: string[]) =>
-    linesOf(chunks, e.format).map((l) => {
+  const rows = (files: SpooledFile[], columns: string[]) =>
+    linesOf(files, e.format).map((l) => {
       const values = fields(l);
       expect(values).toHaveLength(columns.length);
       return Object.fromEntries(columns.map((c, i) => [c, values[i]!]));
     });
   // A short row reads as its rare columns' fill, as the batch load fills them in (duckdb/batchLoad.ts).
-  const short = rows(e.shortChunks, SHORT).map((r) => ({ ...FILLS, ...r }));
-  return [...rows(e.chunks, WHOLE), ...short];
+  const short = rows(e.shortFiles, SHORT).map((r) => ({ ...FILLS, ...r }));
+  return [...rows(e.files, WHOLE), ...short];
 }
 
 const FILLS = Object.fromEntries(
@@ -157,7 +178,7 @@ const AT_FILL = {
 
 describe.each<RowFormat>(['duckdb', 'postgres'])('rows encoded for %s', (format) => {
   const one = (r: PricedRecord, seq = 0) => {
-    const b = new UsageBatch(format);
+    const b = new UsageBatch(format, SPOOL);
     b.add(r, seq);
     return decoded(b);
   };
@@ -309,7 +330,7 @@ describe('rows whose rare pricing inputs are all at their fill', () => {
   ];
 
   it('go to DuckDB without those columns; a row with any one of them set goes whole', () => {
-    const b = new UsageBatch('duckdb');
+    const b = new UsageBatch('duckdb', SPOOL);
     b.add(record(), 0);
     rareOne.forEach((over, i) => b.add(record(over), i + 1));
     const e = b.encoded();
@@ -320,10 +341,10 @@ describe('rows whose rare pricing inputs are all at their fill', () => {
   });
 
   it('go to PostgreSQL whole, like every row', () => {
-    const b = new UsageBatch('postgres');
+    const b = new UsageBatch('postgres', SPOOL);
     b.add(record(), 0);
     const e = b.encoded();
-    expect([e.rows, e.shortRows, e.shortChunks]).toEqual([1, 0, []]);
+    expect([e.rows, e.shortRows, e.shortFiles]).toEqual([1, 0, []]);
     expect(Object.keys(decoded(b)[0]!)).toEqual(WHOLE);
   });
 });
@@ -331,26 +352,33 @@ describe('rows whose rare pricing inputs are all at their fill', () => {
 describe('a batch', () => {
   const MONTH = (y: number, m: number) => y * 12 + m;
 
-  it('is empty until a row is added: no buffer, no month, no range', () => {
+  it('is empty until a row is added: no file, no month, no range', () => {
+    const before = readdirSync(SPOOL);
     for (const format of ['duckdb', 'postgres'] as const) {
-      const empty = new UsageBatch(format).encoded();
+      const empty = new UsageBatch(format, SPOOL).encoded();
       expect(empty).toEqual(noRows(format));
-      expect([empty.chunks, empty.shortChunks, empty.months]).toEqual([[], [], []]);
+      expect(readdirSync(SPOOL)).toEqual(before);
+      expect([empty.files, empty.shortFiles, empty.months]).toEqual([[], [], []]);
       expect([empty.format, empty.rows, empty.shortRows]).toEqual([format, 0, 0]);
       expect([empty.minStartMs, empty.maxStartMs]).toEqual([Infinity, -Infinity]);
     }
   });
 
-  it('writes small rows into one buffer', () => {
-    const b = new UsageBatch('postgres');
-    for (let i = 0; i < 1000; i++) b.add(record({ requestId: `r${i}` }), i);
+  it('writes its rows into one file of the spool, whose size it knows', () => {
+    const b = new UsageBatch('postgres', SPOOL);
+    for (let i = 0; i < 5000; i++) b.add(record({ requestId: `r${i}` }), i);
     const e = b.encoded();
-    expect([e.rows, e.chunks.length]).toEqual([1000, 1]);
-    expect(decoded(b).map((r) => r.record_key)).toEqual(Array.from({ length: 1000 }, (_, i) => `litellm:r${i}`));
+    expect([e.rows, e.files.length]).toEqual([5000, 1]);
+    const [file] = e.files;
+    expect(file!.path.startsWith(SPOOL)).toBe(true);
+    expect(file!.bytes).toBe(readFileSync(file!.path).length);
+    expect(file!.bytes).toBeGreaterThan(1 << 20); // more than one write
+    expect(file!.unwritten).toEqual([]);
+    expect(decoded(b).map((r) => r.record_key)).toEqual(Array.from({ length: 5000 }, (_, i) => `litellm:r${i}`));
   });
 
   it('knows the range of its start times and every UTC month they fall in, in any order', () => {
-    const b = new UsageBatch('postgres');
+    const b = new UsageBatch('postgres', SPOOL);
     const times = [
       T, // March 31st, 23:59:59.5
       T + 500, // April 1st, 00:00
@@ -377,21 +405,18 @@ describe('a batch', () => {
     ]);
   });
 
-  it('spreads rows over buffers of 4 MiB, never splitting one, and keeps a row larger than that whole', () => {
-    const b = new UsageBatch('postgres');
-    const model = 'm'.repeat(1 << 20); // a 1 MiB model name: about four rows a buffer
+  it('writes rows larger than its 1 MiB buffer whole, in the order added', () => {
+    const b = new UsageBatch('postgres', SPOOL);
+    const model = 'm'.repeat(300_000); // about three rows a buffer
     for (let i = 0; i < 9; i++) b.add(record({ requestId: `r${i}`, model }), i);
     b.add(record({ requestId: 'huge', model: 'h'.repeat(5 << 20) }), 9);
-    const e = b.encoded();
-    expect(e.chunks.length).toBeGreaterThan(2);
-    for (const c of e.chunks) expect(c.subarray(-1).toString()).toBe('\n');
     const rows = decoded(b);
     expect(rows.map((r) => r.seq)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-    expect(rows.map((r) => r.model!.length)).toEqual([...Array(9).fill(1 << 20), 5 << 20]);
+    expect(rows.map((r) => r.model!.length)).toEqual([...Array(9).fill(300_000), 5 << 20]);
   });
 
   it('writes text of several bytes per character whole', () => {
-    const b = new UsageBatch('duckdb');
+    const b = new UsageBatch('duckdb', SPOOL);
     const user = '\u{1F600}é'.repeat(300_000); // 1.8 MB of UTF-8 from 900,000 UTF-16 units
     for (let i = 0; i < 4; i++) b.add(record({ requestId: `r${i}`, user }), i);
     expect(decoded(b).map((r) => r.user_id === user)).toEqual([true, true, true, true]);
@@ -400,7 +425,7 @@ describe('a batch', () => {
 
 describe('joinRows', () => {
   const batch = (format: RowFormat, startMs: number[], rare = false) => {
-    const b = new UsageBatch(format);
+    const b = new UsageBatch(format, SPOOL);
     startMs.forEach((s, i) => b.add(record({ startMs: s, ...(rare ? { speed: 'fast' } : {}) }), i));
     return b.encoded();
   };
@@ -413,8 +438,8 @@ describe('joinRows', () => {
     const j = joinRows(joinRows(a, b), c);
     expect(j).toEqual({
       format: 'duckdb',
-      chunks: [...a.chunks, ...b.chunks, ...c.chunks],
-      shortChunks: [...a.shortChunks, ...b.shortChunks, ...c.shortChunks],
+      files: [...a.files, ...b.files, ...c.files],
+      shortFiles: [...a.shortFiles, ...b.shortFiles, ...c.shortFiles],
       rows: 5,
       shortRows: 3,
       minStartMs: T - 7,
@@ -429,6 +454,57 @@ describe('joinRows', () => {
     expect(joinRows(noRows('postgres'), a)).toBe(a);
     expect(joinRows(a, noRows('duckdb'))).toBe(a);
     expect(() => joinRows(a, batch('duckdb', [T]))).toThrow('rows encoded for postgres and duckdb in one batch');
+  });
+});
+
+describe('the spool', () => {
+  const rowsOf = (spool: string, n: number) => {
+    const b = new UsageBatch('postgres', spool);
+    for (let i = 0; i < n; i++) b.add(record({ requestId: `s${i}` }), i);
+    return b.encoded();
+  };
+  const keys = (files: SpooledFile[]) => linesOf(files, 'postgres').map((l) => l.split('\t')[0]);
+  const expected = (n: number) => Array.from({ length: n }, (_, i) => `litellm:s${i}`);
+
+  it('keeps in memory what it cannot write (a full disk), and the commit writes it, or fails until it can', () => {
+    // Real: a file where the spool's directory should be, so that no file can be made in it.
+    const spool = join(SPOOL, 'blocked');
+    writeFileSync(spool, 'in the way');
+    const e = rowsOf(spool, 5000);
+    expect(e.rows).toBe(5000);
+    const [file] = e.files;
+    expect(file!.bytes).toBe(0);
+    expect(Buffer.concat(file!.unwritten).length).toBeGreaterThan(1 << 20);
+    expect(() => finishSpool(e)).toThrow(/EEXIST|ENOTDIR/);
+    expect(file!.unwritten.length).toBeGreaterThan(0); // still there for the next attempt
+    rmSync(spool);
+    finishSpool(e);
+    expect(file!.unwritten).toEqual([]);
+    expect(file!.bytes).toBe(readFileSync(file!.path).length);
+    expect(keys(e.files)).toEqual(expected(5000));
+    finishSpool(e); // nothing left to write: the file stays as it is
+    expect(keys(e.files)).toEqual(expected(5000));
+  });
+
+  it('writes what was kept after the rows the file holds, over what a failed write left there', () => {
+    const e = rowsOf(SPOOL, 3);
+    const file = e.files[0]!;
+    const rows = readFileSync(file.path);
+    const head = rows.indexOf('\n') + 1;
+    // As after a write that failed half-way: the file holds the first row and part of the rest, which is kept.
+    writeFileSync(file.path, rows.subarray(0, head + 7));
+    file.bytes = head;
+    file.unwritten = [rows.subarray(head)];
+    finishSpool(e);
+    expect(readFileSync(file.path)).toEqual(rows);
+    expect(file.bytes).toBe(rows.length);
+  });
+
+  it("removes a batch's files", () => {
+    const e = joinRows(rowsOf(SPOOL, 2), rowsOf(SPOOL, 2));
+    expect(e.files.map((f) => existsSync(f.path))).toEqual([true, true]);
+    removeSpool(e);
+    expect(e.files.map((f) => existsSync(f.path))).toEqual([false, false]);
   });
 });
 

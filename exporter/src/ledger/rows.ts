@@ -1,3 +1,6 @@
+import { closeSync, createReadStream, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { PricedRecord, TokenBuckets, ToolCalls } from '../types';
 import { apiKeyLabel, recordKey } from './keys';
 import { UNKNOWN } from './schema';
@@ -194,22 +197,37 @@ function encodeShortRow(c: TextCodec, r: StoredUsage, seq: number): string {
   return `${encodeUsualColumns(c, r)}\t${encodeLastColumns(c, r)}\t${seq}\n`;
 }
 
-const BUFFER_BYTES = 4 << 20;
+/** Encoded text gathered before a write to a spool file: few system calls, one buffer per file. */
+const SPOOL_BUFFER_BYTES = 1 << 20;
 
 /**
- * A batch's rows as they go to the ledger: encoded in pieces (by one thread or by two, see
- * pipeline/parseThread.ts), with the range of their start times (the only part of the ledger that can hold a
- * repeat of them) and the months they fall in (the partitions they need).
+ * A file of a batch's encoded rows in the ledger's spool (Ledger.rowSpool), from the thread that encoded them
+ * to the commit that loads it.
+ */
+export interface SpooledFile {
+  path: string;
+  /** The bytes of the file that hold rows: a write that failed half-way may have left more after them. */
+  bytes: number;
+  /** Rows a write could not put in the file (a full disk, say): `finishSpool` writes them before the commit. */
+  unwritten: Buffer[];
+}
+
+/**
+ * A batch's rows as they go to the ledger: encoded (by one thread or by two, see pipeline/parseThread.ts) into
+ * files of the ledger's spool, with the range of their start times (the only part of the ledger that can hold a
+ * repeat of them) and the months they fall in (the partitions they need). Held in files, not in memory, from
+ * the line to the commit: a batch's rows in buffers were the largest part of `ingest`'s memory (bench/README.md
+ * "Footprint", #14), and the engines load files anyway.
  */
 export interface EncodedRows {
   format: RowFormat;
   /** Rows with every column; for `duckdb`, only those whose RARE_COLUMNS are not all at their fill. */
-  chunks: Buffer[];
+  files: SpooledFile[];
   /** `duckdb` only: the rows without RARE_COLUMNS (encodeShortRow). */
-  shortChunks: Buffer[];
+  shortFiles: SpooledFile[];
   /** Rows in both. */
   rows: number;
-  /** Rows in `shortChunks`. */
+  /** Rows in `shortFiles`. */
   shortRows: number;
   /** Epoch ms. */
   minStartMs: number;
@@ -220,8 +238,8 @@ export interface EncodedRows {
 
 export const noRows = (format: RowFormat): EncodedRows => ({
   format,
-  chunks: [],
-  shortChunks: [],
+  files: [],
+  shortFiles: [],
   rows: 0,
   shortRows: 0,
   minStartMs: Infinity,
@@ -236,8 +254,8 @@ export function joinRows(a: EncodedRows, b: EncodedRows): EncodedRows {
   if (a.format !== b.format) throw new Error(`rows encoded for ${a.format} and ${b.format} in one batch`);
   return {
     format: a.format,
-    chunks: [...a.chunks, ...b.chunks],
-    shortChunks: [...a.shortChunks, ...b.shortChunks],
+    files: [...a.files, ...b.files],
+    shortFiles: [...a.shortFiles, ...b.shortFiles],
     rows: a.rows + b.rows,
     shortRows: a.shortRows + b.shortRows,
     minStartMs: Math.min(a.minStartMs, b.minStartMs),
@@ -246,46 +264,122 @@ export function joinRows(a: EncodedRows, b: EncodedRows): EncodedRows {
   };
 }
 
+/**
+ * Writes what failed writes left in memory into the batch's files, so that every row is in its file; throws
+ * while it still cannot (the commit fails, and is tried again). The engines call it first in a commit.
+ */
+export function finishSpool(rows: EncodedRows): void {
+  for (const f of [...rows.files, ...rows.shortFiles]) {
+    if (!f.unwritten.length) continue;
+    mkdirSync(dirname(f.path), { recursive: true });
+    const fd = openSync(f.path, 'a');
+    try {
+      ftruncateSync(fd, f.bytes); // what a failed write left after the rows
+      while (f.unwritten.length) {
+        const data = f.unwritten[0]!;
+        writeAll(fd, data);
+        f.bytes += data.length;
+        f.unwritten.shift();
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** A batch's files, one after the other, as one text (PostgreSQL's COPY reads it). */
+export async function* spooledText(rows: EncodedRows): AsyncGenerator<Buffer> {
+  for (const f of [...rows.files, ...rows.shortFiles]) yield* createReadStream(f.path);
+}
+
+/** Removes a batch's files, once it is committed (or never will be: the spool is emptied at open anyway). */
+export function removeSpool(rows: EncodedRows): void {
+  for (const f of [...rows.files, ...rows.shortFiles]) rmSync(f.path, { force: true });
+}
+
 /** The UTC month of an epoch-ms time, as year * 12 + month (0-11). */
 export function monthOf(ms: number): number {
   const d = new Date(ms);
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
 }
 
-/** Text appended to a list of buffers, never copied to grow. */
-class ChunkList {
-  private readonly full: Buffer[] = [];
+function writeAll(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length;) done += writeSync(fd, data, done);
+}
+
+/** Names a thread's spool files: unique in the process (thread id) and in the thread (a count). */
+let spoolFiles = 0;
+const spoolFileName = (dir: string, kind: string): string => join(dir, `${threadId}-${++spoolFiles}-${kind}.tsv`);
+
+/** Rows appended to a spool file through one buffer; opened with its first write. */
+class RowFile {
+  private fd: number | undefined;
+  /** Made with the first row: a file that gets none (PostgreSQL's short rows, say) costs nothing. */
   private buf: Buffer | undefined;
   private used = 0;
+  private readonly file: SpooledFile;
   rows = 0;
+
+  constructor(path: string) {
+    this.file = { path, bytes: 0, unwritten: [] };
+  }
 
   append(row: string): void {
     const worst = row.length * 3; // UTF-8 bytes per UTF-16 unit, at most
-    if (!this.buf || this.buf.length - this.used < worst) {
-      if (this.buf) this.full.push(this.buf.subarray(0, this.used));
-      this.buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, worst));
-      this.used = 0;
+    this.buf ??= Buffer.allocUnsafe(SPOOL_BUFFER_BYTES);
+    if (this.buf.length - this.used < worst) {
+      this.flush();
+      if (worst > this.buf.length) {
+        this.write(Buffer.from(row));
+        this.rows++;
+        return;
+      }
     }
     this.used += this.buf.write(row, this.used);
     this.rows++;
   }
 
-  chunks(): Buffer[] {
-    return this.buf ? [...this.full, this.buf.subarray(0, this.used)] : [];
+  /** The file, closed; undefined when it got no rows (and so was never made). */
+  done(): SpooledFile | undefined {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    return this.rows ? this.file : undefined;
+  }
+
+  private flush(): void {
+    if (!this.buf || !this.used) return;
+    this.write(this.buf.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  private write(data: Buffer): void {
+    if (!this.file.unwritten.length) {
+      try {
+        this.fd ??= openSync(this.file.path, 'w');
+        writeAll(this.fd, data);
+        this.file.bytes += data.length;
+        return;
+      } catch {
+        // Kept for the commit, which writes it (finishSpool) or fails with the reason, and is tried again: a
+        // full disk holds the batch back, as a failing commit does, and loses nothing.
+      }
+    }
+    this.file.unwritten.push(Buffer.from(data)); // a copy: `data` may be the buffer used again
   }
 }
 
 /**
- * Rows encoded into buffers as the records arrive, so no record outlives its line: holding a batch of
+ * Rows encoded into spool files as the records arrive, so no record outlives its line: holding a batch of
  * records (or of row strings) until the commit made the garbage collector copy and promote them all, which
  * cost more than the encoding itself. Repeats are not looked for here: the ledger leaves them out when it
- * loads the batch. For DuckDB, rows whose RARE_COLUMNS are all at their fill go to a list of their own,
+ * loads the batch. For DuckDB, rows whose RARE_COLUMNS are all at their fill go to a file of their own,
  * without them.
  */
 export class UsageBatch {
   private readonly codec: TextCodec;
-  private readonly whole = new ChunkList();
-  private readonly short = new ChunkList();
+  private readonly whole: RowFile;
+  private readonly short: RowFile;
   private readonly shortRowsApart: boolean;
   private minStartMs = Infinity;
   private maxStartMs = -Infinity;
@@ -294,9 +388,15 @@ export class UsageBatch {
   private monthFromMs = Infinity;
   private monthToMs = -Infinity;
 
-  constructor(readonly format: RowFormat) {
+  /** `spool`: the directory of the ledger's spool (Ledger.rowSpool). */
+  constructor(
+    readonly format: RowFormat,
+    spool: string
+  ) {
     this.codec = CODECS[format];
     this.shortRowsApart = format === 'duckdb';
+    this.whole = new RowFile(spoolFileName(spool, 'whole'));
+    this.short = new RowFile(spoolFileName(spool, 'short'));
   }
 
   /** `seq`: the record's place among the lines of its batch, in the order read. */
@@ -320,11 +420,13 @@ export class UsageBatch {
     this.monthToMs = Date.UTC(Math.floor(month / 12), (month % 12) + 1, 1);
   }
 
+  /** The batch's rows, their files closed: called once, when no row is left to add. */
   encoded(): EncodedRows {
+    const listed = (f: SpooledFile | undefined) => (f ? [f] : []);
     return {
       format: this.format,
-      chunks: this.whole.chunks(),
-      shortChunks: this.short.chunks(),
+      files: listed(this.whole.done()),
+      shortFiles: listed(this.short.done()),
       rows: this.whole.rows + this.short.rows,
       shortRows: this.short.rows,
       minStartMs: this.minStartMs,

@@ -26,6 +26,18 @@ export interface Pricing {
   identities: IdentityMap;
 }
 
+/** How a thread makes its part of a batch: the same in both threads (parseThread.ts). */
+export interface PartSettings {
+  /** How the ledger wants rows encoded, and where (Ledger.rowFormat, Ledger.rowSpool). */
+  format: RowFormat;
+  spool: string;
+  /**
+   * Whether to keep the request ids of the records, for a listener of commits (enforcement's reservations): a
+   * batch's ids are 125,000 strings that outlive the batch's reading, which `ingest` has no use for.
+   */
+  requestIds: boolean;
+}
+
 /** What one thread made of its share of a batch's lines. */
 export interface PartResult {
   rows: EncodedRows;
@@ -34,7 +46,10 @@ export interface PartResult {
   skipped: Map<string, number>;
   /** Newest record start per configured source, for the lag metric. */
   newest: Map<string, number>;
-  /** The gateway request ids of the part's records: a commit settles their enforcement reservations. */
+  /**
+   * The gateway request ids of the part's records (when PartSettings.requestIds): a commit settles their
+   * enforcement reservations.
+   */
   requestIds: string[];
 }
 
@@ -61,8 +76,8 @@ export class BatchPart {
   private readonly skipped = new Map<string, number>();
   private readonly requestIds: string[] = [];
 
-  constructor(readonly format: RowFormat) {
-    this.usage = new UsageBatch(format);
+  constructor(readonly settings: PartSettings) {
+    this.usage = new UsageBatch(settings.format, settings.spool);
   }
 
   /** `seqBase`: the place of the first text among its batch's lines, so that of two repeats the first read is kept. */
@@ -119,7 +134,7 @@ export class BatchPart {
       }
       const r = parsed.record;
       if (r.startMs > newest) newest = r.startMs;
-      this.requestIds.push(r.requestId);
+      if (this.settings.requestIds) this.requestIds.push(r.requestId);
       // Every field spelled out rather than `...r`: a spread copy costs several times a literal of one shape.
       this.usage.add(
         {

@@ -2,7 +2,11 @@ import type { FramedText } from '../parse/framer';
 import { IdentityMap } from '../pricing/identityMap';
 import { emptyPriceBook, PriceBook } from '../pricing/priceBook';
 import { Pricer } from '../pricing/pricer';
-import type { PartResult } from './batchPart';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RowFormat } from '../ledger/rows';
+import type { PartResult, PartSettings } from './batchPart';
 import { ParseThread } from './parseThread';
 import type { SourceContext } from './sourceContext';
 
@@ -34,18 +38,29 @@ const texts = (...ids: string[]): FramedText[] =>
     tooLong: false,
   }));
 
+/** The text of a part's rows, as the ledger reads it from the spool. */
+const textOf = (part: PartResult): string =>
+  [...part.rows.files, ...part.rows.shortFiles].map((f) => readFileSync(f.path, 'utf8')).join('');
+
 /** Request id and `seq` (the last column) of each encoded row. */
 const idsAndPlaces = (part: PartResult): string[] =>
-  Buffer.concat([...part.rows.chunks, ...part.rows.shortChunks])
-    .toString('utf8')
+  textOf(part)
     .split('\n')
     .filter(Boolean)
     .map((row) => `${row.split('\t')[0]}#${row.split('\t').at(-1)}`);
 
 describe('ParseThread', () => {
+  let spool: string;
   let thread: ParseThread;
-  beforeEach(() => (thread = new ParseThread('duckdb')));
-  afterEach(() => thread.close());
+  const settings = (format: RowFormat): PartSettings => ({ format, spool, requestIds: true });
+  beforeEach(() => {
+    spool = mkdtempSync(join(tmpdir(), 'tokenledger-parse-thread-'));
+    thread = new ParseThread(settings('duckdb'));
+  });
+  afterEach(async () => {
+    await thread.close();
+    rmSync(spool, { recursive: true, force: true });
+  });
 
   it('hand back, at each cut, the rows and rejects of the reads sent since the last cut, with their places in the batch', async () => {
     thread.parse(source, 'a.jsonl', texts('r1', 'bad'), 0, pricing);
@@ -59,15 +74,28 @@ describe('ParseThread', () => {
   });
 
   it('encode rows as the ledger engine it was made for loads them', async () => {
-    const postgres = new ParseThread('postgres');
+    const postgres = new ParseThread(settings('postgres'));
     try {
       postgres.parse(source, 'a.jsonl', texts('r1'), 0, pricing);
       const part = await postgres.cut();
       expect(part.rows.format).toBe('postgres');
       // COPY's text format: an unpriced request's cost is \N (NULL), not an empty field as for DuckDB.
-      expect(Buffer.concat(part.rows.chunks).toString('utf8').split('\t')[17]).toBe('\\N');
+      expect(textOf(part).split('\t')[17]).toBe('\\N');
     } finally {
       await postgres.close();
+    }
+  });
+
+  it('keep the request ids of their records only for a listener of commits', async () => {
+    thread.parse(source, 'a.jsonl', texts('r1', 'bad', 'r2'), 0, pricing);
+    expect((await thread.cut()).requestIds).toEqual(['r1', 'r2']);
+    const idless = new ParseThread({ ...settings('duckdb'), requestIds: false });
+    try {
+      idless.parse(source, 'a.jsonl', texts('r1', 'r2'), 0, pricing);
+      const part = await idless.cut();
+      expect([part.rows.rows, part.requestIds]).toEqual([2, []]);
+    } finally {
+      await idless.close();
     }
   });
 

@@ -1,16 +1,16 @@
 import { extname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { noRows, RowFormat } from '../ledger/rows';
+import { noRows } from '../ledger/rows';
 import type { FramedText } from '../parse/framer';
 import type { Identity } from '../pricing/identityMap';
 import type { PriceBook } from '../pricing/priceBook';
-import type { PartResult, Pricing } from './batchPart';
+import type { PartResult, PartSettings, Pricing } from './batchPart';
 import type { SourceContext } from './sourceContext';
 import { startWorker } from './workerScript';
 
 /** What the main thread sends the parse worker. */
 export type ToWorker =
-  | { kind: 'format'; format: RowFormat }
+  | { kind: 'settings'; settings: PartSettings }
   | { kind: 'pricing'; book: PriceBook; identities: readonly Identity[]; defaultTier: string | undefined }
   | { kind: 'source'; id: number; context: SourceContext }
   | { kind: 'texts'; source: number; path: string; texts: readonly FramedText[]; seqBase: number }
@@ -52,9 +52,8 @@ export class ParseThread {
   /** An empty part, for a batch the worker had no share of. */
   readonly noPart: PartResult;
 
-  /** `format`: how the ledger wants rows encoded (Ledger.rowFormat). */
-  constructor(private readonly format: RowFormat) {
-    this.noPart = { rows: noRows(format), rejects: [], newest: new Map(), skipped: new Map(), requestIds: [] };
+  constructor(private readonly settings: PartSettings) {
+    this.noPart = { rows: noRows(settings.format), rejects: [], newest: new Map(), skipped: new Map(), requestIds: [] };
   }
 
   /** Whether the worker takes another read now; if not, the caller does the work itself. */
@@ -108,17 +107,15 @@ export class ParseThread {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     w.unref();
-    w.postMessage({ kind: 'format', format: this.format } satisfies ToWorker);
+    w.postMessage({ kind: 'settings', settings: this.settings } satisfies ToWorker);
     w.on('message', (m: FromWorker) => {
       if (m.kind === 'parsed') {
         this.queued--;
         return;
       }
-      const { rows } = m.part;
-      // Buffers arrive as plain Uint8Arrays over the same memory.
+      // Rows a full disk kept in memory (rows.ts RowFile) arrive as plain Uint8Arrays: Buffers again.
       const asBuffer = (c: Uint8Array) => Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-      rows.chunks = rows.chunks.map(asBuffer);
-      rows.shortChunks = rows.shortChunks.map(asBuffer);
+      for (const f of [...m.part.rows.files, ...m.part.rows.shortFiles]) f.unwritten = f.unwritten.map(asBuffer);
       this.waiting.shift()!.resolve(m.part);
       if (!this.waiting.length) w.unref();
     });

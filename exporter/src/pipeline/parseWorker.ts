@@ -15,15 +15,15 @@ if (!port) throw new Error('parseWorker.ts runs as a worker thread (see parseThr
 
 const sources = new Map<number, ParsingSource>();
 let pricing: Pricing = { pricer: new Pricer(emptyPriceBook()), identities: new IdentityMap([], undefined) };
-/** Replaced by the main thread's first message, which says how the ledger wants rows encoded. */
-let part = new BatchPart('duckdb');
+/** Made on the main thread's first message, which says how the ledger wants rows encoded, and where. */
+let part: BatchPart | undefined;
 
-const reply = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+const reply = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
   switch (m.kind) {
-    case 'format':
-      part = new BatchPart(m.format);
+    case 'settings':
+      part = new BatchPart(m.settings);
       break;
     case 'pricing':
       pricing = { pricer: new Pricer(m.book), identities: new IdentityMap(m.identities, m.defaultTier) };
@@ -32,15 +32,13 @@ port.on('message', (m: ToWorker) => {
       sources.set(m.id, parsingSource(m.context));
       break;
     case 'texts':
-      part.add(sources.get(m.source)!, m.path, m.texts, m.seqBase, pricing);
+      part!.add(sources.get(m.source)!, m.path, m.texts, m.seqBase, pricing);
       reply({ kind: 'parsed' });
       break;
     case 'cut': {
-      const done = part.done();
-      part = new BatchPart(part.format);
-      // The row buffers move to the main thread without a copy.
-      const buffers = [...done.rows.chunks, ...done.rows.shortChunks].map((c) => c.buffer as ArrayBuffer);
-      reply({ kind: 'part', part: done }, [...new Set(buffers)]);
+      const done = part!.done();
+      part = new BatchPart(part!.settings);
+      reply({ kind: 'part', part: done });
       break;
     }
   }

@@ -8,13 +8,14 @@ import type {
   ReadPosition,
   RejectedLine,
 } from '../ledger/ledger';
+import { removeSpool } from '../ledger/rows';
 import type { ExporterMetrics } from '../metrics/exporterMetrics';
 import type { IdentityMap } from '../pricing/identityMap';
 import type { Pricer } from '../pricing/pricer';
 import type { SourceRead } from '../sources/types';
 import type { Logger } from '../log';
 import type { FramedText } from '../parse/framer';
-import { BatchPart, joinParts, parsingSource, ParsingSource, PartResult } from './batchPart';
+import { BatchPart, joinParts, parsingSource, ParsingSource, PartResult, PartSettings } from './batchPart';
 import { ParseThread } from './parseThread';
 import type { SourceContext } from './sourceContext';
 
@@ -47,9 +48,9 @@ interface Batch {
   firstReadMs: Map<string, number>;
 }
 
-const newBatch = (ledger: Ledger, id: string = randomUUID()): Batch => ({
+const newBatch = (settings: PartSettings, id: string = randomUUID()): Batch => ({
   id,
-  local: new BatchPart(ledger.rowFormat),
+  local: new BatchPart(settings),
   threaded: false,
   positions: new Map(),
   linesRead: new Map(),
@@ -129,6 +130,8 @@ const LONGEST_RETRY_MS = 10_000;
  * is counted per line: the ledger sums each batch's new rows.
  */
 export class Pipeline {
+  /** How both threads make their parts of a batch. */
+  private readonly parts: PartSettings;
   private batch: Batch;
   private readonly thread: ParseThread;
   private inflight: Promise<void> = Promise.resolve();
@@ -157,8 +160,9 @@ export class Pipeline {
   readonly newestRecordMs = new Map<string, number>();
 
   constructor(private readonly o: PipelineOptions) {
-    this.batch = newBatch(o.ledger);
-    this.thread = new ParseThread(o.ledger.rowFormat);
+    this.parts = { format: o.ledger.rowFormat, spool: o.ledger.rowSpool, requestIds: o.onCommitted !== undefined };
+    this.batch = newBatch(this.parts);
+    this.thread = new ParseThread(this.parts);
   }
 
   handler(source: SourceContext): (read: SourceRead) => Promise<void> {
@@ -187,7 +191,7 @@ export class Pipeline {
     if (this.failure) throw this.failure;
     const b = this.batch;
     if (b.lines === 0 && b.positions.size === 0) return;
-    this.batch = newBatch(this.o.ledger);
+    this.batch = newBatch(this.parts);
     this.committing = b;
     const threadPart = b.threaded ? this.thread.cut() : Promise.resolve(this.thread.noPart);
     this.inflight = threadPart
@@ -210,6 +214,7 @@ export class Pipeline {
       try {
         const result = await this.commitOnce(b, all);
         this.committing = undefined;
+        removeSpool(all.rows);
         if (failingSinceMs !== undefined) this.o.retry!.onRecovered(Date.now() - failingSinceMs);
         this.applyCommitted(b, all, result);
         if (b.firstReadMs.size) {
@@ -273,10 +278,10 @@ export class Pipeline {
   async commitPush(source: SourceContext, push: Push): Promise<PushCommit> {
     const known = await this.o.ledger.pushReceipt(push.id);
     if (known && !this.uncountedHere(known, push)) return { receipt: known, replayed: true, counted: false };
-    const b = newBatch(this.o.ledger, push.id);
+    const b = newBatch(this.parts, push.id);
     let parsing = this.pushSources.get(source);
     if (!parsing) this.pushSources.set(source, (parsing = parsingSource(source)));
-    const part = new BatchPart(this.o.ledger.rowFormat);
+    const part = new BatchPart(this.parts);
     part.add(parsing, push.path, push.texts, 0, { pricer: this.o.pricer(), identities: this.o.identities() });
     const all = part.done();
     b.lines = push.texts.length;
@@ -293,6 +298,8 @@ export class Pipeline {
         this.uncertainPushes.delete(this.uncertainPushes.values().next().value!);
       this.uncertainPushes.add(push.id);
       throw e;
+    } finally {
+      removeSpool(all.rows); // a push that failed is sent again, and encoded again
     }
     const receipt = result.push!;
     const counted = !result.replayed || this.uncountedHere(receipt, push);

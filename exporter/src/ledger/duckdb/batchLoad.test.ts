@@ -65,16 +65,16 @@ describe('DuckDB batch load', () => {
   it('sets every rare pricing input apart, and writes a row without them only where all are at their fill', () => {
     expect(Object.keys(ONE_RARE_INPUT).sort()).toEqual([...RARE_COLUMNS].sort());
     for (const [column, withIt] of Object.entries(ONE_RARE_INPUT)) {
-      const batch = new UsageBatch('duckdb');
+      const batch = new UsageBatch('duckdb', ledger.rowSpool);
       batch.add(withIt(record(column, T0, 1)), 0);
       batch.add(record('plain', T0, 1), 1);
       const rows = batch.encoded();
       expect({ column, rows: rows.rows, short: rows.shortRows }).toEqual({ column, rows: 2, short: 1 });
     }
     // PostgreSQL's COPY takes one shape of row.
-    const postgres = new UsageBatch('postgres');
+    const postgres = new UsageBatch('postgres', ledger.rowSpool);
     postgres.add(record('plain', T0, 1), 0);
-    expect(postgres.encoded()).toMatchObject({ rows: 1, shortRows: 0, shortChunks: [] });
+    expect(postgres.encoded()).toMatchObject({ rows: 1, shortRows: 0, shortFiles: [] });
   });
 
   it('stores each rare pricing input as the record had it, beside rows without any', async () => {
@@ -92,7 +92,7 @@ describe('DuckDB batch load', () => {
   });
 
   it('keeps the repeat read first when its two reads took different files', async () => {
-    const b = new UsageBatch(ledger.rowFormat);
+    const b = new UsageBatch(ledger.rowFormat, ledger.rowSpool);
     b.add(fullRecord('a', T0, 100n), 5); // read second: left out
     b.add(record('a', T0, 1, 100n), 2);
     b.add(fullRecord('b', T0, 100n), 1);
@@ -107,7 +107,7 @@ describe('DuckDB batch load', () => {
   });
 
   it('keeps the rare inputs of the first read when both reads of a repeat had some', async () => {
-    const b = new UsageBatch(ledger.rowFormat);
+    const b = new UsageBatch(ledger.rowFormat, ledger.rowSpool);
     b.add({ ...fullRecord('a', T0, 100n), serviceTier: 'flex' }, 3);
     b.add(fullRecord('a', T0, 100n), 9); // read second: left out, its rare inputs too
     const result = await ledger.commitBatch({ ...batchOf(ledger, []), rows: b.encoded() });

@@ -2,11 +2,13 @@ import { Column, ENCODED_COLUMNS } from '../schema';
 import { RARE_COLUMNS } from '../rows';
 import { DUCKDB_TYPES, fullUsageRows, literal, RARE_USAGE_COLUMNS, USAGE_TABLE_COLUMNS } from './schema';
 
-/** The batch files of one commit (rows.ts, format `duckdb`): rows with every column, rows without RARE_COLUMNS. */
+/**
+ * The spool files of one commit (rows.ts, format `duckdb`): rows with every column, rows without RARE_COLUMNS.
+ * Empty: no such rows in the batch.
+ */
 export interface BatchFiles {
-  /** Undefined: no such rows in the batch. */
-  whole: string | undefined;
-  short: string | undefined;
+  whole: readonly string[];
+  short: readonly string[];
 }
 
 /** The types of a batch file's columns, as DuckDB's CSV reader declares them (times as epoch microseconds). */
@@ -22,11 +24,11 @@ const SHORT_FILE_COLUMNS = fileColumns(ENCODED_COLUMNS.filter((c) => !RARE_COLUM
 /** Batch numbers are ours, made integers before they go into SQL. */
 const batchNumber = (batch: number) => Math.trunc(batch);
 
-const readFile = (path: string, short: boolean): string =>
-  `read_csv(${literal(path)}, delim = '\\t', header = false, quote = '"', escape = '"', new_line = '\\n', auto_detect = false, columns = {${short ? SHORT_FILE_COLUMNS : WHOLE_FILE_COLUMNS}})`;
+const readFiles = (paths: readonly string[], short: boolean): string =>
+  `read_csv([${paths.map(literal).join(', ')}], delim = '\\t', header = false, quote = '"', escape = '"', new_line = '\\n', auto_detect = false, columns = {${short ? SHORT_FILE_COLUMNS : WHOLE_FILE_COLUMNS}})`;
 
-/** A batch file's rows as `usage` rows (its columns, in order) and their `seq`. */
-function fileRows(path: string, short: boolean, batch: number, node: string): string {
+/** Batch files' rows as `usage` rows (its columns, in order) and their `seq`. */
+function fileRows(paths: readonly string[], short: boolean, batch: number, node: string): string {
   const select = USAGE_TABLE_COLUMNS.map((c) => {
     if (c.name === 'start_time') return 'make_timestamp(start_time) AS start_time';
     if (c.name === 'ingest_batch') return `${batchNumber(batch)}::BIGINT AS ingest_batch`;
@@ -34,20 +36,20 @@ function fileRows(path: string, short: boolean, batch: number, node: string): st
     return c.name;
   }).join(', ');
   return `SELECT ${select}, seq
-      FROM ${readFile(path, short)}`;
+      FROM ${readFiles(paths, short)}`;
 }
 
-/** The whole file's rows as `usage_rare` rows, and their `seq`. */
-const rareFileRows = (whole: string, batch: number): string =>
+/** The whole files' rows as `usage_rare` rows, and their `seq`. */
+const rareFileRows = (whole: readonly string[], batch: number): string =>
   `(SELECT record_key, make_timestamp(start_time) AS start_time, ${batchNumber(batch)}::BIGINT AS ingest_batch,
       ${RARE_USAGE_COLUMNS.map((c) => c.name).join(', ')}, seq
-    FROM ${readFile(whole, false)}) w`;
+    FROM ${readFiles(whole, false)}) w`;
 
 /** A batch's rows from both files, as `usage` rows with their `seq`. */
 function batchFileRows(files: BatchFiles, batch: number, node: string): string {
   const parts: string[] = [];
-  if (files.whole !== undefined) parts.push(fileRows(files.whole, false, batch, node));
-  if (files.short !== undefined) parts.push(fileRows(files.short, true, batch, node));
+  if (files.whole.length) parts.push(fileRows(files.whole, false, batch, node));
+  if (files.short.length) parts.push(fileRows(files.short, true, batch, node));
   if (!parts.length) throw new Error('a batch load without a batch file');
   return `(\n      ${parts.join('\n      UNION ALL\n      ')}\n    ) b`;
 }
@@ -98,7 +100,7 @@ export function insertNewUsageRows(
  * Stores the rare pricing inputs of the whole file's rows that `insertNewUsageRows` stored (a row left out as
  * a repeat of a stored request leaves its inputs out too). After it, in the same transaction.
  */
-export const insertRareRows = (whole: string, batch: number): string =>
+export const insertRareRows = (whole: readonly string[], batch: number): string =>
   `INSERT INTO usage_rare SELECT * EXCLUDE (seq) FROM ${rareFileRows(whole, batch)}
     SEMI JOIN ${batchUsage(batch)} u ON u.record_key = w.record_key AND u.start_time = w.start_time`;
 
@@ -133,10 +135,9 @@ export function keepFirstRead(files: BatchFiles, batch: number, node: string): s
   const ofRepeated = (table: string) =>
     `DELETE FROM ${table} USING repeated r
       WHERE ${table}.ingest_batch = ${n} AND ${table}.record_key = r.record_key AND ${table}.start_time = r.start_time;`;
-  const rare =
-    files.whole === undefined
-      ? ''
-      : `INSERT INTO usage_rare SELECT * EXCLUDE (seq) FROM ${rareFileRows(files.whole, batch)}
+  const rare = !files.whole.length
+    ? ''
+    : `INSERT INTO usage_rare SELECT * EXCLUDE (seq) FROM ${rareFileRows(files.whole, batch)}
       SEMI JOIN first_reads f ON f.record_key = w.record_key AND f.start_time = w.start_time AND f.seq = w.seq;`;
   return `CREATE OR REPLACE TEMP TABLE repeated AS ${repeatedKeys(batch)};
     ${ofRepeated('usage')}

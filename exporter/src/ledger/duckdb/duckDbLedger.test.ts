@@ -372,7 +372,7 @@ describe('DuckDB ledger retention', () => {
     const JANUARY = 123_000;
     const ledger = await open(path);
     try {
-      const january = new UsageBatch(ledger.rowFormat);
+      const january = new UsageBatch(ledger.rowFormat, ledger.rowSpool);
       for (let i = 0; i < JANUARY; i++) january.add(record(`jan-${i}`, T0 + i, 1), i);
       const stored = await ledger.commitBatch({ ...batchOf(ledger, []), rows: january.encoded() });
       expect(stored.inserted).toBe(JANUARY);
@@ -421,11 +421,13 @@ describe('DuckDB ledger commit errors', () => {
         'true',
         '0',
       ];
+      const file = join(ledger.rowSpool, 'unreadable.tsv');
+      writeFileSync(file, `${row.join('\t')}\n`);
       const failed = ledger.commitBatch({
         ...batchOf(ledger, []),
         rows: {
           ...noRows('duckdb'),
-          chunks: [Buffer.from(`${row.join('\t')}\n`)],
+          files: [{ path: file, bytes: statSync(file).size, unwritten: [] }],
           rows: 1,
           minStartMs: 0,
           maxStartMs: 1,

@@ -1,5 +1,3 @@
-import { rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import {
   DuckDBAppender,
   DuckDBConnection,
@@ -26,7 +24,8 @@ import {
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
-import type { EncodedRows, RowFormat, StoredUsage } from '../rows';
+import { EncodedRows, finishSpool, RowFormat, SpooledFile, StoredUsage } from '../rows';
+import { emptySpool, removeSpoolDir } from '../spool';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { SqlDialect, SqlTime, SqlValue, Statement } from '../sql/usageQueries';
@@ -151,9 +150,12 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   private writing: Promise<unknown> = Promise.resolve();
   /**
    * Each batch of rows goes to DuckDB as TSV files read by its C++ CSV reader: far cheaper than one native call
-   * per value. Two files: rows with every column, and rows without the rare ones (rows.ts RARE_COLUMNS).
+   * per value. The pipeline's threads write them here as they read (rows.ts): per thread, rows with every
+   * column, and rows without the rare ones (RARE_COLUMNS). Beside the ledger's file, whose lock makes it ours.
    */
-  private readonly batchFiles: { whole: string; short: string };
+  readonly rowSpool: string;
+  /** Whether this ledger made (and so removes) its spool: a read-only one leaves the writer's alone. */
+  private ownsSpool = false;
   /** Query connections not in use; `readSlots` hands them out, one query each. */
   private readonly idleReaders: DuckDBConnection[];
   private readonly readSlots: Semaphore;
@@ -174,7 +176,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     private readonly memoryLimit: string
   ) {
     super();
-    this.batchFiles = { whole: `${location}.batch.tsv`, short: `${location}.batch-short.tsv` };
+    this.rowSpool = `${location}.spool`;
     this.idleReaders = [...readers];
     this.readSlots = new Semaphore(readers.length);
   }
@@ -198,8 +200,11 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     for (let i = 0; i < READ_CONNECTIONS; i++) readers.push(await instance.connect());
     const ledger = new DuckDbLedger(path, options.node, instance, await instance.connect(), readers, memoryLimit);
     try {
-      if (!options.readOnly) await ledger.init();
-      else await ledger.checkSchema();
+      if (!options.readOnly) {
+        await ledger.init();
+        emptySpool(ledger.rowSpool);
+        ledger.ownsSpool = true;
+      } else await ledger.checkSchema();
     } catch (e) {
       await ledger.close();
       throw e;
@@ -324,8 +329,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     let result: BatchResult = { inserted: 0, added: NO_METRIC_TOTALS, freshRejects: [], batch };
     try {
       await this.write(async (db) => {
-        if (rows > usage.shortRows) await writeFile(this.batchFiles.whole, usage.chunks);
-        if (usage.shortRows) await writeFile(this.batchFiles.short, usage.shortChunks);
+        finishSpool(usage);
         if (rejects.length) {
           await db.run('DELETE FROM staging_rejects'); // left over if an earlier attempt could not clear it
           const appender = await db.createAppender('staging_rejects', 'main', 'temp');
@@ -413,17 +417,15 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
    * next batch.
    */
   private async addUsageRows(db: DuckDBConnection, usage: EncodedRows, batch: number): Promise<MetricTotals> {
-    const files: BatchFiles = {
-      whole: usage.rows > usage.shortRows ? this.batchFiles.whole : undefined,
-      short: usage.shortRows ? this.batchFiles.short : undefined,
-    };
-    const rare = files.whole !== undefined;
+    const paths = (files: readonly SpooledFile[]) => files.map((f) => f.path);
+    const files: BatchFiles = { whole: paths(usage.files), short: paths(usage.shortFiles) };
+    const rare = files.whole.length > 0;
     const { minStartMs, maxStartMs } = usage;
     const stored = await db.runAndReadAll(anyStoredInRange(minStartMs, maxStartMs));
     const range = { minStartMs, maxStartMs, storedInRange: Number(stored.getColumnsJS()[0]![0]) > 0 };
     const repeated = await db.runAndReadAll(`
       ${insertNewUsageRows(files, batch, this.node, range)};
-      ${files.whole === undefined ? '' : `${insertRareRows(files.whole, batch)};`}
+      ${rare ? `${insertRareRows(files.whole, batch)};` : ''}
       ${repeatedInBatch(batch)}`);
     if (Number(repeated.getColumnsJS()[0]![0])) await db.run(keepFirstRead(files, batch, this.node));
     await db.run(addBatchToRollups(storedBatchRows(batch, rare)));
@@ -595,8 +597,7 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
     for (const r of this.readers) r.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
-    rmSync(this.batchFiles.whole, { force: true });
-    rmSync(this.batchFiles.short, { force: true });
+    if (this.ownsSpool) removeSpoolDir(this.rowSpool);
   }
 }
 

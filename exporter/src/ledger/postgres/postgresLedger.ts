@@ -19,7 +19,8 @@ import {
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
 import { shiftRollupsSql } from '../rollups';
-import { monthOf, RowFormat, StoredUsage } from '../rows';
+import { finishSpool, monthOf, RowFormat, spooledText, StoredUsage } from '../rows';
+import { privateSpool, removeSpoolDir } from '../spool';
 import { SqlLedger } from '../sql/sqlLedger';
 import { metricTotalsFrom, metricTotalsQueries } from '../sql/metricTotalsSql';
 import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usageFromRow } from '../sql/storedRows';
@@ -166,7 +167,9 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     readonly location: string,
     readonly node: string,
     private readonly pool: Pool,
-    private readonly connection: ClientConfig
+    private readonly connection: ClientConfig,
+    /** In the system's temporary directory: the ledger is elsewhere, and several may be open in one process. */
+    readonly rowSpool: string
   ) {
     super();
   }
@@ -197,12 +200,13 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     // pool listens only to idle connections, and an 'error' event nobody listens to ends the process. The
     // query it interrupts, or the next one on it, fails with the error instead, and the commit is retried.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const ledger = new PostgresLedger(location, options.node, pool, connection);
+    const ledger = new PostgresLedger(location, options.node, pool, connection, privateSpool());
     try {
       await ledger.init();
       await ledger.lockNode();
     } catch (e) {
       await pool.end().catch(() => undefined);
+      removeSpoolDir(ledger.rowSpool);
       // At start a host name that does not resolve is a wrong URL, not a server to wait for (later, a blip of DNS).
       if ((e as { code?: string }).code === 'ENOTFOUND')
         throw new LedgerError(`${location}: cannot open the ledger: its host is not found; check the URL`);
@@ -314,6 +318,11 @@ export class PostgresLedger extends SqlLedger implements Ledger {
   async commitBatch(b: LedgerBatch): Promise<BatchResult> {
     if (b.rows.rows && b.rows.format !== this.rowFormat)
       throw new LedgerError(`${this.location}: rows encoded for ${b.rows.format}, not ${this.rowFormat}`);
+    try {
+      finishSpool(b.rows);
+    } catch (e) {
+      throw new LedgerError(`${this.location}: cannot commit a batch: ${(e as Error).message}`);
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         await this.ensurePartitions(b.rows.months);
@@ -354,7 +363,7 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     if (b.rows.rows) {
       // A batch's sorts and sums fit in memory (4 MB, the default, made them spill to disk).
       await c.query(`SET LOCAL work_mem = '${BATCH_WORK_MEM}'; ${CREATE_BATCH_TABLES}`);
-      await pipeline(Readable.from(b.rows.chunks), c.query(copyFrom('COPY staging FROM STDIN')));
+      await pipeline(Readable.from(spooledText(b.rows)), c.query(copyFrom('COPY staging FROM STDIN')));
       await this.insertRows(c, batch);
       added = metricTotalsFrom(await this.columns(c, BATCH_TOTALS.cells), await this.columns(c, BATCH_TOTALS.byModel));
     }
@@ -686,5 +695,6 @@ export class PostgresLedger extends SqlLedger implements Ledger {
     this.nodeLock = undefined;
     await lock?.end().catch(() => undefined);
     await this.pool.end();
+    removeSpoolDir(this.rowSpool);
   }
 }
