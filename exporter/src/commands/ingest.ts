@@ -5,6 +5,7 @@ import { ledgerSpecOf, LedgerSpec, openLedger } from '../ledger/open';
 import { repriceWith } from '../ledger/reprice';
 import { Pipeline } from '../pipeline/pipeline';
 import { RejectFile } from '../pipeline/rejectFile';
+import { BATCH_HEAP_TRIMMER, HeapTrimmer } from '../service/releaseHeap';
 import type { SourceContext } from '../pipeline/sourceContext';
 import { IdentityMap } from '../pricing/identityMap';
 import { loadPriceBooks } from '../pricing/loadPriceBook';
@@ -114,6 +115,8 @@ export async function runIngest(argv: string[]): Promise<number> {
     onRejects: (r, batch) => rejectFile.append(r, batch),
   });
   const started = Date.now();
+  const heapTrimmer = new HeapTrimmer(BATCH_HEAP_TRIMMER);
+  heapTrimmer.start();
   try {
     const repriced = await repriceWith(ledger, pricer);
     const sources = new IngestSources(readable, config?.sources ?? [], format);
@@ -202,6 +205,7 @@ export async function runIngest(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    heapTrimmer.stop();
     await pipeline.close();
     await ledger.close();
   }

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { HeapTrimmer, newSpaceBytes } from './releaseHeap';
+import { BATCH_HEAP_TRIMMER, HeapTrimmer, newSpaceBytes } from './releaseHeap';
 
 const MB = 1024 * 1024;
 /** Looks are taken by the test (`check`), between its steps, never by the timer. */
@@ -59,5 +59,19 @@ describe('HeapTrimmer', () => {
     }
     expect(kept.length).toBe(10);
     expect(trimmer.collections).toBe(1);
+  });
+
+  test('for a batch job, collects while busy too, once the heap grew 32 MB past what was live', () => {
+    trimmer = new HeapTrimmer({ ...BATCH_HEAP_TRIMMER, checkMs: 3_600_000 });
+    trimmer.start();
+    const kept: object[][] = [burst(100_000)]; // ~7 MB more: busy, and under the bound
+    trimmer.check();
+    expect(trimmer.collections).toBe(1);
+    for (let i = 0; i < 6; i++) kept.push(burst(200_000)); // ~60 MB more, live (whatever V8 collects meanwhile)
+    trimmer.check();
+    expect(trimmer.collections).toBe(2);
+    trimmer.check(); // no growth since that collection
+    expect(trimmer.collections).toBe(2);
+    expect(kept.length).toBe(7);
   });
 });

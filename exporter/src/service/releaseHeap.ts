@@ -45,6 +45,20 @@ export const HEAP_TRIMMER_DEFAULTS: HeapTrimmerOptions = {
   idleNewSpaceBytes: 4 * MB,
 };
 
+/**
+ * For a batch job (`tokenledger ingest`): every 2 s, a collection once 32 MB of garbage piled up, busy or not. The
+ * main thread parses at tens of thousands of lines a second, and objects alive at a scavenge (a read's lines, a
+ * commit's results) move to the old space, which V8 collects only when it has grown by a factor of what was live:
+ * its heap peaked anywhere from 60 to 100 MB from one run to the next (bench/README.md "Footprint"). A collection
+ * takes ~20 ms, about once per batch.
+ */
+export const BATCH_HEAP_TRIMMER: HeapTrimmerOptions = {
+  checkMs: 2_000,
+  quietBytes: Infinity,
+  garbageBytes: 32 * MB,
+  idleNewSpaceBytes: Infinity,
+};
+
 /** How many collections a quiet stretch gets for the young generation alone. */
 const NEW_SPACE_TRIES = 2;
 
