@@ -8,6 +8,7 @@ import {
   statSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -289,6 +290,114 @@ describe('FileFollower', () => {
     expect(h.texts).toEqual(records(0, 2));
     expect(h.eventNames()).toEqual(['added', 'incompleteLastLine']);
   });
+  it('reports the bytes not read yet, the progress and the partial line held of each file', async () => {
+    writeFileSync(log, `${recordLines(0, 10)}{"id":`);
+    h = await new FollowerHarness(options({ chunkBytes: 16, maxBytesPerPoll: 32 })).start();
+    const size = statSync(log).size;
+    expect(h.follower.backlog()).toEqual([{ path: log, bytes: size }]);
+    expect(h.follower.progress()).toEqual([{ path: log, read: 0, size }]);
+    expect(h.follower.held()).toEqual([]);
+    const read: string[] = [];
+    const collect = async (r: { texts: { text: string }[] }) => void read.push(...r.texts.map((t) => t.text));
+    await h.follower.poll(collect); // its position handed over first, nothing read
+    expect(h.follower.progress()).toEqual([{ path: log, read: 0, size }]);
+    await h.follower.poll(collect); // at most 32 bytes a poll
+    expect(h.follower.progress()).toEqual([{ path: log, read: 32, size }]);
+    expect(h.follower.backlog()).toEqual([{ path: log, bytes: size - 32 }]);
+    expect(h.follower.held()).toEqual([{ path: log, line: 3, bytes: 6 }]); // 32 - 2 lines of 13 bytes
+    while (await h.follower.poll(collect));
+    expect(read).toEqual(records(0, 10));
+    expect(h.follower.backlog()).toEqual([{ path: log, bytes: 0 }]); // the held partial line is not backlog
+    expect(h.follower.held()).toEqual([{ path: log, line: 11, bytes: 6 }]);
+    // Grown since: the growth is backlog from the look that sees it, before it is read.
+    appendFileSync(log, `"r-10"}\n${recordLines(11, 14)}`);
+    const grown = statSync(log).size;
+    await h.follower.poll(collect); // its fingerprint grew with it: its position handed over first, nothing read
+    expect(h.follower.progress()).toEqual([{ path: log, read: size, size: grown }]);
+    expect(h.follower.backlog()).toEqual([{ path: log, bytes: grown - size }]);
+    await h.follower.poll(collect);
+    expect(h.follower.progress()).toEqual([{ path: log, read: size + 32, size: grown }]);
+    expect(h.follower.backlog()).toEqual([{ path: log, bytes: grown - size - 32 }]);
+  });
+
+  it('reads a file rewritten with its old modification time put back (cp -p) when its size changed', async () => {
+    const time = 1_764_633_600; // whole seconds: put back exactly, to the nanosecond
+    writeFileSync(log, recordLines(0, 2));
+    utimesSync(log, time, time);
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    writeFileSync(log, recordLines(10, 13)); // other content, longer, on the same inode
+    utimesSync(log, time, time);
+    await h.poll();
+    expect(h.texts).toEqual([...records(0, 2), ...records(10, 13)]);
+    expect(h.eventNames()).toEqual(['added', 'replaced']);
+  });
+
+  it('takes a last line without a newline only once the file has not grown for rotate_wait_ms since it was last read', async () => {
+    writeFileSync(log, '');
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    h.nowMs += 10_000; // idle for long, then written to
+    appendFileSync(log, record(0));
+    await h.poll();
+    expect(h.texts).toEqual([]); // just written: the writer may not be done with it
+    h.nowMs += 499;
+    await h.poll();
+    expect(h.texts).toEqual([]);
+    h.nowMs += 1; // rotate_wait_ms (500) since it grew
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 1));
+  });
+
+  it('drains every file to its end at once, a last line without a newline included only when it is whole JSON', async () => {
+    const other = join(dir, 'b.log');
+    writeFileSync(log, `${recordLines(0, 3)}${record(3)}`);
+    writeFileSync(other, `${recordLines(10, 12)}{"id":"r-`);
+    const read: string[] = [];
+    const positions: { path: string; offset: number; line: number; finished: boolean }[] = [];
+    const follower = new FileFollower({
+      ...options({ patterns: [log, other], chunkBytes: 8, maxBytesPerPoll: 8 }),
+      source: 'test',
+      events: () => undefined,
+    });
+    await follower.init([]);
+    await follower.drainAll(async (r) => {
+      read.push(...r.texts.map((t) => t.text));
+      const { path, offset, line, finished } = r.position!;
+      positions.push({ path, offset, line, finished });
+    });
+    expect(read.sort()).toEqual([...records(0, 4), ...records(10, 12)].sort());
+    expect(positions.at(-1)).toEqual({ path: log, offset: statSync(log).size, line: 4, finished: false });
+    expect(positions.filter((p) => p.path === other).at(-1)).toEqual({ path: other, offset: 28, line: 3, finished: false });
+    expect(follower.held()).toEqual([{ path: other, line: 3, bytes: 9 }]);
+    await follower.close();
+  });
+
+  it("decides a file's container wrapper once, on its first line, also when it is resumed past it after a restart", async () => {
+    const cri = (i: number) => `2026-12-01T10:00:0${i}.123456789Z stdout F ${record(i)}\n`;
+    // A plain JSON log that later holds a line shaped like a CRI record: it stays a plain log.
+    writeFileSync(log, recordLines(0, 2));
+    h = await new FollowerHarness(options()).start();
+    await h.poll();
+    await h.restart();
+    appendFileSync(log, cri(2));
+    await h.poll();
+    expect(h.texts).toEqual([...records(0, 2), cri(2).trimEnd()]);
+    // A CRI log empty when first followed: decided on its first line once written, not on its empty head.
+    const pod = join(dir, 'pod.log');
+    writeFileSync(pod, '');
+    const p = new FollowerHarness(options({ patterns: [pod] }));
+    await p.start();
+    await p.poll();
+    appendFileSync(pod, `${cri(0)}${cri(1)}`);
+    await p.poll();
+    await p.restart();
+    appendFileSync(pod, cri(2));
+    await p.poll();
+    await p.stop();
+    expect(p.texts).toEqual(records(0, 3));
+  });
+
   it('follows at most max_files files, says so once, and takes the next one when a followed one is gone', async () => {
     const day = (d: string) => join(dir, d);
     for (const d of ['2026-11-29', '2026-11-30']) mkdirSync(day(d));
