@@ -398,6 +398,37 @@ describe('FileFollower', () => {
     expect(p.texts).toEqual(records(0, 3));
   });
 
+  it('with more files than max_files, keeps the ones followed, then those with a position, then new ones by path', async () => {
+    const patterns = [join(dir, '*.json')];
+    const file = (name: string) => join(dir, `${name}.json`);
+    const write = (name: string, i: number) => writeFileSync(file(name), `${record(i)}\n`);
+    write('c', 0);
+    h = await new FollowerHarness(options({ patterns, maxFiles: 2 })).start();
+    await h.settle();
+    write('d', 1); // exactly max_files: nothing to say
+    await h.settle();
+    write('a', 2); // sorts first, but the two followed keep their places
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 2));
+    expect(h.events.slice(2)).toEqual([{ event: 'tooManyFiles', matched: 3, limit: 2 }]);
+    await h.stop();
+    write('b', 3);
+    unlinkSync(file('d')); // after b is written: b is not on its inode
+    // At the restart: c has a position, a and b are new: c and the first new one by path, followed in path order.
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    expect(h.eventNames().slice(3)).toEqual(['tooManyFiles', 'added', 'resumed', 'lost']);
+    expect(h.events.slice(4).map((e) => ('path' in e ? e.path : ''))).toEqual([file('a'), file('c'), file('d')]);
+    unlinkSync(file('c')); // two left: within the limit again...
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 4));
+    write('e', 4); // ...and over it once more: said again
+    await h.settle();
+    expect(h.events.filter((e) => e.event === 'tooManyFiles')).toHaveLength(3);
+    expect(h.texts).toEqual(records(0, 4));
+  });
+
   it('follows at most max_files files, says so once, and takes the next one when a followed one is gone', async () => {
     const day = (d: string) => join(dir, d);
     for (const d of ['2026-11-29', '2026-11-30']) mkdirSync(day(d));
