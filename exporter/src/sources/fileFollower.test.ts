@@ -213,6 +213,70 @@ describe('FileFollower', () => {
     expect(h.texts).toEqual(records(5, 11));
   });
 
+  it('with start_at end, reads a file first found at a later start from its start', async () => {
+    const patterns = [join(dir, '*.log')];
+    writeFileSync(log, recordLines(0, 2));
+    h = await new FollowerHarness(options({ patterns, startAt: 'end' })).start();
+    await h.settle();
+    expect(h.texts).toEqual([]);
+    expect(h.events).toEqual([{ event: 'added', path: log, offset: 26 }]);
+    await h.stop();
+    writeFileSync(join(dir, 'b.log'), recordLines(2, 4)); // nothing deleted: a new inode, no reuse
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(2, 4));
+    expect(h.events.slice(1)).toEqual([
+      { event: 'resumed', path: log, offset: 26 },
+      { event: 'added', path: join(dir, 'b.log'), offset: 0 },
+    ]);
+  });
+
+  it('says once that a file cannot be opened, tries again at every poll, and says so again after it could be', async () => {
+    writeFileSync(log, recordLines(0, 2));
+    let failing = true;
+    const refuse = () => {
+      if (failing) throw new Error('EACCES: permission denied'); // opening is the first thing that can fail
+      return 'auto' as const;
+    };
+    h = await new FollowerHarness(options({ containerFor: refuse })).start();
+    await h.poll();
+    await h.poll();
+    expect(h.texts).toEqual([]);
+    expect(h.events).toEqual([{ event: 'cannotOpen', path: log, error: new Error('EACCES: permission denied') }]);
+    failing = false;
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 2));
+    // Renamed away and finished, written to, and back: the same file to open again, and again refused.
+    renameSync(log, `${log}.1`);
+    await h.settle();
+    appendFileSync(`${log}.1`, recordLines(2, 3));
+    renameSync(`${log}.1`, log);
+    failing = true;
+    await h.poll();
+    failing = false;
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 3));
+    expect(h.eventNames()).toEqual(['cannotOpen', 'added', 'rotated', 'finished', 'cannotOpen', 'resumed']);
+  });
+
+  it('leaves a file replaced between its look and its open to the next poll', async () => {
+    writeFileSync(log, recordLines(0, 2));
+    let replaceOnce = true;
+    const replace = () => {
+      if (replaceOnce) {
+        replaceOnce = false;
+        renameSync(log, `${log}.old`); // kept: the new file cannot get its inode
+        writeFileSync(log, recordLines(10, 12));
+      }
+      return 'auto' as const;
+    };
+    h = await new FollowerHarness(options({ containerFor: replace })).start();
+    expect(h.events).toEqual([]); // the file looked at is not the one opened: not followed
+    await h.poll();
+    expect(h.texts).toEqual(records(10, 12));
+    expect(h.eventNames()).toEqual(['added']);
+  });
+
   it('reads a file truncated and rewritten to the same size between two polls', async () => {
     writeFileSync(log, recordLines(0, 3));
     h = await new FollowerHarness(options()).start();
