@@ -1,6 +1,7 @@
 import {
   appendFileSync,
   copyFileSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -275,6 +276,58 @@ describe('FileFollower', () => {
     await h.poll();
     expect(h.texts).toEqual(records(10, 12));
     expect(h.eventNames()).toEqual(['added']);
+  });
+
+  it('follows files in path order whatever the order of the patterns, a file under two names once, by its first', async () => {
+    const a = join(dir, 'a.log');
+    const b = join(dir, 'b.log');
+    writeFileSync(a, recordLines(0, 1));
+    writeFileSync(b, recordLines(1, 2));
+    linkSync(a, join(dir, 'c.log')); // a second name of a.log, also matched
+    h = await new FollowerHarness(options({ patterns: [join(dir, 'c.log'), b, a] })).start();
+    await h.settle();
+    expect(h.events).toEqual([
+      { event: 'added', path: a, offset: 0 },
+      { event: 'added', path: b, offset: 0 },
+    ]);
+    expect(h.texts).toEqual(records(0, 2));
+  });
+
+  it('takes a position committed while its file was empty for none: the file is new', async () => {
+    writeFileSync(log, '');
+    h = await new FollowerHarness(options()).start();
+    await h.settle();
+    await h.stop();
+    expect(h.savedPositions[0]).toMatchObject({ fingerprintLen: 0, offset: 0 });
+    appendFileSync(log, recordLines(0, 2));
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 2));
+    expect(h.eventNames()).toEqual(['added', 'added']);
+  });
+
+  it("follows a copy found before its original at a restart from the original's position, once", async () => {
+    const original = join(dir, 'b.log');
+    const copy = join(dir, 'a.log'); // sorts first: found before the original
+    writeFileSync(original, recordLines(0, 3));
+    h = await new FollowerHarness(options({ patterns: [join(dir, '*.log')] })).start();
+    await h.settle();
+    await h.stop();
+    const [before] = h.savedPositions;
+    appendFileSync(original, recordLines(3, 5)); // only in the copy once truncated
+    copyFileSync(original, copy);
+    truncateSync(original, 0);
+    appendFileSync(original, recordLines(5, 6));
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 6));
+    expect(h.events.slice(1)).toEqual([
+      { event: 'copyRecovered', path: original, copy, offset: before!.offset },
+      { event: 'added', path: original, offset: 0 },
+    ]);
+    await h.restart();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 6));
   });
 
   it('reads a file truncated and rewritten to the same size between two polls', async () => {
