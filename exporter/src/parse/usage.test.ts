@@ -402,6 +402,7 @@ describe('usage objects: every pricing part, its bounds and the field each refus
       fn();
     } catch (e) {
       expect(e).toBeInstanceOf(FieldError);
+      expect((e as FieldError).reason).toBe('invalid_field');
       return (e as Error).message;
     }
     throw new Error('taken');
@@ -504,6 +505,14 @@ describe('usage objects: every pricing part, its bounds and the field each refus
     const anthropic = (u: Record<string, unknown>) => () => readUsageObject({ input_tokens: 1, output_tokens: 1, ...u }, 'usage');
     for (const k of ['ephemeral_5m_input_tokens', 'ephemeral_1h_input_tokens'])
       expect(refusal(anthropic({ cache_creation: { [k]: -3 } }))).toMatch(`usage.cache_creation.${k}: `);
+  });
+
+  it("reads Anthropic's cache writes split by TTL when there is no total", () => {
+    const read = readUsageObject(
+      { input_tokens: 5, output_tokens: 1, cache_creation: { ephemeral_5m_input_tokens: 7, ephemeral_1h_input_tokens: 3 } },
+      'usage'
+    )!;
+    expect(read.tokens).toMatchObject({ inputTotal: 15, cacheWrite: 10, cacheWrite1h: 3 });
   });
 
   it('takes no object but an object: not null, an array or a text', () => {
