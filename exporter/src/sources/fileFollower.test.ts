@@ -5,7 +5,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   renameSync,
+  rmSync,
   statSync,
   truncateSync,
   unlinkSync,
@@ -328,6 +330,128 @@ describe('FileFollower', () => {
     await h.restart();
     await h.settle();
     expect(h.texts).toEqual(records(0, 6));
+  });
+
+  it('recovers a file copied beside its path and deleted while stopped from the copy, and finishes its old position', async () => {
+    writeFileSync(log, recordLines(0, 3));
+    h = await new FollowerHarness(options()).start();
+    await h.settle();
+    await h.stop();
+    const [before] = h.savedPositions;
+    appendFileSync(log, recordLines(3, 5));
+    copyFileSync(log, `${log}.1`);
+    unlinkSync(log); // after the copy exists: the copy is not on its inode
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 5));
+    expect(h.events.slice(1)).toEqual([
+      { event: 'copyRecovered', path: log, copy: `${log}.1`, offset: before!.offset },
+      { event: 'finished', path: `${log}.1`, offset: statSync(`${log}.1`).size },
+    ]);
+    expect(h.savedPositions.find((p) => p.fileKey === before!.fileKey)).toMatchObject({ offset: before!.offset, finished: true });
+    await h.restart();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 5));
+  });
+
+  it('prefers the rotated file itself to a copy of it beside the same path', async () => {
+    writeFileSync(log, recordLines(0, 3));
+    h = await new FollowerHarness(options()).start();
+    await h.settle();
+    await h.stop();
+    appendFileSync(log, recordLines(3, 4));
+    copyFileSync(log, `${log}.0`); // sorts before app.log.1
+    renameSync(log, `${log}.1`);
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 4));
+    expect(h.eventNames()).toEqual(['added', 'rotated', 'finished']);
+    expect(h.events[2]).toMatchObject({ path: `${log}.1` });
+  });
+
+  it('says what was lost of a file rotated away while stopped: nothing to find it by, or not found beside its path', async () => {
+    writeFileSync(log, '');
+    h = await new FollowerHarness(options()).start();
+    await h.settle();
+    await h.stop();
+    appendFileSync(log, recordLines(0, 2));
+    renameSync(log, `${log}.1`); // its only position was taken when it was empty
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual([]);
+    expect(h.events.slice(1)).toEqual([
+      {
+        event: 'lost',
+        path: log,
+        offset: 0,
+        why: 'rotated away while tokenledger was stopped, before anything of it was read (nothing to recognise it by)',
+      },
+    ]);
+    writeFileSync(log, recordLines(2, 4));
+    await h.settle();
+    await h.stop();
+    appendFileSync(log, recordLines(4, 5));
+    renameSync(log, join(dir, 'old-app.log')); // not beside its path: a name that does not start with its name
+    rmSync(`${log}.1`);
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(2, 4));
+    expect(h.events.at(-1)).toEqual({
+      event: 'lost',
+      path: log,
+      offset: 26,
+      why: 'rotated away while tokenledger was stopped and not found beside it',
+    });
+  });
+
+  it('says what was lost of a file truncated before its growth was read, and no copy holds it', async () => {
+    writeFileSync(log, recordLines(0, 10));
+    h = await new FollowerHarness(options({ chunkBytes: 16, maxBytesPerPoll: 32 })).start();
+    await h.follower.poll(async () => undefined); // its position
+    await h.follower.poll(async () => undefined); // 32 of its 130 bytes
+    truncateSync(log, 0);
+    await h.poll();
+    expect(h.events.slice(1)).toEqual([
+      { event: 'lost', path: log, offset: 26, why: expect.stringContaining('no copy') },
+      { event: 'truncated', path: log, offset: 26 },
+    ]);
+  });
+
+  it('keeps following a file renamed to a name the patterns also match, under its new name', async () => {
+    writeFileSync(join(dir, 'a.log'), recordLines(0, 1));
+    h = await new FollowerHarness(options({ patterns: [join(dir, '*.log')] })).start();
+    await h.poll();
+    renameSync(join(dir, 'a.log'), join(dir, 'b.log'));
+    appendFileSync(join(dir, 'b.log'), recordLines(1, 2));
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 2));
+    expect(h.follower.progress()).toEqual([{ path: join(dir, 'b.log'), read: 26, size: 26 }]);
+    expect(h.eventNames()).toEqual(['added']);
+  });
+
+  it('forgets a finished file only once it has not been seen for longer than the limit', async () => {
+    writeFileSync(join(dir, 'a.jsonl'), recordLines(0, 1));
+    h = await new FollowerHarness(options({ patterns: [join(dir, '*.jsonl')], forgetFinishedAfterMs: 60_000 })).start();
+    await h.poll();
+    renameSync(join(dir, 'a.jsonl'), join(dir, 'a.old'));
+    await h.settle(); // finished, last seen now
+    h.nowMs += 60_000; // exactly the limit: still known
+    await h.poll();
+    renameSync(join(dir, 'a.old'), join(dir, 'a.jsonl'));
+    await h.poll();
+    expect(h.texts).toEqual(records(0, 1));
+  });
+
+  it('closes every file it opened when it is closed', async () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    writeFileSync(join(dir, 'a.log'), recordLines(0, 1));
+    writeFileSync(join(dir, 'b.log'), recordLines(1, 2));
+    const before = open();
+    h = await new FollowerHarness(options({ patterns: [join(dir, '*.log')] })).start();
+    await h.poll();
+    expect(open()).toBe(before + 2);
+    await h.stop();
+    expect(open()).toBe(before);
   });
 
   it('reads a file truncated and rewritten to the same size between two polls', async () => {
