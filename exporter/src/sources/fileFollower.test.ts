@@ -531,6 +531,25 @@ describe('FileFollower', () => {
     expect(h.texts).toEqual(records(0, 2));
     expect(h.eventNames()).toEqual(['added', 'incompleteLastLine']);
   });
+
+  it('commits the position of a file truncated to empty, so that a restart does not take its old lines for lost', async () => {
+    writeFileSync(log, recordLines(0, 2));
+    h = await new FollowerHarness(options()).start();
+    await h.settle();
+    truncateSync(log, 0);
+    await h.settle();
+    expect(h.savedPositions).toEqual([expect.objectContaining({ offset: 0, fingerprintLen: 0 })]);
+    await h.restart();
+    await h.settle();
+    expect(h.eventNames()).toEqual(['added', 'truncated', 'added']);
+  });
+
+  it('says so of an incomplete last line that starts at offset 1 too', async () => {
+    writeFileSync(log, '\n{"id":"r-');
+    h = await new FollowerHarness(options()).start();
+    await h.settle();
+    expect(h.events.slice(1)).toEqual([{ event: 'incompleteLastLine', path: log, line: 2, offset: 1, bytes: 9 }]);
+  });
   it('reports the bytes not read yet, the progress and the partial line held of each file', async () => {
     writeFileSync(log, `${recordLines(0, 10)}{"id":`);
     h = await new FollowerHarness(options({ chunkBytes: 16, maxBytesPerPoll: 32 })).start();
