@@ -199,6 +199,29 @@ describe('Framer: pretty-printed objects', () => {
       ]);
   });
 
+  it('takes a last line without a newline that closes an object with the object, and reads on after it', () => {
+    const { out, framer } = frame(['{\n  "a": 1\n}']);
+    expect(out).toEqual([]);
+    expect(framer.takeUnterminated(out)).toBe(true);
+    expect(out.map((t) => [t.text, t.line])).toEqual([['{\n  "a": 1\n}', 1]]);
+    framer.push(Buffer.from('\n{"b":2}\n'), out);
+    expect(out.map((t) => [t.text, t.line])).toEqual([
+      ['{\n  "a": 1\n}', 1],
+      ['{"b":2}', 4],
+    ]);
+  });
+
+  it('refuses an object with a line too long inside it as one too-long text from the object start', () => {
+    const input = `{"x":0}\n{\n  "a": "${'y'.repeat(40)}"\n}\n{"b":2}\n`;
+    const { out } = frame([input], 32);
+    const summary = out.map((t) => [t.text, t.tooLong, t.line, t.startOffset]);
+    expect(summary.slice(0, 2)).toEqual([
+      ['{"x":0}', false, 1, 0],
+      ['', true, 2, 8],
+    ]);
+    expect(summary.at(-1)).toEqual(['{"b":2}', false, 5, input.indexOf('{"b"')]);
+  });
+
   it('keeps a blank line inside an object in it', () => {
     const object = '{\n  "a": 1,\n\n  "b": 2\n}';
     expect(texts(`${object}\n`)).toEqual([[object, 1]]);
