@@ -452,6 +452,37 @@ describe('FileFollower', () => {
     expect(open()).toBe(before + 2);
     await h.stop();
     expect(open()).toBe(before);
+    // Files looked into and closed at once: positions checked at a restart, a rotated file searched beside its path.
+    appendFileSync(join(dir, 'b.log'), recordLines(2, 3));
+    renameSync(join(dir, 'b.log'), join(dir, 'b.log.1'));
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual([...records(0, 3)]);
+    expect(open()).toBe(before + 1);
+    await h.stop();
+    expect(open()).toBe(before);
+  });
+
+  it('takes no new file for the copy of an empty one', async () => {
+    writeFileSync(join(dir, 'a.log'), '');
+    h = await new FollowerHarness(options({ patterns: [join(dir, '*.log')] })).start();
+    await h.settle();
+    writeFileSync(join(dir, 'b.log'), recordLines(0, 1));
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 1));
+    expect(h.eventNames()).toEqual(['added', 'added']);
+  });
+
+  it('takes a copy holding exactly what was read of its original for a copy: nothing of it is read again', async () => {
+    writeFileSync(log, recordLines(0, 3));
+    h = await new FollowerHarness(options({ patterns: [`${log}*`] })).start();
+    await h.settle();
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, recordLines(3, 4));
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 4));
+    expect(h.eventNames()).toEqual(['added', 'copyRecovered', 'truncated']);
   });
 
   it('reads a file truncated and rewritten to the same size between two polls', async () => {
