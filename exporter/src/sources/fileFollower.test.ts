@@ -442,6 +442,42 @@ describe('FileFollower', () => {
     expect(h.texts).toEqual(records(0, 1));
   });
 
+  it('goes on with a truncated file when its copy cannot be opened', async () => {
+    writeFileSync(log, recordLines(0, 2));
+    let failing = false;
+    const refuse = () => {
+      if (failing) throw new Error('EACCES: permission denied');
+      return 'auto' as const;
+    };
+    h = await new FollowerHarness(options({ containerFor: refuse })).start();
+    await h.poll();
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    failing = true;
+    await h.poll();
+    expect(h.eventNames()).toEqual(['added', 'cannotOpen', 'truncated']); // all of it was read: nothing lost
+    expect(h.events[1]).toMatchObject({ path: `${log}.1` });
+    failing = false;
+    appendFileSync(log, recordLines(2, 3));
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+  });
+
+  it('says a file is lost when its directory went away while stopped', async () => {
+    mkdirSync(join(dir, 'sub'));
+    const inSub = join(dir, 'sub', 'app.log');
+    writeFileSync(inSub, recordLines(0, 2));
+    h = await new FollowerHarness(options({ patterns: [inSub] })).start();
+    await h.settle();
+    await h.stop();
+    rmSync(join(dir, 'sub'), { recursive: true });
+    await h.start();
+    await h.settle();
+    expect(h.events.slice(1)).toEqual([
+      { event: 'lost', path: inSub, offset: 26, why: 'rotated away while tokenledger was stopped and not found beside it' },
+    ]);
+  });
+
   it('closes every file it opened when it is closed', async () => {
     const open = () => readdirSync('/proc/self/fd').length;
     writeFileSync(join(dir, 'a.log'), recordLines(0, 1));
