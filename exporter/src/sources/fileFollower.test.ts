@@ -463,6 +463,47 @@ describe('FileFollower', () => {
     expect(h.texts).toEqual(records(0, 3));
   });
 
+  it('reads a copy the patterns match that could not be opened when it appeared from its copy once it can', async () => {
+    writeFileSync(log, recordLines(0, 2));
+    let failures = 0;
+    const refuseOnce = () => {
+      if (failures-- > 0) throw new Error('EACCES: permission denied');
+      return 'auto' as const;
+    };
+    h = await new FollowerHarness(options({ patterns: [`${log}*`], containerFor: refuseOnce })).start();
+    await h.settle();
+    appendFileSync(log, recordLines(2, 3));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    failures = 1; // the copy, when it is first found
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    expect(h.eventNames()).toEqual(['added', 'cannotOpen', 'copyRecovered', 'truncated', 'finished']);
+  });
+
+  it('reads a file rotated while stopped that could not be opened at the restart after the next one', async () => {
+    writeFileSync(log, recordLines(0, 2));
+    let failing = false;
+    const refuse = () => {
+      if (failing) throw new Error('EACCES: permission denied');
+      return 'auto' as const;
+    };
+    h = await new FollowerHarness(options({ containerFor: refuse })).start();
+    await h.settle();
+    await h.stop();
+    appendFileSync(log, recordLines(2, 3));
+    renameSync(log, `${log}.1`);
+    failing = true;
+    await h.start();
+    expect(h.eventNames()).toEqual(['added', 'cannotOpen']);
+    await h.stop();
+    failing = false;
+    await h.start();
+    await h.settle();
+    expect(h.texts).toEqual(records(0, 3));
+    expect(h.eventNames()).toEqual(['added', 'cannotOpen', 'rotated', 'finished']);
+  });
+
   it('says a file is lost when its directory went away while stopped', async () => {
     mkdirSync(join(dir, 'sub'));
     const inSub = join(dir, 'sub', 'app.log');
