@@ -14,6 +14,10 @@ export default {
     projectType: 'custom',
     configFile: 'exporter/jest.config.js',
     config: { roots: ['<rootDir>/src'] },
+    // Jest's --findRelatedTests only follows imports inside `roots`: a test that reaches the mutated file through a
+    // helper in exporter/test (the follower's model test, through test/followerHarness.ts) would never run. Coverage
+    // per test already picks the tests of each mutant.
+    enableFindRelatedTests: false,
   },
   coverageAnalysis: 'perTest',
   // Copy only what the unit tests need into each sandbox (node_modules is linked, not copied); unit tests read

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectFormat } from './detect';
+import { completeShape, detectFormat, partialShape } from './detect';
 
 const FIXTURES = join(__dirname, '../../test/fixtures');
 const objects = (name: string): Record<string, unknown>[] =>
@@ -85,5 +85,42 @@ describe('detectFormat: each key the shapes rely on', () => {
     ].flat()
   )('%j is %s', (line, format) => {
     expect(detectFormat(line as Record<string, unknown>)).toBe(format);
+  });
+});
+
+describe('completeShape and partialShape: what a generic mapping does not override, and what it does', () => {
+  it('takes a line as complete only with the fields detection relies on', () => {
+    const complete: [Record<string, unknown>, string][] = [
+      [{ startTime: 1, model: 'm', call_type: 'acompletion' }, 'litellm'],
+      [{ startTime: 1, model: 'm', response_cost: 0.1 }, 'litellm'],
+      [{ startTime: 1, model: 'm', prompt_tokens: 3 }, 'litellm'],
+      [{ ai: { proxy: {} }, started_at: 1 }, 'kong'],
+      [{ ai: { 'ai-proxy': {} }, started_at: 1 }, 'kong'],
+      [{ otel_span: {} }, 'otel'],
+      [{ genai_model_name: 'm' }, 'envoy'],
+      [{ genai_tokens_input: 3 }, 'envoy'],
+      [{ 'gen_ai.request.model': 'm' }, 'envoy'],
+      [{ 'gen_ai.usage.input_tokens': 3 }, 'envoy'],
+    ];
+    for (const [o, format] of complete) expect([o, completeShape(o)]).toEqual([o, format]);
+    const partial: [Record<string, unknown>, string][] = [
+      [{ startTime: 1, call_type: 'acompletion' }, 'litellm'],
+      [{ model: 'm', response_cost: 0.1 }, 'litellm'],
+      [{ call_type: 'acompletion', model_group: 'g' }, 'litellm'],
+      [{ ai: { proxy: {} } }, 'kong'],
+      [{ genai_backend_name: 'b' }, 'envoy'],
+      [{ 'gen_ai.system': 'openai', start_time: 't' }, 'envoy'],
+      [{ 'gen_ai.system': 'openai', response_code: 200 }, 'envoy'],
+    ];
+    for (const [o, format] of partial) expect([o, completeShape(o), partialShape(o)]).toEqual([o, undefined, format]);
+    expect([completeShape({ startTime: 1, model: 'm' }), partialShape({ startTime: 1, model: 'm' })]).toEqual([undefined, undefined]);
+  });
+
+  it('takes an OpenTelemetry span only when its otel_span is an object', () => {
+    expect(partialShape({ otel_span: {} })).toBe('otel');
+    for (const span of ['text', null, [], 1])
+      expect([span, completeShape({ otel_span: span }), partialShape({ otel_span: span })]).toEqual([span, undefined, undefined]);
+    expect(partialShape({ call_type: 'x', metadata: ['user_api_key_hash'] })).toBeUndefined();
+    expect(partialShape({ ai: ['proxy'] })).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstInvalidUtf8, Framer, FramedText } from './framer';
@@ -154,6 +155,76 @@ describe('Framer', () => {
     expect(at(0xed, 0xa0, 0x80)).toBe(0);
     expect(at(0xf4, 0x90, 0x80, 0x80)).toBe(0);
     expect(at(0xf0, 0x9f, 0x98, 0x80, 0xff)).toBe(4);
+  });
+});
+
+describe('firstInvalidUtf8 against Node', () => {
+  // Bytes at the edges of RFC 3629's ranges: lead bytes, and continuation bytes at the bounds E0, ED, F0 and F4 allow.
+  const EDGES = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff];
+  const bytes = fc.oneof(
+    fc.array(fc.constantFrom(...EDGES), { maxLength: 12 }),
+    fc.array(fc.oneof(fc.constantFrom(...EDGES), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+    fc.tuple(fc.string({ unit: 'binary', maxLength: 4 }), fc.constantFrom(...EDGES), fc.string({ unit: 'binary', maxLength: 4 })).map(([a, b, c]) => [...Buffer.from(a), b, ...Buffer.from(c)])
+  );
+
+  it('is where the bytes before are well formed and no well-formed sequence starts', () => {
+    fc.assert(
+      fc.property(bytes, (list) => {
+        const buf = Buffer.from(list);
+        const at = firstInvalidUtf8(buf);
+        expect(isUtf8(buf.subarray(0, at))).toBe(true);
+        if (at < buf.length) for (let n = 1; n <= 4; n++) expect([n, isUtf8(buf.subarray(at, at + n))]).toEqual([n, false]);
+        else expect(isUtf8(buf)).toBe(true);
+      }),
+      { numRuns: 3000 }
+    );
+  });
+});
+
+describe('Framer: pretty-printed objects', () => {
+  const texts = (input: string) => frame([input]).out.map((t) => [t.text, t.line]);
+
+  it('counts no brace or bracket inside a string, escaped quotes and backslashes included', () => {
+    for (const object of [
+      '{\n  "a": "}",\n  "b": 1\n}',
+      '{\n  "": "}",\n  "b": 1\n}',
+      '{\n  "a": "x\\"}",\n  "b": 1\n}',
+      '{\n  "a": "x\\\\",\n  "b": "}"\n}',
+      '{\n  "a": "{[",\n  "b": 1\n}',
+      '{\n  "a": [\n    1\n  ]\n}',
+    ])
+      expect(texts(`${object}\n{"next":1}\n`)).toEqual([
+        [object, 1],
+        ['{"next":1}', object.split('\n').length + 1],
+      ]);
+  });
+
+  it('takes a last line without a newline that closes an object with the object, and reads on after it', () => {
+    const { out, framer } = frame(['{\n  "a": 1\n}']);
+    expect(out).toEqual([]);
+    expect(framer.takeUnterminated(out)).toBe(true);
+    expect(out.map((t) => [t.text, t.line])).toEqual([['{\n  "a": 1\n}', 1]]);
+    framer.push(Buffer.from('\n{"b":2}\n'), out);
+    expect(out.map((t) => [t.text, t.line])).toEqual([
+      ['{\n  "a": 1\n}', 1],
+      ['{"b":2}', 4],
+    ]);
+  });
+
+  it('refuses an object with a line too long inside it as one too-long text from the object start', () => {
+    const input = `{"x":0}\n{\n  "a": "${'y'.repeat(40)}"\n}\n{"b":2}\n`;
+    const { out } = frame([input], 32);
+    const summary = out.map((t) => [t.text, t.tooLong, t.line, t.startOffset]);
+    expect(summary.slice(0, 2)).toEqual([
+      ['{"x":0}', false, 1, 0],
+      ['', true, 2, 8],
+    ]);
+    expect(summary.at(-1)).toEqual(['{"b":2}', false, 5, input.indexOf('{"b"')]);
+  });
+
+  it('keeps a blank line inside an object in it', () => {
+    const object = '{\n  "a": 1,\n\n  "b": 2\n}';
+    expect(texts(`${object}\n`)).toEqual([[object, 1]]);
   });
 });
 

@@ -39,10 +39,16 @@ describe('jsonRecords', () => {
     expect(texts('{"a":1}\n{"a":2}\n')).toEqual(['{"a":1}', '{"a":2}']);
     expect(texts('{\n  "a": 1\n}')).toEqual(['{\n  "a": 1\n}']);
     expect(texts('\ufeff{"a":1}')).toEqual(['{"a":1}']);
-    expect(texts('')).toEqual([]);
-    expect(texts(' \n ')).toEqual([]);
-    expect(texts('[]')).toEqual([]);
-    expect(texts(' [ ] ')).toEqual([]);
+    // toStrictEqual: toEqual takes [undefined] for [].
+    for (const body of ['', ' \n ', '\ufeff', '[]', ' [ ] ']) expect(jsonRecords(Buffer.from(body), MAX)).toStrictEqual([]);
+  });
+
+  it('numbers lines from the top of the body, newlines before the array included', () => {
+    const out = jsonRecords(Buffer.from('\r\n\n [\n{"a":1},\n\n{"a":2}]'), MAX);
+    expect(out.map((t) => [t.line, t.text])).toEqual([
+      [4, '{"a":1}'],
+      [6, '{"a":2}'],
+    ]);
   });
 
   it('refuses an array it cannot cut into elements, naming where', () => {
@@ -67,8 +73,16 @@ describe('jsonRecords', () => {
     const [long, short] = jsonRecords(Buffer.from(`[{"a":"${'x'.repeat(50)}"},{"a":1}]`), 40);
     expect(long).toMatchObject({ tooLong: true, text: '', startOffset: 1 });
     expect(short).toMatchObject({ tooLong: false, text: '{"a":1}' });
+    // Exactly the longest record: taken.
+    expect(jsonRecords(Buffer.from('[{"a":1},{"a":12}]'), 7).map((t) => [t.text, t.tooLong])).toEqual([
+      ['{"a":1}', false],
+      ['', true],
+    ]);
+    expect(jsonRecords(Buffer.from('[{"a":12}]'), 8)).toStrictEqual([
+      { line: 1, startOffset: 1, endOffset: 9, text: '{"a":12}', tooLong: false },
+    ]);
     const body = Buffer.concat([Buffer.from('[{"a":1},{"a":"'), Buffer.from([0xff]), Buffer.from('"}]')]);
     const [, bad] = jsonRecords(body, MAX);
-    expect(bad).toMatchObject({ invalidUtf8At: 15, startOffset: 9 });
+    expect(bad).toStrictEqual({ line: 1, startOffset: 9, endOffset: 18, text: '', tooLong: false, invalidUtf8At: 15 });
   });
 });
