@@ -67,7 +67,10 @@ describe('queries: dimensions, remainders and report rows', () => {
   });
 
   it('writes a report row: dims first, money as decimal USD, the margin as charge less cost', () => {
-    const row = toReportRow({ ...totals(0), costPusd: 1_500_000_000_000n, chargePusd: 1_000_000_000_000n }, { team: 'a' });
+    const row = toReportRow(
+      { ...totals(0), costPusd: 1_500_000_000_000n, chargePusd: 1_000_000_000_000n },
+      { team: 'a' }
+    );
     expect(row).toEqual({
       team: 'a',
       requests: 1,
@@ -109,7 +112,10 @@ describe('queries: dimensions, remainders and report rows', () => {
       unreportedRequests: 12,
     });
     expect(toReconciliationRow({ ...t, gatewayOursPusd: 3_000_000_000_000n }).differenceRatio).toBe('-0.250000');
-    expect(toReconciliationRow({ ...t, gatewayCostPusd: 0n })).toMatchObject({ differenceRatio: '', differenceUsd: '5.000000000000' });
+    expect(toReconciliationRow({ ...t, gatewayCostPusd: 0n })).toMatchObject({
+      differenceRatio: '',
+      differenceUsd: '5.000000000000',
+    });
     expect(Object.keys(toReconciliationRow(NO_USAGE))[0]).toBe('requests');
   });
 });

@@ -113,13 +113,20 @@ describe('completeShape and partialShape: what a generic mapping does not overri
       [{ 'gen_ai.system': 'openai', response_code: 200 }, 'envoy'],
     ];
     for (const [o, format] of partial) expect([o, completeShape(o), partialShape(o)]).toEqual([o, undefined, format]);
-    expect([completeShape({ startTime: 1, model: 'm' }), partialShape({ startTime: 1, model: 'm' })]).toEqual([undefined, undefined]);
+    expect([completeShape({ startTime: 1, model: 'm' }), partialShape({ startTime: 1, model: 'm' })]).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   it('takes an OpenTelemetry span only when its otel_span is an object', () => {
     expect(partialShape({ otel_span: {} })).toBe('otel');
     for (const span of ['text', null, [], 1])
-      expect([span, completeShape({ otel_span: span }), partialShape({ otel_span: span })]).toEqual([span, undefined, undefined]);
+      expect([span, completeShape({ otel_span: span }), partialShape({ otel_span: span })]).toEqual([
+        span,
+        undefined,
+        undefined,
+      ]);
     expect(partialShape({ call_type: 'x', metadata: ['user_api_key_hash'] })).toBeUndefined();
     expect(partialShape({ ai: ['proxy'] })).toBeUndefined();
   });

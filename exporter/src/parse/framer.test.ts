@@ -160,11 +160,20 @@ describe('Framer', () => {
 
 describe('firstInvalidUtf8 against Node', () => {
   // Bytes at the edges of RFC 3629's ranges: lead bytes, and continuation bytes at the bounds E0, ED, F0 and F4 allow.
-  const EDGES = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff];
+  const EDGES = [
+    0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0,
+    0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+  ];
   const bytes = fc.oneof(
     fc.array(fc.constantFrom(...EDGES), { maxLength: 12 }),
     fc.array(fc.oneof(fc.constantFrom(...EDGES), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
-    fc.tuple(fc.string({ unit: 'binary', maxLength: 4 }), fc.constantFrom(...EDGES), fc.string({ unit: 'binary', maxLength: 4 })).map(([a, b, c]) => [...Buffer.from(a), b, ...Buffer.from(c)])
+    fc
+      .tuple(
+        fc.string({ unit: 'binary', maxLength: 4 }),
+        fc.constantFrom(...EDGES),
+        fc.string({ unit: 'binary', maxLength: 4 })
+      )
+      .map(([a, b, c]) => [...Buffer.from(a), b, ...Buffer.from(c)])
   );
 
   it('is where the bytes before are well formed and no well-formed sequence starts', () => {
@@ -173,7 +182,8 @@ describe('firstInvalidUtf8 against Node', () => {
         const buf = Buffer.from(list);
         const at = firstInvalidUtf8(buf);
         expect(isUtf8(buf.subarray(0, at))).toBe(true);
-        if (at < buf.length) for (let n = 1; n <= 4; n++) expect([n, isUtf8(buf.subarray(at, at + n))]).toEqual([n, false]);
+        if (at < buf.length)
+          for (let n = 1; n <= 4; n++) expect([n, isUtf8(buf.subarray(at, at + n))]).toEqual([n, false]);
         else expect(isUtf8(buf)).toBe(true);
       }),
       { numRuns: 3000 }

@@ -409,7 +409,19 @@ describe('usage objects: every pricing part, its bounds and the field each refus
   };
 
   it('splits the uncached input among audio, image and video in that order, and the 1-hour writes off the writes', () => {
-    expect(toBuckets(tokens({ inputAudio: 4, inputImage: 4, inputVideo: 4, cacheWrite: 6, cacheWrite1h: 2, inputIncludesCacheWrite: false }), 'u')).toEqual({
+    expect(
+      toBuckets(
+        tokens({
+          inputAudio: 4,
+          inputImage: 4,
+          inputVideo: 4,
+          cacheWrite: 6,
+          cacheWrite1h: 2,
+          inputIncludesCacheWrite: false,
+        }),
+        'u'
+      )
+    ).toEqual({
       ...NO_TOKENS,
       inputUncached: 10,
       cacheWrite: 4,
@@ -420,8 +432,15 @@ describe('usage objects: every pricing part, its bounds and the field each refus
       inputVideo: 2,
     });
     expect(toBuckets(tokens({ inputImage: 7, inputVideo: 7 }), 'u')).toMatchObject({ inputImage: 7, inputVideo: 3 });
-    expect(toBuckets(tokens({ inputAudio: 6, inputImage: 6 }), 'u')).toMatchObject({ inputAudio: 6, inputImage: 4, inputVideo: 0 });
-    expect(toBuckets(tokens({ cacheWrite: 3, cacheWrite1h: 3, inputTotal: 13 }), 'u')).toMatchObject({ cacheWrite: 0, cacheWrite1h: 3 });
+    expect(toBuckets(tokens({ inputAudio: 6, inputImage: 6 }), 'u')).toMatchObject({
+      inputAudio: 6,
+      inputImage: 4,
+      inputVideo: 0,
+    });
+    expect(toBuckets(tokens({ cacheWrite: 3, cacheWrite1h: 3, inputTotal: 13 }), 'u')).toMatchObject({
+      cacheWrite: 0,
+      cacheWrite1h: 3,
+    });
   });
 
   it('refuses 1-hour writes over all writes, and reasoning, audio and image output over the output', () => {
@@ -431,7 +450,11 @@ describe('usage objects: every pricing part, its bounds and the field each refus
     expect(refusal(() => toBuckets(tokens({ reasoning: 4, outputAudio: 4, outputImage: 3 }), 'usage'))).toBe(
       'usage: reasoning, audio and image output tokens (11) exceed output tokens (10)'
     );
-    expect(toBuckets(tokens({ reasoning: 4, outputAudio: 3, outputImage: 3 }), 'u')).toMatchObject({ reasoning: 4, outputAudio: 3, outputImage: 3 });
+    expect(toBuckets(tokens({ reasoning: 4, outputAudio: 3, outputImage: 3 }), 'u')).toMatchObject({
+      reasoning: 4,
+      outputAudio: 3,
+      outputImage: 3,
+    });
     expect(refusal(() => toBuckets(tokens({ outputAudio: 6, outputImage: 5 }), 'usage'))).toContain('(11) exceed');
   });
 
@@ -475,41 +498,63 @@ describe('usage objects: every pricing part, its bounds and the field each refus
   });
 
   it('takes each extra alone, and web searches counted in prompt_tokens_details', () => {
-    const extras = (u: Record<string, unknown>) => readUsageObject({ prompt_tokens: 1, completion_tokens: 1, ...u }, 'usage')!.extras;
+    const extras = (u: Record<string, unknown>) =>
+      readUsageObject({ prompt_tokens: 1, completion_tokens: 1, ...u }, 'usage')!.extras;
     const none = { webSearchQueries: undefined, serviceTier: undefined, inferenceGeo: undefined, speed: undefined };
     expect(extras({})).toStrictEqual(none);
     expect(extras({ service_tier: 'flex' })).toStrictEqual({ ...none, serviceTier: 'flex' });
     expect(extras({ inference_geo: 'EU' })).toStrictEqual({ ...none, inferenceGeo: 'eu' });
     expect(extras({ speed: 'fast' })).toStrictEqual({ ...none, speed: 'fast' });
     expect(extras({ server_tool_use: {} })).toStrictEqual(none);
-    expect(extras({ prompt_tokens_details: { web_search_requests: 3 } })).toStrictEqual({ ...none, webSearchQueries: 3 });
-    expect(extras({ server_tool_use: { web_search_requests: 1 }, prompt_tokens_details: { web_search_requests: 3 } }).webSearchQueries).toBe(1);
-    expect(extras({ server_tool_use: { web_search_requests: 0 }, prompt_tokens_details: { web_search_requests: 3 } }).webSearchQueries).toBe(0);
-    expect(readUsageObject({ input_tokens: 1, output_tokens: 1, service_tier: 'Batch' }, 'usage')!.extras).toStrictEqual({ ...none, serviceTier: 'batch' });
+    expect(extras({ prompt_tokens_details: { web_search_requests: 3 } })).toStrictEqual({
+      ...none,
+      webSearchQueries: 3,
+    });
+    expect(
+      extras({ server_tool_use: { web_search_requests: 1 }, prompt_tokens_details: { web_search_requests: 3 } })
+        .webSearchQueries
+    ).toBe(1);
+    expect(
+      extras({ server_tool_use: { web_search_requests: 0 }, prompt_tokens_details: { web_search_requests: 3 } })
+        .webSearchQueries
+    ).toBe(0);
+    expect(
+      readUsageObject({ input_tokens: 1, output_tokens: 1, service_tier: 'Batch' }, 'usage')!.extras
+    ).toStrictEqual({ ...none, serviceTier: 'batch' });
   });
 
   it('names the field of a bad value wherever it is', () => {
-    const chat = (u: Record<string, unknown>) => () => readUsageObject({ prompt_tokens: 1, completion_tokens: 1, ...u }, 'usage');
+    const chat = (u: Record<string, unknown>) => () =>
+      readUsageObject({ prompt_tokens: 1, completion_tokens: 1, ...u }, 'usage');
     const details = (k: string) => chat({ prompt_tokens_details: { [k]: -1 } });
     for (const k of ['audio_tokens', 'image_tokens', 'video_tokens', 'web_search_requests'])
       expect(refusal(details(k))).toBe(`usage.prompt_tokens_details.${k}: expected a non-negative integer, got -1`);
     for (const k of ['reasoning_tokens', 'audio_tokens', 'image_tokens'])
-      expect(refusal(chat({ completion_tokens_details: { [k]: 'x' } }))).toMatch(`usage.completion_tokens_details.${k}: `);
+      expect(refusal(chat({ completion_tokens_details: { [k]: 'x' } }))).toMatch(
+        `usage.completion_tokens_details.${k}: `
+      );
     for (const k of ['ephemeral_5m_input_tokens', 'ephemeral_1h_input_tokens'])
       expect(refusal(chat({ prompt_tokens_details: { cache_creation_token_details: { [k]: -2 } } }))).toMatch(
         `usage.prompt_tokens_details.cache_creation_token_details.${k}: `
       );
-    expect(refusal(chat({ server_tool_use: { web_search_requests: -1 } }))).toMatch('usage.server_tool_use.web_search_requests: ');
+    expect(refusal(chat({ server_tool_use: { web_search_requests: -1 } }))).toMatch(
+      'usage.server_tool_use.web_search_requests: '
+    );
     for (const k of ['service_tier', 'inference_geo', 'speed'])
       expect(refusal(chat({ [k]: { a: 1 } }))).toMatch(`usage.${k}: expected a string`);
-    const anthropic = (u: Record<string, unknown>) => () => readUsageObject({ input_tokens: 1, output_tokens: 1, ...u }, 'usage');
+    const anthropic = (u: Record<string, unknown>) => () =>
+      readUsageObject({ input_tokens: 1, output_tokens: 1, ...u }, 'usage');
     for (const k of ['ephemeral_5m_input_tokens', 'ephemeral_1h_input_tokens'])
       expect(refusal(anthropic({ cache_creation: { [k]: -3 } }))).toMatch(`usage.cache_creation.${k}: `);
   });
 
   it("reads Anthropic's cache writes split by TTL when there is no total", () => {
     const read = readUsageObject(
-      { input_tokens: 5, output_tokens: 1, cache_creation: { ephemeral_5m_input_tokens: 7, ephemeral_1h_input_tokens: 3 } },
+      {
+        input_tokens: 5,
+        output_tokens: 1,
+        cache_creation: { ephemeral_5m_input_tokens: 7, ephemeral_1h_input_tokens: 3 },
+      },
       'usage'
     )!;
     expect(read.tokens).toMatchObject({ inputTotal: 15, cacheWrite: 10, cacheWrite1h: 3 });
@@ -517,6 +562,8 @@ describe('usage objects: every pricing part, its bounds and the field each refus
 
   it('takes no object but an object: not null, an array or a text', () => {
     for (const v of [null, [1], 'usage', 12]) expect(readUsageObject(v, 'usage')).toBeUndefined();
-    expect(readUsageObject({ prompt_tokens: 1, completion_tokens: 1, prompt_tokens_details: [5] }, 'usage')!.tokens.cacheRead).toBe(0);
+    expect(
+      readUsageObject({ prompt_tokens: 1, completion_tokens: 1, prompt_tokens_details: [5] }, 'usage')!.tokens.cacheRead
+    ).toBe(0);
   });
 });

@@ -348,7 +348,10 @@ describe('FileFollower', () => {
       { event: 'copyRecovered', path: log, copy: `${log}.1`, offset: before!.offset },
       { event: 'finished', path: `${log}.1`, offset: statSync(`${log}.1`).size },
     ]);
-    expect(h.savedPositions.find((p) => p.fileKey === before!.fileKey)).toMatchObject({ offset: before!.offset, finished: true });
+    expect(h.savedPositions.find((p) => p.fileKey === before!.fileKey)).toMatchObject({
+      offset: before!.offset,
+      finished: true,
+    });
     await h.restart();
     await h.settle();
     expect(h.texts).toEqual(records(0, 5));
@@ -515,7 +518,12 @@ describe('FileFollower', () => {
     await h.start();
     await h.settle();
     expect(h.events.slice(1)).toEqual([
-      { event: 'lost', path: inSub, offset: 26, why: 'rotated away while tokenledger was stopped and not found beside it' },
+      {
+        event: 'lost',
+        path: inSub,
+        offset: 26,
+        why: 'rotated away while tokenledger was stopped and not found beside it',
+      },
     ]);
   });
 
@@ -736,7 +744,12 @@ describe('FileFollower', () => {
     });
     expect(read.sort()).toEqual([...records(0, 4), ...records(10, 12)].sort());
     expect(positions.at(-1)).toEqual({ path: log, offset: statSync(log).size, line: 4, finished: false });
-    expect(positions.filter((p) => p.path === other).at(-1)).toEqual({ path: other, offset: 28, line: 3, finished: false });
+    expect(positions.filter((p) => p.path === other).at(-1)).toEqual({
+      path: other,
+      offset: 28,
+      line: 3,
+      finished: false,
+    });
     expect(follower.held()).toEqual([{ path: other, line: 3, bytes: 9 }]);
     await follower.close();
   });

@@ -31,9 +31,9 @@ describe('withoutData: a DuckDB error for the log, without the data it quotes', 
   });
 
   it('drops only lines that start with the quoted row', () => {
-    expect(withoutData('Invalid Input Error: a row too short (see its Original Line: below)\nOriginal Line: alice')).toBe(
-      'Invalid Input Error: a row too short (see its Original Line: below)'
-    );
+    expect(
+      withoutData('Invalid Input Error: a row too short (see its Original Line: below)\nOriginal Line: alice')
+    ).toBe('Invalid Input Error: a row too short (see its Original Line: below)');
   });
 
   it('keeps a message without quotes as it is, trimmed', () => {

@@ -56,7 +56,10 @@ describe('PostgreSQL errors', () => {
   });
 
   it('gives any other error as a ledger error with the first line of its message', () => {
-    for (const e of [pgError('42P01', 'relation "x" does not exist\nDETAIL: row (alice, 12)'), pgError('57014', 'canceled')]) {
+    for (const e of [
+      pgError('42P01', 'relation "x" does not exist\nDETAIL: row (alice, 12)'),
+      pgError('57014', 'canceled'),
+    ]) {
       const c = classify('pg', 'query', e);
       expect(c).toBeInstanceOf(LedgerError);
       expect(c).not.toBeInstanceOf(LedgerUnavailableError);

@@ -40,7 +40,8 @@ describe('jsonRecords', () => {
     expect(texts('{\n  "a": 1\n}')).toEqual(['{\n  "a": 1\n}']);
     expect(texts('\ufeff{"a":1}')).toEqual(['{"a":1}']);
     // toStrictEqual: toEqual takes [undefined] for [].
-    for (const body of ['', ' \n ', '\ufeff', '[]', ' [ ] ']) expect(jsonRecords(Buffer.from(body), MAX)).toStrictEqual([]);
+    for (const body of ['', ' \n ', '\ufeff', '[]', ' [ ] '])
+      expect(jsonRecords(Buffer.from(body), MAX)).toStrictEqual([]);
   });
 
   it('numbers lines from the top of the body, newlines before the array included', () => {

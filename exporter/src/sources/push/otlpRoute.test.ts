@@ -6,7 +6,7 @@ import { PushRequestError } from './pushErrors';
 const MAX = 1 << 20;
 
 describe('otlpRoute: POST /v1/logs and /v1/traces', () => {
-  it("names its path, its endpoint label and its default source after the signal", () => {
+  it('names its path, its endpoint label and its default source after the signal', () => {
     for (const signal of ['logs', 'traces'] as const) {
       const route = otlpRoute(signal);
       expect([route.path, route.endpoint, route.defaultSource]).toEqual([
@@ -19,7 +19,11 @@ describe('otlpRoute: POST /v1/logs and /v1/traces', () => {
 
   it('decodes an export of its signal into numbered texts, refusing a record over the longest taken', () => {
     const body = logsBody('json', [{ body: '{"a":1}' }, { body: 'x'.repeat(11) }]);
-    const decoded = otlpRoute('logs').decode(Buffer.from(body), { contentType: 'application/json' }, { maxRecordBytes: 10 });
+    const decoded = otlpRoute('logs').decode(
+      Buffer.from(body),
+      { contentType: 'application/json' },
+      { maxRecordBytes: 10 }
+    );
     expect(decoded.format).toBe('auto');
     expect(decoded.texts.map((t) => [t.line, t.text, t.tooLong])).toEqual([
       [1, '{"a":1}', false],
@@ -56,6 +60,8 @@ describe('otlpRoute: POST /v1/logs and /v1/traces', () => {
     expect(json).toEqual(otlpFailure('application/json', 429, 'slow down'));
     expect(json.status).toBe(429);
     expect(json.headers['Content-Type']).toBe('application/json');
-    expect(route.failure!({ contentType: undefined }, 400, 'no').headers['Content-Type']).toBe('application/x-protobuf');
+    expect(route.failure!({ contentType: undefined }, 400, 'no').headers['Content-Type']).toBe(
+      'application/x-protobuf'
+    );
   });
 });
