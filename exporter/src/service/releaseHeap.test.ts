@@ -60,4 +60,20 @@ describe('HeapTrimmer', () => {
     expect(kept.length).toBe(10);
     expect(trimmer.collections).toBe(1);
   });
+
+  test('leaves a heap that V8 collected since the last look to V8, however close its size is to that look', () => {
+    // Under a steady load the used heap saws up and down, so at some looks it is within quietBytes of the last
+    // one by chance; here every look is (quietBytes: Infinity), and the young generation always "large".
+    trimmer = new HeapTrimmer({ ...OPTIONS, quietBytes: Infinity, idleNewSpaceBytes: 0 });
+    trimmer.start();
+    let made = 0;
+    for (let look = 0; look < 3; look++) {
+      for (let i = 0; i < 20; i++) made += burst(20_000).length; // ~1 MB each, garbage at once: V8 collects
+      trimmer.check();
+    }
+    expect(made).toBe(3 * 20 * 20_000);
+    expect(trimmer.collections).toBe(1);
+    trimmer.check(); // nothing allocated since the last look: quiet
+    expect(trimmer.collections).toBe(2);
+  });
 });
