@@ -123,7 +123,8 @@ function presentedToken(headers: IncomingHttpHeaders, request: CheckRequestMessa
  * grpc-js's server answered: a content-type not application/grpc* is HTTP 415; another path, UNIMPLEMENTED; a
  * message over MAX_CHECK_REQUEST_BYTES, RESOURCE_EXHAUSTED; none or two messages, UNIMPLEMENTED; a message that is
  * not a CheckRequest, a truncated one or a bad Compressed-Flag, INTERNAL; gzip and deflate read, other encodings
- * UNIMPLEMENTED. `grpc-timeout`: a malformed one is INTERNAL; an answer ready after the deadline is
+ * UNIMPLEMENTED. `grpc-timeout` (Envoy sends its ext_authz `timeout` so: source/common/grpc/common.cc,
+ * `prepareHeaders`): a malformed one is INTERNAL; an answer ready after the deadline is
  * DEADLINE_EXCEEDED instead of the decision (a decision waits on nothing but a budget read after a reload), and a
  * caller that gives up resets the stream, after which nothing is written.
  */
