@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ClientHttp2Session, connect, constants, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import { connect as netConnect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { AuthConfig, hashToken, OPEN_AUTH } from '../../auth/apiTokens';
 import { ConfigError } from '../../config/reader';
@@ -220,6 +221,12 @@ async function rawCall(
   return answer;
 }
 
+/** Whether HTTP/2 frames (RFC 9113 4.1: 3-byte length, type, flags, stream id) hold one of `type`. */
+function hasFrame(bytes: Buffer, type: number): boolean {
+  for (let at = 0; at + 9 <= bytes.length; at += 9 + bytes.readUIntBE(at, 3)) if (bytes[at + 3] === type) return true;
+  return false;
+}
+
 const checkRequestBytes = () => Buffer.from(extAuthzTypes().CheckRequest.encode(envoyCheckRequest(CHAT_REQUEST)).finish());
 const statusOf = (a: RawAnswer) => Number(a.trailers['grpc-status'] ?? a.headers['grpc-status']);
 
@@ -344,6 +351,22 @@ describe('ext_authz gRPC door as a gRPC server (a raw node:http2 client, PROTOCO
     req.close(constants.NGHTTP2_CANCEL);
     await new Promise((r) => setTimeout(r, 80));
     answer = () => Promise.resolve(DECISIONS.allow);
+    expect(statusOf(await rawCall(session, [lengthPrefixed(checkRequestBytes())]))).toBe(GrpcStatus.OK);
+  });
+
+  it('a connection that does not speak HTTP/2 gets a GOAWAY, and the door answers the next caller', async () => {
+    const socket = netConnect(door.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('POST /envoy.service.auth.v3.Authorization/Check HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n');
+    let received = Buffer.alloc(0);
+    // The server's frames: SETTINGS, then GOAWAY (type 7) with PROTOCOL_ERROR for the bad connection preface.
+    await new Promise<void>((resolve) =>
+      socket.on('data', (d: Buffer) => {
+        received = Buffer.concat([received, d]);
+        if (hasFrame(received, 7)) resolve();
+      })
+    );
+    socket.destroy();
     expect(statusOf(await rawCall(session, [lengthPrefixed(checkRequestBytes())]))).toBe(GrpcStatus.OK);
   });
 
