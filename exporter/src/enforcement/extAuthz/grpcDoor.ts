@@ -146,7 +146,7 @@ export class GrpcDoor {
     });
     server.on('stream', (stream, headers) => GrpcDoor.call(o, stream, headers));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) =>
+      server.once('error', (e: Error) =>
         reject(new ConfigError(`cannot listen on ${address(o)} (enforcement.grpc_listen): ${e.message}`))
       );
       server.listen(o.port, o.host, resolve);
