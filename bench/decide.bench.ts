@@ -233,6 +233,7 @@ async function main(): Promise<void> {
     gcMsPerS: median(row.results.map((r) => (r.server.gcMs * 1000) / r.elapsedMs)),
     gcMajorMsPerS: median(row.results.map((r) => (r.server.gcMajorMs * 1000) / r.elapsedMs)),
     gcMax: Math.max(...row.results.map((r) => r.server.gcMaxMs)),
+    gcPerThousand: median(row.results.map((r) => (r.server.gcCount * 1000) / r.n)),
   });
   console.log(
     `\nmedian of ${ROUNDS} rounds of ${runMs / 1000} s, loopback; serve, the no-op servers and the load generator\n` +
@@ -243,16 +244,17 @@ async function main(): Promise<void> {
       "runs), all threads and its main thread alone. gen CPU / lag / GC: the generator's own CPU time per request\n" +
       '(all its threads), event-loop delay p99 (1 ms resolution: 1 ms is an idle loop) and GC ms a second. In the\n' +
       'server (./decideProbe.ts): its event-loop delay p99 (median of rounds) and max (of all rounds), its GC pauses\n' +
-      'in ms per second of run (median; of which mark-compact) and the longest pause (of all rounds)\n'
+      'in ms per second of run (median; of which mark-compact), the longest pause (of all rounds) and GC pauses a\n' +
+      'thousand decisions (median; mostly scavenges, whose number follows what a decision allocates, whatever the load)\n'
   );
   console.log(
     'protocol  server         load              p50 ms   p99 ms  sch p99  late p99  decisions/s  server CPU us (main)' +
-      '  gen CPU us / lag p99 / GC ms/s  server loop p99 / max ms  GC ms/s (major) / max ms'
+      '  gen CPU us / lag p99 / GC ms/s  server loop p99 / max ms  GC ms/s (major) / max ms  GCs/1k'
   );
   for (const row of rows) {
     const f = figure(row);
     console.log(
-      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${ms(f.scheduledP99)}  ${ms(f.latenessP99)}  ${perSecond(f.perSecond)}  ${perSecond(f.serverCpuUs)} ${perSecond(f.serverMainCpuUs)}     ${perSecond(f.clientCpuUs)} ${ms(f.clientLagP99)} ${ms(f.clientGcMsPerS)}       ${ms(f.serverLoopP99)} ${ms(f.serverLoopMax)}   ${ms(f.gcMsPerS)} ${ms(f.gcMajorMsPerS)} ${ms(f.gcMax)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
+      `${row.target.protocol.padEnd(9)} ${row.target.server.padEnd(14)} ${row.load.name.padEnd(15)} ${ms(f.p50)} ${ms(f.p99)}  ${ms(f.scheduledP99)}  ${ms(f.latenessP99)}  ${perSecond(f.perSecond)}  ${perSecond(f.serverCpuUs)} ${perSecond(f.serverMainCpuUs)}     ${perSecond(f.clientCpuUs)} ${ms(f.clientLagP99)} ${ms(f.clientGcMsPerS)}       ${ms(f.serverLoopP99)} ${ms(f.serverLoopMax)}   ${ms(f.gcMsPerS)} ${ms(f.gcMajorMsPerS)} ${ms(f.gcMax)} ${f.gcPerThousand.toFixed(2).padStart(7)}${f.dropped ? `  (${f.dropped} not sent: 1000 in flight)` : ''}`
     );
   }
   console.log('\nratio tokenledger / no-op (same protocol and load): p50, p99, decisions/s');

@@ -5,14 +5,8 @@
  * server's under test and not grpc-js's own cost.
  */
 
-/** One uncompressed message in a gRPC frame. */
-export function grpcFrame(message: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(5 + message.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
-  return frame;
-}
+/** One uncompressed message in a gRPC frame: the gRPC door's own framing. */
+export { lengthPrefixed as grpcFrame } from '../exporter/src/enforcement/extAuthz/grpcWire';
 
 /** The message of a body holding exactly one uncompressed frame; throws on anything else. */
 export function grpcUnframe(body: Buffer): Buffer {

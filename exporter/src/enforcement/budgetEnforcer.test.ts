@@ -12,7 +12,7 @@ import { parseDecimal } from '../money';
 import { Pricer } from '../pricing/pricer';
 import { parseYamlPriceBook } from '../pricing/yamlPriceBook';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, PricedRecord } from '../types';
-import { BudgetEnforcer } from './budgetEnforcer';
+import { BudgetEnforcer, REFRESH_INTERVAL_MS } from './budgetEnforcer';
 import type { CheckRequest } from './decider';
 import { DEFAULT_ENFORCEMENT, EnforcementSettings } from './settings';
 import { hashApiKey } from './subject';
@@ -299,6 +299,25 @@ describe('BudgetEnforcer', () => {
     e.reservations.expire(now);
     await e.refresh();
     expect((await e.check(request('r3'))).kind).toBe('allow');
+  });
+
+  it('expires lapsed reservations from its refresh timer in steps, each a turn of the event loop of its own', async () => {
+    const e = await enforcer([budget({ limitPusd: 1000n * USD })]);
+    for (let i = 0; i < 600; i++) await e.check(request(`r${i}`));
+    now += SETTINGS.reservationTtlMs;
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    try {
+      e.start();
+      jest.advanceTimersByTime(REFRESH_INTERVAL_MS);
+      // One step of 256 ran; the rest waits for the next turns, and a request arriving between them is answered.
+      expect(e.reservations.size).toBe(600 - 256);
+      jest.runOnlyPendingTimers(); // the next steps (fake timers run an immediate that a step schedules too)
+      expect(e.reservations.size).toBe(0);
+      expect(e.reservations.reservedPusd('team/eng/monthly')).toBe(0n);
+    } finally {
+      jest.useRealTimers();
+      await e.stop();
+    }
   });
 
   it('fails closed (503) or open by the budget when its spend is older than stale_after', async () => {

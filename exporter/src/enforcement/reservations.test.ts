@@ -40,4 +40,20 @@ describe('Reservations', () => {
     expect(r.expire(30)).toBe(1);
     expect([r.reservedPusd('b1'), r.openCount('b1'), r.size]).toEqual([0n, 0, 0]);
   });
+
+  it('expires at most `limit` at a time, oldest first, and the rest at the next call', () => {
+    const r = new Reservations();
+    for (const [id, at] of [
+      ['a', 10],
+      ['b', 20],
+      ['c', 30],
+      ['d', 40],
+    ] as const)
+      r.reserve(id, 1n, ['b1'], at);
+    expect(r.expire(30, 2)).toBe(2);
+    expect([r.reservedPusd('b1'), r.openCount('b1')]).toEqual([2n, 2]);
+    expect(r.expire(30, 2)).toBe(1);
+    expect(r.expire(30, 2)).toBe(0);
+    expect(r.size).toBe(1);
+  });
 });

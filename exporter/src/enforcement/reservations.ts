@@ -70,14 +70,14 @@ export class Reservations {
   }
 
   /**
-   * Drops reservations whose TTL ran out; returns how many. Reservations are kept in the order made, so with
-   * one TTL the oldest expire first and the scan stops at the first one still open (after a reload shortens
-   * the TTL, newer ones may wait for older ones: they expire late, never early).
+   * Drops reservations whose TTL ran out, at most `limit` of them; returns how many. Reservations are kept in the
+   * order made, so with one TTL the oldest expire first and the scan stops at the first one still open (after a
+   * reload shortens the TTL, newer ones may wait for older ones: they expire late, never early).
    */
-  expire(nowMs: number): number {
+  expire(nowMs: number, limit = Infinity): number {
     let n = 0;
     for (const [id, r] of this.byRequest) {
-      if (r.expiresMs > nowMs) break;
+      if (r.expiresMs > nowMs || n >= limit) break;
       this.remove(id);
       n++;
     }

@@ -1,4 +1,4 @@
-import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** V8's full collection, which `--expose-gc` puts on a context's global. */
@@ -26,9 +26,11 @@ const MB = 1024 * 1024;
 export interface HeapTrimmerOptions {
   /** How often the heap is looked at. */
   checkMs: number;
-  /** The heap is quiet when it grew less than this since the last look. */
+  /** The heap is quiet when it grew less than this since the last look, and V8 did not collect in between. */
   quietBytes: number;
-  /** Collected when quiet and this much above what was live after the last collection here. */
+  /** Collects only once the heap is quiet (serve); a batch job (ingest) is never quiet, and collects anyway. */
+  onlyWhenQuiet: boolean;
+  /** Collected when quiet (or not, see onlyWhenQuiet) and this much above what was live after the last collection here. */
   garbageBytes: number;
   /** Collected (twice at most) when quiet and V8's young generation holds more than this (see HeapTrimmer). */
   idleNewSpaceBytes: number;
@@ -41,6 +43,7 @@ export interface HeapTrimmerOptions {
 export const HEAP_TRIMMER_DEFAULTS: HeapTrimmerOptions = {
   checkMs: 5_000,
   quietBytes: MB,
+  onlyWhenQuiet: true,
   garbageBytes: 16 * MB,
   idleNewSpaceBytes: 4 * MB,
 };
@@ -54,7 +57,8 @@ export const HEAP_TRIMMER_DEFAULTS: HeapTrimmerOptions = {
  */
 export const BATCH_HEAP_TRIMMER: HeapTrimmerOptions = {
   checkMs: 2_000,
-  quietBytes: Infinity,
+  quietBytes: MB,
+  onlyWhenQuiet: false,
   garbageBytes: 32 * MB,
   idleNewSpaceBytes: Infinity,
 };
@@ -88,11 +92,19 @@ export class HeapTrimmer {
   private newSpaceTries = 0;
   /** Collections this trimmer ran. */
   collections = 0;
+  /**
+   * V8's own collections since the last look (our own left out). A heap whose size is about the same at two looks
+   * is not quiet when V8 collected in between: under a steady load (decisions, 2,000 a second) the used heap saws
+   * up and down by megabytes and matched the last look's within quietBytes by chance, and a full collection of
+   * 65-118 ms stopped serve in the middle of it (bench/README.md "Decisions", session 11).
+   */
+  private readonly gcs = new GCProfiler();
 
   constructor(private readonly o: HeapTrimmerOptions = HEAP_TRIMMER_DEFAULTS) {}
 
   /** Collects now (call it after the burst of a start), then whenever the heap goes quiet with garbage in it. */
   start(): void {
+    this.gcs.start();
     this.collect();
     this.timer = setInterval(() => this.check(), this.o.checkMs);
     this.timer.unref();
@@ -100,28 +112,33 @@ export class HeapTrimmer {
 
   stop(): void {
     clearInterval(this.timer);
+    this.gcs.stop();
   }
 
   /** One look at the heap (every `checkMs` once started). */
   check(): void {
     const used = getHeapStatistics().used_heap_size;
-    const quiet = Math.abs(used - this.lastUsed) < this.o.quietBytes;
+    const collectedSince = this.gcs.stop()?.statistics.length ?? 0;
+    this.gcs.start();
+    const quiet = collectedSince === 0 && Math.abs(used - this.lastUsed) < this.o.quietBytes;
     // A collection of V8's own since the last look can leave the heap below what was live after ours.
     this.liveAfterCollection = Math.min(this.liveAfterCollection, used);
     this.lastUsed = used;
     if (!quiet) {
       this.newSpaceTries = 0;
-      return;
+      if (this.o.onlyWhenQuiet) return;
     }
     if (used - this.liveAfterCollection > this.o.garbageBytes) this.collect();
-    else if (this.newSpaceTries < NEW_SPACE_TRIES && newSpaceBytes() > this.o.idleNewSpaceBytes) {
+    else if (quiet && this.newSpaceTries < NEW_SPACE_TRIES && newSpaceBytes() > this.o.idleNewSpaceBytes) {
       this.newSpaceTries++;
       this.collect();
     }
   }
 
   private collect(): void {
+    this.gcs.stop();
     collectGarbage();
+    this.gcs.start();
     this.collections++;
     this.lastUsed = this.liveAfterCollection = getHeapStatistics().used_heap_size;
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AuthConfig } from '../../auth/apiTokens';
 import type { Logger } from '../../log';
-import type { Decider } from '../decider';
+import type { Decider, Decision } from '../decider';
 import { allows, DENIAL_CONTENT_TYPE, denialBody, parseJsonBody } from './answers';
 import { checkCaller, HTTP_TOKEN_HEADER } from './callers';
 
@@ -32,17 +32,21 @@ export function originalPath(url: string | undefined): string | undefined {
   return rest.startsWith('?') ? `/${rest}` : undefined;
 }
 
-/** The body, or undefined when it is larger than `max` (read to the end all the same, so the connection stays). */
-function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= max) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > max ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+/**
+ * Calls `then` with the body, or with undefined when it is larger than `max` (read to the end all the same, so
+ * the connection stays). Callbacks rather than a Promise: every forwarded request waits on this.
+ */
+function readBody(req: IncomingMessage, max: number, then: (body: string | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= max) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (size > max) then(undefined);
+    // A forwarded body mostly arrives in one chunk: decoded from it, not from a copy.
+    else then((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
   });
 }
 
@@ -67,14 +71,26 @@ function forwardedHeaders(req: IncomingMessage, path: string): Record<string, st
 }
 
 function answer(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body?: string): void {
-  if (body === undefined) res.writeHead(status, { ...headers, 'content-length': '0' }).end();
-  else
-    res
-      .writeHead(status, { ...headers, 'content-type': DENIAL_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) })
-      .end(body);
+  // writeHead's flat [name, value, ...] form: node:http takes it as it is, with no object of all the headers
+  // made for the purpose.
+  const fields: string[] = [];
+  for (const name in headers) fields.push(name, headers[name]!);
+  if (body === undefined) {
+    fields.push('content-length', '0');
+    res.writeHead(status, fields).end();
+  } else {
+    fields.push('content-type', DENIAL_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(body)));
+    res.writeHead(status, fields).end(body);
+  }
 }
 
-async function decide(o: HttpDoorOptions, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+function failed(o: HttpDoorOptions, res: ServerResponse, e: Error): void {
+  o.log.error(`ext_authz (HTTP): the decision failed: ${e.message}`);
+  const body = JSON.stringify({ error: { message: 'the decision failed; see the TokenLedger log' } });
+  if (!res.headersSent) answer(res, 500, {}, body);
+}
+
+function decide(o: HttpDoorOptions, req: IncomingMessage, res: ServerResponse, path: string): void {
   const token = req.headers[HTTP_TOKEN_HEADER];
   const caller = checkCaller(o.auth(), Array.isArray(token) ? token[0] : token);
   if (!caller.allowed) {
@@ -82,20 +98,31 @@ async function decide(o: HttpDoorOptions, req: IncomingMessage, res: ServerRespo
     answer(res, caller.status, {}, JSON.stringify({ error: { message: caller.message, type: 'tokenledger_auth' } }));
     return;
   }
-  try {
-    const body = await readBody(req, MAX_FORWARDED_BODY_BYTES);
-    const headers = forwardedHeaders(req, path);
-    const decision = await o.decider().check({
-      requestId: headers['x-request-id'] || undefined,
-      headers,
-      body: parseJsonBody(body),
-    });
-    answer(res, decision.status, decision.headers, allows(decision) ? undefined : denialBody(decision));
-  } catch (e) {
-    o.log.error(`ext_authz (HTTP): the decision failed: ${(e as Error).message}`);
-    const body = JSON.stringify({ error: { message: 'the decision failed; see the TokenLedger log' } });
-    if (!res.headersSent) answer(res, 500, {}, body);
-  }
+  req.on('error', (e) => failed(o, res, e));
+  readBody(req, MAX_FORWARDED_BODY_BYTES, (body) => {
+    let decision: Promise<Decision>;
+    try {
+      const headers = forwardedHeaders(req, path);
+      decision = o.decider().check({
+        requestId: headers['x-request-id'] || undefined,
+        headers,
+        body: parseJsonBody(body),
+      });
+    } catch (e) {
+      failed(o, res, e as Error);
+      return;
+    }
+    decision.then(
+      (d) => {
+        try {
+          answer(res, d.status, d.headers, allows(d) ? undefined : denialBody(d));
+        } catch (e) {
+          failed(o, res, e as Error);
+        }
+      },
+      (e: Error) => failed(o, res, e)
+    );
+  });
 }
 
 /**
@@ -111,6 +138,6 @@ export function withHttpDoor(rest: RequestListener, o: HttpDoorOptions): Request
   return (req, res) => {
     const path = originalPath(req.url);
     if (path === undefined) rest(req, res);
-    else void decide(o, req, res, path);
+    else decide(o, req, res, path);
   };
 }
