@@ -264,12 +264,15 @@ export function joinRows(a: EncodedRows, b: EncodedRows): EncodedRows {
   };
 }
 
+/** Every file of a batch, whole rows and short ones. */
+export const spooledFiles = (rows: EncodedRows): SpooledFile[] => [...rows.files, ...rows.shortFiles];
+
 /**
  * Writes what failed writes left in memory into the batch's files, so that every row is in its file; throws
  * while it still cannot (the commit fails, and is tried again). The engines call it first in a commit.
  */
 export function finishSpool(rows: EncodedRows): void {
-  for (const f of [...rows.files, ...rows.shortFiles]) {
+  for (const f of spooledFiles(rows)) {
     if (!f.unwritten.length) continue;
     mkdirSync(dirname(f.path), { recursive: true });
     const fd = openSync(f.path, 'a');
@@ -289,12 +292,12 @@ export function finishSpool(rows: EncodedRows): void {
 
 /** A batch's files, one after the other, as one text (PostgreSQL's COPY reads it). */
 export async function* spooledText(rows: EncodedRows): AsyncGenerator<Buffer> {
-  for (const f of [...rows.files, ...rows.shortFiles]) yield* createReadStream(f.path);
+  for (const f of spooledFiles(rows)) yield* createReadStream(f.path);
 }
 
 /** Removes a batch's files, once it is committed (or never will be: the spool is emptied at open anyway). */
 export function removeSpool(rows: EncodedRows): void {
-  for (const f of [...rows.files, ...rows.shortFiles]) rmSync(f.path, { force: true });
+  for (const f of spooledFiles(rows)) rmSync(f.path, { force: true });
 }
 
 /** The UTC month of an epoch-ms time, as year * 12 + month (0-11). */

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { noRows } from '../ledger/rows';
+import { noRows, spooledFiles } from '../ledger/rows';
 import type { FramedText } from '../parse/framer';
 import type { Identity } from '../pricing/identityMap';
 import type { PriceBook } from '../pricing/priceBook';
@@ -115,7 +115,7 @@ export class ParseThread {
       }
       // Rows a full disk kept in memory (rows.ts RowFile) arrive as plain Uint8Arrays: Buffers again.
       const asBuffer = (c: Uint8Array) => Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-      for (const f of [...m.part.rows.files, ...m.part.rows.shortFiles]) f.unwritten = f.unwritten.map(asBuffer);
+      for (const f of spooledFiles(m.part.rows)) f.unwritten = f.unwritten.map(asBuffer);
       this.waiting.shift()!.resolve(m.part);
       if (!this.waiting.length) w.unref();
     });
