@@ -1,3 +1,5 @@
+// First: configures DuckDB's allocator before DuckDB loads.
+import './allocatorConf';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { Price } from '../../pricing/pricer';
