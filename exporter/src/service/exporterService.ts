@@ -9,7 +9,7 @@ import { repriceRangeWith, repriceRunJson, RepriceRunJson, repriceWith } from '.
 import type { Logger } from '../log';
 import { ExporterMetrics, SourceLag } from '../metrics/exporterMetrics';
 import { seedMetricsFromLedger } from '../metrics/seedFromLedger';
-import { HeapTrimmer } from './releaseHeap';
+import { BATCH_HEAP_TRIMMER, HeapTrimmer } from './releaseHeap';
 import { Pipeline } from '../pipeline/pipeline';
 import { RejectFile } from '../pipeline/rejectFile';
 import { sourceContext } from '../pipeline/sourceContext';
@@ -136,6 +136,11 @@ export class ExporterService {
     const ledger = await openWhenReachable(config, log);
     let service: ExporterService;
     let constructed: ExporterService | undefined;
+    // Seeding the metrics and re-pricing read the ledger in chunks of row objects that live long enough to reach
+    // V8's old space, which V8 let grow to 250 MB of garbage on a 1M-record ledger (bench/README.md "Footprint",
+    // session 12): collected as in a batch job until the start is done, then by serve's own trimmer.
+    const startTrimmer = new HeapTrimmer(BATCH_HEAP_TRIMMER);
+    startTrimmer.start();
     try {
       service = constructed = new ExporterService(config, ledger, log);
       for (const w of service.pricer.book.warnings) log.warn(w);
@@ -190,6 +195,8 @@ export class ExporterService {
       if (constructed) await constructed.stop();
       else await ledger.close();
       throw e;
+    } finally {
+      startTrimmer.stop();
     }
     return service;
   }
