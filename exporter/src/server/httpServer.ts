@@ -121,3 +121,21 @@ export function listen(handler: RequestListener, host: string, port: number): Pr
     );
   });
 }
+
+/** How often a closing server looks for connections that went idle since it closed. */
+const CLOSE_POLL_MS = 50;
+
+/**
+ * Stops taking connections; resolves once every connection has closed: the idle ones at once (close() does that),
+ * one answering a request once its answer is written. close() alone would leave the latter open until the
+ * KEEP_ALIVE_TIMEOUT_MS after its answer.
+ */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const poll = setInterval(() => server.closeIdleConnections(), CLOSE_POLL_MS);
+    server.close(() => {
+      clearInterval(poll);
+      resolvePromise();
+    });
+  });
+}
