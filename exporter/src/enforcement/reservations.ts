@@ -156,7 +156,7 @@ function grown<A extends { set(from: A): void }>(from: A, into: A): A {
 
 /** A doubly linked list of slots, in typed arrays indexed by slot: append at the end, unlink anywhere, in O(1). */
 class SlotList {
-  first = NONE;
+  private head = NONE;
   private last = NONE;
   private prev: Int32Array;
   private next: Int32Array;
@@ -166,10 +166,15 @@ class SlotList {
     this.next = new Int32Array(slots);
   }
 
+  /** The first slot, NONE when the list is empty. */
+  get first(): number {
+    return this.head;
+  }
+
   append(slot: number): void {
     this.prev[slot] = this.last;
     this.next[slot] = NONE;
-    if (this.last === NONE) this.first = slot;
+    if (this.last === NONE) this.head = slot;
     else this.next[this.last] = slot;
     this.last = slot;
   }
@@ -177,7 +182,7 @@ class SlotList {
   unlink(slot: number): void {
     const before = this.prev[slot]!;
     const after = this.next[slot]!;
-    if (before === NONE) this.first = after;
+    if (before === NONE) this.head = after;
     else this.next[before] = after;
     if (after === NONE) this.last = before;
     else this.prev[after] = before;
