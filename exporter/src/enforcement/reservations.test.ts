@@ -57,3 +57,84 @@ describe('Reservations', () => {
     expect(r.size).toBe(1);
   });
 });
+
+describe('Reservations store', () => {
+  it('keeps order, sums and settlement across slots reused and grown past its first thousand', () => {
+    const r = new Reservations();
+    for (let i = 0; i < 3000; i++) r.reserve(`r${i}`, BigInt(i), ['b1'], i);
+    expect(r.expire(999)).toBe(1000); // r0..r999: their slots are free again
+    for (let i = 3000; i < 4000; i++) r.reserve(`r${i}`, 1n, ['b1'], 10_000 + i); // into the freed slots
+    r.settle(['r1500', 'r3500'], 1);
+    expect(r.expire(2999)).toBe(2000); // r1000..r2999, r1500 (settled) among them
+    r.reserve('r1500', 7n, ['b1'], 20_000); // made again: a new reservation, in a reused slot
+    r.dropSettled(1); // only r3500's: r1500's settled reservation has gone
+    expect([r.size, r.openCount('b1'), r.reservedPusd('b1')]).toEqual([1000, 1000, 999n + 7n]);
+    expect(r.expire(19_999)).toBe(999);
+    expect([r.size, r.reservedPusd('b1')]).toEqual([1, 7n]);
+  });
+
+  it('refuses an amount a pico-USD BIGINT cannot hold rather than wrapping it', () => {
+    const r = new Reservations();
+    expect(() => r.reserve('a', 1n << 63n, ['b1'], 10)).toThrow(RangeError);
+    expect(() => r.reserve('a', -1n, ['b1'], 10)).toThrow(RangeError);
+    r.reserve('a', (1n << 63n) - 1n, ['b1', 'b2'], 10);
+    r.reserve('b', (1n << 63n) - 1n, ['b1'], 10);
+    expect(r.reservedPusd('b1')).toBe((1n << 64n) - 2n); // sums are BigInts: exact beyond 64 bits
+  });
+
+  it('agrees with a plain model of reservations over a long random run', () => {
+    // The model: what the store must mean, kept in the most direct way.
+    const model = new Map<string, { amount: bigint; budgets: string[]; expires: number; settledAt: number }>();
+    const r = new Reservations();
+    const budgetSets = [['g'], ['g', 't1'], ['g', 't2', 'u1']];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let now = 0;
+    let sequence = 0;
+    for (let step = 0; step < 20_000; step++) {
+      now += random(3);
+      const op = random(10);
+      if (op < 6) {
+        const id = `id${random(3000)}`;
+        const amount = BigInt(random(1_000_000)) * 1_000_003n;
+        const budgets = budgetSets[random(budgetSets.length)]!;
+        const expires = now + 50 + random(200);
+        model.delete(id);
+        model.set(id, { amount, budgets, expires, settledAt: 0 });
+        r.reserve(id, amount, budgets, expires);
+      } else if (op < 8) {
+        const ids = Array.from({ length: random(20) }, () => `id${random(3000)}`);
+        sequence++;
+        for (const id of ids) {
+          const m = model.get(id);
+          if (m && !m.settledAt) m.settledAt = sequence;
+        }
+        r.settle(ids, sequence);
+      } else if (op < 9) {
+        const upTo = sequence - random(3);
+        for (const [id, m] of model) if (m.settledAt && m.settledAt <= upTo) model.delete(id);
+        r.dropSettled(upTo);
+      } else {
+        const limit = 1 + random(100);
+        let n = 0;
+        for (const [id, m] of model) {
+          if (m.expires > now || n >= limit) break;
+          model.delete(id);
+          n++;
+        }
+        expect(r.expire(now, limit)).toBe(n);
+      }
+      if (step % 500 === 0 || step === 19_999) {
+        expect(r.size).toBe(model.size);
+        for (const b of ['g', 't1', 't2', 'u1']) {
+          const open = [...model.values()].filter((m) => m.budgets.includes(b));
+          expect([b, r.openCount(b), r.reservedPusd(b)]).toEqual([
+            b,
+            open.length,
+            open.reduce((sum, m) => sum + m.amount, 0n),
+          ]);
+        }
+      }
+    }
+  });
+});

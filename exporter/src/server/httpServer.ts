@@ -95,10 +95,19 @@ export function createApp(
   return app;
 }
 
+/**
+ * How long an idle keep-alive connection stays open: longer than a gateway's pool keeps one, so that the pool, not
+ * the server, closes it. With node:http's default (5 s) the server closed connections that Envoy's ext_authz HTTP
+ * pool still held as reusable (its cluster's `idle_timeout` is 1 hour by default); a check written to one as it
+ * closes fails, and Envoy answers it by `failure_mode_allow` / `status_on_error`, not by the budget. (headersTimeout
+ * stays: since Node 18 it counts from a request's first byte, not over the idle time between requests.)
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65 * 60 * 1000;
+
 /** Serves `handler` (the app, or the app behind the ext_authz HTTP door) on host:port. */
 export function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
   return new Promise((resolvePromise, reject) => {
-    const server = createServer(handler).listen(port, host);
+    const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handler).listen(port, host);
     server.once('listening', () => resolvePromise(server));
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
@@ -110,5 +119,23 @@ export function listen(handler: RequestListener, host: string, port: number): Pr
         )
       )
     );
+  });
+}
+
+/** How often a closing server looks for connections that went idle since it closed. */
+const CLOSE_POLL_MS = 50;
+
+/**
+ * Stops taking connections; resolves once every connection has closed: the idle ones at once (close() does that),
+ * one answering a request once its answer is written. close() alone would leave the latter open until the
+ * KEEP_ALIVE_TIMEOUT_MS after its answer.
+ */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const poll = setInterval(() => server.closeIdleConnections(), CLOSE_POLL_MS);
+    server.close(() => {
+      clearInterval(poll);
+      resolvePromise();
+    });
   });
 }

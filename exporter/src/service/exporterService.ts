@@ -23,7 +23,7 @@ import { enforcementDoors } from '../api/enforcementDoors';
 import { BudgetEnforcer } from '../enforcement/budgetEnforcer';
 import { GrpcDoor } from '../enforcement/extAuthz/grpcDoor';
 import { withHttpDoor } from '../enforcement/extAuthz/httpDoor';
-import { createApp, listen } from '../server/httpServer';
+import { closeServer, createApp, listen } from '../server/httpServer';
 import { PushIngest } from './pushIngest';
 import { PrometheusSource } from '../sources/prometheusSource';
 import { FileFollower } from '../sources/fileFollower';
@@ -428,7 +428,7 @@ export class ExporterService {
     await this.grpcDoor?.stop();
     await this.enforcer.stop();
     for (const f of this.followed) await f.follower.close();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    if (this.server) await closeServer(this.server);
     await this.ledger.close();
   }
 }
