@@ -13,7 +13,9 @@ export default {
     // the code: the process-level tests in exporter/test run the built CLI from dist/, which mutants never reach.
     projectType: 'custom',
     configFile: 'exporter/jest.config.js',
-    config: { roots: ['<rootDir>/src'] },
+    // testTimeout: the root config's 60 s (exporter/jest.config.js has Jest's 5 s, which ledger tests on a real
+    // DuckDB file exceed on a loaded machine, failing the dry run).
+    config: { roots: ['<rootDir>/src'], testTimeout: 60000 },
     // Jest's --findRelatedTests only follows imports inside `roots`: a test that reaches the mutated file through a
     // helper in exporter/test (the follower's model test, through test/followerHarness.ts) would never run. Coverage
     // per test already picks the tests of each mutant.
