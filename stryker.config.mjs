@@ -23,8 +23,8 @@ export default {
   },
   coverageAnalysis: 'perTest',
   // Copy only what the unit tests need into each sandbox (node_modules is linked, not copied); unit tests read
-  // fixtures from exporter/test/fixtures.
-  ignorePatterns: ['/*', '!/exporter', '!/package.json', '!/tsconfig.json', '/exporter/dist'],
+  // fixtures from exporter/test/fixtures, and loadPriceBook's test the shipped examples/prices.yaml.
+  ignorePatterns: ['/*', '!/exporter', '!/examples', '!/package.json', '!/tsconfig.json', '/exporter/dist'],
   // Two cores shared with everything else on the machine; `--concurrency 2` on a quiet one.
   concurrency: 1,
   // A busy machine slows tests down: allow more before calling a mutant a timeout (timeouts count as detected).
