@@ -101,3 +101,48 @@ describe("LiteLLM's price map: keys it does not price", () => {
     expect([...period.inferenceGeo!.keys()].sort()).toEqual(['eu', 'us']);
   });
 });
+
+describe("LiteLLM's price map: edges of the keys it prices", () => {
+  const entry = (extra: Record<string, unknown>) =>
+    read({ m: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, ...extra } });
+
+  it('refuses a multiplier that is not a number of zero or more, naming model and key; zero is one', () => {
+    expect(() => entry({ provider_specific_entry: { us: 'x' } })).toThrow(
+      new PriceBookError('map.json: m.provider_specific_entry.us: expected a non-negative multiplier, got "x"')
+    );
+    expect(() => entry({ regional_processing_uplift_multiplier_eu: -1.1 })).toThrow(
+      new PriceBookError(
+        'map.json: m.regional_processing_uplift_multiplier_eu: expected a non-negative multiplier, got -1.1'
+      )
+    );
+    const period = entry({ provider_specific_entry: { us: 0, fast: 6 } }).models.get('m')![0]!;
+    expect(period.inferenceGeo!.get('us')!.units).toBe(0n);
+    expect(period.speed!.get('fast')!.units).toBe(6n);
+  });
+
+  it('reads a threshold in tokens as well as in thousands, with every rate stated at it', () => {
+    const period = entry({
+      input_cost_per_token_above_128000_tokens: 3e-6,
+      output_cost_per_token_above_128000_tokens: 6e-6,
+    }).models.get('m')![0]!;
+    expect(period.longContext).toEqual([
+      { aboveInputTokens: 128_000, rates: { inputUncached: 3_000_000n, output: 6_000_000n } },
+    ]);
+  });
+
+  it('skips a key whose value is null, and warns of multipliers that are not an object of them', () => {
+    const book = entry({
+      cache_read_input_token_cost: null,
+      provider_specific_entry: 1.5,
+      new_prices_by_size: { small: 1e-9 },
+    });
+    expect(book.models.get('m')![0]!).toEqual({
+      effectiveFromMs: 0,
+      rates: { inputUncached: 1_000_000n, output: 2_000_000n },
+    });
+    expect(book.warnings).toEqual([
+      'map.json: key "provider_specific_entry" (1 entry, e.g. m) is not understood: that price is left out',
+      'map.json: key "new_prices_by_size" (1 entry, e.g. m) is not understood: that price is left out',
+    ]);
+  });
+});
