@@ -120,6 +120,41 @@ describe("LiteLLM's price map: edges of the keys it prices", () => {
     expect(period.speed!.get('fast')!.units).toBe(6n);
   });
 
+  it('reads the fees: web search per query, flat or by context size, file search per 1,000 calls, code interpreter per session', () => {
+    const USD = 1_000_000_000_000n; // pico-USD; web search is kept per 1,000 queries
+    const flat = entry({
+      search_context_cost_per_query: 0.01,
+      file_search_cost_per_1k_calls: 2.5,
+      code_interpreter_cost_per_session: 0.03,
+    }).models.get('m')![0]!.fees;
+    expect(flat).toEqual({
+      webSearch: { per: 'query', byContext: { low: 10n * USD, medium: 10n * USD, high: 10n * USD } },
+      fileSearchPer1k: 2_500_000_000_000n,
+      codeInterpreterPerSession: 30_000_000_000n,
+    });
+    const sized = (sizes: Record<string, number>) =>
+      entry({ search_context_cost_per_query: sizes }).models.get('m')![0]!.fees?.webSearch?.byContext;
+    const [low, medium, high] = [0.03, 0.035, 0.05];
+    expect(
+      sized({ search_context_size_low: low, search_context_size_medium: medium, search_context_size_high: high })
+    ).toEqual({ low: 30n * USD, medium: 35n * USD, high: 50n * USD });
+    // A size without a price takes the medium one, else the low one, else the high one.
+    expect(sized({ search_context_size_low: low, search_context_size_high: high })).toEqual({
+      low: 30n * USD,
+      medium: 30n * USD,
+      high: 50n * USD,
+    });
+    expect(sized({ search_context_size_medium: medium, search_context_size_high: high })).toMatchObject({
+      low: 35n * USD,
+    });
+    expect(sized({ search_context_size_high: high })).toEqual({ low: 50n * USD, medium: 50n * USD, high: 50n * USD });
+    const unknownSize = entry({ search_context_cost_per_query: { search_context_size_huge: 1 } });
+    expect(unknownSize.models.get('m')![0]!.fees).toBeUndefined();
+    expect(unknownSize.warnings).toEqual([
+      'map.json: key "search_context_cost_per_query.search_context_size_huge" (1 entry, e.g. m) is not understood: that price is left out',
+    ]);
+  });
+
   it('reads a threshold in tokens as well as in thousands, with every rate stated at it', () => {
     const period = entry({
       input_cost_per_token_above_128000_tokens: 3e-6,
