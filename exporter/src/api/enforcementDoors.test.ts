@@ -110,6 +110,15 @@ describe('POST /api/v1/check', () => {
     expect(decider.asked).toEqual([]);
   });
 
+  it('refuses a body sent without Content-Type: application/json', async () => {
+    const res = await fetch(`${base}/api/v1/check`, { method: 'POST', body: '{"request_id": "r"}' });
+    expect([res.status, await res.json()]).toEqual([
+      400,
+      { error: 'expected a JSON object (Content-Type: application/json)' },
+    ]);
+    expect(decider.asked).toEqual([]);
+  });
+
   it('refuses a body over 10 MB with 413', async () => {
     const res = await check({ body: { padding: 'x'.repeat(10 * 1024 * 1024) } });
     expect([res.status, await res.json()]).toEqual([413, { error: 'body larger than 10mb' }]);
@@ -121,7 +130,7 @@ describe('POST /api/v1/check', () => {
     const res = await check({ request_id: 'r' });
     expect([res.status, await res.json()]).toEqual([500, { error: 'internal error; see the exporter log' }]);
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatch(/^enforcement door error: Error: ledger gone away/);
+    expect(logged[0]).toMatch(/^enforcement door error: Error: ledger gone away\n\s+at /); // with its stack
   });
 });
 
