@@ -13,7 +13,9 @@ export default {
     // the code: the process-level tests in exporter/test run the built CLI from dist/, which mutants never reach.
     projectType: 'custom',
     configFile: 'exporter/jest.config.js',
-    config: { roots: ['<rootDir>/src'] },
+    // testTimeout: the root config's 60 s (exporter/jest.config.js has Jest's 5 s, which ledger tests on a real
+    // DuckDB file exceed on a loaded machine, failing the dry run).
+    config: { roots: ['<rootDir>/src'], testTimeout: 60000 },
     // Jest's --findRelatedTests only follows imports inside `roots`: a test that reaches the mutated file through a
     // helper in exporter/test (the follower's model test, through test/followerHarness.ts) would never run. Coverage
     // per test already picks the tests of each mutant.
@@ -21,8 +23,8 @@ export default {
   },
   coverageAnalysis: 'perTest',
   // Copy only what the unit tests need into each sandbox (node_modules is linked, not copied); unit tests read
-  // fixtures from exporter/test/fixtures.
-  ignorePatterns: ['/*', '!/exporter', '!/package.json', '!/tsconfig.json', '/exporter/dist'],
+  // fixtures from exporter/test/fixtures, and loadPriceBook's test the shipped examples/prices.yaml.
+  ignorePatterns: ['/*', '!/exporter', '!/examples', '!/package.json', '!/tsconfig.json', '/exporter/dist'],
   // Two cores shared with everything else on the machine; `--concurrency 2` on a quiet one.
   concurrency: 1,
   // A busy machine slows tests down: allow more before calling a mutant a timeout (timeouts count as detected).

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, NO_TOOL_CALLS, PricedRecord } from '../types';
@@ -11,6 +11,7 @@ import {
   removeSpool,
   RowFormat,
   SpooledFile,
+  spooledText,
   UsageBatch,
 } from './rows';
 import { ENCODED_COLUMNS } from './schema';
@@ -364,10 +365,13 @@ describe('a batch', () => {
     }
   });
 
-  it('writes its rows into one file of the spool, whose size it knows', () => {
+  it('writes its rows into one file of the spool, whose size it knows, and closes it', () => {
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
     const b = new UsageBatch('postgres', SPOOL);
     for (let i = 0; i < 5000; i++) b.add(record({ requestId: `r${i}` }), i);
     const e = b.encoded();
+    expect(openFiles()).toBe(before);
     expect([e.rows, e.files.length]).toEqual([5000, 1]);
     const [file] = e.files;
     expect(file!.path.startsWith(SPOOL)).toBe(true);
@@ -413,6 +417,9 @@ describe('a batch', () => {
     const rows = decoded(b);
     expect(rows.map((r) => r.seq)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(rows.map((r) => r.model!.length)).toEqual([...Array(9).fill(300_000), 5 << 20]);
+    const alone = new UsageBatch('postgres', SPOOL);
+    alone.add(record({ requestId: 'huge', model: 'h'.repeat(5 << 20) }), 0);
+    expect(alone.encoded()).toMatchObject({ rows: 1, files: [expect.objectContaining({ bytes: expect.any(Number) })] });
   });
 
   it('writes text of several bytes per character whole', () => {
@@ -455,6 +462,16 @@ describe('joinRows', () => {
     expect(joinRows(a, noRows('duckdb'))).toBe(a);
     expect(() => joinRows(a, batch('duckdb', [T]))).toThrow('rows encoded for postgres and duckdb in one batch');
   });
+
+  it("reads a batch's files one after the other as one text, as PostgreSQL's COPY is given them", async () => {
+    const a = batch('postgres', [T]);
+    const b = batch('postgres', [T + 1, T + 2], true);
+    const chunks: Buffer[] = [];
+    for await (const chunk of spooledText(joinRows(a, b))) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text).toBe(textOf([...a.files, ...b.files]));
+    expect(text.split('\n')).toHaveLength(4); // three rows, each ending in a newline
+  });
 });
 
 describe('the spool', () => {
@@ -486,6 +503,19 @@ describe('the spool', () => {
     expect(keys(e.files)).toEqual(expected(5000));
   });
 
+  it('keeps what follows a failed write in memory too, so that the commit writes every row in its order', () => {
+    const spool = join(SPOOL, 'blocked-for-a-while');
+    writeFileSync(spool, 'in the way');
+    const b = new UsageBatch('postgres', spool);
+    for (let i = 0; i < 5000; i++) b.add(record({ requestId: `s${i}` }), i); // more than a buffer: a write failed
+    rmSync(spool);
+    mkdirSync(spool); // room again before the batch ends: its next writes could reach the file
+    for (let i = 5000; i < 10_000; i++) b.add(record({ requestId: `s${i}` }), i);
+    const e = b.encoded();
+    finishSpool(e);
+    expect(keys(e.files)).toEqual(expected(10_000));
+  });
+
   it('writes what was kept after the rows the file holds, over what a failed write left there', () => {
     const e = rowsOf(SPOOL, 3);
     const file = e.files[0]!;
@@ -495,7 +525,10 @@ describe('the spool', () => {
     writeFileSync(file.path, rows.subarray(0, head + 7));
     file.bytes = head;
     file.unwritten = [rows.subarray(head)];
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
     finishSpool(e);
+    expect(openFiles()).toBe(before); // the file it wrote is closed again
     expect(readFileSync(file.path)).toEqual(rows);
     expect(file.bytes).toBe(rows.length);
   });
@@ -504,6 +537,8 @@ describe('the spool', () => {
     const e = joinRows(rowsOf(SPOOL, 2), rowsOf(SPOOL, 2));
     expect(e.files.map((f) => existsSync(f.path))).toEqual([true, true]);
     removeSpool(e);
+    expect(e.files.map((f) => existsSync(f.path))).toEqual([false, false]);
+    removeSpool(e); // again, or after the spool was emptied: nothing to remove is no error
     expect(e.files.map((f) => existsSync(f.path))).toEqual([false, false]);
   });
 });

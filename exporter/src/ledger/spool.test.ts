@@ -15,7 +15,10 @@ describe('a spool', () => {
       expect(readdirSync(spool)).toEqual([]);
       removeSpoolDir(spool);
       expect(existsSync(spool)).toBe(false);
+      removeSpoolDir(spool); // gone already: nothing to do
       expect(readdirSync(emptySpool(spool))).toEqual([]); // made when missing
+      const nested = join(dir, 'ledgers', 'a.duckdb.spool');
+      expect(readdirSync(emptySpool(nested))).toEqual([]); // and the directories it goes in
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -28,10 +31,14 @@ describe('a spool', () => {
     const litter = join(tmpdir(), `tokenledger-spool-${deadPid}-abc123`);
     mkdirSync(litter, { recursive: true });
     writeFileSync(join(litter, '0-1-whole.tsv'), 'x\n');
+    // Not a spool: the name only holds one's.
+    const notSpool = join(tmpdir(), `kept-tokenledger-spool-${deadPid}-abc123`);
+    mkdirSync(notSpool, { recursive: true });
     const first = privateSpool();
     const second = privateSpool();
     try {
       expect(existsSync(litter)).toBe(false);
+      expect(existsSync(notSpool)).toBe(true);
       expect(dirname(first)).toBe(tmpdir());
       expect(basename(first)).toMatch(new RegExp(`^tokenledger-spool-${process.pid}-`));
       // Several ledgers in one process (a migration's two ends, tests): one spool each, neither removing the other.
@@ -40,6 +47,7 @@ describe('a spool', () => {
     } finally {
       removeSpoolDir(first);
       removeSpoolDir(second);
+      rmSync(notSpool, { recursive: true, force: true });
     }
   });
 });
