@@ -9,13 +9,18 @@ export default {
   mutate: [...CORE_MODULES.map((dir) => `exporter/src/${dir}/**/*.ts`), '!exporter/src/**/*.test.ts'],
   testRunner: 'jest',
   jest: {
-    // The exporter's own Jest config (SWC transform), read inside each sandbox, with only the unit tests beside
-    // the code: the process-level tests in exporter/test run the built CLI from dist/, which mutants never reach.
+    // The exporter's own Jest config (SWC transform), read inside each sandbox, with the unit tests beside the code
+    // and the ledger's contract suites, which run in process on a real DuckDB file and PostgreSQL: the other
+    // process-level tests in exporter/test run the built CLI from dist/, which mutants never reach.
     projectType: 'custom',
     configFile: 'exporter/jest.config.js',
     // testTimeout: the root config's 60 s (exporter/jest.config.js has Jest's 5 s, which ledger tests on a real
     // DuckDB file exceed on a loaded machine, failing the dry run).
-    config: { roots: ['<rootDir>/src'], testTimeout: 60000 },
+    config: {
+      roots: ['<rootDir>/src', '<rootDir>/test'],
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/ledger.{duckdb,postgres}.test.ts'],
+      testTimeout: 60000,
+    },
     // Jest's --findRelatedTests only follows imports inside `roots`: a test that reaches the mutated file through a
     // helper in exporter/test (the follower's model test, through test/followerHarness.ts) would never run. Coverage
     // per test already picks the tests of each mutant.
