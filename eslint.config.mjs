@@ -78,8 +78,10 @@ export default defineConfig([
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // ES module configuration files (stryker.config.mjs reads the environment).
     files: ['**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { process: 'readonly' } },
   },
   // Last: turns off every rule that formatting (prettier) decides.
   prettier,

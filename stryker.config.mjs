@@ -1,5 +1,12 @@
 // Mutation testing of the exporter's core modules: `npm run mutation` (bench/README.md, "Mutation testing").
 // Not part of `npm test`: a full run takes far longer than CI allows, so the thresholds below never fail a run.
+// MUTATION_SAMPLE=<share> tests a fixed random sample of the mutants instead (bench/mutationSample.ts), with its own
+// reports and incremental file, so a sample never stands in for a full run's results.
+import { createRequire } from 'node:module';
+
+const { sampleOptionsFrom } = createRequire(import.meta.url)('./bench/dist/bench/mutationSample.js');
+const sample = sampleOptionsFrom(process.env);
+const reports = sample ? 'reports/mutation-sample' : 'reports/mutation';
 
 /** The modules whose tests should notice a small deliberate change (issue 13). */
 const CORE_MODULES = ['parse', 'pricing', 'sources', 'ledger', 'budgets', 'api'];
@@ -37,11 +44,13 @@ export default {
   // Reruns only test the mutants whose code or tests changed. Runs over a subset (`--mutate`) add to the same
   // file, and the reports show every file tested so far.
   incremental: true,
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
-  reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  incrementalFile: `${reports}/stryker-incremental.json`,
+  reporters: ['clear-text', 'progress', 'html', 'json', ...(sample ? ['mutation-sample'] : [])],
+  htmlReporter: { fileName: `${reports}/index.html` },
+  jsonReporter: { fileName: `${reports}/mutation.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
   thresholds: { high: 90, low: 85, break: null },
   tempDirName: '.stryker-tmp',
+  plugins: ['@stryker-mutator/*', './bench/dist/bench/mutationSample.js'],
+  ...(sample ? { checkers: ['mutation-sample'], mutationSample: sample } : {}),
 };
