@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Ledger, LedgerBatch, PushToCommit, ReadPosition, RejectedLine } from '../src/ledger/ledger';
+import { Ledger, LedgerBatch, LedgerError, PushToCommit, ReadPosition, RejectedLine } from '../src/ledger/ledger';
 import { LedgerSpec, openLedger } from '../src/ledger/open';
 import { Dimension, DIMENSIONS, NO_USAGE, RowSelection, UsageTotals } from '../src/ledger/queries';
 import { EncodedRows, joinRows, UsageBatch } from '../src/ledger/rows';
@@ -397,6 +397,31 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       expect(await ledger.counters()).toEqual([{ name: 'lines_read', label: 'gw', value: 4 }]);
       expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 6, old: 1 });
       expect(await ledger.rejectsAfter(0)).toHaveLength(2);
+      // The replay left no transaction open: the next batch commits.
+      expect(await ledger.commitBatch(batchOf(ledger, [record('next', T0, 2)]))).toMatchObject({ inserted: 1 });
+      expect(await outputsByUser(ledger)).toEqual({ a: 5, b: 6, next: 2, old: 1 });
+    });
+
+    it('stores none of a batch that fails half-way through its commit, and commits the next', async () => {
+      const ledger = await openAs();
+      await ledger.commitBatch(batchOf(ledger, [record('old', T0, 1)]));
+      // Its rows go in before its read positions, and this position's offset is beyond the ledger's BIGINT.
+      const failing = batchOf(ledger, [record('lost', T0, 3)], {
+        rejects: [reject(2)],
+        positions: [position('1:1', 2 ** 63)],
+        counters: [{ name: 'lines_read', label: 'gw', delta: 2 }],
+      });
+      await expect(ledger.commitBatch(failing)).rejects.toThrow(LedgerError);
+      expect(await outputsByUser(ledger)).toEqual({ old: 1 });
+      expect(await ledger.counters()).toEqual([]);
+      expect(await ledger.rejectsAfter(0)).toEqual([]);
+      expect(await ledger.readPositions('gw')).toEqual([]);
+      const next = batchOf(ledger, [record('next', T0, 2)], {
+        counters: [{ name: 'lines_read', label: 'gw', delta: 1 }],
+      });
+      expect(await ledger.commitBatch(next)).toMatchObject({ inserted: 1 });
+      expect(await outputsByUser(ledger)).toEqual({ next: 2, old: 1 });
+      expect(await ledger.counters()).toEqual([{ name: 'lines_read', label: 'gw', value: 1 }]);
     });
 
     it("keeps a push's receipt with it, and answers the push again from it, storing and counting nothing more", async () => {
@@ -442,6 +467,9 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
         expect(await b.counters()).toEqual([]);
         expect(await sorted(a)).toEqual(counters);
       }
+      // The replay left no transaction open: the next push commits.
+      expect(await a.commitBatch(pushOf(a, [record('next', T0, 2)]))).toMatchObject({ inserted: 1 });
+      expect(await outputsByUser(a)).toEqual({ later: 1, next: 2, old: 1, p1: 5, p2: 6 });
     });
 
     it("keeps a file batch's retry recognised when a push committed in between", async () => {

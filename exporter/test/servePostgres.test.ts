@@ -76,6 +76,7 @@ describe('serve on PostgreSQL', () => {
     const api = await fetch(`${serve.baseUrl}/api/v1/status`);
     expect(api.status).toBe(503);
     expect(api.headers.get('retry-after')).toBe('5');
+    expect(await api.json()).toEqual({ error: 'the ledger cannot be reached; try again shortly' });
 
     appendFileSync(join(dir, 'app.log'), lines(120, 150));
     await pg.restart();
