@@ -113,17 +113,6 @@ export function tallyFile(mutants: readonly SampledMutant[]): SampleTally {
   return t;
 }
 
-export function addTallies(a: SampleTally, b: SampleTally): SampleTally {
-  return {
-    population: a.population + b.population,
-    drawn: a.drawn + b.drawn,
-    detected: a.detected + b.detected,
-    survived: a.survived + b.survived,
-    noCoverage: a.noCoverage + b.noCoverage,
-    invalid: a.invalid + b.invalid,
-  };
-}
-
 const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
 /** One line of the summary: `<name>: <detected> of <valid> drawn (<population> in all): <score> (95 %: a-b)`. */
@@ -138,15 +127,12 @@ export function tallyLine(name: string, t: SampleTally): string {
 
 /** The summary of a report: a line per file, then all files together. */
 export function sampleSummary(files: Record<string, { mutants: readonly SampledMutant[] }>): string[] {
-  let all: SampleTally = { population: 0, drawn: 0, detected: 0, survived: 0, noCoverage: 0, invalid: 0 };
   const lines: string[] = [];
   for (const name of Object.keys(files).sort()) {
     const t = tallyFile(files[name]!.mutants);
-    if (t.population === 0) continue;
-    lines.push(tallyLine(repositoryPath(name), t));
-    all = addTallies(all, t);
+    if (t.population > 0) lines.push(tallyLine(repositoryPath(name), t));
   }
-  lines.push(tallyLine('all files', all));
+  lines.push(tallyLine('all files', tallyFile(Object.values(files).flatMap((f) => f.mutants))));
   return lines;
 }
 
