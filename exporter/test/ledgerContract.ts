@@ -928,10 +928,8 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       };
       const pricer = new Pricer(book);
       const credited: [string, bigint][] = [];
-      const priced = await ledger.repriceUnpriced(
-        (r) => pricer.price({ ...DEFAULT_PRICING_EXTRAS, ...r }),
-        'v2',
-        (labels, cost) => credited.push([labels.join('/'), cost])
+      const priced = await ledger.repriceUnpriced(pricer, 'v2', (labels, cost) =>
+        credited.push([labels.join('/'), cost])
       );
       expect(priced).toBe(2);
       expect(credited.sort()).toEqual([
@@ -953,11 +951,50 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       ]);
       expect(
         await ledger.repriceUnpriced(
-          () => ({ costPusd: 1n, feePusd: 0n, chargePusd: 1n, pricedModel: 'm1' }),
+          { price: () => ({ costPusd: 1n, feePusd: 0n, chargePusd: 1n, pricedModel: 'm1' }), billedModel: () => 'm1' },
           'v3',
           () => undefined
         )
       ).toBe(0);
+    });
+
+    it('reads no unpriced row while the book prices none of the models they name, and prices them once it does', async () => {
+      const ledger = await openAs();
+      const unknown = { ...record('unknown', T0, 3), model: 'not-in-book' };
+      const unreported = { ...record('unreported', T0 + 1, 0), usageReported: false };
+      const named = { ...fullRecord('named', T0 + 2, undefined), usageReported: true, gatewayCacheHit: false };
+      await ledger.commitBatch(batchOf(ledger, [unknown, unreported, named, record('priced', T0 + 3, 1, 9n)]));
+      const read: string[] = [];
+      const namings: string[] = [];
+      const book = (knows: string[]) => ({
+        price: (r: PricingInputs) => {
+          read.push(r.model);
+          return knows.includes(r.model)
+            ? { costPusd: 70n, feePusd: 0n, chargePusd: 70n, pricedModel: r.model }
+            : undefined;
+        },
+        billedModel: (n: Pick<PricingInputs, 'model' | 'baseModel' | 'provider'>) => {
+          namings.push(`${n.model}|${n.baseModel}|${n.provider}`);
+          return knows.includes(n.model) ? n.model : null;
+        },
+      });
+      // m1 is known, but its only unpriced row reported no usage: nothing to price, no row read.
+      expect(await ledger.repriceUnpriced(book(['m1']), 'v2', () => undefined)).toBe(0);
+      expect(read).toEqual([]);
+      // Each way a reporting row names its model is asked once, as stored (an unreporting one need not be).
+      expect(namings.sort()).toEqual(['claude-x-20260101|claude-x|anthropic', 'not-in-book|undefined|undefined']);
+      // A book that knows one of them: every unpriced row is read and priced as the book says.
+      expect(await ledger.repriceUnpriced(book(['not-in-book']), 'v3', () => undefined)).toBe(1);
+      expect(read.sort()).toEqual(['claude-x-20260101', 'm1', 'not-in-book']);
+      const total = (await ledger.breakdown({ ...ALL_TIME, groupBy: [], sort: 'cost', limit: undefined })).total;
+      expect(total).toMatchObject({ costPusd: 79n, unpricedRequests: 2 });
+      // A gateway cache hit left unpriced is priced whatever its model (at nothing, by the Pricer): read.
+      await ledger.commitBatch(
+        batchOf(ledger, [{ ...record('cached', T0 + 4, 0), model: 'x', gatewayCacheHit: true }])
+      );
+      read.length = 0;
+      await ledger.repriceUnpriced(book([]), 'v4', () => undefined);
+      expect(read.sort()).toEqual(['claude-x-20260101', 'm1', 'x']);
     });
 
     it("keeps every pricing input of a row, its fee, priced model and the gateway's cost, as readUsage gives them back", async () => {
@@ -1019,9 +1056,12 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
       await ledger.commitBatch(batchOf(ledger, [full, plain]));
       const seen: PricingInputs[] = [];
       const priced = await ledger.repriceUnpriced(
-        (inputs) => {
-          seen.push(inputs);
-          return { costPusd: 1000n, feePusd: 400n, chargePusd: 1500n, pricedModel: 'book-model' };
+        {
+          price: (inputs) => {
+            seen.push(inputs);
+            return { costPusd: 1000n, feePusd: 400n, chargePusd: 1500n, pricedModel: 'book-model' };
+          },
+          billedModel: () => 'book-model',
         },
         'v2',
         () => undefined

@@ -69,12 +69,13 @@ export interface Ledger {
   spend(windows: readonly SpendWindow[]): Promise<bigint[]>;
 
   /**
-   * Prices this node's unpriced rows with `price` (a price book was extended or reloaded). Each row that gets
-   * a price is updated with it (never a row that has one) and reported to `onPriced`, so the cost counters
-   * rise accordingly. Returns how many rows were priced.
+   * Prices this node's unpriced rows with `pricer` (at every start, and when a price book was extended or
+   * reloaded). Each row that gets a price is updated with it (never a row that has one) and reported to
+   * `onPriced`, so the cost counters rise accordingly. When the book prices none of the models the unpriced rows
+   * name (the usual case at a start with the same book), no row is read. Returns how many rows were priced.
    */
   repriceUnpriced(
-    price: (row: UnpricedRow) => Price | undefined,
+    pricer: RowPricer,
     priceVersion: string,
     onPriced: (labels: string[], costPusd: bigint) => void
   ): Promise<number>;
@@ -275,6 +276,17 @@ export interface RepricedModel {
 
 /** What re-pricing a stored row needs to know of it: every input of the pricer, as the row's columns hold them. */
 export type UnpricedRow = PricingInputs;
+
+/** What re-pricing the unpriced rows asks of a price book (pricing/pricer.ts's Pricer). */
+export interface RowPricer {
+  /** The row's price, or undefined when the book has none for it: the row keeps what it has. */
+  price(row: UnpricedRow): Price | undefined;
+  /**
+   * The model a row naming these is billed as, or null when the book has no price for it: then `price` answers
+   * undefined for every such row that reported usage and was not served from the gateway's cache.
+   */
+  billedModel(row: Pick<UnpricedRow, 'model' | 'baseModel' | 'provider'>): string | null;
+}
 
 /** Thrown when the ledger cannot be opened or written; the message says what to do. */
 export class LedgerError extends Error {}

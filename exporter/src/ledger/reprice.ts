@@ -11,7 +11,7 @@ export function repriceWith(
   pricer: Pricer,
   onPriced: (labels: string[], costPusd: bigint) => void = () => undefined
 ): Promise<number> {
-  return ledger.repriceUnpriced((r) => pricer.price(r), pricer.book.version, onPriced);
+  return ledger.repriceUnpriced(pricer, pricer.book.version, onPriced);
 }
 
 /**

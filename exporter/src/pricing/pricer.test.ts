@@ -460,6 +460,27 @@ describe('Pricer: model names', () => {
     expect(priceOf(p, 'ghost', undefined, undefined, 0, t(1, 0, 0, 0))).toBeUndefined();
   });
 
+  it('prices nothing that re-pricing would skip: no price without a billed model, but for usage or a cache hit', () => {
+    // Ledger.repriceUnpriced reads no unpriced row when, for every way they name their model, billedModel is null
+    // or no row reported usage, unless one was a gateway cache hit (sql/repricing.ts mayPriceAny).
+    const p = pricerOf(['m', 'vllm/n', 'base'], [['alias', 'm']]);
+    const names = ['m', 'alias', 'n', 'openai/m', 'm-2024-10-22', 'unknown', 'ghost', 'deployment'];
+    let priced = 0;
+    for (const model of names)
+      for (const baseModel of [undefined, 'base', 'unknown'])
+        for (const provider of [undefined, 'vllm', 'openai'])
+          for (const usageReported of [true, false])
+            for (const gatewayCacheHit of [false, true]) {
+              const r = { ...DEFAULT_PRICING_EXTRAS, model, baseModel, provider, usageReported, gatewayCacheHit };
+              const price = p.price({ ...r, tier: undefined, startMs: 0, tokens: t(1, 0, 0, 1) });
+              if (price === undefined) continue;
+              priced++;
+              expect(gatewayCacheHit || (usageReported && p.billedModel(r) !== null)).toBe(true);
+            }
+    // Both sides were met: rows priced by their model, by their base model, and cache hits of unknown models.
+    expect(priced).toBeGreaterThan(100);
+  });
+
   it('prices each bucket at its own rate, skipping buckets without tokens', () => {
     const book = emptyPriceBook('buckets');
     book.models.set('m', [

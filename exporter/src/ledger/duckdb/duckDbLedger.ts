@@ -23,6 +23,7 @@ import {
   ReadPosition,
   RejectedLine,
   RepriceRun,
+  RowPricer,
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
@@ -514,11 +515,11 @@ export class DuckDbLedger extends SqlLedger implements Ledger {
   }
 
   repriceUnpriced(
-    price: (row: UnpricedRow) => Price | undefined,
+    pricer: RowPricer,
     priceVersion: string,
     onPriced: (labels: string[], costPusd: bigint) => void
   ): Promise<number> {
-    return repriceUnpriced({ transaction: (work) => this.transaction(work) }, price, priceVersion, onPriced);
+    return repriceUnpriced({ transaction: (work) => this.transaction(work) }, pricer, priceVersion, onPriced);
   }
 
   repriceRange(

@@ -3,10 +3,12 @@ import './allocatorConf';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { Price } from '../../pricing/pricer';
-import type { RepriceRun, UnpricedRow } from '../ledger';
+import type { RepriceRun, RowPricer, UnpricedRow } from '../ledger';
 import {
   chunkTotals,
   labelsOf,
+  mayPriceAny,
+  modelNamingsSql,
   PricedTally,
   recordRunParams,
   RECORD_RUN_CHUNK,
@@ -90,15 +92,21 @@ async function applyUpdates(db: DuckDBConnection, updates: RowUpdate[], priceVer
   await db.run('DROP TABLE reprice_staging');
 }
 
-/** Prices the ledger's unpriced records that `price` now prices. Returns how many were priced. */
+/** Prices the ledger's unpriced records that `pricer` now prices. Returns how many were priced. */
 export async function repriceUnpriced(
   ledger: RepriceAccess,
-  price: (row: UnpricedRow) => Price | undefined,
+  pricer: RowPricer,
   priceVersion: string,
   onPriced: (labels: string[], costPusd: bigint) => void
 ): Promise<number> {
+  const unpriced = 'cost_pusd IS NULL';
+  const namings = await ledger.transaction(async (db) =>
+    (await db.runAndReadAll(modelNamingsSql('usage_full', unpriced))).getRowObjectsJS()
+  );
+  if (!mayPriceAny(namings, pricer)) return 0;
   const priced = new PricedTally(onPriced);
-  await repriceChunks(ledger, 'cost_pusd IS NULL', [], price, priceVersion, async () => undefined, priced.add);
+  const price = (row: UnpricedRow) => pricer.price(row);
+  await repriceChunks(ledger, unpriced, [], price, priceVersion, async () => undefined, priced.add);
   return priced.count;
 }
 

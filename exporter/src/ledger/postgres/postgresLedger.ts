@@ -15,6 +15,7 @@ import {
   ReadPosition,
   RejectedLine,
   RepriceRun,
+  RowPricer,
   UnpricedRow,
 } from '../ledger';
 import { MetricTotals, NO_METRIC_TOTALS } from '../metricTotals';
@@ -27,6 +28,8 @@ import { positionFromRow, rejectFromRow, rejectsAmong, STORED_USAGE_COLUMNS, usa
 import {
   chunkTotals,
   labelsOf,
+  mayPriceAny,
+  modelNamingsSql,
   PricedTally,
   recordRunParams,
   RECORD_RUN_CHUNK,
@@ -544,19 +547,15 @@ export class PostgresLedger extends SqlLedger implements Ledger {
 
   /** This node's unpriced rows (another replica prices its own), in chunks (`repriceChunks`). */
   async repriceUnpriced(
-    price: (row: UnpricedRow) => Price | undefined,
+    pricer: RowPricer,
     priceVersion: string,
     onPriced: (labels: string[], costPusd: bigint) => void
   ): Promise<number> {
+    const unpriced = 'node = $1 AND cost_pusd IS NULL';
+    if (!mayPriceAny(await this.rows(modelNamingsSql('usage', unpriced), [this.node]), pricer)) return 0;
     const priced = new PricedTally(onPriced);
-    await this.repriceChunks(
-      'node = $1 AND cost_pusd IS NULL',
-      [this.node],
-      price,
-      priceVersion,
-      async () => undefined,
-      priced.add
-    );
+    const price = (row: UnpricedRow) => pricer.price(row);
+    await this.repriceChunks(unpriced, [this.node], price, priceVersion, async () => undefined, priced.add);
     return priced.count;
   }
 

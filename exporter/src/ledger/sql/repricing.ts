@@ -1,6 +1,6 @@
 import type { Price } from '../../pricing/pricer';
-import type { RepricedModel, RepriceRun, UnpricedRow } from '../ledger';
-import { PRICING_INPUT_COLUMNS, pricingInputsFromRow } from './storedRows';
+import type { RepricedModel, RepriceRun, RowPricer, UnpricedRow } from '../ledger';
+import { modelNamingFromRow, PRICING_INPUT_COLUMNS, pricingInputsFromRow } from './storedRows';
 import type { SqlDialect } from './usageQueries';
 
 /**
@@ -16,6 +16,27 @@ export const REPRICE_CHUNK = 10_000;
 
 /** The metric labels of a row (metricTotalsSql.ts's order), then what pricing needs, then its stored price. */
 export const REPRICE_COLUMNS = `user_id, api_key, team, status, cost_pusd, fee_pusd, charge_pusd, priced_model, ${PRICING_INPUT_COLUMNS}`;
+
+/**
+ * The ways the rows `where` selects from `rows` name their model, with whether any of them reported usage or was
+ * served from the gateway's cache: a few rows, where the unpriced rows themselves may be millions.
+ */
+export const modelNamingsSql = (rows: string, where: string): string =>
+  `SELECT model, base_model, provider, bool_or(usage_reported) AS usage_reported,
+     bool_or(gateway_cache_hit) AS gateway_cache_hit
+   FROM ${rows} WHERE ${where} GROUP BY model, base_model, provider`;
+
+/**
+ * Whether `pricer` may price a row of these namings (modelNamingsSql's rows). False only when it certainly
+ * prices none (Pricer.price: no price without reported usage or for a model the book does not know, but for a
+ * gateway cache hit), so re-pricing that reads no row then changes nothing it would have changed.
+ */
+export function mayPriceAny(namings: readonly Record<string, unknown>[], pricer: RowPricer): boolean {
+  return namings.some(
+    (n) =>
+      n.gateway_cache_hit === true || (n.usage_reported === true && pricer.billedModel(modelNamingFromRow(n)) !== null)
+  );
+}
 
 /** A row's metric labels, as the usage counters are keyed. */
 export const labelsOf = (r: Record<string, unknown>): string[] =>

@@ -105,15 +105,20 @@ function toolCallsFromRow(r: Record<string, unknown>): ToolCalls {
   };
 }
 
+/** How a row names its model: what the pricer resolves to the model it bills (Pricer.billedModel). */
+export function modelNamingFromRow(
+  r: Record<string, unknown>
+): Pick<PricingInputs, 'model' | 'baseModel' | 'provider'> {
+  return { model: String(r.model), baseModel: optText(r.base_model), provider: optText(r.provider) };
+}
+
 /**
  * Every input of the pricer, from a row's PRICING_INPUT_COLUMNS (`start_ms` the start time in epoch ms): a
  * row priced again gets every rule it got, or would have got, at ingest.
  */
 export function pricingInputsFromRow(r: Record<string, unknown>): PricingInputs {
   return {
-    model: String(r.model),
-    baseModel: optText(r.base_model),
-    provider: optText(r.provider),
+    ...modelNamingFromRow(r),
     tier: String(r.tier),
     startMs: Number(r.start_ms),
     tokens: tokensFromRow(r),
