@@ -1040,6 +1040,8 @@ export function describeLedgerContract(engine: string, fresh: () => Promise<Ledg
           gw('c', undefined, 30n), // the gateway priced it, the book did not: not compared
           gw('d', 10n, undefined),
           { ...record('e', T0, 0), usageReported: false },
+          // A model with every request reported and none priced by the gateway: nothing to reconcile.
+          { ...record('f', T0, 2, 5n), model: 'm2' },
         ])
       );
       const expected = [

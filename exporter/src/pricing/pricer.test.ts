@@ -481,6 +481,43 @@ describe('Pricer: model names', () => {
     expect(priced).toBeGreaterThan(100);
   });
 
+  it('multiplies each bucket by its own rate, also when every quotient would be whole', () => {
+    // Tokens a multiple of their rate: a bucket divided by its rate instead would still sum to a whole number of
+    // pico-USD, which the exact fast path (below 2^53) would return.
+    const rates = {
+      inputUncached: 2n,
+      cacheRead: 3n,
+      cacheWrite: 5n,
+      cacheWrite1h: 7n,
+      output: 11n,
+      reasoning: 13n,
+      inputAudio: 17n,
+      inputImage: 19n,
+      inputVideo: 23n,
+      outputAudio: 29n,
+      outputImage: 31n,
+    };
+    const book = emptyPriceBook('whole');
+    book.models.set('m', [{ effectiveFromMs: 0, rates }]);
+    const k = (rate: bigint) => 3 * Number(rate);
+    const tokens: TokenBuckets = {
+      ...NO_TOKENS,
+      inputUncached: k(rates.inputUncached) + k(rates.inputAudio) + k(rates.inputImage) + k(rates.inputVideo),
+      cacheRead: k(rates.cacheRead),
+      cacheWrite: k(rates.cacheWrite),
+      cacheWrite1h: k(rates.cacheWrite1h),
+      output: k(rates.output) + k(rates.reasoning) + k(rates.outputAudio) + k(rates.outputImage),
+      reasoning: k(rates.reasoning),
+      inputAudio: k(rates.inputAudio),
+      inputImage: k(rates.inputImage),
+      inputVideo: k(rates.inputVideo),
+      outputAudio: k(rates.outputAudio),
+      outputImage: k(rates.outputImage),
+    };
+    const expected = Object.values(rates).reduce((sum, r) => sum + 3n * r * r, 0n);
+    expect(priceOf(new Pricer(book), 'm', undefined, undefined, 0, tokens)?.costPusd).toBe(expected);
+  });
+
   it('prices each bucket at its own rate, skipping buckets without tokens', () => {
     const book = emptyPriceBook('buckets');
     book.models.set('m', [
@@ -513,6 +550,26 @@ describe('per-call fees: rounding', () => {
       })?.feePusd;
     expect([fee(1), fee(2), fee(3)]).toEqual([2n, 3n, 4n]);
   });
+
+  it('charges nothing for a tool the book has no fee for', () => {
+    const bookOf = (name: string, fees: string) =>
+      loadPriceBookFile(file(name, `models:\n  m:\n    prices:\n      - { input: 0, output: 0, fees: ${fees} }\n`));
+    const feeOf = (book: ReturnType<typeof bookOf>, toolCalls: Partial<typeof NO_TOOL_CALLS>) =>
+      new Pricer(book).price({
+        ...DEFAULT_PRICING_EXTRAS,
+        model: 'm',
+        provider: undefined,
+        tier: undefined,
+        startMs: 0,
+        tokens: t(1, 0, 0, 0),
+        toolCalls: { ...NO_TOOL_CALLS, ...toolCalls },
+      })?.feePusd;
+    const sessions = bookOf('sessions.yaml', '{ code_interpreter: { per_session: 0.03 } }');
+    expect(feeOf(sessions, { fileSearchCalls: 5, webSearchQueries: 2, mapsGroundingQueries: 1 })).toBe(0n);
+    expect(feeOf(sessions, { fileSearchCalls: 5, codeInterpreterSessions: 2 })).toBe(60_000_000_000n);
+    const fileSearch = bookOf('file-search.yaml', '{ file_search: { per_1k: 2.5 } }');
+    expect(feeOf(fileSearch, { codeInterpreterSessions: 2 })).toBe(0n);
+  });
 });
 
 describe('service tiers and reasoning', () => {
@@ -535,5 +592,29 @@ describe('service tiers and reasoning', () => {
       })?.costPusd;
     expect(at(undefined)).toBe(80_000_000n); // 10 x 8e6
     expect(at('flex')).toBe(20_000_000n); // 10 x 2e6, flex output
+  });
+
+  it("keeps the standard reasoning rate under a tier that only multiplies, and a tier's own reasoning rate", () => {
+    const book = loadPriceBookFile(
+      file(
+        'tier-multiplier.yaml',
+        'models:\n  m:\n    prices:\n      - { input: 1, output: 4, reasoning: 8, service_tiers: { batch: { multiplier: 0.5 }, priority: { output: 6, reasoning: 12 } } }\n'
+      )
+    );
+    const at = (serviceTier: string) =>
+      new Pricer(book).price({
+        ...DEFAULT_PRICING_EXTRAS,
+        model: 'm',
+        provider: undefined,
+        tier: undefined,
+        startMs: 0,
+        tokens: { ...NO_TOKENS, output: 10, reasoning: 10 },
+        serviceTier,
+      })?.costPusd;
+    expect(at('batch')).toBe(40_000_000n); // 10 x 8e6 x 0.5: standard reasoning, halved
+    expect(at('priority')).toBe(120_000_000n); // 10 x 12e6, the tier's own reasoning rate
+    // A book built without rates for the tier (not from a file): the same.
+    delete book.models.get('m')![0]!.serviceTiers!.get('batch')!.rates;
+    expect(at('batch')).toBe(40_000_000n);
   });
 });
