@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, NO_TOOL_CALLS, TokenBuckets } from '../types';
+import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, NO_TOOL_CALLS, PricingInputs, TokenBuckets } from '../types';
 import { IdentityMap } from './identityMap';
 import { loadPriceBookFile, loadPriceBooks } from './loadPriceBook';
 import { formatPicoUsd } from '../money';
 import { FieldError } from '../parse/fieldError';
-import { emptyPriceBook, PriceBookError } from './priceBook';
+import { emptyPriceBook, PriceBook, PriceBookError } from './priceBook';
 import { Pricer } from './pricer';
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-prices-'));
@@ -57,6 +57,20 @@ const priceOf = (
   tokens: TokenBuckets
 ) => pricer.price({ ...DEFAULT_PRICING_EXTRAS, model, provider, tier, startMs, tokens });
 const at = (iso: string) => Date.parse(iso);
+/** A book of one model `m` priced by one period (YAML flow mapping), loaded from a file. */
+const bookOfM = (name: string, period: string) =>
+  loadPriceBookFile(file(name, `models:\n  m:\n    prices:\n      - ${period}\n`));
+/** A request of `m` at time 0, one uncached input token and nothing else unless `extra` says. */
+const priceOfM = (book: PriceBook, extra: Partial<PricingInputs>) =>
+  new Pricer(book).price({
+    ...DEFAULT_PRICING_EXTRAS,
+    model: 'm',
+    provider: undefined,
+    tier: undefined,
+    startMs: 0,
+    tokens: t(1, 0, 0, 0),
+    ...extra,
+  });
 
 describe('Pricer', () => {
   let pricer: Pricer;
@@ -532,38 +546,15 @@ describe('per-call fees: rounding', () => {
   it('rounds count x (USD per 1,000) / 1,000 to whole pico-USD once per request, half to even', () => {
     // 1.5e-9 USD per 1,000 calls = 1,500 pico-USD per 1,000 = 1.5 pico-USD a call: exact for 2 calls (3),
     // 1 call is 1.5 -> 2 and 3 calls 4.5 -> 4 (half to even).
-    const book = loadPriceBookFile(
-      file(
-        'fees.yaml',
-        'models:\n  m:\n    prices:\n      - { input: 0, output: 0, fees: { file_search: { per_1k: "0.0000000015" } } }\n'
-      )
-    );
-    const fee = (calls: number) =>
-      new Pricer(book).price({
-        ...DEFAULT_PRICING_EXTRAS,
-        model: 'm',
-        provider: undefined,
-        tier: undefined,
-        startMs: 0,
-        tokens: t(1, 0, 0, 0),
-        toolCalls: { ...NO_TOOL_CALLS, fileSearchCalls: calls },
-      })?.feePusd;
+    const book = bookOfM('fees.yaml', '{ input: 0, output: 0, fees: { file_search: { per_1k: "0.0000000015" } } }');
+    const fee = (calls: number) => priceOfM(book, { toolCalls: { ...NO_TOOL_CALLS, fileSearchCalls: calls } })?.feePusd;
     expect([fee(1), fee(2), fee(3)]).toEqual([2n, 3n, 4n]);
   });
 
   it('charges nothing for a tool the book has no fee for', () => {
-    const bookOf = (name: string, fees: string) =>
-      loadPriceBookFile(file(name, `models:\n  m:\n    prices:\n      - { input: 0, output: 0, fees: ${fees} }\n`));
-    const feeOf = (book: ReturnType<typeof bookOf>, toolCalls: Partial<typeof NO_TOOL_CALLS>) =>
-      new Pricer(book).price({
-        ...DEFAULT_PRICING_EXTRAS,
-        model: 'm',
-        provider: undefined,
-        tier: undefined,
-        startMs: 0,
-        tokens: t(1, 0, 0, 0),
-        toolCalls: { ...NO_TOOL_CALLS, ...toolCalls },
-      })?.feePusd;
+    const bookOf = (name: string, fees: string) => bookOfM(name, `{ input: 0, output: 0, fees: ${fees} }`);
+    const feeOf = (book: PriceBook, toolCalls: Partial<typeof NO_TOOL_CALLS>) =>
+      priceOfM(book, { toolCalls: { ...NO_TOOL_CALLS, ...toolCalls } })?.feePusd;
     const sessions = bookOf('sessions.yaml', '{ code_interpreter: { per_session: 0.03 } }');
     expect(feeOf(sessions, { fileSearchCalls: 5, webSearchQueries: 2, mapsGroundingQueries: 1 })).toBe(0n);
     expect(feeOf(sessions, { fileSearchCalls: 5, codeInterpreterSessions: 2 })).toBe(60_000_000_000n);
@@ -574,43 +565,23 @@ describe('per-call fees: rounding', () => {
 
 describe('service tiers and reasoning', () => {
   it('bills reasoning at the service tier output rate when the tier gives no reasoning rate', () => {
-    const book = loadPriceBookFile(
-      file(
-        'tier-reasoning.yaml',
-        'models:\n  m:\n    prices:\n      - { input: 1, output: 4, reasoning: 8, service_tiers: { flex: { input: 0.5, output: 2 } } }\n'
-      )
+    const book = bookOfM(
+      'tier-reasoning.yaml',
+      '{ input: 1, output: 4, reasoning: 8, service_tiers: { flex: { input: 0.5, output: 2 } } }'
     );
     const at = (serviceTier: string | undefined) =>
-      new Pricer(book).price({
-        ...DEFAULT_PRICING_EXTRAS,
-        model: 'm',
-        provider: undefined,
-        tier: undefined,
-        startMs: 0,
-        tokens: { ...NO_TOKENS, output: 10, reasoning: 10 },
-        serviceTier,
-      })?.costPusd;
+      priceOfM(book, { tokens: { ...NO_TOKENS, output: 10, reasoning: 10 }, serviceTier })?.costPusd;
     expect(at(undefined)).toBe(80_000_000n); // 10 x 8e6
     expect(at('flex')).toBe(20_000_000n); // 10 x 2e6, flex output
   });
 
   it("keeps the standard reasoning rate under a tier that only multiplies, and a tier's own reasoning rate", () => {
-    const book = loadPriceBookFile(
-      file(
-        'tier-multiplier.yaml',
-        'models:\n  m:\n    prices:\n      - { input: 1, output: 4, reasoning: 8, service_tiers: { batch: { multiplier: 0.5 }, priority: { output: 6, reasoning: 12 } } }\n'
-      )
+    const book = bookOfM(
+      'tier-multiplier.yaml',
+      '{ input: 1, output: 4, reasoning: 8, service_tiers: { batch: { multiplier: 0.5 }, priority: { output: 6, reasoning: 12 } } }'
     );
     const at = (serviceTier: string) =>
-      new Pricer(book).price({
-        ...DEFAULT_PRICING_EXTRAS,
-        model: 'm',
-        provider: undefined,
-        tier: undefined,
-        startMs: 0,
-        tokens: { ...NO_TOKENS, output: 10, reasoning: 10 },
-        serviceTier,
-      })?.costPusd;
+      priceOfM(book, { tokens: { ...NO_TOKENS, output: 10, reasoning: 10 }, serviceTier })?.costPusd;
     expect(at('batch')).toBe(40_000_000n); // 10 x 8e6 x 0.5: standard reasoning, halved
     expect(at('priority')).toBe(120_000_000n); // 10 x 12e6, the tier's own reasoning rate
     // A book built without rates for the tier (not from a file): the same.
