@@ -136,9 +136,10 @@ export class ExporterService {
     const ledger = await openWhenReachable(config, log);
     let service: ExporterService;
     let constructed: ExporterService | undefined;
-    // Seeding the metrics and re-pricing read the ledger in chunks of row objects that live long enough to reach
-    // V8's old space, which V8 let grow to 250 MB of garbage on a 1M-record ledger (bench/README.md "Footprint",
-    // session 12): collected as in a batch job until the start is done, then by serve's own trimmer.
+    // Seeding the metrics (and re-pricing, when the book now prices a model of unpriced rows) read the ledger in
+    // chunks of row objects that live long enough to reach V8's old space, which V8 let grow to 250 MB of garbage on
+    // a 1M-record ledger (bench/README.md "Footprint", session 12): collected as in a batch job until the start is
+    // done, then by serve's own trimmer.
     const startTrimmer = new HeapTrimmer(BATCH_HEAP_TRIMMER);
     startTrimmer.start();
     try {
