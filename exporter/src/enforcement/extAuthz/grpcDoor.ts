@@ -1,6 +1,4 @@
 import type * as grpc from '@grpc/grpc-js';
-import { constants, createServer, Http2Server, Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import type { AuthConfig } from '../../auth/apiTokens';
 import { ConfigError } from '../../config/reader';
 import type { Logger } from '../../log';
@@ -17,6 +15,10 @@ import {
   ReceivedMessage,
   UnaryMessageReader,
 } from './grpcWire';
+import { encodeHeaderBlock, HeaderField } from './h2/hpack';
+import type { RequestHeaders } from './h2/requestHeaders';
+import { H2Server } from './h2/server';
+import type { H2Stream } from './h2/stream';
 import { CHECK_METHOD_PATH, extAuthzTypes } from './protos';
 
 /**
@@ -58,47 +60,37 @@ export interface GrpcDoorOptions {
 }
 
 /** Response-Headers of an answer with a message (the spec's "Response-Headers → HTTP-Status ... Content-Type"). */
-const RESPONSE_HEADERS = { ':status': 200, 'content-type': 'application/grpc+proto' };
+const RESPONSE_FIELDS: HeaderField[] = [
+  [':status', '200'],
+  ['content-type', 'application/grpc+proto'],
+];
+const RESPONSE_HEADERS = encodeHeaderBlock(RESPONSE_FIELDS);
 /** "Status must be sent in Trailers even if the status code is OK." */
-const OK_TRAILERS = { 'grpc-status': String(GrpcStatus.OK) };
-
-/** A listener shared by every answer (no closure per call): the OK trailers once the message is written. */
-function sendOkTrailers(this: ServerHttp2Stream): void {
-  this.sendTrailers(OK_TRAILERS);
-}
-
-/**
- * A stream's 'error' (the caller reset it, e.g. Envoy's ext_authz timeout; PROTOCOL-HTTP2.md, "Client
- * Cancellation") ends the call; there is no one left to answer, and without a listener it would throw.
- */
-function ignoreStreamError(): void {}
-
-/** Whether the call's stream can still carry an answer (not reset nor answered). */
-const answerable = (stream: ServerHttp2Stream): boolean => !stream.destroyed && !stream.closed && !stream.headersSent;
+const OK_TRAILERS = encodeHeaderBlock([['grpc-status', String(GrpcStatus.OK)]]);
+/** "If Content-Type does not begin with "application/grpc", gRPC servers SHOULD respond with HTTP status of 415". */
+const UNSUPPORTED_MEDIA_TYPE = encodeHeaderBlock([[':status', '415']]);
 
 /**
  * A call's failure: Trailers-Only (":status 200", content-type and the Status trailers in one HEADERS frame with
- * END_STREAM), "permitted for calls that produce an immediate error". When the request is still arriving, RST_STREAM
- * NO_ERROR follows, as "Early Server Closure" says, so the caller stops sending a message no one reads.
+ * END_STREAM), "permitted for calls that produce an immediate error". When the request is still arriving, the
+ * stream is reset with NO_ERROR after it (./h2/stream.ts), as "Early Server Closure" says, so the caller stops
+ * sending a message no one reads.
  */
-function refuse(stream: ServerHttp2Stream, e: GrpcError): void {
-  if (!answerable(stream)) return;
+function refuse(stream: H2Stream, e: GrpcError): void {
   stream.respond(
-    {
-      ...RESPONSE_HEADERS,
-      ...e.trailers,
-      'grpc-status': String(e.code),
-      'grpc-message': percentEncoded(e.message),
-    },
-    { endStream: true }
+    encodeHeaderBlock([
+      ...RESPONSE_FIELDS,
+      ...Object.entries(e.trailers),
+      ['grpc-status', String(e.code)],
+      ['grpc-message', percentEncoded(e.message)],
+    ])
   );
-  if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
 }
 
 /** The caller's token: `authorization` metadata (Envoy `initial_metadata`), else the context extension. */
-function presentedToken(headers: IncomingHttpHeaders, request: CheckRequestMessage): string | undefined {
+function presentedToken(headers: RequestHeaders, request: CheckRequestMessage): string | undefined {
   const fromMetadata = headers.authorization;
-  if (typeof fromMetadata === 'string') return fromMetadata;
+  if (fromMetadata !== undefined) return fromMetadata;
   const fromContext = request.attributes?.context_extensions?.[TOKEN_CONTEXT_EXTENSION];
   return fromContext ? `Bearer ${fromContext}` : undefined;
 }
@@ -110,9 +102,9 @@ function presentedToken(headers: IncomingHttpHeaders, request: CheckRequestMessa
  * authorization service, which its `failure_mode_allow` and `status_on_error` govern; a budget that fails closed
  * is a denial (503) instead, decided here.
  *
- * A gRPC server on node:http2 for its one unary method, after grpc/grpc doc/PROTOCOL-HTTP2.md, not on grpc-js:
- * grpc-js's call machinery over node:http2's streams was most of what serve allocated a gRPC decision, and its
- * garbage collections were serve's latency tail (bench/README.md, "Decisions"). What a client sees is what
+ * A gRPC server for its one unary method, after grpc/grpc doc/PROTOCOL-HTTP2.md, on the HTTP/2 server of ./h2/,
+ * neither grpc-js nor node:http2: their streams were most of what serve allocated a gRPC decision, and the garbage
+ * collections that followed were serve's latency tail (bench/README.md, "Decisions"). What a client sees is what
  * grpc-js's server answered: a content-type not application/grpc* is HTTP 415; another path, UNIMPLEMENTED; a
  * message over MAX_CHECK_REQUEST_BYTES, RESOURCE_EXHAUSTED; none or two messages, UNIMPLEMENTED; a message that is
  * not a CheckRequest, a truncated one or a bad Compressed-Flag, INTERNAL; gzip and deflate read, other encodings
@@ -123,37 +115,24 @@ function presentedToken(headers: IncomingHttpHeaders, request: CheckRequestMessa
  */
 export class GrpcDoor {
   private constructor(
-    private readonly server: Http2Server,
-    private readonly sessions: Set<Http2Session>,
+    private readonly server: H2Server,
     readonly port: number
   ) {}
 
   static async start(o: GrpcDoorOptions): Promise<GrpcDoor> {
-    // grpc-js sets no limit on a session's buffered memory either ("Node's behavior degrades badly when this
-    // limit is reached"); a call's own message is bounded by MAX_CHECK_REQUEST_BYTES.
-    const server = createServer({ maxSessionMemory: Number.MAX_SAFE_INTEGER });
-    const sessions = new Set<Http2Session>();
-    server.on('session', (session: Http2Session) => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-    });
-    server.on('stream', (stream, headers) => GrpcDoor.call(o, stream, headers));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: Error) =>
-        reject(new ConfigError(`cannot listen on ${address(o)} (enforcement.grpc_listen): ${e.message}`))
-      );
-      server.listen(o.port, o.host, resolve);
-    });
-    return new GrpcDoor(server, sessions, (server.address() as AddressInfo).port);
+    const server = new H2Server((stream) => GrpcDoor.call(o, stream));
+    try {
+      return new GrpcDoor(server, await server.listen(o.port, o.host));
+    } catch (e) {
+      throw new ConfigError(`cannot listen on ${address(o)} (enforcement.grpc_listen): ${(e as Error).message}`);
+    }
   }
 
-  private static call(o: GrpcDoorOptions, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    stream.on('error', ignoreStreamError);
-    // "If Content-Type does not begin with "application/grpc", gRPC servers SHOULD respond with HTTP status of 415".
+  private static call(o: GrpcDoorOptions, stream: H2Stream): void {
+    const headers = stream.headers;
     const contentType = headers['content-type'];
-    if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
-      stream.respond({ ':status': constants.HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE }, { endStream: true });
-      if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+    if (contentType === undefined || !contentType.startsWith('application/grpc')) {
+      stream.respond(UNSUPPORTED_MEDIA_TYPE);
       return;
     }
     const path = headers[':path'];
@@ -165,24 +144,24 @@ export class GrpcDoor {
     let deadline = Infinity;
     const timeout = headers['grpc-timeout'];
     if (timeout !== undefined) {
-      const ms = grpcTimeoutMs(String(timeout));
+      const ms = grpcTimeoutMs(timeout);
       if (ms === undefined) {
-        refuse(stream, new GrpcError(GrpcStatus.INTERNAL, `Invalid grpc-timeout value "${String(timeout)}"`));
+        refuse(stream, new GrpcError(GrpcStatus.INTERNAL, `Invalid grpc-timeout value "${timeout}"`));
         return;
       }
       deadline = Date.now() + ms;
     }
     const reader = new UnaryMessageReader(MAX_CHECK_REQUEST_BYTES);
-    stream.on('data', (chunk: Buffer) => {
-      if (!answerable(stream)) return;
+    stream.onData = (chunk: Buffer) => {
+      if (!stream.answerable) return;
       try {
         reader.push(chunk);
       } catch (e) {
         refuse(stream, e as GrpcError);
       }
-    });
-    stream.on('end', () => {
-      if (!answerable(stream)) return;
+    };
+    stream.onEnd = () => {
+      if (!stream.answerable) return;
       let message: ReceivedMessage;
       try {
         message = reader.end();
@@ -190,22 +169,22 @@ export class GrpcDoor {
         refuse(stream, e as GrpcError);
         return;
       }
-      GrpcDoor.answer(o, stream, headers, message, deadline).catch((e: unknown) =>
+      GrpcDoor.answer(o, stream, message, deadline).catch((e: unknown) =>
         refuse(stream, e instanceof GrpcError ? e : new GrpcError(GrpcStatus.INTERNAL, 'internal error'))
       );
-    });
+    };
   }
 
   private static async answer(
     o: GrpcDoorOptions,
-    stream: ServerHttp2Stream,
-    headers: IncomingHttpHeaders,
+    stream: H2Stream,
     message: ReceivedMessage,
     deadline: number
   ): Promise<void> {
     const { CheckRequest, CheckResponse } = extAuthzTypes();
+    const headers = stream.headers;
     const bytes = message.compressed
-      ? await decompress(message.bytes, headers['grpc-encoding'] as string | undefined, MAX_CHECK_REQUEST_BYTES)
+      ? await decompress(message.bytes, headers['grpc-encoding'], MAX_CHECK_REQUEST_BYTES)
       : message.bytes;
     let request: CheckRequestMessage;
     try {
@@ -229,22 +208,13 @@ export class GrpcDoor {
       throw new GrpcError(GrpcStatus.UNAVAILABLE, 'the decision failed; see the TokenLedger log');
     }
     if (Date.now() > deadline) throw new GrpcError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded');
-    if (!answerable(stream)) return;
-    stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-    stream.once('wantTrailers', sendOkTrailers);
-    stream.end(lengthPrefixed(CheckResponse.encode(response).finish()));
+    stream.respond(RESPONSE_HEADERS, lengthPrefixed(CheckResponse.encode(response).finish()), OK_TRAILERS);
   }
 
   /** Stops taking connections; lets answers in flight finish (for at most SHUTDOWN_GRACE_MS), then closes. */
-  async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    // GOAWAY, then the session closes once its streams are done (PROTOCOL-HTTP2.md, "GOAWAY Frame").
-    for (const session of this.sessions) session.close();
-    const timer = setTimeout(() => {
-      for (const session of this.sessions) session.destroy();
-    }, SHUTDOWN_GRACE_MS);
-    await closed;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    // GOAWAY, then each connection closes once its streams are done (PROTOCOL-HTTP2.md, "GOAWAY Frame").
+    return this.server.close(SHUTDOWN_GRACE_MS);
   }
 }
 
