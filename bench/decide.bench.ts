@@ -55,7 +55,13 @@ async function probe(pid: number): Promise<ProbeReport> {
   );
 }
 
-async function startNoop(): Promise<{ child: ChildProcess; grpc: number; grpcRaw: number; http: number }> {
+async function startNoop(): Promise<{
+  child: ChildProcess;
+  grpc: number;
+  grpcRaw: number;
+  grpcH2: number;
+  http: number;
+}> {
   const child = spawn(process.execPath, [join(__dirname, 'decideNoop.js')], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...PROBE_ENV },
@@ -64,10 +70,10 @@ async function startNoop(): Promise<{ child: ChildProcess; grpc: number; grpcRaw
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const m = await waitFor(
     'the no-op servers',
-    () => /noop grpc=(\d+) grpcraw=(\d+) http=(\d+)/.exec(out) ?? undefined,
+    () => /noop grpc=(\d+) grpcraw=(\d+) grpch2=(\d+) http=(\d+)/.exec(out) ?? undefined,
     30_000
   );
-  return { child, grpc: Number(m[1]), grpcRaw: Number(m[2]), http: Number(m[3]) };
+  return { child, grpc: Number(m[1]), grpcRaw: Number(m[2]), grpcH2: Number(m[3]), http: Number(m[4]) };
 }
 
 async function startServe(): Promise<{ serve: ServeProcess; grpcPort: number; httpPort: number }> {
@@ -189,6 +195,7 @@ async function main(): Promise<void> {
       { protocol: 'gRPC', server: 'tokenledger', port: grpcPort, pid: servePid },
       { protocol: 'gRPC', server: 'no-op grpc-js', port: noop.grpc, pid: noopPid },
       { protocol: 'gRPC', server: 'no-op http2', port: noop.grpcRaw, pid: noopPid },
+      { protocol: 'gRPC', server: 'no-op own h2', port: noop.grpcH2, pid: noopPid },
       { protocol: 'HTTP', server: 'tokenledger', port: httpPort, pid: servePid },
       { protocol: 'HTTP', server: 'no-op http', port: noop.http, pid: noopPid },
     ] satisfies Target[]

@@ -1,9 +1,10 @@
 /**
  * The baseline of bench:decide, run as its own process as serve is: a bare server of each protocol that does
  * nothing but answer. gRPC: grpc-js with the same ext_authz service definition (so it decodes
- * the same CheckRequest and encodes a CheckResponse), answering status OK; and the same on node:http2 with gRPC's framing
- * (./grpcFrame.ts), which is what the gRPC door runs on. HTTP: node:http reading the body and answering
- * 200. Prints `noop grpc=<port> grpcraw=<port> http=<port>` once all listen; stops on SIGTERM.
+ * the same CheckRequest and encodes a CheckResponse), answering status OK; the same on node:http2 with gRPC's framing
+ * (./grpcFrame.ts), and on the gRPC door's own HTTP/2 server (exporter/src/enforcement/extAuthz/h2), what the door
+ * runs on: the door's cost over its transport. HTTP: node:http reading the body and answering 200. Prints
+ * `noop grpc=<port> grpcraw=<port> grpch2=<port> http=<port>` once all listen; stops on SIGTERM.
  */
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
@@ -11,6 +12,9 @@ import { constants, createServer as createHttp2Server, ServerHttp2Stream } from 
 import type { AddressInfo } from 'node:net';
 import type { CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
 import { authorizationService, MAX_CHECK_REQUEST_BYTES } from '../exporter/src/enforcement/extAuthz/grpcDoor';
+import { encodeHeaderBlock } from '../exporter/src/enforcement/extAuthz/h2/hpack';
+import { H2Server } from '../exporter/src/enforcement/extAuthz/h2/server';
+import type { H2Stream } from '../exporter/src/enforcement/extAuthz/h2/stream';
 import { extAuthzTypes } from '../exporter/src/enforcement/extAuthz/protos';
 import { grpcFrame, grpcUnframe } from './grpcFrame';
 
@@ -39,6 +43,23 @@ function answerRaw(stream: ServerHttp2Stream): void {
   stream.on('error', () => stream.close(constants.NGHTTP2_INTERNAL_ERROR));
 }
 
+const H2_HEAD = encodeHeaderBlock([
+  [':status', '200'],
+  ['content-type', 'application/grpc'],
+]);
+const H2_TRAILERS = encodeHeaderBlock([['grpc-status', '0']]);
+
+/** The own-h2 no-op's answer: the same as answerRaw's, on the door's HTTP/2 server. */
+function answerH2(stream: H2Stream): void {
+  const { CheckRequest, CheckResponse } = extAuthzTypes();
+  const chunks: Buffer[] = [];
+  stream.onData = (d) => chunks.push(d);
+  stream.onEnd = () => {
+    CheckRequest.decode(grpcUnframe(Buffer.concat(chunks)));
+    stream.respond(H2_HEAD, grpcFrame(CheckResponse.encode(OK).finish()), H2_TRAILERS);
+  };
+}
+
 async function main(): Promise<void> {
   const grpcServer = new grpc.Server(GRPC_SERVER_OPTIONS);
   grpcServer.addService(authorizationService(), {
@@ -53,6 +74,8 @@ async function main(): Promise<void> {
   const rawServer = createHttp2Server();
   rawServer.on('stream', answerRaw);
   await new Promise<void>((r) => rawServer.listen(0, '127.0.0.1', r));
+  const h2Server = new H2Server(answerH2);
+  const h2Port = await h2Server.listen(0, '127.0.0.1');
   const httpServer = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-length': '0' }).end());
@@ -60,10 +83,11 @@ async function main(): Promise<void> {
   httpServer.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
   const port = (s: { address(): AddressInfo | string | null }) => (s.address() as AddressInfo).port;
-  process.stdout.write(`noop grpc=${grpcPort} grpcraw=${port(rawServer)} http=${port(httpServer)}\n`);
+  process.stdout.write(`noop grpc=${grpcPort} grpcraw=${port(rawServer)} grpch2=${h2Port} http=${port(httpServer)}\n`);
   process.once('SIGTERM', () => {
     grpcServer.forceShutdown();
     rawServer.close();
+    void h2Server.close(0);
     httpServer.close();
     httpServer.closeAllConnections();
   });
