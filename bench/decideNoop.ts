@@ -74,7 +74,9 @@ async function main(): Promise<void> {
   const rawServer = createHttp2Server();
   rawServer.on('stream', answerRaw);
   await new Promise<void>((r) => rawServer.listen(0, '127.0.0.1', r));
-  const h2Server = new H2Server(answerH2);
+  const h2Server = new H2Server(answerH2, (e) => {
+    throw e;
+  });
   const h2Port = await h2Server.listen(0, '127.0.0.1');
   const httpServer = createServer((req, res) => {
     req.resume();

@@ -120,7 +120,10 @@ export class GrpcDoor {
   ) {}
 
   static async start(o: GrpcDoorOptions): Promise<GrpcDoor> {
-    const server = new H2Server((stream) => GrpcDoor.call(o, stream));
+    const server = new H2Server(
+      (stream) => GrpcDoor.call(o, stream),
+      (e) => o.log.error(`ext_authz (gRPC): internal error, connection closed: ${(e as Error).stack ?? String(e)}`)
+    );
     try {
       return new GrpcDoor(server, await server.listen(o.port, o.host));
     } catch (e) {

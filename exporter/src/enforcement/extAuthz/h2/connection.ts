@@ -109,9 +109,14 @@ export class H2Connection implements AnswerSink {
   private flushQueued = false;
   private readingPaused = false;
 
+  /**
+   * `onStream` gets each request; `onInternalError` what its callbacks threw (a defect: the connection ends with
+   * INTERNAL_ERROR, and the error goes there to be logged).
+   */
   constructor(
     private readonly socket: Socket,
-    private readonly onStream: (stream: H2Stream) => void
+    private readonly onStream: (stream: H2Stream) => void,
+    private readonly onInternalError: (e: unknown) => void
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.read(chunk));
@@ -149,7 +154,10 @@ export class H2Connection implements AnswerSink {
       if (e instanceof ConnectionError) this.fail(e.code, e.message);
       else if (e instanceof FrameTooLarge) this.fail(ErrorCode.FRAME_SIZE_ERROR, e.message);
       else if (e instanceof HpackError) this.fail(ErrorCode.COMPRESSION_ERROR, e.message);
-      else this.fail(ErrorCode.INTERNAL_ERROR, 'internal error');
+      else {
+        this.onInternalError(e);
+        this.fail(ErrorCode.INTERNAL_ERROR, 'internal error');
+      }
     }
   }
 

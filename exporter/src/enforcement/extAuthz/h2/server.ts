@@ -12,9 +12,10 @@ export class H2Server {
   private readonly connections = new Set<H2Connection>();
   private readonly server: Server;
 
-  constructor(onStream: (stream: H2Stream) => void) {
+  /** `onStream` gets each request; `onInternalError` whatever it or a stream's callbacks threw (./connection.ts). */
+  constructor(onStream: (stream: H2Stream) => void, onInternalError: (e: unknown) => void) {
     this.server = createServer((socket: Socket) => {
-      const connection = new H2Connection(socket, onStream);
+      const connection = new H2Connection(socket, onStream, onInternalError);
       this.connections.add(connection);
       socket.once('close', () => this.connections.delete(connection));
     });
