@@ -574,6 +574,37 @@ describe('H2Server with a raw client', () => {
     await client.roundTrip(2 * MAX_CONCURRENT_STREAMS + 3);
   });
 
+  it("sends no more than the connection's window of 65,535 octets until the client's WINDOW_UPDATE", async () => {
+    const client = await open();
+    // Stream windows larger than the answer: only the connection's window holds it back.
+    client.send(
+      settingsFrame(Setting.INITIAL_WINDOW_SIZE, 1024 * 1024),
+      headersFrame(1, END_REQUEST, [['x-answer-size', String(100 * 1024)]])
+    );
+    expectFrame(await client.next(), FrameType.SETTINGS, Flag.ACK, 0);
+    expectFrame(await client.next(), FrameType.HEADERS, Flag.END_HEADERS, 1);
+    const answer: Buffer[] = [];
+    let answered = 0;
+    const readDataUpTo = async (total: number): Promise<void> => {
+      while (answered < total) {
+        const data = await client.next();
+        expect({ type: data.type, streamId: data.streamId }).toEqual({ type: FrameType.DATA, streamId: 1 });
+        expect(data.payload.length).toBeLessThanOrEqual(16384);
+        answer.push(data.payload);
+        answered += data.payload.length;
+        expect(answered).toBeLessThanOrEqual(total);
+        expect(data.flags).toBe(answered === 100 * 1024 ? Flag.END_STREAM : 0);
+      }
+    };
+    await readDataUpTo(65535);
+    // Frames are answered in order: a PING's ACK ahead of any more DATA shows the server waits.
+    client.send(frameBytes(FrameType.PING, 0, 0, Buffer.alloc(8)));
+    expectFrame(await client.next(), FrameType.PING, Flag.ACK, 0);
+    client.send(uint32Frame(FrameType.WINDOW_UPDATE, 0, 100 * 1024));
+    await readDataUpTo(100 * 1024);
+    expect(Buffer.concat(answer).equals(bodyOf(100 * 1024, 1))).toBe(true);
+  });
+
   it('resets a stream sent a WINDOW_UPDATE of 0 with PROTOCOL_ERROR', async () => {
     const client = await open();
     client.send(headersFrame(1, Flag.END_HEADERS), uint32Frame(FrameType.WINDOW_UPDATE, 1, 0));
