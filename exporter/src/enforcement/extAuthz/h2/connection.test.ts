@@ -35,14 +35,15 @@ function bodyOf(size: number, seed = 0): Buffer {
   return out;
 }
 
+/** What the handler saw of each request, by its "x-id": "open", "end", "abort". */
+const handlerEvents = new EventEmitter();
+
 /**
  * The handler under test. Request fields steer it: "x-id" names the request in `handlerEvents` ("open", "end",
  * "abort" with the id); the answer is the request's body, or "x-answer-size" octets; "x-long-header" adds a
  * field of that many octets to the answer's head; "x-trailers" adds trailers; "x-answer: on-headers" answers as
  * soon as the headers are in; "x-answer: never" does not answer.
  */
-const handlerEvents = new EventEmitter();
-
 function echo(stream: H2Stream): void {
   const h = stream.headers;
   const id = h['x-id'] ?? '';
@@ -550,7 +551,8 @@ describe('H2Server with a raw client', () => {
   it('reads PADDED DATA, and HEADERS with PADDED and PRIORITY, without their padding', async () => {
     const client = await open();
     const block = requestBlock();
-    const priority = Buffer.from([0x80, 0, 0, 0, 0, 15]).subarray(0, 5);
+    // Exclusive, on stream 0, weight 16.
+    const priority = Buffer.from([0x80, 0, 0, 0, 15]);
     const headers = Buffer.concat([Buffer.from([7]), priority, block, Buffer.alloc(7, 0xee)]);
     const data = Buffer.concat([Buffer.from([3]), Buffer.from('body'), Buffer.alloc(3, 0xee)]);
     client.send(
