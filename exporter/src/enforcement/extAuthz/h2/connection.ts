@@ -240,7 +240,7 @@ export class H2Connection implements AnswerSink {
     let at = 0;
     let end = f.payload.length;
     if (f.flags & Flag.PADDED) {
-      end -= (f.payload[0] ?? 0) + 1;
+      end -= f.payload[0] ?? 0;
       at = 1;
     }
     if (f.flags & Flag.PRIORITY) at += 5;
