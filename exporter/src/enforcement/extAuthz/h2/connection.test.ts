@@ -64,7 +64,11 @@ function echo(stream: H2Stream): void {
   };
   handlerEvents.emit('open', id);
   if (h['x-answer'] === 'on-headers') answer();
+  if (h['x-answer'] === 'throw') throw new Error(`the handler failed on ${id}`);
 }
+
+/** What the server reported as thrown by the handler (onInternalError). */
+const internalErrors: unknown[] = [];
 
 /** Resolves when the handler reports `event` for request `id`; call it before what causes the event. */
 function handlerEvent(event: 'open' | 'end' | 'abort', id: string): Promise<void> {
@@ -82,7 +86,7 @@ function handlerEvent(event: 'open' | 'end' | 'abort', id: string): Promise<void
 }
 
 async function startServer(): Promise<{ server: H2Server; port: number }> {
-  const server = new H2Server(echo);
+  const server = new H2Server(echo, (e) => internalErrors.push(e));
   return { server, port: await server.listen(0, '127.0.0.1') };
 }
 
@@ -490,6 +494,18 @@ describe('H2Server with a raw client', () => {
     const client = await open();
     client.send(...frames());
     await client.expectGoaway(code);
+  });
+
+  it('ends the connection with GOAWAY INTERNAL_ERROR when the handler throws, and reports what it threw', async () => {
+    const client = await open();
+    client.send(
+      headersFrame(1, END_REQUEST, [
+        ['x-answer', 'throw'],
+        ['x-id', 'thrower'],
+      ])
+    );
+    await client.expectGoaway(ErrorCode.INTERNAL_ERROR);
+    expect(internalErrors.map((e) => (e as Error).message)).toContain('the handler failed on thrower');
   });
 
   it.each<[string, (id: number) => Buffer[]]>([
