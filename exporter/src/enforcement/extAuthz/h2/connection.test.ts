@@ -236,7 +236,9 @@ describe('H2Server with node:http2 as the client', () => {
     await withSession(
       async (session) => {
         const goaway = within(
-          new Promise<number>((resolve) => session.once('goaway', (code: number) => resolve(code))),
+          new Promise<[number, number]>((resolve) =>
+            session.once('goaway', (code: number, lastStreamId: number) => resolve([code, lastStreamId]))
+          ),
           'GOAWAY'
         );
         const sessionClosed = within(new Promise<void>((resolve) => session.once('close', resolve)), 'session close');
@@ -246,7 +248,8 @@ describe('H2Server with node:http2 as the client', () => {
         stream.write(bodyOf(100, 1));
         await opened;
         const closed = own.server.close(5000);
-        expect(await goaway).toBe(http2.constants.NGHTTP2_NO_ERROR);
+        // The last stream taken is the one in flight (the client's first: id 1), which is still answered.
+        expect(await goaway).toEqual([http2.constants.NGHTTP2_NO_ERROR, 1]);
         stream.end(bodyOf(100, 2));
         const answer = await answered;
         expect(answer.body.equals(Buffer.concat([bodyOf(100, 1), bodyOf(100, 2)]))).toBe(true);
@@ -590,6 +593,26 @@ describe('H2Server with a raw client', () => {
     client.send(frameBytes(FrameType.DATA, Flag.END_STREAM, 1, Buffer.from('one')));
     await client.expectAnswer(1, Buffer.from('one'));
     await client.roundTrip(2 * MAX_CONCURRENT_STREAMS + 3);
+  });
+
+  it('sends more of a blocked answer when a later SETTINGS_INITIAL_WINDOW_SIZE widens open streams (6.9.2)', async () => {
+    const client = await open();
+    client.send(
+      settingsFrame(Setting.INITIAL_WINDOW_SIZE, 10),
+      headersFrame(1, END_REQUEST, [['x-answer-size', '1000']])
+    );
+    expectFrame(await client.next(), FrameType.SETTINGS, Flag.ACK, 0);
+    expectFrame(await client.next(), FrameType.HEADERS, Flag.END_HEADERS, 1);
+    const first = await client.next();
+    expectFrame(first, FrameType.DATA, 0, 1);
+    expect(first.payload.length).toBe(10);
+    // The window of the open stream grows by the difference: 990 more octets, the rest of the answer.
+    client.send(settingsFrame(Setting.INITIAL_WINDOW_SIZE, 1000));
+    expectFrame(await client.next(), FrameType.SETTINGS, Flag.ACK, 0);
+    const rest = await client.next();
+    expectFrame(rest, FrameType.DATA, Flag.END_STREAM, 1);
+    expect(rest.payload.length).toBe(990);
+    expect(Buffer.concat([first.payload, rest.payload]).equals(bodyOf(1000, 1))).toBe(true);
   });
 
   it("sends no more than the connection's window of 65,535 octets until the client's WINDOW_UPDATE", async () => {
