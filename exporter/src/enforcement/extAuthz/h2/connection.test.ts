@@ -383,6 +383,11 @@ function settingsFrame(id: number, value: number): Buffer {
 
 const END_REQUEST = Flag.END_HEADERS | Flag.END_STREAM;
 
+/** A request of exactly these fields (none added), in one HEADERS frame that ends it. */
+function wholeRequest(streamId: number, fields: HeaderField[]): Buffer {
+  return frameBytes(FrameType.HEADERS, END_REQUEST, streamId, encodeHeaderBlock(fields));
+}
+
 describe('H2Server with a raw client', () => {
   const clients: RawClient[] = [];
   const open = async (): Promise<RawClient> => {
@@ -516,15 +521,10 @@ describe('H2Server with a raw client', () => {
     [
       'no :path',
       (id) => [
-        frameBytes(
-          FrameType.HEADERS,
-          END_REQUEST,
-          id,
-          encodeHeaderBlock([
-            [':method', 'POST'],
-            [':scheme', 'http'],
-          ])
-        ),
+        wholeRequest(id, [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+        ]),
       ],
     ],
     ['"connection: keep-alive"', (id) => [headersFrame(id, END_REQUEST, [['connection', 'keep-alive']])]],
@@ -532,17 +532,12 @@ describe('H2Server with a raw client', () => {
     [
       'a pseudo-header field after a regular one',
       (id) => [
-        frameBytes(
-          FrameType.HEADERS,
-          END_REQUEST,
-          id,
-          encodeHeaderBlock([
-            [':method', 'POST'],
-            [':scheme', 'http'],
-            ['x-regular', '1'],
-            [':path', '/echo'],
-          ])
-        ),
+        wholeRequest(id, [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          ['x-regular', '1'],
+          [':path', '/echo'],
+        ]),
       ],
     ],
     [
