@@ -284,10 +284,11 @@ export class H2Connection implements AnswerSink {
     if (this.streams.size >= MAX_CONCURRENT_STREAMS) return this.reset(id, ErrorCode.REFUSED_STREAM);
     const headers = requestHeaders(fields);
     if (typeof headers === 'string') return this.reset(id, ErrorCode.PROTOCOL_ERROR);
-    const stream2 = new H2Stream(id, headers, this, STREAM_WINDOW, this.peerInitialWindow);
-    this.streams.set(id, stream2);
-    this.onStream(stream2);
-    if (endStream && !stream2.closed) this.endRequest(stream2);
+    const opened = new H2Stream(id, headers, this, STREAM_WINDOW, this.peerInitialWindow);
+    this.streams.set(id, opened);
+    this.onStream(opened);
+    // The handler may have answered at once (and so closed a stream whose request is still arriving).
+    if (endStream && !opened.closed) this.endRequest(opened);
   }
 
   private endRequest(stream: H2Stream): void {
