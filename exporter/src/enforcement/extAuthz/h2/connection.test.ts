@@ -658,6 +658,14 @@ describe('H2Server with a raw client', () => {
     await client.roundTrip(3);
   });
 
+  it('does not reset a request without a body that the handler answers at once: it was complete', async () => {
+    const client = await open();
+    client.send(headersFrame(1, END_REQUEST, [['x-answer', 'on-headers']]));
+    await client.expectAnswer(1, Buffer.alloc(0));
+    // The next frame read is the next request's answer, not a RST_STREAM for stream 1.
+    await client.roundTrip(3);
+  });
+
   it('calls onAbort on a RST_STREAM from the client, and sends nothing more for that stream', async () => {
     const client = await open();
     const opened = handlerEvent('open', 'reset-by-client');

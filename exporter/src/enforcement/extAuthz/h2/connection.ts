@@ -286,19 +286,28 @@ export class H2Connection implements AnswerSink {
     if (typeof headers === 'string') return this.reset(id, ErrorCode.PROTOCOL_ERROR);
     const opened = new H2Stream(id, headers, this, STREAM_WINDOW, this.peerInitialWindow);
     this.streams.set(id, opened);
+    // A request without a body is complete before the handler sees it: an answer the handler gives at once then
+    // ends the stream, rather than resetting a request it takes for still arriving.
+    if (endStream && !this.ended(opened)) return;
     this.onStream(opened);
-    // The handler may have answered at once (and so closed a stream whose request is still arriving).
-    if (endStream && !opened.closed) this.endRequest(opened);
+    if (endStream && !opened.closed) opened.onEnd?.();
   }
 
   private endRequest(stream: H2Stream): void {
+    if (this.ended(stream)) stream.onEnd?.();
+  }
+
+  /** Marks the request complete; false, and the stream reset, when it is malformed by its length. */
+  private ended(stream: H2Stream): boolean {
     const declared = stream.headers['content-length'];
     // "A request ... is malformed if the value of a content-length header field does not equal the sum of the
     // DATA frame payload lengths" (RFC 9113 8.1.1).
-    if (declared !== undefined && Number(declared) !== stream.received)
-      return this.reset(stream.id, ErrorCode.PROTOCOL_ERROR);
+    if (declared !== undefined && Number(declared) !== stream.received) {
+      this.reset(stream.id, ErrorCode.PROTOCOL_ERROR);
+      return false;
+    }
     stream.requestEnded = true;
-    stream.onEnd?.();
+    return true;
   }
 
   private rstStream(f: Frame): void {
