@@ -497,6 +497,18 @@ describe('H2Server with a raw client', () => {
       ErrorCode.FLOW_CONTROL_ERROR,
     ],
     ['SETTINGS_MAX_FRAME_SIZE 100', () => [settingsFrame(Setting.MAX_FRAME_SIZE, 100)], ErrorCode.PROTOCOL_ERROR],
+    ['SETTINGS_MAX_FRAME_SIZE 2^24', () => [settingsFrame(Setting.MAX_FRAME_SIZE, 2 ** 24)], ErrorCode.PROTOCOL_ERROR],
+    ['SETTINGS_ENABLE_PUSH 2', () => [settingsFrame(Setting.ENABLE_PUSH, 2)], ErrorCode.PROTOCOL_ERROR],
+    [
+      "a WINDOW_UPDATE taking the connection's window over 2^31-1",
+      () => [uint32Frame(FrameType.WINDOW_UPDATE, 0, 2 ** 31 - 1)],
+      ErrorCode.FLOW_CONTROL_ERROR,
+    ],
+    [
+      'RST_STREAM of 3 octets',
+      () => [frameBytes(FrameType.RST_STREAM, 0, 1, Buffer.alloc(3))],
+      ErrorCode.FRAME_SIZE_ERROR,
+    ],
     ['a frame over 16,384 octets', () => [frameBytes(0xfa, 0, 0, Buffer.alloc(16385))], ErrorCode.FRAME_SIZE_ERROR],
   ])('ends the connection with GOAWAY on %s', async (_, frames, code) => {
     const client = await open();
@@ -594,20 +606,56 @@ describe('H2Server with a raw client', () => {
     const client = await open();
     client.send(
       settingsFrame(Setting.INITIAL_WINDOW_SIZE, 10),
-      headersFrame(1, END_REQUEST, [['x-answer-size', '1000']])
+      headersFrame(1, END_REQUEST, [['x-answer-size', '3000']])
     );
     expectFrame(await client.next(), FrameType.SETTINGS, Flag.ACK, 0);
     expectFrame(await client.next(), FrameType.HEADERS, Flag.END_HEADERS, 1);
     const first = await client.next();
     expectFrame(first, FrameType.DATA, 0, 1);
     expect(first.payload.length).toBe(10);
-    // The window of the open stream grows by the difference: 990 more octets, the rest of the answer.
+    // The window of the open stream grows by the difference, 990 octets: that much more is sent, and no more.
     client.send(settingsFrame(Setting.INITIAL_WINDOW_SIZE, 1000));
     expectFrame(await client.next(), FrameType.SETTINGS, Flag.ACK, 0);
+    const second = await client.next();
+    expectFrame(second, FrameType.DATA, 0, 1);
+    expect(second.payload.length).toBe(990);
+    client.send(frameBytes(FrameType.PING, 0, 0, Buffer.alloc(8)));
+    expectFrame(await client.next(), FrameType.PING, Flag.ACK, 0);
+    client.send(uint32Frame(FrameType.WINDOW_UPDATE, 1, 2000));
     const rest = await client.next();
     expectFrame(rest, FrameType.DATA, Flag.END_STREAM, 1);
-    expect(rest.payload.length).toBe(990);
-    expect(Buffer.concat([first.payload, rest.payload]).equals(bodyOf(1000, 1))).toBe(true);
+    expect(rest.payload.length).toBe(2000);
+    expect(Buffer.concat([first.payload, second.payload, rest.payload]).equals(bodyOf(3000, 1))).toBe(true);
+  });
+
+  it('ignores a PING that is an ACK, and a request reusing the id of a stream already answered', async () => {
+    const client = await open();
+    await client.roundTrip(1);
+    client.send(frameBytes(FrameType.PING, Flag.ACK, 0, Buffer.alloc(8)), headersFrame(1, END_REQUEST));
+    // The next frame read is the next request's answer: no PING ACK, and no second answer on stream 1.
+    await client.roundTrip(3);
+  });
+
+  it('resets with STREAM_CLOSED a HEADERS on a stream whose request has ended', async () => {
+    const client = await open();
+    client.send(headersFrame(1, END_REQUEST, [['x-answer', 'never']]), headersFrame(1, END_REQUEST));
+    await client.expectReset(1, ErrorCode.STREAM_CLOSED);
+    await client.roundTrip(3);
+  });
+
+  it('calls onAbort for the requests in flight when the connection drops', async () => {
+    const client = await open();
+    const opened = handlerEvent('open', 'dropped');
+    client.send(
+      headersFrame(1, END_REQUEST, [
+        ['x-answer', 'never'],
+        ['x-id', 'dropped'],
+      ])
+    );
+    await opened;
+    const aborted = handlerEvent('abort', 'dropped');
+    client.end();
+    await aborted;
   });
 
   it("sends no more than the connection's window of 65,535 octets until the client's WINDOW_UPDATE", async () => {
