@@ -505,6 +505,12 @@ describe('H2Server with a raw client', () => {
       ErrorCode.FLOW_CONTROL_ERROR,
     ],
     [
+      'a PUSH_PROMISE from the client',
+      () => [frameBytes(FrameType.PUSH_PROMISE, 0, 1, Buffer.alloc(4))],
+      ErrorCode.PROTOCOL_ERROR,
+    ],
+    ['HEADERS on stream 0', () => [headersFrame(0, END_REQUEST)], ErrorCode.PROTOCOL_ERROR],
+    [
       'RST_STREAM of 3 octets',
       () => [frameBytes(FrameType.RST_STREAM, 0, 1, Buffer.alloc(3))],
       ErrorCode.FRAME_SIZE_ERROR,
