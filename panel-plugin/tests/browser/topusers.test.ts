@@ -123,7 +123,13 @@ describe('top users panel in Chromium', () => {
     await page.keyboard.press('Tab');
     expect(await focused()).toMatch(/^j\.okafor: /);
     await page.keyboard.press('Enter');
-    expect(new URL(page.url()).searchParams.get('var-user')).toBe('j.okafor');
+    // Read the page's own location, once it has var-user (bounded): page.url() follows a history update only
+    // when the browser's event about it reaches Playwright, which can come after the key press resolves.
+    const varUser = () => page.evaluate(() => new URL(location.href).searchParams.get('var-user'));
+    await page
+      .waitForFunction(() => new URL(location.href).searchParams.has('var-user'), undefined, { timeout: 10_000 })
+      .catch(() => undefined);
+    expect(await varUser()).toBe('j.okafor');
     expect(errors).toEqual([]);
   });
 
