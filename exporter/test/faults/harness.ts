@@ -180,6 +180,10 @@ class FaultRun {
       case 'kill':
       case 'kill_then_copytruncate':
       case 'kill_then_rename': {
+        if (kind === 'kill_then_rename' && c.writingToRenamedFile) {
+          plan.push(kind); // c.log is not there to rename until its writer reopens: later
+          return;
+        }
         const burst = this.prng.int(100, 1500);
         this.writeRequests(burst);
         const delay = this.prng.int(0, 300);
@@ -220,7 +224,12 @@ class FaultRun {
         return;
       }
       case 'rename': {
-        const f = this.prng.pick([a, c]);
+        const renamable = [a, c].filter((f) => !f.writingToRenamedFile);
+        if (!renamable.length) {
+          plan.push(kind); // neither a.log nor c.log is there to rename until its writer reopens: later
+          return;
+        }
+        const f = this.prng.pick(renamable);
         const reopen = this.prng.int(0, 1500);
         this.s.note(`rename ${f.name}.log -> ${f.rotateByRename(reopen)} (writer reopens after ${reopen} ms)`);
         this.s.count('renames');

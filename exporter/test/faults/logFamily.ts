@@ -70,9 +70,14 @@ export class LogFamily {
     }
   }
 
-  /** Rotation by rename: the writer goes on appending to the renamed file for `reopenAfterMs`, then starts a new file. */
+  /**
+   * Rotation by rename: the writer goes on appending to the renamed file for `reopenAfterMs`, then starts a new
+   * file. Not while the writer has yet to reopen: there is no file at the path to rename (logrotate's
+   * `missingok` skips it). Creating one then and renaming it at once would make a file that was never at the
+   * followed path for a reader to see, yet is written to: with an exact path (c.log) nothing can follow it.
+   */
   rotateByRename(reopenAfterMs: number): string {
-    this.finishReopen(true, false);
+    if (this.reopenAt !== undefined) throw new Error(`${this.path}: rename while the writer is on a renamed file`);
     const to = `${this.path}.${++this.rotations}`;
     renameSync(this.path, to);
     this.file.path = to;
