@@ -56,7 +56,8 @@ function readBody(req: IncomingMessage, max: number, then: (body: string | undef
  * gRPC door's CheckRequest carries them, so a decision reads both doors alike.
  */
 function forwardedHeaders(req: IncomingMessage, path: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a header named __proto__ is a header (and sets nothing).
+  const out = Object.create(null) as Record<string, string>;
   const headers = req.headers;
   // for-in over node's own header object: no [name, value] array per header and request (Object.entries).
   for (const name in headers) {
