@@ -2,8 +2,8 @@
  * The baseline of bench:decide, run as its own process as serve is: a bare server of each protocol that does
  * nothing but answer. gRPC: grpc-js with the same ext_authz service definition (so it decodes
  * the same CheckRequest and encodes a CheckResponse), answering status OK; the same on node:http2 with gRPC's framing
- * (./grpcFrame.ts), and on the gRPC door's own HTTP/2 server (exporter/src/enforcement/extAuthz/h2), what the door
- * runs on: the door's cost over its transport. HTTP: node:http reading the body and answering 200. Prints
+ * (./grpcFrame.ts), and on the gRPC door's own HTTP/2 server (exporter/src/enforcement/extAuthz/h2) with the door's
+ * message codec, what the door runs on: the door's cost over its transport. HTTP: node:http reading the body and answering 200. Prints
  * `noop grpc=<port> grpcraw=<port> grpch2=<port> http=<port>` once all listen; stops on SIGTERM.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -11,6 +11,8 @@ import { createServer } from 'node:http';
 import { constants, createServer as createHttp2Server, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
+import type { Decision } from '../exporter/src/enforcement/decider';
+import { decodeCheckRequest, encodeCheckResponse } from '../exporter/src/enforcement/extAuthz/checkWire';
 import { authorizationService, MAX_CHECK_REQUEST_BYTES } from '../exporter/src/enforcement/extAuthz/grpcDoor';
 import { encodeHeaderBlock } from '../exporter/src/enforcement/extAuthz/h2/hpack';
 import { H2Server } from '../exporter/src/enforcement/extAuthz/h2/server';
@@ -49,14 +51,20 @@ const H2_HEAD = encodeHeaderBlock([
 ]);
 const H2_TRAILERS = encodeHeaderBlock([['grpc-status', '0']]);
 
-/** The own-h2 no-op's answer: the same as answerRaw's, on the door's HTTP/2 server. */
+/** An allow without headers: a CheckResponse with status OK. */
+const ALLOW: Decision = { kind: 'allow', status: 200, headers: {}, reason: '' };
+
+/**
+ * The own-h2 no-op's answer: the same as answerRaw's on the door's HTTP/2 server, reading and writing the messages
+ * with the door's codec (../exporter/src/enforcement/extAuthz/checkWire.ts), so that the door's cost over it is the
+ * decision's alone.
+ */
 function answerH2(stream: H2Stream): void {
-  const { CheckRequest, CheckResponse } = extAuthzTypes();
   const chunks: Buffer[] = [];
   stream.onData = (d) => chunks.push(d);
   stream.onEnd = () => {
-    CheckRequest.decode(grpcUnframe(Buffer.concat(chunks)));
-    stream.respond(H2_HEAD, grpcFrame(CheckResponse.encode(OK).finish()), H2_TRAILERS);
+    decodeCheckRequest(grpcUnframe(Buffer.concat(chunks)));
+    stream.respond(H2_HEAD, grpcFrame(encodeCheckResponse(ALLOW)), H2_TRAILERS);
   };
 }
 

@@ -4,7 +4,8 @@ import { ConfigError } from '../../config/reader';
 import type { Logger } from '../../log';
 import type { Decider } from '../decider';
 import { checkCaller, TOKEN_CONTEXT_EXTENSION } from './callers';
-import { CheckRequestMessage, CheckResponseMessage, toCheckRequest, toCheckResponse } from './checkMessages';
+import type { CheckRequestMessage, CheckResponseMessage } from './checkMessages';
+import { decodeCheckRequest, encodeCheckResponse, EnvoyCheck } from './checkWire';
 import {
   decompress,
   GrpcError,
@@ -88,10 +89,10 @@ function refuse(stream: H2Stream, e: GrpcError): void {
 }
 
 /** The caller's token: `authorization` metadata (Envoy `initial_metadata`), else the context extension. */
-function presentedToken(headers: RequestHeaders, request: CheckRequestMessage): string | undefined {
+function presentedToken(headers: RequestHeaders, check: EnvoyCheck): string | undefined {
   const fromMetadata = headers.authorization;
   if (fromMetadata !== undefined) return fromMetadata;
-  const fromContext = request.attributes?.context_extensions?.[TOKEN_CONTEXT_EXTENSION];
+  const fromContext = check.contextExtensions[TOKEN_CONTEXT_EXTENSION];
   return fromContext ? `Bearer ${fromContext}` : undefined;
 }
 
@@ -184,34 +185,32 @@ export class GrpcDoor {
     message: ReceivedMessage,
     deadline: number
   ): Promise<void> {
-    const { CheckRequest, CheckResponse } = extAuthzTypes();
     const headers = stream.headers;
     const bytes = message.compressed
       ? await decompress(message.bytes, headers['grpc-encoding'], MAX_CHECK_REQUEST_BYTES)
       : message.bytes;
-    let request: CheckRequestMessage;
+    let check: EnvoyCheck;
     try {
-      // The decoded message's fields are the plain shape CheckRequestMessage describes (maps are objects).
-      request = CheckRequest.decode(bytes) as unknown as CheckRequestMessage;
+      check = decodeCheckRequest(bytes);
     } catch (e) {
       // grpc-js's words and status for a message its deserializer cannot read.
       throw new GrpcError(GrpcStatus.INTERNAL, `Error deserializing request: ${(e as Error).message}`);
     }
-    const caller = checkCaller(o.auth(), presentedToken(headers, request));
+    const caller = checkCaller(o.auth(), presentedToken(headers, check));
     if (!caller.allowed)
       throw new GrpcError(
         caller.status === 401 ? GrpcStatus.UNAUTHENTICATED : GrpcStatus.PERMISSION_DENIED,
         caller.message
       );
-    let response: CheckResponseMessage;
+    let response: Buffer;
     try {
-      response = toCheckResponse(await o.decider().check(toCheckRequest(request)));
+      response = encodeCheckResponse(await o.decider().check(check.request));
     } catch (e) {
       o.log.error(`ext_authz (gRPC): the decision failed: ${(e as Error).message}`);
       throw new GrpcError(GrpcStatus.UNAVAILABLE, 'the decision failed; see the TokenLedger log');
     }
     if (Date.now() > deadline) throw new GrpcError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded');
-    stream.respond(RESPONSE_HEADERS, lengthPrefixed(CheckResponse.encode(response).finish()), OK_TRAILERS);
+    stream.respond(RESPONSE_HEADERS, lengthPrefixed(response), OK_TRAILERS);
   }
 
   /** Stops taking connections; lets answers in flight finish (for at most SHUTDOWN_GRACE_MS), then closes. */
