@@ -18,8 +18,8 @@
  */
 import { connect as netConnect, Socket } from 'node:net';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import type { CheckRequestMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
 import { CHECK_METHOD_PATH, extAuthzTypes } from '../exporter/src/enforcement/extAuthz/protos';
+import { CHAT_BODY, CLIENT_HEADERS, envoyCheckRequest } from './envoyCheck';
 import { grpcFrame } from './grpcFrame';
 import { H2Client } from './h2Client';
 
@@ -61,22 +61,6 @@ export interface LoadResult {
   /** The generator's CPU time (all its threads) per request, µs. */
   cpuUs: number;
 }
-
-const BODY = JSON.stringify({
-  model: 'gpt-4o-mini',
-  max_tokens: 256,
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'Summarise the attached quarterly report in three bullet points.' },
-  ],
-});
-
-const CLIENT_HEADERS = {
-  authorization: 'Bearer sk-bench-client-key',
-  'content-type': 'application/json',
-  'x-user-id': 'alice',
-  'x-team-id': 'ml',
-};
 
 /** Request ids are `bench-<pid, 7 digits>-<sequence, 12 digits>`: fixed width, so a template's bytes keep their offsets. */
 const SEQUENCE_DIGITS = 12;
@@ -163,27 +147,7 @@ export function checkResponseCode(message: Buffer): number {
  */
 function grpcClient(port: number): Client {
   const { CheckRequest } = extAuthzTypes();
-  const message: CheckRequestMessage = {
-    attributes: {
-      request: {
-        http: {
-          id: '1',
-          method: 'POST',
-          path: '/v1/chat/completions',
-          headers: {
-            ':authority': 'llm.example.com',
-            ':path': '/v1/chat/completions',
-            ':method': 'POST',
-            ':scheme': 'http',
-            'x-request-id': ID_PLACEHOLDER,
-            ...CLIENT_HEADERS,
-          },
-          body: BODY,
-        },
-      },
-    },
-  };
-  const requests = new Requests(grpcFrame(CheckRequest.encode(message).finish()));
+  const requests = new Requests(grpcFrame(CheckRequest.encode(envoyCheckRequest(ID_PLACEHOLDER)).finish()));
   const client = new H2Client(port, [
     [':method', 'POST'],
     [':scheme', 'http'],
@@ -263,12 +227,12 @@ class HttpConnection {
 function httpClient(port: number, path: string): Client {
   const head =
     `POST ${path} HTTP/1.1\r\nhost: llm.example.com\r\nx-request-id: ${ID_PLACEHOLDER}\r\n` +
-    `content-length: ${Buffer.byteLength(BODY)}\r\n` +
+    `content-length: ${Buffer.byteLength(CHAT_BODY)}\r\n` +
     Object.entries(CLIENT_HEADERS)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('') +
     '\r\n';
-  const requests = new Requests(Buffer.from(head + BODY));
+  const requests = new Requests(Buffer.from(head + CHAT_BODY));
   const idle: HttpConnection[] = [];
   const all = new Set<HttpConnection>();
   const onClose = (c: HttpConnection) => {
