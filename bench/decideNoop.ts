@@ -3,8 +3,9 @@
  * nothing but answer. gRPC: grpc-js with the same ext_authz service definition (so it decodes
  * the same CheckRequest and encodes a CheckResponse), answering status OK; the same on node:http2 with gRPC's framing
  * (./grpcFrame.ts), and on the gRPC door's own HTTP/2 server (exporter/src/enforcement/extAuthz/h2) with the door's
- * message codec, what the door runs on: the door's cost over its transport. HTTP: node:http reading the body and answering 200. Prints
- * `noop grpc=<port> grpcraw=<port> grpch2=<port> http=<port>` once all listen; stops on SIGTERM.
+ * message codec, what the door runs on: the door's cost over its transport. HTTP: node:http reading the body and
+ * answering 200. Prints `noop grpc=<port> grpcraw=<port> grpch2=<port> http=<port>` once all listen; stops on
+ * SIGTERM.
  */
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
