@@ -278,6 +278,13 @@ class FleetRun {
       }
       case 'rotate': {
         const r = this.replicas[f.replica]!;
+        // A rotation that waited behind a kill (for PostgreSQL's outage) can come right after the one before it,
+        // while the writer is still on the renamed file and there is no gw.log to rename: wait for the reopen.
+        await waitFor(
+          `${r.node}'s writer to reopen gw.log`,
+          () => (r.log.writingToRenamedFile ? undefined : true),
+          10_000
+        );
         const to = r.log.rotateByRename(f.reopenAfterMs);
         this.note(`rename ${r.node}'s gw.log -> ${to} (writer reopens after ${f.reopenAfterMs} ms)`);
         this.count('rotations');
