@@ -320,6 +320,18 @@ describe('BudgetEnforcer', () => {
     }
   });
 
+  it('expires two lapsed reservations with every new one, so the periodic pass finds few', async () => {
+    const e = await enforcer([budget({ limitPusd: 1000n * USD })]);
+    for (let i = 0; i < 10; i++) await e.check(request(`old${i}`));
+    now += SETTINGS.reservationTtlMs;
+    await e.check(request('new0'));
+    expect(e.reservations.size).toBe(10 - 2 + 1);
+    for (let i = 1; i < 5; i++) await e.check(request(`new${i}`));
+    // All ten lapsed ones are gone; the five new ones count, and only they.
+    expect(e.reservations.size).toBe(5);
+    expect(e.reservations.reservedPusd('team/eng/monthly')).toBe(5n * 2n * MILLI);
+  });
+
   it('fails closed (503) or open by the budget when its spend is older than stale_after', async () => {
     const e = await enforcer([budget({ fail: 'closed' })]);
     now += SETTINGS.staleAfterMs;

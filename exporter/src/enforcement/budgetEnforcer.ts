@@ -22,6 +22,12 @@ export const REFRESH_INTERVAL_MS = 2000;
  * many (~0.5 ms), requests are answered between the steps.
  */
 const EXPIRY_STEP = 256;
+/**
+ * Lapsed reservations expired by every new one: under a steady load with one TTL one lapses for every one made,
+ * so the backlog shrinks on its own and the periodic pass (which the idle times need) finds little or nothing,
+ * instead of a 2 s backlog of ~4,000 at 2,000/s taken in 16 steps of ~0.5 ms each.
+ */
+const EXPIRED_PER_RESERVATION = 2;
 /** What a caller refused because the state is stale (fail: closed) is told to wait. */
 const STALE_RETRY_AFTER_S = 5;
 
@@ -433,6 +439,7 @@ export class BudgetEnforcer implements Decider {
   }
 
   private reserve(request: CheckRequest, estimate: bigint, covering: Covering, nowMs: number): void {
+    this.reservations.expire(nowMs, EXPIRED_PER_RESERVATION);
     // Without a request id no usage record can settle it: it lasts its TTL.
     const id = request.requestId ?? `unnamed:${randomUUID()}`;
     this.reservations.reserve(id, estimate, covering.keys, nowMs + this.settings.reservationTtlMs);
