@@ -14,7 +14,10 @@ export interface CheckRequest {
    * is read from them through the configured identity map; a raw API key is hashed on arrival, never kept.
    */
   headers: Readonly<Record<string, string | undefined>>;
-  /** The request body parsed as JSON when the door has it (model, max_tokens, user, metadata), else undefined. */
+  /**
+   * The request body's top-level members when the door has it (model, max_tokens, user): the whole JSON from the
+   * plain and LiteLLM doors, the scalar members only from the ext_authz doors (extAuthz/topLevelFields.ts).
+   */
   body: unknown;
 }
 

@@ -1,20 +1,10 @@
 import type { Decision } from '../decider';
 
 /**
- * What both ext_authz doors share: reading the forwarded request body, and the body of a denial. Envoy passes a
- * denial's body to the client as it is, so it has the shape OpenAI-compatible clients already parse as an error
- * (`{"error": {"message", "type", "code"}}`), and it names the budget in words, never a key.
+ * What both ext_authz doors share: the body of a denial. Envoy passes a denial's body to the client as it is, so
+ * it has the shape OpenAI-compatible clients already parse as an error (`{"error": {"message", "type", "code"}}`),
+ * and it names the budget in words, never a key.
  */
-
-/** The request body as JSON when it is JSON, else undefined (a body Envoy cut at max_request_bytes is not). */
-export function parseJsonBody(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 export const DENIAL_CONTENT_TYPE = 'application/json';
 

@@ -1,7 +1,8 @@
 import type { CheckRequest, Decision } from '../decider';
-import { allows, DENIAL_CONTENT_TYPE, denialBody, parseJsonBody } from './answers';
+import { allows, DENIAL_CONTENT_TYPE, denialBody } from './answers';
 import { OVERWRITE_IF_EXISTS_OR_ADD, RpcCode } from './protos';
 import { lenFieldSize, ProtoReader, ProtoWriter, varintSize, WireType } from './protoWire';
+import { readTopLevelFields } from './topLevelFields';
 
 /**
  * Envoy's CheckRequest read straight from its wire bytes into the decision's CheckRequest, and the Decision written
@@ -58,7 +59,7 @@ export function decodeCheckRequest(bytes: Buffer): EnvoyCheck {
       // stream_id))`), which no usage record carries; the x-request-id header is what the gateway logs.
       requestId: headers['x-request-id'] || undefined,
       headers,
-      body: parseJsonBody(body),
+      body: readTopLevelFields(body),
     },
     contextExtensions: found.contextExtensions ?? NO_EXTENSIONS,
   };

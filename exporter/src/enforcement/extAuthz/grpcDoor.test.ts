@@ -61,7 +61,7 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     expect(asked.headers['authorization']).toBe(CHAT_REQUEST.headers.authorization);
     expect(asked.headers['x-user-id']).toBe('alice');
     expect(asked.headers[':path']).toBe('/v1/chat/completions');
-    expect(asked.body).toEqual(JSON.parse(CHAT_REQUEST.body!));
+    expect({ ...(asked.body as object) }).toEqual({ model: 'gpt-4o-mini', max_tokens: 256 }); // the prompt is not read
   });
 
   it('reads the body from raw_body (pack_as_bytes) and the headers from header_map (encode_raw_headers)', async () => {
@@ -69,7 +69,7 @@ describe('ext_authz gRPC door (a grpc-js client over the ext_authz protos, a rea
     const asked = decider.asked[0]!;
     expect(asked.requestId).toBe(CHAT_REQUEST.headers['x-request-id']);
     expect(asked.headers['x-user-id']).toBe('alice');
-    expect(asked.body).toEqual(JSON.parse(CHAT_REQUEST.body!));
+    expect({ ...(asked.body as object) }).toEqual({ model: 'gpt-4o-mini', max_tokens: 256 }); // the prompt is not read
   });
 
   it('allow: status OK, the x-ratelimit-* headers to the upstream request and to the client response', async () => {

@@ -2,8 +2,9 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { AuthConfig } from '../../auth/apiTokens';
 import type { Logger } from '../../log';
 import type { Decider, Decision } from '../decider';
-import { allows, DENIAL_CONTENT_TYPE, denialBody, parseJsonBody } from './answers';
+import { allows, DENIAL_CONTENT_TYPE, denialBody } from './answers';
 import { checkCaller, HTTP_TOKEN_HEADER } from './callers';
+import { readTopLevelFields } from './topLevelFields';
 
 /** Where the HTTP door answers on serve's listen address (Envoy `http_service.path_prefix`). */
 export const HTTP_DOOR_PATH = '/ext_authz';
@@ -107,7 +108,7 @@ function decide(o: HttpDoorOptions, req: IncomingMessage, res: ServerResponse, p
       decision = o.decider().check({
         requestId: headers['x-request-id'] || undefined,
         headers,
-        body: parseJsonBody(body),
+        body: readTopLevelFields(body),
       });
     } catch (e) {
       failed(o, res, e as Error);
