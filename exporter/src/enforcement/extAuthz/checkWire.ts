@@ -3,6 +3,7 @@ import { allows, DENIAL_CONTENT_TYPE, denialBody } from './answers';
 import { OVERWRITE_IF_EXISTS_OR_ADD, RpcCode } from './protos';
 import { lenFieldSize, ProtoReader, ProtoWriter, varintSize, WireType } from './protoWire';
 import { readTopLevelFields } from './topLevelFields';
+import { bareRecord } from '../../bareRecord';
 
 /**
  * Envoy's CheckRequest read straight from its wire bytes into the decision's CheckRequest, and the Decision written
@@ -22,7 +23,7 @@ export interface EnvoyCheck {
   contextExtensions: Readonly<Record<string, string>>;
 }
 
-/** The fields read, as they arrive. Maps are objects without a prototype: a header named `__proto__` is a header. */
+/** The fields read, as they arrive. Maps are records that inherit nothing: a header named `__proto__` is a header. */
 interface Found {
   headers: Record<string, string> | undefined;
   /** header_map, repeated names joined with a comma (RFC 9110 5.3), names lower-cased. */
@@ -50,7 +51,7 @@ export function decodeCheckRequest(bytes: Buffer): EnvoyCheck {
     else r.skip(tag);
   }
   // With `encode_raw_headers: true` Envoy sends header_map (raw_value bytes) instead of the headers map.
-  const headers = found.headerMap ?? found.headers ?? (Object.create(null) as Record<string, string>);
+  const headers = found.headerMap ?? found.headers ?? bareRecord<string>();
   // With `pack_as_bytes: true` Envoy sends the body in raw_body instead of body.
   const body = found.rawBody?.length ? found.rawBody.toString('utf8') : found.body;
   return {
@@ -75,8 +76,7 @@ function readAttributes(r: ProtoReader, found: Found): void {
   while (!r.done) {
     const tag = r.tag();
     if (tag === ((4 << 3) | WireType.LEN)) readRequest(r, found);
-    else if (tag === ((10 << 3) | WireType.LEN))
-      readMapEntry(r, (found.contextExtensions ??= Object.create(null) as Record<string, string>));
+    else if (tag === ((10 << 3) | WireType.LEN)) readMapEntry(r, (found.contextExtensions ??= bareRecord<string>()));
     else r.skip(tag);
   }
   r.leave(outer);
@@ -98,8 +98,7 @@ function readHttp(r: ProtoReader, found: Found): void {
   const outer = r.enter();
   while (!r.done) {
     const tag = r.tag();
-    if (tag === ((3 << 3) | WireType.LEN))
-      readMapEntry(r, (found.headers ??= Object.create(null) as Record<string, string>));
+    if (tag === ((3 << 3) | WireType.LEN)) readMapEntry(r, (found.headers ??= bareRecord<string>()));
     else if (tag === ((11 << 3) | WireType.LEN)) found.body = r.string();
     else if (tag === ((12 << 3) | WireType.LEN)) found.rawBody = r.bytes();
     else if (tag === ((13 << 3) | WireType.LEN)) readHeaderMap(r, found);
@@ -131,8 +130,7 @@ function readHeaderMap(r: ProtoReader, found: Found): void {
   const outer = r.enter();
   while (!r.done) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | WireType.LEN))
-      readHeaderValue(r, (found.headerMap ??= Object.create(null) as Record<string, string>));
+    if (tag === ((1 << 3) | WireType.LEN)) readHeaderValue(r, (found.headerMap ??= bareRecord<string>()));
     else r.skip(tag);
   }
   r.leave(outer);

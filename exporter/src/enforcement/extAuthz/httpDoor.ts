@@ -5,6 +5,7 @@ import type { Decider, Decision } from '../decider';
 import { allows, DENIAL_CONTENT_TYPE, denialBody } from './answers';
 import { checkCaller, HTTP_TOKEN_HEADER } from './callers';
 import { readTopLevelFields } from './topLevelFields';
+import { bareRecord } from '../../bareRecord';
 
 /** Where the HTTP door answers on serve's listen address (Envoy `http_service.path_prefix`). */
 export const HTTP_DOOR_PATH = '/ext_authz';
@@ -57,8 +58,8 @@ function readBody(req: IncomingMessage, max: number, then: (body: string | undef
  * gRPC door's CheckRequest carries them, so a decision reads both doors alike.
  */
 function forwardedHeaders(req: IncomingMessage, path: string): Record<string, string> {
-  // No prototype: a header named __proto__ is a header (and sets nothing).
-  const out = Object.create(null) as Record<string, string>;
+  // Nothing inherited: a header named __proto__ is a header (and sets nothing).
+  const out = bareRecord<string>();
   const headers = req.headers;
   // for-in over node's own header object: no [name, value] array per header and request (Object.entries).
   for (const name in headers) {

@@ -1,4 +1,5 @@
 import type { HeaderField } from './hpack';
+import { bareRecord } from '../../../bareRecord';
 
 /**
  * A request's header fields by name (lower case, as HTTP/2 carries them), pseudo-header fields included
@@ -21,7 +22,7 @@ const UPPER_CASE = /[A-Z]/;
  * ":path" (8.3.1; CONNECT, which has none of the last two, is no request a gRPC server answers).
  */
 export function requestHeaders(fields: readonly HeaderField[]): RequestHeaders | string {
-  const headers: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
+  const headers = bareRecord<string | undefined>();
   let regularSeen = false;
   for (const [name, value] of fields) {
     if (UPPER_CASE.test(name)) return `field name "${name}" is not lower case`;
