@@ -62,6 +62,17 @@ interface EnforcedBudget {
   /** Config order: of two equally strict verdicts, the first budget's answer is given. */
   index: number;
   counts: VerdictCounts;
+  /** The words of its last answers, kept while its spend stays the same (see `spendWords`). */
+  words: SpendWords | undefined;
+}
+
+/** What an answer says of a budget's spend: the same for every request between two reads of the ledger. */
+interface SpendWords {
+  spentPusd: bigint;
+  /** "spent 1.5 of 10 USD" */
+  spent: string;
+  allow: string;
+  warn: string;
 }
 
 /** Verdicts so far of one budget (budget undefined: requests no enforced budget covers). */
@@ -104,11 +115,15 @@ interface CoveringNode {
 const MAX_REMEMBERED_COVERINGS = 65_536;
 
 /**
- * Estimated costs remembered per model, tier and output tokens: pricing the same request shape again gives the
- * same figure. Emptied on every periodic refresh (a price that changes in effect at a date is taken within
- * REFRESH_INTERVAL_MS) and when the pricer is replaced (a reload); bounded, emptied when full.
+ * Estimated costs remembered per model, tier and output tokens (a model's input tokens are its estimate's):
+ * pricing the same request shape again gives the same figure. Emptied on every periodic refresh (a price that
+ * changes in effect at a date is taken within REFRESH_INTERVAL_MS) and when the pricer is replaced (a reload);
+ * bounded, emptied when full. Maps within maps: a request's shape is looked up without making a key of it.
  */
 const MAX_REMEMBERED_ESTIMATES = 4096;
+
+/** Estimates by model, then tier ('' for none), then output tokens. */
+type EstimateCache = Map<string, Map<string, Map<number, bigint>>>;
 
 /** One covering budget's verdict on one request. */
 interface Verdict {
@@ -138,6 +153,7 @@ function indexBudgets(budgets: readonly Budget[], counts: (key: string, b: Budge
       graceBound: budget.limitPusd * (graceScale + budget.grace.units),
       index: i,
       counts: counts(key, budget),
+      words: undefined,
     };
     if (budget.scope === 'global') {
       index.global.push(enforced);
@@ -219,7 +235,8 @@ export class BudgetEnforcer implements Decider {
    */
   private readonly decided = new Map<string, VerdictCounts>();
   private readonly uncovered = this.verdictCounts('', undefined);
-  private estimates = new Map<string, bigint>();
+  private estimates: EstimateCache = new Map();
+  private estimateCount = 0;
   private estimatesPricer: Pricer | undefined;
 
   constructor(
@@ -244,7 +261,7 @@ export class BudgetEnforcer implements Decider {
   /** Reads spend every REFRESH_INTERVAL_MS and expires reservations, until stop(). */
   start(): void {
     this.timer = setInterval(() => {
-      this.estimates.clear();
+      this.forgetEstimates();
       this.expireReservations();
       void this.refresh();
     }, REFRESH_INTERVAL_MS);
@@ -326,15 +343,26 @@ export class BudgetEnforcer implements Decider {
     const estimate = this.settings.estimates.get(subject.model) ?? this.settings.defaultEstimate;
     const output = maxOutputTokens(body) ?? estimate.outputTokens;
     const pricer = this.deps.pricer();
-    if (pricer !== this.estimatesPricer || this.estimates.size >= MAX_REMEMBERED_ESTIMATES) {
-      this.estimates = new Map();
+    if (pricer !== this.estimatesPricer || this.estimateCount >= MAX_REMEMBERED_ESTIMATES) {
+      this.forgetEstimates();
       this.estimatesPricer = pricer;
     }
-    const shape = `${subject.model}\0${subject.tier ?? ''}\0${estimate.inputTokens}\0${output}`;
-    let pusd = this.estimates.get(shape);
-    if (pusd === undefined)
-      this.estimates.set(shape, (pusd = this.priceEstimate(pricer, subject, estimate.inputTokens, output, nowMs)));
+    let byTier = this.estimates.get(subject.model);
+    if (!byTier) this.estimates.set(subject.model, (byTier = new Map<string, Map<number, bigint>>()));
+    const tier = subject.tier ?? '';
+    let byOutput = byTier.get(tier);
+    if (!byOutput) byTier.set(tier, (byOutput = new Map<number, bigint>()));
+    let pusd = byOutput.get(output);
+    if (pusd === undefined) {
+      byOutput.set(output, (pusd = this.priceEstimate(pricer, subject, estimate.inputTokens, output, nowMs)));
+      this.estimateCount++;
+    }
     return pusd;
+  }
+
+  private forgetEstimates(): void {
+    this.estimates = new Map();
+    this.estimateCount = 0;
   }
 
   private priceEstimate(pricer: Pricer, subject: Subject, input: number, output: number, nowMs: number): bigint {
@@ -365,7 +393,7 @@ export class BudgetEnforcer implements Decider {
       return { kind: 'allow', status: 200, headers: {}, reason: 'no enforced budget covers the request' };
     }
     // A budget configured since the last read (a reload) has no spend yet: the read under way brings it.
-    if (this.snapshot && covering.budgets.some((b) => !this.snapshot!.statuses.has(b.key))) await this.refreshing;
+    if (this.snapshot && !this.snapshotCovers(this.snapshot, covering)) await this.refreshing;
     const estimate = this.estimatePusd(subject, request.body, nowMs);
     const stale = this.staleness(nowMs);
     if (stale !== undefined) return this.failPolicy(stale, covering, request, estimate, nowMs);
@@ -382,6 +410,11 @@ export class BudgetEnforcer implements Decider {
         decisive = v;
     }
     return this.answer(decisive!, covering, request, estimate, nowMs);
+  }
+
+  private snapshotCovers(snapshot: SpendSnapshot, covering: Covering): boolean {
+    for (const key of covering.keys) if (!snapshot.statuses.has(key)) return false;
+    return true;
   }
 
   /** The decisive verdict as the decision's answer; an allowed request's reservation opened. */
@@ -401,22 +434,21 @@ export class BudgetEnforcer implements Decider {
       'x-tokenledger-budget': key,
       'x-tokenledger-decision': decisive.kind,
     };
-    const spent = `spent ${formatPicoUsd(decisive.spentPusd)} of ${limitText} USD`;
+    const words = spendWords(decisive.budget, decisive.spentPusd);
     if (decisive.kind === 'block') {
       headers['retry-after'] = secondsUntil(decisive.periodEndMs, nowMs);
       return {
         kind: 'block',
         status: 429,
         headers,
-        reason: `budget ${key} is exhausted (${spent}, grace ${formatGrace(budget)}); this request is estimated at ${formatPicoUsd(estimate)} USD`,
+        reason: `budget ${key} is exhausted (${words.spent}, grace ${formatGrace(budget)}); this request is estimated at ${formatPicoUsd(estimate)} USD`,
       };
     }
     if (decisive.kind === 'warn') {
-      const reason = `budget ${key} is over its limit (${spent})`;
-      headers['x-tokenledger-warning'] = reason;
-      return { kind: 'warn', status: 200, headers, reason };
+      headers['x-tokenledger-warning'] = words.warn;
+      return { kind: 'warn', status: 200, headers, reason: words.warn };
     }
-    return { kind: 'allow', status: 200, headers, reason: `within budget ${key} (${spent})` };
+    return { kind: 'allow', status: 200, headers, reason: words.allow };
   }
 
   private verdict(enforced: EnforcedBudget, estimate: bigint, nowMs: number): Verdict {
@@ -548,6 +580,18 @@ export class BudgetEnforcer implements Decider {
       ),
     ];
   }
+}
+
+/** The words of an answer on `b` at this spend: made again only when its spend changed since they were made. */
+function spendWords(b: EnforcedBudget, spentPusd: bigint): SpendWords {
+  if (b.words?.spentPusd === spentPusd) return b.words;
+  const spent = `spent ${formatPicoUsd(spentPusd)} of ${b.limitText} USD`;
+  return (b.words = {
+    spentPusd,
+    spent,
+    allow: `within budget ${b.key} (${spent})`,
+    warn: `budget ${b.key} is over its limit (${spent})`,
+  });
 }
 
 function formatGrace(b: Budget): string {

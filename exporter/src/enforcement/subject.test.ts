@@ -21,7 +21,11 @@ describe('resolveSubject', () => {
     const fromBearer = subject({ authorization: 'Bearer sk-raw-key-1' });
     expect(fromBearer).toEqual({ apiKey: hash.slice(0, 12), user: 'ann', team: 'eng', tier: 'standard' });
     expect(subject({ 'x-api-key': 'sk-raw-key-1' })).toEqual(fromBearer);
+    expect(subject({ authorization: 'bearer \t sk-raw-key-1 \u00a0' })).toEqual(fromBearer);
     expect(JSON.stringify(fromBearer)).not.toContain('sk-raw-key-1');
+    // Not a bearer key (a second word, another scheme): no key, so no apiKey from Authorization.
+    for (const authorization of ['Bearer sk-raw key', 'Basic c2stcmF3', 'Bearer ', 'Bearersk-raw-key-1'])
+      expect(subject({ authorization })).not.toHaveProperty('apiKey');
   });
 
   it('takes a key id or alias as given, and what headers say over the identity map', () => {

@@ -1,3 +1,5 @@
+import { bareRecord } from '../../bareRecord';
+
 /**
  * A forwarded request body's top-level fields, read without parsing the rest of it. A decision needs a few
  * scalars of a chat request (`model`, `user`, `max_tokens` and its spellings); `JSON.parse` would build the whole
@@ -40,7 +42,7 @@ class Stop extends Error {}
 const STOP = new Stop();
 
 /**
- * The scalar members of the JSON object `text` (a null-prototype record; of a repeated name the last, as
+ * The scalar members of the JSON object `text` (a record that inherits nothing; of a repeated name the last, as
  * `JSON.parse` keeps it), or undefined when `text` is not an object. A body that stops being JSON part-way (one
  * Envoy cut at `max_request_bytes` with `allow_partial_message`) gives the members complete before that point:
  * a value cut short (`"max_tokens": 10` of `1024`) is never taken.
@@ -50,7 +52,7 @@ export function readTopLevelFields(text: string | undefined): Record<string, Top
   const r = new FieldReader(text);
   r.skipSpace();
   if (r.peek() !== Char.OpenBrace) return undefined;
-  const fields: Record<string, TopLevelScalar> = Object.create(null) as Record<string, TopLevelScalar>;
+  const fields = bareRecord<TopLevelScalar>();
   try {
     r.pos++;
     r.skipSpace();
@@ -110,11 +112,12 @@ class FieldReader {
       return SKIPPED;
     }
     if (c === Char.Minus || (c >= Char.Zero && c <= Char.Nine)) {
+      // `test` leaves a sticky expression's lastIndex at the match's end: no match array on every request.
       NUMBER.lastIndex = this.pos;
-      const m = NUMBER.exec(this.text);
-      if (!m) throw STOP;
-      this.pos += m[0].length;
-      return Number(m[0]);
+      if (!NUMBER.test(this.text)) throw STOP;
+      const start = this.pos;
+      this.pos = NUMBER.lastIndex;
+      return Number(this.text.slice(start, this.pos));
     }
     for (const [word, value] of LITERALS)
       if (this.text.startsWith(word, this.pos)) {
