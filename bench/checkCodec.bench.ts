@@ -1,8 +1,9 @@
 /**
  * The gRPC door's message codec (exporter/src/enforcement/extAuthz/checkWire.ts) against the baseline measured in
- * the same run: protobuf.js over the same .proto with the plain-object mapping the door had until session 15
- * (below). Per decision: a CheckRequest as bench:decide sends it (./envoyCheck.ts) decoded into the decision's
- * request, and an allow with the five headers a budget answer carries encoded as a CheckResponse.
+ * the same run: protobuf.js over the same .proto with the plain-object mapping the door had until session 15,
+ * and the body parsed whole as it was until session 16 (below). Per decision: a CheckRequest as bench:decide sends it (./envoyCheck.ts) decoded into the decision's
+ * request, and an allow with the five headers a budget answer carries encoded as a CheckResponse; then the same
+ * with a 64 KiB document in the prompt (./envoyCheck.ts longPromptBody), OPS / 20 decisions a round.
  *   npm run bench:codec -- [--rounds N] [--ops N]     (default 5 rounds of 100,000 decisions)
  * Prints the median of the rounds: CPU time a decision, bytes allocated a decision (the heap's growth over
  * batches too small to trigger a collection: run with a 64 MB young generation and --expose-gc, as the npm
@@ -11,11 +12,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { CheckRequest, Decision } from '../exporter/src/enforcement/decider';
-import { parseJsonBody } from '../exporter/src/enforcement/extAuthz/answers';
 import type { CheckRequestMessage, CheckResponseMessage } from '../exporter/src/enforcement/extAuthz/checkMessages';
 import { decodeCheckRequest, encodeCheckResponse } from '../exporter/src/enforcement/extAuthz/checkWire';
 import { extAuthzTypes, OVERWRITE_IF_EXISTS_OR_ADD } from '../exporter/src/enforcement/extAuthz/protos';
-import { envoyCheckRequest } from './envoyCheck';
+import { CHAT_BODY, envoyCheckRequest, longPromptBody } from './envoyCheck';
 
 const gc = (): void => {
   if (!global.gc) throw new Error('run with node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64');
@@ -41,6 +41,16 @@ interface Codec {
   encode(decision: Decision): Uint8Array;
 }
 
+/** The body as the door read it until session 16: all of it, with JSON.parse. */
+function parsedBody(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The baseline: protobuf.js messages and the door's mapping of them until session 15 (allow answers only). */
 function protobufJs(): Codec {
   const { CheckRequest, CheckResponse } = extAuthzTypes();
@@ -50,7 +60,7 @@ function protobufJs(): Codec {
       const m = CheckRequest.decode(bytes) as unknown as CheckRequestMessage;
       const http = m.attributes?.request?.http ?? {};
       const headers = http.headers ?? {};
-      return { requestId: headers['x-request-id'] || undefined, headers, body: parseJsonBody(http.body) };
+      return { requestId: headers['x-request-id'] || undefined, headers, body: parsedBody(http.body) };
     },
     encode(decision) {
       const headers = Object.entries(decision.headers).map(([key, value]) => ({
@@ -79,10 +89,10 @@ interface Figures {
 }
 
 /** A request's bytes with its own id (the ids of one round differ, as a gateway's do). */
-function requests(n: number): Buffer[] {
+function requests(n: number, body: string): Buffer[] {
   const { CheckRequest } = extAuthzTypes();
   return Array.from({ length: n }, (_, i) =>
-    Buffer.from(CheckRequest.encode(envoyCheckRequest(`bench-${String(i).padStart(12, '0')}`)).finish())
+    Buffer.from(CheckRequest.encode(envoyCheckRequest(`bench-${String(i).padStart(12, '0')}`, body)).finish())
   );
 }
 
@@ -101,8 +111,9 @@ function measure(codec: Codec, wires: readonly Buffer[]): Figures {
   const { user, system } = process.cpuUsage(cpu);
   const nsPerDecision = ((user + system) * 1000) / wires.length;
 
-  // Allocation: the heap's growth over batches a young generation of 64 MB holds without collecting.
-  const BATCH = 2000;
+  // Allocation: the heap's growth over batches a young generation of 64 MB holds without collecting (whole
+  // prompts parsed included: a batch allocates at most ~16 MB).
+  const BATCH = Math.max(10, Math.min(2000, Math.floor(4e6 / wires[0]!.length)));
   const perBatch: number[] = [];
   for (let from = 0; from + BATCH <= wires.length && perBatch.length < 10; from += BATCH) {
     gc();
@@ -131,13 +142,21 @@ function main(): void {
     options: { rounds: { type: 'string', default: '5' }, ops: { type: 'string', default: '100000' } },
   });
   const rounds = Number(values.rounds);
-  const wires = requests(Number(values.ops));
+  const ops = Number(values.ops);
+  for (const [body, n] of [
+    [CHAT_BODY, ops],
+    [longPromptBody(64), Math.ceil(ops / 20)],
+  ] as const)
+    report(rounds, requests(n, body));
+}
+
+function report(rounds: number, wires: readonly Buffer[]): void {
   const codecs = [protobufJs(), checkWire];
   const results = new Map<string, Figures[]>(codecs.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) for (const c of codecs) results.get(c.name)!.push(measure(c, wires));
   const med = (name: string, key: keyof Figures) => median(results.get(name)!.map((f) => f[key]));
   console.log(
-    `median of ${rounds} rounds of ${wires.length} decisions: decode a CheckRequest (${wires[0]!.length} bytes), encode an allow`
+    `\nmedian of ${rounds} rounds of ${wires.length} decisions: decode a CheckRequest (${wires[0]!.length} bytes), encode an allow`
   );
   console.log('codec                    CPU ns/decision   allocated B/decision   request id kept, B');
   for (const c of codecs)

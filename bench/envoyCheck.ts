@@ -22,7 +22,23 @@ export const CLIENT_HEADERS = {
   'x-team-id': 'ml',
 };
 
-export function envoyCheckRequest(requestId: string): CheckRequestMessage {
+/**
+ * A chat request with a long document in its prompt (`kb` KiB of text: lines of prose with quotes, escaped as
+ * JSON escapes them), as Envoy forwards it with `with_request_body`.
+ */
+export function longPromptBody(kb: number): string {
+  const line = 'The "quarterly" figures, revenue and costs by region; see table 4\\b.\n';
+  return JSON.stringify({
+    model: 'gpt-4o-mini',
+    max_tokens: 256,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: `Summarise this report:\n${line.repeat(Math.ceil((kb * 1024) / line.length))}` },
+    ],
+  });
+}
+
+export function envoyCheckRequest(requestId: string, body = CHAT_BODY): CheckRequestMessage {
   return {
     attributes: {
       request: {
@@ -38,7 +54,7 @@ export function envoyCheckRequest(requestId: string): CheckRequestMessage {
             'x-request-id': requestId,
             ...CLIENT_HEADERS,
           },
-          body: CHAT_BODY,
+          body,
         },
       },
     },

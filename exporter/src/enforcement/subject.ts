@@ -81,9 +81,15 @@ export function resolveSubject(request: CheckRequest, identities: IdentityMap): 
   return subject;
 }
 
-/** Output tokens the request's body caps its answer at (OpenAI chat, responses and Anthropic spellings). */
+/** The body members that cap a request's output (OpenAI chat, responses and Anthropic spellings), first first. */
+const MAX_OUTPUT_MEMBERS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'];
+
+/** Every body member a decision reads: a door that reads a body's members itself reads only these. */
+export const BODY_MEMBERS: readonly string[] = ['model', 'user', ...MAX_OUTPUT_MEMBERS];
+
+/** Output tokens the request's body caps its answer at. */
 export function maxOutputTokens(body: unknown): number | undefined {
-  for (const key of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
+  for (const key of MAX_OUTPUT_MEMBERS) {
     const v = bodyField(body, key);
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   }

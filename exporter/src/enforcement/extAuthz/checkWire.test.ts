@@ -6,6 +6,7 @@ import type { CheckRequestMessage, HttpRequestAttributes } from './checkMessages
 import { decodeCheckRequest, encodeCheckResponse } from './checkWire';
 import { extAuthzTypes } from './protos';
 import { ProtoError } from './protoWire';
+import { BODY_MEMBERS } from '../subject';
 import { readTopLevelFields } from './topLevelFields';
 
 /**
@@ -32,9 +33,13 @@ function expected(m: CheckRequestMessage) {
       headers[key] = key in headers ? `${headers[key]},${value}` : value;
     }
   }
-  const bodyText = http.raw_body?.length ? Buffer.from(http.raw_body).toString('utf8') : http.body;
-  // What the body holds for a decision is topLevelFields.test.ts's: here, that the right text reaches it.
-  const body = readTopLevelFields(bodyText);
+  const bodyBytes = http.raw_body?.length
+    ? Buffer.from(http.raw_body)
+    : http.body === undefined
+      ? undefined
+      : Buffer.from(http.body);
+  // What the body holds for a decision is topLevelFields.test.ts's: here, that the right bytes reach it.
+  const body = readTopLevelFields(bodyBytes, BODY_MEMBERS);
   return {
     request: { requestId: headers['x-request-id'] || undefined, headers, body },
     contextExtensions: { ...m.attributes?.context_extensions },
@@ -166,7 +171,7 @@ describe('decodeCheckRequest', () => {
     expect('toString' in headers).toBe(false);
   });
 
-  it('refuses a string field that is not UTF-8, and reads raw bytes leniently', () => {
+  it('refuses a header that is not UTF-8, and reads the body as bytes, leniently', () => {
     const http = (build: (w: Writer) => void) => {
       const w = Writer.create();
       build(w);
@@ -187,11 +192,23 @@ describe('decodeCheckRequest', () => {
       );
     };
     const invalid = Buffer.from([0x7b, 0xff, 0x7d]);
-    expect(() => decodeCheckRequest(http((w) => w.uint32((11 << 3) | 2).bytes(invalid)))).toThrow(
+    const header = (value: Uint8Array) => (w: Writer) => {
+      w.uint32((3 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 2)
+        .string('x-a')
+        .uint32((2 << 3) | 2)
+        .bytes(value)
+        .ldelim();
+    };
+    expect(() => decodeCheckRequest(http(header(invalid)))).toThrow(
       new ProtoError('a string field is not valid UTF-8')
     );
-    // raw_body is not checked: not JSON past its "{", it has no members.
-    expect(decodeCheckRequest(http((w) => w.uint32((12 << 3) | 2).bytes(invalid))).request.body).toEqual({});
+    expect(decodeCheckRequest(http(header(Buffer.from('zoë')))).request.headers['x-a']).toBe('zoë');
+    // The body is read as bytes, body and raw_body alike, not decoded as a whole: not JSON past its "{", it has
+    // no members.
+    for (const field of [11, 12])
+      expect(decodeCheckRequest(http((w) => w.uint32((field << 3) | 2).bytes(invalid))).request.body).toEqual({});
     expect(decodeCheckRequest(http((w) => w.uint32((11 << 3) | 2).string('{"user":"zoë"}'))).request.body).toEqual({
       user: 'zoë',
     });

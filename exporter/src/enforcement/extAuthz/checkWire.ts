@@ -1,4 +1,5 @@
 import type { CheckRequest, Decision } from '../decider';
+import { BODY_MEMBERS } from '../subject';
 import { allows, DENIAL_CONTENT_TYPE, denialBody } from './answers';
 import { OVERWRITE_IF_EXISTS_OR_ADD, RpcCode } from './protos';
 import { lenFieldSize, ProtoReader, ProtoWriter, varintSize, WireType } from './protoWire';
@@ -28,7 +29,7 @@ interface Found {
   headers: Record<string, string> | undefined;
   /** header_map, repeated names joined with a comma (RFC 9110 5.3), names lower-cased. */
   headerMap: Record<string, string> | undefined;
-  body: string | undefined;
+  body: Buffer | undefined;
   rawBody: Buffer | undefined;
   contextExtensions: Record<string, string> | undefined;
 }
@@ -52,15 +53,15 @@ export function decodeCheckRequest(bytes: Buffer): EnvoyCheck {
   }
   // With `encode_raw_headers: true` Envoy sends header_map (raw_value bytes) instead of the headers map.
   const headers = found.headerMap ?? found.headers ?? bareRecord<string>();
-  // With `pack_as_bytes: true` Envoy sends the body in raw_body instead of body.
-  const body = found.rawBody?.length ? found.rawBody.toString('utf8') : found.body;
+  // With `pack_as_bytes: true` Envoy sends the body in raw_body instead of body. Neither is decoded as a whole.
+  const body = found.rawBody?.length ? found.rawBody : found.body;
   return {
     request: {
       // Not http.id: Envoy fills it with its internal stream id (check_request_utils.cc, `set_id(std::to_string(
       // stream_id))`), which no usage record carries; the x-request-id header is what the gateway logs.
       requestId: headers['x-request-id'] || undefined,
       headers,
-      body: readTopLevelFields(body),
+      body: readTopLevelFields(body, BODY_MEMBERS),
     },
     contextExtensions: found.contextExtensions ?? NO_EXTENSIONS,
   };
@@ -99,7 +100,7 @@ function readHttp(r: ProtoReader, found: Found): void {
   while (!r.done) {
     const tag = r.tag();
     if (tag === ((3 << 3) | WireType.LEN)) readMapEntry(r, (found.headers ??= bareRecord<string>()));
-    else if (tag === ((11 << 3) | WireType.LEN)) found.body = r.string();
+    else if (tag === ((11 << 3) | WireType.LEN)) found.body = r.bytes();
     else if (tag === ((12 << 3) | WireType.LEN)) found.rawBody = r.bytes();
     else if (tag === ((13 << 3) | WireType.LEN)) readHeaderMap(r, found);
     else r.skip(tag);

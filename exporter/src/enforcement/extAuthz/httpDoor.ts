@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { AuthConfig } from '../../auth/apiTokens';
 import type { Logger } from '../../log';
 import type { Decider, Decision } from '../decider';
+import { BODY_MEMBERS } from '../subject';
 import { allows, DENIAL_CONTENT_TYPE, denialBody } from './answers';
 import { checkCaller, HTTP_TOKEN_HEADER } from './callers';
 import { readTopLevelFields } from './topLevelFields';
@@ -38,7 +39,7 @@ export function originalPath(url: string | undefined): string | undefined {
  * Calls `then` with the body, or with undefined when it is larger than `max` (read to the end all the same, so
  * the connection stays). Callbacks rather than a Promise: every forwarded request waits on this.
  */
-function readBody(req: IncomingMessage, max: number, then: (body: string | undefined) => void): void {
+function readBody(req: IncomingMessage, max: number, then: (body: Buffer | undefined) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (chunk: Buffer) => {
@@ -47,8 +48,8 @@ function readBody(req: IncomingMessage, max: number, then: (body: string | undef
   });
   req.on('end', () => {
     if (size > max) then(undefined);
-    // A forwarded body mostly arrives in one chunk: decoded from it, not from a copy.
-    else then((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
+    // A forwarded body mostly arrives in one chunk: read from it, not from a copy.
+    else then(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
   });
 }
 
@@ -109,7 +110,7 @@ function decide(o: HttpDoorOptions, req: IncomingMessage, res: ServerResponse, p
       decision = o.decider().check({
         requestId: headers['x-request-id'] || undefined,
         headers,
-        body: readTopLevelFields(body),
+        body: readTopLevelFields(body, BODY_MEMBERS),
       });
     } catch (e) {
       failed(o, res, e as Error);
