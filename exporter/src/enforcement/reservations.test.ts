@@ -73,6 +73,21 @@ describe('Reservations store', () => {
     expect([r.size, r.reservedPusd('b1')]).toEqual([1, 7n]);
   });
 
+  it('finds an id again whatever characters it has and however long it is, and no other id', () => {
+    const r = new Reservations();
+    const long = 'x'.repeat(64);
+    const ids = ['a-ž', 'a-~', 'a-\u007e\u0000', 'zoë', 'zoe', long, `${long}1`, `${long}2`, '', 'ab', 'ba'];
+    for (const id of ids) r.reserve(id, 1n, ['b'], 10);
+    for (const id of ids) r.reserve(id, 2n, ['b'], 10); // each replaces its own, and only its own
+    expect([r.size, r.reservedPusd('b')]).toEqual([ids.length, 2n * BigInt(ids.length)]);
+    r.settle(['a-ž', `${long}2`, 'zoe', ''], 1);
+    r.dropSettled(1);
+    expect(r.size).toBe(ids.length - 4);
+    r.settle(ids, 2);
+    r.dropSettled(2);
+    expect(r.size).toBe(0);
+  });
+
   it('refuses an amount a pico-USD BIGINT cannot hold rather than wrapping it', () => {
     const r = new Reservations();
     expect(() => r.reserve('a', 1n << 63n, ['b1'], 10)).toThrow(RangeError);
@@ -89,21 +104,28 @@ describe('Reservations store', () => {
     const budgetSets = [['g'], ['g', 't1'], ['g', 't2', 'u1']];
     let seed = 7;
     const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    // Ids as gateways make them, and some the store keeps as strings: longer than a slot holds, or with a
+    // character past U+00FF (ë fits in a byte, ž does not).
+    const anId = () => {
+      const n = random(1500);
+      if (n % 7 === 0) return `${'x'.repeat(70)}${n}`;
+      return n % 11 === 0 ? `zoë-${n}${n % 2 ? '-ž' : ''}` : `id${n}`;
+    };
     let now = 0;
     let sequence = 0;
     for (let step = 0; step < 20_000; step++) {
       now += random(3);
       const op = random(10);
       if (op < 6) {
-        const id = `id${random(3000)}`;
+        const id = anId();
         const amount = BigInt(random(1_000_000)) * 1_000_003n;
         const budgets = budgetSets[random(budgetSets.length)]!;
-        const expires = now + 50 + random(200);
+        const expires = now + 50 + random(2000);
         model.delete(id);
         model.set(id, { amount, budgets, expires, settledAt: 0 });
         r.reserve(id, amount, budgets, expires);
       } else if (op < 8) {
-        const ids = Array.from({ length: random(20) }, () => `id${random(3000)}`);
+        const ids = Array.from({ length: random(20) }, anId);
         sequence++;
         for (const id of ids) {
           const m = model.get(id);
