@@ -16,11 +16,7 @@ import type { CheckRequestMessage, CheckResponseMessage } from '../exporter/src/
 import { decodeCheckRequest, encodeCheckResponse } from '../exporter/src/enforcement/extAuthz/checkWire';
 import { extAuthzTypes, OVERWRITE_IF_EXISTS_OR_ADD } from '../exporter/src/enforcement/extAuthz/protos';
 import { CHAT_BODY, envoyCheckRequest, longPromptBody } from './envoyCheck';
-
-const gc = (): void => {
-  if (!global.gc) throw new Error('run with node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64');
-  global.gc();
-};
+import { collectGarbage as gc, median } from './measure';
 
 const ALLOW: Decision = {
   kind: 'allow',
@@ -130,11 +126,6 @@ function measure(codec: Codec, wires: readonly Buffer[]): Figures {
   const idBytesKept = (process.memoryUsage().heapUsed - base) / kept.length;
   if (sink < 0 || kept.length === 0) throw new Error('unreachable: keeps the work from being optimised away');
   return { nsPerDecision, bytesPerDecision: median(perBatch), idBytesKept };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function main(): void {

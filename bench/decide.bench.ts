@@ -20,6 +20,7 @@ import { ServeProcess, tempDir, waitFor } from '../exporter/test/helpers';
 import { writeServeConfig } from '../exporter/test/serveConfig';
 import type { LoadResult, LoadSpec } from './decideLoad';
 import type { ProbeReport } from './decideProbe';
+import { median } from './measure';
 
 const SECONDS = Number(process.argv[2] ?? 6);
 const OPEN_RATE = Number(process.argv[3] ?? 2000);
@@ -99,7 +100,6 @@ ${RESERVATION_TTL ? `  reservation_ttl: ${RESERVATION_TTL}\n` : ''}`
 
 const ms = (v: number) => v.toFixed(3).padStart(8);
 const perSecond = (v: number) => Math.round(v).toString().padStart(7);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Target {
   protocol: LoadSpec['protocol'];

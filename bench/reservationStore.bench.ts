@@ -11,11 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Reservations } from '../exporter/src/enforcement/reservations';
-
-const gc = (): void => {
-  if (!global.gc) throw new Error('run with node --expose-gc');
-  global.gc();
-};
+import { collectGarbage as gc, median } from './measure';
 
 /** The covering budgets' keys, one array shared by every reservation (as the enforcer's coverings are). */
 const KEYS = ['global/-/monthly', 'team/ml/daily', 'user/alice/monthly'];
@@ -82,11 +78,6 @@ function measure(store: Store, open: number): Figures {
   }
   if (!held) throw new Error('unreachable: keeps the store alive through the collections');
   return { heapBytes, fullGcMs: median(pauses) };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function main(): void {
