@@ -1,4 +1,4 @@
-import { Reservations } from './reservations';
+import { CHUNK_SLOTS, Reservations } from './reservations';
 
 // Sums per budget as reservations come and go: settled ones leave only at a read after their commit,
 // expired ones at their TTL, and a request checked again replaces its reservation.
@@ -59,17 +59,18 @@ describe('Reservations', () => {
 });
 
 describe('Reservations store', () => {
-  it('keeps order, sums and settlement across slots reused and grown past its first thousand', () => {
+  it('keeps order, sums and settlement across slots reused and chunks added', () => {
+    const n = CHUNK_SLOTS; // slots a chunk has: 3n reservations take three chunks
     const r = new Reservations();
-    for (let i = 0; i < 3000; i++) r.reserve(`r${i}`, BigInt(i), ['b1'], i);
-    expect(r.expire(999)).toBe(1000); // r0..r999: their slots are free again
-    for (let i = 3000; i < 4000; i++) r.reserve(`r${i}`, 1n, ['b1'], 10_000 + i); // into the freed slots
-    r.settle(['r1500', 'r3500'], 1);
-    expect(r.expire(2999)).toBe(2000); // r1000..r2999, r1500 (settled) among them
-    r.reserve('r1500', 7n, ['b1'], 20_000); // made again: a new reservation, in a reused slot
-    r.dropSettled(1); // only r3500's: r1500's settled reservation has gone
-    expect([r.size, r.openCount('b1'), r.reservedPusd('b1')]).toEqual([1000, 1000, 999n + 7n]);
-    expect(r.expire(19_999)).toBe(999);
+    for (let i = 0; i < 3 * n; i++) r.reserve(`r${i}`, BigInt(i), ['b1'], i);
+    expect(r.expire(n - 1)).toBe(n); // r0 .. r(n-1): their slots are free again
+    for (let i = 3 * n; i < 4 * n; i++) r.reserve(`r${i}`, 1n, ['b1'], 10 * n + i); // into the freed slots
+    r.settle([`r${n + 500}`, `r${3 * n + 500}`], 1);
+    expect(r.expire(3 * n - 1)).toBe(2 * n); // r(n) .. r(3n-1), r(n+500) (settled) among them
+    r.reserve(`r${n + 500}`, 7n, ['b1'], 20 * n); // made again: a new reservation, in a reused slot
+    r.dropSettled(1); // only r(3n+500)'s: r(n+500)'s settled reservation has gone
+    expect([r.size, r.openCount('b1'), r.reservedPusd('b1')]).toEqual([n, n, BigInt(n - 1) + 7n]);
+    expect(r.expire(20 * n - 1)).toBe(n - 1);
     expect([r.size, r.reservedPusd('b1')]).toEqual([1, 7n]);
   });
 
@@ -119,7 +120,9 @@ describe('Reservations store', () => {
       if (op < 6) {
         const id = anId();
         const amount = BigInt(random(1_000_000)) * 1_000_003n;
-        const budgets = budgetSets[random(budgetSets.length)]!;
+        const shared = budgetSets[random(budgetSets.length)]!;
+        // Mostly the shared arrays (as the enforcer passes them); sometimes a copy, numbered apart and let go.
+        const budgets = random(4) === 0 ? [...shared] : shared;
         const expires = now + 50 + random(2000);
         model.delete(id);
         model.set(id, { amount, budgets, expires, settledAt: 0 });
