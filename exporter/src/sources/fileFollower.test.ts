@@ -696,6 +696,25 @@ describe('FileFollower', () => {
     expect(h.follower.backlog()).toEqual([{ path: log, bytes: grown - size - 32 }]);
   });
 
+  it('asks to be polled again at once while a backlog remains, not once it has caught up with a growing file', async () => {
+    writeFileSync(log, recordLines(0, 100)); // 1,390 bytes: past the fingerprint's 1,024
+    h = await new FollowerHarness(options({ chunkBytes: 256, maxBytesPerPoll: 512 })).start();
+    const read: string[] = [];
+    const collect = async (r: { texts: { text: string }[] }) => void read.push(...r.texts.map((t) => t.text));
+    expect(await h.follower.poll(collect)).toBe(true); // its position handed over before any read: committed first
+    expect(await h.follower.poll(collect)).toBe(true); // 512 of 1,390 bytes: more to read
+    expect(await h.follower.poll(collect)).toBe(true); // 1,024
+    expect(await h.follower.poll(collect)).toBe(false); // caught up, though it read: the caller waits its interval
+    expect(read).toEqual(records(0, 100));
+    // A gateway appending a line or two between polls: each poll reads them and is caught up again.
+    for (let i = 100; i < 104; i++) {
+      appendFileSync(log, recordLines(i, i + 1));
+      expect(await h.follower.poll(collect)).toBe(false);
+    }
+    expect(read).toEqual(records(0, 104));
+    expect(await h.follower.poll(collect)).toBe(false); // and nothing new
+  });
+
   it('reads a file rewritten with its old modification time put back (cp -p) when its size changed', async () => {
     const time = 1_764_633_600; // whole seconds: put back exactly, to the nanosecond
     writeFileSync(log, recordLines(0, 2));

@@ -448,7 +448,10 @@ export class FileFollower {
 
   /**
    * Finds new, rotated and truncated files, then reads what is new in each, handing it over chunk by chunk.
-   * Returns true when anything was read or a position handed over (the caller commits, and polls again at once).
+   * Returns true when the caller should commit and poll again at once: a file holds more than this poll read
+   * (a backlog, maxBytesPerPoll at a time), positions were handed over before any read, or a copy or a file's
+   * idle last line was read. Caught up with files that keep growing, it returns false: the caller waits its
+   * interval, and a batch holds what that brought rather than what a few milliseconds did.
    */
   async poll(handler: ReadHandler): Promise<boolean> {
     const present = this.scan();
@@ -457,9 +460,9 @@ export class FileFollower {
       if (!w) await this.discover(path, key, false);
       else if (w.path !== path) w.path = path; // renamed to a name the patterns also match: keep reading
     }
-    let readAny = false;
+    let again = false;
     for (const w of [...this.watched.values()])
-      if (!w.draining) readAny = (await this.check(w, present.has(w.key), handler)) || readAny;
+      if (!w.draining) again = (await this.check(w, present.has(w.key), handler)) || again;
     // Every file's position is handed over, and committed (the caller commits when a poll ends), before any
     // file is read: when a backlog keeps `serve` busy until it is stopped (kill -9 before it reaches the other
     // files, or before a batch fills), a file copied and truncated meanwhile must still have a committed
@@ -472,13 +475,14 @@ export class FileFollower {
     }
     if (announced) return true; // polled again at once, after the commit
     for (const w of [...this.watched.values()]) {
-      readAny = (await this.readNew(w, handler)) || readAny;
+      await this.readNew(w, handler);
+      again ||= w.size > w.readOffset;
       if (this.now() - w.lastGrowthMs < this.options.rotateWaitMs) continue;
       if (w.draining) await this.finish(w, handler);
-      else readAny = (await this.takeIdleLastLine(w, handler)) || readAny;
+      else again = (await this.takeIdleLastLine(w, handler)) || again;
     }
     this.forgetOldFinished();
-    return readAny;
+    return again;
   }
 
   /** What became of a followed file since the last poll. Returns true when a copy of it was read. */
@@ -511,6 +515,7 @@ export class FileFollower {
     }
   }
 
+  /** Reads what is new in `w` (maxBytesPerPoll at most); returns true when it read anything. */
   private async readNew(w: WatchedFile, handler: ReadHandler): Promise<boolean> {
     const read = await w.readNew(this.buffers, this.options.maxBytesPerPoll ?? 64 << 20, this.now(), (texts) =>
       this.hand(w, texts, false, handler)
