@@ -20,7 +20,7 @@ import { ServeProcess, tempDir, waitFor } from '../exporter/test/helpers';
 import { writeServeConfig } from '../exporter/test/serveConfig';
 import type { LoadResult, LoadSpec } from './decideLoad';
 import type { ProbeReport } from './decideProbe';
-import { median } from './measure';
+import { cpuMs, median } from './measure';
 
 const SECONDS = Number(process.argv[2] ?? 6);
 const OPEN_RATE = Number(process.argv[3] ?? 2000);
@@ -116,18 +116,6 @@ type Measured = LoadResult & {
   serverMainCpuUs: number;
   server: ProbeReport;
 };
-
-/**
- * CPU time so far (user + system), ms, from /proc (Linux; clock ticks of 10 ms): of the process `pid`, or with
- * `thread` of that one thread (the main thread's id is the process id).
- */
-function cpuMs(pid: number, thread?: number): number {
-  // Fields after the parenthesised command name: state is the 3rd field, utime the 14th and stime the 15th.
-  const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
-    .replace(/^.*\) /s, '')
-    .split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 interface Load {
   name: string;
