@@ -1,5 +1,4 @@
 import { RECORD_BOUNDS } from '../types';
-
 import { NO_SLOT, SlotIndex } from './slotIndex';
 
 /** No slot: the end of a list. */
@@ -72,7 +71,7 @@ class Chunk {
  * (exact pico-USD in a BigInt64Array), expiry and list links are typed arrays, its request id is copied into a
  * byte arena, and ids are found through an index of slots by hash in Int32Arrays (./slotIndex.ts). The caller's
  * id string dies young. Neither the slots nor the index ever stop a call to copy what they hold: a store that
- * doubled its arrays stopped the decision that filled it for 8 ms at 16,384 open reservations and 139 ms at
+ * doubled its arrays stopped the decision that filled it for 8 ms at 16,384 open reservations and ~110 ms at
  * 262,144 (bench/README.md, session 17).
  */
 export class Reservations {

@@ -43,7 +43,7 @@ class Part {
  * hash's low bits points at parts; a part that fills splits in two on the next bit, and only the directory (an
  * array of references, one a part) doubles when a part has as many bits as it. So growth costs one part's
  * entries at a time (PART_ENTRIES: tens of microseconds), where a single table doubling stops its caller for as
- * long as copying all of it takes (a 262,144-entry store of the session before: 139 ms).
+ * long as copying all of it takes (a 262,144-entry store of the session before: ~110 ms).
  *
  * A lookup does not allocate: `first(hash)` and `next()` walk the slots stored under a hash (the caller compares
  * what the hash cannot tell apart), one walk at a time.
@@ -126,15 +126,18 @@ export class SlotIndex {
     for (let at = 0; at < part.capacity; at++)
       if (part.entries[at * 2] && (part.entries[at * 2 + 1]! >>> bit) & 1) ones++;
     if (bit >= DEPTH_LIMIT || ones === 0 || ones === part.count) {
-      this.replace(part, [refill(part, new Part(part.depth, part.capacity * 2), () => true)]);
+      const grown = new Part(part.depth, part.capacity * 2);
+      forEachEntry(part, (slot, hash) => place(grown, slot, hash));
+      this.replace(part, [grown]);
       return;
     }
     if (bit === this.depth) {
       this.directory = this.directory.concat(this.directory);
       this.depth++;
     }
-    const low = refill(part, new Part(bit + 1, capacityFor(part.count - ones)), (hash) => ((hash >>> bit) & 1) === 0);
-    const high = refill(part, new Part(bit + 1, capacityFor(ones)), (hash) => ((hash >>> bit) & 1) === 1);
+    const low = new Part(bit + 1, capacityFor(part.count - ones));
+    const high = new Part(bit + 1, capacityFor(ones));
+    forEachEntry(part, (slot, hash) => place((hash >>> bit) & 1 ? high : low, slot, hash));
     this.replace(part, [low, high]);
   }
 
@@ -161,12 +164,10 @@ function place(part: Part, slot: number, hash: number): void {
   part.count++;
 }
 
-/** `into` with the entries of `from` that `keep` takes. */
-function refill(from: Part, into: Part, keep: (hash: number) => boolean): Part {
-  for (let at = 0; at < from.capacity; at++) {
-    const stored = from.entries[at * 2]!;
-    const hash = from.entries[at * 2 + 1]!;
-    if (stored && keep(hash)) place(into, stored - 1, hash);
+/** Calls `each` with every entry of `part` (a split's or a growth's one pass over it). */
+function forEachEntry(part: Part, each: (slot: number, hash: number) => void): void {
+  for (let at = 0; at < part.capacity; at++) {
+    const stored = part.entries[at * 2]!;
+    if (stored) each(stored - 1, part.entries[at * 2 + 1]!);
   }
-  return into;
 }

@@ -476,7 +476,7 @@ export class FileFollower {
     if (announced) return true; // polled again at once, after the commit
     for (const w of [...this.watched.values()]) {
       await this.readNew(w, handler);
-      again ||= w.size > w.readOffset;
+      again ||= w.unreadBytes > 0;
       if (this.now() - w.lastGrowthMs < this.options.rotateWaitMs) continue;
       if (w.draining) await this.finish(w, handler);
       else again = (await this.takeIdleLastLine(w, handler)) || again;
@@ -601,7 +601,7 @@ export class FileFollower {
    * it is no reason to call the source behind (lag, /readyz, alerts).
    */
   backlog(): Backlog[] {
-    return [...this.watched.values()].map((w) => ({ path: w.path, bytes: Math.max(0, w.size - w.readOffset) }));
+    return [...this.watched.values()].map((w) => ({ path: w.path, bytes: w.unreadBytes }));
   }
 
   /** Progress of every open file, for `tokenledger ingest` on a terminal. */

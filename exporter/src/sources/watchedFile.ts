@@ -116,6 +116,11 @@ export class WatchedFile {
     return this.framer.readOffset;
   }
 
+  /** Bytes of the file as last observed that are not read yet (a held partial line is read). */
+  get unreadBytes(): number {
+    return Math.max(0, this.size - this.readOffset);
+  }
+
   get resumeOffset(): number {
     return this.framer.resumeOffset;
   }
