@@ -133,6 +133,22 @@ describe('BudgetEnforcer', () => {
     expect(d.headers['x-ratelimit-remaining']).toBe('0.008000000000');
   });
 
+  it('judges a request checked again as replacing its reservation, not as a second request', async () => {
+    await spend('old', 6n * MILLI); // 6 of 10 mUSD: room for two requests of 2 mUSD
+    const e = await enforcer([budget({}), budget({ scope: 'global', subject: 'global', limitPusd: 100n * MILLI })]);
+    const first = await e.check(request('r1'));
+    expect([first.kind, first.headers['x-ratelimit-remaining']]).toEqual(['allow', '0.002000000000']);
+    // A gateway's retry of the same check: the same answer, and still one reservation of 2 mUSD.
+    for (let i = 0; i < 3; i++) {
+      const again = await e.check(request('r1'));
+      expect([again.kind, again.headers['x-ratelimit-remaining']]).toEqual(['allow', '0.002000000000']);
+    }
+    expect(e.reservations.reservedPusd('team/eng/monthly')).toBe(2n * MILLI);
+    expect((await e.check(request('r2'))).kind).toBe('allow');
+    expect((await e.check(request('r3'))).kind).toBe('block');
+    expect(e.reservations.reservedPusd('global/global/monthly')).toBe(4n * MILLI);
+  });
+
   it('lets a blocking budget run into its grace with a warning, and blocks only beyond limit × (1 + grace)', async () => {
     await spend('old', 9n * MILLI); // 9 of 10 mUSD; grace 0.5 makes 15 mUSD the hard bound
     const e = await enforcer([budget({ grace: parseDecimal('0.5') })]);

@@ -10,7 +10,7 @@ import { formatPicoUsd, picoToUsdNumber } from '../money';
 import type { Pricer } from '../pricing/pricer';
 import { DEFAULT_PRICING_EXTRAS, NO_TOKENS, RECORD_BOUNDS } from '../types';
 import type { CheckRequest, Decider, Decision, DecisionKind } from './decider';
-import { Reservations } from './reservations';
+import { HeldReservation, Reservations } from './reservations';
 import type { EnforcementSettings } from './settings';
 import { maxOutputTokens, resolveSubject, Subject } from './subject';
 
@@ -398,9 +398,11 @@ export class BudgetEnforcer implements Decider {
     const stale = this.staleness(nowMs);
     if (stale !== undefined) return this.failPolicy(stale, covering, request, estimate, nowMs);
 
+    // A request checked again (a retry) replaces its reservation: judged as if it held none, not as two requests.
+    const held = request.requestId === undefined ? undefined : this.reservations.heldBy(request.requestId);
     let decisive: Verdict | undefined;
     for (const b of covering.budgets) {
-      const v = this.verdict(b, estimate, nowMs);
+      const v = this.verdict(b, estimate, nowMs, held);
       b.counts.n[v.kind]++;
       if (
         !decisive ||
@@ -451,14 +453,21 @@ export class BudgetEnforcer implements Decider {
     return { kind: 'allow', status: 200, headers, reason: words.allow };
   }
 
-  private verdict(enforced: EnforcedBudget, estimate: bigint, nowMs: number): Verdict {
+  /** `held`: the request's own open reservation, left out of what is committed on the budgets it is on. */
+  private verdict(
+    enforced: EnforcedBudget,
+    estimate: bigint,
+    nowMs: number,
+    held: HeldReservation | undefined
+  ): Verdict {
     const { budget: b, key } = enforced;
     const status = this.snapshot!.statuses.get(key);
     // A period that ended since the last read starts from nothing; the next read (within seconds) has its spend.
     const current = status !== undefined && status.periodEndMs > nowMs;
     const spentPusd = current ? status.spentPusd : 0n;
     const periodEndMs = current ? status.periodEndMs : nowMs;
-    const committed = spentPusd + this.reservations.reservedPusd(key);
+    const own = held !== undefined && held.budgets.includes(key) ? held.amountPusd : 0n;
+    const committed = spentPusd + this.reservations.reservedPusd(key) - own;
     const projected = committed + estimate;
     const kind: DecisionKind =
       b.enforce === 'block' && projected * enforced.graceScale > enforced.graceBound

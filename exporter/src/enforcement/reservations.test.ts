@@ -12,6 +12,9 @@ describe('Reservations', () => {
     expect([r.reservedPusd('team/eng'), r.openCount('team/eng')]).toEqual([10n, 2]);
     expect([r.reservedPusd('global'), r.openCount('global')]).toEqual([3n, 1]);
     expect(r.size).toBe(2);
+    expect(r.heldBy('a')).toEqual({ amountPusd: 3n, budgets: ['team/eng', 'global'] });
+    expect(r.heldBy('b')).toEqual({ amountPusd: 7n, budgets: ['team/eng'] });
+    expect(r.heldBy('c')).toBeUndefined();
   });
 
   it('drops settled reservations only up to the commit a read followed, and not one made again since', () => {
@@ -149,6 +152,9 @@ describe('Reservations store', () => {
         }
         expect(r.expire(now, limit)).toBe(n);
       }
+      const probe = anId();
+      const held = model.get(probe);
+      expect([probe, r.heldBy(probe)]).toEqual([probe, held && { amountPusd: held.amount, budgets: held.budgets }]);
       if (step % 500 === 0 || step === 19_999) {
         expect(r.size).toBe(model.size);
         for (const b of ['g', 't1', 't2', 'u1']) {

@@ -55,6 +55,12 @@ class Chunk {
   }
 }
 
+/** A request's open reservation: its amount, and the budgets it counts on. */
+export interface HeldReservation {
+  amountPusd: bigint;
+  budgets: readonly string[];
+}
+
 /**
  * Estimated costs of allowed requests that their usage records have not paid yet, per budget, in memory.
  *
@@ -123,6 +129,19 @@ export class Reservations {
       this.sums.set(b, (this.sums.get(b) ?? 0n) + amountPusd);
       this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
     }
+  }
+
+  /**
+   * The open reservation of `requestId` (its amount and the budgets it is on), which its next `reserve` replaces;
+   * undefined when it has none.
+   */
+  heldBy(requestId: string): HeldReservation | undefined {
+    if (!this.open) return undefined;
+    const slot = this.find(requestId, hashId(requestId));
+    if (slot === NONE) return undefined;
+    const c = this.chunks[slot >> CHUNK_BITS]!;
+    const i = slot & IN_CHUNK;
+    return { amountPusd: c.amounts[i]!, budgets: this.coverings[c.covering[i]!]! };
   }
 
   /** What the open reservations on a budget add up to. */
