@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// First: sizes the thread pool before any import can queue work on it.
+// First: sizes the thread pool before any import can queue work on it, and chooses DuckDB's allocator options
+// before any import loads DuckDB.
 import './threadPool';
+import './allocatorForCommand';
 import { ConfigError } from './config/config';
 import { UsageError } from './commands/args';
 import { INGEST_USAGE, IngestError, runIngest } from './commands/ingest';

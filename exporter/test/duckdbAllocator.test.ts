@@ -1,14 +1,14 @@
 /**
- * DuckDB's allocator options (exporter/src/ledger/duckdb/allocatorConf.ts) only count if they are in the
+ * DuckDB's allocator options (exporter/src/ledger/duckdb/allocatorOptions.ts) only count if they are in the
  * environment before libduckdb's jemalloc first allocates: every built module that loads `@duckdb/node-api` must
- * set them first, and jemalloc must read the variable. Run against the built exporter, in fresh processes (a Jest
- * worker may have loaded DuckDB already).
+ * set them first, the CLI must have chosen `serve`'s by then, and jemalloc must read the variable. Run against the
+ * built exporter, in fresh processes (a Jest worker may have loaded DuckDB already).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DUCKDB_ALLOCATOR_CONF } from '../src/ledger/duckdb/allocatorConf';
-import { CLI, requireBuiltCli } from './helpers';
+import { BULK_ALLOCATOR_CONF, FOLLOWER_ALLOCATOR_CONF } from '../src/ledger/duckdb/allocatorOptions';
+import { CLI, requireBuiltCli, tempDir } from './helpers';
 
 const DIST = dirname(CLI);
 
@@ -29,30 +29,41 @@ function modulesLoadingDuckDb(dir: string): string[] {
   });
 }
 
-/** Requires `module` in a fresh node and says what DUCKDB_JE_MALLOC_CONF was when DuckDB's package was first loaded. */
-function confWhenDuckDbLoads(module: string): string | null {
-  const probe = `
-    const Module = require('node:module');
-    const load = Module._load;
-    let seen = false;
-    Module._load = function (request, ...rest) {
-      if (request === '@duckdb/node-api' && !seen) {
-        seen = true;
-        process.stdout.write(JSON.stringify(process.env.DUCKDB_JE_MALLOC_CONF ?? null));
-      }
-      return load.call(this, request, ...rest);
-    };
-    require(${JSON.stringify(module)});
-    if (!seen) throw new Error('${module} never loaded @duckdb/node-api');`;
-  const run = spawnSync(process.execPath, ['-e', probe], {
-    env: envWithout('DUCKDB_JE_MALLOC_CONF'),
+/** A preload that prints, once, what DUCKDB_JE_MALLOC_CONF was when DuckDB's package was first loaded. */
+const PROBE = `
+  const Module = require('node:module');
+  const load = Module._load;
+  let seen = false;
+  Module._load = function (request, ...rest) {
+    if (request === '@duckdb/node-api' && !seen) {
+      seen = true;
+      process.stderr.write('conf when DuckDB loads: ' + JSON.stringify(process.env.DUCKDB_JE_MALLOC_CONF ?? null) + '\\n');
+    }
+    return load.call(this, request, ...rest);
+  };
+  process.on('exit', () => { if (!seen) process.stderr.write('conf when DuckDB loads: never loaded\\n'); });`;
+
+let probeFile: string;
+
+/** Runs node with the probe preloaded and `args`, `conf` in its environment (none: unset); what the probe saw. */
+function confWhenDuckDbLoads(args: string[], conf?: string): string | null {
+  const env = envWithout('DUCKDB_JE_MALLOC_CONF');
+  if (conf !== undefined) env.DUCKDB_JE_MALLOC_CONF = conf;
+  const run = spawnSync(process.execPath, ['--require', probeFile, ...args], {
+    env,
     encoding: 'utf8',
   });
-  if (run.status !== 0) throw new Error(`node exited with ${run.status}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as string | null;
+  if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
+  const seen = /^conf when DuckDB loads: (.*)$/m.exec(run.stderr)?.[1];
+  if (seen === undefined || seen === 'never loaded') throw new Error(`node ${args.join(' ')} never loaded DuckDB`);
+  return JSON.parse(seen) as string | null;
 }
 
-beforeAll(requireBuiltCli);
+beforeAll(() => {
+  requireBuiltCli();
+  probeFile = join(tempDir('tl-alloc-probe-'), 'probe.js');
+  writeFileSync(probeFile, PROBE);
+});
 
 test('every module that loads DuckDB sets its allocator options first', () => {
   const modules = modulesLoadingDuckDb(DIST);
@@ -61,7 +72,28 @@ test('every module that loads DuckDB sets its allocator options first', () => {
     'ledger/duckdb/reprice.js',
   ]);
   for (const module of modules)
-    expect({ module, conf: confWhenDuckDbLoads(module) }).toEqual({ module, conf: DUCKDB_ALLOCATOR_CONF });
+    expect({ module, conf: confWhenDuckDbLoads(['-e', `require(${JSON.stringify(module)})`]) }).toEqual({
+      module,
+      conf: BULK_ALLOCATOR_CONF,
+    });
+});
+
+test("the CLI gives serve the follower's options, and every other command the bulk load's", () => {
+  expect(FOLLOWER_ALLOCATOR_CONF).not.toBe(BULK_ALLOCATOR_CONF);
+  const commands = ['serve', 'ingest', 'report', 'reprice', 'migrate-ledger'];
+  const seen = Object.fromEntries(commands.map((c) => [c, confWhenDuckDbLoads([CLI, c, '--help'])]));
+  expect(seen).toEqual({
+    serve: FOLLOWER_ALLOCATOR_CONF,
+    ingest: BULK_ALLOCATOR_CONF,
+    report: BULK_ALLOCATOR_CONF,
+    reprice: BULK_ALLOCATOR_CONF,
+    'migrate-ledger': BULK_ALLOCATOR_CONF,
+  });
+  // A test or a bench that loaded the ledger passes the bulk load's options on to the serve it starts: not kept.
+  expect(confWhenDuckDbLoads([CLI, 'serve', '--help'], BULK_ALLOCATOR_CONF)).toBe(FOLLOWER_ALLOCATOR_CONF);
+  // A user's own are.
+  expect(confWhenDuckDbLoads([CLI, 'serve', '--help'], 'dirty_decay_ms:750')).toBe('dirty_decay_ms:750');
+  expect(confWhenDuckDbLoads([CLI, 'ingest', '--help'], 'dirty_decay_ms:750')).toBe('dirty_decay_ms:750');
 });
 
 test("DuckDB's jemalloc reads the variable, and a user's own value is kept", () => {

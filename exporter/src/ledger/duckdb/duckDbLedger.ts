@@ -76,7 +76,7 @@ export const DEFAULT_MEMORY_LIMIT = '256MB';
 /**
  * DuckDB's allocator (its own jemalloc) keeps what a query freed for the next one: after a batch, or the
  * scan that seeds the metrics at start, an idle process held it for good. A background thread hands pages
- * back as they age (how soon: allocatorConf.ts), and each thread's cache is flushed once a task has used more than
+ * back as they age (how soon: allocatorOptions.ts), and each thread's cache is flushed once a task has used more than
  * 16MB (default 128MB).
  */
 const ALLOCATOR_SETTINGS: Record<string, string> = {
